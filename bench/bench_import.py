@@ -1,0 +1,245 @@
+"""End-to-end import benchmark against the floor: plain parse + sqlite3 executemany.
+
+    python bench/bench_import.py [--posts 100000] [--rss 100000,1000000]
+
+Both runs happen in this process on the same file, so the ratio holds on a noisy machine.
+With --rss, each size is imported again in a child process and its peak RSS is reported,
+to show memory stays flat (the file is streamed, not loaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+WORDS_DE = [
+    "bahn",
+    "zug",
+    "verspätung",
+    "ausfall",
+    "heute",
+    "wieder",
+    "stunden",
+    "warten",
+    "bahnhof",
+    "kunde",
+    "service",
+    "danke",
+    "schon",
+    "super",
+    "leider",
+    "kaputt",
+    "streik",
+    "fahrplan",
+    "ticket",
+    "geld",
+    "zurück",
+]
+WORDS_EN = [
+    "train",
+    "delay",
+    "again",
+    "today",
+    "hours",
+    "waiting",
+    "station",
+    "customer",
+    "service",
+    "thanks",
+    "great",
+    "sadly",
+    "broken",
+    "strike",
+    "schedule",
+    "ticket",
+    "refund",
+    "money",
+]
+PLATFORMS = ("x", "facebook", "instagram", "mastodon", "telegram", "news")
+
+MONITORS = """\
+monitors:
+  - name: bahn
+    query: '"deutsche bahn" OR #db OR @DB_Bahn OR (bahn AND (verspätung OR ausfall))'
+  - name: streik
+    query: 'streik* OR strike'
+  - name: refund
+    query: '(refund OR "geld zurück") AND NOT lang:fr'
+  - name: service
+    query: 'service AND (kaputt OR broken OR leider OR sadly)'
+  - name: x-only
+    query: 'platform:x AND (ticket OR fahrplan OR schedule)'
+"""
+
+
+def make_file(path: Path, n: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    with path.open("wb") as f:
+        for i in range(n):
+            de = rng.random() < 0.6
+            words = WORDS_DE if de else WORDS_EN
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(8, 30)))
+            if rng.random() < 0.2:
+                text = "Die Deutsche Bahn " + text + " #db"
+            author = rng.randint(1, n // 20 + 1)
+            row = {
+                "platform": rng.choice(PLATFORMS),
+                "id": str(i),
+                "created_at": (t0 + timedelta(seconds=i * 3)).isoformat(),
+                "text": text,
+                "lang": "de" if de else "en",
+                "kind": "post",
+                "author": {
+                    "id": str(author),
+                    "handle": f"user{author}",
+                    "name": f"User {author}",
+                    "followers": author * 3,
+                    "verified": author % 97 == 0,
+                },
+                "metrics": {
+                    "likes": rng.randint(0, 50),
+                    "shares": rng.randint(0, 5),
+                    "replies": 0,
+                    "views": rng.randint(0, 1000),
+                },
+            }
+            f.write(orjson.dumps(row) + b"\n")
+
+
+def floor(path: Path, db: Path) -> float:
+    """Parse every line and insert the rows with plain executemany: what no pipeline can beat."""
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, platform TEXT, external_id TEXT, "
+        "created_at TEXT, text TEXT, lang TEXT, author TEXT, likes INT, raw TEXT, "
+        "UNIQUE(platform, external_id))"
+    )
+    sql = (
+        "INSERT INTO posts (platform, external_id, created_at, text, lang, author, likes, raw) "
+        "VALUES (?,?,?,?,?,?,?,?)"
+    )
+    start = time.perf_counter()
+    batch = []
+    with path.open("rb") as f:
+        for line in f:
+            d = orjson.loads(line)
+            batch.append(
+                (
+                    d["platform"],
+                    d["id"],
+                    d["created_at"],
+                    d["text"],
+                    d.get("lang"),
+                    d["author"]["id"],
+                    d["metrics"]["likes"],
+                    line,
+                )
+            )
+            if len(batch) >= 1000:
+                conn.executemany(sql, batch)
+                conn.commit()
+                batch.clear()
+    conn.executemany(sql, batch)
+    conn.commit()
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def pipeline(path: Path, workdir: Path) -> tuple[float, dict[str, int]]:
+    from crisisdesk.core.clock import StreamClock
+    from crisisdesk.ingest.importer import IngestRun, RejectsWriter, import_items
+    from crisisdesk.ingest.readers import read_jsonl
+    from crisisdesk.ingest.service import build_runtime
+    from crisisdesk.settings import Settings
+    from crisisdesk.workspace import load_workspace
+
+    cfg = workdir / "crisisdesk.yaml"
+    cfg.write_text(MONITORS)
+    settings = Settings(database_url=None)
+    runtime = build_runtime(load_workspace(cfg, settings), settings, clock=StreamClock())
+    run = IngestRun(runtime.runner, RejectsWriter(workdir / "rejects.jsonl"), [])
+    start = time.perf_counter()
+    total = import_items(run, read_jsonl(path), batch_size=settings.batch_size)
+    elapsed = time.perf_counter() - start
+    runtime.close()
+    return elapsed, total.summary.model_dump()
+
+
+def child(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "posts.jsonl"
+        make_file(path, n)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        elapsed, summary = pipeline(path, Path(tmp))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(
+            orjson.dumps(
+                {
+                    "posts": n,
+                    "seconds": round(elapsed, 2),
+                    "rss_before_mb": before // 1024,
+                    "peak_rss_mb": peak // 1024,
+                    "summary": summary,
+                }
+            ).decode()
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--posts", type=int, default=100_000)
+    ap.add_argument("--rss", default="", help="comma-separated sizes to import in child processes")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        path = work / "posts.jsonl"
+        make_file(path, args.posts)
+        size_mb = path.stat().st_size / 1e6
+        t_floor = floor(path, work / "floor.db")
+        t_pipe, summary = pipeline(path, work)
+        assert summary["imported"] == args.posts, summary
+        print(f"file: {args.posts} posts, {size_mb:.1f} MB")
+        print(f"{'run':<34}{'seconds':>9}{'posts/s':>11}{'share of floor':>16}")
+        print(
+            f"{'floor: orjson + sqlite3 executemany':<34}{t_floor:>9.2f}{args.posts / t_floor:>11,.0f}"
+            f"{'100 %':>16}"
+        )
+        print(
+            f"{'crisisdesk import (enrich empty)':<34}{t_pipe:>9.2f}{args.posts / t_pipe:>11,.0f}"
+            f"{t_floor / t_pipe:>15.1%}"
+        )
+    for size in filter(None, args.rss.split(",")):
+        out = (
+            subprocess.run(
+                [sys.executable, __file__, "--child", size], check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        d = orjson.loads(out)
+        print(
+            f"peak RSS importing {d['posts']:>9,} posts: {d['peak_rss_mb']} MB "
+            f"({d['posts'] / d['seconds']:,.0f} posts/s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

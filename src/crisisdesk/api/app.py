@@ -1,0 +1,135 @@
+"""The HTTP service: ingest API, health and metrics. Later issues add the web UI to this app."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+import crisisdesk
+from crisisdesk.ingest.service import Runtime
+from crisisdesk.pipeline.events import RawItem
+from crisisdesk.posts.schemas import PostAccepted, PostIn, RejectOut
+
+MAX_BATCH = 1000
+_bearer = HTTPBearer(auto_error=False, description="The token set in CRISISDESK_API_TOKEN.")
+
+
+class Metrics:
+    """Prometheus metrics of one app (own registry, so tests and several apps do not collide)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.posts = Counter("crisisdesk_posts_total", "Posts received over the API, by outcome.",
+                             ["outcome"], registry=self.registry)
+        self.batch_seconds = Histogram("crisisdesk_ingest_batch_seconds",
+                                       "Time to run one API batch through the pipeline.",
+                                       registry=self.registry)
+        self.requests = Counter("crisisdesk_http_requests_total", "HTTP requests by route and status.",
+                                ["route", "status"], registry=self.registry)
+
+
+def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
+    """Build the app around a ready runtime (database migrated, monitors compiled)."""
+    app = FastAPI(
+        title="crisisdesk",
+        version=crisisdesk.__version__,
+        description="Social-media crisis management hub: ingest API, health and metrics.",
+    )
+    metrics = Metrics()
+    lock = threading.Lock()  # one pipeline runner; requests take turns through it
+
+    def require_token(
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        if creds is None or not hmac.compare_digest(creds.credentials.encode(), api_token.encode()):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong API token",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        metrics.requests.labels(getattr(route, "path", "unmatched"), str(response.status_code)).inc()
+        return response
+
+    @app.post(
+        "/api/v1/posts",
+        response_model=PostAccepted,
+        dependencies=[Depends(require_token)],
+        summary="Ingest one canonical post or a batch of them",
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "oneOf": [{"$ref": "#/components/schemas/PostIn"},
+                      {"type": "array", "items": {"$ref": "#/components/schemas/PostIn"},
+                       "maxItems": MAX_BATCH}]}}}}},
+    )
+    async def post_posts(request: Request) -> PostAccepted:
+        """Every valid post is stored even when others in the batch are rejected; each rejection
+        names its index in the batch and what is wrong. Re-sending a post is harmless."""
+        body = await request.body()
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"body is not valid JSON: {exc}") from exc
+        items = payload if isinstance(payload, list) else [payload]
+        if len(items) > MAX_BATCH:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                                f"{len(items)} posts in one request; send at most {MAX_BATCH}")
+        raw = [
+            RawItem("api", i, item if isinstance(item, dict) else orjson.dumps(item).decode())
+            for i, item in enumerate(items)
+        ]
+        started = time.perf_counter()
+        with lock:
+            result = runtime.runner.handle(raw)
+        metrics.batch_seconds.observe(time.perf_counter() - started)
+        s = result.summary
+        for outcome, n in (("imported", s.imported), ("updated", s.updated),
+                           ("duplicate", s.duplicates), ("rejected", s.rejected)):
+            if n:
+                metrics.posts.labels(outcome).inc(n)
+        return PostAccepted(
+            summary=s,
+            rejects=[RejectOut(index=r.position, reason=r.reason) for r in result.rejections],
+        )
+
+    @app.get("/healthz", summary="Liveness and database reachability")
+    def healthz(response: Response) -> dict[str, str]:
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means "not healthy"; say which
+            response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+            return {"status": "error", "database": type(exc).__name__}
+        return {"status": "ok", "database": "ok", "version": crisisdesk.__version__}
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Make PostIn appear in the OpenAPI components although the body is parsed by hand.
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original_openapi()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, sub in PostIn.model_json_schema(ref_template="#/components/schemas/{model}").get(
+                "$defs", {}).items():
+            components.setdefault(name, sub)
+        top = PostIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        top.pop("$defs", None)
+        components["PostIn"] = top
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,25 @@
+"""The ``crisisdesk`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from crisisdesk.cli import demo_cmd, ingest_cmds, serve_cmd, workspace_cmds
+
+app = typer.Typer(
+    name="crisisdesk",
+    help="Social-media crisis management hub: listen, understand, detect, escalate, respond.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+app.command("init")(workspace_cmds.init)
+app.command("monitors")(workspace_cmds.monitors)
+app.command("import")(ingest_cmds.import_)
+app.command("replay")(ingest_cmds.replay)
+app.command("serve")(serve_cmd.serve)
+app.command("demo")(demo_cmd.demo)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,38 @@
+"""``crisisdesk serve``: the HTTP service."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from crisisdesk.api.app import create_app
+from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace
+from crisisdesk.core.clock import SystemClock
+from crisisdesk.db import describe_url
+from crisisdesk.ingest.service import build_runtime
+
+
+@friendly_errors
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP service: POST /api/v1/posts, /healthz, /metrics, OpenAPI at /docs."""
+    settings, workspace = open_workspace(config)
+    token = settings.api_token
+    if not token:
+        token = secrets.token_urlsafe(24)
+        err.print(f"[yellow]CRISISDESK_API_TOKEN is not set; this run accepts the token[/] {token}",
+                  highlight=False)
+    runtime = build_runtime(workspace, settings, clock=SystemClock())
+    err.print(f"crisisdesk on http://{host}:{port}  (docs: /docs, database: "
+              f"{describe_url(workspace.database_url)})", highlight=False)
+    try:
+        uvicorn.run(create_app(runtime, api_token=token), host=host, port=port,
+                    log_level=settings.log_level.lower())
+    finally:
+        runtime.close()

@@ -1,0 +1,63 @@
+"""Building a ready pipeline for a workspace: database migrated, monitors synced and compiled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from crisisdesk.bus.base import Bus
+from crisisdesk.bus.memory import MemoryBus
+from crisisdesk.core.clock import Clock, SystemClock
+from crisisdesk.db import make_engine, migrate
+from crisisdesk.pipeline.enrich import Enricher
+from crisisdesk.pipeline.runner import PipelineRunner
+from crisisdesk.settings import Settings
+from crisisdesk.sources.matcher import MonitorSet
+from crisisdesk.sources.service import sync_monitors
+from crisisdesk.workspace import Workspace
+
+
+@dataclass
+class Runtime:
+    """What a command needs to ingest: engine, bus, runner."""
+
+    workspace: Workspace
+    settings: Settings
+    engine: Engine
+    bus: Bus
+    runner: PipelineRunner
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_engine(workspace: Workspace) -> Engine:
+    engine = make_engine(workspace.database_url)
+    migrate(engine)
+    return engine
+
+
+def build_runtime(
+    workspace: Workspace,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    bus: Bus | None = None,
+    enricher: Enricher | None = None,
+) -> Runtime:
+    clock = clock or SystemClock()
+    engine = open_engine(workspace)
+    monitors = [(m.name, m.query) for m in workspace.config.monitors]
+    monitor_ids = sync_monitors(engine, monitors, now=SystemClock().now())
+    bus = bus or MemoryBus()
+    runner = PipelineRunner(
+        engine=engine,
+        bus=bus,
+        monitors=MonitorSet.compile(monitors),
+        monitor_ids=monitor_ids,
+        clock=clock,
+        enricher=enricher,
+        max_text_chars=settings.max_text_chars,
+    )
+    return Runtime(workspace, settings, engine, bus, runner)

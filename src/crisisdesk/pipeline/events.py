@@ -1,0 +1,104 @@
+"""Typed values that flow between pipeline stages, and their JSON forms for the bus.
+
+A stage receives values, returns values; it never reaches into another stage's state. The
+``to_message``/``from_message`` pairs are what crosses a process boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from crisisdesk.bus.base import Message
+
+PostKey = tuple[str, str]  # (platform, external id)
+
+
+@dataclass(slots=True)
+class RawItem:
+    """One unparsed item as a source delivered it.
+
+    ``data`` is JSON text (a JSON Lines line, an API body item) or an already mapped dict (CSV).
+    ``position`` is what a user needs to find it again: the line number, or the index in a batch.
+    """
+
+    source: str
+    position: int | None
+    data: str | dict[str, Any]
+
+    def to_message(self) -> Message:
+        return {"source": self.source, "position": self.position, "data": self.data}
+
+    @classmethod
+    def from_message(cls, message: Message) -> RawItem:
+        return cls(message["source"], message.get("position"), message["data"])
+
+
+@dataclass(slots=True)
+class Rejection:
+    """An item the pipeline refused, with where it came from and why."""
+
+    source: str
+    position: int | None
+    reason: str
+    data: str | dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class AuthorRef:
+    platform: str
+    external_id: str
+    handle: str | None
+    name: str | None
+    followers: int | None
+    verified: bool | None
+
+
+@dataclass(slots=True)
+class NormalizedPost:
+    """A validated post in canonical form, plus what later stages add to it."""
+
+    platform: str
+    external_id: str
+    kind: str
+    created_at: datetime
+    text: str
+    lang: str | None
+    url: str | None
+    in_reply_to: str | None
+    conversation_id: str | None
+    channel: str | None
+    author: AuthorRef | None
+    likes: int | None
+    shares: int | None
+    replies: int | None
+    views: int | None
+    raw: str
+    content_hash: str
+    source: str
+    position: int | None
+    enrichment: dict[str, Any] = field(default_factory=dict)
+    monitors: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> PostKey:
+        return (self.platform, self.external_id)
+
+
+@dataclass(slots=True)
+class StoredPost:
+    """A post after the store stage: its database id and what happened to it."""
+
+    post: NormalizedPost
+    post_id: int
+    action: str  # "created" | "updated"
+
+
+@dataclass(slots=True)
+class DedupeResult:
+    new: list[NormalizedPost]
+    changed: list[NormalizedPost]
+    duplicates: int
+    #: Versions replaced by a later version of the same post within the batch.
+    superseded: int = 0

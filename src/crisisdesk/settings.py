@@ -1,0 +1,41 @@
+"""One typed settings object: the only place that reads the environment.
+
+Per-deployment values (database URL, API token) come from ``CRISISDESK_*`` environment variables so
+that the same ``crisisdesk.yaml`` can move between a laptop and a server without edits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Every field maps to ``CRISISDESK_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CRISISDESK_", extra="ignore")
+
+    config: Path = Field(
+        default=Path("crisisdesk.yaml"),
+        description="Workspace file; the --config option wins over this variable.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. "
+        "Default: the SQLite file named in the workspace, beside crisisdesk.yaml.",
+    )
+    api_token: str | None = Field(
+        default=None, description="Bearer token that POST /api/v1/posts requires."
+    )
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+    max_text_chars: int = Field(
+        default=20_000, ge=1, description="Posts with longer text are rejected, not truncated."
+    )
+    log_level: str = "INFO"
+
+
+def load_settings() -> Settings:
+    """Read the environment now (not at import time, so tests can set variables first)."""
+    return Settings()

@@ -1,0 +1,66 @@
+"""Monitors in the database, kept in step with the workspace file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from crisisdesk.sources.models import Monitor, MonitorMatch
+
+_monitors = cast(Table, Monitor.__table__)
+_matches = cast(Table, MonitorMatch.__table__)
+
+
+def sync_monitors(engine: Engine, monitors: Sequence[tuple[str, str]], *, now: datetime) -> dict[str, int]:
+    """Mirror the file's monitors into the table; ones removed from the file become inactive.
+
+    Inactive monitors keep their matches (an after-action review may still need them).
+    Returns the ids of the active monitors by name.
+    """
+    wanted = dict(monitors)
+    with engine.begin() as conn:
+        rows = conn.execute(select(_monitors.c.id, _monitors.c.name, _monitors.c.query,
+                                   _monitors.c.active)).all()
+        have = {r.name: r for r in rows}
+        for name, query in wanted.items():
+            row = have.get(name)
+            if row is None:
+                conn.execute(insert(_monitors).values(name=name, query=query, active=True,
+                                                      created_at=now, updated_at=now))
+            elif row.query != query or not row.active:
+                conn.execute(update(_monitors).where(_monitors.c.id == row.id)
+                             .values(query=query, active=True, updated_at=now))
+        for name, row in have.items():
+            if name not in wanted and row.active:
+                conn.execute(update(_monitors).where(_monitors.c.id == row.id)
+                             .values(active=False, updated_at=now))
+        ids = conn.execute(select(_monitors.c.name, _monitors.c.id).where(_monitors.c.active)).all()
+    return {row.name: row.id for row in ids}
+
+
+def match_counts(engine: Engine) -> dict[str, int]:
+    """Matched posts per monitor (all monitors, active or not)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(_monitors.c.name, func.count(_matches.c.post_id))
+            .select_from(_monitors.outerjoin(_matches, _matches.c.monitor_id == _monitors.c.id))
+            .group_by(_monitors.c.name)
+        ).all()
+    return {name: int(n) for name, n in rows}
+
+
+def posts_in_range(engine: Engine, monitor: str, start: datetime, end: datetime) -> list[int]:
+    """Ids of a monitor's posts created in [start, end), oldest first: the dashboards' core query."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(_matches.c.post_id)
+            .join(_monitors, _monitors.c.id == _matches.c.monitor_id)
+            .where(_monitors.c.name == monitor, _matches.c.post_created_at >= start,
+                   _matches.c.post_created_at < end)
+            .order_by(_matches.c.post_created_at)
+        ).all()
+    return [r[0] for r in rows]

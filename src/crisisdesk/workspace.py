@@ -1,0 +1,159 @@
+"""The workspace: ``crisisdesk.yaml`` (what to listen to) plus the embedded database beside it.
+
+The file is validated as a whole when it is loaded; a mistake names the file, the path inside it
+(``monitors[2].query``) and what is wrong, so nobody has to guess which of forty monitors broke.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from crisisdesk.core.errors import ConfigError
+from crisisdesk.db import sqlite_url
+from crisisdesk.settings import Settings
+from crisisdesk.sources.query import QuerySyntaxError, parse
+
+DEFAULT_DB_FILE = "crisisdesk.db"
+
+
+class MonitorConfig(BaseModel):
+    """One named boolean query, e.g. ``'"deutsche bahn" OR #db'``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[\w][\w .\-]*$")
+    query: str = Field(min_length=1)
+    description: str | None = None
+
+
+class DatabaseConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(
+        default=DEFAULT_DB_FILE,
+        description="SQLite file, relative to the workspace file. CRISISDESK_DATABASE_URL wins.",
+    )
+
+
+class WorkspaceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    monitors: list[MonitorConfig] = Field(default_factory=list)
+
+    @field_validator("monitors")
+    @classmethod
+    def _unique_names(cls, monitors: list[MonitorConfig]) -> list[MonitorConfig]:
+        seen: set[str] = set()
+        for m in monitors:
+            if m.name in seen:
+                raise ValueError(f"monitor name {m.name!r} is used twice")
+            seen.add(m.name)
+        return monitors
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A loaded workspace: its file, its validated config and the database it points to."""
+
+    path: Path
+    config: WorkspaceConfig
+    database_url: str
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def parse_config(text: str, *, path: str) -> WorkspaceConfig:
+    """Validate workspace YAML text; every problem is reported at once, each with its place."""
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(path, "", "expected a mapping at the top (monitors: …)")
+    try:
+        config = WorkspaceConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_loc(e['loc']) or 'top level'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(path, "", problems) from exc
+    errors = []
+    for i, monitor in enumerate(config.monitors):
+        try:
+            parse(monitor.query)
+        except QuerySyntaxError as exc:
+            errors.append(f"monitors[{i}].query (monitor {monitor.name!r}): {exc}")
+    if errors:
+        raise ConfigError(path, "", "; ".join(errors))
+    return config
+
+
+def resolve_config_path(explicit: Path | None, settings: Settings) -> Path:
+    """--config wins, then CRISISDESK_CONFIG, then ./crisisdesk.yaml."""
+    if explicit is not None:
+        return explicit
+    return settings.config
+
+
+def load_workspace(config_path: Path, settings: Settings) -> Workspace:
+    path = config_path.expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            str(path), "", "no such workspace file (create one with `crisisdesk init`, or pass --config)"
+        )
+    config = parse_config(path.read_text(encoding="utf-8"), path=str(path))
+    if settings.database_url:
+        url = settings.database_url
+    else:
+        db_path = Path(os.path.expanduser(config.database.path))
+        if not db_path.is_absolute():
+            db_path = path.resolve().parent / db_path
+        url = sqlite_url(db_path)
+    return Workspace(path=path.resolve(), config=config, database_url=url)
+
+
+WORKSPACE_TEMPLATE = """\
+# crisisdesk workspace
+# --------------------
+# What crisisdesk listens to. Per-deployment settings (database URL, API token) come from
+# environment variables instead, so this file can be shared between a laptop and a server:
+#   CRISISDESK_DATABASE_URL   e.g. postgresql+psycopg://crisisdesk@db.example/crisisdesk
+#   CRISISDESK_API_TOKEN      the bearer token POST /api/v1/posts requires
+version: 1
+
+database:
+  # The embedded SQLite database, relative to this file. Ignored when CRISISDESK_DATABASE_URL is set.
+  path: crisisdesk.db
+
+# Monitors are named boolean queries. Every post that matches one is stored as a match of it.
+#   terms            bahn            whole words; a term also matches its #hashtag
+#   phrases          "deutsche bahn"
+#   hashtags         #db             mentions  @DB_Bahn
+#   operators        AND  OR  NOT  -term  ( … )   (adjacent terms mean AND)
+#   wildcard         verspät*        words starting with "verspät"
+#   fields           lang:de  platform:x  author:name  kind:message
+# Matching ignores case and folds German spelling: ä=ae, ö=oe, ü=ue, ß=ss.
+# See docs/query-language.md for the whole language.
+monitors:
+  - name: bahn
+    query: '"deutsche bahn" OR #db OR @DB_Bahn OR (bahn AND (verspätung OR ausfall))'
+"""

@@ -1,0 +1,86 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server.
+
+PostgreSQL tests skip when no server answers, except in CI (``CI`` or
+``CRISISDESK_REQUIRE_SERVERS`` set), where a missing server is a failure. Each PostgreSQL test
+gets a schema of its own, dropped afterwards, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_URL = os.environ.get(
+    "CRISISDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def servers_required() -> bool:
+    return bool(os.environ.get("CRISISDESK_REQUIRE_SERVERS") or os.environ.get("CI"))
+
+
+_pg_state: dict[str, str | None] = {}
+
+
+def _pg_error() -> str | None:
+    """None when PostgreSQL answers, else why not (checked once per run)."""
+    if "error" not in _pg_state:
+        try:
+            engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            engine.dispose()
+            _pg_state["error"] = None
+        except Exception as exc:
+            _pg_state["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return _pg_state["error"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'crisisdesk.db'}"
+        return
+    problem = _pg_error()
+    if problem:
+        if servers_required():
+            pytest.fail(f"PostgreSQL is required in CI but not reachable at {PG_URL}: {problem}")
+        pytest.skip(f"no PostgreSQL at {PG_URL}: {problem}")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+WORKSPACE_YAML = """\
+version: 1
+monitors:
+  - name: bahn
+    query: '"deutsche bahn" OR #db OR @DB_Bahn OR (bahn AND (verspätung OR ausfall))'
+  - name: streik
+    query: 'streik* OR strike'
+"""
+
+
+@pytest.fixture
+def workspace_file(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace on the parametrised database; CRISISDESK_DATABASE_URL points there."""
+    path = tmp_path / "ws" / "crisisdesk.yaml"
+    path.parent.mkdir()
+    path.write_text(WORKSPACE_YAML, encoding="utf-8")
+    monkeypatch.setenv("CRISISDESK_DATABASE_URL", database_url)
+    monkeypatch.delenv("CRISISDESK_CONFIG", raising=False)
+    monkeypatch.delenv("CRISISDESK_API_TOKEN", raising=False)
+    return path
