@@ -22,49 +22,131 @@ from pathlib import Path
 
 import orjson
 
-WORDS_DE = [
-    "bahn",
-    "zug",
-    "verspätung",
-    "ausfall",
+# Filler vocabulary: everyday chatter that no monitor tracks.
+FILLER_DE = [
+    "ich",
+    "du",
+    "wir",
     "heute",
-    "wieder",
-    "stunden",
-    "warten",
-    "bahnhof",
-    "kunde",
-    "service",
-    "danke",
+    "morgen",
+    "gestern",
+    "wirklich",
+    "einfach",
+    "noch",
+    "mal",
+    "mit",
+    "dem",
+    "der",
+    "die",
+    "das",
+    "und",
+    "oder",
+    "aber",
+    "weil",
+    "wenn",
+    "dann",
     "schon",
-    "super",
-    "leider",
-    "kaputt",
-    "streik",
-    "fahrplan",
-    "ticket",
-    "geld",
-    "zurück",
+    "wieder",
+    "immer",
+    "nie",
+    "gut",
+    "schlecht",
+    "toll",
+    "komisch",
+    "neue",
+    "alte",
+    "kaffee",
+    "arbeit",
+    "büro",
+    "wetter",
+    "regen",
+    "sonne",
+    "wochenende",
+    "freunde",
+    "familie",
+    "kinder",
+    "schule",
+    "essen",
+    "abend",
+    "nacht",
+    "stadt",
+    "berlin",
+    "hamburg",
+    "münchen",
+    "köln",
+    "leipzig",
+    "frage",
+    "antwort",
+    "danke",
+    "bitte",
+    "sorry",
+    "lol",
+    "echt",
+    "krass",
 ]
-WORDS_EN = [
-    "train",
-    "delay",
-    "again",
+FILLER_EN = [
+    "i",
+    "you",
+    "we",
     "today",
-    "hours",
-    "waiting",
-    "station",
-    "customer",
-    "service",
-    "thanks",
+    "tomorrow",
+    "yesterday",
+    "really",
+    "just",
+    "again",
+    "with",
+    "the",
+    "a",
+    "and",
+    "or",
+    "but",
+    "because",
+    "if",
+    "then",
+    "always",
+    "never",
+    "good",
+    "bad",
     "great",
-    "sadly",
-    "broken",
-    "strike",
-    "schedule",
-    "ticket",
-    "refund",
-    "money",
+    "weird",
+    "new",
+    "old",
+    "coffee",
+    "work",
+    "office",
+    "weather",
+    "rain",
+    "sun",
+    "weekend",
+    "friends",
+    "family",
+    "kids",
+    "school",
+    "food",
+    "evening",
+    "night",
+    "city",
+    "london",
+    "boston",
+    "question",
+    "answer",
+    "thanks",
+    "please",
+    "sorry",
+    "lol",
+    "honestly",
+    "pretty",
 ]
+# Topic phrases, each carried by a share of posts: together about one monitor match per post,
+# as in an import of what a listening tool collected for its queries.
+TOPICS = (
+    (0.30, "Die Deutsche Bahn", "Deutsche Bahn"),
+    (0.15, "bahn hat wieder verspätung", "train delayed again"),
+    (0.15, "streik angekündigt", "strike announced"),
+    (0.10, "service leider kaputt", "service sadly broken"),
+    (0.10, "geld zurück bitte", "refund please"),
+    (0.08, "ticket fahrplan chaos", "ticket schedule chaos"),
+)
 PLATFORMS = ("x", "facebook", "instagram", "mastodon", "telegram", "news")
 
 MONITORS = """\
@@ -88,10 +170,14 @@ def make_file(path: Path, n: int, seed: int = 1) -> None:
     with path.open("wb") as f:
         for i in range(n):
             de = rng.random() < 0.6
-            words = WORDS_DE if de else WORDS_EN
-            text = " ".join(rng.choice(words) for _ in range(rng.randint(8, 30)))
-            if rng.random() < 0.2:
-                text = "Die Deutsche Bahn " + text + " #db"
+            words = FILLER_DE if de else FILLER_EN
+            parts = [rng.choice(words) for _ in range(rng.randint(8, 30))]
+            for share, german, english in TOPICS:
+                if rng.random() < share:
+                    parts.insert(rng.randint(0, len(parts)), german if de else english)
+            if rng.random() < 0.1:
+                parts.append("#db")
+            text = " ".join(parts)
             author = rng.randint(1, n // 20 + 1)
             row = {
                 "platform": rng.choice(PLATFORMS),
@@ -118,34 +204,54 @@ def make_file(path: Path, n: int, seed: int = 1) -> None:
 
 
 def floor(path: Path, db: Path) -> float:
-    """Parse every line and insert the rows with plain executemany: what no pipeline can beat."""
+    """Parse every line and insert its post row with plain sqlite3 executemany: the floor.
+
+    The rows go into the same ``posts`` table the pipeline writes (same columns, same indexes,
+    created by the same migrations), in batches of the same size, each committed; nothing else is
+    done (no validation, no authors, no monitors, no dedupe).
+    """
+    from crisisdesk.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    engine.dispose()
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(
-        "CREATE TABLE posts (id INTEGER PRIMARY KEY, platform TEXT, external_id TEXT, "
-        "created_at TEXT, text TEXT, lang TEXT, author TEXT, likes INT, raw TEXT, "
-        "UNIQUE(platform, external_id))"
-    )
     sql = (
-        "INSERT INTO posts (platform, external_id, created_at, text, lang, author, likes, raw) "
-        "VALUES (?,?,?,?,?,?,?,?)"
+        "INSERT INTO posts (platform, external_id, kind, created_at, text, lang, url, in_reply_to, "
+        "conversation_id, channel, author_id, likes, shares, replies, views, raw, content_hash, "
+        "version, ingested_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
     start = time.perf_counter()
     batch = []
     with path.open("rb") as f:
         for line in f:
             d = orjson.loads(line)
+            m = d.get("metrics") or {}
             batch.append(
                 (
                     d["platform"],
                     d["id"],
+                    d.get("kind", "post"),
                     d["created_at"],
                     d["text"],
                     d.get("lang"),
-                    d["author"]["id"],
-                    d["metrics"]["likes"],
+                    d.get("url"),
+                    d.get("in_reply_to"),
+                    d.get("conversation_id"),
+                    d.get("channel"),
+                    None,
+                    m.get("likes"),
+                    m.get("shares"),
+                    m.get("replies"),
+                    m.get("views"),
                     line,
+                    "",
+                    1,
+                    now,
+                    now,
                 )
             )
             if len(batch) >= 1000:

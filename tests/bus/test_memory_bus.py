@@ -34,9 +34,11 @@ def test_messages_read_by_all_groups_are_dropped() -> None:
 
 def test_publish_without_subscribers_keeps_nothing_and_unknown_group_fails() -> None:
     bus = MemoryBus()
+    assert not bus.has_subscribers("t")
     bus.publish("t", [{"n": 1}])
     assert bus.pending("t") == 0
     with pytest.raises(KeyError, match="has not subscribed"):
         bus.read("t", "ghost")
     bus.subscribe("t", "late")
+    assert bus.has_subscribers("t")
     assert bus.read("t", "late") == []

@@ -17,7 +17,7 @@ from sqlalchemy import text
 import crisisdesk
 from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.events import RawItem
-from crisisdesk.posts.schemas import PostAccepted, PostIn, RejectOut
+from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
 
 MAX_BATCH = 1000
 _bearer = HTTPBearer(auto_error=False, description="The token set in CRISISDESK_API_TOKEN.")
@@ -123,11 +123,9 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
             return app.openapi_schema
         schema = original_openapi()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name, sub in PostIn.model_json_schema(ref_template="#/components/schemas/{model}").get(
-                "$defs", {}).items():
+        top = POST_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in top.pop("$defs", {}).items():
             components.setdefault(name, sub)
-        top = PostIn.model_json_schema(ref_template="#/components/schemas/{model}")
-        top.pop("$defs", None)
         components["PostIn"] = top
         return schema
 

@@ -34,6 +34,9 @@ class Bus(Protocol):
     def subscribe(self, topic: str, group: str) -> None:
         """Create a consumer group that sees messages published from now on."""
 
+    def has_subscribers(self, topic: str) -> bool:
+        """Whether any group listens; publishers may skip building messages nobody will read."""
+
     def read(self, topic: str, group: str, *, max_count: int = 1000) -> list[Delivery]:
         """Next messages for the group (at most ``max_count``); empty when nothing is waiting."""
 

@@ -55,6 +55,9 @@ class MemoryBus:
             return  # nobody listens: like a stream with no group, nothing would ever read these
         t.messages.extend(messages)
 
+    def has_subscribers(self, topic: str) -> bool:
+        return bool(self._topic(topic).cursors)
+
     def read(self, topic: str, group: str, *, max_count: int = 1000) -> list[Delivery]:
         t = self._topic(topic)
         if group not in t.cursors:

@@ -31,6 +31,10 @@ _GERMAN = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
 
 # Combining marks of the Latin/Greek/Cyrillic accent blocks. We do not strip every Unicode
 # combining character: in Indic or Hebrew scripts they carry meaning, not decoration.
+# UTF-8 lead bytes of those blocks except U+20D0-U+20FF (E2 83 ..), checked separately since
+# E2 alone would hit on every typographic quote or dash. A superset: a hit only means "run
+# the regex"; U+FE0F (emoji variation selector, EF B8 8F) is the common false positive.
+_COMBINING_UTF8_LEADS = b"\xcc\xcd\xe1\xef"
 _COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 # A token is a run of word characters, optionally introduced by # (hashtag) or @ (mention).
@@ -41,6 +45,7 @@ _TOKEN_RE = re.compile(r"(?<!\w)[#@]\w+|\w+")
 # and let str.split() do the rest (about three times faster than the regex). A sigil that the
 # regex would not treat as a token start makes us fall back to the regex.
 # Every ASCII code point is in the table: a missing key costs an internal exception per char.
+_NON_ASCII_WORD_RE = re.compile(r"[^\W\x00-\x7f]")
 _ASCII_SEPARATORS = str.maketrans(
     {chr(i): chr(i) if chr(i).isalnum() or chr(i) in "_#@" else " " for i in range(128)}
 )
@@ -90,13 +95,22 @@ def fold(text: str) -> str:
             s = s.replace(umlaut, spelled)
     if s.isascii():
         return s
-    # NFKD splits é into e + U+0301 and also unifies compatibility forms (ﬁ, full-width Ａ),
-    # which may be upper case again (Ⅷ -> VIII), hence the second casefold; casefold in turn
-    # may emit combining marks (ΐ), hence the second strip.
-    s = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", s)).casefold()
-    if s.isascii():
-        return s
-    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", s))
+    if not unicodedata.is_normalized("NFKD", s):
+        # NFKD splits é into e + U+0301 and unifies compatibility forms (ﬁ, full-width Ａ),
+        # which may be upper case again (Ⅷ -> VIII), hence the second casefold.
+        s = unicodedata.normalize("NFKD", s)
+        folded = s.casefold()
+        if folded != s:
+            s = unicodedata.normalize("NFKD", folded)
+    if _may_have_combining(s):
+        s = _COMBINING_RE.sub("", s)
+    return s
+
+
+def _may_have_combining(s: str) -> bool:
+    """Cheap pre-check (byte search on UTF-8) before the slower regex strips accents."""
+    encoded = s.encode("utf-8", "surrogatepass")
+    return len(encoded.translate(None, _COMBINING_UTF8_LEADS)) != len(encoded) or b"\xe2\x83" in encoded
 
 
 def _sigils_well_placed(padded: str) -> bool:
@@ -109,9 +123,16 @@ def _sigils_well_placed(padded: str) -> bool:
 def _padded_line(folded: str) -> str:
     """Tokens with their sigils, joined by single spaces, with a space at both ends."""
     if folded.isascii():
-        padded = f" {' '.join(folded.translate(_ASCII_SEPARATORS).split())} "
-        if _sigils_well_placed(padded):
-            return padded
+        ascii_text = folded
+    elif _NON_ASCII_WORD_RE.search(folded) is None:
+        # Only emoji, typographic quotes and the like are non-ASCII: all of them separate
+        # tokens, and so does the "?" they are replaced with.
+        ascii_text = folded.encode("ascii", "replace").decode("ascii")
+    else:
+        return f" {' '.join(_TOKEN_RE.findall(folded))} "
+    padded = f" {' '.join(ascii_text.translate(_ASCII_SEPARATORS).split())} "
+    if _sigils_well_placed(padded):
+        return padded
     return f" {' '.join(_TOKEN_RE.findall(folded))} "
 
 

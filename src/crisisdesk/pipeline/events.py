@@ -1,11 +1,12 @@
 """Typed values that flow between pipeline stages, and their JSON forms for the bus.
 
 A stage receives values, returns values; it never reaches into another stage's state. The
-``to_message``/``from_message`` pairs are what crosses a process boundary.
+``batch_to_message``/``batch_from_message`` pair is what crosses a process boundary.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,12 +28,14 @@ class RawItem:
     position: int | None
     data: str | dict[str, Any]
 
-    def to_message(self) -> Message:
-        return {"source": self.source, "position": self.position, "data": self.data}
+    @staticmethod
+    def batch_to_message(items: Sequence[RawItem]) -> Message:
+        """A whole batch is one bus message: per-message overhead is paid per batch, not per post."""
+        return {"items": [(i.source, i.position, i.data) for i in items]}
 
-    @classmethod
-    def from_message(cls, message: Message) -> RawItem:
-        return cls(message["source"], message.get("position"), message["data"])
+    @staticmethod
+    def batch_from_message(message: Message) -> list[RawItem]:
+        return [RawItem(source, position, data) for source, position, data in message["items"]]
 
 
 @dataclass(slots=True)

@@ -81,19 +81,19 @@ class PipelineRunner:
         result.summary.imported = len(deduped.new)
         result.summary.updated = len(deduped.changed) + deduped.superseded
         result.summary.duplicates = deduped.duplicates
-        events = stages.emit(stored, self.clock.now())
-        if events:
-            self.bus.publish(EVENTS_TOPIC, events)
+        if stored and self.bus.has_subscribers(EVENTS_TOPIC):
+            self.bus.publish(EVENTS_TOPIC, stages.emit(stored, self.clock.now()))
         return result
 
-    def drain(self, *, max_batch: int = 1000) -> BatchResult:
-        """Process everything waiting on the ingest topic."""
+    def drain(self) -> BatchResult:
+        """Process every batch waiting on the ingest topic, one transaction each."""
         total = BatchResult()
         while True:
-            deliveries = self.bus.read(INGEST_TOPIC, PIPELINE_GROUP, max_count=max_batch)
+            deliveries = self.bus.read(INGEST_TOPIC, PIPELINE_GROUP, max_count=1)
             if not deliveries:
                 return total
-            total.add(self.handle([RawItem.from_message(d.message) for d in deliveries]))
+            for d in deliveries:
+                total.add(self.handle(RawItem.batch_from_message(d.message)))
             self.bus.ack(INGEST_TOPIC, PIPELINE_GROUP, [d.id for d in deliveries])
 
 
@@ -118,8 +118,8 @@ def run_items(
     """Feed items through the bus and the runner, a batch at a time (memory stays flat)."""
     total = BatchResult()
     for batch in batched(items, batch_size):
-        runner.bus.publish(INGEST_TOPIC, [item.to_message() for item in batch])
-        result = runner.drain(max_batch=batch_size)
+        runner.bus.publish(INGEST_TOPIC, [RawItem.batch_to_message(batch)])
+        result = runner.drain()
         total.add(result)
         if on_batch is not None:
             on_batch(result)

@@ -11,7 +11,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -27,7 +26,7 @@ from crisisdesk.pipeline.events import (
     Rejection,
     StoredPost,
 )
-from crisisdesk.posts.schemas import PostIn
+from crisisdesk.posts.schemas import POST_ADAPTER, PostIn
 from crisisdesk.sources.matcher import MatchDoc, MonitorSet
 
 
@@ -44,7 +43,7 @@ def describe_validation_error(exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in err["loc"])
         if err["type"] == "json_invalid":
             parts.append(f"not valid JSON ({err['ctx'].get('error', err['msg'])})")
-        elif err["type"] == "model_type" and not loc:
+        elif err["type"] in ("model_type", "dict_type") and not loc:
             parts.append("expected a JSON object")
         elif err["type"] == "missing":
             parts.append(f"{loc}: required field missing")
@@ -66,47 +65,48 @@ def _clean(value: str | None) -> str | None:
 
 
 def _content_hash(p: PostIn, text: str) -> str:
-    a = p.author
-    m = p.metrics
-    fields: list[Any] = [
-        p.kind, p.created_at.isoformat(), text, p.lang, p.url, p.in_reply_to, p.conversation_id,
-        p.channel,
-        None if a is None else (a.id, a.handle, a.name, a.followers, a.verified),
-        None if m is None else (m.likes, m.shares, m.replies, m.views),
-    ]
-    return hashlib.blake2b(orjson.dumps(fields), digest_size=16).hexdigest()
+    """Fingerprint of everything the post says, to tell a re-delivery from an edit.
+
+    Taken over the validated post (unknown fields already dropped) with sorted keys, so key order
+    and whitespace in the source do not matter.
+    """
+    if text is not p["text"]:
+        p = {**p, "text": text}  # cleaned text: orjson refuses lone surrogates
+    return hashlib.blake2b(orjson.dumps(p, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
 def _to_post(p: PostIn, raw: str, item: RawItem, text: str) -> NormalizedPost:
-    a = p.author
+    a = p.get("author")
     author = None
-    if a is not None and (a.id or a.handle):
-        handle = _clean(a.handle)
+    if a and (a.get("id") or a.get("handle")):
+        handle = _clean(a.get("handle"))
         author = AuthorRef(
-            platform=p.platform.value,
-            external_id=a.id or f"@{(handle or '').lstrip('@').lower()}",
+            platform=p["platform"].value,
+            external_id=a.get("id") or f"@{(handle or '').lstrip('@').lower()}",
             handle=handle,
-            name=_clean(a.name),
-            followers=a.followers,
-            verified=a.verified,
+            name=_clean(a.get("name")),
+            followers=a.get("followers"),
+            verified=a.get("verified"),
         )
-    m = p.metrics
+    m = p.get("metrics") or {}
+    lang = p.get("lang")
+    kind = p.get("kind")
     return NormalizedPost(
-        platform=p.platform.value,
-        external_id=p.id,
-        kind=p.kind.value,
-        created_at=p.created_at.astimezone(UTC),
+        platform=p["platform"].value,
+        external_id=p["id"],
+        kind=kind.value if kind else "post",
+        created_at=p["created_at"].astimezone(UTC),
         text=text,
-        lang=p.lang.lower() if p.lang else None,
-        url=p.url,
-        in_reply_to=p.in_reply_to,
-        conversation_id=p.conversation_id,
-        channel=p.channel,
+        lang=lang.lower() if lang else None,
+        url=p.get("url"),
+        in_reply_to=p.get("in_reply_to"),
+        conversation_id=p.get("conversation_id"),
+        channel=p.get("channel"),
         author=author,
-        likes=m.likes if m else None,
-        shares=m.shares if m else None,
-        replies=m.replies if m else None,
-        views=m.views if m else None,
+        likes=m.get("likes"),
+        shares=m.get("shares"),
+        replies=m.get("replies"),
+        views=m.get("views"),
         raw=raw,
         content_hash=_content_hash(p, text),
         source=item.source,
@@ -122,7 +122,7 @@ def _parse_json_post(data: str) -> PostIn:
     surrogate is replaced later (``_clean``) and the post kept.
     """
     try:
-        return PostIn.model_validate_json(data)
+        return POST_ADAPTER.validate_json(data)
     except ValidationError as exc:
         if exc.errors()[0]["type"] != "json_invalid" or "\\ud" not in data.lower():
             raise
@@ -130,7 +130,7 @@ def _parse_json_post(data: str) -> PostIn:
             loaded = json.loads(data)
         except ValueError:
             raise exc from None
-        return PostIn.model_validate(loaded)
+        return POST_ADAPTER.validate_python(loaded)
 
 
 def normalize(items: Sequence[RawItem], *, max_text_chars: int) -> NormalizeResult:
@@ -144,12 +144,12 @@ def normalize(items: Sequence[RawItem], *, max_text_chars: int) -> NormalizeResu
                 parsed = _parse_json_post(data)
                 raw = data
             else:
-                parsed = PostIn.model_validate(data)
+                parsed = POST_ADAPTER.validate_python(data)
                 raw = orjson.dumps(data, default=str).decode()
         except ValidationError as exc:
             rejections.append(Rejection(item.source, item.position, describe_validation_error(exc), data))
             continue
-        text = _clean(parsed.text) or ""
+        text = _clean(parsed["text"]) or ""
         if len(text) > max_text_chars:
             rejections.append(Rejection(
                 item.source, item.position,

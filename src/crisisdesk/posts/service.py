@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
+from crisisdesk.bulk import insert_rows, select_by_keys, time_param
 from crisisdesk.pipeline.events import AuthorRef, NormalizedPost, PostKey, StoredPost
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import MonitorMatch
@@ -39,17 +40,7 @@ def _insert_ignoring_conflicts(conn: Connection, table: Any, rows: list[dict[str
 
 def known_hashes(conn: Connection, keys: Sequence[PostKey]) -> dict[PostKey, str]:
     """Content hashes of the posts among ``keys`` that are already stored."""
-    out: dict[PostKey, str] = {}
-    unique = list(dict.fromkeys(keys))
-    for chunk in _chunks(unique, _KEY_CHUNK):
-        rows = conn.execute(
-            select(_posts.c.platform, _posts.c.external_id, _posts.c.content_hash).where(
-                tuple_(_posts.c.platform, _posts.c.external_id).in_(chunk)
-            )
-        )
-        for platform, external_id, content_hash in rows:
-            out[(platform, external_id)] = content_hash
-    return out
+    return {key: row[0] for key, row in select_by_keys(conn, _posts, ("content_hash",), keys).items()}
 
 
 def _author_ids(conn: Connection, authors: Sequence[AuthorRef], now: datetime) -> dict[PostKey, int]:
@@ -59,36 +50,27 @@ def _author_ids(conn: Connection, authors: Sequence[AuthorRef], now: datetime) -
         latest[(a.platform, a.external_id)] = a
     if not latest:
         return {}
-    keys = list(latest)
-    existing: dict[PostKey, tuple[int, str | None, str | None, int | None, bool | None]] = {}
-    for chunk in _chunks(keys, _KEY_CHUNK):
-        rows = conn.execute(
-            select(_authors.c.platform, _authors.c.external_id, _authors.c.id, _authors.c.handle,
-                   _authors.c.name, _authors.c.followers, _authors.c.verified)
-            .where(tuple_(_authors.c.platform, _authors.c.external_id).in_(chunk))
-        )
-        for r in rows:
-            existing[(r[0], r[1])] = (r[2], r[3], r[4], r[5], r[6])
-    missing = [
-        {"platform": a.platform, "external_id": a.external_id, "handle": a.handle, "name": a.name,
-         "followers": a.followers, "verified": a.verified, "first_seen": now, "last_seen": now}
-        for key, a in latest.items() if key not in existing
-    ]
-    _insert_ignoring_conflicts(conn, _authors, missing)
-    inserted = {(m["platform"], m["external_id"]) for m in missing}
-    if missing:
-        for chunk in _chunks([(m["platform"], m["external_id"]) for m in missing], _KEY_CHUNK):
-            new_rows = conn.execute(
-                select(_authors.c.platform, _authors.c.external_id, _authors.c.id)
-                .where(tuple_(_authors.c.platform, _authors.c.external_id).in_(chunk))
-            )
-            for platform, external_id, author_id in new_rows:
-                existing[(platform, external_id)] = (author_id, None, None, None, None)
+    columns = ("id", "handle", "name", "followers", "verified")
+    existing = select_by_keys(conn, _authors, columns, latest)
+    inserted = [key for key in latest if key not in existing]
+    fresh = set(inserted)
+    if inserted:
+        t = time_param(conn)
+        stamp = t(now)
+        rows = insert_rows(conn, _authors, _AUTHOR_COLUMNS, [
+            (a.platform, a.external_id, a.handle, a.name, a.followers, a.verified, stamp, stamp)
+            for a in (latest[key] for key in inserted)
+        ], returning=("platform", "external_id", "id"), ignore_conflicts=True)
+        for platform, external_id, author_id in rows:
+            existing[(platform, external_id)] = (author_id,)
+        lost = [key for key in inserted if key not in existing]  # inserted meanwhile by another writer
+        if lost:
+            existing.update(select_by_keys(conn, _authors, columns, lost))
     changed = [
         {"b_id": existing[key][0], "handle": a.handle, "name": a.name, "followers": a.followers,
          "verified": a.verified, "last_seen": now}
         for key, a in latest.items()
-        if key in existing and key not in inserted
+        if key in existing and key not in fresh
         and existing[key][1:] != (a.handle, a.name, a.followers, a.verified)
     ]
     if changed:
@@ -101,6 +83,16 @@ def _author_ids(conn: Connection, authors: Sequence[AuthorRef], now: datetime) -
     return {key: v[0] for key, v in existing.items()}
 
 
+_POST_COLUMNS = (
+    "platform", "external_id", "kind", "created_at", "text", "lang", "url", "in_reply_to",
+    "conversation_id", "channel", "author_id", "likes", "shares", "replies", "views", "raw",
+    "content_hash", "version", "ingested_at", "updated_at",
+)
+_MATCH_COLUMNS = ("monitor_id", "post_id", "post_created_at")
+_AUTHOR_COLUMNS = ("platform", "external_id", "handle", "name", "followers", "verified", "first_seen",
+                   "last_seen")
+
+
 def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, Any]:
     return {
         "platform": p.platform, "external_id": p.external_id, "kind": p.kind,
@@ -110,6 +102,10 @@ def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, A
         "views": p.views, "raw": p.raw, "content_hash": p.content_hash, "version": 1,
         "ingested_at": now, "updated_at": now,
     }
+
+
+def _post_ids(conn: Connection, keys: Sequence[PostKey]) -> dict[PostKey, int]:
+    return {key: row[0] for key, row in select_by_keys(conn, _posts, ("id",), keys).items()}
 
 
 def write_posts(
@@ -126,21 +122,22 @@ def write_posts(
     def aid(p: NormalizedPost) -> int | None:
         return author_ids.get((p.author.platform, p.author.external_id)) if p.author else None
 
+    t = time_param(conn)
     stored: list[StoredPost] = []
+    created_at = {p.key: t(p.created_at) for p in (*new, *changed)}  # converted once, used twice
     if new:
-        result = conn.execute(
-            insert(_posts).returning(_posts.c.id, sort_by_parameter_order=True),
-            [_row(p, aid(p), now) for p in new],
-        )
-        stored.extend(StoredPost(p, post_id, "created") for p, (post_id,) in zip(new, result, strict=True))
+        # Ids come back by key, not by position: neither database promises RETURNING order.
+        stamp = t(now)
+        returned = insert_rows(conn, _posts, _POST_COLUMNS, [
+            (p.platform, p.external_id, p.kind, created_at[p.key], p.text, p.lang, p.url, p.in_reply_to,
+             p.conversation_id, p.channel, aid(p), p.likes, p.shares, p.replies, p.views, p.raw,
+             p.content_hash, 1, stamp, stamp)
+            for p in new
+        ], returning=("platform", "external_id", "id"))
+        new_ids = {(platform, external_id): post_id for platform, external_id, post_id in returned}
+        stored.extend(StoredPost(p, new_ids[p.key], "created") for p in new)
     if changed:
-        ids: dict[PostKey, int] = {}
-        for chunk in _chunks([p.key for p in changed], _KEY_CHUNK):
-            for platform, external_id, post_id in conn.execute(
-                select(_posts.c.platform, _posts.c.external_id, _posts.c.id)
-                .where(tuple_(_posts.c.platform, _posts.c.external_id).in_(chunk))
-            ):
-                ids[(platform, external_id)] = post_id
+        ids = _post_ids(conn, [p.key for p in changed])
         rows = []
         for p in changed:
             row = _row(p, aid(p), now)
@@ -156,12 +153,10 @@ def write_posts(
         for chunk in _chunks(changed_ids, _KEY_CHUNK):
             conn.execute(delete(_matches).where(_matches.c.post_id.in_(chunk)))
         stored.extend(StoredPost(p, ids[p.key], "updated") for p in changed)
-    match_rows = [
-        {"monitor_id": monitor_ids[name], "post_id": s.post_id, "post_created_at": s.post.created_at}
-        for s in stored for name in s.post.monitors if name in monitor_ids
-    ]
-    if match_rows:
-        conn.execute(insert(_matches), match_rows)
+    insert_rows(conn, _matches, _MATCH_COLUMNS, [
+        (monitor_ids[name], s.post_id, created_at[s.post.key])
+        for s in stored if s.post.monitors for name in s.post.monitors if name in monitor_ids
+    ])
     return stored
 
 

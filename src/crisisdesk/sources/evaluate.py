@@ -9,6 +9,8 @@ is looked up in a :class:`~crisisdesk.core.text.TokenLine`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -27,6 +29,7 @@ from crisisdesk.sources.query import (
 )
 
 __all__ = [
+    "FIELD_GETTERS",
     "DocFields",
     "LiteralKey",
     "MatchDoc",
@@ -81,14 +84,43 @@ def _folded(value: str | None) -> str:
     return " ".join(fold(value).split()) if value else ""
 
 
+# Languages, platforms and kinds are a handful of distinct codes: fold each once.
+_folded_code = functools.lru_cache(maxsize=1024)(_folded)
+
+
+def _lang(doc: MatchDoc) -> str:
+    return _folded_code(doc.lang)
+
+
+def _platform(doc: MatchDoc) -> str:
+    return _folded_code(doc.platform)
+
+
+def _kind(doc: MatchDoc) -> str:
+    return _folded_code(doc.kind)
+
+
+def _handle(doc: MatchDoc) -> str:
+    return fold(doc.author_handle).strip().lstrip("@") if doc.author_handle else ""
+
+
+def _name(doc: MatchDoc) -> str:
+    return _folded(doc.author_name)
+
+
+#: How to read each DocFields attribute off a MatchDoc, so a matcher can fold only those
+#: attributes its queries filter on.
+FIELD_GETTERS: dict[str, Callable[[MatchDoc], str]] = {
+    "lang": _lang,
+    "platform": _platform,
+    "kind": _kind,
+    "handle": _handle,
+    "name": _name,
+}
+
+
 def doc_fields(doc: MatchDoc) -> DocFields:
-    return DocFields(
-        lang=_folded(doc.lang),
-        platform=_folded(doc.platform),
-        kind=_folded(doc.kind),
-        handle=fold(doc.author_handle).strip().lstrip("@") if doc.author_handle else "",
-        name=_folded(doc.author_name),
-    )
+    return DocFields(_lang(doc), _platform(doc), _kind(doc), _handle(doc), _name(doc))
 
 
 def prepare(doc: MatchDoc) -> PreparedDoc:
