@@ -124,7 +124,7 @@ def import_(
     _report(total.summary, rejects, as_json=as_json, strict=strict)
 
 
-def _parse_speed(speed: str) -> float | None:
+def parse_speed(speed: str) -> float | None:
     if speed.strip().lower() == "max":
         return None
     try:
@@ -154,7 +154,7 @@ def replay(
 ) -> None:
     """Feed posts in order of created_at on a stream clock, as if they were arriving now."""
     _check_file(file)
-    factor = _parse_speed(speed)
+    factor = parse_speed(speed)
     settings, workspace = open_workspace(config)
     kind = detect_format(file, fmt)
     csv_options = _csv_options(mapping, time_format, timezone, platform)
