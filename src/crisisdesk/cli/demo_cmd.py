@@ -69,10 +69,7 @@ def demo(
         scenario = root / "scenario.jsonl"
         with err.status("generating the scenario…"):
             total, span = _write_scenario(scenario, seed=seed, calm_days=calm_days, crisis_days=crisis_days)
-        if speed is not None:
-            factor = parse_speed(speed)
-        else:
-            factor = max(span / seconds, 1.0)
+        factor = parse_speed(speed) if speed is not None else max(span / seconds, 1.0)
         # The demo always runs on the embedded database, whatever CRISISDESK_DATABASE_URL says.
         settings = load_settings().model_copy(update={"database_url": None})
         workspace = load_workspace(config_path, settings)
