@@ -56,6 +56,7 @@ class PipelineRunner:
         self.clock = clock
         self.enricher: Enricher = enricher or NoEnrichment()
         self.max_text_chars = max_text_chars
+        self.authors = post_store.AuthorCache()
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
     def handle(self, items: Sequence[RawItem]) -> BatchResult:
@@ -75,9 +76,11 @@ class PipelineRunner:
             deduped = stages.dedupe(posts, known)
             fresh = stages.enrich([*deduped.new, *deduped.changed], self.enricher)
             stages.match(fresh, self.monitors)
-            stored = post_store.write_posts(
-                conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now()
+            written = post_store.write_posts(
+                conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now(), self.authors
             )
+        self.authors.remember(written.authors)  # committed: safe to reuse in later batches
+        stored = written.stored
         result.summary.imported = len(deduped.new)
         result.summary.updated = len(deduped.changed) + deduped.superseded
         result.summary.duplicates = deduped.duplicates

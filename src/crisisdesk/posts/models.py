@@ -24,7 +24,7 @@ class Author(Base):
     followers: Mapped[int | None] = mapped_column(Integer)
     verified: Mapped[bool | None] = mapped_column(Boolean)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, doc="When the profile last changed.")
 
 
 class Post(Base):

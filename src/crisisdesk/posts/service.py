@@ -7,12 +7,11 @@ path must stay close to a raw ``executemany``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from crisisdesk.bulk import insert_rows, select_by_keys, time_param
@@ -31,56 +30,90 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def _insert_ignoring_conflicts(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    stmt = (pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table))
-    conn.execute(stmt.on_conflict_do_nothing(), rows)
-
-
 def known_hashes(conn: Connection, keys: Sequence[PostKey]) -> dict[PostKey, str]:
     """Content hashes of the posts among ``keys`` that are already stored."""
     return {key: row[0] for key, row in select_by_keys(conn, _posts, ("content_hash",), keys).items()}
 
 
-def _author_ids(conn: Connection, authors: Sequence[AuthorRef], now: datetime) -> dict[PostKey, int]:
-    """Ids of the batch's authors, creating the missing ones and refreshing changed profiles."""
+#: An author as the store knows it: (id, handle, name, followers, verified).
+AuthorRow = tuple[int, str | None, str | None, int | None, bool | None]
+
+
+class AuthorCache:
+    """Ids and profiles of authors this process has written or read, bounded in size.
+
+    Busy authors post again and again in a crisis; without the cache each batch would look them
+    up again. Entries are only added after a commit (:meth:`remember`), so an id from a rolled-back
+    transaction never leaks into a later batch. Ids never change, so another writer can at worst
+    make a cached profile stale, which costs one redundant profile update.
+    """
+
+    def __init__(self, max_size: int = 200_000) -> None:
+        self.max_size = max_size
+        self._rows: dict[PostKey, AuthorRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: PostKey) -> AuthorRow | None:
+        return self._rows.get(key)
+
+    def remember(self, rows: Mapping[PostKey, AuthorRow]) -> None:
+        self._rows.update(rows)
+        if len(self._rows) > self.max_size:  # drop the oldest half: cheap, and keeps recent authors
+            for key in list(self._rows)[: len(self._rows) // 2]:
+                del self._rows[key]
+
+
+def _author_rows(
+    conn: Connection, authors: Sequence[AuthorRef], now: datetime, cache: AuthorCache | None
+) -> dict[PostKey, AuthorRow]:
+    """Rows of the batch's authors: creates the missing ones and refreshes changed profiles."""
     latest: dict[PostKey, AuthorRef] = {}
     for a in authors:
         latest[(a.platform, a.external_id)] = a
     if not latest:
         return {}
+    known: dict[PostKey, AuthorRow] = {}
+    unknown: list[PostKey] = []
+    for key in latest:
+        row = cache.get(key) if cache is not None else None
+        if row is None:
+            unknown.append(key)
+        else:
+            known[key] = row
     columns = ("id", "handle", "name", "followers", "verified")
-    existing = select_by_keys(conn, _authors, columns, latest)
-    inserted = [key for key in latest if key not in existing]
-    fresh = set(inserted)
-    if inserted:
-        t = time_param(conn)
-        stamp = t(now)
+    if unknown:
+        known.update(select_by_keys(conn, _authors, columns, unknown))
+    missing = [key for key in latest if key not in known]
+    if missing:
+        stamp = time_param(conn)(now)
         rows = insert_rows(conn, _authors, _AUTHOR_COLUMNS, [
             (a.platform, a.external_id, a.handle, a.name, a.followers, a.verified, stamp, stamp)
-            for a in (latest[key] for key in inserted)
+            for a in (latest[key] for key in missing)
         ], returning=("platform", "external_id", "id"), ignore_conflicts=True)
         for platform, external_id, author_id in rows:
-            existing[(platform, external_id)] = (author_id,)
-        lost = [key for key in inserted if key not in existing]  # inserted meanwhile by another writer
+            a = latest[(platform, external_id)]
+            known[(platform, external_id)] = (author_id, a.handle, a.name, a.followers, a.verified)
+        lost = [key for key in missing if key not in known]  # inserted meanwhile by another writer
         if lost:
-            existing.update(select_by_keys(conn, _authors, columns, lost))
-    changed = [
-        {"b_id": existing[key][0], "handle": a.handle, "name": a.name, "followers": a.followers,
-         "verified": a.verified, "last_seen": now}
-        for key, a in latest.items()
-        if key in existing and key not in fresh
-        and existing[key][1:] != (a.handle, a.name, a.followers, a.verified)
-    ]
+            known.update(select_by_keys(conn, _authors, columns, lost))
+    changed = []
+    for key, a in latest.items():
+        row = known[key]
+        profile = (a.handle, a.name, a.followers, a.verified)
+        if row[1:] != profile:
+            changed.append({"b_id": row[0], "handle": a.handle, "name": a.name,
+                            "followers": a.followers, "verified": a.verified, "updated_at": now})
+            known[key] = (row[0], *profile)
     if changed:
         conn.execute(
             update(_authors).where(_authors.c.id == bindparam("b_id")).values(
                 handle=bindparam("handle"), name=bindparam("name"), followers=bindparam("followers"),
-                verified=bindparam("verified"), last_seen=bindparam("last_seen")),
+                verified=bindparam("verified"), updated_at=bindparam("updated_at")),
             changed,
         )
-    return {key: v[0] for key, v in existing.items()}
+    return known
 
 
 _POST_COLUMNS = (
@@ -90,7 +123,7 @@ _POST_COLUMNS = (
 )
 _MATCH_COLUMNS = ("monitor_id", "post_id", "post_created_at")
 _AUTHOR_COLUMNS = ("platform", "external_id", "handle", "name", "followers", "verified", "first_seen",
-                   "last_seen")
+                   "updated_at")
 
 
 def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, Any]:
@@ -104,6 +137,12 @@ def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, A
     }
 
 
+@dataclass(slots=True)
+class WriteResult:
+    stored: list[StoredPost]
+    authors: dict[PostKey, AuthorRow]
+
+
 def _post_ids(conn: Connection, keys: Sequence[PostKey]) -> dict[PostKey, int]:
     return {key: row[0] for key, row in select_by_keys(conn, _posts, ("id",), keys).items()}
 
@@ -114,13 +153,18 @@ def write_posts(
     changed: Sequence[NormalizedPost],
     monitor_ids: Mapping[str, int],
     now: datetime,
-) -> list[StoredPost]:
-    """Insert new posts, update changed ones, and (re)write their monitor matches."""
-    authors = [p.author for p in (*new, *changed) if p.author is not None]
-    author_ids = _author_ids(conn, authors, now)
+    authors: AuthorCache | None = None,
+) -> WriteResult:
+    """Insert new posts, update changed ones, and (re)write their monitor matches.
+
+    Call ``authors.remember(result.authors)`` after the transaction commits.
+    """
+    author_rows = _author_rows(
+        conn, [p.author for p in (*new, *changed) if p.author is not None], now, authors
+    )
 
     def aid(p: NormalizedPost) -> int | None:
-        return author_ids.get((p.author.platform, p.author.external_id)) if p.author else None
+        return author_rows[(p.author.platform, p.author.external_id)][0] if p.author else None
 
     t = time_param(conn)
     stored: list[StoredPost] = []
@@ -157,7 +201,7 @@ def write_posts(
         (monitor_ids[name], s.post_id, created_at[s.post.key])
         for s in stored if s.post.monitors for name in s.post.monitors if name in monitor_ids
     ])
-    return stored
+    return WriteResult(stored, author_rows)
 
 
 def count_posts(engine: Engine) -> int:

@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('followers', sa.Integer(), nullable=True),
     sa.Column('verified', sa.Boolean(), nullable=True),
     sa.Column('first_seen', crisisdesk.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen', crisisdesk.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_authors')),
     sa.UniqueConstraint('platform', 'external_id', name=op.f('uq_authors_platform_external_id'))
     )
