@@ -203,7 +203,7 @@ def make_file(path: Path, n: int, seed: int = 1) -> None:
             f.write(orjson.dumps(row) + b"\n")
 
 
-def floor(path: Path, db: Path) -> float:
+def floor(path: Path, db: Path, batch_size: int) -> float:
     """Parse every line and insert its post row with plain sqlite3 executemany: the floor.
 
     The rows go into the same ``posts`` table the pipeline writes (same columns, same indexes,
@@ -254,7 +254,7 @@ def floor(path: Path, db: Path) -> float:
                     now,
                 )
             )
-            if len(batch) >= 1000:
+            if len(batch) >= batch_size:
                 conn.executemany(sql, batch)
                 conn.commit()
                 batch.clear()
@@ -319,7 +319,9 @@ def main() -> None:
         path = work / "posts.jsonl"
         make_file(path, args.posts)
         size_mb = path.stat().st_size / 1e6
-        t_floor = floor(path, work / "floor.db")
+        from crisisdesk.settings import Settings
+
+        t_floor = floor(path, work / "floor.db", Settings().batch_size)
         t_pipe, summary = pipeline(path, work)
         assert summary["imported"] == args.posts, summary
         print(f"file: {args.posts} posts, {size_mb:.1f} MB")

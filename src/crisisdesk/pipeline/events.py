@@ -88,6 +88,15 @@ class NormalizedPost:
     def key(self) -> PostKey:
         return (self.platform, self.external_id)
 
+    # What the matcher reads besides text, lang, platform and kind (sources.evaluate.Matchable).
+    @property
+    def author_handle(self) -> str | None:
+        return self.author.handle if self.author else None
+
+    @property
+    def author_name(self) -> str | None:
+        return self.author.name if self.author else None
+
 
 @dataclass(slots=True)
 class StoredPost:

@@ -27,7 +27,7 @@ from crisisdesk.pipeline.events import (
     StoredPost,
 )
 from crisisdesk.posts.schemas import POST_ADAPTER, PostIn
-from crisisdesk.sources.matcher import MatchDoc, MonitorSet
+from crisisdesk.sources.matcher import MonitorSet
 
 
 @dataclass(slots=True)
@@ -76,41 +76,44 @@ def _content_hash(p: PostIn, text: str) -> str:
 
 
 def _to_post(p: PostIn, raw: str, item: RawItem, text: str) -> NormalizedPost:
-    a = p.get("author")
+    # Runs once per ingested post: positional arguments and few lookups on purpose.
+    get = cast("dict[str, Any]", p).get
+    platform = p["platform"].value
+    a = get("author")
     author = None
     if a and (a.get("id") or a.get("handle")):
         handle = _clean(a.get("handle"))
         author = AuthorRef(
-            platform=p["platform"].value,
-            external_id=a.get("id") or f"@{(handle or '').lstrip('@').lower()}",
-            handle=handle,
-            name=_clean(a.get("name")),
-            followers=a.get("followers"),
-            verified=a.get("verified"),
+            platform,
+            a.get("id") or f"@{(handle or '').lstrip('@').lower()}",
+            handle,
+            _clean(a.get("name")),
+            a.get("followers"),
+            a.get("verified"),
         )
-    m = p.get("metrics") or {}
-    lang = p.get("lang")
-    kind = p.get("kind")
+    m = get("metrics") or {}
+    lang = get("lang")
+    kind = get("kind")
     return NormalizedPost(
-        platform=p["platform"].value,
-        external_id=p["id"],
-        kind=kind.value if kind else "post",
-        created_at=p["created_at"].astimezone(UTC),
-        text=text,
-        lang=lang.lower() if lang else None,
-        url=p.get("url"),
-        in_reply_to=p.get("in_reply_to"),
-        conversation_id=p.get("conversation_id"),
-        channel=p.get("channel"),
-        author=author,
-        likes=m.get("likes"),
-        shares=m.get("shares"),
-        replies=m.get("replies"),
-        views=m.get("views"),
-        raw=raw,
-        content_hash=_content_hash(p, text),
-        source=item.source,
-        position=item.position,
+        platform,
+        p["id"],
+        kind.value if kind else "post",
+        p["created_at"].astimezone(UTC),
+        text,
+        lang.lower() if lang else None,
+        get("url"),
+        get("in_reply_to"),
+        get("conversation_id"),
+        get("channel"),
+        author,
+        m.get("likes"),
+        m.get("shares"),
+        m.get("replies"),
+        m.get("views"),
+        raw,
+        _content_hash(p, text),
+        item.source,
+        item.position,
     )
 
 
@@ -202,18 +205,7 @@ def match(posts: list[NormalizedPost], monitors: MonitorSet) -> list[NormalizedP
     """Record which monitors each post matches."""
     if not posts or not monitors.names:
         return posts
-    docs = [
-        MatchDoc(
-            text=p.text,
-            lang=p.lang,
-            platform=p.platform,
-            kind=p.kind,
-            author_handle=p.author.handle if p.author else None,
-            author_name=p.author.name if p.author else None,
-        )
-        for p in posts
-    ]
-    for post, names in zip(posts, monitors.match_many(docs), strict=True):
+    for post, names in zip(posts, monitors.match_many(posts), strict=True):
         post.monitors = names
     return posts
 

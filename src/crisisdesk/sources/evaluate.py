@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from crisisdesk.core.text import TokenLine, fold, token_line
 from crisisdesk.sources.query import (
@@ -33,6 +33,7 @@ __all__ = [
     "DocFields",
     "LiteralKey",
     "MatchDoc",
+    "Matchable",
     "PreparedDoc",
     "doc_fields",
     "evaluate",
@@ -40,6 +41,24 @@ __all__ = [
     "literal_key",
     "prepare",
 ]
+
+
+class Matchable(Protocol):
+    """Anything matching can read a post from: a :class:`MatchDoc`, or the pipeline's own post
+    object, which the match stage hands over as it is instead of copying it per post."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def lang(self) -> str | None: ...
+    @property
+    def platform(self) -> str | None: ...
+    @property
+    def kind(self) -> str | None: ...
+    @property
+    def author_handle(self) -> str | None: ...
+    @property
+    def author_name(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,29 +107,29 @@ def _folded(value: str | None) -> str:
 _folded_code = functools.lru_cache(maxsize=1024)(_folded)
 
 
-def _lang(doc: MatchDoc) -> str:
+def _lang(doc: Matchable) -> str:
     return _folded_code(doc.lang)
 
 
-def _platform(doc: MatchDoc) -> str:
+def _platform(doc: Matchable) -> str:
     return _folded_code(doc.platform)
 
 
-def _kind(doc: MatchDoc) -> str:
+def _kind(doc: Matchable) -> str:
     return _folded_code(doc.kind)
 
 
-def _handle(doc: MatchDoc) -> str:
+def _handle(doc: Matchable) -> str:
     return fold(doc.author_handle).strip().lstrip("@") if doc.author_handle else ""
 
 
-def _name(doc: MatchDoc) -> str:
+def _name(doc: Matchable) -> str:
     return _folded(doc.author_name)
 
 
 #: How to read each DocFields attribute off a MatchDoc, so a matcher can fold only those
 #: attributes its queries filter on.
-FIELD_GETTERS: dict[str, Callable[[MatchDoc], str]] = {
+FIELD_GETTERS: dict[str, Callable[[Matchable], str]] = {
     "lang": _lang,
     "platform": _platform,
     "kind": _kind,
@@ -119,11 +138,11 @@ FIELD_GETTERS: dict[str, Callable[[MatchDoc], str]] = {
 }
 
 
-def doc_fields(doc: MatchDoc) -> DocFields:
+def doc_fields(doc: Matchable) -> DocFields:
     return DocFields(_lang(doc), _platform(doc), _kind(doc), _handle(doc), _name(doc))
 
 
-def prepare(doc: MatchDoc) -> PreparedDoc:
+def prepare(doc: Matchable) -> PreparedDoc:
     return PreparedDoc(token_line(fold(doc.text)), doc_fields(doc))
 
 

@@ -28,6 +28,7 @@ from crisisdesk.sources.evaluate import (
     TAG,
     TAG_PREFIX,
     LiteralKey,
+    Matchable,
     MatchDoc,
     evaluate,
     literal_key,
@@ -49,7 +50,7 @@ from crisisdesk.sources.query import (
 )
 from crisisdesk.sources.query_lexer import FIELD_NAMES
 
-__all__ = ["MatchDoc", "MonitorQueryError", "MonitorSet"]
+__all__ = ["MatchDoc", "Matchable", "MonitorQueryError", "MonitorSet"]
 
 # DocFields attribute names the author: filter is looked up under.
 _HANDLE, _NAME = "handle", "name"
@@ -97,7 +98,7 @@ class MonitorSet:
     _tag_exact: dict[str, int]
     _tag_prefix: tuple[tuple[int, dict[str, int]], ...]
     # Field filter literals: per used post attribute, its getter and folded value -> literal ids.
-    _fields: tuple[tuple[Callable[[MatchDoc], str], dict[str, tuple[int, ...]]], ...]
+    _fields: tuple[tuple[Callable[[Matchable], str], dict[str, tuple[int, ...]]], ...]
     _by_literal: tuple[tuple[int, ...], ...]
     _always: tuple[int, ...]
     _monitors: tuple[_Monitor, ...]
@@ -170,7 +171,7 @@ class MonitorSet:
     def __len__(self) -> int:
         return len(self.names)
 
-    def match(self, doc: MatchDoc) -> list[str]:
+    def match(self, doc: Matchable) -> list[str]:
         """Names of the monitors matching ``doc``, in compile order."""
         present = self._present(doc)
         order: Iterable[int]
@@ -188,17 +189,17 @@ class MonitorSet:
         monitors, names = self._monitors, self.names
         return [names[index] for index in order if monitors[index].exact or monitors[index].evaluate(present)]
 
-    def match_many(self, docs: Sequence[MatchDoc]) -> list[list[str]]:
+    def match_many(self, docs: Sequence[Matchable]) -> list[list[str]]:
         """:meth:`match` for a batch, the shape the pipeline's match stage works in."""
         match = self.match
         return [match(doc) for doc in docs]
 
-    def match_naive(self, doc: MatchDoc) -> list[str]:
+    def match_naive(self, doc: Matchable) -> list[str]:
         """Reference result: every monitor's AST walked, no prefilter (tests, benchmark)."""
         prepared = prepare(doc)
         return [name for name, ast in zip(self.names, self.queries, strict=True) if evaluate(ast, prepared)]
 
-    def _present(self, doc: MatchDoc) -> set[int]:
+    def _present(self, doc: Matchable) -> set[int]:
         """Ids of the literals present in the post: one automaton run plus a few lookups."""
         text = token_line(fold(doc.text))
         automaton = self._automaton
