@@ -167,3 +167,22 @@ def test_missing_file_and_config_are_clear_errors(workspace_file: Path, tmp_path
     result = runner.invoke(app, ["import", str(src), "--config", str(tmp_path / "missing.yaml")])
     assert result.exit_code == 2
     assert "crisisdesk init" in result.stderr
+
+
+def test_csv_semicolon_with_uneven_row_and_auto_mapped_columns(workspace_file: Path, tmp_path: Path,
+                                                               database_url: str) -> None:
+    src = tmp_path / "de.csv"
+    src.write_text(
+        "created_at;text;lang;platform;author.verified\n"
+        "2026-11-02T08:00:00+01:00;Bahn Streik heute;de;x;\n"
+        "2026-11-02T08:05:00+01:00;zu viele;felder;x;ja;extra\n"
+        "2026-11-02T08:10:00+01:00;strike again;en;mastodon;yes\n",
+        encoding="utf-8",
+    )
+    summary = run_import(workspace_file, str(src))
+    assert summary == {"read": 3, "imported": 2, "updated": 0, "duplicates": 0, "rejected": 1}
+    got = sorted(rows(database_url, select(Post.platform, Post.lang)))
+    assert got == [("mastodon", "en"), ("x", "de")]
+    reject = json.loads((tmp_path / "de.rejects.jsonl").read_text())
+    assert reject["line"] == 3
+    assert "more fields than the header" in reject["reason"]

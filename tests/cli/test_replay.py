@@ -74,3 +74,14 @@ def test_replay_paces_on_stream_time(workspace_file: Path, tmp_path: Path) -> No
     assert batches == [2, 1, 1, 1]  # the two posts at 08:00 go together
     assert [round(s, 6) for s in slept] == [10.0, 20.0, 29.0]  # minutes of stream → seconds of wall
     assert wall[0] == 59.0
+
+
+def test_replay_rejects_naive_times_without_crashing(workspace_file: Path, tmp_path: Path) -> None:
+    rows = [post(1, created_at="2026-11-02T10:00:00+00:00"), post(2, created_at="2026-11-02T09:00:00"),
+            post(3, created_at="2026-11-02T11:00:00+00:00")]
+    src = write_jsonl(tmp_path / "mixed.jsonl", rows)
+    result = runner.invoke(app, ["replay", str(src), "--config", str(workspace_file), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "read": 3, "imported": 2, "updated": 0, "duplicates": 0, "rejected": 1}
+    assert '"line":2' in (tmp_path / "mixed.rejects.jsonl").read_text()

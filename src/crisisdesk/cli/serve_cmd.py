@@ -27,10 +27,10 @@ def serve(
     if not token:
         token = secrets.token_urlsafe(24)
         err.print(f"[yellow]CRISISDESK_API_TOKEN is not set; this run accepts the token[/] {token}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     runtime = build_runtime(workspace, settings, clock=SystemClock())
     err.print(f"crisisdesk on http://{host}:{port}  (docs: /docs, database: "
-              f"{describe_url(workspace.database_url)})", highlight=False)
+              f"{describe_url(workspace.database_url)})", highlight=False, soft_wrap=True)
     try:
         uvicorn.run(create_app(runtime, api_token=token), host=host, port=port,
                     log_level=settings.log_level.lower())

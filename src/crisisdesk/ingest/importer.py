@@ -109,7 +109,10 @@ def _created_at(item: RawItem) -> datetime | None:
     try:
         data = orjson.loads(item.data) if isinstance(item.data, str) else item.data
         value = data.get("created_at") if isinstance(data, dict) else None
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
+        if not isinstance(value, str):
+            return None
+        dt = datetime.fromisoformat(value)
+        return dt if dt.tzinfo is not None else None  # naive: the normalize stage rejects it
     except (orjson.JSONDecodeError, ValueError, TypeError):
         return None
 

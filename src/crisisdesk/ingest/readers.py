@@ -137,12 +137,12 @@ def read_csv(path: Path, options: CsvOptions, *, progress: Progress | None = Non
         if delimiter is None:
             try:
                 delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-            except csv.Error:
-                delimiter = ","
+            except csv.Error:  # e.g. one uneven row in the sample: let the header decide
+                delimiter = max(",;\t|", key=sample.partition("\n")[0].count)
         reader = csv.DictReader(text, delimiter=delimiter)
         header = reader.fieldnames or []
         mapping = dict(options.mapping)
-        for target in ("text", "created_at", "id", "platform"):
+        for target in CSV_FIELDS:
             if target not in mapping and target in header:
                 mapping[target] = target  # a column already named like the field needs no --map
         problems = [f"--map {t}={c}: no column {c!r}" for t, c in mapping.items() if c not in header]
@@ -191,6 +191,8 @@ def _map_row(row: Mapping[str | None, Any], mapping: Mapping[str, str], options:
             value = int(cleaned)
         elif target == "author.verified":
             low = value.strip().lower()
+            if not low:
+                continue
             if low not in _TRUE | _FALSE:
                 return f"column {column!r} (author.verified): not a yes/no value: {value!r}"
             value = low in _TRUE
