@@ -26,16 +26,16 @@ class Monitor(Base):
 class MonitorMatch(Base):
     """A post matched by a monitor.
 
-    ``post_created_at`` repeats the post's time so that "posts of a monitor in a time range" — the
-    query every dashboard and detector runs — is one index range scan without a join.
+    ``post_created_at`` repeats the post's time and leads the primary key after the monitor, so
+    "posts of a monitor in a time range" — the query every dashboard and detector runs — is one
+    range scan of the primary key, without a join and without a second index to maintain.
     """
 
     __tablename__ = "monitor_matches"
-    __table_args__ = (Index("ix_monitor_matches_monitor_time", "monitor_id", "post_created_at"),
-                      Index("ix_monitor_matches_post", "post_id"))
+    __table_args__ = (Index("ix_monitor_matches_post", "post_id"),)
 
     monitor_id: Mapped[int] = mapped_column(
         ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
     )
+    post_created_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
-    post_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
