@@ -218,6 +218,7 @@ def floor(path: Path, db: Path, batch_size: int) -> tuple[float, float]:
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA cache_size=-32000")  # the same pragmas as crisisdesk's engine
     sql = (
         "INSERT INTO posts (platform, external_id, kind, created_at, text, lang, url, in_reply_to, "
         "conversation_id, channel, author_id, likes, shares, replies, views, raw, content_hash, "

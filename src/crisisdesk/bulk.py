@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Table
 
 #: SQLite's default limit on bound variables per statement (3.32+); PostgreSQL allows 65535.
 _MAX_VARIABLES = 32_000
-_IN_CHUNK = 500
+_IN_CHUNK = 512
 
 
 def time_param(conn: Connection) -> Callable[[datetime], Any]:
@@ -28,6 +28,24 @@ def time_param(conn: Connection) -> Callable[[datetime], Any]:
         # SQLAlchemy's SQLite DATETIME text format, so ORM and Core reads see the same values.
         return lambda dt: dt.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
     return lambda dt: dt
+
+
+def _sizes(n: int, largest: int) -> list[int]:
+    """Split ``n`` rows into statement sizes from a fixed set (``largest`` and powers of two).
+
+    The driver caches prepared statements by their text; a statement per distinct row count would
+    fill that cache with large one-off statements (memory that grows with the import). With this
+    split each table sees at most a dozen statement shapes.
+    """
+    out = [largest] * (n // largest)
+    rest = n % largest
+    bit = 1 << max(rest.bit_length() - 1, 0)
+    while rest:
+        if rest >= bit:
+            out.append(bit)
+            rest -= bit
+        bit >>= 1
+    return out
 
 
 def _mark(conn: Connection) -> str:
@@ -51,14 +69,16 @@ def insert_rows(
         return []
     mark = _mark(conn)
     one = f"({', '.join([mark] * len(columns))})"
-    per_statement = max(1, min(1000, _MAX_VARIABLES // len(columns)))
+    per_statement = max(1, min(512, _MAX_VARIABLES // len(columns)))
     head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608 - our own names
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if returning:
         tail += f" RETURNING {', '.join(returning)}"
     out: list[tuple[Any, ...]] = []
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
+    start = 0
+    for size in _sizes(len(rows), per_statement):
+        chunk = rows[start : start + size]
+        start += size
         params = [value for row in chunk for value in row]
         result = conn.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail, tuple(params))
         if returning:
@@ -86,6 +106,8 @@ def select_by_keys(
     for platform, ids in by_platform.items():
         for start in range(0, len(ids), _IN_CHUNK):
             chunk = ids[start : start + _IN_CHUNK]
+            # Pad the list to a power of two with a repeated id: few statement shapes (see _sizes).
+            chunk = chunk + [chunk[-1]] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))
             sql = (f"SELECT {cols} FROM {table.name} "  # noqa: S608 - our own names
                    f"WHERE platform = {mark} AND external_id IN ({', '.join([mark] * len(chunk))})")
             for row in conn.exec_driver_sql(sql, (platform, *chunk)).fetchall():

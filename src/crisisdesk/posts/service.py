@@ -48,7 +48,7 @@ class AuthorCache:
     make a cached profile stale, which costs one redundant profile update.
     """
 
-    def __init__(self, max_size: int = 200_000) -> None:
+    def __init__(self, max_size: int = 50_000) -> None:
         self.max_size = max_size
         self._rows: dict[PostKey, AuthorRow] = {}
 
