@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=20_000, ge=1, description="Posts with longer text are rejected, not truncated."
     )
+    import_workers: int | None = Field(
+        default=None, ge=0, le=32,
+        description="Processes that prepare batches during `import` (0: none; default: one per core "
+        "beyond the first, at most 4).",
+    )
     log_level: str = "INFO"
 
 

@@ -25,6 +25,7 @@ from crisisdesk.ingest.importer import (
 )
 from crisisdesk.ingest.readers import CsvOptions, InputError, detect_format, parse_mapping
 from crisisdesk.ingest.service import build_runtime
+from crisisdesk.pipeline.parallel import default_workers
 from crisisdesk.pipeline.runner import BatchResult
 from crisisdesk.posts.schemas import IngestSummary
 
@@ -97,7 +98,8 @@ def import_(
     settings, workspace = open_workspace(config)
     kind = detect_format(file, fmt)
     csv_options = _csv_options(mapping, time_format, timezone, platform)
-    runtime = build_runtime(workspace, settings, clock=StreamClock())
+    workers = default_workers() if settings.import_workers is None else settings.import_workers
+    runtime = build_runtime(workspace, settings, clock=StreamClock(), workers=workers)
     rejects = RejectsWriter(rejects_path_for(file))
     run = IngestRun(runtime.runner, rejects, [])
     try:

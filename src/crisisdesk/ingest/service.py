@@ -11,6 +11,7 @@ from crisisdesk.bus.memory import MemoryBus
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.db import make_engine, migrate
 from crisisdesk.pipeline.enrich import Enricher
+from crisisdesk.pipeline.parallel import PrepareWorkers
 from crisisdesk.pipeline.runner import PipelineRunner
 from crisisdesk.settings import Settings
 from crisisdesk.sources.matcher import MonitorSet
@@ -29,6 +30,7 @@ class Runtime:
     runner: PipelineRunner
 
     def close(self) -> None:
+        self.runner.close()
         self.engine.dispose()
 
 
@@ -45,7 +47,10 @@ def build_runtime(
     clock: Clock | None = None,
     bus: Bus | None = None,
     enricher: Enricher | None = None,
+    workers: int = 0,
 ) -> Runtime:
+    """A migrated database, synced monitors and a runner; ``workers`` > 0 prepares batches in
+    that many processes (bulk imports; see :mod:`crisisdesk.pipeline.parallel`)."""
     clock = clock or SystemClock()
     engine = open_engine(workspace)
     monitors = [(m.name, m.query) for m in workspace.config.monitors]
@@ -59,5 +64,7 @@ def build_runtime(
         clock=clock,
         enricher=enricher,
         max_text_chars=settings.max_text_chars,
+        workers=PrepareWorkers(workers, max_text_chars=settings.max_text_chars, monitors=monitors)
+        if workers > 0 else None,
     )
     return Runtime(workspace, settings, engine, bus, runner)

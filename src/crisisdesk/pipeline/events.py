@@ -97,6 +97,26 @@ class NormalizedPost:
     def author_name(self) -> str | None:
         return self.author.name if self.author else None
 
+    def to_row(self) -> list[Any]:
+        """A JSON-able row: the compact form in which posts cross a process boundary."""
+        a = self.author
+        return [
+            self.platform, self.external_id, self.kind, self.created_at.isoformat(), self.text,
+            self.lang, self.url, self.in_reply_to, self.conversation_id, self.channel,
+            None if a is None else [a.platform, a.external_id, a.handle, a.name, a.followers, a.verified],
+            self.likes, self.shares, self.replies, self.views, self.raw, self.content_hash,
+            self.source, self.position, self.enrichment, self.monitors,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> NormalizedPost:
+        author = row[10]
+        return cls(
+            row[0], row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5], row[6], row[7],
+            row[8], row[9], None if author is None else AuthorRef(*author), row[11], row[12],
+            row[13], row[14], row[15], row[16], row[17], row[18], row[19], row[20],
+        )
+
 
 @dataclass(slots=True)
 class StoredPost:

@@ -8,7 +8,9 @@ over the same method against Redis Streams.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -18,6 +20,7 @@ from crisisdesk.core.clock import Clock, StreamClock
 from crisisdesk.pipeline import stages
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
 from crisisdesk.pipeline.events import RawItem, Rejection
+from crisisdesk.pipeline.parallel import PrepareWorkers, decode
 from crisisdesk.posts import service as post_store
 from crisisdesk.posts.schemas import IngestSummary
 from crisisdesk.sources.matcher import MonitorSet
@@ -48,6 +51,7 @@ class PipelineRunner:
         clock: Clock,
         enricher: Enricher | None = None,
         max_text_chars: int = 20_000,
+        workers: PrepareWorkers | None = None,
     ) -> None:
         self.engine = engine
         self.bus = bus
@@ -57,13 +61,21 @@ class PipelineRunner:
         self.enricher: Enricher = enricher or NoEnrichment()
         self.max_text_chars = max_text_chars
         self.authors = post_store.AuthorCache()
+        self.workers = workers
+        self._inflight: deque[tuple[int, Future[bytes]]] = deque()
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
     def handle(self, items: Sequence[RawItem]) -> BatchResult:
         """One batch through every stage; commits once, then publishes (side effects after commit)."""
-        normalized = stages.normalize(items, max_text_chars=self.max_text_chars)
+        return self.store(len(items), stages.normalize(items, max_text_chars=self.max_text_chars))
+
+    def store(self, read: int, normalized: stages.NormalizeResult, *, matched: bool = False) -> BatchResult:
+        """The stages after normalize: dedupe, enrich, match, store (one transaction), emit.
+
+        ``matched`` says a worker already ran the match stage (see :mod:`.parallel`).
+        """
         result = BatchResult(
-            IngestSummary(read=len(items), rejected=len(normalized.rejections)),
+            IngestSummary(read=read, rejected=len(normalized.rejections)),
             normalized.rejections,
         )
         posts = normalized.posts
@@ -75,7 +87,8 @@ class PipelineRunner:
             known = post_store.known_hashes(conn, [p.key for p in posts])
             deduped = stages.dedupe(posts, known)
             fresh = stages.enrich([*deduped.new, *deduped.changed], self.enricher)
-            stages.match(fresh, self.monitors)
+            if not matched:
+                stages.match(fresh, self.monitors)
             written = post_store.write_posts(
                 conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now(), self.authors
             )
@@ -88,16 +101,52 @@ class PipelineRunner:
             self.bus.publish(EVENTS_TOPIC, stages.emit(stored, self.clock.now()))
         return result
 
-    def drain(self) -> BatchResult:
-        """Process every batch waiting on the ingest topic, one transaction each."""
+    def drain(self, on_batch: Callable[[BatchResult], None] | None = None, *,
+              wait: bool = True) -> BatchResult:
+        """Process the batches waiting on the ingest topic, one transaction each, in order.
+
+        With workers, batches are prepared (normalize, match) in other processes while earlier
+        ones are stored here; ``wait=False`` then leaves up to a few batches in flight, whose
+        results come with a later call or with :meth:`flush`. ``on_batch`` sees each result once
+        it is committed.
+        """
         total = BatchResult()
-        while True:
-            deliveries = self.bus.read(INGEST_TOPIC, PIPELINE_GROUP, max_count=1)
-            if not deliveries:
-                return total
+        while deliveries := self.bus.read(INGEST_TOPIC, PIPELINE_GROUP, max_count=1):
             for d in deliveries:
-                total.add(self.handle(RawItem.batch_from_message(d.message)))
+                items = RawItem.batch_from_message(d.message)
+                if self.workers is None:
+                    self._done(total, on_batch, self.handle(items))
+                    continue
+                self._inflight.append((len(items), self.workers.submit(items)))
+                while len(self._inflight) > self.workers.processes + 1:
+                    self._store_oldest(total, on_batch)
             self.bus.ack(INGEST_TOPIC, PIPELINE_GROUP, [d.id for d in deliveries])
+        if wait:
+            total.add(self.flush(on_batch))
+        return total
+
+    def flush(self, on_batch: Callable[[BatchResult], None] | None = None) -> BatchResult:
+        """Store every batch still in flight."""
+        total = BatchResult()
+        while self._inflight:
+            self._store_oldest(total, on_batch)
+        return total
+
+    def _store_oldest(self, total: BatchResult, on_batch: Callable[[BatchResult], None] | None) -> None:
+        read, future = self._inflight.popleft()
+        self._done(total, on_batch, self.store(read, decode(future.result()), matched=True))
+
+    @staticmethod
+    def _done(
+        total: BatchResult, on_batch: Callable[[BatchResult], None] | None, result: BatchResult
+    ) -> None:
+        total.add(result)
+        if on_batch is not None:
+            on_batch(result)
+
+    def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
 
 
 def batched(items: Iterable[RawItem], size: int) -> Iterable[list[RawItem]]:
@@ -122,8 +171,6 @@ def run_items(
     total = BatchResult()
     for batch in batched(items, batch_size):
         runner.bus.publish(INGEST_TOPIC, [RawItem.batch_to_message(batch)])
-        result = runner.drain()
-        total.add(result)
-        if on_batch is not None:
-            on_batch(result)
+        total.add(runner.drain(on_batch, wait=False))
+    total.add(runner.flush(on_batch))
     return total

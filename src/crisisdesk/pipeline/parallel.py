@@ -1,0 +1,80 @@
+"""Pure stages in worker processes, so a bulk import uses more than one core.
+
+normalize (validation, hashing) and match (folding, tokenising, the automaton) are pure CPU work
+that needs nothing but the batch and the compiled monitors, and Python runs it on one core at a
+time. For a bulk import the runner hands whole batches to a small process pool and stores the
+results in order, while the pool prepares the next batches. Posts come back in their compact
+row form (``NormalizedPost.to_row``) as one orjson document per batch: pickling the objects
+themselves would cost more than preparing them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+import orjson
+
+from crisisdesk.bus.base import Message
+from crisisdesk.pipeline import stages
+from crisisdesk.pipeline.events import NormalizedPost, RawItem, Rejection
+from crisisdesk.sources.matcher import MonitorSet
+
+_state: dict[str, Any] = {}
+
+
+def _init(max_text_chars: int, monitors: Sequence[tuple[str, str]]) -> None:
+    _state["max_text_chars"] = max_text_chars
+    _state["monitors"] = MonitorSet.compile(monitors)
+
+
+def _prepare(message: Message) -> bytes:
+    """normalize + match one batch (runs in a worker process)."""
+    result = stages.normalize(RawItem.batch_from_message(message), max_text_chars=_state["max_text_chars"])
+    stages.match(result.posts, _state["monitors"])
+    return orjson.dumps({
+        "posts": [p.to_row() for p in result.posts],
+        "rejections": [[r.source, r.position, r.reason, r.data] for r in result.rejections],
+    })
+
+
+def decode(payload: bytes) -> stages.NormalizeResult:
+    data = orjson.loads(payload)
+    return stages.NormalizeResult(
+        [NormalizedPost.from_row(row) for row in data["posts"]],
+        [Rejection(*row) for row in data["rejections"]],
+    )
+
+
+def default_workers() -> int:
+    """One worker per core beyond the one the runner itself uses, at most 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(0, min(cores - 1, 4))
+
+
+class PrepareWorkers:
+    """A process pool running normalize and match; started on first use."""
+
+    def __init__(self, processes: int, *, max_text_chars: int, monitors: Sequence[tuple[str, str]]) -> None:
+        self.processes = processes
+        self._initargs = (max_text_chars, list(monitors))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, items: Sequence[RawItem]) -> Future[bytes]:
+        if self._pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            # fork starts in milliseconds; the children never touch the parent's connections and
+            # leave through os._exit, so nothing of the parent's is closed behind its back.
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=context, initializer=_init, initargs=self._initargs
+            )
+        return self._pool.submit(_prepare, RawItem.batch_to_message(items))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
