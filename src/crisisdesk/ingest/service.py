@@ -56,6 +56,10 @@ def build_runtime(
     monitors = [(m.name, m.query) for m in workspace.config.monitors]
     monitor_ids = sync_monitors(engine, monitors, now=SystemClock().now())
     bus = bus or MemoryBus()
+    prepare_workers = None
+    if workers > 0:
+        prepare_workers = PrepareWorkers(workers, max_text_chars=settings.max_text_chars, monitors=monitors)
+        prepare_workers.start()
     runner = PipelineRunner(
         engine=engine,
         bus=bus,
@@ -64,7 +68,6 @@ def build_runtime(
         clock=clock,
         enricher=enricher,
         max_text_chars=settings.max_text_chars,
-        workers=PrepareWorkers(workers, max_text_chars=settings.max_text_chars, monitors=monitors)
-        if workers > 0 else None,
+        workers=prepare_workers,
     )
     return Runtime(workspace, settings, engine, bus, runner)

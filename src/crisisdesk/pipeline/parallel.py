@@ -41,6 +41,10 @@ def _prepare(message: Message) -> bytes:
     })
 
 
+def _ready() -> bool:
+    return "monitors" in _state
+
+
 def decode(payload: bytes) -> stages.NormalizeResult:
     data = orjson.loads(payload)
     return stages.NormalizeResult(
@@ -63,15 +67,25 @@ class PrepareWorkers:
         self._initargs = (max_text_chars, list(monitors))
         self._pool: ProcessPoolExecutor | None = None
 
+    def start(self) -> None:
+        """Start the processes now, before the caller starts threads of its own (progress bars).
+
+        fork starts in milliseconds; the children never touch the parent's database connections
+        and leave through os._exit, so nothing of the parent's is closed behind its back. Forking
+        before other threads exist means no lock of theirs is copied in a held state.
+        """
+        if self._pool is not None:
+            return
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._pool = ProcessPoolExecutor(
+            self.processes, mp_context=context, initializer=_init, initargs=self._initargs
+        )
+        self._pool.submit(_ready).result()  # processes are created on the first submit
+
     def submit(self, items: Sequence[RawItem]) -> Future[bytes]:
-        if self._pool is None:
-            methods = multiprocessing.get_all_start_methods()
-            # fork starts in milliseconds; the children never touch the parent's connections and
-            # leave through os._exit, so nothing of the parent's is closed behind its back.
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ProcessPoolExecutor(
-                self.processes, mp_context=context, initializer=_init, initargs=self._initargs
-            )
+        self.start()
+        assert self._pool is not None
         return self._pool.submit(_prepare, RawItem.batch_to_message(items))
 
     def close(self) -> None:
