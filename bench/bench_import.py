@@ -308,6 +308,8 @@ def child(n: int) -> None:
                     "seconds": round(elapsed, 2),
                     "rss_before_mb": before // 1024,
                     "peak_rss_mb": peak // 1024,
+                    # the largest worker process, reaped when the runtime closed
+                    "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
                     "summary": summary,
                 }
             ).decode()
@@ -361,6 +363,7 @@ def main() -> None:
         d = orjson.loads(out)
         print(
             f"peak RSS importing {d['posts']:>9,} posts: {d['peak_rss_mb']} MB "
+            f"(largest worker {d['worker_peak_rss_mb']} MB) "
             f"({d['posts'] / d['seconds']:,.0f} posts/s)"
         )
 

@@ -48,6 +48,12 @@ def _sizes(n: int, largest: int) -> list[int]:
     return out
 
 
+def _cursor(conn: Connection) -> Any:
+    """The driver's own cursor inside the connection's transaction: rows come back as plain
+    tuples, without the per-row result processing that costs more than the query here."""
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
 def _mark(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
@@ -69,6 +75,13 @@ def insert_rows(
         return []
     mark = _mark(conn)
     one = f"({', '.join([mark] * len(columns))})"
+    if not returning and not ignore_conflicts:
+        # One statement text, whatever the row count: the driver's executemany loops in C.
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {one}",  # noqa: S608 - own names
+            list(rows),
+        )
+        return []
     per_statement = max(1, min(512, _MAX_VARIABLES // len(columns)))
     head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608 - our own names
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
@@ -76,13 +89,16 @@ def insert_rows(
         tail += f" RETURNING {', '.join(returning)}"
     out: list[tuple[Any, ...]] = []
     start = 0
-    for size in _sizes(len(rows), per_statement):
-        chunk = rows[start : start + size]
-        start += size
-        params = [value for row in chunk for value in row]
-        result = conn.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail, tuple(params))
-        if returning:
-            out.extend(tuple(r) for r in result.fetchall())
+    cursor = _cursor(conn)
+    try:
+        for size in _sizes(len(rows), per_statement):
+            chunk = rows[start : start + size]
+            start += size
+            cursor.execute(head + ", ".join([one] * size) + tail, [v for row in chunk for v in row])
+            if returning:
+                out.extend(cursor.fetchall())
+    finally:
+        cursor.close()
     return out
 
 
@@ -103,13 +119,20 @@ def select_by_keys(
     mark = _mark(conn)
     cols = ", ".join(["external_id", *columns])
     out: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for platform, ids in by_platform.items():
-        for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start : start + _IN_CHUNK]
-            # Pad the list to a power of two with a repeated id: few statement shapes (see _sizes).
-            chunk = chunk + [chunk[-1]] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))
-            sql = (f"SELECT {cols} FROM {table.name} "  # noqa: S608 - our own names
-                   f"WHERE platform = {mark} AND external_id IN ({', '.join([mark] * len(chunk))})")
-            for row in conn.exec_driver_sql(sql, (platform, *chunk)).fetchall():
-                out[(platform, row[0])] = tuple(row[1:])
+    cursor = _cursor(conn)
+    try:
+        for platform, ids in by_platform.items():
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[start : start + _IN_CHUNK]
+                # Pad the list to a power of two with a repeated id: few statement shapes (_sizes).
+                chunk = chunk + [chunk[-1]] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))
+                cursor.execute(
+                    f"SELECT {cols} FROM {table.name} "  # noqa: S608 - our own names
+                    f"WHERE platform = {mark} AND external_id IN ({', '.join([mark] * len(chunk))})",
+                    [platform, *chunk],
+                )
+                for row in cursor.fetchall():
+                    out[(platform, row[0])] = row[1:]
+    finally:
+        cursor.close()
     return out

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     api_token: str | None = Field(
         default=None, description="Bearer token that POST /api/v1/posts requires."
     )
-    batch_size: int = Field(default=1000, ge=1, le=100_000)
+    batch_size: int = Field(default=1024, ge=1, le=100_000, description="Posts per pipeline batch; "
+                            "a multiple of 512 fills the bulk statements exactly.")
     max_text_chars: int = Field(
         default=20_000, ge=1, description="Posts with longer text are rejected, not truncated."
     )

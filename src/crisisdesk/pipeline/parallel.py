@@ -33,10 +33,21 @@ def _init(max_text_chars: int, monitors: Sequence[tuple[str, str]]) -> None:
 
 def _prepare(message: Message) -> bytes:
     """normalize + match one batch (runs in a worker process)."""
-    result = stages.normalize(RawItem.batch_from_message(message), max_text_chars=_state["max_text_chars"])
+    items = RawItem.batch_from_message(message)
+    result = stages.normalize(items, max_text_chars=_state["max_text_chars"])
     stages.match(result.posts, _state["monitors"])
+    # The raw payload is most of a post's bytes and the parent holds it already: send back the
+    # item's index instead whenever the raw payload is the item's own text.
+    index = {id(item.data): i for i, item in enumerate(items) if isinstance(item.data, str)}
+    rows = []
+    for p in result.posts:
+        row = p.to_row()
+        i = index.get(id(p.raw))
+        if i is not None:
+            row[15] = i
+        rows.append(row)
     return orjson.dumps({
-        "posts": [p.to_row() for p in result.posts],
+        "posts": rows,
         "rejections": [[r.source, r.position, r.reason, r.data] for r in result.rejections],
     })
 
@@ -45,10 +56,17 @@ def _ready() -> bool:
     return "monitors" in _state
 
 
-def decode(payload: bytes) -> stages.NormalizeResult:
+def decode(payload: bytes, items: Sequence[RawItem]) -> stages.NormalizeResult:
+    """The worker's answer for ``items`` (the batch it was given) as the normalize stage's result."""
     data = orjson.loads(payload)
+    posts = []
+    for row in data["posts"]:
+        raw = row[15]
+        if isinstance(raw, int):
+            row[15] = items[raw].data
+        posts.append(NormalizedPost.from_row(row))
     return stages.NormalizeResult(
-        [NormalizedPost.from_row(row) for row in data["posts"]],
+        posts,
         [Rejection(*row) for row in data["rejections"]],
     )
 

@@ -62,7 +62,7 @@ class PipelineRunner:
         self.max_text_chars = max_text_chars
         self.authors = post_store.AuthorCache()
         self.workers = workers
-        self._inflight: deque[tuple[int, Future[bytes]]] = deque()
+        self._inflight: deque[tuple[list[RawItem], Future[bytes]]] = deque()
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
     def handle(self, items: Sequence[RawItem]) -> BatchResult:
@@ -117,7 +117,7 @@ class PipelineRunner:
                 if self.workers is None:
                     self._done(total, on_batch, self.handle(items))
                     continue
-                self._inflight.append((len(items), self.workers.submit(items)))
+                self._inflight.append((items, self.workers.submit(items)))
                 while len(self._inflight) > self.workers.processes + 1:
                     self._store_oldest(total, on_batch)
             self.bus.ack(INGEST_TOPIC, PIPELINE_GROUP, [d.id for d in deliveries])
@@ -133,8 +133,8 @@ class PipelineRunner:
         return total
 
     def _store_oldest(self, total: BatchResult, on_batch: Callable[[BatchResult], None] | None) -> None:
-        read, future = self._inflight.popleft()
-        self._done(total, on_batch, self.store(read, decode(future.result()), matched=True))
+        items, future = self._inflight.popleft()
+        self._done(total, on_batch, self.store(len(items), decode(future.result(), items), matched=True))
 
     @staticmethod
     def _done(
