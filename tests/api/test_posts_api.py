@@ -25,7 +25,7 @@ def client(workspace_file: Path) -> Iterator[TestClient]:
     runtime = build_runtime(load_workspace(workspace_file, Settings()), Settings(), clock=SystemClock())
     app = create_app(runtime, api_token=TOKEN)
     with TestClient(app) as c:
-        c.runtime = runtime  # type: ignore[attr-defined]
+        c.runtime = runtime
         yield c
     runtime.close()
 
@@ -34,7 +34,7 @@ def test_post_requires_token(client: TestClient) -> None:
     assert client.post("/api/v1/posts", json=post(1)).status_code == 401
     wrong = client.post("/api/v1/posts", json=post(1), headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    assert count_posts(client.runtime.engine) == 0  # type: ignore[attr-defined]
+    assert count_posts(client.runtime.engine) == 0
 
 
 def test_post_single_and_batch_with_rejects(client: TestClient) -> None:
@@ -50,7 +50,7 @@ def test_post_single_and_batch_with_rejects(client: TestClient) -> None:
     assert body["summary"] == {"read": 4, "imported": 1, "updated": 0, "duplicates": 1, "rejected": 2}
     assert [x["index"] for x in body["rejects"]] == [2, 3]
     assert "text" in body["rejects"][0]["reason"]
-    assert count_posts(client.runtime.engine) == 2  # type: ignore[attr-defined]
+    assert count_posts(client.runtime.engine) == 2
 
 
 def test_post_bad_body(client: TestClient) -> None:

@@ -19,7 +19,8 @@ runner = CliRunner()
 def run_import(ws: Path, *args: str) -> dict[str, int]:
     result = runner.invoke(app, ["import", *args, "--config", str(ws), "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    summary: dict[str, int] = json.loads(result.stdout.strip().splitlines()[-1])
+    return summary
 
 
 def rows(url: str, stmt):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crisisdesk.cli import demo_cmd, ingest_cmds, serve_cmd, workspace_cmds
+from crisisdesk.cli import demo_cmd, ingest_cmds, query_cmd, serve_cmd, workspace_cmds
 
 app = typer.Typer(
     name="crisisdesk",
@@ -16,6 +16,7 @@ app = typer.Typer(
 
 app.command("init")(workspace_cmds.init)
 app.command("monitors")(workspace_cmds.monitors)
+app.command("check-query")(query_cmd.check_query)
 app.command("import")(ingest_cmds.import_)
 app.command("replay")(ingest_cmds.replay)
 app.command("serve")(serve_cmd.serve)
