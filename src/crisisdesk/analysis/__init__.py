@@ -1,0 +1,1 @@
+"""Language, sentiment, insult and complaint-type analysis, and the data its models learn from."""
