@@ -1,0 +1,62 @@
+"""Linear heads: trained on a toy set, saved, loaded, scored the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from crisisdesk.analysis.features import Featurizer
+from crisisdesk.analysis.models import HeadKind, ModelError, TextModel, stack_heads
+
+GOOD = ["super service danke", "toller zug, alles pünktlich", "great flight thanks", "love it"]
+BAD = ["zug schon wieder zu spät", "katastrophe, nie wieder", "worst airline ever", "delayed again"]
+MEH = ["der zug fährt um acht", "flight at nine", "ticket gekauft", "boarding now"]
+
+
+@pytest.fixture(scope="module")
+def model() -> TextModel:
+    texts = GOOD + BAD + MEH
+    featurizer = Featurizer(bits=14).fit_idf(texts)
+    X = featurizer.transform(texts)
+    sentiment = ["positive"] * 4 + ["negative"] * 4 + ["neutral"] * 4
+    lr3 = LogisticRegression(C=10, max_iter=1000).fit(X, sentiment)
+    complaint = [0] * 4 + [1] * 4 + [0] * 4
+    lr2 = LogisticRegression(C=10, max_iter=1000).fit(X, complaint)
+    return stack_heads(featurizer, {
+        "sentiment": (HeadKind.SOFTMAX, [str(c) for c in lr3.classes_], lr3.coef_, lr3.intercept_),
+        "complaint": (HeadKind.BINARY, ["none", "complaint"], lr2.coef_, lr2.intercept_),
+    }, {"name": "toy"})
+
+
+def test_scores_are_probabilities_and_learn_the_toy_task(model: TextModel) -> None:
+    scores = model.scores(["alles pünktlich, danke", "wieder zu spät"])
+    sentiment = scores["sentiment"]
+    assert sentiment.shape == (2, 3)
+    np.testing.assert_allclose(sentiment.sum(axis=1), 1.0, rtol=1e-5)
+    classes = model.heads["sentiment"].classes
+    assert classes[int(sentiment[0].argmax())] == "positive"
+    assert classes[int(sentiment[1].argmax())] == "negative"
+    assert scores["complaint"][1, 1] > scores["complaint"][0, 1]
+
+
+def test_save_and_load_round_trip(model: TextModel, tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = TextModel.load(path)
+    assert loaded.heads == model.heads
+    assert loaded.card == {"name": "toy"}
+    texts = ["wieder zu spät", "great thanks", ""]
+    for name, got in loaded.scores(texts).items():
+        np.testing.assert_allclose(got, model.scores(texts)[name], atol=2e-3)  # float16 storage
+
+
+def test_damaged_or_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="cannot read the model"):
+        TextModel.load(bad)
+    with pytest.raises(ModelError, match="cannot read the model"):
+        TextModel.load(tmp_path / "missing.npz")
