@@ -1,0 +1,111 @@
+"""Complaint types: a taxonomy of what people complain about, matched with monitor queries.
+
+Each type is a query in crisisdesk's monitoring language over German and English seed terms,
+so a team reads, tests (``crisisdesk check-query``) and edits its taxonomy with the same tool it
+uses for monitors, and all types of all posts are matched with one compiled prefilter. The
+defaults cover common brand crises; a workspace replaces or extends them in ``crisisdesk.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crisisdesk.sources.matcher import Matchable, MatchDoc, MonitorSet
+
+
+class ComplaintType(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label_de: str
+    label_en: str
+    query: str
+
+
+DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
+    ComplaintType(
+        name="delivery_delay", label_de="Lieferung/Verspätung", label_en="Delivery/delay",
+        query=(
+            'verspät* OR "zu spät" OR "immer noch nicht" OR "noch nicht da" OR "nicht angekommen" '
+            "OR lieferzeit* OR lieferverzug OR lieferung OR paket OR zustell* OR sendungsverfolgung "
+            "OR wartezeit OR delay* OR late OR \"not arrived\" OR \"still waiting\" OR \"never arrived\" "
+            "OR shipping OR delivery OR parcel OR package OR tracking OR \"late flight\" OR stranded"
+        ),
+    ),
+    ComplaintType(
+        name="product_defect", label_de="Produktmangel", label_en="Product defect",
+        query=(
+            'kaputt OR defekt* OR "funktioniert nicht" OR "geht nicht mehr" OR mangelhaft OR '
+            "schrott OR reklamation OR garantie OR broken OR defect* OR faulty OR \"stopped working\" "
+            "OR \"doesn't work\" OR \"does not work\" OR malfunction* OR warranty OR junk"
+        ),
+    ),
+    ComplaintType(
+        name="billing_price", label_de="Rechnung/Preis", label_en="Billing/price",
+        query=(
+            'rechnung OR abbuchung OR abgebucht OR "zu teuer" OR preiserhöhung OR gebühr* OR '
+            "erstattung OR rückerstattung OR \"geld zurück\" OR abzocke OR abo OR kündigung OR "
+            "refund* OR charged OR overcharged OR \"too expensive\" OR fee OR fees OR billing OR "
+            "invoice OR \"money back\" OR ripoff OR \"rip off\" OR subscription OR voucher"
+        ),
+    ),
+    ComplaintType(
+        name="customer_service", label_de="Kundenservice", label_en="Customer service",
+        query=(
+            'hotline OR kundenservice OR kundendienst OR warteschleife OR "keine antwort" OR '
+            "\"niemand erreichbar\" OR unfreundlich* OR servicewüste OR \"customer service\" OR "
+            "support OR \"no response\" OR \"no answer\" OR \"on hold\" OR rude OR unhelpful OR "
+            "\"nobody answers\" OR \"hung up\""
+        ),
+    ),
+    ComplaintType(
+        name="data_privacy", label_de="Daten/Datenschutz", label_en="Data/privacy",
+        query=(
+            "datenschutz OR datenleck OR datenpanne OR dsgvo OR gehackt OR hackerangriff OR "
+            "\"meine daten\" OR privacy OR \"data breach\" OR \"data leak\" OR leaked OR hacked OR "
+            "gdpr OR phishing OR \"my data\" OR \"personal data\""
+        ),
+    ),
+    ComplaintType(
+        name="safety", label_de="Sicherheit", label_en="Safety",
+        query=(
+            "gefahr OR gefährlich OR lebensgefährlich OR brand OR brennt OR feuer OR flammen OR "
+            "explodiert OR explosion OR verletz* OR unfall OR rückruf OR giftig OR unsafe OR "
+            "dangerous OR danger OR fire OR flames OR exploded OR explosion OR injur* OR accident OR "
+            "recall OR toxic OR burned OR burning"
+        ),
+    ),
+    ComplaintType(
+        name="ethics_discrimination", label_de="Ethik/Diskriminierung",
+        label_en="Ethics/discrimination",
+        query=(
+            "rassis* OR diskrimin* OR sexis* OR ausbeut* OR kinderarbeit OR boykott* OR "
+            "greenwashing OR homophob* OR racis* OR discriminat* OR exploitation OR \"child labor\" "
+            "OR \"child labour\" OR boycott* OR homophobic OR transphobic OR unethical"
+        ),
+    ),
+    ComplaintType(
+        name="outage", label_de="Störung/Ausfall", label_en="Outage",
+        query=(
+            'ausfall OR ausgefallen OR störung OR "geht nicht" OR offline OR "nicht erreichbar" OR '
+            "\"app stürzt\" OR fehlermeldung OR outage OR down OR \"not working\" OR \"can't log in\" "
+            "OR \"cannot log in\" OR crashed OR crashes OR \"error message\" OR cancelled OR canceled"
+        ),
+    ),
+)
+
+
+class ComplaintClassifier:
+    """Assigns complaint types to posts by their taxonomy queries (all compiled together)."""
+
+    def __init__(self, taxonomy: Sequence[ComplaintType] = DEFAULT_TAXONOMY) -> None:
+        self.taxonomy = tuple(taxonomy)
+        self._set = MonitorSet.compile([(t.name, t.query) for t in self.taxonomy])
+
+    def classify(self, doc: Matchable) -> list[str]:
+        return self._set.match(doc)
+
+    def classify_texts(self, texts: Sequence[str]) -> list[list[str]]:
+        return self._set.match_many([MatchDoc(t) for t in texts])
