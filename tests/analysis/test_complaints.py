@@ -50,4 +50,5 @@ def test_every_default_query_parses_and_names_are_unique() -> None:
 def test_custom_taxonomy() -> None:
     custom = ComplaintClassifier([ComplaintType(name="akku", label_de="Akku", label_en="Battery",
                                                 query="akku* OR battery")])
-    assert custom.classify_texts(["Akkulaufzeit mies", "battery dead", "alles gut"]) == [["akku"], ["akku"], []]
+    got = custom.classify_texts(["Akkulaufzeit mies", "battery dead", "alles gut"])
+    assert got == [["akku"], ["akku"], []]
