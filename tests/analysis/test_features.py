@@ -21,6 +21,13 @@ def test_same_text_same_features_whatever_the_batch() -> None:
     np.testing.assert_allclose(batch[1], alone[0], rtol=1e-6)
 
 
+def test_a_url_at_the_end_does_not_swallow_the_next_post() -> None:
+    texts = ["see https://example.org/x", "the next post", "www.example.org", "third"]
+    batch = F.transform(texts).toarray()
+    for i, text in enumerate(texts):
+        np.testing.assert_allclose(batch[i], F.transform([text]).toarray()[0], rtol=1e-6)
+
+
 def test_posts_do_not_share_ngrams_across_their_boundary() -> None:
     pair = F.counts(["abc", "def"])
     assert set(pair[0].indices.tolist()) == columns("abc")

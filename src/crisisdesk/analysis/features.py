@@ -27,7 +27,7 @@ from scipy import sparse
 from crisisdesk.core.text import fold
 
 _SEP = "\x00"  # never part of a post (the normalize stage drops NULs); not whitespace either
-_URL_RE = re.compile(r"https?://\S+|www\.\S+")
+_URL_RE = re.compile(r"https?://[^\s\x00]+|www\.[^\s\x00]+")  # never across a separator
 _MENTION_RE = re.compile(r"@\w+")
 _DIGITS = str.maketrans("123456789", "000000000")  # for clean(); counts() does it on code points
 # 32-bit arithmetic (wrapping): half the memory traffic of 64-bit, and 2**32 hash values are
