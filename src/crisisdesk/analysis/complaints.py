@@ -107,5 +107,8 @@ class ComplaintClassifier:
     def classify(self, doc: Matchable) -> list[str]:
         return self._set.match(doc)
 
+    def classify_many(self, docs: Sequence[Matchable]) -> list[list[str]]:
+        return self._set.match_many(docs)
+
     def classify_texts(self, texts: Sequence[str]) -> list[list[str]]:
         return self._set.match_many([MatchDoc(t) for t in texts])

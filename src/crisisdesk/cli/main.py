@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crisisdesk.cli import demo_cmd, ingest_cmds, query_cmd, serve_cmd, workspace_cmds
+from crisisdesk.cli import analysis_cmds, demo_cmd, ingest_cmds, query_cmd, serve_cmd, workspace_cmds
 
 app = typer.Typer(
     name="crisisdesk",
@@ -20,6 +20,8 @@ app.command("check-query")(query_cmd.check_query)
 app.command("import")(ingest_cmds.import_)
 app.command("replay")(ingest_cmds.replay)
 app.command("serve")(serve_cmd.serve)
+app.command("analyze")(analysis_cmds.analyze)
+app.command("train")(analysis_cmds.train)
 app.command("demo")(demo_cmd.demo)
 
 if __name__ == "__main__":

@@ -1,0 +1,139 @@
+"""The four analyses of a post in one pass: language, sentiment, insult, complaint types.
+
+The :class:`Analyzer` is what the pipeline's enrich stage and ``crisisdesk analyze`` share.
+Language picks the heads: German posts are scored by the German heads, every other language by
+the English ones (the better default for the many posts in neither language; their scores are
+less trustworthy, which the stored language makes visible).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import orjson
+
+from crisisdesk.analysis.complaints import ComplaintClassifier, ComplaintType
+from crisisdesk.analysis.language import UNDETERMINED, detect_many
+from crisisdesk.analysis.models import TextModel
+from crisisdesk.analysis.service import load_model
+from crisisdesk.pipeline.events import NormalizedPost
+from crisisdesk.sources.matcher import Matchable, MatchDoc
+
+_BATCH = 512
+
+
+class Analyzer:
+    """Scores batches of texts with one model and one complaint taxonomy."""
+
+    def __init__(self, model: TextModel, complaints: ComplaintClassifier | None = None) -> None:
+        self.model = model
+        self.complaints = complaints or ComplaintClassifier()
+        for head in ("sentiment_de", "sentiment_en", "insult_de", "insult_en", "insult_kind"):
+            if head not in model.heads:
+                raise ValueError(f"the analysis model has no {head!r} head")
+
+    def analyze(self, texts: Sequence[str], docs: Sequence[Matchable] | None = None) -> list[dict[str, Any]]:
+        """One dict per text: ``lang``, ``lang_score``, ``sentiment``, ``insult``, ``complaint_types``."""
+        if not texts:
+            return []
+        guesses = detect_many(texts)
+        scores = self.model.scores(texts)
+        empty = self.model.featurizer.counts(texts).getnnz(axis=1) == 0
+        heads = self.model.heads
+        is_de = np.array([g.lang == "de" for g in guesses])
+        sentiment = np.where(is_de[:, None], scores["sentiment_de"], scores["sentiment_en"])
+        insult = np.where(is_de[:, None], scores["insult_de"], scores["insult_en"])
+        kinds = scores["insult_kind"]
+        s_classes = heads["sentiment_de"].classes
+        k_classes = heads["insult_kind"].classes
+        types = self.complaints.classify_many(docs if docs is not None else [MatchDoc(t) for t in texts])
+        out = []
+        for i, guess in enumerate(guesses):
+            if empty[i]:  # nothing to judge: say so rather than guess
+                out.append({
+                    "lang": guess.lang, "lang_score": round(guess.score, 3),
+                    "sentiment": {"label": "neutral", "score": 0.0},
+                    "insult": {"label": "none", "score": 0.0, "kind": None},
+                    "complaint_types": types[i],
+                })
+                continue
+            s = int(sentiment[i].argmax())
+            offense = float(insult[i, 1])
+            out.append({
+                "lang": guess.lang if guess.lang != UNDETERMINED else UNDETERMINED,
+                "lang_score": round(guess.score, 3),
+                "sentiment": {"label": s_classes[s], "score": round(float(sentiment[i, s]), 4)},
+                "insult": {
+                    "label": "offense" if offense >= 0.5 else "none",
+                    "score": round(offense, 4),
+                    "kind": k_classes[int(kinds[i].argmax())] if offense >= 0.5 else None,
+                },
+                "complaint_types": types[i],
+            })
+        return out
+
+
+class AnalysisEnricher:
+    """The enrich stage's analysis: fills language, sentiment, insult and complaint types."""
+
+    name = "analysis"
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+
+    def enrich(self, posts: Sequence[NormalizedPost]) -> list[dict[str, Any]]:
+        facts = self.analyzer.analyze([p.text for p in posts], posts)
+        for f in facts:
+            if f["lang"] == UNDETERMINED:
+                del f["lang"]  # keep what the source said (or nothing) rather than "und"
+        return facts
+
+
+def build_analyzer(model_path: Path | None = None,
+                   complaint_types: Sequence[ComplaintType] | None = None) -> Analyzer:
+    classifier = ComplaintClassifier(complaint_types) if complaint_types else ComplaintClassifier()
+    return Analyzer(load_model(model_path), classifier)
+
+
+def analyze_lines(source: IO[bytes], sink: IO[bytes], *, model_path: Path | None = None,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """``crisisdesk analyze``: one output line per input line, same order, errors in place.
+
+    ``progress`` is called with the number of posts done after every batch.
+    """
+    analyzer = build_analyzer(model_path)
+    count = 0
+    batch: list[tuple[int, Any, str | None]] = []  # (line, id, text or None when broken)
+
+    def flush() -> None:
+        texts = [t for _, _, t in batch if t is not None]
+        results = iter(analyzer.analyze(texts))
+        for line, post_id, text in batch:
+            if text is None:
+                sink.write(orjson.dumps({"line": line, "id": post_id, "error": post_id_error[line]}) + b"\n")
+            else:
+                sink.write(orjson.dumps({"id": post_id, **next(results)}) + b"\n")
+        batch.clear()
+        if progress is not None:
+            progress(count)
+
+    post_id_error: dict[int, str] = {}
+    for lineno, raw in enumerate(source, start=1):
+        if not raw.strip():
+            continue
+        count += 1
+        try:
+            data = orjson.loads(raw)
+            if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+                raise ValueError("expected an object with a text field")
+            batch.append((lineno, data.get("id"), data["text"]))
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            post_id_error[lineno] = str(exc)
+            batch.append((lineno, None, None))
+        if len(batch) >= _BATCH:
+            flush()
+    flush()
+    return count

@@ -1,0 +1,79 @@
+"""``crisisdesk train`` and ``crisisdesk analyze``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn
+
+from crisisdesk.cli.common import err, friendly_errors, out
+from crisisdesk.core.errors import CrisisdeskError
+
+
+@friendly_errors
+def train(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the model (.npz).",
+                                         dir_okay=False)],
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Folder of the public data sets [default: $CRISISDESK_DATA or ../shared/data].",
+        file_okay=False)] = None,
+    exclude_non_commercial: Annotated[bool, typer.Option(
+        "--exclude-non-commercial", help="Leave out data licensed for non-commercial use only "
+        "(GermEval 2017, airline): the sentiment heads then have no training data.")] = False,
+    bits: Annotated[int, typer.Option(min=12, max=22, help="log2 of the number of hashed features.")] = 18,
+) -> None:
+    """Train the default analysis model from the public data sets and write it with its card."""
+    import os
+
+    from crisisdesk.analysis.training import NON_COMMERCIAL, train_model
+
+    if data is not None:
+        os.environ["CRISISDESK_DATA"] = str(data)
+    with err.status("training…") as status:
+        run = train_model(bits=bits, exclude=NON_COMMERCIAL if exclude_non_commercial else frozenset(),
+                          progress=lambda msg: status.update(msg))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    run.model.save(output)
+    card = output.with_suffix(".card.json")
+    card.write_text(json.dumps(run.model.card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for head, sets in run.dev_scores.items():
+        for name, scores in sets.items():
+            out.print(f"{head:<14} {name:<20} n={scores.n:<5} accuracy {scores.accuracy:.3f}  "
+                      f"macro-F1 {scores.macro_f1:.3f}", highlight=False)
+    out.print(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB) and {card}")
+
+
+@friendly_errors
+def analyze(
+    input_file: Annotated[str, typer.Argument(
+        metavar="INPUT", help="Canonical posts (JSON Lines), or - for stdin.")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write here instead of stdout.", dir_okay=False)] = None,
+    model: Annotated[Path | None, typer.Option(help="A model file instead of the shipped one.")] = None,
+) -> None:
+    """Analyse posts: one JSON object per input line, same order, with lang, sentiment, insult and
+    complaint_types."""
+    from crisisdesk.analysis.analyzer import analyze_lines
+
+    if input_file != "-" and not Path(input_file).is_file():
+        raise CrisisdeskError(f"{input_file}: no such file")
+    source = sys.stdin.buffer if input_file == "-" else Path(input_file).open("rb")  # noqa: SIM115
+    sink = output.open("wb") if output else sys.stdout.buffer
+    bar = Progress(TextColumn("analysing"), BarColumn(), TextColumn("{task.completed} posts"),
+                   console=err, disable=not (err.is_terminal and output is not None))
+    try:
+        with bar:
+            task = bar.add_task("analyse", total=None)
+            count = analyze_lines(source, sink, model_path=model,
+                                  progress=lambda n: bar.update(task, completed=n))
+    finally:
+        if input_file != "-":
+            source.close()
+        if output:
+            sink.close()
+    if output:
+        err.print(f"analysed {count} posts into {output}")
