@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from crisisdesk.analysis.complaints import ComplaintType
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.db import sqlite_url
 from crisisdesk.settings import Settings
@@ -41,11 +42,26 @@ class DatabaseConfig(BaseModel):
     )
 
 
+class AnalysisConfig(BaseModel):
+    """Language, sentiment, insult and complaint-type analysis of every ingested post."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    model: str | None = Field(
+        default=None, description="A model file of your own (crisisdesk train); default: the shipped one."
+    )
+    complaint_types: list[ComplaintType] | None = Field(
+        default=None, description="Replaces the default complaint taxonomy."
+    )
+
+
 class WorkspaceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = 1
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     monitors: list[MonitorConfig] = Field(default_factory=list)
 
     @field_validator("monitors")
@@ -102,6 +118,11 @@ def parse_config(text: str, *, path: str) -> WorkspaceConfig:
             parse(monitor.query)
         except QuerySyntaxError as exc:
             errors.append(f"monitors[{i}].query (monitor {monitor.name!r}): {exc}")
+    for i, ctype in enumerate(config.analysis.complaint_types or []):
+        try:
+            parse(ctype.query)
+        except QuerySyntaxError as exc:
+            errors.append(f"analysis.complaint_types[{i}].query ({ctype.name!r}): {exc}")
     if errors:
         raise ConfigError(path, "", "; ".join(errors))
     return config
@@ -131,6 +152,15 @@ def load_workspace(config_path: Path, settings: Settings) -> Workspace:
     return Workspace(path=path.resolve(), config=config, database_url=url)
 
 
+def model_path(workspace: Workspace) -> Path | None:
+    """The workspace's own analysis model, resolved relative to the workspace file."""
+    model = workspace.config.analysis.model
+    if model is None:
+        return None
+    path = Path(os.path.expanduser(model))
+    return path if path.is_absolute() else workspace.root / path
+
+
 WORKSPACE_TEMPLATE = """\
 # crisisdesk workspace
 # --------------------
@@ -143,6 +173,16 @@ version: 1
 database:
   # The embedded SQLite database, relative to this file. Ignored when CRISISDESK_DATABASE_URL is set.
   path: crisisdesk.db
+
+# Analysis of every post: language, sentiment, insults, complaint types (docs/analysis.md).
+analysis:
+  enabled: true
+  # model: models/our-team.npz        # a model trained with `crisisdesk train`; default: shipped
+  # complaint_types:                  # replaces the default taxonomy (see docs/analysis.md)
+  #   - name: battery
+  #     label_de: Akku
+  #     label_en: Battery
+  #     query: 'akku* OR battery OR "lädt nicht"'
 
 # Monitors are named boolean queries. Every post that matches one is stored as a match of it.
 #   terms            bahn            whole words; a term also matches its #hashtag

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from crisisdesk.analysis.analyzer import AnalysisEnricher, build_analyzer
 from crisisdesk.bus.base import Bus
 from crisisdesk.bus.memory import MemoryBus
 from crisisdesk.core.clock import Clock, SystemClock
@@ -16,7 +17,7 @@ from crisisdesk.pipeline.runner import PipelineRunner
 from crisisdesk.settings import Settings
 from crisisdesk.sources.matcher import MonitorSet
 from crisisdesk.sources.service import sync_monitors
-from crisisdesk.workspace import Workspace
+from crisisdesk.workspace import Workspace, model_path
 
 
 @dataclass
@@ -52,6 +53,9 @@ def build_runtime(
     """A migrated database, synced monitors and a runner; ``workers`` > 0 prepares batches in
     that many processes (bulk imports; see :mod:`crisisdesk.pipeline.parallel`)."""
     clock = clock or SystemClock()
+    if enricher is None and workspace.config.analysis.enabled:
+        enricher = AnalysisEnricher(build_analyzer(model_path(workspace),
+                                                   workspace.config.analysis.complaint_types))
     engine = open_engine(workspace)
     monitors = [(m.name, m.query) for m in workspace.config.monitors]
     monitor_ids = sync_monitors(engine, monitors, now=SystemClock().now())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisisdesk.db import Base, BigIntKey, UTCDateTime
@@ -40,6 +40,7 @@ class Post(Base):
         Index("ix_posts_created_at", "created_at"),
         Index("ix_posts_author_id", "author_id"),
         Index("ix_posts_conversation", "platform", "conversation_id"),
+        Index("ix_posts_sentiment_time", "sentiment", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
@@ -58,6 +59,13 @@ class Post(Base):
     shares: Mapped[int | None] = mapped_column(Integer)
     replies: Mapped[int | None] = mapped_column(Integer)
     views: Mapped[int | None] = mapped_column(Integer)
+    # What analysis found (null when analysis is off); complaint_types is a JSON array of names.
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    insult: Mapped[str | None] = mapped_column(String(16))
+    insult_score: Mapped[float | None] = mapped_column(Float)
+    insult_kind: Mapped[str | None] = mapped_column(String(16))
+    complaint_types: Mapped[str | None] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text, doc="The payload as received (JSON text).")
     content_hash: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)

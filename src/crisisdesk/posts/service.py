@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 from sqlalchemy.engine import Engine
 
@@ -119,11 +120,28 @@ def _author_rows(
 _POST_COLUMNS = (
     "platform", "external_id", "kind", "created_at", "text", "lang", "url", "in_reply_to",
     "conversation_id", "channel", "author_id", "likes", "shares", "replies", "views", "raw",
-    "content_hash", "version", "ingested_at", "updated_at",
+    "content_hash", "version", "ingested_at", "updated_at", "sentiment", "sentiment_score", "insult",
+    "insult_score", "insult_kind", "complaint_types",
 )
 _MATCH_COLUMNS = ("monitor_id", "post_id", "post_created_at")
 _AUTHOR_COLUMNS = ("platform", "external_id", "handle", "name", "followers", "verified", "first_seen",
                    "updated_at")
+
+
+def _analysis(p: NormalizedPost) -> tuple[Any, ...]:
+    """The analysis columns from the enrich stage's facts (all None when analysis is off)."""
+    e = p.enrichment
+    if not e:
+        return (None, None, None, None, None, None)
+    s = e.get("sentiment") or {}
+    i = e.get("insult") or {}
+    types = e.get("complaint_types")
+    return (s.get("label"), s.get("score"), i.get("label"), i.get("score"), i.get("kind"),
+            None if types is None else orjson.dumps(types).decode())
+
+
+_ANALYSIS_COLUMNS = ("sentiment", "sentiment_score", "insult", "insult_score", "insult_kind",
+                     "complaint_types")
 
 
 def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, Any]:
@@ -133,7 +151,7 @@ def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, A
         "in_reply_to": p.in_reply_to, "conversation_id": p.conversation_id, "channel": p.channel,
         "author_id": author_id, "likes": p.likes, "shares": p.shares, "replies": p.replies,
         "views": p.views, "raw": p.raw, "content_hash": p.content_hash, "version": 1,
-        "ingested_at": now, "updated_at": now,
+        "ingested_at": now, "updated_at": now, **dict(zip(_ANALYSIS_COLUMNS, _analysis(p), strict=True)),
     }
 
 
@@ -175,7 +193,7 @@ def write_posts(
         returned = insert_rows(conn, _posts, _POST_COLUMNS, [
             (p.platform, p.external_id, p.kind, created_at[p.key], p.text, p.lang, p.url, p.in_reply_to,
              p.conversation_id, p.channel, aid(p), p.likes, p.shares, p.replies, p.views, p.raw,
-             p.content_hash, 1, stamp, stamp)
+             p.content_hash, 1, stamp, stamp, *_analysis(p))
             for p in new
         ], returning=("platform", "external_id", "id"))
         new_ids = {(platform, external_id): post_id for platform, external_id, post_id in returned}
