@@ -266,7 +266,9 @@ def floor(path: Path, db: Path, batch_size: int) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def pipeline(path: Path, workdir: Path) -> tuple[tuple[float, float], dict[str, int]]:
+def pipeline(
+    path: Path, workdir: Path, *, analysis: bool = False
+) -> tuple[tuple[float, float], dict[str, int]]:
     from crisisdesk.core.clock import StreamClock
     from crisisdesk.ingest.importer import IngestRun, RejectsWriter, import_items
     from crisisdesk.ingest.readers import read_jsonl
@@ -275,7 +277,7 @@ def pipeline(path: Path, workdir: Path) -> tuple[tuple[float, float], dict[str, 
     from crisisdesk.workspace import load_workspace
 
     cfg = workdir / "crisisdesk.yaml"
-    cfg.write_text(MONITORS)
+    cfg.write_text(MONITORS + f"analysis:\n  enabled: {'true' if analysis else 'false'}\n")
     settings = Settings(database_url=None)
     runtime = build_runtime(load_workspace(cfg, settings), settings, clock=StreamClock(), workers=_workers())
     run = IngestRun(runtime.runner, RejectsWriter(workdir / "rejects.jsonl"), [])
@@ -333,25 +335,39 @@ def main() -> None:
         path = work / "posts.jsonl"
         make_file(path, args.posts)
         size_mb = path.stat().st_size / 1e6
-        floors, pipes = [], []
-        for i in range(args.repeat):  # alternate the two, so machine noise hits both alike
+        floors: list[tuple[float, float]] = []
+        pipes: list[tuple[float, float]] = []
+        analysed: list[tuple[float, float]] = []
+        for i in range(args.repeat):  # alternate the runs, so machine noise hits all alike
             floors.append(floor(path, work / f"floor{i}.db", Settings().batch_size))
-            run_dir = work / f"run{i}"
-            run_dir.mkdir()
-            times, summary = pipeline(path, run_dir)
-            assert summary["imported"] == args.posts, summary
-            pipes.append(times)
+            for analysis, into in ((False, pipes), (True, analysed)):
+                run_dir = work / f"run{i}-{analysis}"
+                run_dir.mkdir()
+                times, summary = pipeline(path, run_dir, analysis=analysis)
+                assert summary["imported"] == args.posts, summary
+                into.append(times)
         print(f"file: {args.posts} posts, {size_mb:.1f} MB; best of {args.repeat} runs each")
-        print(f"{'run':<36}{'wall s':>8}{'posts/s':>10}{'share of floor':>16}{'main CPU s':>12}")
+        print(f"{'run':<38}{'wall s':>8}{'posts/s':>10}{'share of floor':>16}{'main CPU s':>12}")
         fw, fc = min(t[0] for t in floors), min(t[1] for t in floors)
-        pw, pc = min(t[0] for t in pipes), min(t[1] for t in pipes)
-        print(f"{'floor: orjson + sqlite3 executemany':<36}{fw:>8.2f}{args.posts / fw:>10,.0f}"
-              f"{'100%':>16}{fc:>12.2f}")
-        print(f"{'crisisdesk import (enrich empty)':<36}{pw:>8.2f}{args.posts / pw:>10,.0f}"
-              f"{fw / pw:>16.1%}{pc:>12.2f}")
+        print(
+            f"{'floor: orjson + sqlite3 executemany':<38}{fw:>8.2f}{args.posts / fw:>10,.0f}"
+            f"{'100%':>16}{fc:>12.2f}"
+        )
+        for label, runs in (
+            ("crisisdesk import (enrich empty)", pipes),
+            ("crisisdesk import (analysis on)", analysed),
+        ):
+            pw, pc = min(t[0] for t in runs), min(t[1] for t in runs)
+            print(f"{label:<38}{pw:>8.2f}{args.posts / pw:>10,.0f}{fw / pw:>16.1%}{pc:>12.2f}")
         print(f"import workers: {_workers()} (CRISISDESK_IMPORT_WORKERS; their CPU is not in 'main CPU')")
-        print("all runs, wall s: floor " + " ".join(f"{t[0]:.2f}" for t in floors)
-              + " | import " + " ".join(f"{t[0]:.2f}" for t in pipes))
+        print(
+            "all runs, wall s: floor "
+            + " ".join(f"{t[0]:.2f}" for t in floors)
+            + " | import "
+            + " ".join(f"{t[0]:.2f}" for t in pipes)
+            + " | with analysis "
+            + " ".join(f"{t[0]:.2f}" for t in analysed)
+        )
     for size in filter(None, args.rss.split(",")):
         out = (
             subprocess.run(
