@@ -24,8 +24,13 @@ from crisisdesk.analysis.datasets_split import split
 from crisisdesk.analysis.evaluation import Scores, score
 from crisisdesk.analysis.features import Featurizer
 from crisisdesk.analysis.models import HeadKind, TextModel, stack_heads
+from crisisdesk.core.errors import CrisisdeskError
 
 Progress = Callable[[str], None]
+
+
+class TrainingError(CrisisdeskError):
+    """Training cannot go ahead as asked (no data for a head, classes out of order)."""
 
 #: Licences of the data sets, as their sources state them (../shared/data/README.md).
 LICENCES = {
@@ -136,7 +141,8 @@ def train_model(
     for recipe in recipes:
         train, _ = plan[recipe.name]
         if not train:
-            raise ValueError(f"head {recipe.name}: no training data left")
+            raise TrainingError(f"head {recipe.name}: no training data left (its sets "
+                                f"{', '.join(recipe.train)} were excluded or are empty)")
         progress(f"training {recipe.name} on {len(train)} texts")
         X = featurizer.transform([t for t, _, _ in train])
         y = np.array([label for _, label, _ in train])
@@ -144,7 +150,7 @@ def train_model(
         lr.fit(X, y)
         classes = tuple(str(c) for c in lr.classes_)
         if classes != recipe.classes:  # sklearn sorts classes; the recipes list them sorted too
-            raise ValueError(f"head {recipe.name}: classes {classes}, expected {recipe.classes}")
+            raise TrainingError(f"head {recipe.name}: classes {classes}, expected {recipe.classes}")
         trained[recipe.name] = (recipe.kind, classes, lr.coef_, lr.intercept_)
     sources = sorted({s for train, _ in plan.values() for _, _, s in train})
     card: dict[str, Any] = {
