@@ -197,3 +197,16 @@ def test_bucket_series_inserts_late_buckets_in_order() -> None:
 def test_invalid_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         LiveDashboard(["voltaro"], window_minutes=0)
+
+
+def test_negative_share_counts_the_analysis_in_the_window() -> None:
+    from crisisdesk.demo.dashboard import LiveDashboard
+
+    dash = LiveDashboard(["m"], window_minutes=10)
+    for i, label in enumerate(["negative", "negative", "neutral", "positive"]):
+        dash.observe({"event": "post.ingested", "at": f"2026-11-02T08:0{i}:00+00:00", "action": "created",
+                      "monitors": ["m"], "post": {"platform": "x", "id": str(i),
+                                                  "created_at": f"2026-11-02T08:0{i}:00+00:00", "text": "t",
+                                                  "enrichment": {"sentiment": {"label": label}}}})
+    assert dash.negative_share("m") == 0.5
+    assert dash.negative_share("other") is None

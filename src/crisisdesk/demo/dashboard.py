@@ -33,6 +33,7 @@ LABELS: Final[dict[str, str]] = {
     "per_minute": "/min ({window} min)",
     "in_window": "in window",
     "total": "total",
+    "negative": "negative",
     "last_24h": "last 24 h (hourly)",
     "top_posts": "Top posts of the last {window} min by reach",
     "reach": "Reach",
@@ -140,6 +141,7 @@ class BucketSeries:
 class MonitorStats:
     minutes: BucketSeries
     hours: BucketSeries
+    negative: BucketSeries  # per minute, posts the analysis called negative
     total: int = 0
 
 
@@ -165,7 +167,8 @@ class LiveDashboard:
         self._stats: dict[str, MonitorStats] = {}
         for name in monitor_names:
             self._monitor(name)
-        self._all = MonitorStats(BucketSeries(window_minutes), BucketSeries(SPARK_HOURS))
+        self._all = MonitorStats(BucketSeries(window_minutes), BucketSeries(SPARK_HOURS),
+                                 BucketSeries(window_minutes))
         self._clock: datetime | None = None
         self._first: datetime | None = None
         self._updates = 0
@@ -201,16 +204,22 @@ class LiveDashboard:
             if not self._refresh_top(post, monitors) and monitors:
                 self._remember_top(minute, now_minute, post, monitors)
             return
+        enrichment = post.get("enrichment")
+        sentiment = enrichment.get("sentiment") if isinstance(enrichment, Mapping) else None
+        negative = isinstance(sentiment, Mapping) and sentiment.get("label") == "negative"
         for stats in (self._all, *(self._monitor(m) for m in monitors)):
             stats.total += 1
             stats.minutes.add(minute, now_minute)
             stats.hours.add(hour, now_hour)
+            if negative:
+                stats.negative.add(minute, now_minute)
         if monitors:
             self._remember_top(minute, now_minute, post, monitors)
 
     def _monitor(self, name: str) -> MonitorStats:
         if name not in self._stats:
-            self._stats[name] = MonitorStats(BucketSeries(self.window_minutes), BucketSeries(SPARK_HOURS))
+            self._stats[name] = MonitorStats(BucketSeries(self.window_minutes), BucketSeries(SPARK_HOURS),
+                                             BucketSeries(self.window_minutes))
         return self._stats[name]
 
     def _advance(self, at: datetime | None) -> None:
@@ -277,6 +286,15 @@ class LiveDashboard:
         stats = self._all if monitor is None else self._stats.get(monitor)
         return stats.minutes.total(self._now_minute()) if stats else 0
 
+    def negative_share(self, monitor: str | None = None) -> float | None:
+        """Share of the window's posts the analysis called negative (None: no posts)."""
+        stats = self._all if monitor is None else self._stats.get(monitor)
+        if stats is None:
+            return None
+        now = self._now_minute()
+        total = stats.minutes.total(now)
+        return stats.negative.total(now) / total if total else None
+
     def rate_per_minute(self, monitor: str | None = None) -> float:
         return self.window_count(monitor) / self.window_minutes
 
@@ -326,10 +344,13 @@ class LiveDashboard:
         table.add_column(LABELS["monitor"], style="bold cyan", no_wrap=True)
         table.add_column(LABELS["per_minute"].format(window=self.window_minutes), justify="right")
         table.add_column(LABELS["in_window"], justify="right")
+        table.add_column(LABELS["negative"], justify="right")
         table.add_column(LABELS["total"], justify="right")
         table.add_column(LABELS["last_24h"], no_wrap=True, style="green")
         for name in self._stats:
+            share = self.negative_share(name)
             table.add_row(Text(name), f"{self.rate_per_minute(name):.2f}", f"{self.window_count(name):,}",
+                          "–" if share is None else Text(f"{share:.0%}", style="red" if share >= 0.5 else ""),
                           f"{self._stats[name].total:,}", sparkline(self.hourly(name)))
         return table
 
