@@ -39,6 +39,10 @@ class Settings(BaseSettings):
         description="Processes that prepare batches during `import` (0: none; default: one per core "
         "beyond the first, at most 4).",
     )
+    data: Path | None = Field(
+        default=None, description="Folder of the labelled public data sets for `train` "
+        "(default: a shared/data folder above the working directory)."
+    )
     log_level: str = "INFO"
 
 

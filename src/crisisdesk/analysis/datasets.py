@@ -17,7 +17,6 @@ Tasks and labels:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -48,6 +47,7 @@ from crisisdesk.analysis.datasets_twitter import (
     load_mozetic_en,
     load_olid,
 )
+from crisisdesk.settings import load_settings
 
 __all__ = [
     "DATA_ROOT_ENV",
@@ -109,8 +109,11 @@ def data_root(
     anywhere inside the checkout, and an editable install still finds the data beside its source
     tree. ``environ`` and ``search_from`` exist for tests.
     """
-    env = os.environ if environ is None else environ
-    configured = env.get(DATA_ROOT_ENV)
+    if environ is None:
+        setting = load_settings().data  # settings.py is the one reader of the environment
+        configured = str(setting) if setting else None
+    else:
+        configured = environ.get(DATA_ROOT_ENV)
     if configured:
         path = Path(configured).expanduser()
         if not path.is_dir():

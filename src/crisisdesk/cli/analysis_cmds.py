@@ -27,15 +27,13 @@ def train(
     bits: Annotated[int, typer.Option(min=12, max=22, help="log2 of the number of hashed features.")] = 18,
 ) -> None:
     """Train the default analysis model from the public data sets and write it with its card."""
-    import os
-
+    from crisisdesk.analysis.datasets import load
     from crisisdesk.analysis.training import NON_COMMERCIAL, train_model
 
-    if data is not None:
-        os.environ["CRISISDESK_DATA"] = str(data)
     with err.status("training…") as status:
         run = train_model(bits=bits, exclude=NON_COMMERCIAL if exclude_non_commercial else frozenset(),
-                          progress=lambda msg: status.update(msg))
+                          progress=lambda msg: status.update(msg),
+                          loader=lambda name: load(name, root=data))
     output.parent.mkdir(parents=True, exist_ok=True)
     run.model.save(output)
     card = output.with_suffix(".card.json")
