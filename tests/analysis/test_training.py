@@ -1,0 +1,55 @@
+"""Training mechanics on a small synthetic corpus: heads, splits, card, clear errors."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crisisdesk.analysis.datasets_base import Example
+from crisisdesk.analysis.training import NON_COMMERCIAL, RECIPES, TrainingError, train_model
+
+POS = {"de": ["super danke", "toll gemacht", "klasse service", "sehr gut"],
+       "en": ["great thanks", "love it", "awesome crew", "very good"]}
+NEG = {"de": ["zu spät", "katastrophe", "nie wieder", "furchtbar"],
+       "en": ["delayed again", "worst ever", "never again", "terrible"]}
+NEU = {"de": ["zug um acht", "ticket gekauft", "gleis drei", "morgen früh"],
+       "en": ["flight at nine", "boarding now", "gate three", "tomorrow morning"]}
+OFF = {"de": ["du idiot", "ihr vollpfosten", "halt die klappe", "dummkopf"],
+       "en": ["you idiot", "shut up moron", "stupid clown", "loser"]}
+
+
+def fake_loader(name: str) -> list[Example]:
+    lang = "de" if name.startswith("germeval") else "en"
+    out = []
+    kinds = itertools.cycle(["insult", "abuse", "profanity"])
+    for i in range(12):  # enough for a stratified 80/20 split of every class
+        suffix = f" {name} {i}"
+        if name in ("germeval2017", "airline"):
+            for j, (label, bank) in enumerate((("positive", POS), ("negative", NEG), ("neutral", NEU))):
+                at = datetime(2015, 2, 17, tzinfo=UTC) + timedelta(minutes=3 * i + j)  # a time split
+                out.append(Example(bank[lang][i % 4] + suffix, label, lang, name, created_at=at))
+        else:
+            kind = (("kind", next(kinds)),)
+            out.append(Example(OFF[lang][i % 4] + suffix, "offense", lang, name, extra=kind))
+            out.append(Example(NEU[lang][i % 4] + suffix, "none", lang, name))
+    return out
+
+
+def test_train_model_builds_every_head_and_scores_it_on_dev() -> None:
+    run = train_model(bits=14, loader=fake_loader)
+    assert set(run.model.heads) == {r.name for r in RECIPES}
+    assert run.model.heads["sentiment_de"].classes == ("negative", "neutral", "positive")
+    assert set(run.dev_scores["insult_de"]) == {"germeval2018", "germeval2019_train", "germeval2019_test"}
+    assert run.dev_scores["sentiment_en"]["airline"].accuracy > 0.6  # learnable toy task
+    card = run.model.card
+    assert set(card["non_commercial"]) == set(NON_COMMERCIAL)
+    assert card["dev_scores"]["insult_en"]["olid"]["n"] > 0
+    probs = run.model.scores(["du idiot", "great thanks"])
+    assert probs["insult_de"][0, 1] > probs["insult_de"][1, 1]
+
+
+def test_excluding_all_data_of_a_head_is_a_clear_error() -> None:
+    with pytest.raises(TrainingError, match="sentiment_de: no training data left"):
+        train_model(bits=14, loader=fake_loader, exclude=NON_COMMERCIAL)
