@@ -43,3 +43,25 @@ def score(truth: Sequence[str], predicted: Sequence[str], *, labels: Sequence[st
                    for i, lab in enumerate(label_list)},
         confusion=confusion_matrix(truth, predicted, labels=label_list).tolist(),
     )
+
+
+def score_multilabel(truth: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], *,
+                     labels: Sequence[str]) -> Scores:
+    """Multi-label scores (complaint types): accuracy is exact-set match; no confusion matrix."""
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    binarizer = MultiLabelBinarizer(classes=list(labels))
+    y_true = binarizer.fit_transform(truth)
+    y_pred = binarizer.transform(predicted)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    return Scores(
+        labels=tuple(labels),
+        n=len(truth),
+        accuracy=float(accuracy_score(y_true, y_pred)),
+        macro_f1=float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        micro_f1=float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        per_class={lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                         "f1": round(float(f[i]), 4), "support": int(s[i])}
+                   for i, lab in enumerate(labels)},
+        confusion=[],
+    )

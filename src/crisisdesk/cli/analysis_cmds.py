@@ -75,3 +75,62 @@ def analyze(
             sink.close()
     if output:
         err.print(f"analysed {count} posts into {output}")
+
+
+@friendly_errors
+def evaluate(
+    task: Annotated[str, typer.Argument(help="sentiment, insult or complaints")],
+    data: Annotated[Path, typer.Option("--data", help="Labelled file.", dir_okay=False)],
+    fmt: Annotated[str, typer.Option("--format", help="germeval2017, germeval2018, olid or csv")] = "csv",
+    text_col: Annotated[str, typer.Option("--text-col", help="csv: the text column")] = "text",
+    label_col: Annotated[str, typer.Option(
+        "--label-col",
+        help="csv: the label column (complaints: type names separated by ';', or none)",
+    )] = "label",
+    model: Annotated[Path | None, typer.Option(help="A model file instead of the shipped one.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as one JSON object.")] = False,
+) -> None:
+    """Score the analysis against labelled data: accuracy, macro-F1, per class, confusion matrix."""
+    from rich.table import Table
+
+    from crisisdesk.analysis.analyzer import build_analyzer
+    from crisisdesk.analysis.eval_data import FORMATS, TASK_LABELS, read_eval_set
+    from crisisdesk.analysis.evaluation import score, score_multilabel
+
+    if task not in ("sentiment", "insult", "complaints"):
+        raise CrisisdeskError(f"unknown task {task!r}: use sentiment, insult or complaints")
+    if fmt not in FORMATS:
+        raise CrisisdeskError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
+    dataset = read_eval_set(task, data, fmt, text_col=text_col, label_col=label_col)
+    if not dataset.texts:
+        raise CrisisdeskError(f"{data}: no usable labelled rows ({'; '.join(dataset.report.reasons)})")
+    analyzer = build_analyzer(model)
+    results = []
+    for i in range(0, len(dataset.texts), 512):
+        results.extend(analyzer.analyze(dataset.texts[i : i + 512]))
+    if task == "complaints":
+        names = [t.name for t in analyzer.complaints.taxonomy]
+        scores = score_multilabel([list(x) for x in dataset.labels],
+                                  [r["complaint_types"] for r in results], labels=names)
+    else:
+        key = "sentiment" if task == "sentiment" else "insult"
+        predicted = [r[key]["label"] for r in results]
+        scores = score([str(x) for x in dataset.labels], predicted, labels=list(TASK_LABELS[task]))
+    if dataset.report.skipped:
+        err.print(f"skipped {dataset.report.skipped} rows: {'; '.join(dataset.report.reasons)}",
+                  highlight=False)
+    if as_json:
+        typer.echo(json.dumps(scores.as_dict()))
+        return
+    out.print(f"{task} on {data}: n={scores.n}  accuracy {scores.accuracy:.3f}  "
+              f"macro-F1 {scores.macro_f1:.3f}  micro-F1 {scores.micro_f1:.3f}", highlight=False)
+    table = Table("class", "precision", "recall", "F1", "support")
+    for label, row in scores.per_class.items():
+        table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
+                      str(row["support"]))
+    out.print(table)
+    if scores.confusion:
+        matrix = Table("true \\ predicted", *scores.labels, title="confusion matrix")
+        for label, counts in zip(scores.labels, scores.confusion, strict=True):
+            matrix.add_row(label, *map(str, counts))
+        out.print(matrix)
