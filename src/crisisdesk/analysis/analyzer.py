@@ -17,7 +17,7 @@ import orjson
 
 from crisisdesk.analysis.complaints import ComplaintClassifier, ComplaintType
 from crisisdesk.analysis.language import UNDETERMINED, detect_many
-from crisisdesk.analysis.models import TextModel
+from crisisdesk.analysis.linear import TextModel
 from crisisdesk.analysis.service import load_model
 from crisisdesk.pipeline.events import NormalizedPost
 from crisisdesk.sources.matcher import Matchable, MatchDoc

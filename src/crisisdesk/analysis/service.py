@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from crisisdesk.analysis.models import ModelError, TextModel
+from crisisdesk.analysis.linear import ModelError, TextModel
 
 SHIPPED_MODEL = Path(__file__).parent / "model" / "default.npz"
 

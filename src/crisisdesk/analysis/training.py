@@ -23,7 +23,7 @@ from crisisdesk.analysis.datasets_base import Example
 from crisisdesk.analysis.datasets_split import split
 from crisisdesk.analysis.evaluation import Scores, score
 from crisisdesk.analysis.features import Featurizer
-from crisisdesk.analysis.models import HeadKind, TextModel, stack_heads
+from crisisdesk.analysis.linear import HeadKind, TextModel, stack_heads
 from crisisdesk.core.errors import CrisisdeskError
 
 Progress = Callable[[str], None]

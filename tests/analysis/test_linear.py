@@ -9,7 +9,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from crisisdesk.analysis.features import Featurizer
-from crisisdesk.analysis.models import HeadKind, ModelError, TextModel, stack_heads
+from crisisdesk.analysis.linear import HeadKind, ModelError, TextModel, stack_heads
 
 GOOD = ["super service danke", "toller zug, alles pünktlich", "great flight thanks", "love it"]
 BAD = ["zug schon wieder zu spät", "katastrophe, nie wieder", "worst airline ever", "delayed again"]
