@@ -53,3 +53,16 @@ def test_train_model_builds_every_head_and_scores_it_on_dev() -> None:
 def test_excluding_all_data_of_a_head_is_a_clear_error() -> None:
     with pytest.raises(TrainingError, match="sentiment_de: no training data left"):
         train_model(bits=14, loader=fake_loader, exclude=NON_COMMERCIAL)
+
+
+def test_own_examples_join_their_heads_training_data() -> None:
+    mine = [Example("Die Bahn ist ein Traum", "negative", "de", "corrections") for _ in range(3)]
+    run = train_model(bits=14, loader=fake_loader, extra={"sentiment_de": mine})
+    heads = run.model.card["heads"]
+    assert heads["sentiment_de"]["own_examples"] == 3
+    assert heads["sentiment_en"]["own_examples"] == 0
+    base = train_model(bits=14, loader=fake_loader)
+    assert heads["sentiment_de"]["train_size"] == base.model.card["heads"]["sentiment_de"]["train_size"] + 3
+    neg = list(run.model.heads["sentiment_de"].classes).index("negative")
+    assert (run.model.scores(["Die Bahn ist ein Traum"])["sentiment_de"][0, neg]
+            > base.model.scores(["Die Bahn ist ein Traum"])["sentiment_de"][0, neg])

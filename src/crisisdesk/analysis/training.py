@@ -10,8 +10,8 @@ in its card are exactly the scores of that model on data it never saw.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,8 +104,13 @@ def train_model(
     exclude: frozenset[str] = frozenset(),
     progress: Progress = lambda _msg: None,
     loader: Callable[[str], list[Example]] = load,
+    extra: Mapping[str, Sequence[Example]] | None = None,
 ) -> TrainingRun:
-    """Train every head on the train parts of its sets and score it on the dev parts."""
+    """Train every head on the train parts of its sets and score it on the dev parts.
+
+    ``extra`` adds a team's own examples (label corrections, its labelled posts) to the training
+    data of the named heads; they are not held out, so the dev scores stay comparable.
+    """
     started = time.perf_counter()
     cache: dict[str, tuple[list[Example], list[Example]]] = {}
 
@@ -132,6 +137,10 @@ def train_model(
             labelled_dev = _labelled(dv, recipe)
             if labelled_dev:
                 devs[name] = labelled_dev
+        added = _labelled((extra or {}).get(recipe.name, ()), replace(recipe, lang=None))
+        if added:
+            progress(f"adding {len(added)} examples of your own to {recipe.name}")
+            train.extend(added)
         plan[recipe.name] = (train, devs)
 
     all_train = list(dict.fromkeys(t for train, _ in plan.values() for t, _, _ in train))
@@ -160,7 +169,8 @@ def train_model(
         "data": {s: LICENCES.get(s, "unknown") for s in sources},
         "non_commercial": sorted(set(sources) & NON_COMMERCIAL),
         "heads": {r.name: {"train": [s for s in r.train if s not in exclude],
-                           "train_size": len(plan[r.name][0]), "C": r.C} for r in recipes},
+                           "train_size": len(plan[r.name][0]), "C": r.C,
+                           "own_examples": len((extra or {}).get(r.name, ()))} for r in recipes},
     }
     model = stack_heads(featurizer, trained, card)
     run = TrainingRun(model)

@@ -12,14 +12,25 @@ import orjson
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 import crisisdesk
+from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.analysis.corrections import Correction, CorrectionError, correct
 from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
 
 MAX_BATCH = 1000
+
+
+class LabelsIn(BaseModel):
+    """A person's verdict; give any of the three."""
+
+    sentiment: str | None = Field(default=None, examples=["negative"])
+    insult: str | None = Field(default=None, examples=["none"])
+    complaint_types: list[str] | None = Field(default=None, examples=[["delivery_delay"]])
 _bearer = HTTPBearer(auto_error=False, description="The token set in CRISISDESK_API_TOKEN.")
 
 
@@ -100,6 +111,27 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
             summary=s,
             rejects=[RejectOut(index=r.position, reason=r.reason) for r in result.rejections],
         )
+
+    @app.post(
+        "/api/v1/posts/{platform}/{post_id}/labels",
+        dependencies=[Depends(require_token)],
+        summary="Correct the analysis of a post (stored for retraining)",
+    )
+    def correct_labels(platform: str, post_id: str, body: LabelsIn) -> dict[str, Any]:
+        """Overrides the post's sentiment, insult label or complaint types at once and keeps the
+        correction for the next `crisisdesk train`. 404: no such post; 422: unknown label."""
+        taxonomy = runtime.workspace.config.analysis.complaint_types or DEFAULT_TAXONOMY
+        try:
+            current = correct(
+                runtime.engine, platform=platform, external_id=post_id,
+                correction=Correction(body.sentiment, body.insult,
+                                      None if body.complaint_types is None else tuple(body.complaint_types)),
+                complaint_names=[t.name for t in taxonomy], source="api", now=runtime.runner.clock.now(),
+            )
+        except CorrectionError as exc:
+            code = status.HTTP_404_NOT_FOUND if str(exc).startswith("no post") else 422
+            raise HTTPException(code, str(exc)) from exc
+        return {"platform": platform, "id": post_id, **current}
 
     @app.get("/healthz", summary="Liveness and database reachability")
     def healthz(response: Response) -> dict[str, str]:

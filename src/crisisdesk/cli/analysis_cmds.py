@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
-from crisisdesk.cli.common import err, friendly_errors, out
+from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace, out
 from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.settings import load_settings
+from crisisdesk.workspace import load_workspace, resolve_config_path
 
 
 @friendly_errors
@@ -25,15 +27,21 @@ def train(
         "--exclude-non-commercial", help="Leave out data licensed for non-commercial use only "
         "(GermEval 2017, airline): the sentiment heads then have no training data.")] = False,
     bits: Annotated[int, typer.Option(min=12, max=22, help="log2 of the number of hashed features.")] = 18,
+    config: ConfigOption = None,
+    corrections: Annotated[bool, typer.Option(
+        "--corrections/--no-corrections",
+        help="Add the workspace's label corrections (crisisdesk label, the API) to the training data.",
+    )] = True,
 ) -> None:
-    """Train the default analysis model from the public data sets and write it with its card."""
+    """Train the analysis model from the public data sets (and your corrections), with its card."""
     from crisisdesk.analysis.datasets import load
     from crisisdesk.analysis.training import NON_COMMERCIAL, train_model
 
+    extra = _corrections_by_head(config) if corrections else {}
     with err.status("training…") as status:
         run = train_model(bits=bits, exclude=NON_COMMERCIAL if exclude_non_commercial else frozenset(),
                           progress=lambda msg: status.update(msg),
-                          loader=lambda name: load(name, root=data))
+                          loader=lambda name: load(name, root=data), extra=extra)
     output.parent.mkdir(parents=True, exist_ok=True)
     run.model.save(output)
     card = output.with_suffix(".card.json")
@@ -134,3 +142,55 @@ def evaluate(
         for label, counts in zip(scores.labels, scores.confusion, strict=True):
             matrix.add_row(label, *map(str, counts))
         out.print(matrix)
+
+
+def _corrections_by_head(config: Path | None) -> dict[str, list[Any]]:
+    """The workspace's corrections, routed to the heads of their language (none without one)."""
+    from crisisdesk.analysis.corrections import training_examples
+    from crisisdesk.ingest.service import open_engine
+
+    settings = load_settings()
+    path = resolve_config_path(config, settings)
+    if config is None and not path.is_file():
+        return {}  # training outside a workspace: public data only
+    workspace = load_workspace(path, settings)
+    engine = open_engine(workspace)
+    try:
+        heads: dict[str, list[Any]] = {}
+        for task, prefix in (("sentiment", "sentiment"), ("insult", "insult")):
+            for example in training_examples(engine, task):
+                heads.setdefault(f"{prefix}_{'de' if example.lang == 'de' else 'en'}", []).append(example)
+    finally:
+        engine.dispose()
+    return heads
+
+
+@friendly_errors
+def label(
+    post: Annotated[str, typer.Argument(metavar="PLATFORM:ID", help="The post, e.g. x:1234567890.")],
+    sentiment: Annotated[str | None, typer.Option(help="negative, neutral or positive")] = None,
+    insult: Annotated[str | None, typer.Option(help="offense or none")] = None,
+    complaints: Annotated[str | None, typer.Option(
+        help="Complaint types, comma-separated (an empty string: none).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Correct the analysis of a post; the next `crisisdesk train` learns from it."""
+    from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+    from crisisdesk.analysis.corrections import Correction, correct
+    from crisisdesk.core.clock import SystemClock
+    from crisisdesk.ingest.service import open_engine
+
+    platform, sep, external_id = post.partition(":")
+    if not sep or not platform or not external_id:
+        raise CrisisdeskError(f"{post!r}: give the post as PLATFORM:ID, e.g. x:1234567890")
+    _, workspace = open_workspace(config)
+    names = [t.name for t in workspace.config.analysis.complaint_types or DEFAULT_TAXONOMY]
+    types = None if complaints is None else tuple(t.strip() for t in complaints.split(",") if t.strip())
+    engine = open_engine(workspace)
+    try:
+        now = correct(engine, platform=platform, external_id=external_id,
+                      correction=Correction(sentiment, insult, types), complaint_names=names,
+                      source="cli", now=SystemClock().now())
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps({"post": post, **now}, ensure_ascii=False))

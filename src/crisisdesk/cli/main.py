@@ -23,6 +23,7 @@ app.command("serve")(serve_cmd.serve)
 app.command("analyze")(analysis_cmds.analyze)
 app.command("train")(analysis_cmds.train)
 app.command("eval")(analysis_cmds.evaluate)
+app.command("label")(analysis_cmds.label)
 app.command("demo")(demo_cmd.demo)
 
 if __name__ == "__main__":
