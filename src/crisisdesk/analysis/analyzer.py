@@ -63,7 +63,7 @@ class Analyzer:
             s = int(sentiment[i].argmax())
             offense = float(insult[i, 1])
             out.append({
-                "lang": guess.lang if guess.lang != UNDETERMINED else UNDETERMINED,
+                "lang": guess.lang,
                 "lang_score": round(guess.score, 3),
                 "sentiment": {"label": s_classes[s], "score": round(float(sentiment[i, s]), 4)},
                 "insult": {

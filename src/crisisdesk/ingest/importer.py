@@ -61,6 +61,8 @@ class IngestRun:
     runner: PipelineRunner
     rejects: RejectsWriter
     sinks: Sequence[tuple[str, EventSink]]
+    #: Items the reader refused before the pipeline saw them (bad bytes, CSV rows).
+    reader_rejected: int = 0
 
     def __post_init__(self) -> None:
         for group, _ in self.sinks:
@@ -73,8 +75,6 @@ class IngestRun:
                 self.reader_rejected += 1
             else:
                 yield r
-
-    reader_rejected: int = 0
 
     def after_batch(self, result: BatchResult) -> None:
         for rejection in result.rejections:
