@@ -33,7 +33,8 @@ def _snapshot(url: str) -> tuple[list[tuple[object, ...]], ...]:
     try:
         with engine.connect() as conn:
             posts = conn.execute(select(Post.platform, Post.external_id, Post.text, Post.content_hash,
-                                        Post.version, Post.created_at).order_by(Post.external_id)).all()
+                                        Post.version, Post.created_at, Post.sentiment, Post.complaint_types)
+                                 .order_by(Post.external_id)).all()
             authors = conn.execute(select(Author.external_id, Author.followers)
                                    .order_by(Author.external_id)).all()
             matches = conn.execute(select(Monitor.name, Post.external_id)
@@ -63,6 +64,8 @@ def test_workers_store_the_same_as_in_process(workspace_file: Path, tmp_path: Pa
     posts, authors, matches = _snapshot(database_url)
     assert len(posts) == 58
     assert {r[1]: r[2] for r in posts}["p5"] == "Deutsche Bahn fällt aus"
+    assert all(r[6] in {"negative", "neutral", "positive"} for r in posts)  # analysed on either path
+    assert {r[1]: r[7] for r in posts}["p5"] == '["outage"]'  # "fällt aus" re-analysed after the edit
     assert len(authors) == 7
     streik = {ext for name, ext in matches if name == "streik"}
     bahn = {ext for name, ext in matches if name == "bahn"}

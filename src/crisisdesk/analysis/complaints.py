@@ -89,7 +89,8 @@ DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
     ComplaintType(
         name="outage", label_de="Störung/Ausfall", label_en="Outage",
         query=(
-            'ausfall OR ausgefallen OR störung OR "geht nicht" OR offline OR "nicht erreichbar" OR '
+            'ausfall OR ausfälle OR ausgefallen OR "fällt aus" OR "fallen aus" OR störung* OR '
+            '"geht nicht" OR offline OR "nicht erreichbar" OR '
             "\"app stürzt\" OR fehlermeldung OR outage OR down OR \"not working\" OR \"can't log in\" "
             "OR \"cannot log in\" OR crashed OR crashes OR \"error message\" OR cancelled OR canceled"
         ),

@@ -62,7 +62,8 @@ def build_runtime(
     bus = bus or MemoryBus()
     prepare_workers = None
     if workers > 0:
-        prepare_workers = PrepareWorkers(workers, max_text_chars=settings.max_text_chars, monitors=monitors)
+        prepare_workers = PrepareWorkers(workers, max_text_chars=settings.max_text_chars, monitors=monitors,
+                                         enricher=enricher)
         prepare_workers.start()
     runner = PipelineRunner(
         engine=engine,

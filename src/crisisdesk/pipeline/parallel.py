@@ -20,21 +20,25 @@ import orjson
 
 from crisisdesk.bus.base import Message
 from crisisdesk.pipeline import stages
+from crisisdesk.pipeline.enrich import Enricher
 from crisisdesk.pipeline.events import NormalizedPost, RawItem, Rejection
 from crisisdesk.sources.matcher import MonitorSet
 
 _state: dict[str, Any] = {}
 
 
-def _init(max_text_chars: int, monitors: Sequence[tuple[str, str]]) -> None:
+def _init(max_text_chars: int, monitors: Sequence[tuple[str, str]], enricher: Enricher | None) -> None:
     _state["max_text_chars"] = max_text_chars
     _state["monitors"] = MonitorSet.compile(monitors)
+    _state["enricher"] = enricher
 
 
 def _prepare(message: Message) -> bytes:
     """normalize + match one batch (runs in a worker process)."""
     items = RawItem.batch_from_message(message)
     result = stages.normalize(items, max_text_chars=_state["max_text_chars"])
+    if _state["enricher"] is not None:
+        stages.enrich(result.posts, _state["enricher"])
     stages.match(result.posts, _state["monitors"])
     # The raw payload is most of a post's bytes and the parent holds it already: send back the
     # item's index instead whenever the raw payload is the item's own text.
@@ -78,11 +82,19 @@ def default_workers() -> int:
 
 
 class PrepareWorkers:
-    """A process pool running normalize and match; started on first use."""
+    """A process pool running normalize, enrich and match; started on first use.
 
-    def __init__(self, processes: int, *, max_text_chars: int, monitors: Sequence[tuple[str, str]]) -> None:
+    The enricher (analysis: the heaviest stage) runs in the workers only when they are forked:
+    they then share the parent's loaded model instead of each loading and pickling one. It then
+    also analyses posts that turn out to be duplicates, which only costs time on a re-import.
+    """
+
+    def __init__(self, processes: int, *, max_text_chars: int, monitors: Sequence[tuple[str, str]],
+                 enricher: Enricher | None = None) -> None:
         self.processes = processes
-        self._initargs = (max_text_chars, list(monitors))
+        self.forked = "fork" in multiprocessing.get_all_start_methods()
+        self.enriches = enricher is not None and self.forked
+        self._initargs = (max_text_chars, list(monitors), enricher if self.enriches else None)
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
@@ -94,8 +106,7 @@ class PrepareWorkers:
         """
         if self._pool is not None:
             return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        context = multiprocessing.get_context("fork" if self.forked else "spawn")
         self._pool = ProcessPoolExecutor(
             self.processes, mp_context=context, initializer=_init, initargs=self._initargs
         )

@@ -69,10 +69,11 @@ class PipelineRunner:
         """One batch through every stage; commits once, then publishes (side effects after commit)."""
         return self.store(len(items), stages.normalize(items, max_text_chars=self.max_text_chars))
 
-    def store(self, read: int, normalized: stages.NormalizeResult, *, matched: bool = False) -> BatchResult:
+    def store(self, read: int, normalized: stages.NormalizeResult, *, matched: bool = False,
+              enriched: bool = False) -> BatchResult:
         """The stages after normalize: dedupe, enrich, match, store (one transaction), emit.
 
-        ``matched`` says a worker already ran the match stage (see :mod:`.parallel`).
+        ``matched`` and ``enriched`` say a worker already ran those stages (see :mod:`.parallel`).
         """
         result = BatchResult(
             IngestSummary(read=read, rejected=len(normalized.rejections)),
@@ -86,7 +87,9 @@ class PipelineRunner:
         with self.engine.begin() as conn:
             known = post_store.known_hashes(conn, [p.key for p in posts])
             deduped = stages.dedupe(posts, known)
-            fresh = stages.enrich([*deduped.new, *deduped.changed], self.enricher)
+            fresh = [*deduped.new, *deduped.changed]
+            if not enriched:
+                stages.enrich(fresh, self.enricher)
             if not matched:
                 stages.match(fresh, self.monitors)
             written = post_store.write_posts(
@@ -134,7 +137,9 @@ class PipelineRunner:
 
     def _store_oldest(self, total: BatchResult, on_batch: Callable[[BatchResult], None] | None) -> None:
         items, future = self._inflight.popleft()
-        self._done(total, on_batch, self.store(len(items), decode(future.result(), items), matched=True))
+        enriched = self.workers is not None and self.workers.enriches
+        self._done(total, on_batch, self.store(len(items), decode(future.result(), items), matched=True,
+                                               enriched=enriched))
 
     @staticmethod
     def _done(
