@@ -66,3 +66,12 @@ def test_own_examples_join_their_heads_training_data() -> None:
     neg = list(run.model.heads["sentiment_de"].classes).index("negative")
     assert (run.model.scores(["Die Bahn ist ein Traum"])["sentiment_de"][0, neg]
             > base.model.scores(["Die Bahn ist ein Traum"])["sentiment_de"][0, neg])
+
+
+def test_own_examples_from_twenty_on_get_their_own_dev_score() -> None:
+    mine = [Example(f"Die Bahn ist ein Traum {i}", "negative" if i % 2 else "positive", "de", "own")
+            for i in range(40)]
+    run = train_model(bits=14, loader=fake_loader, extra={"sentiment_de": mine})
+    own = run.dev_scores["sentiment_de"]["own"]
+    assert own.n == 8  # a fifth held out
+    assert run.model.card["heads"]["sentiment_de"]["own_examples"] == 40
