@@ -42,7 +42,8 @@ def test_train_with_own_posts_end_to_end(tmp_path: Path) -> None:
             raise
         pytest.skip("no ../shared/data here")
     rows = [("Die Lieferung war super schnell, danke!", "positive"),
-            ("Schon wieder kaputt, Frechheit", "neg"), ("Paket ist da", "neutral"), ("Great support, thanks a lot", "pos"),
+            ("Schon wieder kaputt, Frechheit", "neg"), ("Paket ist da", "neutral"),
+            ("Great support, thanks a lot", "pos"),
             ("Still no refund after 3 weeks", "negative"), ("Order placed today", "neutral")]
     own = tmp_path / "own.csv"
     with own.open("w", newline="", encoding="utf-8") as f:
