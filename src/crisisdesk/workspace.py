@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crisisdesk.analysis.complaints import ComplaintType
+from crisisdesk.analysis.transformer import TransformerConfig
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.db import sqlite_url
 from crisisdesk.settings import Settings
@@ -53,6 +54,10 @@ class AnalysisConfig(BaseModel):
     )
     complaint_types: list[ComplaintType] | None = Field(
         default=None, description="Replaces the default complaint taxonomy."
+    )
+    transformers: list[TransformerConfig] = Field(
+        default_factory=list,
+        description="Local transformer models that replace the linear heads for their task.",
     )
 
 

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
 
 from crisisdesk.api.app import create_app
 from crisisdesk.core.clock import SystemClock
-from crisisdesk.ingest.service import build_runtime
+from crisisdesk.ingest.service import Runtime, build_runtime
 from crisisdesk.posts.service import count_posts
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
 from tests.factories import post
 
 TOKEN = "s3cret-token"
+
+
+def runtime_of(client: TestClient) -> Runtime:
+    return cast(Runtime, cast(Any, client.app).state.runtime)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
@@ -25,7 +30,6 @@ def client(workspace_file: Path) -> Iterator[TestClient]:
     runtime = build_runtime(load_workspace(workspace_file, Settings()), Settings(), clock=SystemClock())
     app = create_app(runtime, api_token=TOKEN)
     with TestClient(app) as c:
-        c.runtime = runtime
         yield c
     runtime.close()
 
@@ -34,7 +38,7 @@ def test_post_requires_token(client: TestClient) -> None:
     assert client.post("/api/v1/posts", json=post(1)).status_code == 401
     wrong = client.post("/api/v1/posts", json=post(1), headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    assert count_posts(client.runtime.engine) == 0
+    assert count_posts(runtime_of(client).engine) == 0
 
 
 def test_post_single_and_batch_with_rejects(client: TestClient) -> None:
@@ -50,7 +54,7 @@ def test_post_single_and_batch_with_rejects(client: TestClient) -> None:
     assert body["summary"] == {"read": 4, "imported": 1, "updated": 0, "duplicates": 1, "rejected": 2}
     assert [x["index"] for x in body["rejects"]] == [2, 3]
     assert "text" in body["rejects"][0]["reason"]
-    assert count_posts(client.runtime.engine) == 2
+    assert count_posts(runtime_of(client).engine) == 2
 
 
 def test_post_bad_body(client: TestClient) -> None:

@@ -19,6 +19,7 @@ from crisisdesk.analysis.complaints import ComplaintClassifier, ComplaintType
 from crisisdesk.analysis.language import UNDETERMINED, detect_many
 from crisisdesk.analysis.linear import TextModel
 from crisisdesk.analysis.service import load_model
+from crisisdesk.analysis.transformer import TransformerConfig, TransformerHead
 from crisisdesk.pipeline.events import NormalizedPost
 from crisisdesk.sources.matcher import Matchable, MatchDoc
 
@@ -28,9 +29,11 @@ _BATCH = 512
 class Analyzer:
     """Scores batches of texts with one model and one complaint taxonomy."""
 
-    def __init__(self, model: TextModel, complaints: ComplaintClassifier | None = None) -> None:
+    def __init__(self, model: TextModel, complaints: ComplaintClassifier | None = None,
+                 transformers: Sequence[TransformerHead] = ()) -> None:
         self.model = model
         self.complaints = complaints or ComplaintClassifier()
+        self.transformers = {t.config.task: t for t in transformers}
         for head in ("sentiment_de", "sentiment_en", "insult_de", "insult_en", "insult_kind"):
             if head not in model.heads:
                 raise ValueError(f"the analysis model has no {head!r} head")
@@ -46,6 +49,10 @@ class Analyzer:
         is_de = np.array([g.lang == "de" for g in guesses])
         sentiment = np.where(is_de[:, None], scores["sentiment_de"], scores["sentiment_en"])
         insult = np.where(is_de[:, None], scores["insult_de"], scores["insult_en"])
+        if "sentiment" in self.transformers:  # a configured transformer replaces the linear head
+            sentiment = self.transformers["sentiment"].predict(texts)
+        if "insult" in self.transformers:
+            insult = self.transformers["insult"].predict(texts)
         kinds = scores["insult_kind"]
         s_classes = heads["sentiment_de"].classes
         k_classes = heads["insult_kind"].classes
@@ -83,6 +90,8 @@ class AnalysisEnricher:
 
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
+        # Forked import workers may run it, unless a transformer (torch threads) is in play.
+        self.fork_safe = not analyzer.transformers
 
     def enrich(self, posts: Sequence[NormalizedPost]) -> list[dict[str, Any]]:
         facts = self.analyzer.analyze([p.text for p in posts], posts)
@@ -93,9 +102,11 @@ class AnalysisEnricher:
 
 
 def build_analyzer(model_path: Path | None = None,
-                   complaint_types: Sequence[ComplaintType] | None = None) -> Analyzer:
+                   complaint_types: Sequence[ComplaintType] | None = None,
+                   transformers: Sequence[TransformerConfig] = (), root: Path | None = None) -> Analyzer:
     classifier = ComplaintClassifier(complaint_types) if complaint_types else ComplaintClassifier()
-    return Analyzer(load_model(model_path), classifier)
+    heads = [TransformerHead(config, root=root) for config in transformers]
+    return Analyzer(load_model(model_path), classifier, heads)
 
 
 def analyze_lines(source: IO[bytes], sink: IO[bytes], *, model_path: Path | None = None,

@@ -55,6 +55,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
         version=crisisdesk.__version__,
         description="Social-media crisis management hub: ingest API, health and metrics.",
     )
+    app.state.runtime = runtime
     metrics = Metrics()
     lock = threading.Lock()  # one pipeline runner; requests take turns through it
 

@@ -54,8 +54,9 @@ def build_runtime(
     that many processes (bulk imports; see :mod:`crisisdesk.pipeline.parallel`)."""
     clock = clock or SystemClock()
     if enricher is None and workspace.config.analysis.enabled:
-        enricher = AnalysisEnricher(build_analyzer(model_path(workspace),
-                                                   workspace.config.analysis.complaint_types))
+        analysis = workspace.config.analysis
+        enricher = AnalysisEnricher(build_analyzer(model_path(workspace), analysis.complaint_types,
+                                                   analysis.transformers, root=workspace.root))
     engine = open_engine(workspace)
     monitors = [(m.name, m.query) for m in workspace.config.monitors]
     monitor_ids = sync_monitors(engine, monitors, now=SystemClock().now())

@@ -93,7 +93,8 @@ class PrepareWorkers:
                  enricher: Enricher | None = None) -> None:
         self.processes = processes
         self.forked = "fork" in multiprocessing.get_all_start_methods()
-        self.enriches = enricher is not None and self.forked
+        # An enricher that holds threads of its own (torch's pool) would deadlock in a forked child.
+        self.enriches = enricher is not None and self.forked and getattr(enricher, "fork_safe", False)
         self._initargs = (max_text_chars, list(monitors), enricher if self.enriches else None)
         self._pool: ProcessPoolExecutor | None = None
 
