@@ -43,8 +43,9 @@ class Analyzer:
         if not texts:
             return []
         guesses = detect_many(texts)
-        scores = self.model.scores(texts)
-        empty = self.model.featurizer.counts(texts).getnnz(axis=1) == 0
+        features = self.model.featurizer.transform(texts)  # once, for every head and the check below
+        scores = self.model.scores_of(features)
+        empty = features.getnnz(axis=1) == 0
         heads = self.model.heads
         is_de = np.array([g.lang == "de" for g in guesses])
         sentiment = np.where(is_de[:, None], scores["sentiment_de"], scores["sentiment_en"])

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from crisisdesk.analysis.features import Featurizer
 from crisisdesk.core.errors import CrisisdeskError
@@ -59,7 +60,10 @@ class TextModel:
 
     def scores(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
         """Per head, a ``(len(texts), len(classes))`` array of probabilities."""
-        features = self.featurizer.transform(texts)
+        return self.scores_of(self.featurizer.transform(texts))
+
+    def scores_of(self, features: sparse.csr_matrix) -> dict[str, npt.NDArray[np.float32]]:
+        """:meth:`scores` for features already computed (the caller may need them too)."""
         logits = np.asarray(features @ self.weights, dtype=np.float32) + self.bias
         return {name: _activate(head, logits[:, head.offset : head.offset + head.width])
                 for name, head in self.heads.items()}
