@@ -267,7 +267,7 @@ def floor(path: Path, db: Path, batch_size: int) -> tuple[float, float]:
 
 
 def pipeline(
-    path: Path, workdir: Path, *, analysis: bool = False
+    path: Path, workdir: Path, *, analysis: bool = False, extra: str = ""
 ) -> tuple[tuple[float, float], dict[str, int]]:
     from crisisdesk.core.clock import StreamClock
     from crisisdesk.ingest.importer import IngestRun, RejectsWriter, import_items
@@ -277,7 +277,7 @@ def pipeline(
     from crisisdesk.workspace import load_workspace
 
     cfg = workdir / "crisisdesk.yaml"
-    cfg.write_text(MONITORS + f"analysis:\n  enabled: {'true' if analysis else 'false'}\n")
+    cfg.write_text(MONITORS + f"analysis:\n  enabled: {'true' if analysis else 'false'}\n" + extra)
     settings = Settings(database_url=None)
     runtime = build_runtime(load_workspace(cfg, settings), settings, clock=StreamClock(), workers=_workers())
     run = IngestRun(runtime.runner, RejectsWriter(workdir / "rejects.jsonl"), [])

@@ -2,7 +2,23 @@
 
 from crisisdesk.analysis.models import LabelCorrection
 from crisisdesk.db import Base
+from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
+from crisisdesk.escalation.models import Escalation
+from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
 
-__all__ = ["Author", "Base", "LabelCorrection", "Monitor", "MonitorMatch", "Post"]
+__all__ = [
+    "Author",
+    "Base",
+    "Delivery",
+    "Escalation",
+    "LabelCorrection",
+    "Monitor",
+    "MonitorMatch",
+    "Post",
+    "SeriesBucket",
+    "SeriesShare",
+    "Situation",
+    "SituationEvent",
+]

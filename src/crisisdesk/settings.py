@@ -43,6 +43,10 @@ class Settings(BaseSettings):
         default=None, description="Folder of the labelled public data sets for `train` "
         "(default: a shared/data folder above the working directory)."
     )
+    secret_key: str | None = Field(
+        default=None, description="Signs acknowledgement links. Default: a random key kept in "
+        ".crisisdesk-secret beside crisisdesk.yaml (created on first use).",
+    )
     log_level: str = "INFO"
 
 

@@ -7,6 +7,7 @@ The file is validated as a whole when it is loaded; a mistake names the file, th
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,14 @@ from crisisdesk.analysis.complaints import ComplaintType
 from crisisdesk.analysis.transformer import TransformerConfig
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.db import sqlite_url
+from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
+from crisisdesk.escalation.config import (
+    DEFAULT_ROLES,
+    EscalationConfig,
+    PersonConfig,
+    check_references,
+)
+from crisisdesk.notify.schemas import NotifyConfig
 from crisisdesk.settings import Settings
 from crisisdesk.sources.query import QuerySyntaxError, parse
 
@@ -55,6 +64,11 @@ class AnalysisConfig(BaseModel):
     complaint_types: list[ComplaintType] | None = Field(
         default=None, description="Replaces the default complaint taxonomy."
     )
+    complaint_model: str | None = Field(
+        default=None,
+        description="A complaint classifier (crisisdesk train complaints) backing the taxonomy: a post "
+        "also gets a type when the classifier is sure enough. Relative to the workspace file.",
+    )
     transformers: list[TransformerConfig] = Field(
         default_factory=list,
         description="Local transformer models that replace the linear heads for their task.",
@@ -67,6 +81,15 @@ class WorkspaceConfig(BaseModel):
     version: int = 1
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    playbook: PlaybookConfig = Field(default_factory=PlaybookConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    people: dict[str, PersonConfig] = Field(default_factory=dict)
+    roles: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=f"Role → people; the playbook's roles are {', '.join(DEFAULT_ROLES)}.",
+    )
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     monitors: list[MonitorConfig] = Field(default_factory=list)
 
     @field_validator("monitors")
@@ -113,7 +136,7 @@ def parse_config(text: str, *, path: str) -> WorkspaceConfig:
     if not isinstance(data, dict):
         raise ConfigError(path, "", "expected a mapping at the top (monitors: …)")
     try:
-        config = WorkspaceConfig.model_validate(data)
+        config = WorkspaceConfig.model_validate(data, context={"env": os.environ})
     except ValidationError as exc:
         problems = "; ".join(f"{_loc(e['loc']) or 'top level'}: {e['msg']}" for e in exc.errors())
         raise ConfigError(path, "", problems) from exc
@@ -128,6 +151,8 @@ def parse_config(text: str, *, path: str) -> WorkspaceConfig:
             parse(ctype.query)
         except QuerySyntaxError as exc:
             errors.append(f"analysis.complaint_types[{i}].query ({ctype.name!r}): {exc}")
+    errors.extend(check_references(people=config.people, roles=config.roles,
+                                   escalation=config.escalation, targets=set(config.notify.targets)))
     if errors:
         raise ConfigError(path, "", "; ".join(errors))
     return config
@@ -157,9 +182,37 @@ def load_workspace(config_path: Path, settings: Settings) -> Workspace:
     return Workspace(path=path.resolve(), config=config, database_url=url)
 
 
+SECRET_FILE = ".crisisdesk-secret"  # noqa: S105 (a file name, not a secret)
+
+
+def secret_key(workspace: Workspace, settings: Settings) -> str:
+    """The key that signs acknowledgement links: CRISISDESK_SECRET_KEY, else a random key kept
+    beside the workspace file (created once, readable by its owner only)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = workspace.root / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key + "\n")
+    return key
+
+
 def model_path(workspace: Workspace) -> Path | None:
     """The workspace's own analysis model, resolved relative to the workspace file."""
     model = workspace.config.analysis.model
+    if model is None:
+        return None
+    path = Path(os.path.expanduser(model))
+    return path if path.is_absolute() else workspace.root / path
+
+
+def complaint_model_path(workspace: Workspace) -> Path | None:
+    """The workspace's complaint classifier, resolved relative to the workspace file."""
+    model = workspace.config.analysis.complaint_model
     if model is None:
         return None
     path = Path(os.path.expanduser(model))
@@ -183,6 +236,7 @@ database:
 analysis:
   enabled: true
   # model: models/our-team.npz        # a model trained with `crisisdesk train`; default: shipped
+  # complaint_model: models/complaints.npz   # `crisisdesk train complaints`: backs the taxonomy
   # complaint_types:                  # replaces the default taxonomy (see docs/analysis.md)
   #   - name: battery
   #     label_de: Akku

@@ -64,7 +64,7 @@ def test_replay_events_carry_the_analysis(workspace_file: Path, tmp_path: Path) 
     src = write_jsonl(tmp_path / "p.jsonl", _posts())
     events = tmp_path / "events.jsonl"
     result = runner.invoke(app, ["replay", str(src), "--config", str(workspace_file),
-                                 "--events-out", str(events)])
+                                 "--events-out", str(events), "--post-events"])
     assert result.exit_code == 0, result.output
     got = {e["post"]["id"]: e["post"]["enrichment"] for e in map(json.loads, events.read_text().splitlines())}
     assert got["angry_de"]["sentiment"]["label"] == "negative"

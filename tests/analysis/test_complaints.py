@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintClassifier, ComplaintType
+from crisisdesk.sources.matcher import MatchDoc
 from crisisdesk.sources.query import parse
 
 CLASSIFIER = ComplaintClassifier()
@@ -52,3 +53,31 @@ def test_custom_taxonomy() -> None:
                                                 query="akku* OR battery")])
     got = custom.classify_texts(["Akkulaufzeit mies", "battery dead", "alles gut"])
     assert got == [["akku"], ["akku"], []]
+
+
+def _sure_about_safety(combine: str) -> ComplaintClassifier:
+    """A classifier backing delivery_delay and safety that is sure of safety only for "zischt"."""
+    import numpy as np
+
+    from crisisdesk.analysis.complaint_model import ComplaintModel
+    from crisisdesk.analysis.features import Featurizer
+
+    featurizer = Featurizer(bits=12)
+    weights = np.zeros((1 << 12, 2), np.float32)
+    weights[featurizer.transform(["zischt"]).indices, 1] = 40.0
+    model = ComplaintModel(featurizer, ("delivery_delay", "safety"), weights,
+                           np.array([-10.0, -10.0], np.float32), np.array([0.5, 0.5], np.float32), combine)
+    return ComplaintClassifier(DEFAULT_TAXONOMY, model)
+
+
+def test_a_trained_classifier_backs_the_queries_union() -> None:
+    backed = _sure_about_safety("union")
+    got = backed.classify_texts(["Das Ladegerät zischt", "Zug 20 Minuten verspätet", "App offline", "🙂"])
+    assert got == [["safety"], ["delivery_delay"], ["outage"], []]  # classifier OR query
+    assert backed.classify(MatchDoc("Das Ladegerät zischt")) == ["safety"]
+
+
+def test_classifier_mode_lets_the_model_decide_the_types_it_knows() -> None:
+    backed = _sure_about_safety("classifier")
+    got = backed.classify_texts(["Das Ladegerät zischt", "Zug 20 Minuten verspätet", "App offline"])
+    assert got == [["safety"], [], ["outage"]]  # delay query overruled; outage has no head

@@ -15,7 +15,7 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["complaints", "--data", "x.csv"], "a trained complaint classifier is not available yet"),
+        (["sentiment", "--no-public"], "--no-public and --combine are for `train complaints`"),
         (["mood"], "unknown task 'mood'"),
         (["--data", "x.csv"], "--data needs a task"),
     ],

@@ -28,7 +28,7 @@ def test_replay_orders_by_created_at_and_writes_events(workspace_file: Path, tmp
     src = write_jsonl(tmp_path / "stream.jsonl", rows)
     events = tmp_path / "events.jsonl"
     result = runner.invoke(app, ["replay", str(src), "--config", str(workspace_file), "--speed", "max",
-                                 "--events-out", str(events), "--json"])
+                                 "--events-out", str(events), "--post-events", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
         "read": 5, "imported": 4, "updated": 0, "duplicates": 0, "rejected": 1}

@@ -15,13 +15,15 @@ from typing import IO, Any
 import numpy as np
 import orjson
 
-from crisisdesk.analysis.complaints import ComplaintClassifier, ComplaintType
+from crisisdesk.analysis.complaint_model import load_complaint_model
+from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintClassifier, ComplaintType
 from crisisdesk.analysis.language import UNDETERMINED, detect_many
 from crisisdesk.analysis.linear import TextModel
 from crisisdesk.analysis.service import load_model
 from crisisdesk.analysis.transformer import TransformerConfig, TransformerHead
 from crisisdesk.pipeline.events import NormalizedPost
 from crisisdesk.sources.matcher import Matchable, MatchDoc
+from crisisdesk.workspace import Workspace, complaint_model_path, model_path
 
 _BATCH = 512
 
@@ -34,6 +36,9 @@ class Analyzer:
         self.model = model
         self.complaints = complaints or ComplaintClassifier()
         self.transformers = {t.config.task: t for t in transformers}
+        # A complaint classifier trained on the same features scores the batch's matrix as is.
+        backing = self.complaints.model
+        self._share_features = backing is not None and backing.shares_features_with(model.featurizer)
         for head in ("sentiment_de", "sentiment_en", "insult_de", "insult_en", "insult_kind"):
             if head not in model.heads:
                 raise ValueError(f"the analysis model has no {head!r} head")
@@ -57,7 +62,8 @@ class Analyzer:
         kinds = scores["insult_kind"]
         s_classes = heads["sentiment_de"].classes
         k_classes = heads["insult_kind"].classes
-        types = self.complaints.classify_many(docs if docs is not None else [MatchDoc(t) for t in texts])
+        types = self.complaints.classify_many(docs if docs is not None else [MatchDoc(t) for t in texts],
+                                              features if self._share_features else None)
         out = []
         for i, guess in enumerate(guesses):
             if empty[i]:  # nothing to judge: say so rather than guess
@@ -104,19 +110,34 @@ class AnalysisEnricher:
 
 def build_analyzer(model_path: Path | None = None,
                    complaint_types: Sequence[ComplaintType] | None = None,
-                   transformers: Sequence[TransformerConfig] = (), root: Path | None = None) -> Analyzer:
-    classifier = ComplaintClassifier(complaint_types) if complaint_types else ComplaintClassifier()
+                   transformers: Sequence[TransformerConfig] = (), root: Path | None = None,
+                   complaint_model: Path | None = None) -> Analyzer:
+    backing = load_complaint_model(complaint_model) if complaint_model is not None else None
+    classifier = ComplaintClassifier(complaint_types or DEFAULT_TAXONOMY, backing)
     heads = [TransformerHead(config, root=root) for config in transformers]
     return Analyzer(load_model(model_path), classifier, heads)
 
 
+def workspace_analyzer(workspace: Workspace | None, *, model: Path | None = None,
+                       complaint_model: Path | None = None) -> Analyzer:
+    """The analysis a workspace configures (model, taxonomy, complaint model, transformers);
+    defaults without one. ``model`` and ``complaint_model`` override the workspace's files."""
+    if workspace is None:
+        return build_analyzer(model, complaint_model=complaint_model)
+    analysis = workspace.config.analysis
+    return build_analyzer(model or model_path(workspace), analysis.complaint_types, analysis.transformers,
+                          root=workspace.root,
+                          complaint_model=complaint_model or complaint_model_path(workspace))
+
+
 def analyze_lines(source: IO[bytes], sink: IO[bytes], *, model_path: Path | None = None,
-                  progress: Callable[[int], None] | None = None) -> int:
+                  progress: Callable[[int], None] | None = None, analyzer: Analyzer | None = None) -> int:
     """``crisisdesk analyze``: one output line per input line, same order, errors in place.
 
-    ``progress`` is called with the number of posts done after every batch.
+    ``progress`` is called with the number of posts done after every batch; ``analyzer`` (a
+    workspace's) wins over ``model_path``.
     """
-    analyzer = build_analyzer(model_path)
+    analyzer = analyzer or build_analyzer(model_path)
     count = 0
     batch: list[tuple[int, Any, str | None]] = []  # (line, id, text or None when broken)
 

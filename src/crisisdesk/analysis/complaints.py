@@ -4,15 +4,25 @@ Each type is a query in crisisdesk's monitoring language over German and English
 so a team reads, tests (``crisisdesk check-query``) and edits its taxonomy with the same tool it
 uses for monitors, and all types of all posts are matched with one compiled prefilter. The
 defaults cover common brand crises; a workspace replaces or extends them in ``crisisdesk.yaml``.
+
+A trained classifier (:mod:`.complaint_model`, ``analysis.complaint_model``) can back the
+queries: a type is then also given when the classifier is sure enough, so complaints in words
+the queries lack are found too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisisdesk.sources.matcher import Matchable, MatchDoc, MonitorSet
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+    from crisisdesk.analysis.complaint_model import ComplaintModel
 
 
 class ComplaintType(BaseModel):
@@ -99,17 +109,29 @@ DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
 
 
 class ComplaintClassifier:
-    """Assigns complaint types to posts by their taxonomy queries (all compiled together)."""
+    """Assigns complaint types to posts by their taxonomy queries (all compiled together),
+    optionally backed by a trained classifier for the types it knows."""
 
-    def __init__(self, taxonomy: Sequence[ComplaintType] = DEFAULT_TAXONOMY) -> None:
+    def __init__(self, taxonomy: Sequence[ComplaintType] = DEFAULT_TAXONOMY,
+                 model: ComplaintModel | None = None) -> None:
         self.taxonomy = tuple(taxonomy)
+        self.names = tuple(t.name for t in self.taxonomy)
+        self.model = model
         self._set = MonitorSet.compile([(t.name, t.query) for t in self.taxonomy])
 
     def classify(self, doc: Matchable) -> list[str]:
-        return self._set.match(doc)
+        return self.classify_many([doc])[0]
 
-    def classify_many(self, docs: Sequence[Matchable]) -> list[list[str]]:
-        return self._set.match_many(docs)
+    def classify_many(self, docs: Sequence[Matchable],
+                      features: sparse.csr_matrix | None = None) -> list[list[str]]:
+        """Types per post. ``features``: the batch's matrix in the model's feature space, when
+        the caller has it already (the analyzer shares its own when they match)."""
+        hits = self._set.match_many(docs)
+        if self.model is None or not docs:
+            return hits
+        if features is None:
+            features = self.model.featurizer.transform([d.text for d in docs])
+        return self.model.combine_with(hits, self.model.probabilities(features), self.names)
 
     def classify_texts(self, texts: Sequence[str]) -> list[list[str]]:
-        return self._set.match_many([MatchDoc(t) for t in texts])
+        return self.classify_many([MatchDoc(t) for t in texts])

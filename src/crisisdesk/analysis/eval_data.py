@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from crisisdesk.analysis.datasets_base import Example, LoadReport
 from crisisdesk.analysis.datasets_germeval import (
+    _aspect_labeller,
     _sentiment_labeller,
     parse_germeval2017_xml,
     parse_germeval_offense,
@@ -37,14 +40,30 @@ class EvalSet:
     report: LoadReport
 
 
+_TYPE_SEPARATORS = re.compile(r"[;|]")
+
+
 def read_eval_set(task: str, path: Path, fmt: str, *, text_col: str = "text",
-                  label_col: str = "label") -> EvalSet:
+                  label_col: str = "label", names: Sequence[str] | None = None) -> EvalSet:
+    """A labelled file for ``task``; complaint labels are checked against ``names`` when given
+    (an unknown type name is an error that names the line and the value: a typo must not turn a
+    complaint into a "none")."""
     if not path.is_file():
         raise EvalDataError(f"{path}: no such file")
     report = LoadReport(source=str(path))
     if fmt == "csv":
-        return _read_csv(task, path, text_col, label_col, report)
+        return _read_csv(task, path, text_col, label_col, report, names)
     examples: list[Example]
+    if fmt == "germeval2017" and task == "complaints":  # aspects mapped onto the default taxonomy
+        from crisisdesk.analysis.complaint_data import germeval_types
+
+        examples = parse_germeval2017_xml(path, part=path.name, report=report, relevant_only=False,
+                                          labeller=_aspect_labeller)
+        report.kept += len(examples)
+        keep = set(names) if names is not None else None
+        types = [sorted(t for t in germeval_types(e.get_all("opinion")) if keep is None or t in keep)
+                 for e in examples]
+        return EvalSet([e.text for e in examples], types, report)
     if fmt == "germeval2017" and task == "sentiment":
         examples = parse_germeval2017_xml(path, part=path.name, report=report, relevant_only=False,
                                           labeller=_sentiment_labeller)
@@ -57,7 +76,16 @@ def read_eval_set(task: str, path: Path, fmt: str, *, text_col: str = "text",
     return EvalSet([e.text for e in examples], [e.label for e in examples], report)
 
 
-def _read_csv(task: str, path: Path, text_col: str, label_col: str, report: LoadReport) -> EvalSet:
+def parse_complaint_label(raw: str) -> list[str]:
+    """``delivery_delay;safety`` or ``a|b`` -> names; empty or ``none`` -> no type."""
+    raw = raw.strip().lower()
+    if raw in ("", "none"):
+        return []
+    return list(dict.fromkeys(p.strip() for p in _TYPE_SEPARATORS.split(raw) if p.strip()))
+
+
+def _read_csv(task: str, path: Path, text_col: str, label_col: str, report: LoadReport,
+              names: Sequence[str] | None = None) -> EvalSet:
     texts: list[str] = []
     labels: list[str] = []
     multi: list[list[str]] = []
@@ -78,7 +106,20 @@ def _read_csv(task: str, path: Path, text_col: str, label_col: str, report: Load
             report.rows_read += 1
             text, raw = (row.get(text_col) or "").strip(), (row.get(label_col) or "").strip().lower()
             if task == "complaints":
-                multi.append([] if raw in ("", "none") else [p.strip() for p in raw.split(";") if p.strip()])
+                where = f"line {reader.line_num}"
+                if None in row or any(v is None for v in row.values()):
+                    report.skip(where, "wrong number of fields")
+                    continue
+                if not text:
+                    report.skip(where, "empty text")
+                    continue
+                types = parse_complaint_label(raw)
+                unknown = [t for t in types if names is not None and t not in names]
+                if unknown:
+                    raise EvalDataError(
+                        f"{path}: {where}: unknown complaint type {unknown[0]!r} in {raw!r} "
+                        f"(the taxonomy has {', '.join(names or ())}; separate types with ';' or '|')")
+                multi.append(types)
                 texts.append(text)
                 report.kept += 1
                 continue

@@ -18,6 +18,7 @@ from sqlalchemy import text
 import crisisdesk
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.analysis.corrections import Correction, CorrectionError, correct
+from crisisdesk.api.situations import situations_router
 from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
@@ -133,6 +134,8 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
             code = status.HTTP_404_NOT_FOUND if str(exc).startswith("no post") else 422
             raise HTTPException(code, str(exc)) from exc
         return {"platform": platform, "id": post_id, **current}
+
+    app.include_router(situations_router(runtime, require_token))
 
     @app.get("/healthz", summary="Liveness and database reachability")
     def healthz(response: Response) -> dict[str, str]:

@@ -13,13 +13,14 @@ from rich.progress import BarColumn, Progress, TextColumn
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace, out
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.settings import load_settings
-from crisisdesk.workspace import load_workspace, resolve_config_path
+from crisisdesk.workspace import Workspace, load_workspace, resolve_config_path
 
 
 @friendly_errors
 def train(
     task: Annotated[str, typer.Argument(
-        help="all, sentiment or insult: which heads your --data feeds.")] = "all",
+        help="all, sentiment or insult: which heads your --data feeds; complaints: the classifier "
+        "behind the complaint taxonomy (a model of its own).")] = "all",
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the model (.npz).",
                                          dir_okay=False)] = Path("crisisdesk-model.npz"),
     data: Annotated[Path | None, typer.Option(
@@ -40,19 +41,39 @@ def train(
         "--corrections/--no-corrections",
         help="Add the workspace's label corrections (crisisdesk label, the API) to the training data.",
     )] = True,
+    public: Annotated[bool, typer.Option(
+        "--public/--no-public",
+        help="complaints: also learn from public data mapped onto the default taxonomy (GermEval 2017 "
+        "aspects, airline complaint reasons; both non-commercial).",
+    )] = True,
+    combine: Annotated[str | None, typer.Option(
+        "--combine", help="complaints: union (query OR classifier) or classifier (the classifier decides "
+        "the types it knows) [default: whichever scores better on cross-validated training data]")] = None,
 ) -> None:
     """Train the analysis model: public data, your corrections and your own labelled posts.
 
     Your posts go to the heads of their language (German to the German heads, others to the
     English ones); from 20 of them on, a fifth is held out and scored as the dev set "own".
+    `crisisdesk train complaints -o models/complaints.npz` trains the complaint classifier
+    instead (point analysis.complaint_model to it).
     """
     from crisisdesk.analysis.datasets import load
     from crisisdesk.analysis.training import NON_COMMERCIAL, train_model
 
+    if task == "complaints":
+        from crisisdesk.cli.complaint_train import train_complaints
+
+        workspace = optional_workspace(config)
+        train_complaints(output=output, data=data, fmt=fmt, text_col=text_col, label_col=label_col,
+                         public_data=public_data, public=public,
+                         exclude_non_commercial=exclude_non_commercial, workspace=workspace,
+                         corrections=corrections, combine=combine)
+        return
     if task not in ("all", "sentiment", "insult"):
-        hint = (" (complaint types come from the taxonomy queries in crisisdesk.yaml; a trained "
-                "complaint classifier is not available yet)") if task == "complaints" else ""
-        raise CrisisdeskError(f"unknown task {task!r}: use all, sentiment or insult{hint}")
+        raise CrisisdeskError(f"unknown task {task!r}: use all, sentiment, insult or complaints")
+    if not public or combine is not None:
+        raise CrisisdeskError("--no-public and --combine are for `train complaints`; the other heads "
+                              "always start from public data (see --exclude-non-commercial)")
     if data is not None and task == "all":
         raise CrisisdeskError("--data needs a task: crisisdesk train sentiment --data FILE …")
     extra = _corrections_by_head(config) if corrections else {}
@@ -97,14 +118,20 @@ def analyze(
         metavar="INPUT", help="Canonical posts (JSON Lines), or - for stdin.")],
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Write here instead of stdout.", dir_okay=False)] = None,
-    model: Annotated[Path | None, typer.Option(help="A model file instead of the shipped one.")] = None,
+    model: Annotated[Path | None, typer.Option(
+        help="A model file instead of the workspace's (or the shipped) one.")] = None,
+    complaint_model: Annotated[Path | None, typer.Option(
+        "--complaint-model", help="A complaint classifier instead of the workspace's.",
+        dir_okay=False)] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Analyse posts: one JSON object per input line, same order, with lang, sentiment, insult and
-    complaint_types."""
-    from crisisdesk.analysis.analyzer import analyze_lines
+    complaint_types, as the workspace configures the analysis (defaults without one)."""
+    from crisisdesk.analysis.analyzer import analyze_lines, workspace_analyzer
 
     if input_file != "-" and not Path(input_file).is_file():
         raise CrisisdeskError(f"{input_file}: no such file")
+    analyzer = workspace_analyzer(optional_workspace(config), model=model, complaint_model=complaint_model)
     source = sys.stdin.buffer if input_file == "-" else Path(input_file).open("rb")  # noqa: SIM115
     sink = output.open("wb") if output else sys.stdout.buffer
     bar = Progress(TextColumn("analysing"), BarColumn(), TextColumn("{task.completed} posts"),
@@ -112,7 +139,7 @@ def analyze(
     try:
         with bar:
             task = bar.add_task("analyse", total=None)
-            count = analyze_lines(source, sink, model_path=model,
+            count = analyze_lines(source, sink, analyzer=analyzer,
                                   progress=lambda n: bar.update(task, completed=n))
     finally:
         if input_file != "-":
@@ -133,13 +160,20 @@ def evaluate(
         "--label-col",
         help="csv: the label column (complaints: type names separated by ';', or none)",
     )] = "label",
-    model: Annotated[Path | None, typer.Option(help="A model file instead of the shipped one.")] = None,
+    model: Annotated[Path | None, typer.Option(
+        help="A model file instead of the workspace's (or the shipped) one.")] = None,
+    complaint_model: Annotated[Path | None, typer.Option(
+        "--complaint-model", help="A complaint classifier instead of the workspace's.",
+        dir_okay=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as one JSON object.")] = False,
+    config: ConfigOption = None,
 ) -> None:
-    """Score the analysis against labelled data: accuracy, macro-F1, per class, confusion matrix."""
+    """Score the analysis against labelled data: accuracy, macro-F1, per class, confusion matrix.
+
+    The analysis is the workspace's (its model, taxonomy, complaint classifier, transformers)."""
     from rich.table import Table
 
-    from crisisdesk.analysis.analyzer import build_analyzer
+    from crisisdesk.analysis.analyzer import workspace_analyzer
     from crisisdesk.analysis.eval_data import FORMATS, TASK_LABELS, read_eval_set
     from crisisdesk.analysis.evaluation import score, score_multilabel
 
@@ -147,15 +181,20 @@ def evaluate(
         raise CrisisdeskError(f"unknown task {task!r}: use sentiment, insult or complaints")
     if fmt not in FORMATS:
         raise CrisisdeskError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
-    dataset = read_eval_set(task, data, fmt, text_col=text_col, label_col=label_col)
+    analyzer = workspace_analyzer(optional_workspace(config), model=model, complaint_model=complaint_model)
+    dataset = read_eval_set(task, data, fmt, text_col=text_col, label_col=label_col,
+                            names=analyzer.complaints.names)
     if not dataset.texts:
         raise CrisisdeskError(f"{data}: no usable labelled rows ({'; '.join(dataset.report.reasons)})")
-    analyzer = build_analyzer(model)
     results = []
     for i in range(0, len(dataset.texts), 512):
         results.extend(analyzer.analyze(dataset.texts[i : i + 512]))
     if task == "complaints":
         names = [t.name for t in analyzer.complaints.taxonomy]
+        backing = analyzer.complaints.model
+        err.print("complaint types: taxonomy queries" + (
+            f" + classifier for {', '.join(n for n in backing.names if n in names)} ({backing.combine})"
+            if backing is not None else " only"), highlight=False)
         scores = score_multilabel([list(x) for x in dataset.labels],
                                   [r["complaint_types"] for r in results], labels=names)
     else:
@@ -182,16 +221,23 @@ def evaluate(
         out.print(matrix)
 
 
+def optional_workspace(config: Path | None) -> Workspace | None:
+    """The workspace --config names, else the one found the usual way, else None (defaults)."""
+    settings = load_settings()
+    path = resolve_config_path(config, settings)
+    if config is None and not path.is_file():
+        return None
+    return load_workspace(path, settings)
+
+
 def _corrections_by_head(config: Path | None) -> dict[str, list[Any]]:
     """The workspace's corrections, routed to the heads of their language (none without one)."""
     from crisisdesk.analysis.corrections import training_examples
     from crisisdesk.ingest.service import open_engine
 
-    settings = load_settings()
-    path = resolve_config_path(config, settings)
-    if config is None and not path.is_file():
+    workspace = optional_workspace(config)
+    if workspace is None:
         return {}  # training outside a workspace: public data only
-    workspace = load_workspace(path, settings)
     engine = open_engine(workspace)
     try:
         heads: dict[str, list[Any]] = {}

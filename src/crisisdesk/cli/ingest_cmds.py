@@ -144,8 +144,16 @@ def replay(
     config: ConfigOption = None,
     speed: Annotated[str, typer.Option("--speed", help="N times real time, or 'max'.")] = "max",
     events_out: Annotated[Path | None, typer.Option(
-        "--events-out", help="Write every event the pipeline emits here (JSON Lines).", dir_okay=False,
+        "--events-out", help="Write the situation lifecycle here (JSON Lines: alert.opened, "
+        "alert.updated, alert.escalated, alert.resolved).", dir_okay=False,
     )] = None,
+    post_events: Annotated[bool, typer.Option(
+        "--post-events", help="Also write a post.ingested event per stored post to --events-out.",
+    )] = False,
+    notify: Annotated[bool, typer.Option(
+        "--notify", help="Send the escalation's notifications to the configured targets "
+        "(without it, steps are logged but nobody is contacted).",
+    )] = False,
     fmt: FormatOpt = None,
     mapping: MapOpt = None,
     time_format: TimeFmtOpt = None,
@@ -160,13 +168,16 @@ def replay(
     settings, workspace = open_workspace(config)
     kind = detect_format(file, fmt)
     csv_options = _csv_options(mapping, time_format, timezone, platform)
-    runtime = build_runtime(workspace, settings, clock=StreamClock())
+    runtime = build_runtime(workspace, settings, clock=StreamClock(), deliver=notify)
+    if notify:
+        runtime.start_notifications()
     rejects = RejectsWriter(rejects_path_for(file))
     events_file = events_out.open("wb") if events_out else None
 
     def write_event(event: Message) -> None:
         assert events_file is not None
-        events_file.write(orjson.dumps(event) + b"\n")
+        if post_events or str(event.get("event", "")).startswith("alert."):
+            events_file.write(orjson.dumps(event) + b"\n")
 
     sinks = [("events-out", write_event)] if events_file else []
     run = IngestRun(runtime.runner, rejects, sinks)
@@ -181,6 +192,8 @@ def replay(
 
             total = replay_items(run, read_file(file, kind, csv_options), speed=factor,
                                  batch_size=settings.batch_size, on_batch=on_batch)
+        if notify:
+            runtime.finish_notifications()
     finally:
         rejects.close()
         runtime.close()

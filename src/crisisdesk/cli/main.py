@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from crisisdesk.cli import analysis_cmds, demo_cmd, ingest_cmds, query_cmd, serve_cmd, workspace_cmds
+from crisisdesk.cli import (
+    analysis_cmds,
+    demo_cmd,
+    ingest_cmds,
+    query_cmd,
+    serve_cmd,
+    situation_cmds,
+    workspace_cmds,
+)
 
 app = typer.Typer(
     name="crisisdesk",
@@ -25,6 +33,8 @@ app.command("train")(analysis_cmds.train)
 app.command("eval")(analysis_cmds.evaluate)
 app.command("label")(analysis_cmds.label)
 app.command("demo")(demo_cmd.demo)
+app.command("situations")(situation_cmds.situations)
+app.command("ack")(situation_cmds.ack)
 
 if __name__ == "__main__":
     app()

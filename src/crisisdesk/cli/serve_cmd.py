@@ -21,14 +21,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Run the HTTP service: POST /api/v1/posts, /healthz, /metrics, OpenAPI at /docs."""
+    """Run the HTTP service: POST /api/v1/posts, situations and acknowledgements, /healthz, /metrics,
+    OpenAPI at /docs. Detection runs on every post; notifications go out as alerts escalate."""
     settings, workspace = open_workspace(config)
     token = settings.api_token
     if not token:
         token = secrets.token_urlsafe(24)
         err.print(f"[yellow]CRISISDESK_API_TOKEN is not set; this run accepts the token[/] {token}",
                   highlight=False, soft_wrap=True)
-    runtime = build_runtime(workspace, settings, clock=SystemClock())
+    runtime = build_runtime(workspace, settings, clock=SystemClock(), deliver=True)
+    runtime.start_notifications()
+    runtime.start_ticker()
     err.print(f"crisisdesk on http://{host}:{port}  (docs: /docs, database: "
               f"{describe_url(workspace.database_url)})", highlight=False, soft_wrap=True)
     try:

@@ -8,24 +8,36 @@ over the same method against Redis Streams.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from crisisdesk.bus.base import EVENTS_TOPIC, INGEST_TOPIC, Bus
+from crisisdesk.bus.base import EVENTS_TOPIC, INGEST_TOPIC, Bus, Message
 from crisisdesk.core.clock import Clock, StreamClock
 from crisisdesk.pipeline import stages
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
-from crisisdesk.pipeline.events import RawItem, Rejection
+from crisisdesk.pipeline.events import PostKey, RawItem, Rejection, StoredPost
 from crisisdesk.pipeline.parallel import PrepareWorkers, decode
 from crisisdesk.posts import service as post_store
 from crisisdesk.posts.schemas import IngestSummary
 from crisisdesk.sources.matcher import MonitorSet
 
 PIPELINE_GROUP = "pipeline"
+
+
+class Detector(Protocol):
+    """What runs after the store stage, in the batch's transaction (see crisisdesk.detection)."""
+
+    def process(self, conn: Connection, stored: Sequence[StoredPost],
+                new_authors: set[PostKey] | frozenset[PostKey] = ...) -> list[Message]: ...
+
+    def tick(self, conn: Connection, now: datetime) -> list[Message]: ...
 
 
 @dataclass
@@ -52,6 +64,7 @@ class PipelineRunner:
         enricher: Enricher | None = None,
         max_text_chars: int = 20_000,
         workers: PrepareWorkers | None = None,
+        detector: Detector | None = None,
     ) -> None:
         self.engine = engine
         self.bus = bus
@@ -62,6 +75,11 @@ class PipelineRunner:
         self.max_text_chars = max_text_chars
         self.authors = post_store.AuthorCache()
         self.workers = workers
+        self.detector = detector
+        #: Batches and ticks take turns: detection state is not shared between threads otherwise.
+        self._lock = threading.RLock()
+        #: Called after each commit that produced situation events (e.g. to wake the dispatcher).
+        self.listeners: list[Callable[[list[Message]], None]] = []
         self._inflight: deque[tuple[list[RawItem], Future[bytes]]] = deque()
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
@@ -71,6 +89,11 @@ class PipelineRunner:
 
     def store(self, read: int, normalized: stages.NormalizeResult, *, matched: bool = False,
               enriched: bool = False) -> BatchResult:
+        with self._lock:
+            return self._store(read, normalized, matched=matched, enriched=enriched)
+
+    def _store(self, read: int, normalized: stages.NormalizeResult, *, matched: bool,
+               enriched: bool) -> BatchResult:
         """The stages after normalize: dedupe, enrich, match, store (one transaction), emit.
 
         ``matched`` and ``enriched`` say a worker already ran those stages (see :mod:`.parallel`).
@@ -95,6 +118,8 @@ class PipelineRunner:
             written = post_store.write_posts(
                 conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now(), self.authors
             )
+            alerts = (self.detector.process(conn, written.stored, written.new_authors)
+                      if self.detector is not None else [])
         self.authors.remember(written.authors)  # committed: safe to reuse in later batches
         stored = written.stored
         result.summary.imported = len(deduped.new)
@@ -102,7 +127,26 @@ class PipelineRunner:
         result.summary.duplicates = deduped.duplicates
         if stored and self.bus.has_subscribers(EVENTS_TOPIC):
             self.bus.publish(EVENTS_TOPIC, stages.emit(stored, self.clock.now()))
+        self._publish(alerts)
         return result
+
+    def tick(self) -> list[Message]:
+        """Let detection see time pass without posts (resolutions, escalation timers)."""
+        if self.detector is None:
+            return []
+        with self._lock:
+            with self.engine.begin() as conn:
+                alerts = self.detector.tick(conn, self.clock.now())
+            self._publish(alerts)
+        return alerts
+
+    def _publish(self, alerts: list[Message]) -> None:
+        if not alerts:
+            return
+        if self.bus.has_subscribers(EVENTS_TOPIC):
+            self.bus.publish(EVENTS_TOPIC, alerts)
+        for listener in self.listeners:
+            listener(alerts)
 
     def drain(self, on_batch: Callable[[BatchResult], None] | None = None, *,
               wait: bool = True) -> BatchResult:

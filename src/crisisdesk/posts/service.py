@@ -7,7 +7,7 @@ path must stay close to a raw ``executemany``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -67,9 +67,11 @@ class AuthorCache:
 
 
 def _author_rows(
-    conn: Connection, authors: Sequence[AuthorRef], now: datetime, cache: AuthorCache | None
+    conn: Connection, authors: Sequence[AuthorRef], now: datetime, cache: AuthorCache | None,
+    created: set[PostKey] | None = None,
 ) -> dict[PostKey, AuthorRow]:
-    """Rows of the batch's authors: creates the missing ones and refreshes changed profiles."""
+    """Rows of the batch's authors: creates the missing ones (their keys go to ``created``) and
+    refreshes changed profiles."""
     latest: dict[PostKey, AuthorRef] = {}
     for a in authors:
         latest[(a.platform, a.external_id)] = a
@@ -96,6 +98,8 @@ def _author_rows(
         for platform, external_id, author_id in rows:
             a = latest[(platform, external_id)]
             known[(platform, external_id)] = (author_id, a.handle, a.name, a.followers, a.verified)
+            if created is not None:
+                created.add((platform, external_id))
         lost = [key for key in missing if key not in known]  # inserted meanwhile by another writer
         if lost:
             known.update(select_by_keys(conn, _authors, columns, lost))
@@ -159,6 +163,8 @@ def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, A
 class WriteResult:
     stored: list[StoredPost]
     authors: dict[PostKey, AuthorRow]
+    #: Authors seen for the first time (detection counts new vs returning authors).
+    new_authors: set[PostKey] = field(default_factory=set)
 
 
 def _post_ids(conn: Connection, keys: Sequence[PostKey]) -> dict[PostKey, int]:
@@ -177,8 +183,9 @@ def write_posts(
 
     Call ``authors.remember(result.authors)`` after the transaction commits.
     """
+    new_authors: set[PostKey] = set()
     author_rows = _author_rows(
-        conn, [p.author for p in (*new, *changed) if p.author is not None], now, authors
+        conn, [p.author for p in (*new, *changed) if p.author is not None], now, authors, new_authors
     )
 
     def aid(p: NormalizedPost) -> int | None:
@@ -219,7 +226,7 @@ def write_posts(
         (monitor_ids[name], s.post_id, created_at[s.post.key])
         for s in stored if s.post.monitors for name in s.post.monitors if name in monitor_ids
     ])
-    return WriteResult(stored, author_rows)
+    return WriteResult(stored, author_rows, new_authors)
 
 
 def count_posts(engine: Engine) -> int:

@@ -1,0 +1,1 @@
+"""Detection: per-monitor rollups, spike detectors, severity against the playbook, situations."""

@@ -1,0 +1,316 @@
+"""The detection engine: rollups, detectors and situations, driven by the stored posts' times.
+
+The runner hands it each batch of stored posts inside the batch's transaction. It adds them to
+the rollups and to the monitors' bounded state, and each time the stream crosses a minute it
+evaluates the monitors that moved (and those with an open situation): spikes open or grow a
+situation, calm closes it after ``resolve_minutes``. High-risk terms and influencers alert at
+the post that shows them. What happens is written to ``situations``/``situation_events`` in the
+same transaction and returned as events that the runner publishes after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.engine import Connection
+
+from crisisdesk.bus.base import Message
+from crisisdesk.detection import rollups
+from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
+from crisisdesk.detection.detectors import (
+    expected_per_hour,
+    is_calm,
+    negativity_reading,
+    volume_readings,
+)
+from crisisdesk.detection.explain import explain
+from crisisdesk.detection.models import Situation, SituationEvent
+from crisisdesk.detection.severity import Rating, Signals, rate
+from crisisdesk.detection.state import Counts, MonitorState
+from crisisdesk.detection.summary import summarize
+from crisisdesk.pipeline.events import NormalizedPost, PostKey, StoredPost
+from crisisdesk.sources.matcher import MonitorSet
+
+_situations: Table = Situation.__table__  # type: ignore[assignment]
+_events: Table = SituationEvent.__table__  # type: ignore[assignment]
+
+SPIKE, KEYWORD, INFLUENCER = "spike", "keyword", "influencer"
+WINDOW = 60  # minutes: the window severity and explanations look at
+BASELINE = timedelta(hours=24)
+#: A situation is updated (a new event) when its window volume has grown this much since the last.
+GROWTH = 2.0
+
+
+def minute_of(at: datetime) -> int:
+    return int(at.timestamp()) // 60
+
+
+def display_term(query: str) -> str:
+    """``recall*`` → ``recall``, ``"data breach"`` → ``data breach``: how people read a term."""
+    return query.replace('"', "").rstrip("*")
+
+
+def time_of(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * 60, UTC)
+
+
+@dataclass
+class Tracked:
+    """A situation the engine follows: open, or resolved recently enough to reopen."""
+
+    id: int
+    monitor_id: int
+    cause: str
+    severity: int
+    status: str  # open | resolved
+    last_active: int
+    event_volume: int
+    resolved_minute: int | None = None
+    terms: list[str] = field(default_factory=list)
+
+
+class DetectionEngine:
+    """Per-monitor state and situations of one workspace."""
+
+    def __init__(self, *, config: DetectionConfig, playbook: PlaybookConfig,
+                 monitor_ids: Mapping[str, int]) -> None:
+        self.config = config
+        self.playbook = playbook
+        self.monitor_ids = dict(monitor_ids)
+        self.names = {mid: name for name, mid in monitor_ids.items()}
+        self.states: dict[int, MonitorState] = {mid: MonitorState() for mid in self.names}
+        self.tracked: dict[tuple[int, str], Tracked] = {}
+        self.minute: int | None = None
+        self.dirty: set[int] = set()
+        self.high_risk = MonitorSet.compile([(t, t) for t in config.high_risk_terms])
+
+    # -- loading ------------------------------------------------------------------------------
+    def load(self, conn: Connection, now: datetime) -> None:
+        """Rebuild state from the rollups and follow the open (and recently resolved) situations."""
+        self.states.update(rollups.load_states(conn, self.names, now))
+        reopen_since = now - timedelta(minutes=self.config.reopen_minutes)
+        rows = conn.execute(select(_situations).where(
+            _situations.c.monitor_id.in_(list(self.names)),
+            (_situations.c.status != "resolved") | (_situations.c.resolved_at >= reopen_since),
+        ).order_by(_situations.c.id)).mappings().all()
+        for row in rows:
+            resolved = row["resolved_at"]
+            self.tracked[(row["monitor_id"], row["cause"])] = Tracked(
+                row["id"], row["monitor_id"], row["cause"], row["severity"],
+                "resolved" if row["status"] == "resolved" else "open",
+                minute_of(row["updated_at"]), 0, minute_of(resolved) if resolved else None,
+                list(json.loads(row["explanation"] or "{}").get("terms", [])),
+            )
+        if rows:
+            self.minute = max(self.minute or 0, minute_of(now))
+
+    # -- feeding ------------------------------------------------------------------------------
+    def process(self, conn: Connection, stored: Sequence[StoredPost],
+                new_authors: set[PostKey] | frozenset[PostKey] = frozenset()) -> list[Message]:
+        """A committed-to-be batch: rollups, state, instant alerts and minute evaluations."""
+        posts = [s.post for s in stored if s.action == "created" and s.post.monitors]
+        if not posts:
+            return []
+        rollups.write(conn, rollups.accumulate(posts, self.monitor_ids, set(new_authors)))
+        posts.sort(key=lambda p: p.created_at)
+        hits = self.high_risk.match_many(posts) if self.high_risk.names else [[] for _ in posts]
+        events: list[Message] = []
+        for post, terms in zip(posts, hits, strict=True):
+            m = minute_of(post.created_at)
+            if self.minute is None:
+                self.minute = m
+            elif m > self.minute:
+                events.extend(self._advance(conn, m))
+            counts = self._counts(post, terms)
+            for name in post.monitors:
+                mid = self.monitor_ids.get(name)
+                if mid is None:
+                    continue
+                self.states[mid].add(m, counts)
+                self.dirty.add(mid)
+                if terms and self._window(mid, m + 1).high_risk.get(terms[0], 0) >= \
+                        self.config.high_risk_min_posts:
+                    events.extend(self._instant(conn, mid, KEYWORD, m, post.created_at, terms))
+                if counts.influencers:
+                    events.extend(self._instant(conn, mid, INFLUENCER, m, post.created_at, []))
+        return events
+
+    def tick(self, conn: Connection, now: datetime) -> list[Message]:
+        """Time passed without posts (a live service calls this every few seconds)."""
+        m = minute_of(now)
+        if self.minute is None or m <= self.minute:
+            return []
+        return self._advance(conn, m)
+
+    def _counts(self, post: NormalizedPost, terms: list[str]) -> Counts:
+        negative = rollups.sentiment_of(post) == "negative"
+        reach = rollups.followers(post)
+        author = post.author
+        influential = negative and author is not None and (
+            (author.followers or 0) >= self.config.influencer_followers
+            or (self.config.influencer_verified and bool(author.verified)))
+        return Counts(volume=1, negative=int(negative), insult=int(rollups.is_insult(post)), reach=reach,
+                      negative_reach=reach if negative else 0,
+                      press=int(post.platform in rollups.PRESS_PLATFORMS), influencers=int(influential),
+                      platforms={post.platform: 1}, high_risk=dict.fromkeys(terms, 1))
+
+    def _window(self, mid: int, end: int) -> Counts:
+        return self.states[mid].window(end, WINDOW)
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def _advance(self, conn: Connection, m: int) -> list[Message]:
+        """The stream reached minute ``m``: evaluate what moved and what is open."""
+        self.minute = m
+        due = self.dirty | {t.monitor_id for t in self.tracked.values() if t.status == "open"}
+        self.dirty = set()
+        events: list[Message] = []
+        for mid in sorted(due):
+            state = self.states[mid]
+            state.prune(m)
+            events.extend(self._evaluate(conn, mid, state, m))
+        return events
+
+    def _evaluate(self, conn: Connection, mid: int, state: MonitorState, m: int) -> list[Message]:
+        events: list[Message] = []
+        readings = volume_readings(state, m, self.config)
+        window = state.window(m, WINDOW)
+        negativity = negativity_reading(state, m, window, self.config)
+        spike = [r for r in readings if r.spike]
+        tracked = self.tracked.get((mid, SPIKE))
+        if spike or negativity.spike:
+            if spike:
+                r = max(spike, key=lambda x: x.z)
+                why = (f"volume {r.observed} posts in {r.window} min, {r.ratio:.1f}× the expected "
+                       f"{r.expected:.1f} (z {r.z:.1f})")
+            else:
+                why = (f"negative share {negativity.share:.0%} vs usual {negativity.baseline_share:.0%} "
+                       f"(z {negativity.z:.1f})")
+            events.extend(self._raise(conn, mid, SPIKE, m, time_of(m), window, why, []))
+        elif tracked is not None and tracked.status == "open":
+            if not is_calm(readings, negativity, self.config):
+                tracked.last_active = m
+            elif m - tracked.last_active >= self.config.resolve_minutes:
+                events.append(self._resolve(conn, tracked, tracked.last_active + self.config.resolve_minutes))
+        for cause, active in ((KEYWORD, bool(window.high_risk)), (INFLUENCER, window.influencers > 0)):
+            t = self.tracked.get((mid, cause))
+            if t is None or t.status != "open":
+                continue
+            if active:
+                t.last_active = m
+            elif m - t.last_active >= self.config.resolve_minutes:
+                events.append(self._resolve(conn, t, t.last_active + self.config.resolve_minutes))
+        return events
+
+    def _instant(self, conn: Connection, mid: int, cause: str, m: int, at: datetime,
+                 terms: list[str]) -> list[Message]:
+        window = self._window(mid, m + 1)
+        if cause == KEYWORD:
+            why = "high-risk terms: " + ", ".join(display_term(x) for x in terms)
+        else:
+            why = f"{window.influencers} negative posts by influential authors"
+        return self._raise(conn, mid, cause, m, at, window, why, terms)
+
+    def _raise(self, conn: Connection, mid: int, cause: str, m: int, at: datetime, window: Counts,
+               why: str, terms: list[str]) -> list[Message]:
+        """Open, reopen or grow the situation of (monitor, cause)."""
+        state = self.states[mid]
+        expected = expected_per_hour(state, m, self.config.method)
+        ratios = [r.ratio for r in volume_readings(state, m, self.config)
+                  if r.observed >= self.config.min_posts]
+        signals = Signals.of(window, expected, max([window.volume / expected, *ratios]))
+        rating = rate(signals, self.playbook, floor=1, floor_reason=why)
+        t = self.tracked.get((mid, cause))
+        if t is not None and t.status == "resolved":
+            assert t.resolved_minute is not None
+            if m - t.resolved_minute <= self.config.reopen_minutes:
+                t.status, t.last_active, t.resolved_minute = "open", m, None
+                conn.execute(update(_situations).where(_situations.c.id == t.id).values(
+                    status="open", resolved_at=None, updated_at=at, severity=rating.level))
+                t.severity = rating.level
+                t.terms = sorted({*t.terms, *terms})
+                return [self._record(conn, t, "alert.opened", at, rating, signals, window, m,
+                                     reopened=True)]
+            t = None
+        if t is None:
+            t = self._open(conn, mid, cause, m, at, rating, terms)
+            return [self._record(conn, t, "alert.opened", at, rating, signals, window, m)]
+        t.last_active = m
+        new_terms = [x for x in terms if x not in t.terms]
+        grew = window.volume >= GROWTH * max(t.event_volume, 1)
+        if rating.level > t.severity or new_terms or grew:
+            t.terms = sorted({*t.terms, *terms})
+            if rating.level > t.severity:
+                t.severity = rating.level
+            else:
+                rating = Rating(t.severity, rating.reasons)
+            conn.execute(update(_situations).where(_situations.c.id == t.id).values(
+                severity=t.severity, updated_at=at))
+            return [self._record(conn, t, "alert.updated", at, rating, signals, window, m)]
+        return []
+
+    def _open(self, conn: Connection, mid: int, cause: str, m: int, at: datetime, rating: Rating,
+              terms: list[str]) -> Tracked:
+        sid = conn.execute(insert(_situations).values(
+            monitor_id=mid, cause=cause, status="open", severity=rating.level, opened_at=at,
+            updated_at=at, explanation="{}",
+        ).returning(_situations.c.id)).scalar_one()
+        t = Tracked(int(sid), mid, cause, rating.level, "open", m, 0, None, sorted(set(terms)))
+        self.tracked[(mid, cause)] = t
+        return t
+
+    def _resolve(self, conn: Connection, t: Tracked, m: int) -> Message:
+        at = time_of(m)
+        t.status, t.resolved_minute = "resolved", m
+        conn.execute(update(_situations).where(_situations.c.id == t.id).values(
+            status="resolved", resolved_at=at, updated_at=at))
+        body: Message = {"event": "alert.resolved", "situation": t.id, "monitor": self.names[t.monitor_id],
+                         "cause": t.cause, "severity": t.severity,
+                         "severity_name": self.playbook.name(t.severity, self.config.language),
+                         "at": at.isoformat(), "top_terms": [], "summary": self._resolved_text(t)}
+        self._log(conn, t, body, at)
+        return body
+
+    def _resolved_text(self, t: Tracked) -> str:
+        name = self.names[t.monitor_id]
+        minutes = self.config.resolve_minutes
+        if self.config.language == "de":
+            return f"{name}: seit {minutes} Minuten wieder auf normalem Niveau; Lage beendet."
+        return f"{name}: back at baseline for {minutes} minutes; situation resolved."
+
+    def _record(self, conn: Connection, t: Tracked, event: str, at: datetime, rating: Rating,
+                signals: Signals, window: Counts, m: int, *, reopened: bool = False) -> Message:
+        end = time_of(m + 1) if t.cause != SPIKE else time_of(m)
+        start = end - timedelta(minutes=WINDOW)
+        explanation = explain(conn, t.monitor_id, start, end, start - BASELINE)
+        lang = self.config.language
+        level_name = self.playbook.name(rating.level, lang)
+        summary = summarize(monitor=self.names[t.monitor_id], cause=t.cause, level=rating.level,
+                            level_name=level_name, signals=signals, explanation=explanation,
+                            lang=lang, terms=t.terms)
+        t.event_volume = window.volume
+        top_terms = list(dict.fromkeys([*(display_term(x) for x in t.terms if t.cause == KEYWORD),
+                                        *explanation.top_terms, *explanation.top_hashtags]))[:10]
+        stored = json.loads(explanation.to_json()) | {"terms": t.terms, "summary": summary,
+                                                      "signals": signals.as_dict(),
+                                                      "reasons": rating.reasons}
+        conn.execute(update(_situations).where(_situations.c.id == t.id).values(
+            explanation=json.dumps(stored, ensure_ascii=False)))
+        body: Message = {
+            "event": event, "situation": t.id, "monitor": self.names[t.monitor_id], "cause": t.cause,
+            "severity": rating.level, "severity_name": level_name, "at": at.isoformat(),
+            "top_terms": top_terms, "summary": summary, "reasons": rating.reasons,
+            "signals": signals.as_dict(), **({"reopened": True} if reopened else {}),
+        }
+        self._log(conn, t, body, at)
+        return body
+
+    @staticmethod
+    def _log(conn: Connection, t: Tracked, body: Mapping[str, Any], at: datetime) -> None:
+        conn.execute(insert(_events).values(situation_id=t.id, event=body["event"], at=at,
+                                            severity=t.severity,
+                                            body=json.dumps(body, ensure_ascii=False)))

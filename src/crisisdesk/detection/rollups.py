@@ -1,0 +1,206 @@
+"""Rollups: each batch of new posts adds to its monitors' minute, hour and day buckets.
+
+Counting happens in Python per batch (a dict per bucket), then one upsert per table adds the
+batch's deltas to the stored counters (``ON CONFLICT … DO UPDATE SET n = n + excluded.n``, on
+SQLite and PostgreSQL alike). The upsert is additive, so batches may arrive in any order and
+several writers may add to the same bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from crisisdesk.detection.models import SeriesBucket, SeriesShare
+from crisisdesk.detection.state import MonitorState
+from crisisdesk.pipeline.events import NormalizedPost, PostKey
+
+RESOLUTIONS = {"m": 60, "h": 3600, "d": 86400}
+BUCKET_FIELDS = ("volume", "negative", "positive", "insult", "reach", "negative_reach", "engagement",
+                 "new_authors")
+SHARE_FIELDS = ("volume", "negative")
+#: Platforms whose posts are press coverage (the ``press`` signal).
+PRESS_PLATFORMS = frozenset({"rss", "news"})
+
+_buckets: Table = SeriesBucket.__table__  # type: ignore[assignment]
+_shares: Table = SeriesShare.__table__  # type: ignore[assignment]
+
+
+def floor_time(at: datetime, resolution: str) -> datetime:
+    seconds = RESOLUTIONS[resolution]
+    epoch = int(at.timestamp()) // seconds * seconds
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def sentiment_of(post: NormalizedPost) -> str | None:
+    s = post.enrichment.get("sentiment")
+    return s.get("label") if isinstance(s, dict) else None
+
+
+def is_insult(post: NormalizedPost) -> bool:
+    i = post.enrichment.get("insult")
+    return isinstance(i, dict) and i.get("label") == "offense"
+
+
+def complaint_types(post: NormalizedPost) -> list[str]:
+    c = post.enrichment.get("complaint_types")
+    return [str(x) for x in c] if isinstance(c, list) else []
+
+
+def followers(post: NormalizedPost) -> int:
+    return (post.author.followers or 0) if post.author is not None else 0
+
+
+@dataclass
+class RollupDelta:
+    """What one batch adds: ``buckets[(monitor, res, start)]`` and ``shares[(…, dim, key)]``."""
+
+    buckets: dict[tuple[int, str, datetime], list[int]] = field(default_factory=dict)
+    shares: dict[tuple[int, str, datetime, str, str], list[int]] = field(default_factory=dict)
+
+    def add_post(self, monitor_id: int, post: NormalizedPost, new_author: bool) -> None:
+        sentiment = sentiment_of(post)
+        negative = sentiment == "negative"
+        reach = followers(post)
+        values = (1, int(negative), int(sentiment == "positive"), int(is_insult(post)), reach,
+                  reach if negative else 0, (post.likes or 0) + (post.shares or 0) + (post.replies or 0),
+                  int(new_author))
+        dims = [("channel", post.platform), *(("complaint", c) for c in complaint_types(post))]
+        if post.lang:
+            dims.append(("lang", post.lang))
+        for res in RESOLUTIONS:
+            start = floor_time(post.created_at, res)
+            row = self.buckets.get((monitor_id, res, start))
+            if row is None:
+                self.buckets[(monitor_id, res, start)] = list(values)
+            else:
+                for i, v in enumerate(values):
+                    row[i] += v
+            for dim, key in dims:
+                share = self.shares.setdefault((monitor_id, res, start, dim, key[:64]), [0, 0])
+                share[0] += 1
+                share[1] += int(negative)
+
+
+def accumulate(posts: Iterable[NormalizedPost], monitor_ids: Mapping[str, int],
+               new_authors: set[PostKey]) -> RollupDelta:
+    delta = RollupDelta()
+    for post in posts:
+        if not post.monitors:
+            continue
+        a = post.author
+        new_author = a is not None and (a.platform, a.external_id) in new_authors
+        for name in post.monitors:
+            mid = monitor_ids.get(name)
+            if mid is not None:
+                delta.add_post(mid, post, new_author)
+    return delta
+
+
+def _upsert(conn: Connection, table: Table, keys: Sequence[str], fields: Sequence[str],
+            rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    stmt: Any = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={f: table.c[f] + stmt.excluded[f] for f in fields},
+    )
+    conn.execute(stmt, rows)
+
+
+def write(conn: Connection, delta: RollupDelta) -> None:
+    """Add a batch's deltas to the stored buckets (one statement per table)."""
+    _upsert(conn, _buckets, ("monitor_id", "resolution", "bucket_start"), BUCKET_FIELDS, [
+        {"monitor_id": m, "resolution": r, "bucket_start": s, **dict(zip(BUCKET_FIELDS, v, strict=True))}
+        for (m, r, s), v in sorted(delta.buckets.items())
+    ])
+    _upsert(conn, _shares, ("monitor_id", "resolution", "bucket_start", "dim", "key"), SHARE_FIELDS, [
+        {"monitor_id": m, "resolution": r, "bucket_start": s, "dim": d, "key": k,
+         "volume": v[0], "negative": v[1]}
+        for (m, r, s, d, k), v in sorted(delta.shares.items())
+    ])
+
+
+@dataclass(frozen=True)
+class Point:
+    """One bucket of a monitor's series as dashboards read it."""
+
+    start: datetime
+    volume: int
+    negative: int
+    positive: int
+    insult: int
+    reach: int
+    negative_reach: int
+    engagement: int
+    new_authors: int
+
+    @property
+    def negative_share(self) -> float:
+        return self.negative / self.volume if self.volume else 0.0
+
+    @property
+    def insult_share(self) -> float:
+        return self.insult / self.volume if self.volume else 0.0
+
+
+def series(conn: Connection, monitor_id: int, resolution: str, start: datetime,
+           end: datetime) -> list[Point]:
+    """Stored buckets of ``[start, end)``, oldest first; empty buckets are absent."""
+    rows = conn.execute(
+        select(_buckets.c.bucket_start, *(_buckets.c[f] for f in BUCKET_FIELDS))
+        .where(_buckets.c.monitor_id == monitor_id, _buckets.c.resolution == resolution,
+               _buckets.c.bucket_start >= start, _buckets.c.bucket_start < end)
+        .order_by(_buckets.c.bucket_start)
+    ).all()
+    return [Point(*row) for row in rows]
+
+
+def shares(conn: Connection, monitor_id: int, resolution: str, start: datetime, end: datetime,
+           dim: str) -> dict[str, tuple[int, int]]:
+    """Volume and negative posts per key of ``dim`` (channel, complaint, lang) over ``[start, end)``."""
+    totals: dict[str, tuple[int, int]] = {}
+    for key, volume, negative in conn.execute(
+        select(_shares.c.key, _shares.c.volume, _shares.c.negative)
+        .where(_shares.c.monitor_id == monitor_id, _shares.c.resolution == resolution,
+               _shares.c.dim == dim, _shares.c.bucket_start >= start, _shares.c.bucket_start < end)
+    ):
+        v, n = totals.get(key, (0, 0))
+        totals[key] = (v + volume, n + negative)
+    return totals
+
+
+def load_states(conn: Connection, monitor_ids: Iterable[int], now: datetime) -> dict[int, MonitorState]:
+    """Rebuild detector state from the rollups: hours of the last eight days, minutes of the last
+    three hours. Counters the rollups do not keep (reach per minute, platforms) start empty."""
+    from crisisdesk.detection.state import HOURS_KEPT, MINUTES_KEPT, Counts
+
+    states: dict[int, MonitorState] = {mid: MonitorState() for mid in monitor_ids}
+    if not states:
+        return states
+    since_h = floor_time(now, "h") - timedelta(hours=HOURS_KEPT)
+    since_m = floor_time(now, "m") - timedelta(minutes=MINUTES_KEPT)
+    for mid, res, start, volume, negative, insult, reach, negative_reach in conn.execute(
+        select(_buckets.c.monitor_id, _buckets.c.resolution, _buckets.c.bucket_start, _buckets.c.volume,
+               _buckets.c.negative, _buckets.c.insult, _buckets.c.reach, _buckets.c.negative_reach)
+        .where(_buckets.c.monitor_id.in_(list(states)),
+               ((_buckets.c.resolution == "h") & (_buckets.c.bucket_start >= since_h))
+               | ((_buckets.c.resolution == "m") & (_buckets.c.bucket_start >= since_m)))
+    ):
+        state = states[mid]
+        index = int(start.timestamp()) // 60
+        if res == "h":
+            state.add_hour(index // 60, volume, negative)
+        else:
+            # Minutes are only needed for windows; the hour rows already counted them.
+            state.add(index, Counts(volume=volume, negative=negative, insult=insult, reach=reach,
+                                    negative_reach=negative_reach), count_hour=False)
+    return states

@@ -1,0 +1,162 @@
+"""A monitor's detector state: fixed rings of minute and hour counters, never raw posts.
+
+Per monitor the state is two small integer arrays used as rings — ``MINUTES_KEPT`` minutes and
+``HOURS_KEPT`` hours (a week and a day, so "the same hour last week" is at hand) — plus a ring
+per platform the monitor has seen and the few high-risk terms of the last hours. It never grows
+with traffic: about 15 kB per monitor however busy it is (bench/bench_detection.py measures it).
+A restarted process rebuilds it from the stored rollups (:mod:`.rollups`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MINUTES_KEPT = 3 * 60
+HOURS_KEPT = 8 * 24 + 1
+
+# Columns of the minute ring.
+_FIELDS = ("volume", "negative", "insult", "reach", "negative_reach", "press", "influencers")
+_VOLUME, _NEGATIVE = 0, 1
+
+
+@dataclass(slots=True)
+class Counts:
+    """Additive counters of a set of posts (one post, one minute, one window)."""
+
+    volume: int = 0
+    negative: int = 0
+    insult: int = 0
+    reach: int = 0
+    negative_reach: int = 0
+    press: int = 0
+    influencers: int = 0
+    platforms: dict[str, int] = field(default_factory=dict)
+    high_risk: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: Counts) -> None:
+        self.volume += other.volume
+        self.negative += other.negative
+        self.insult += other.insult
+        self.reach += other.reach
+        self.negative_reach += other.negative_reach
+        self.press += other.press
+        self.influencers += other.influencers
+        for k, v in other.platforms.items():
+            self.platforms[k] = self.platforms.get(k, 0) + v
+        for k, v in other.high_risk.items():
+            self.high_risk[k] = self.high_risk.get(k, 0) + v
+
+    def values(self) -> tuple[int, ...]:
+        return (self.volume, self.negative, self.insult, self.reach, self.negative_reach, self.press,
+                self.influencers)
+
+
+class MonitorState:
+    """Minute and hour rings of one monitor (indices are minutes/hours since the epoch)."""
+
+    __slots__ = ("_hour_stamp", "_hours", "_latest", "_minute_stamp", "_minutes", "_platforms", "_risk",
+                 "first_minute")
+
+    def __init__(self) -> None:
+        self._minutes = np.zeros((MINUTES_KEPT, len(_FIELDS)), dtype=np.int64)
+        self._minute_stamp = np.full(MINUTES_KEPT, -1, dtype=np.int64)
+        self._hours = np.zeros((HOURS_KEPT, 2), dtype=np.int64)
+        self._hour_stamp = np.full(HOURS_KEPT, -1, dtype=np.int64)
+        self._platforms: dict[str, np.ndarray] = {}
+        self._risk: dict[tuple[int, str], int] = {}  # (minute, term) -> posts; rare and pruned
+        self.first_minute: int | None = None
+        self._latest = -1  # newest minute written: slots older than the ring's span are stale
+
+    # -- writing ------------------------------------------------------------------------------
+    def add(self, minute: int, counts: Counts, *, count_hour: bool = True) -> None:
+        """Add posts of ``minute``; ``count_hour=False`` when the hour ring has them already."""
+        i = minute % MINUTES_KEPT
+        stamp = int(self._minute_stamp[i])
+        if stamp != minute:
+            if stamp > minute:  # older than anything the ring holds: only the hour counts
+                if count_hour:
+                    self.add_hour(minute // 60, counts.volume, counts.negative)
+                return
+            self._minutes[i] = 0
+            self._minute_stamp[i] = minute
+            for ring in self._platforms.values():
+                ring[i] = 0
+            self._latest = max(self._latest, minute)
+        self._minutes[i] += counts.values()
+        for platform, n in counts.platforms.items():
+            if platform not in self._platforms:
+                self._platforms[platform] = np.zeros(MINUTES_KEPT, dtype=np.int32)
+            self._platforms[platform][i] += n
+        for term, n in counts.high_risk.items():
+            self._risk[(minute, term)] = self._risk.get((minute, term), 0) + n
+        if count_hour:
+            self.add_hour(minute // 60, counts.volume, counts.negative)
+        if self.first_minute is None or minute < self.first_minute:
+            self.first_minute = minute
+
+    def add_hour(self, hour: int, volume: int, negative: int) -> None:
+        i = hour % HOURS_KEPT
+        stamp = int(self._hour_stamp[i])
+        if stamp != hour:
+            if stamp > hour:
+                return  # older than a week and a day: no detector looks that far back
+            self._hours[i] = 0
+            self._hour_stamp[i] = hour
+        self._hours[i, 0] += volume
+        self._hours[i, 1] += negative
+        if self.first_minute is None or hour * 60 < self.first_minute:
+            self.first_minute = hour * 60
+
+    def prune(self, now_minute: int) -> None:
+        """Forget high-risk terms no window looks at any more (the rings bound themselves)."""
+        if self._risk:
+            oldest = now_minute - MINUTES_KEPT
+            for key in [k for k in self._risk if k[0] < oldest]:
+                del self._risk[key]
+
+    # -- reading ------------------------------------------------------------------------------
+    def window(self, end: int, length: int) -> Counts:
+        """Everything in minutes ``[end - length, end)`` (as far as the ring still holds them)."""
+        start = max(end - length, self._latest - MINUTES_KEPT + 1)
+        mask = (self._minute_stamp >= start) & (self._minute_stamp < end)
+        v = [int(x) for x in self._minutes[mask].sum(axis=0)]
+        total = Counts(v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+        for platform, ring in self._platforms.items():
+            n = int(ring[mask].sum())
+            if n:
+                total.platforms[platform] = n
+        for (minute, term), n in self._risk.items():
+            if start <= minute < end:
+                total.high_risk[term] = total.high_risk.get(term, 0) + n
+        return total
+
+    def has_hour(self, hour: int) -> bool:
+        return int(self._hour_stamp[hour % HOURS_KEPT]) == hour
+
+    def hour_volumes(self, hours: Iterable[int]) -> list[int]:
+        out = []
+        for h in hours:
+            i = h % HOURS_KEPT
+            out.append(int(self._hours[i, 0]) if int(self._hour_stamp[i]) == h else 0)
+        return out
+
+    def history_hours(self, now_minute: int) -> float:
+        """How long this monitor has been observed (hours)."""
+        return 0.0 if self.first_minute is None else (now_minute - self.first_minute) / 60
+
+    def negative_baseline(self, before_hour: int, hours: int = 7 * 24) -> tuple[int, int]:
+        """Negative and total posts in the ``hours`` before ``before_hour``."""
+        mask = (self._hour_stamp >= before_hour - hours) & (self._hour_stamp < before_hour)
+        vol, neg = (int(v) for v in self._hours[mask].sum(axis=0))
+        return neg, vol
+
+    @property
+    def minutes_held(self) -> int:
+        return int((self._minute_stamp >= 0).sum())
+
+    @property
+    def hours_held(self) -> int:
+        return int((self._hour_stamp >= 0).sum())

@@ -1,0 +1,77 @@
+"""The one-paragraph summary of a situation, in German or English, from its numbers."""
+
+from __future__ import annotations
+
+from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.detection.config import Signal
+from crisisdesk.detection.explain import Explanation
+from crisisdesk.detection.severity import Signals
+
+_COMPLAINT_LABELS = {t.name: (t.label_de, t.label_en) for t in DEFAULT_TAXONOMY}
+
+_TEXT = {
+    "en": {
+        "volume": "{monitor}: {posts} posts in the last hour, at {ratio} times the usual rate; "
+                  "{neg} negative.",
+        "keyword": "{monitor}: high-risk terms {terms} in {posts} posts in the last hour; {neg} negative.",
+        "influencer": "{monitor}: negative posts by influential authors ({who}); {posts} posts in the "
+                      "last hour, {neg} negative.",
+        "surging": "Surging: {terms}.",
+        "channels": "Mostly on {channels}.",
+        "complaint": "Top complaint: {label} ({share}).",
+        "level": "Level {level} ({name}).",
+    },
+    "de": {
+        "volume": "{monitor}: {posts} Beiträge in der letzten Stunde, {ratio}-mal so viele wie üblich; "
+                  "{neg} negativ.",
+        "keyword": "{monitor}: Risikobegriffe {terms} in {posts} Beiträgen der letzten Stunde; "
+                   "{neg} negativ.",
+        "influencer": "{monitor}: negative Beiträge einflussreicher Accounts ({who}); {posts} Beiträge in "
+                      "der letzten Stunde, {neg} negativ.",
+        "surging": "Auffällig häufig: {terms}.",
+        "channels": "Vor allem auf {channels}.",
+        "complaint": "Häufigste Beschwerde: {label} ({share}).",
+        "level": "Stufe {level} ({name}).",
+    },
+}
+
+
+def _pct(value: float, lang: str) -> str:
+    return f"{value * 100:.0f} %" if lang == "de" else f"{value * 100:.0f}%"
+
+
+def _num(value: float, lang: str) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "de" else text
+
+
+def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals: Signals,
+              explanation: Explanation, lang: str, terms: list[str] | None = None) -> str:
+    t = _TEXT["de" if lang == "de" else "en"]
+    v = signals.values
+    neg = _pct(v.get(Signal.NEGATIVE_SHARE, 0.0), lang)
+    posts = int(v.get(Signal.POSTS, 0))
+    if cause == "keyword":
+        shown = [x.replace('"', "").rstrip("*") for x in (terms or [])[:5]]
+        quoted = ", ".join(f"„{x}“" if lang == "de" else f"“{x}”" for x in shown)
+        parts = [t["keyword"].format(monitor=monitor, terms=quoted, posts=posts, neg=neg)]
+    elif cause == "influencer":
+        who = ", ".join(f"@{a.handle}" for a in explanation.influential_authors[:3]) or "?"
+        parts = [t["influencer"].format(monitor=monitor, who=who, posts=posts, neg=neg)]
+    else:
+        parts = [t["volume"].format(monitor=monitor, posts=posts,
+                                    ratio=_num(v.get(Signal.VOLUME_RATIO, 0.0), lang), neg=neg)]
+    surging = [*explanation.top_terms[:5], *explanation.top_hashtags[:2]]
+    if surging:
+        parts.append(t["surging"].format(terms=", ".join(surging)))
+    if explanation.channels:
+        top = list(explanation.channels.items())[:2]
+        parts.append(t["channels"].format(
+            channels=", ".join(f"{name} ({_pct(s['share'], lang)})" for name, s in top)))
+    if explanation.complaint_types:
+        name, s = next(iter(explanation.complaint_types.items()))
+        labels = _COMPLAINT_LABELS.get(name, (name, name))
+        parts.append(t["complaint"].format(label=labels[0] if lang == "de" else labels[1],
+                                           share=_pct(s["share"], lang)))
+    parts.append(t["level"].format(level=level, name=level_name))
+    return " ".join(parts)

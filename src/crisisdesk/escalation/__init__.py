@@ -1,0 +1,1 @@
+"""Escalation: who hears about a situation, in which order, until somebody acknowledges it."""

@@ -1,0 +1,56 @@
+"""Snapshotting a policy into a chain of concrete steps, and choosing who is on duty."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from crisisdesk.escalation.config import PersonConfig, PolicyConfig, WorkingHours
+
+
+def snapshot(policy: PolicyConfig, *, people: Mapping[str, PersonConfig],
+             roles: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The policy with every role and person resolved to people and targets, as JSON data."""
+
+    def person(name: str) -> dict[str, Any]:
+        p = people[name]
+        return {"name": name, "targets": list(p.targets), "lang": p.lang,
+                "working_hours": p.working_hours.model_dump(mode="json") if p.working_hours else None}
+
+    steps = []
+    for step in policy.steps:
+        groups = []
+        for recipient in step.notify:
+            kind, _, name = recipient.partition(":")
+            if kind == "role":
+                groups.append({"recipient": recipient, "people": [person(n) for n in roles[name]]})
+            elif kind == "person":
+                groups.append({"recipient": recipient, "people": [person(name)]})
+            else:
+                groups.append({"recipient": recipient, "people": [], "targets": [name]})
+        steps.append({"wait_minutes": step.wait_minutes, "groups": groups})
+    return {"policy_severity": policy.severity, "repeat": policy.repeat, "steps": steps}
+
+
+def on_duty(group: Mapping[str, Any], at: datetime) -> list[dict[str, Any]]:
+    """The group's people whose working hours cover ``at``; everybody if nobody is on duty
+    (a situation is never left with no one to tell)."""
+    people: list[dict[str, Any]] = list(group["people"])
+    available = [p for p in people if p["working_hours"] is None
+                 or WorkingHours.model_validate(p["working_hours"]).covers(at)]
+    return available or people
+
+
+def step_targets(step: Mapping[str, Any], at: datetime) -> tuple[dict[str, str | None], list[str]]:
+    """Target name → language, and the people notified, for one step at time ``at``."""
+    targets: dict[str, str | None] = {}
+    notified: list[str] = []
+    for group in step["groups"]:
+        for name in group.get("targets", []):
+            targets.setdefault(name, None)
+        for p in on_duty(group, at):
+            notified.append(p["name"])
+            for t in p["targets"]:
+                targets.setdefault(t, p["lang"])
+    return targets, list(dict.fromkeys(notified))

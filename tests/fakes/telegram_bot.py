@@ -1,0 +1,105 @@
+"""The part of the Telegram Bot API that notifications use, as a responder for :class:`HttpSink`.
+
+``sendMessage`` checks what the real API checks that matters to us: the token in the path, a
+``chat_id`` and ``text``, ``parse_mode=HTML`` text that parses (only Telegram's tags, balanced,
+no stray ``<`` or ``&``), at most 4,096 characters after parsing, and URL buttons with http(s)
+URLs. Errors come in the Bot API shape ``{"ok": false, "error_code", "description"}``.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+from tests.fakes.http_sink import Recorded, Reply
+
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+                "blockquote", "tg-spoiler", "span", "tg-emoji"}
+
+
+def error(code: int, description: str, **parameters: Any) -> Reply:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return Reply(code, body)
+
+
+def flood(retry_after: int) -> Reply:
+    return error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+
+
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+        self.visible: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.problems.append(f"unsupported start tag \"{tag}\"")
+        if tag == "a" and not any(k == "href" for k, _ in attrs):
+            self.problems.append("a tag without href")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"unexpected end tag \"{tag}\"")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
+
+
+def parse_html(text: str) -> tuple[str, list[str]]:
+    """(visible text, problems) the way Telegram would see an HTML-mode message."""
+    problems = []
+    # a bare & that does not start an entity, or a < that starts no tag, is rejected
+    if re.search(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", text):
+        problems.append("stray &")
+    if re.search(r"<(?![a-zA-Z/])", text):
+        problems.append("stray <")
+    checker = _Checker()
+    checker.feed(text)
+    checker.close()
+    problems += checker.problems
+    if checker.stack:
+        problems.append(f"unclosed tags {checker.stack}")
+    return "".join(checker.visible), problems  # convert_charrefs has decoded the entities
+
+
+class TelegramBotApi:
+    """``responder`` for an :class:`HttpSink`; ``messages`` holds every accepted sendMessage body."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.messages: list[dict[str, Any]] = []
+
+    def __call__(self, rec: Recorded) -> Reply:
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", rec.path)
+        if not match or match.group(1) != self.token:
+            return error(401, "Unauthorized")
+        if match.group(2) != "sendMessage":
+            return error(404, "Not Found")
+        body = rec.json()
+        if "chat_id" not in body:
+            return error(400, "Bad Request: chat_id is empty")
+        text = body.get("text") or ""
+        if body.get("parse_mode") == "HTML":
+            text, problems = parse_html(text)
+            if problems:
+                return error(400, f"Bad Request: can't parse entities: {problems[0]}")
+        if not text.strip():
+            return error(400, "Bad Request: message text is empty")
+        if len(text.encode("utf-16-le")) // 2 > 4096:
+            return error(400, "Bad Request: message is too long")
+        for row in body.get("reply_markup", {}).get("inline_keyboard", []):
+            for button in row:
+                if "url" in button and not re.match(r"^https?://", button["url"]):
+                    return error(400, "Bad Request: BUTTON_URL_INVALID")
+        self.messages.append(body)
+        return Reply(200, {"ok": True, "result": {
+            "message_id": len(self.messages), "date": 1700000000, "text": text,
+            "chat": {"id": body["chat_id"], "type": "supergroup"}}})
