@@ -90,13 +90,21 @@ def expected_per_hour(state: MonitorState, minute: int, method: str) -> float:
     return max(FLOOR_PER_HOUR, EXPECTATIONS[method](state, start_hour))
 
 
-def volume_readings(state: MonitorState, minute: int, config: DetectionConfig) -> list[Reading]:
-    """One reading per window of the configured method, for the minutes before ``minute``."""
-    per_hour = expected_per_hour(state, minute, config.method)
+def volume_readings(state: MonitorState, minute: int, config: DetectionConfig, *,
+                    per_hour: float | None = None, window60: Counts | None = None) -> list[Reading]:
+    """One reading per window of the configured method, for the minutes before ``minute``.
+
+    ``per_hour`` and ``window60`` save the work when the caller has them already.
+    """
+    if per_hour is None:
+        per_hour = expected_per_hour(state, minute, config.method)
     warm = state.history_hours(minute) >= WARMUP_HOURS
     readings = []
     for window in WINDOWS[config.method]:
-        observed = state.window(minute, window).volume
+        if window == 60 and window60 is not None:
+            observed = window60.volume
+        else:
+            observed = state.window_volume(minute, window)
         expected = per_hour * window / 60
         z = deviation(observed, expected)
         spike = (warm and observed >= config.min_posts and observed >= config.min_ratio * expected
@@ -122,10 +130,13 @@ class NegativityReading:
 PRIOR_NEGATIVE, PRIOR_POSTS = 2.0, 10.0
 
 
-def negativity_reading(state: MonitorState, minute: int, window: Counts,
-                       config: DetectionConfig) -> NegativityReading:
-    """Is the window's negative share far above this monitor's usual one (binomial test)?"""
-    neg, vol = state.negative_baseline((minute - 60) // 60)
+def negativity_reading(state: MonitorState, minute: int, window: Counts, config: DetectionConfig, *,
+                       baseline: tuple[int, int] | None = None) -> NegativityReading:
+    """Is the window's negative share far above this monitor's usual one (binomial test)?
+
+    ``baseline`` (negative, total posts of the past week) saves the work when the caller has it.
+    """
+    neg, vol = baseline if baseline is not None else state.negative_baseline((minute - 60) // 60)
     p0 = (neg + PRIOR_NEGATIVE) / (vol + PRIOR_POSTS)
     n, k = window.volume, window.negative
     z = (k - n * p0) / math.sqrt(max(n * p0 * (1 - p0), 1e-9)) if n else 0.0

@@ -23,6 +23,7 @@ from crisisdesk.bus.base import Message
 from crisisdesk.detection import rollups
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
 from crisisdesk.detection.detectors import (
+    Reading,
     expected_per_hour,
     is_calm,
     negativity_reading,
@@ -40,6 +41,9 @@ _situations: Table = Situation.__table__  # type: ignore[assignment]
 _events: Table = SituationEvent.__table__  # type: ignore[assignment]
 
 SPIKE, KEYWORD, INFLUENCER = "spike", "keyword", "influencer"
+#: The match stage matches high-risk phrases together with the monitors, under names with this
+#: prefix (a monitor name cannot contain ":"); the store and the events ignore such names.
+RISK_PREFIX = "risk:"
 WINDOW = 60  # minutes: the window severity and explanations look at
 BASELINE = timedelta(hours=24)
 #: A situation is updated (a new event) when its window volume has grown this much since the last.
@@ -78,7 +82,12 @@ class DetectionEngine:
     """Per-monitor state and situations of one workspace."""
 
     def __init__(self, *, config: DetectionConfig, playbook: PlaybookConfig,
-                 monitor_ids: Mapping[str, int]) -> None:
+                 monitor_ids: Mapping[str, int], risk_in_match_stage: bool = False) -> None:
+        """``risk_in_match_stage``: the pipeline's match stage also matches the high-risk phrases
+        (as monitors named ``RISK_PREFIX + phrase``), so the engine need not match them again."""
+        self.risk_in_match_stage = risk_in_match_stage
+        self._expected: dict[int, tuple[int, float]] = {}  # monitor -> (hour, expected per hour)
+        self._negatives: dict[int, tuple[int, tuple[int, int]]] = {}  # monitor -> (hour, baseline)
         self.config = config
         self.playbook = playbook
         self.monitor_ids = dict(monitor_ids)
@@ -87,7 +96,8 @@ class DetectionEngine:
         self.tracked: dict[tuple[int, str], Tracked] = {}
         self.minute: int | None = None
         self.dirty: set[int] = set()
-        self.high_risk = MonitorSet.compile([(t, t) for t in config.high_risk_terms])
+        #: Used only for posts whose match stage did not look for the high-risk phrases.
+        self.high_risk = MonitorSet.compile([(RISK_PREFIX + t, t) for t in config.high_risk_terms])
 
     # -- loading ------------------------------------------------------------------------------
     def load(self, conn: Connection, now: datetime) -> None:
@@ -118,26 +128,47 @@ class DetectionEngine:
             return []
         rollups.write(conn, rollups.accumulate(posts, self.monitor_ids, set(new_authors)))
         posts.sort(key=lambda p: p.created_at)
-        hits = self.high_risk.match_many(posts) if self.high_risk.names else [[] for _ in posts]
         events: list[Message] = []
-        for post, terms in zip(posts, hits, strict=True):
+        # Posts are added to the state per monitor and minute (one ring update per group, not
+        # per post); a post that may alert at once is added before its alert reads the state.
+        pending: dict[int, Counts] = {}
+        group = -1
+
+        def flush() -> None:
+            for mid, counts in pending.items():
+                self.states[mid].add(group, counts)
+            pending.clear()
+
+        for post in posts:
+            terms = [n[len(RISK_PREFIX):] for n in post.monitors if n.startswith(RISK_PREFIX)]
+            if not terms and self.high_risk.names and not self.risk_in_match_stage:
+                terms = [n[len(RISK_PREFIX):] for n in self.high_risk.match(post)]
             m = minute_of(post.created_at)
+            if m != group:
+                flush()
+                group = m
             if self.minute is None:
                 self.minute = m
             elif m > self.minute:
                 events.extend(self._advance(conn, m))
             counts = self._counts(post, terms)
-            for name in post.monitors:
-                mid = self.monitor_ids.get(name)
-                if mid is None:
-                    continue
-                self.states[mid].add(m, counts)
+            mids = [mid for name in post.monitors if (mid := self.monitor_ids.get(name)) is not None]
+            for mid in mids:
+                total = pending.get(mid)
+                if total is None:
+                    pending[mid] = total = Counts()
+                total.add(counts)
                 self.dirty.add(mid)
-                if terms and self._window(mid, m + 1).high_risk.get(terms[0], 0) >= \
-                        self.config.high_risk_min_posts:
+            if not (terms or counts.influencers):
+                continue
+            flush()
+            for mid in mids:
+                seen = self._window(mid, m + 1).high_risk
+                if terms and max(seen.get(t, 0) for t in terms) >= self.config.high_risk_min_posts:
                     events.extend(self._instant(conn, mid, KEYWORD, m, post.created_at, terms))
                 if counts.influencers:
                     events.extend(self._instant(conn, mid, INFLUENCER, m, post.created_at, []))
+        flush()
         return events
 
     def tick(self, conn: Connection, now: datetime) -> list[Message]:
@@ -175,13 +206,41 @@ class DetectionEngine:
             events.extend(self._evaluate(conn, mid, state, m))
         return events
 
+    def _per_hour(self, mid: int, state: MonitorState, m: int) -> float:
+        """The expected hourly volume; it changes only when the hour does, so it is cached."""
+        hour = (m - WINDOW) // 60
+        cached = self._expected.get(mid)
+        if cached is None or cached[0] != hour:
+            cached = (hour, expected_per_hour(state, m, self.config.method))
+            self._expected[mid] = cached
+        return cached[1]
+
+    def _negative_baseline(self, mid: int, state: MonitorState, m: int) -> tuple[int, int]:
+        hour = (m - WINDOW) // 60
+        cached = self._negatives.get(mid)
+        if cached is None or cached[0] != hour:
+            cached = (hour, state.negative_baseline(hour))
+            self._negatives[mid] = cached
+        return cached[1]
+
+    def _readings(self, mid: int, state: MonitorState, m: int,
+                  window: Counts) -> list[Reading]:
+        return volume_readings(state, m, self.config, per_hour=self._per_hour(mid, state, m),
+                               window60=window)
+
     def _evaluate(self, conn: Connection, mid: int, state: MonitorState, m: int) -> list[Message]:
         events: list[Message] = []
-        readings = volume_readings(state, m, self.config)
-        window = state.window(m, WINDOW)
-        negativity = negativity_reading(state, m, window, self.config)
-        spike = [r for r in readings if r.spike]
+        window = state.window(m, WINDOW, detail=False)
         tracked = self.tracked.get((mid, SPIKE))
+        open_causes = [c for c in (SPIKE, KEYWORD, INFLUENCER)
+                       if (t := self.tracked.get((mid, c))) is not None and t.status == "open"]
+        if (not open_causes and window.volume < self.config.min_posts
+                and window.negative < self.config.min_negative):
+            return events  # too little to judge and nothing to resolve: the common case
+        readings = self._readings(mid, state, m, window)
+        negativity = negativity_reading(state, m, window, self.config,
+                                        baseline=self._negative_baseline(mid, state, m))
+        spike = [r for r in readings if r.spike]
         if spike or negativity.spike:
             if spike:
                 r = max(spike, key=lambda x: x.z)
@@ -190,13 +249,14 @@ class DetectionEngine:
             else:
                 why = (f"negative share {negativity.share:.0%} vs usual {negativity.baseline_share:.0%} "
                        f"(z {negativity.z:.1f})")
-            events.extend(self._raise(conn, mid, SPIKE, m, time_of(m), window, why, []))
+            events.extend(self._raise(conn, mid, SPIKE, m, time_of(m), state.window(m, WINDOW), why, [],
+                                      readings))
         elif tracked is not None and tracked.status == "open":
             if not is_calm(readings, negativity, self.config):
                 tracked.last_active = m
             elif m - tracked.last_active >= self.config.resolve_minutes:
                 events.append(self._resolve(conn, tracked, tracked.last_active + self.config.resolve_minutes))
-        for cause, active in ((KEYWORD, bool(window.high_risk)), (INFLUENCER, window.influencers > 0)):
+        for cause, active in ((KEYWORD, state.has_risk(m, WINDOW)), (INFLUENCER, window.influencers > 0)):
             t = self.tracked.get((mid, cause))
             if t is None or t.status != "open":
                 continue
@@ -216,12 +276,13 @@ class DetectionEngine:
         return self._raise(conn, mid, cause, m, at, window, why, terms)
 
     def _raise(self, conn: Connection, mid: int, cause: str, m: int, at: datetime, window: Counts,
-               why: str, terms: list[str]) -> list[Message]:
+               why: str, terms: list[str], readings: list[Reading] | None = None) -> list[Message]:
         """Open, reopen or grow the situation of (monitor, cause)."""
         state = self.states[mid]
-        expected = expected_per_hour(state, m, self.config.method)
-        ratios = [r.ratio for r in volume_readings(state, m, self.config)
-                  if r.observed >= self.config.min_posts]
+        expected = self._per_hour(mid, state, m)
+        if readings is None:
+            readings = self._readings(mid, state, m, state.window(m, WINDOW))
+        ratios = [r.ratio for r in readings if r.observed >= self.config.min_posts]
         signals = Signals.of(window, expected, max([window.volume / expected, *ratios]))
         rating = rate(signals, self.playbook, floor=1, floor_reason=why)
         t = self.tracked.get((mid, cause))

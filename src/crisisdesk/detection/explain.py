@@ -29,7 +29,7 @@ _authors: Table = Author.__table__  # type: ignore[assignment]
 _matches: Table = MonitorMatch.__table__  # type: ignore[assignment]
 
 #: At most this many posts of the window and of the baseline are read (the newest).
-WINDOW_POSTS, BASELINE_POSTS = 2000, 4000
+WINDOW_POSTS, BASELINE_POSTS = 800, 1600
 PRIOR = 100.0  # total pseudo-count of the Dirichlet prior, spread by background frequency
 
 

@@ -57,49 +57,79 @@ def followers(post: NormalizedPost) -> int:
     return (post.author.followers or 0) if post.author is not None else 0
 
 
+#: Shares (per channel, complaint type, language) are kept per hour and day: charts of shares
+#: need no finer grain, and per minute they would be most of the rows written.
+SHARE_RESOLUTIONS = ("h", "d")
+
+
 @dataclass
 class RollupDelta:
-    """What one batch adds: ``buckets[(monitor, res, start)]`` and ``shares[(…, dim, key)]``."""
+    """What one batch adds: ``buckets[(monitor, res, start)]`` and ``shares[(…, dim, key)]``.
+
+    Posts are first counted per monitor and minute (one dict update per post), then the minutes
+    are rolled up into hours and days, so the per-post work does not grow with the resolutions.
+    """
 
     buckets: dict[tuple[int, str, datetime], list[int]] = field(default_factory=dict)
     shares: dict[tuple[int, str, datetime, str, str], list[int]] = field(default_factory=dict)
 
-    def add_post(self, monitor_id: int, post: NormalizedPost, new_author: bool) -> None:
-        sentiment = sentiment_of(post)
-        negative = sentiment == "negative"
-        reach = followers(post)
-        values = (1, int(negative), int(sentiment == "positive"), int(is_insult(post)), reach,
-                  reach if negative else 0, (post.likes or 0) + (post.shares or 0) + (post.replies or 0),
-                  int(new_author))
-        dims = [("channel", post.platform), *(("complaint", c) for c in complaint_types(post))]
-        if post.lang:
-            dims.append(("lang", post.lang))
-        for res in RESOLUTIONS:
-            start = floor_time(post.created_at, res)
-            row = self.buckets.get((monitor_id, res, start))
-            if row is None:
-                self.buckets[(monitor_id, res, start)] = list(values)
-            else:
-                for i, v in enumerate(values):
-                    row[i] += v
-            for dim, key in dims:
-                share = self.shares.setdefault((monitor_id, res, start, dim, key[:64]), [0, 0])
-                share[0] += 1
-                share[1] += int(negative)
+
+def _add(row: list[int] | None, values: list[int] | tuple[int, ...]) -> list[int]:
+    if row is None:
+        return list(values)
+    for i, v in enumerate(values):
+        row[i] += v
+    return row
 
 
 def accumulate(posts: Iterable[NormalizedPost], monitor_ids: Mapping[str, int],
                new_authors: set[PostKey]) -> RollupDelta:
-    delta = RollupDelta()
+    minutes: dict[tuple[int, int], list[int]] = {}  # (monitor, epoch minute) -> counters
+    hour_shares: dict[tuple[int, int, str, str], list[int]] = {}  # (monitor, epoch hour, dim, key)
     for post in posts:
-        if not post.monitors:
+        ids = [mid for name in post.monitors if (mid := monitor_ids.get(name)) is not None]
+        if not ids:
             continue
         a = post.author
-        new_author = a is not None and (a.platform, a.external_id) in new_authors
-        for name in post.monitors:
-            mid = monitor_ids.get(name)
-            if mid is not None:
-                delta.add_post(mid, post, new_author)
+        sentiment = sentiment_of(post)
+        negative = sentiment == "negative"
+        reach = (a.followers or 0) if a is not None else 0
+        values = (1, int(negative), int(sentiment == "positive"), int(is_insult(post)), reach,
+                  reach if negative else 0, (post.likes or 0) + (post.shares or 0) + (post.replies or 0),
+                  int(a is not None and (a.platform, a.external_id) in new_authors))
+        minute = int(post.created_at.timestamp()) // 60
+        dims = [("channel", post.platform), *(("complaint", c[:64]) for c in complaint_types(post))]
+        if post.lang:
+            dims.append(("lang", post.lang[:64]))
+        for mid in ids:
+            key = (mid, minute)
+            minutes[key] = _add(minutes.get(key), values)
+            for dim, k in dims:
+                skey = (mid, minute // 60, dim, k)
+                share = hour_shares.get(skey)
+                if share is None:
+                    hour_shares[skey] = [1, int(negative)]
+                else:
+                    share[0] += 1
+                    share[1] += int(negative)
+    delta = RollupDelta()
+    stamps: dict[int, datetime] = {}
+
+    def at(seconds: int) -> datetime:
+        stamp = stamps.get(seconds)
+        if stamp is None:
+            stamps[seconds] = stamp = datetime.fromtimestamp(seconds, UTC)
+        return stamp
+
+    for (mid, minute), counters in minutes.items():
+        for res, size in RESOLUTIONS.items():
+            bucket = (mid, res, at(minute * 60 // size * size))
+            delta.buckets[bucket] = _add(delta.buckets.get(bucket), counters)
+    for (mid, hour, dim, k), pair in hour_shares.items():
+        for res in SHARE_RESOLUTIONS:
+            size = RESOLUTIONS[res]
+            share_key = (mid, res, at(hour * 3600 // size * size), dim, k)
+            delta.shares[share_key] = _add(delta.shares.get(share_key), pair)
     return delta
 
 

@@ -58,7 +58,7 @@ class MonitorState:
     """Minute and hour rings of one monitor (indices are minutes/hours since the epoch)."""
 
     __slots__ = ("_hour_stamp", "_hours", "_latest", "_minute_stamp", "_minutes", "_platforms", "_risk",
-                 "first_minute")
+                 "_slides", "first_minute")
 
     def __init__(self) -> None:
         self._minutes = np.zeros((MINUTES_KEPT, len(_FIELDS)), dtype=np.int64)
@@ -69,6 +69,8 @@ class MonitorState:
         self._risk: dict[tuple[int, str], int] = {}  # (minute, term) -> posts; rare and pruned
         self.first_minute: int | None = None
         self._latest = -1  # newest minute written: slots older than the ring's span are stale
+        #: Running sums of the windows detectors ask for every minute: length -> [end, *sums].
+        self._slides: dict[int, list[int]] = {}
 
     # -- writing ------------------------------------------------------------------------------
     def add(self, minute: int, counts: Counts, *, count_hour: bool = True) -> None:
@@ -85,7 +87,12 @@ class MonitorState:
             for ring in self._platforms.values():
                 ring[i] = 0
             self._latest = max(self._latest, minute)
-        self._minutes[i] += counts.values()
+        values = counts.values()
+        self._minutes[i] += values
+        for length, slide in self._slides.items():
+            if slide[0] - length <= minute < slide[0]:
+                for f, v in enumerate(values, start=1):
+                    slide[f] += v
         for platform, n in counts.platforms.items():
             if platform not in self._platforms:
                 self._platforms[platform] = np.zeros(MINUTES_KEPT, dtype=np.int32)
@@ -118,12 +125,39 @@ class MonitorState:
                 del self._risk[key]
 
     # -- reading ------------------------------------------------------------------------------
-    def window(self, end: int, length: int) -> Counts:
-        """Everything in minutes ``[end - length, end)`` (as far as the ring still holds them)."""
+    def _row(self, minute: int) -> list[int] | None:
+        i = minute % MINUTES_KEPT
+        if int(self._minute_stamp[i]) != minute or minute <= self._latest - MINUTES_KEPT:
+            return None
+        return [int(x) for x in self._minutes[i]]
+
+    def _sums(self, end: int, length: int) -> list[int]:
+        """The counters of ``[end - length, end)``, kept as running sums while the end moves on
+        minute by minute (the detectors' case), recomputed from the ring otherwise."""
+        slide = self._slides.get(length)
+        if slide is not None and slide[0] <= end <= slide[0] + 8:
+            for e in range(slide[0], end):  # minute e enters, minute e - length leaves
+                enter, leave = self._row(e), self._row(e - length)
+                for f in range(len(_FIELDS)):
+                    slide[f + 1] += (enter[f] if enter else 0) - (leave[f] if leave else 0)
+            slide[0] = end
+            return slide[1:]
         start = max(end - length, self._latest - MINUTES_KEPT + 1)
         mask = (self._minute_stamp >= start) & (self._minute_stamp < end)
-        v = [int(x) for x in self._minutes[mask].sum(axis=0)]
+        sums = [int(x) for x in self._minutes[mask].sum(axis=0)]
+        if slide is None or end >= slide[0]:
+            self._slides[length] = [end, *sums]
+        return sums
+
+    def window(self, end: int, length: int, *, detail: bool = True) -> Counts:
+        """Everything in minutes ``[end - length, end)`` (as far as the ring still holds them);
+        ``detail=False`` leaves out the per-platform counts and the high-risk terms."""
+        v = self._sums(end, length)
         total = Counts(v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+        if not detail:
+            return total
+        start = max(end - length, self._latest - MINUTES_KEPT + 1)
+        mask = (self._minute_stamp >= start) & (self._minute_stamp < end)
         for platform, ring in self._platforms.items():
             n = int(ring[mask].sum())
             if n:
@@ -132,6 +166,14 @@ class MonitorState:
             if start <= minute < end:
                 total.high_risk[term] = total.high_risk.get(term, 0) + n
         return total
+
+    def window_volume(self, end: int, length: int) -> int:
+        """Posts in minutes ``[end - length, end)``: :meth:`window` for the volume only."""
+        return self._sums(end, length)[_VOLUME]
+
+    def has_risk(self, end: int, length: int) -> bool:
+        """Whether any high-risk term was seen in ``[end - length, end)``."""
+        return any(end - length <= minute < end for minute, _ in self._risk)
 
     def has_hour(self, hour: int) -> bool:
         return int(self._hour_stamp[hour % HOURS_KEPT]) == hour
