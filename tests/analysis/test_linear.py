@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from crisisdesk.analysis.features import Featurizer
-from crisisdesk.analysis.linear import HeadKind, ModelError, TextModel, stack_heads
+from crisisdesk.analysis.linear import HeadKind, ModelError, TextModel, log_count_ratio, stack_heads
 
 GOOD = ["super service danke", "toller zug, alles pünktlich", "great flight thanks", "love it"]
 BAD = ["zug schon wieder zu spät", "katastrophe, nie wieder", "worst airline ever", "delayed again"]
@@ -60,3 +61,35 @@ def test_damaged_or_missing_model_is_a_clear_error(tmp_path: Path) -> None:
         TextModel.load(bad)
     with pytest.raises(ModelError, match="cannot read the model"):
         TextModel.load(tmp_path / "missing.npz")
+
+
+def test_log_count_ratio_favours_the_features_of_the_positive_rows() -> None:
+    texts = ["idiot idiot", "du idiot", "guten morgen", "schönen tag"]
+    X = Featurizer(bits=14).counts(texts)
+    ratio = log_count_ratio(X, np.array([True, True, False, False]))
+    assert ratio.shape == (X.shape[1],)
+    idiot = Featurizer(bits=14).counts(["idiot"]).indices
+    morgen = Featurizer(bits=14).counts(["morgen"]).indices
+    assert ratio[idiot].mean() > 0 > ratio[morgen].mean()
+    assert np.all(np.isfinite(ratio))
+    with pytest.raises(ValueError, match="expected"):
+        log_count_ratio(X, np.array([True, False]))
+
+
+def test_nb_scaled_head_scores_raw_features_as_its_fit_and_survives_save_load(tmp_path: Path) -> None:
+    """NB scaling lives in the weights: the model needs no ratio at prediction time."""
+    texts = GOOD + BAD + MEH
+    featurizer = Featurizer(bits=14).fit_idf(texts)
+    X = featurizer.transform(texts)
+    y = np.array([0] * 4 + [1] * 4 + [0] * 4)
+    ratio = log_count_ratio(X, y == 1)
+    lr = LogisticRegression(C=10, max_iter=1000).fit(X @ sparse.diags(ratio), y)
+    model = stack_heads(featurizer, {
+        "complaint": (HeadKind.BINARY, ["none", "complaint"], lr.coef_ * ratio, lr.intercept_),
+    }, {"name": "nb"})
+    probe = ["wieder zu spät", "great thanks", "", "😡😡"]
+    expected = lr.predict_proba(featurizer.transform(probe) @ sparse.diags(ratio))
+    np.testing.assert_allclose(model.scores(probe)["complaint"], expected, atol=1e-5)
+    model.save(tmp_path / "nb.npz")
+    loaded = TextModel.load(tmp_path / "nb.npz")
+    np.testing.assert_allclose(loaded.scores(probe)["complaint"], expected, atol=2e-3)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from crisisdesk.analysis.datasets_base import Example
-from crisisdesk.analysis.training import NON_COMMERCIAL, RECIPES, TrainingError, train_model
+from crisisdesk.analysis.linear import HeadKind
+from crisisdesk.analysis.training import NON_COMMERCIAL, RECIPES, HeadRecipe, TrainingError, train_model
 
 POS = {"de": ["super danke", "toll gemacht", "klasse service", "sehr gut"],
        "en": ["great thanks", "love it", "awesome crew", "very good"]}
@@ -75,3 +77,44 @@ def test_own_examples_from_twenty_on_get_their_own_dev_score() -> None:
     own = run.dev_scores["sentiment_de"]["own"]
     assert own.n == 8  # a fifth held out
     assert run.model.card["heads"]["sentiment_de"]["own_examples"] == 40
+
+
+def test_nb_heads_and_set_weights_train_and_show_in_the_card() -> None:
+    recipes = (
+        HeadRecipe("sentiment_en", HeadKind.SOFTMAX, ("negative", "neutral", "positive"),
+                   train=("airline",), by_time=frozenset({"airline"}), lang="en", nb=True),
+        HeadRecipe("insult_en", HeadKind.BINARY, ("none", "offense"), train=("olid", "davidson"),
+                   lang="en", nb=True, weights={"davidson": 0.2}),
+    )
+    run = train_model(bits=14, loader=fake_loader, recipes=recipes)
+    heads = run.model.card["heads"]
+    assert heads["sentiment_en"]["nb"] is True
+    assert heads["insult_en"]["weights"] == {"davidson": 0.2}
+    assert "reproduce" not in run.model.card  # not the shipped recipe: no command to promise
+    assert run.dev_scores["sentiment_en"]["airline"].accuracy > 0.6
+    probs = run.model.scores(["you idiot", "great thanks", "flight at nine"])
+    assert probs["insult_en"][0, 1] > probs["insult_en"][1, 1]
+    np.testing.assert_allclose(probs["sentiment_en"].sum(axis=1), 1.0, rtol=1e-5)
+    assert probs["sentiment_en"][1].argmax() == 2  # positive
+
+
+def test_a_lighter_set_weighs_less() -> None:
+    """The same contradicting set pulls the head less at a lower sample weight."""
+    def loader(name: str) -> list[Example]:
+        flipped = "none" if name == "davidson" else "offense"
+        return [Example(f"you idiot {name} {i}", flipped, "en", name) for i in range(10)] + [
+            Example(f"good morning {name} {i}", "none" if flipped == "offense" else "offense", "en", name)
+            for i in range(10)]
+
+    def offense(weight: float) -> float:
+        recipe = HeadRecipe("insult_en", HeadKind.BINARY, ("none", "offense"), train=("olid", "davidson"),
+                            lang="en", weights={"davidson": weight})
+        run = train_model(bits=14, loader=loader, recipes=(recipe,))
+        return float(run.model.scores(["you idiot"])["insult_en"][0, 1])
+
+    assert offense(0.1) > offense(1.0)
+
+
+def test_shipped_recipe_card_says_how_to_reproduce_it() -> None:
+    run = train_model(bits=14, loader=fake_loader)
+    assert run.model.card["reproduce"] == "crisisdesk train --no-corrections --bits 14 -o MODEL.npz"

@@ -197,3 +197,14 @@ def test_a_handful_of_angry_posts_on_a_quiet_brand_stays_quiet(engine: Engine) -
     f.feed([f.post(start + timedelta(minutes=i), "brand terrible", negative=True) for i in range(6)])
     f.tick(start + timedelta(hours=2))
     assert f.events == []
+
+
+def test_the_brands_own_accounts_are_never_influencers(engine: Engine) -> None:
+    f = Feed(engine, DetectionConfig(own_accounts=["@Brand_Official"]))
+    at = T0 + timedelta(hours=10)
+    own = f.post(at, "brand apologises for the delay", negative=True, followers=900_000)
+    assert own.author is not None
+    own.author.handle = "brand_official"
+    assert f.feed([own]) == []
+    assert [e["cause"] for e in f.feed([f.post(at, "brand is awful", negative=True, followers=900_000)])] \
+        == ["influencer"]

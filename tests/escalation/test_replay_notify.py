@@ -94,6 +94,7 @@ def test_replay_notifies_escalates_and_the_link_acknowledges(tmp_path: Path, dat
         opened = events[0]
         assert set(opened) >= {"event", "monitor", "severity", "at", "top_terms", "summary"}
         assert opened["monitor"] == "voltaro" and 1 <= opened["severity"] <= 4
+        assert opened["notified"] == ["lena"] and opened["targets"] == ["lead-mail"]  # the first step
         assert ONSET <= datetime.fromisoformat(opened["at"]) <= ONSET + timedelta(minutes=15)
         assert {"battery", "fire"} & set(opened["top_terms"])
         # Step 1 mailed the crisis lead over SMTP; step 2, ten minutes later, the signed webhook.

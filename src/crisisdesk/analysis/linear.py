@@ -117,6 +117,24 @@ def _activate(head: Head, logits: npt.NDArray[np.float32]) -> npt.NDArray[np.flo
     return positive.astype(np.float32)
 
 
+def log_count_ratio(
+    counts: sparse.csr_matrix, positive: npt.NDArray[np.bool_], alpha: float = 1.0
+) -> npt.NDArray[np.float64]:
+    """Per feature, log of how much likelier it is to be present in positive than negative rows.
+
+    The "r" of NB-SVM (Wang & Manning 2012): presence counts per class, smoothed by ``alpha``
+    and normalised to distributions. A head trained on features scaled by ``r`` keeps its
+    weights multiplied by ``r``, so a model never needs ``r`` at prediction time.
+    """
+    present = (counts > 0).astype(np.float64)
+    mask = np.asarray(positive, dtype=bool)
+    if mask.shape != (counts.shape[0],):
+        raise ValueError(f"positive has shape {mask.shape}, expected ({counts.shape[0]},)")
+    p = np.asarray(present[mask].sum(axis=0)).ravel() + alpha
+    q = np.asarray(present[~mask].sum(axis=0)).ravel() + alpha
+    return np.asarray(np.log((p / p.sum()) / (q / q.sum())), dtype=np.float64)
+
+
 def stack_heads(
     featurizer: Featurizer,
     trained: Mapping[str, tuple[HeadKind, Sequence[str], npt.NDArray[Any], npt.NDArray[Any]]],

@@ -1,9 +1,16 @@
-"""``crisisdesk demo``: the main job on the embedded default, from nothing to a live crisis view."""
+"""``crisisdesk demo``: the main job on the embedded default, from nothing to a live crisis view.
+
+The whole arc runs for real: the generated posts go through the pipeline, detection opens and
+raises situations, the escalation's notifications leave over HTTP to a local sink the demo starts,
+a simulated crisis lead acknowledges through the signed link, and the situations resolve.
+"""
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,19 +19,32 @@ import orjson
 import typer
 from rich.live import Live
 from rich.table import Table
+from sqlalchemy.orm import Session
 
-from crisisdesk.bus.base import Message
 from crisisdesk.cli.common import err, friendly_errors, out
 from crisisdesk.cli.ingest_cmds import parse_speed
 from crisisdesk.core.clock import StreamClock
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.demo.dashboard import LiveDashboard
-from crisisdesk.demo.scenario import demo_workspace_yaml, generate_scenario
+from crisisdesk.demo.dashboard_alerts import SituationBoard, stamp, timeline_line
+from crisisdesk.demo.responder import CrisisLead, settle
+from crisisdesk.demo.scenario import demo_workspace_yaml, generate_scenario, scenario_end
+from crisisdesk.demo.sink import NotificationSink
+from crisisdesk.demo.workspace import CRISIS_LEAD, TARGETS
 from crisisdesk.ingest.importer import IngestRun, RejectsWriter, replay_items
 from crisisdesk.ingest.readers import read_jsonl
-from crisisdesk.ingest.service import build_runtime
+from crisisdesk.ingest.service import Runtime, build_runtime
+from crisisdesk.notify import service as outbox
+from crisisdesk.pipeline.runner import BatchResult
 from crisisdesk.settings import load_settings
-from crisisdesk.workspace import load_workspace
+from crisisdesk.workspace import load_workspace, secret_key
+
+#: At most this many posts, and this much stream time, per batch: the escalation's waits and the
+#: crisis lead's reaction are minutes, so the demo must look at the sink every couple of minutes.
+BATCH_SIZE = 25
+BATCH_STREAM_SECONDS = 120.0
+#: ``replay_items`` cuts a batch when the next post is due more than 0.02 s (of its clock) later.
+_CUT_SECONDS = 0.02
 
 
 def _write_scenario(path: Path, *, seed: int, calm_days: int, crisis_days: int) -> tuple[int, float]:
@@ -50,8 +70,11 @@ def demo(
     speed: Annotated[str | None, typer.Option(
         "--speed", help="Times real time, or 'max'; overrides --seconds.")] = None,
     seed: Annotated[int, typer.Option(help="Scenario seed: the same seed gives the same posts.")] = 7,
-    calm_days: Annotated[int, typer.Option("--calm-days", min=1, max=60)] = 7,
-    crisis_days: Annotated[int, typer.Option("--crisis-days", min=1, max=14)] = 2,
+    calm_days: Annotated[int, typer.Option(
+        "--calm-days", min=1, max=60, help="Days before the crisis (detection learns the usual "
+        "daily rhythm from the first two).")] = 7,
+    crisis_days: Annotated[int, typer.Option(
+        "--crisis-days", min=1, max=14, help="Days of crisis; it runs its course in two.")] = 2,
     keep: Annotated[Path | None, typer.Option(
         "--keep", help="Create the workspace here and keep it (default: a temporary one).",
         file_okay=False)] = None,
@@ -64,46 +87,102 @@ def demo(
     config_path = root / "crisisdesk.yaml"
     if keep and config_path.exists():
         raise CrisisdeskError(f"{config_path} exists already; pick an empty --keep directory")
+    webhook_secret = secrets.token_urlsafe(24)
+    hooks = {name: webhook_secret for name, kind in TARGETS if kind == "webhook"}
     try:
-        config_path.write_text(demo_workspace_yaml(), encoding="utf-8")
-        scenario = root / "scenario.jsonl"
-        with err.status("generating the scenario…"):
-            total, span = _write_scenario(scenario, seed=seed, calm_days=calm_days, crisis_days=crisis_days)
-        factor = parse_speed(speed) if speed is not None else max(span / seconds, 1.0)
-        # The demo always runs on the embedded database, whatever CRISISDESK_DATABASE_URL says.
-        settings = load_settings().model_copy(update={"database_url": None})
-        workspace = load_workspace(config_path, settings)
-        runtime = build_runtime(workspace, settings, clock=StreamClock())
-        names = [m.name for m in workspace.config.monitors]
-        dashboard = LiveDashboard(names, title="crisisdesk demo — Voltaro")
-
-        def sink(event: Message) -> None:
-            dashboard.observe(event)
-
-        run = IngestRun(runtime.runner, RejectsWriter(root / "scenario.rejects.jsonl"), [("demo", sink)])
-        pace = "as fast as possible" if factor is None else f"{factor:,.0f}× real time"
-        err.print(f"Replaying {total:,} posts ({span / 86400:.1f} days of stream time) {pace}.",
-                  highlight=False)
-        show_live = live and out.is_terminal
-        try:
-            if show_live:
-                with Live(dashboard, console=out, refresh_per_second=4, screen=False):
-                    result = replay_items(run, read_jsonl(scenario), speed=factor,
-                                          batch_size=min(settings.batch_size, 200))
-            else:
-                result = replay_items(run, read_jsonl(scenario), speed=factor,
-                                      batch_size=settings.batch_size)
-        finally:
-            runtime.close()
-        if not show_live:
-            out.print(dashboard)
-        _print_summary(dashboard.summary(), result.summary.model_dump())
+        with NotificationSink(hooks) as sink:
+            config_path.write_text(demo_workspace_yaml(sink.url, webhook_secret=webhook_secret),
+                                   encoding="utf-8")
+            _run(root, config_path, sink, seconds=seconds, speed=speed, seed=seed, calm_days=calm_days,
+                 crisis_days=crisis_days, live=live)
         if keep:
             out.print(f"The workspace stays in [bold]{root}[/]: try "
-                      f"[bold]crisisdesk monitors --config {config_path}[/]")
+                      f"[bold]crisisdesk situations --config {config_path}[/]")
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: float, speed: str | None,
+         seed: int, calm_days: int, crisis_days: int, live: bool) -> None:
+    scenario = root / "scenario.jsonl"
+    with err.status("generating the scenario…"):
+        total, span = _write_scenario(scenario, seed=seed, calm_days=calm_days, crisis_days=crisis_days)
+    factor = parse_speed(speed) if speed is not None else max(span / seconds, 1.0)
+    # The demo always runs on the embedded database, whatever CRISISDESK_DATABASE_URL says.
+    settings = load_settings().model_copy(update={"database_url": None})
+    workspace = load_workspace(config_path, settings)
+    clock = StreamClock()
+    runtime = build_runtime(workspace, settings, clock=clock, deliver=True)
+    people = {key: person.name for key, person in workspace.config.people.items()}
+    dashboard = LiveDashboard([m.name for m in workspace.config.monitors], title="crisisdesk demo — Voltaro",
+                              people=people)
+    board = dashboard.alerts
+    lead = CrisisLead(CRISIS_LEAD.name, CRISIS_LEAD.targets[0], sink, runtime.engine,
+                      secret_key(workspace, settings))
+    show_live = live and out.is_terminal
+    seen = 0
+
+    def after_batch(_result: BatchResult) -> None:
+        """Between batches: let the sink catch up, let the lead react, log the arc without a screen."""
+        nonlocal seen
+        settle(runtime.engine)
+        received = sink.received
+        for note in received[seen:]:
+            board.add_notification(note)
+        seen = len(received)
+        for event in lead.poll(clock.now()):
+            dashboard.observe(event)
+        if not show_live:
+            for entry in board.drain_log():
+                out.print(timeline_line(entry), highlight=False, soft_wrap=True)
+
+    run = IngestRun(runtime.runner, RejectsWriter(root / "scenario.rejects.jsonl"),
+                    [("demo", dashboard.observe)])
+    pace = "as fast as possible" if factor is None else f"{factor:,.0f}× real time"
+    err.print(f"Replaying {total:,} posts ({span / 86400:.1f} days of stream time) {pace}; "
+              f"notifications go to the local sink at {sink.url}.", highlight=False)
+    runtime.start_notifications()
+    try:
+        if show_live:
+            with Live(dashboard, console=out, refresh_per_second=4, screen=False):
+                result = _replay(run, runtime, scenario, factor, after_batch,
+                                 scenario_end(calm_days=calm_days, crisis_days=crisis_days))
+        else:
+            result = _replay(run, runtime, scenario, factor, after_batch,
+                             scenario_end(calm_days=calm_days, crisis_days=crisis_days))
+        with Session(runtime.engine) as session:
+            deliveries = outbox.counts(session)
+    finally:
+        runtime.close()
+    if not show_live:
+        out.print(dashboard)
+    _print_summary(dashboard.summary(), result.summary.model_dump())
+    _print_lifecycle(board, sink, deliveries, lead)
+
+
+def _replay(run: IngestRun, runtime: Runtime, scenario: Path, factor: float | None,
+            after_batch: Callable[[BatchResult], None], end: datetime) -> BatchResult:
+    if factor is None:
+        # Full speed on a virtual clock: "sleeping" only moves it on, so nothing waits, yet batches
+        # are still cut every BATCH_STREAM_SECONDS of stream time.
+        virtual = _VirtualClock()
+        result = replay_items(run, read_jsonl(scenario), speed=BATCH_STREAM_SECONDS / _CUT_SECONDS,
+                              batch_size=BATCH_SIZE, on_batch=after_batch, sleep=virtual.sleep,
+                              monotonic=virtual.monotonic)
+    else:
+        result = replay_items(run, read_jsonl(scenario), speed=factor, batch_size=BATCH_SIZE,
+                              on_batch=after_batch)
+    # The stream runs to the end of its last day: time passes without posts, so detection can
+    # resolve what calmed down after the last post, then the outbox is emptied.
+    clock = runtime.runner.clock
+    if isinstance(clock, StreamClock):
+        clock.advance(end)
+    runtime.runner.tick()
+    run.after_batch(BatchResult())
+    runtime.finish_notifications()
+    after_batch(BatchResult())
+    return result
 
 
 def _print_summary(dash: dict[str, object], ingest: dict[str, int]) -> None:
@@ -117,3 +196,49 @@ def _print_summary(dash: dict[str, object], ingest: dict[str, int]) -> None:
         f"posts read {ingest['read']:,}, imported {ingest['imported']:,}, "
         f"duplicates {ingest['duplicates']:,}, rejected {ingest['rejected']:,}"
     )
+
+
+class _VirtualClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+
+
+def _print_lifecycle(board: SituationBoard, sink: NotificationSink, deliveries: dict[str, int],
+                     lead: CrisisLead) -> None:
+    """Situations, escalation steps, notifications per target and acknowledgements, for the record."""
+    table = Table("#", "monitor", "cause", "opened", "peak", "escalation steps", "acknowledged", "resolved",
+                  title="Situations")
+    for s in sorted(board.situations.values(), key=lambda s: s.id):
+        steps = " ".join(f"{step}" if rnd == 1 else f"{step}/r{rnd}" for step, rnd, _ in s.steps) or "–"
+        ack = f"{s.acknowledged_by} {stamp(s.acknowledged_at)}" if s.acknowledged_by else "–"
+        table.add_row(str(s.id), s.monitor, s.cause, stamp(s.opened_at), f"{s.peak} {s.peak_name}", steps,
+                      ack, stamp(s.resolved_at) if s.status == "resolved" else "still open")
+    out.print(table)
+    step_count = sum(len(s.steps) for s in board.situations.values())
+    out.print(f"{len(board.situations)} situations, {step_count} escalation steps after the first alert, "
+              f"{len(board.open_situations())} still open at the end.")
+    notes = Table("target", "kind", "received", title="Notifications delivered to the demo sink")
+    for (target, kind), count in sorted(board.per_target.items()):
+        notes.add_row(target, kind, f"{count:,}")
+    out.print(notes)
+    refused = len(sink.refused)
+    out.print(f"notifications received {sum(board.per_target.values()):,}, refused {refused:,} "
+              f"(bad signature); outbox: " + ", ".join(f"{k} {v:,}" for k, v in sorted(deliveries.items())))
+    clicks: dict[int, list[tuple[str, datetime | None, int]]] = {}
+    for sid, by, at, stopped in board.acknowledgements:
+        clicks.setdefault(sid, []).append((by, at, stopped))
+    for sid, acks in sorted(clicks.items()):
+        monitor = board.situations[sid].monitor if sid in board.situations else "?"
+        by, first, _ = acks[0]
+        stopped = sum(n for _, _, n in acks)
+        again = f", {len(acks)} times (each raise of severity pages again)" if len(acks) > 1 else ""
+        out.print(f"acknowledged: #{sid} {monitor} by {by} at {stamp(first)} through the signed link{again}; "
+                  f"escalations stopped: {stopped}", highlight=False)
+    for bad_sid, problem in lead.refused:
+        out.print(f"[red]acknowledgement link refused[/] for #{bad_sid}: {problem}")

@@ -7,6 +7,7 @@ import typer
 from crisisdesk.cli import (
     analysis_cmds,
     demo_cmd,
+    detection_cmds,
     ingest_cmds,
     query_cmd,
     serve_cmd,
@@ -33,6 +34,7 @@ app.command("train")(analysis_cmds.train)
 app.command("eval")(analysis_cmds.evaluate)
 app.command("label")(analysis_cmds.label)
 app.command("demo")(demo_cmd.demo)
+app.command("eval-detection")(detection_cmds.eval_detection)
 app.command("situations")(situation_cmds.situations)
 app.command("ack")(situation_cmds.ack)
 

@@ -5,6 +5,7 @@ replay of two weeks in thirty seconds shows the same rates and sparklines as the
 Memory stays bounded however long the stream is: per-minute and per-hour counters live in deques
 pruned by stream time, and the top posts are kept per minute in heaps of at most ``top_n`` entries,
 which is enough to know the exact top ``top_n`` of the whole window without holding every post.
+The situation lifecycle (``alert.*`` events, notifications) has its own panels in ``dashboard_alerts``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from crisisdesk.demo.buckets import BucketSeries as BucketSeries  # re-exported: older imports
+from crisisdesk.demo.dashboard_alerts import SituationBoard
 
 # Every label on screen, in one place so a later i18n pass only has to swap this mapping.
 LABELS: Final[dict[str, str]] = {
@@ -87,56 +91,6 @@ def one_line(text: str, limit: int = _TEXT_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-class BucketSeries:
-    """Counts per time bucket (minute or hour) for the most recent ``keep`` buckets of stream time.
-
-    Buckets are integer indexes (minutes or hours since the epoch) in ascending order in a deque. Posts
-    arrive roughly in order, so appending and pruning from the left is the normal path; a late post
-    walks back a few buckets, and one older than the kept range only counts in the totals.
-    """
-
-    def __init__(self, keep: int) -> None:
-        self.keep = keep
-        self._buckets: deque[list[int]] = deque()  # [bucket index, count]
-
-    def add(self, bucket: int, now_bucket: int, count: int = 1) -> None:
-        if bucket <= now_bucket - self.keep:
-            return
-        buckets = self._buckets
-        if not buckets or buckets[-1][0] < bucket:
-            buckets.append([bucket, count])
-        else:
-            for i in range(len(buckets) - 1, -1, -1):
-                if buckets[i][0] == bucket:
-                    buckets[i][1] += count
-                    break
-                if buckets[i][0] < bucket:
-                    buckets.insert(i + 1, [bucket, count])
-                    break
-            else:
-                buckets.appendleft([bucket, count])
-        self.prune(now_bucket)
-
-    def prune(self, now_bucket: int) -> None:
-        while self._buckets and self._buckets[0][0] <= now_bucket - self.keep:
-            self._buckets.popleft()
-
-    def total(self, now_bucket: int) -> int:
-        """Sum over the ``keep`` buckets ending with ``now_bucket`` (inclusive)."""
-        return sum(c for b, c in self._buckets if now_bucket - self.keep < b <= now_bucket)
-
-    def series(self, now_bucket: int) -> list[int]:
-        first = now_bucket - self.keep + 1
-        out = [0] * self.keep
-        for bucket, count in self._buckets:
-            if first <= bucket <= now_bucket:
-                out[bucket - first] += count
-        return out
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-
 @dataclass
 class MonitorStats:
     minutes: BucketSeries
@@ -158,7 +112,7 @@ class LiveDashboard:
     """The state behind the demo's live screen; feed it events, hand it to ``rich.live.Live``."""
 
     def __init__(self, monitor_names: Sequence[str], *, title: str = "crisisdesk demo",
-                 window_minutes: int = 60, top_n: int = 5) -> None:
+                 window_minutes: int = 60, top_n: int = 5, people: Mapping[str, str] | None = None) -> None:
         if window_minutes < 1 or top_n < 1:
             raise ValueError("window_minutes and top_n must be at least 1")
         self.title = title
@@ -176,6 +130,7 @@ class LiveDashboard:
         self._seq = itertools.count()
         self._events: deque[tuple[str, str, str]] = deque(maxlen=_EVENT_LOG_SIZE)
         self._event_counts: dict[str, int] = {}
+        self.alerts = SituationBoard(people)  # person key -> name, for who was notified
 
     # --- feeding ---------------------------------------------------------------------------------
 
@@ -186,7 +141,8 @@ class LiveDashboard:
         at = parse_time(event.get("at"))
         if name != POST_EVENT:
             self._advance(at)
-            self._events.append((name, at.isoformat(timespec="seconds") if at else "", _details(event)))
+            if not self.alerts.observe(event, at):
+                self._events.append((name, at.isoformat(timespec="seconds") if at else "", _details(event)))
             return
         post = event.get("post")
         if not isinstance(post, Mapping):
@@ -321,10 +277,12 @@ class LiveDashboard:
             "last_at": self._clock.isoformat() if self._clock else None,
             "span_seconds": span,
             "events": dict(self._event_counts),
+            "situations": self.alerts.summary(),
         }
 
     def __rich__(self) -> RenderableType:
-        return Group(self._header(), self._monitor_table(), self._top_table(), *self._event_panel())
+        return Group(self._header(), self._monitor_table(), self._top_table(), *self.alerts.panels(),
+                     *self._event_panel())
 
     def _header(self) -> Panel:
         if self._clock is None:

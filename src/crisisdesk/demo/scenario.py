@@ -11,6 +11,11 @@ a morning ramp, lunch and evening peaks, flatter and lower weekends). The crisis
 from a single first report to a peak ~11 hours later, then an exponential decay with a second, smaller
 wave when the recall is announced. Posts are generated hour by hour and yielded in time order, so the
 generator never holds more than one hour of posts plus small bounded pools of conversation parents.
+
+The crisis is over before the stream ends: its posts fade out over ``FADE_HOURS`` and the last
+``QUIET_HOURS`` are calm again, so detection can resolve every situation within the replay (it
+needs an hour back at baseline, and an hour without a high-risk term, to call a situation over).
+A crisis needs two days to run its course; with one it is cut short in its first evening.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any, Final
 from crisisdesk.demo import compose
 from crisisdesk.demo.people import BRAND_ACCOUNT, Ids, People, Persona, metrics_for, poisson, post_url
 from crisisdesk.demo.texts_crisis import FIRST_REPORT, OFFICIAL_STATEMENTS
+from crisisdesk.demo.workspace import workspace_yaml
 
 DEFAULT_START: Final = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 LOCAL_OFFSET: Final = timedelta(hours=1)  # the audience lives on CET in November
@@ -39,6 +45,9 @@ CALM_DAILY: Final = {"brand": 330.0, "competitor": 45.0, "noise": 130.0, "news":
 CRISIS_ONSET: Final = timedelta(hours=6, minutes=35)  # 07:35 local on the first crisis day
 CRISIS_PEAK_PER_HOUR: Final = 330.0
 NEWS_PEAK_PER_HOUR: Final = 5.0
+CRISIS_DECAY_HOURS: Final = 9.0  # after the peak, talk halves about every six hours
+FADE_HOURS: Final = 6.0  # the crisis's last posts thin out over these hours …
+QUIET_HOURS: Final = 4.0  # … and the stream's last hours are calm again
 SHARE_GERMAN: Final = 0.6
 
 _SOCIAL: Final = {"x": 0.34, "instagram": 0.17, "facebook": 0.14, "telegram": 0.07, "mastodon": 0.12,
@@ -80,7 +89,7 @@ def crisis_shape(t: float) -> float:
     if t < 0:
         return 0.0
     growth = 1.0 / (1.0 + math.exp(-(t - 7.0) / 1.3))
-    decay = math.exp(-max(0.0, t - 11.0) / 16.0)
+    decay = math.exp(-max(0.0, t - 11.0) / CRISIS_DECAY_HOURS)
     recall_wave = 0.3 * math.exp(-((t - 27.0) ** 2) / (2 * 3.0**2))
     return growth * decay + recall_wave
 
@@ -131,6 +140,11 @@ class _Scenario:
     def hours_since_onset(self, at: datetime) -> float | None:
         return None if self.onset is None else (at - self.onset).total_seconds() / 3600
 
+    def fade(self, at: datetime) -> float:
+        """1 while the crisis runs, falling to 0 ``QUIET_HOURS`` before the stream ends."""
+        left = (self.end - at).total_seconds() / 3600 - QUIET_HOURS
+        return min(1.0, max(0.0, left / FADE_HOURS))
+
     def plan_hour(self, hour: datetime) -> list[_Planned]:
         rng = self.rng
         factor = rhythm(hour)
@@ -142,11 +156,12 @@ class _Scenario:
         lambdas["news"] = CALM_DAILY["news"] / 13 * daytime
         if crisis_on and t is not None:
             soft = 0.4 + 0.6 * factor / 1.6  # a crisis keeps people up, but nights stay quieter
-            lambdas["crisis"] = CRISIS_PEAK_PER_HOUR * crisis_shape(t) * soft
-            lambdas["competitor"] *= 1.8
+            fade = self.fade(mid)
+            lambdas["crisis"] = CRISIS_PEAK_PER_HOUR * crisis_shape(t) * soft * fade
+            lambdas["competitor"] *= 1.0 + 0.8 * fade
             press = min(1.0, max(0.0, (t - 4.5) / 3)) * math.exp(-max(0.0, t - 12) / 14)
             press += 0.6 * math.exp(-((t - 27.0) ** 2) / (2 * 2.5**2))
-            lambdas["crisis_news"] = NEWS_PEAK_PER_HOUR * press * (0.3 + 0.7 * daytime)
+            lambdas["crisis_news"] = NEWS_PEAK_PER_HOUR * press * (0.3 + 0.7 * daytime) * fade
         plan = [
             _Planned(hour + timedelta(seconds=rng.randrange(3600)), stream)
             for stream, lam in lambdas.items()
@@ -335,6 +350,12 @@ def _generate(scenario: _Scenario) -> Iterator[dict[str, Any]]:
         hour += timedelta(hours=1)
 
 
-def demo_workspace_yaml() -> str:
-    """The ``crisisdesk.yaml`` of the demo workspace: monitors that fit the Voltaro story."""
-    return compose.WORKSPACE_YAML
+def scenario_end(*, start: datetime | None = None, calm_days: int = 7, crisis_days: int = 2) -> datetime:
+    """Where the scenario's stream time ends (midnight after its last day)."""
+    return (DEFAULT_START if start is None else start) + timedelta(days=calm_days + crisis_days)
+
+
+def demo_workspace_yaml(sink_url: str | None = None, *, webhook_secret: str | None = None) -> str:
+    """The ``crisisdesk.yaml`` of the demo workspace: monitors that fit the Voltaro story, detection,
+    and, given the URL of the demo's local sink, the crisis team with its targets and escalation."""
+    return workspace_yaml(sink_url, webhook_secret=webhook_secret)

@@ -136,6 +136,8 @@ class DetectionConfig(BaseModel):
     #: An influencer posting negatively about a monitor alerts at once.
     influencer_followers: int = Field(default=50_000, ge=1)
     influencer_verified: bool = True
+    #: The brand's own accounts (handles, without @): never influencers, whatever they post.
+    own_accounts: list[str] = Field(default_factory=list)
     #: Language of generated summaries.
     language: Literal["de", "en"] = "en"
 

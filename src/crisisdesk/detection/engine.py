@@ -86,6 +86,7 @@ class DetectionEngine:
         """``risk_in_match_stage``: the pipeline's match stage also matches the high-risk phrases
         (as monitors named ``RISK_PREFIX + phrase``), so the engine need not match them again."""
         self.risk_in_match_stage = risk_in_match_stage
+        self._own = frozenset(h.lstrip("@").lower() for h in config.own_accounts)
         self._expected: dict[int, tuple[int, float]] = {}  # monitor -> (hour, expected per hour)
         self._negatives: dict[int, tuple[int, tuple[int, int]]] = {}  # monitor -> (hour, baseline)
         self.config = config
@@ -184,7 +185,8 @@ class DetectionEngine:
         author = post.author
         influential = negative and author is not None and (
             (author.followers or 0) >= self.config.influencer_followers
-            or (self.config.influencer_verified and bool(author.verified)))
+            or (self.config.influencer_verified and bool(author.verified))
+        ) and (author.handle or "").lstrip("@").lower() not in self._own
         return Counts(volume=1, negative=int(negative), insult=int(rollups.is_insult(post)), reach=reach,
                       negative_reach=reach if negative else 0,
                       press=int(post.platform in rollups.PRESS_PLATFORMS), influencers=int(influential),

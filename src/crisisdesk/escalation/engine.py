@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
-from crisisdesk.core.clock import Clock
+from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.detection.models import Situation
 from crisisdesk.escalation.actions import acknowledge, log_event
 from crisisdesk.escalation.chain import snapshot, step_targets
@@ -34,14 +34,6 @@ _esc: Table = Escalation.__table__  # type: ignore[assignment]
 _situations: Table = Situation.__table__  # type: ignore[assignment]
 
 ACTIVE = "active"
-
-
-class _FixedClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @dataclass
@@ -58,10 +50,17 @@ class Escalator:
     deliver: bool = True
     #: Level names by language, from the playbook.
     level_names: Mapping[str, Sequence[str]] | None = None
+    #: The outbox schedules sends on the wall clock, whatever clock the stream runs on.
+    send_clock: Clock = field(default_factory=SystemClock)
     _monitor_names: dict[int, str] = field(default_factory=dict, init=False, repr=False)
 
     # -- situation events ---------------------------------------------------------------------
     def handle(self, conn: Connection, events: Sequence[Message]) -> list[Message]:
+        """Start, restart or stop escalations; returns the ``alert.escalated`` events of restarts.
+
+        The first step of a new situation's escalation is the alert itself: it adds ``notified``
+        and ``targets`` to the ``alert.opened`` event instead of an event of its own.
+        """
         out: list[Message] = []
         for event in events:
             kind = event.get("event")
@@ -69,7 +68,9 @@ class Escalator:
             at = datetime.fromisoformat(str(event["at"]))
             if kind == "alert.opened":
                 self._stop(conn, sid, at, "superseded")
-                out.extend(self._start(conn, sid, int(event["severity"]), at, restart=False))
+                for step in self._start(conn, sid, int(event["severity"]), at, restart=False):
+                    # The first step is the alert itself: the opening event says who was told.
+                    event["notified"], event["targets"] = step["notified"], step["targets"]
             elif kind == "alert.updated":
                 running = self._running(conn, sid)
                 if running is None or int(event["severity"]) > running["severity"]:
@@ -153,7 +154,7 @@ class Escalator:
                     note = self._notification(situation, monitor, row["severity"], at, n, lang or self.lang)
                     enqueue(session, key=f"situation:{row['situation_id']}:escalation:{row['id']}:"
                                          f"step:{n}:{name}",
-                            target_name=name, kind=target.kind, notification=note, clock=_FixedClock(at))
+                            target_name=name, kind=target.kind, notification=note, clock=self.send_clock)
                 session.flush()
         wait = timedelta(minutes=float(step["wait_minutes"]))
         conn.execute(update(_esc).where(_esc.c.id == row["id"]).values(
@@ -170,8 +171,7 @@ class Escalator:
             "delivered": self.deliver,
         }
         self._log(conn, row["situation_id"], "alert.escalated", at, row["severity"], body)
-        # The first step of the first chain is the alert itself; later steps and restarts escalate.
-        return [body] if (n > 0 or restart) else []
+        return [body]
 
     # -- acknowledgement ----------------------------------------------------------------------
     def acknowledge(self, conn: Connection, situation_id: int, *, by: str, at: datetime) -> Message | None:
@@ -195,7 +195,7 @@ class Escalator:
                 note = self._notification(situation, monitor, int(event["severity"]), at, -1, self.lang,
                                           kind=NotificationKind.RESOLVED, summary=str(event["summary"]))
                 enqueue(session, key=f"situation:{sid}:resolved:{at.isoformat()}:{name}", target_name=name,
-                        kind=target.kind, notification=note, clock=_FixedClock(at))
+                        kind=target.kind, notification=note, clock=self.send_clock)
             session.flush()
 
     def _notification(self, situation: RowMapping, monitor: str, severity: int, at: datetime,
@@ -235,7 +235,3 @@ class Escalator:
         return str(severity)
 
     _log = staticmethod(log_event)
-
-
-def fixed_clock(at: datetime) -> Clock:
-    return _FixedClock(at)

@@ -13,7 +13,7 @@ from crisisdesk.bus.base import Bus
 from crisisdesk.bus.memory import MemoryBus
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.db import make_engine, migrate
-from crisisdesk.detection.engine import DetectionEngine
+from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
 from crisisdesk.notify.dispatcher import Dispatcher
@@ -90,7 +90,8 @@ def build_watch(workspace: Workspace, settings: Settings, monitor_ids: dict[str,
                 deliver: bool) -> Watch:
     """Detection plus the workspace's escalation policies."""
     config = workspace.config
-    detection = DetectionEngine(config=config.detection, playbook=config.playbook, monitor_ids=monitor_ids)
+    detection = DetectionEngine(config=config.detection, playbook=config.playbook, monitor_ids=monitor_ids,
+                                risk_in_match_stage=True)
     escalator = None
     if config.escalation.enabled and config.escalation.policies:
         escalator = Escalator(
@@ -129,6 +130,10 @@ def build_runtime(
     engine = open_engine(workspace)
     monitors = [(m.name, m.query) for m in workspace.config.monitors]
     monitor_ids = sync_monitors(engine, monitors, now=SystemClock().now())
+    if workspace.config.detection.enabled:
+        # High-risk phrases are matched in the same automaton pass as the monitors (see
+        # detection.engine.RISK_PREFIX); their names can never clash with a monitor's.
+        monitors += [(RISK_PREFIX + term, term) for term in workspace.config.detection.high_risk_terms]
     bus = bus or MemoryBus()
     detector = None
     if workspace.config.detection.enabled:

@@ -218,7 +218,8 @@ def post_event(stored: StoredPost, at: datetime) -> Message:
         "event": "post.ingested",
         "at": at.isoformat(),
         "action": stored.action,
-        "monitors": list(p.monitors),
+        # Names with a ":" are not monitors (detection's high-risk phrases share the match pass).
+        "monitors": [m for m in p.monitors if ":" not in m],
         "post": {
             "platform": p.platform,
             "id": p.external_id,

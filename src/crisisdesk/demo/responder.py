@@ -1,0 +1,100 @@
+"""The demo's simulated crisis lead: reads the pages that reached their pager and acknowledges.
+
+Nobody sits at the demo's pager, so this stands in: a few stream minutes after a page reached the
+crisis lead's target (the notification the local sink received), the lead "clicks" the signed
+link in it. The click goes the way a click on the real link goes: the token is checked with
+:func:`crisisdesk.escalation.links.check_token`, then :func:`crisisdesk.escalation.actions.acknowledge`
+runs in its own transaction, at the stream time the demo has reached. That stops the escalation,
+so the steps after the lead's never run.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+
+from crisisdesk.bus.base import Message
+from crisisdesk.demo.sink import NotificationSink, Received
+from crisisdesk.escalation.actions import acknowledge
+from crisisdesk.escalation.links import check_token
+from crisisdesk.notify.models import Delivery, DeliveryStatus
+
+#: How long the lead takes to read a page and click, in stream time.
+REACTION: Final = timedelta(minutes=4)
+_LINK: Final = re.compile(r"/ack/(?P<sid>\d+)\?t=(?P<token>[\w.\-]+)$")
+_PAGES: Final = frozenset({"opened", "escalated"})
+
+
+@dataclass
+class CrisisLead:
+    """Acknowledges every page that reached ``target`` once ``reaction`` of stream time has passed."""
+
+    name: str
+    target: str
+    sink: NotificationSink
+    engine: Engine
+    secret: str
+    reaction: timedelta = REACTION
+    #: Links that did not check out (they would be a bug: the demo signs its own links).
+    refused: list[tuple[int | None, str]] = field(default_factory=list)
+    _handled: int = 0  # how many of the sink's notifications were looked at
+    _waiting: list[Received] = field(default_factory=list)
+
+    def poll(self, now: datetime) -> list[Message]:
+        """Acknowledge what is due at stream time ``now``; returns the ``alert.acknowledged`` events."""
+        received = self.sink.received
+        fresh, self._handled = received[self._handled:], len(received)
+        self._waiting += [r for r in fresh if r.target == self.target and r.notification_kind in _PAGES]
+        due = [r for r in self._waiting if (r.occurred_at or now) + self.reaction <= now]
+        self._waiting = [r for r in self._waiting if r not in due]
+        events: list[Message] = []
+        done: set[int] = set()
+        for page in due:
+            if page.situation in done:
+                continue  # two pages for one situation: one click answers both
+            event = self.click(page, now)
+            if event is not None:
+                done.add(page.situation or 0)
+                events.append(event)
+        return events
+
+    def click(self, page: Received, now: datetime) -> Message | None:
+        match = _LINK.search(page.ack_url or "")
+        if match is None:
+            self.refused.append((page.situation, "the notification has no acknowledgement link"))
+            return None
+        sid = int(match["sid"])
+        problem = check_token(self.secret, sid, match["token"], now)
+        if problem is not None:
+            self.refused.append((sid, problem))
+            return None
+        with self.engine.begin() as conn:
+            return acknowledge(conn, sid, by=self.name, at=now)
+
+
+def settle(engine: Engine, *, timeout: float = 3.0, sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Wait (up to ``timeout`` wall seconds) until the outbox holds nothing that is due now.
+
+    The dispatcher sends from its own thread within milliseconds of a commit; a replay at full
+    speed would otherwise run minutes of stream time ahead of its notifications, and the lead
+    would read a page long after the step that followed it. False: still busy at the timeout.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        busy_now = or_(Delivery.status == DeliveryStatus.SENDING.value,
+                       (Delivery.status == DeliveryStatus.PENDING.value)
+                       & (Delivery.next_attempt_at <= datetime.now(UTC)))
+        with engine.connect() as conn:
+            busy = conn.execute(select(func.count()).select_from(Delivery).where(busy_now)).scalar_one()
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        sleep(0.005)
