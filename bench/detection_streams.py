@@ -266,12 +266,16 @@ def inject(stream: Stream, brand: str, shape: Shape, onset: datetime, peak: floa
 
 def decoy_bursts(stream: Stream, brand: str, pool: Sequence[Tweet], start: datetime, end: datetime,
                  avoid: tuple[datetime, datetime], rng: random.Random, count: int = 3, size: int = 5) -> None:
-    """Harmless bursts: ``size`` posts within 10 minutes, away from the event; none may alert."""
+    """Harmless bursts: ``size`` posts in 10 minutes, 3 h from the event and each other; none may alert."""
     placed = 0
+    taken: list[datetime] = []
     while placed < count:
         at = start + timedelta(seconds=rng.uniform(0, (end - start).total_seconds() - 3600))
         if avoid[0] - timedelta(hours=3) <= at <= avoid[1] + timedelta(hours=3):
             continue
+        if any(abs(at - prev) < timedelta(hours=3) for prev in taken):
+            continue  # two bursts close together are one bigger burst
+        taken.append(at)
         for j in range(size):
             t = rng.choice(pool)
             when = at + timedelta(seconds=rng.uniform(0, 600))

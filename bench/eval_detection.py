@@ -5,7 +5,7 @@ Build the streams first (``python bench/detection_streams.py``), then::
     python bench/eval_detection.py [--streams /tmp/crisisdesk-detection-streams] [--jobs 2]
 
 Each (setting, stream) pair is one replay through the whole pipeline (analysis included) into a
-fresh temporary database, scored like ``crisisdesk eval-detection --cause spike``: volume and
+fresh temporary database, scored like ``crisisdesk eval detection --cause spike``: volume and
 negativity spikes only, because keyword and influencer alerts do not depend on the method. The
 table shows per stream and setting: events detected / total, median and p90 delay (minutes),
 false alarms per monitor-day (spike alerts outside every event window), and how many harmless

@@ -61,7 +61,7 @@ def test_eval_errors(tmp_path: Path) -> None:
     src = tmp_path / "x.csv"
     src.write_text("a,b\n1,2\n", encoding="utf-8")
     cases = [
-        (["eval", "mood", "--data", str(src)], "unknown task"),
+        (["eval", "mood", "--data", str(src)], "No such command"),
         (["eval", "sentiment", "--data", str(src), "--format", "xml"], "unknown --format"),
         (["eval", "sentiment", "--data", str(src)], "no column 'text', 'label'"),
         (["eval", "sentiment", "--data", str(tmp_path / "missing.csv")], "no such file"),

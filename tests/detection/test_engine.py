@@ -138,6 +138,7 @@ def test_rollups_are_stored_per_minute_hour_and_day(engine: Engine) -> None:
         minutes = rollups.series(conn, f.ids["brand"], "m", T0, T0 + timedelta(hours=2))
         channels = rollups.shares(conn, f.ids["brand"], "d", T0, T0 + timedelta(days=1), "channel")
     assert [(p.volume, p.negative) for p in hours] == [(60, 30), (30, 15)]
+    assert [p.velocity for p in hours] == [60, -30]
     assert days[0].volume == 90 and days[0].reach == 900 and days[0].engagement == 270
     assert len(minutes) == 90 and days[0].new_authors == 90
     assert channels == {"x": (90, 45)}

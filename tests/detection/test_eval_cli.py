@@ -1,4 +1,4 @@
-"""`crisisdesk eval-detection`: a small labelled stream replayed into a temporary database."""
+"""`crisisdesk eval detection`: a small labelled stream replayed into a temporary database."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def write_onsets(path: Path, *lines: str) -> Path:
 def test_reports_delay_and_false_alarms_as_json(workspace: Path, stream: Path, tmp_path: Path) -> None:
     onsets = write_onsets(tmp_path / "o.jsonl", json.dumps(
         {"monitor": "bahn", "onset": ONSET.isoformat(), "name": "stellwerk"}))
-    result = runner.invoke(app, ["eval-detection", "--stream", str(stream), "--onsets", str(onsets),
+    result = runner.invoke(app, ["eval", "detection", "--stream", str(stream), "--onsets", str(onsets),
                                  "--config", str(workspace), "--cause", "spike", "--json"])
     assert result.exit_code == 0, result.output
     card = json.loads(result.stdout)
@@ -78,7 +78,7 @@ def test_reports_delay_and_false_alarms_as_json(workspace: Path, stream: Path, t
 def test_table_output_and_method_override(workspace: Path, stream: Path, tmp_path: Path) -> None:
     onsets = write_onsets(tmp_path / "o.jsonl", json.dumps(
         {"monitor": "bahn", "onset": ONSET.isoformat(), "name": "stellwerk"}))
-    result = runner.invoke(app, ["eval-detection", "--stream", str(stream), "--onsets", str(onsets),
+    result = runner.invoke(app, ["eval", "detection", "--stream", str(stream), "--onsets", str(onsets),
                                  "--config", str(workspace), "--method", "multiscale"])
     assert result.exit_code == 0, result.output
     assert "Detection (multiscale)" in result.stdout
@@ -90,7 +90,7 @@ def test_negative_control_counts_false_alarms(workspace: Path, tmp_path: Path) -
         post(i, created_at=(T0 + timedelta(minutes=20 * i)).isoformat(), text=f"Deutsche Bahn {i}")
         for i in range(6 * 24)])
     onsets = write_onsets(tmp_path / "none.jsonl")
-    result = runner.invoke(app, ["eval-detection", "--stream", str(calm), "--onsets", str(onsets),
+    result = runner.invoke(app, ["eval", "detection", "--stream", str(calm), "--onsets", str(onsets),
                                  "--config", str(workspace), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["summary"]["false_alarms"] == 0
@@ -109,19 +109,19 @@ def test_negative_control_counts_false_alarms(workspace: Path, tmp_path: Path) -
 def test_broken_onsets_fail_clearly(workspace: Path, stream: Path, tmp_path: Path, lines: list[str],
                                     message: str) -> None:
     onsets = write_onsets(tmp_path / "o.jsonl", *lines)
-    result = runner.invoke(app, ["eval-detection", "--stream", str(stream), "--onsets", str(onsets),
+    result = runner.invoke(app, ["eval", "detection", "--stream", str(stream), "--onsets", str(onsets),
                                  "--config", str(workspace)])
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
 
 
 def test_missing_files(workspace: Path, stream: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["eval-detection", "--stream", str(stream), "--onsets",
+    result = runner.invoke(app, ["eval", "detection", "--stream", str(stream), "--onsets",
                                  str(tmp_path / "nope.jsonl"), "--config", str(workspace)])
     assert result.exit_code == 2
     assert "no such onsets file" in result.stderr
     onsets = write_onsets(tmp_path / "o.jsonl")
-    result = runner.invoke(app, ["eval-detection", "--stream", str(tmp_path / "nope.jsonl"), "--onsets",
+    result = runner.invoke(app, ["eval", "detection", "--stream", str(tmp_path / "nope.jsonl"), "--onsets",
                                  str(onsets), "--config", str(workspace)])
     assert result.exit_code == 2
     assert "no such stream file" in result.stderr

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -278,3 +281,17 @@ def label(
     finally:
         engine.dispose()
     typer.echo(json.dumps({"post": post, **now}, ensure_ascii=False))
+
+
+def evaluate_task(task: str) -> Callable[..., None]:
+    """``evaluate`` with its task fixed: the command behind ``crisisdesk eval TASK``."""
+    signature = inspect.signature(evaluate, eval_str=True)
+
+    @functools.wraps(evaluate)
+    def command(*args: Any, **kwargs: Any) -> None:
+        evaluate(task, *args, **kwargs)
+
+    command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p for name, p in signature.parameters.items() if name != "task"])
+    command.__annotations__ = {k: v for k, v in evaluate.__annotations__.items() if k != "task"}
+    return command

@@ -31,10 +31,18 @@ app.command("replay")(ingest_cmds.replay)
 app.command("serve")(serve_cmd.serve)
 app.command("analyze")(analysis_cmds.analyze)
 app.command("train")(analysis_cmds.train)
-app.command("eval")(analysis_cmds.evaluate)
+eval_app = typer.Typer(
+    name="eval", no_args_is_help=True,
+    help="Measure quality: the analysis against labelled posts, detection against labelled streams.",
+)
+for _task, _help in (("sentiment", "Score sentiment against labelled posts."),
+                     ("insult", "Score the insult label against labelled posts."),
+                     ("complaints", "Score complaint types against labelled posts.")):
+    eval_app.command(_task, help=_help)(analysis_cmds.evaluate_task(_task))
+eval_app.command("detection")(detection_cmds.eval_detection)
+app.add_typer(eval_app)
 app.command("label")(analysis_cmds.label)
 app.command("demo")(demo_cmd.demo)
-app.command("eval-detection")(detection_cmds.eval_detection)
 app.command("situations")(situation_cmds.situations)
 app.command("ack")(situation_cmds.ack)
 

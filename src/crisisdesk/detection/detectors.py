@@ -55,25 +55,31 @@ def deviation(observed: float, expected: float) -> float:
     return (observed - expected) / math.sqrt(expected + PHI * expected * expected)
 
 
-def _expected_prev12(state: MonitorState, start_hour: int) -> float:
-    prev = state.hour_volumes(range(start_hour - 12, start_hour))
-    candidates = [sum(prev) / 12]
+def _level(state: MonitorState, level_hour: int) -> float:
+    """Mean posts per hour over the 12 hours before ``level_hour`` — over the hours actually
+    observed, so the first hours of a new monitor do not count as silent ones."""
+    first = state.first_minute // 60 if state.first_minute is not None else level_hour
+    hours = range(max(level_hour - 12, first), level_hour)
+    return sum(state.hour_volumes(hours)) / max(len(hours), 1)
+
+
+def _expected_prev12(state: MonitorState, hour: int, level_hour: int) -> float:
+    candidates = [_level(state, level_hour)]
     for back in (24, 24 * 7):
-        h = start_hour - back
+        h = hour - back
         if state.has_hour(h) or (state.first_minute is not None and h * 60 >= state.first_minute):
             candidates.append(float(state.hour_volumes([h])[0]))
     return max(candidates)
 
 
-def _expected_seasonal(state: MonitorState, start_hour: int) -> float:
+def _expected_seasonal(state: MonitorState, hour: int, level_hour: int) -> float:
     days = [d for d in range(1, 8)
-            if state.first_minute is not None and (start_hour - 24 * d) * 60 >= state.first_minute]
-    recent = state.hour_volumes(range(start_hour - 12, start_hour))
-    level = sum(recent) / 12
+            if state.first_minute is not None and (level_hour - 12 - 24 * d) * 60 >= state.first_minute]
+    level = _level(state, level_hour)
     if len(days) < 2:
         return level
-    same_hour = median(state.hour_volumes([start_hour - 24 * d for d in days]))
-    then = sum(sum(state.hour_volumes(range(start_hour - 24 * d - 12, start_hour - 24 * d)))
+    same_hour = median(state.hour_volumes([hour - 24 * d for d in days]))
+    then = sum(sum(state.hour_volumes(range(level_hour - 24 * d - 12, level_hour - 24 * d)))
                for d in days) / (12 * len(days))
     scale = min(2.0, max(0.5, (level + 1) / (then + 1)))
     return same_hour * scale
@@ -84,10 +90,41 @@ EXPECTATIONS = {"prev12": _expected_prev12, "seasonal": _expected_seasonal,
 WINDOWS = {"prev12": (60,), "seasonal": (60,), "multiscale": (15, 60)}
 
 
+def _hour_expectation(state: MonitorState, hour: int, level_hour: int, method: str) -> float:
+    """Expected posts in ``hour``, its level taken before ``level_hour``; cached on the state
+    (it changes only when the hours do)."""
+    key = (method, hour, level_hour)
+    cache = state.expectations
+    value = cache.get(key)
+    if value is None:
+        if len(cache) > 16:
+            cache.clear()
+        value = cache[key] = max(FLOOR_PER_HOUR, EXPECTATIONS[method](state, hour, level_hour))
+    return value
+
+
+def expected_in(state: MonitorState, minute: int, length: int, method: str) -> float:
+    """Posts expected in the window ``[minute - length, minute)``.
+
+    A window that straddles two hours expects each hour's share, so a steep morning ramp is
+    compared with the hour it is in, not the hour before; the level comes from the 12 hours
+    before the window, so a wave never raises its own baseline.
+    """
+    start = minute - length
+    level_hour = start // 60
+    total = 0.0
+    m = start
+    while m < minute:
+        hour = m // 60
+        upto = min(minute, (hour + 1) * 60)
+        total += _hour_expectation(state, hour, level_hour, method) * (upto - m) / 60
+        m = upto
+    return total
+
+
 def expected_per_hour(state: MonitorState, minute: int, method: str) -> float:
     """The volume this monitor usually has in the hour before ``minute``."""
-    start_hour = (minute - 60) // 60
-    return max(FLOOR_PER_HOUR, EXPECTATIONS[method](state, start_hour))
+    return expected_in(state, minute, 60, method)
 
 
 def volume_readings(state: MonitorState, minute: int, config: DetectionConfig, *,
@@ -96,8 +133,6 @@ def volume_readings(state: MonitorState, minute: int, config: DetectionConfig, *
 
     ``per_hour`` and ``window60`` save the work when the caller has them already.
     """
-    if per_hour is None:
-        per_hour = expected_per_hour(state, minute, config.method)
     warm = state.history_hours(minute) >= WARMUP_HOURS
     readings = []
     for window in WINDOWS[config.method]:
@@ -105,7 +140,10 @@ def volume_readings(state: MonitorState, minute: int, config: DetectionConfig, *
             observed = window60.volume
         else:
             observed = state.window_volume(minute, window)
-        expected = per_hour * window / 60
+        if window == 60 and per_hour is not None:
+            expected = per_hour
+        else:
+            expected = expected_in(state, minute, window, config.method)
         z = deviation(observed, expected)
         spike = (warm and observed >= config.min_posts and observed >= config.min_ratio * expected
                  and z >= config.min_z)

@@ -87,7 +87,6 @@ class DetectionEngine:
         (as monitors named ``RISK_PREFIX + phrase``), so the engine need not match them again."""
         self.risk_in_match_stage = risk_in_match_stage
         self._own = frozenset(h.lstrip("@").lower() for h in config.own_accounts)
-        self._expected: dict[int, tuple[int, float]] = {}  # monitor -> (hour, expected per hour)
         self._negatives: dict[int, tuple[int, tuple[int, int]]] = {}  # monitor -> (hour, baseline)
         self.config = config
         self.playbook = playbook
@@ -209,13 +208,8 @@ class DetectionEngine:
         return events
 
     def _per_hour(self, mid: int, state: MonitorState, m: int) -> float:
-        """The expected hourly volume; it changes only when the hour does, so it is cached."""
-        hour = (m - WINDOW) // 60
-        cached = self._expected.get(mid)
-        if cached is None or cached[0] != hour:
-            cached = (hour, expected_per_hour(state, m, self.config.method))
-            self._expected[mid] = cached
-        return cached[1]
+        """Posts expected in the hour before ``m`` (the detectors cache it on the state)."""
+        return expected_per_hour(state, m, self.config.method)
 
     def _negative_baseline(self, mid: int, state: MonitorState, m: int) -> tuple[int, int]:
         hour = (m - WINDOW) // 60

@@ -173,6 +173,9 @@ class Point:
     engagement: int
     new_authors: int
 
+    #: Change of volume against the bucket before (an empty bucket counts as 0): the wave's speed.
+    velocity: int = 0
+
     @property
     def negative_share(self) -> float:
         return self.negative / self.volume if self.volume else 0.0
@@ -191,7 +194,20 @@ def series(conn: Connection, monitor_id: int, resolution: str, start: datetime,
                _buckets.c.bucket_start >= start, _buckets.c.bucket_start < end)
         .order_by(_buckets.c.bucket_start)
     ).all()
-    return [Point(*row) for row in rows]
+    points = [Point(*row) for row in rows]
+    size = timedelta(seconds=RESOLUTIONS[resolution]) if resolution != "d" else timedelta(days=1)
+    before = conn.execute(
+        select(_buckets.c.volume).where(_buckets.c.monitor_id == monitor_id,
+                                        _buckets.c.resolution == resolution,
+                                        _buckets.c.bucket_start == start - size)
+    ).scalar()
+    previous, previous_start = int(before or 0), start - size
+    for p in points:
+        if p.start - previous_start > size:
+            previous = 0  # the buckets in between were empty
+        object.__setattr__(p, "velocity", p.volume - previous)
+        previous, previous_start = p.volume, p.start
+    return points
 
 
 def shares(conn: Connection, monitor_id: int, resolution: str, start: datetime, end: datetime,

@@ -58,7 +58,7 @@ class MonitorState:
     """Minute and hour rings of one monitor (indices are minutes/hours since the epoch)."""
 
     __slots__ = ("_hour_stamp", "_hours", "_latest", "_minute_stamp", "_minutes", "_platforms", "_risk",
-                 "_slides", "first_minute")
+                 "_slides", "expectations", "first_minute")
 
     def __init__(self) -> None:
         self._minutes = np.zeros((MINUTES_KEPT, len(_FIELDS)), dtype=np.int64)
@@ -71,6 +71,8 @@ class MonitorState:
         self._latest = -1  # newest minute written: slots older than the ring's span are stale
         #: Running sums of the windows detectors ask for every minute: length -> [end, *sums].
         self._slides: dict[int, list[int]] = {}
+        #: Detectors' per-hour expectations, cached while the hours they read stay the same.
+        self.expectations: dict[tuple[str, int, int], float] = {}
 
     # -- writing ------------------------------------------------------------------------------
     def add(self, minute: int, counts: Counts, *, count_hour: bool = True) -> None:
