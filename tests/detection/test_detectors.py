@@ -136,3 +136,12 @@ def test_state_stays_bounded() -> None:
     end = START + 30 * DAY
     assert state.window(end, 60).volume == sum(1 for m in range(end - 60, end) if (m - START) % 7 == 0)
     assert state.window(end - 4 * 60, 60).volume == 0  # older than the minute ring: gone
+
+
+def test_a_collection_gap_restarts_history_instead_of_alerting() -> None:
+    state = MonitorState()
+    fill(state, START, START + 8 * DAY, per_hour=30)
+    resume = START + 22 * DAY + 6 * 60  # fourteen silent days, then the collection resumes
+    fill(state, resume, resume + 90, per_hour=60)
+    assert state.history_hours(resume + 90) == pytest.approx(1.5, abs=0.1)
+    assert not any(r.spike for r in volume_readings(state, resume + 90, DetectionConfig()))

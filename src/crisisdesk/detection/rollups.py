@@ -240,6 +240,7 @@ def load_states(conn: Connection, monitor_ids: Iterable[int], now: datetime) -> 
         .where(_buckets.c.monitor_id.in_(list(states)),
                ((_buckets.c.resolution == "h") & (_buckets.c.bucket_start >= since_h))
                | ((_buckets.c.resolution == "m") & (_buckets.c.bucket_start >= since_m)))
+        .order_by(_buckets.c.bucket_start, _buckets.c.resolution)  # in time order: gaps show
     ):
         state = states[mid]
         index = int(start.timestamp()) // 60

@@ -16,6 +16,9 @@ import numpy as np
 
 MINUTES_KEPT = 3 * 60
 HOURS_KEPT = 8 * 24 + 1
+#: Silence this long means the data stopped (a collection paused, a connector broke), not that
+#: the brand went quiet: history restarts, so the resumption is not mistaken for a wave.
+GAP_RESET_MINUTES = 72 * 60
 
 # Columns of the minute ring.
 _FIELDS = ("volume", "negative", "insult", "reach", "negative_reach", "press", "influencers")
@@ -58,7 +61,7 @@ class MonitorState:
     """Minute and hour rings of one monitor (indices are minutes/hours since the epoch)."""
 
     __slots__ = ("_hour_stamp", "_hours", "_latest", "_minute_stamp", "_minutes", "_platforms", "_risk",
-                 "_slides", "expectations", "first_minute")
+                 "_seen", "_slides", "expectations", "first_minute")
 
     def __init__(self) -> None:
         self._minutes = np.zeros((MINUTES_KEPT, len(_FIELDS)), dtype=np.int64)
@@ -69,6 +72,7 @@ class MonitorState:
         self._risk: dict[tuple[int, str], int] = {}  # (minute, term) -> posts; rare and pruned
         self.first_minute: int | None = None
         self._latest = -1  # newest minute written: slots older than the ring's span are stale
+        self._seen = -1  # newest minute of data seen (minute or hour counters)
         #: Running sums of the windows detectors ask for every minute: length -> [end, *sums].
         self._slides: dict[int, list[int]] = {}
         #: Detectors' per-hour expectations, cached while the hours they read stay the same.
@@ -77,6 +81,7 @@ class MonitorState:
     # -- writing ------------------------------------------------------------------------------
     def add(self, minute: int, counts: Counts, *, count_hour: bool = True) -> None:
         """Add posts of ``minute``; ``count_hour=False`` when the hour ring has them already."""
+        self._see(minute)
         i = minute % MINUTES_KEPT
         stamp = int(self._minute_stamp[i])
         if stamp != minute:
@@ -103,8 +108,15 @@ class MonitorState:
             self._risk[(minute, term)] = self._risk.get((minute, term), 0) + n
         if count_hour:
             self.add_hour(minute // 60, counts.volume, counts.negative)
-        if self.first_minute is None or minute < self.first_minute:
+
+    def _see(self, minute: int) -> None:
+        """Track when this monitor's data began: after a gap, history starts again."""
+        after_gap = self._seen >= 0 and minute - self._seen > GAP_RESET_MINUTES
+        earlier = self.first_minute is None or (
+            minute < self.first_minute and self.first_minute - minute <= GAP_RESET_MINUTES)
+        if after_gap or earlier:
             self.first_minute = minute
+        self._seen = max(self._seen, minute)
 
     def add_hour(self, hour: int, volume: int, negative: int) -> None:
         i = hour % HOURS_KEPT
@@ -116,8 +128,7 @@ class MonitorState:
             self._hour_stamp[i] = hour
         self._hours[i, 0] += volume
         self._hours[i, 1] += negative
-        if self.first_minute is None or hour * 60 < self.first_minute:
-            self.first_minute = hour * 60
+        self._see(hour * 60)
 
     def prune(self, now_minute: int) -> None:
         """Forget high-risk terms no window looks at any more (the rings bound themselves)."""
