@@ -136,3 +136,28 @@ def select_by_keys(
     finally:
         cursor.close()
     return out
+
+
+def upsert_add(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    fields: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Insert rows (``keys`` then ``fields``); where the key exists, add the fields to it.
+
+    For additive counters (rollups): ``ON CONFLICT (keys) DO UPDATE SET f = table.f +
+    excluded.f`` is the same SQL on SQLite and PostgreSQL, and one executemany over a fixed
+    statement keeps the per-row cost in the driver.
+    """
+    if not rows:
+        return
+    mark = _mark(conn)
+    columns = [*keys, *fields]
+    updates = ", ".join(f"{f} = {table.name}.{f} + excluded.{f}" for f in fields)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
+        list(rows),
+    )

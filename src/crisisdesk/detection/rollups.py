@@ -8,15 +8,14 @@ several writers may add to the same bucket.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from crisisdesk.bulk import time_param, upsert_add
 from crisisdesk.detection.models import SeriesBucket, SeriesShare
 from crisisdesk.detection.state import MonitorState
 from crisisdesk.pipeline.events import NormalizedPost, PostKey
@@ -133,30 +132,13 @@ def accumulate(posts: Iterable[NormalizedPost], monitor_ids: Mapping[str, int],
     return delta
 
 
-def _upsert(conn: Connection, table: Table, keys: Sequence[str], fields: Sequence[str],
-            rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    dialect = conn.dialect.name
-    stmt: Any = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={f: table.c[f] + stmt.excluded[f] for f in fields},
-    )
-    conn.execute(stmt, rows)
-
-
 def write(conn: Connection, delta: RollupDelta) -> None:
-    """Add a batch's deltas to the stored buckets (one statement per table)."""
-    _upsert(conn, _buckets, ("monitor_id", "resolution", "bucket_start"), BUCKET_FIELDS, [
-        {"monitor_id": m, "resolution": r, "bucket_start": s, **dict(zip(BUCKET_FIELDS, v, strict=True))}
-        for (m, r, s), v in sorted(delta.buckets.items())
-    ])
-    _upsert(conn, _shares, ("monitor_id", "resolution", "bucket_start", "dim", "key"), SHARE_FIELDS, [
-        {"monitor_id": m, "resolution": r, "bucket_start": s, "dim": d, "key": k,
-         "volume": v[0], "negative": v[1]}
-        for (m, r, s, d, k), v in sorted(delta.shares.items())
-    ])
+    """Add a batch's deltas to the stored buckets (one executemany per table)."""
+    t = time_param(conn)
+    upsert_add(conn, _buckets, ("monitor_id", "resolution", "bucket_start"), BUCKET_FIELDS,
+               [(m, r, t(s), *v) for (m, r, s), v in sorted(delta.buckets.items())])
+    upsert_add(conn, _shares, ("monitor_id", "resolution", "bucket_start", "dim", "key"), SHARE_FIELDS,
+               [(m, r, t(s), d, k, *v) for (m, r, s, d, k), v in sorted(delta.shares.items())])
 
 
 @dataclass(frozen=True)
