@@ -145,3 +145,23 @@ def test_a_collection_gap_restarts_history_instead_of_alerting() -> None:
     fill(state, resume, resume + 90, per_hour=60)
     assert state.history_hours(resume + 90) == pytest.approx(1.5, abs=0.1)
     assert not any(r.spike for r in volume_readings(state, resume + 90, DetectionConfig()))
+
+
+def test_quiet_weekends_are_known_so_a_busy_sunday_is_a_wave() -> None:
+    def weekday(minute: int) -> int:  # Monday 0; the epoch was a Thursday
+        return (minute // DAY + 3) % 7
+
+    first_sunday = next(START + d * DAY for d in range(7) if weekday(START + d * DAY) == 6)
+    state = MonitorState()
+    for day in range(20):  # from a Monday to the Saturday three weeks later
+        start = first_sunday + DAY + day * DAY
+        fill(state, start, start + DAY, per_hour=8 if weekday(start) >= 5 else 40)
+    sunday = first_sunday + 21 * DAY
+    assert weekday(sunday) == 6
+    fill(state, sunday, sunday + 10 * 60, per_hour=8)  # a quiet Sunday morning
+    config = DetectionConfig(method="seasonal")
+    assert not any(r.spike for r in volume_readings(state, sunday + 10 * 60, config))
+    # Weekday volume on a Sunday: against the weekend's baseline, that is a wave (the 7-day
+    # median alone, five weekdays to two weekend days, would expect the weekday level).
+    fill(state, sunday + 10 * 60, sunday + 11 * 60, per_hour=40)
+    assert any(r.spike for r in volume_readings(state, sunday + 11 * 60, config))

@@ -82,7 +82,22 @@ def _expected_seasonal(state: MonitorState, hour: int, level_hour: int) -> float
     then = sum(sum(state.hour_volumes(range(level_hour - 24 * d - 12, level_hour - 24 * d)))
                for d in days) / (12 * len(days))
     scale = min(2.0, max(0.5, (level + 1) / (then + 1)))
-    return same_hour * scale
+    return same_hour * scale * _weekday_factor(state, hour, days)
+
+
+def _weekday_factor(state: MonitorState, hour: int, days: list[int]) -> float:
+    """How this weekday compared with the week, a week ago (1 without a full week of history).
+
+    The median over the past seven days treats Saturday like Tuesday; a brand whose weekends are
+    quiet would see every Monday morning as a wave. The factor is the same weekday's volume a
+    week ago over the median day of that week, clamped to ×0.5–×2.
+    """
+    if len(days) < 7 or not state.has_hour(hour - 24 * 8):
+        return 1.0
+    day_start = hour - hour % 24
+    totals = [sum(state.hour_volumes(range(day_start - 24 * d, day_start - 24 * d + 24)))
+              for d in range(1, 8)]
+    return min(2.0, max(0.5, (totals[6] + 1) / (median(totals) + 1)))
 
 
 EXPECTATIONS = {"prev12": _expected_prev12, "seasonal": _expected_seasonal,
