@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from crisisdesk.db import make_engine, migrate
 from crisisdesk.detection import rollups
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
 from crisisdesk.detection.engine import DetectionEngine
@@ -22,14 +19,6 @@ from crisisdesk.sources.service import sync_monitors
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 Message = dict[str, object]
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    e = make_engine(database_url)
-    migrate(e)
-    yield e
-    e.dispose()
 
 
 class Feed:

@@ -37,6 +37,13 @@ class Watch:
             return events
         return self._escalate(conn, events, now)
 
+    def overrule(self, conn: Connection, event: Message, now: datetime) -> list[Message]:
+        """A person's change (:mod:`crisisdesk.detection.manual`) goes to escalation like a
+        detector's: a raised severity restarts the escalation, resolving stops it."""
+        if self.escalator is None:
+            return [event]
+        return self._escalate(conn, [event], now)
+
     def _escalate(self, conn: Connection, events: list[Message], now: datetime) -> list[Message]:
         assert self.escalator is not None
         out: list[Message] = []

@@ -140,6 +140,15 @@ class PipelineRunner:
             self._publish(alerts)
         return alerts
 
+    def with_detector(self, action: Callable[[Connection, Detector | None], list[Message]]) -> list[Message]:
+        """Run a change to situations (a person acknowledging, raising, resolving) in its own
+        transaction, in turn with batches and ticks, and publish its events after the commit."""
+        with self._lock:
+            with self.engine.begin() as conn:
+                events = action(conn, self.detector)
+            self._publish(events)
+        return events
+
     def _publish(self, alerts: list[Message]) -> None:
         if not alerts:
             return
