@@ -1,6 +1,8 @@
 """Every table, imported in one place so that Alembic and ``create_all`` see the whole schema."""
 
+from crisisdesk.accounts.models import ApiToken, LoginFailure, User, WebSession
 from crisisdesk.analysis.models import LabelCorrection
+from crisisdesk.audit.models import AuditEntry
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
 from crisisdesk.escalation.models import Escalation
@@ -9,11 +11,14 @@ from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
 
 __all__ = [
+    "ApiToken",
+    "AuditEntry",
     "Author",
     "Base",
     "Delivery",
     "Escalation",
     "LabelCorrection",
+    "LoginFailure",
     "Monitor",
     "MonitorMatch",
     "Post",
@@ -21,4 +26,6 @@ __all__ = [
     "SeriesShare",
     "Situation",
     "SituationEvent",
+    "User",
+    "WebSession",
 ]

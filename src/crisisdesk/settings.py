@@ -7,6 +7,7 @@ that the same ``crisisdesk.yaml`` can move between a laptop and a server without
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="Signs acknowledgement links. Default: a random key kept in "
         ".crisisdesk-secret beside crisisdesk.yaml (created on first use).",
+    )
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto", description="Secure flag of the session cookie. auto: set, except on plain "
+        "http to 127.0.0.1/localhost (local development); always or never: force it.",
     )
     log_level: str = "INFO"
 

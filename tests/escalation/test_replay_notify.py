@@ -11,9 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from crisisdesk.accounts.actions import create_token, create_user
+from crisisdesk.accounts.roles import Role
 from crisisdesk.api.app import create_app
+from crisisdesk.audit.models import AuditEntry
+from crisisdesk.audit.service import Actor
 from crisisdesk.cli.main import app
 from crisisdesk.core.clock import StreamClock
 from crisisdesk.ingest.service import build_runtime
@@ -116,23 +122,33 @@ def test_replay_notifies_escalates_and_the_link_acknowledges(tmp_path: Path, dat
     runtime = build_runtime(load_workspace(ws, settings), settings, clock=later)
     try:
         client = TestClient(create_app(runtime, api_token="tok"))
+        with Session(runtime.engine) as session, session.begin():
+            analyst = create_user(session, email="ana@example.org", name="Ana", role=Role.ANALYST,
+                                  password="a long enough passphrase", actor=Actor.system(), clock=later)
+            secret = create_token(session, analyst, "test", actor=Actor.system(), clock=later).secret
+        auth = {"Authorization": f"Bearer {secret}"}
         path_and_query = ack_url.removeprefix("http://crisis.example.org")
         page = client.get(path_and_query, headers={"accept-language": "de-DE"})
         assert page.status_code == 200 and "Bestätigen" in page.text
         sid = int(path_and_query.split("/")[2].split("?")[0])
-        assert client.get(f"/api/v1/situations/{sid}", headers={"Authorization": "Bearer tok"}
-                          ).json()["acknowledged_at"] is None
+        assert client.get(f"/api/v1/situations/{sid}", headers=auth).json()["acknowledged_at"] is None
         token = path_and_query.split("?t=")[1]
         forged = client.post(f"/ack/{sid + 1}", data={"t": token, "by": "mallory"})
         assert forged.status_code == 403
         done = client.post(f"/ack/{sid}", data={"t": token, "by": "Lena"})
         assert done.status_code == 200
-        detail = client.get(f"/api/v1/situations/{sid}", headers={"Authorization": "Bearer tok"}).json()
+        detail = client.get(f"/api/v1/situations/{sid}", headers=auth).json()
         assert detail["acknowledged_by"] == "Lena"
         assert {d["target"] for d in detail["deliveries"] if d["status"] == "sent"} >= {"lead-mail",
                                                                                       "legal-hook"}
         timeline = [e["event"] for e in detail["timeline"]]
         assert timeline[0] == "alert.opened" and timeline[-1] == "alert.acknowledged"
         assert client.get("/api/v1/situations").status_code == 401
+        # The service token feeds posts; reading situations takes a person's token.
+        assert client.get("/api/v1/situations", headers={"Authorization": "Bearer tok"}).status_code == 403
+        with Session(runtime.engine) as session:
+            entry = session.scalars(select(AuditEntry)
+                                    .where(AuditEntry.action == "situation.acknowledged")).one()
+        assert entry.actor == "link:Lena" and entry.target_id == str(sid)
     finally:
         runtime.close()

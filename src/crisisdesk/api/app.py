@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import hmac
 import threading
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 import crisisdesk
+from crisisdesk.accounts.deps import require
+from crisisdesk.accounts.roles import Permission
+from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.analysis.corrections import Correction, CorrectionError, correct
 from crisisdesk.api.situations import situations_router
 from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
+from crisisdesk.web.app import install_web
 
 MAX_BATCH = 1000
 
@@ -32,7 +34,6 @@ class LabelsIn(BaseModel):
     sentiment: str | None = Field(default=None, examples=["negative"])
     insult: str | None = Field(default=None, examples=["none"])
     complaint_types: list[str] | None = Field(default=None, examples=[["delivery_delay"]])
-_bearer = HTTPBearer(auto_error=False, description="The token set in CRISISDESK_API_TOKEN.")
 
 
 class Metrics:
@@ -60,13 +61,6 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     metrics = Metrics()
     lock = threading.Lock()  # one pipeline runner; requests take turns through it
 
-    def require_token(
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> None:
-        if creds is None or not hmac.compare_digest(creds.credentials.encode(), api_token.encode()):
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong API token",
-                                headers={"WWW-Authenticate": "Bearer"})
-
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Any]) -> Response:
         response: Response = await call_next(request)
@@ -77,7 +71,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     @app.post(
         "/api/v1/posts",
         response_model=PostAccepted,
-        dependencies=[Depends(require_token)],
+        dependencies=[Depends(require(Permission.INGEST))],
         summary="Ingest one canonical post or a batch of them",
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
             "oneOf": [{"$ref": "#/components/schemas/PostIn"},
@@ -116,7 +110,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
 
     @app.post(
         "/api/v1/posts/{platform}/{post_id}/labels",
-        dependencies=[Depends(require_token)],
+        dependencies=[Depends(require(Permission.LABEL_POSTS))],
         summary="Correct the analysis of a post (stored for retraining)",
     )
     def correct_labels(platform: str, post_id: str, body: LabelsIn) -> dict[str, Any]:
@@ -135,7 +129,9 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
             raise HTTPException(code, str(exc)) from exc
         return {"platform": platform, "id": post_id, **current}
 
-    app.include_router(situations_router(runtime, require_token))
+    install_accounts(app, engine=runtime.engine, settings=runtime.settings, service_token=api_token)
+    app.include_router(situations_router(runtime))
+    install_web(app, runtime)
 
     @app.get("/healthz", summary="Liveness and database reachability")
     def healthz(response: Response) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Situations over HTTP: list, detail, acknowledge (token), and the signed acknowledgement link.
+"""Situations over HTTP: list, detail (permission view), acknowledge (permission acknowledge), and
+the signed acknowledgement link (no sign-in: the link's signature is the permission).
 
 The link in a notification opens a small page that asks for a click: a GET never acknowledges,
 because mail scanners and chat link previews fetch every URL they see.
@@ -7,15 +8,18 @@ because mail scanners and chat link previews fetch every URL they see.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from crisisdesk.accounts.deps import client_ip, require
+from crisisdesk.accounts.roles import Permission
+from crisisdesk.accounts.schemas import Principal
+from crisisdesk.audit.actions import acknowledge_audited
+from crisisdesk.audit.service import Actor
 from crisisdesk.detection.service import get_situation, list_situations
-from crisisdesk.escalation.actions import acknowledge
 from crisisdesk.escalation.links import check_token
 from crisisdesk.ingest.service import Runtime
 from crisisdesk.workspace import secret_key
@@ -31,7 +35,8 @@ _TEXT = {
 
 
 class AckIn(BaseModel):
-    by: str = Field(default="api", min_length=1, max_length=255, description="Who acknowledges.")
+    by: str | None = Field(default=None, max_length=255,
+                           description="Ignored: the acknowledgement is recorded as the signed-in user.")
 
 
 def _lang(request: Request) -> str:
@@ -48,21 +53,21 @@ def _page(lang: str, title: str, body: str) -> HTMLResponse:
     )
 
 
-def situations_router(runtime: Runtime, require_token: Callable[..., None]) -> APIRouter:
+def situations_router(runtime: Runtime) -> APIRouter:
     router = APIRouter()
     secret = secret_key(runtime.workspace, runtime.settings)
 
     def now() -> Any:
         return runtime.runner.clock.now()
 
-    @router.get("/api/v1/situations", dependencies=[Depends(require_token)], summary="Situations")
+    @router.get("/api/v1/situations", dependencies=[Depends(require(Permission.VIEW))], summary="Situations")
     def list_(situation_status: Annotated[str | None, Query(alias="status", pattern="^(open|resolved)$")]
               = None) -> list[dict[str, Any]]:
         """Newest first, each with its severity, summary and acknowledgement."""
         with runtime.engine.connect() as conn:
             return list_situations(conn, status=situation_status)
 
-    @router.get("/api/v1/situations/{situation_id}", dependencies=[Depends(require_token)],
+    @router.get("/api/v1/situations/{situation_id}", dependencies=[Depends(require(Permission.VIEW))],
                 summary="One situation with its explanation, timeline, escalations and deliveries")
     def detail(situation_id: int) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
@@ -71,11 +76,14 @@ def situations_router(runtime: Runtime, require_token: Callable[..., None]) -> A
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no situation {situation_id}")
         return found
 
-    @router.post("/api/v1/situations/{situation_id}/ack", dependencies=[Depends(require_token)],
+    @router.post("/api/v1/situations/{situation_id}/ack",
                  summary="Acknowledge a situation (stops its escalation)")
-    def ack(situation_id: int, body: AckIn | None = None) -> dict[str, Any]:
+    def ack(request: Request, situation_id: int,
+            who: Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))],
+            body: AckIn | None = None) -> dict[str, Any]:
         with runtime.engine.begin() as conn:
-            event = acknowledge(conn, situation_id, by=(body or AckIn()).by, at=now())
+            event = acknowledge_audited(conn, situation_id, by=who.display_name, at=now(), actor=who.actor,
+                                        ip=client_ip(request))
         if event is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no situation {situation_id}")
         return event
@@ -109,8 +117,10 @@ def situations_router(runtime: Runtime, require_token: Callable[..., None]) -> A
         if problem is not None:
             return HTMLResponse(_page(lang, text["bad"], f"<p>{html.escape(problem)}</p>").body,
                                 status_code=status.HTTP_403_FORBIDDEN)
+        name = (by.strip() or "link")[:255]
         with runtime.engine.begin() as conn:
-            event = acknowledge(conn, situation_id, by=(by.strip() or "link")[:255], at=now())
+            event = acknowledge_audited(conn, situation_id, by=name, at=now(), actor=Actor.link(name),
+                                        ip=client_ip(request))
         if event is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no situation {situation_id}")
         return _page(lang, text["title"], f"<p>{text['done']}</p>")

@@ -12,6 +12,7 @@ from crisisdesk.cli import (
     query_cmd,
     serve_cmd,
     situation_cmds,
+    users_cmds,
     workspace_cmds,
 )
 
@@ -45,6 +46,7 @@ app.command("label")(analysis_cmds.label)
 app.command("demo")(demo_cmd.demo)
 app.command("situations")(situation_cmds.situations)
 app.command("ack")(situation_cmds.ack)
+app.add_typer(users_cmds.users_app)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,90 @@
+"""Roles and what they may do: one literal table, checked on the server for every request.
+
+A permission names a use case, not an endpoint, so that the web pages and the API ask the same
+question (``principal.can(Permission.ACKNOWLEDGE)``). Adding a permission means adding it here, to
+every role that should have it, to :data:`PERMISSION_DESCRIPTIONS` and to ``docs/accounts.md``; a
+test holds the three together.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from crisisdesk.accounts.errors import AccountError
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CRISIS_LEAD = "crisis_lead"
+    SPOKESPERSON = "spokesperson"
+    AGENT = "agent"
+    ANALYST = "analyst"
+
+
+class Permission(StrEnum):
+    VIEW = "view"
+    ACKNOWLEDGE = "acknowledge"
+    CHANGE_SEVERITY = "change_severity"
+    RESOLVE = "resolve"
+    LABEL_POSTS = "label_posts"
+    REPLY = "reply"
+    APPROVE_REPLIES = "approve_replies"
+    MANAGE_MONITORS = "manage_monitors"
+    MANAGE_NOTIFICATIONS = "manage_notifications"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    INGEST = "ingest"
+
+
+_P = Permission
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CRISIS_LEAD: frozenset({
+        _P.VIEW, _P.ACKNOWLEDGE, _P.CHANGE_SEVERITY, _P.RESOLVE, _P.LABEL_POSTS, _P.REPLY,
+        _P.APPROVE_REPLIES, _P.MANAGE_MONITORS, _P.MANAGE_NOTIFICATIONS,
+    }),
+    Role.SPOKESPERSON: frozenset({_P.VIEW, _P.ACKNOWLEDGE, _P.LABEL_POSTS, _P.REPLY, _P.APPROVE_REPLIES}),
+    Role.AGENT: frozenset({_P.VIEW, _P.ACKNOWLEDGE, _P.LABEL_POSTS, _P.REPLY}),
+    Role.ANALYST: frozenset({_P.VIEW}),
+}
+
+#: What the shared service token (``CRISISDESK_API_TOKEN``) may do: feed posts and labels, no more.
+SERVICE_PERMISSIONS: frozenset[Permission] = frozenset({_P.INGEST, _P.LABEL_POSTS})
+
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.ADMIN: "Everything, including users, API tokens of others and the audit log.",
+    Role.CRISIS_LEAD: "Runs a crisis: acknowledges, changes severity, resolves, edits monitors and "
+    "notification settings, approves replies.",
+    Role.SPOKESPERSON: "Speaks for the organisation: replies and approves official replies.",
+    Role.AGENT: "Works the inbox: acknowledges, labels posts, drafts and sends replies.",
+    Role.ANALYST: "Reads everything a crisis team sees; changes nothing.",
+}
+
+PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
+    _P.VIEW: "See situations, posts, dashboards and reports.",
+    _P.ACKNOWLEDGE: "Acknowledge a situation (stops its escalation).",
+    _P.CHANGE_SEVERITY: "Raise or lower a situation's severity.",
+    _P.RESOLVE: "Resolve or reopen a situation.",
+    _P.LABEL_POSTS: "Correct the analysis of a post (sentiment, insult, complaint types).",
+    _P.REPLY: "Draft and send replies from the inbox.",
+    _P.APPROVE_REPLIES: "Approve replies that need a spokesperson's sign-off.",
+    _P.MANAGE_MONITORS: "Create, change and deactivate monitors.",
+    _P.MANAGE_NOTIFICATIONS: "Change notification targets, people and escalation policies.",
+    _P.MANAGE_USERS: "Add users, change roles, disable accounts, revoke anyone's API tokens.",
+    _P.VIEW_AUDIT: "Read and export the audit log.",
+    _P.INGEST: "Send posts to POST /api/v1/posts.",
+}
+
+
+def permissions_of(role: Role) -> frozenset[Permission]:
+    return ROLE_PERMISSIONS[role]
+
+
+def parse_role(value: str) -> Role:
+    """A role from user input; accepts ``crisis-lead`` and ``Crisis_Lead`` too."""
+    try:
+        return Role(value.strip().lower().replace("-", "_"))
+    except ValueError:
+        raise AccountError(
+            f"unknown role {value!r}; use one of: {', '.join(r.value for r in Role)}") from None

@@ -1,0 +1,212 @@
+"""Write the audit log inside the change's own transaction; read it back, page by page or streamed.
+
+``record`` takes whatever the change already runs on (a Core ``Connection`` or an ORM ``Session``)
+so the entry commits or rolls back with the change: there is never a change without its entry,
+nor an entry for a change that did not happen. Outbound actions (a notification sent, a reply
+published) are recorded by the code that performs them, after it knows the outcome.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Select, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from crisisdesk.audit.models import AuditEntry
+from crisisdesk.audit.schemas import AuditEntryRead, AuditFilter, AuditPage
+
+
+class AuditAction(StrEnum):
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105
+    TOKEN_CREATED = "token.created"  # noqa: S105
+    TOKEN_REVOKED = "token.revoked"  # noqa: S105
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGOUT = "auth.logout"
+    SITUATION_ACKNOWLEDGED = "situation.acknowledged"
+    SITUATION_SEVERITY_CHANGED = "situation.severity_changed"
+    SITUATION_RESOLVED = "situation.resolved"
+    POST_LABELLED = "post.labelled"
+    NOTIFICATION_SENT = "notification.sent"
+
+
+#: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
+ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
+    AuditAction.USER_CREATED: "A user was added (after: the new user, without the password).",
+    AuditAction.USER_UPDATED: "Name, role or language changed (before/after: the changed fields).",
+    AuditAction.USER_DISABLED: "A user was disabled; their sessions ended and tokens were revoked.",
+    AuditAction.USER_ENABLED: "A disabled user may sign in again.",
+    AuditAction.USER_PASSWORD_CHANGED: "A password was set (never the password or its hash).",
+    AuditAction.TOKEN_CREATED: "An API token was created (name and prefix, never the secret).",
+    AuditAction.TOKEN_REVOKED: "An API token was revoked.",
+    AuditAction.AUTH_LOGIN: "A user signed in (a new web session).",
+    AuditAction.AUTH_LOGOUT: "A user signed out.",
+    AuditAction.SITUATION_ACKNOWLEDGED: "A situation was acknowledged (API, web or signed link).",
+    AuditAction.SITUATION_SEVERITY_CHANGED: "A person changed a situation's severity.",
+    AuditAction.SITUATION_RESOLVED: "A person resolved a situation.",
+    AuditAction.POST_LABELLED: "A person corrected a post's analysis.",
+    AuditAction.NOTIFICATION_SENT: "A notification left crisisdesk (target, kind, outcome).",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user (e-mail snapshot plus id) or a named non-user."""
+
+    label: str
+    user_id: int | None = None
+
+    @classmethod
+    def user(cls, user_id: int, email: str) -> Actor:
+        return cls(email, user_id)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system")
+
+    @classmethod
+    def service(cls) -> Actor:
+        """The shared service token (``CRISISDESK_API_TOKEN``)."""
+        return cls("service")
+
+    @classmethod
+    def cli(cls, login: str) -> Actor:
+        return cls(f"cli:{login}"[:320])
+
+    @classmethod
+    def link(cls, name: str) -> Actor:
+        """Someone who followed a signed acknowledgement link and typed a name."""
+        return cls(f"link:{name}"[:320])
+
+
+def record(
+    conn: Connection | Session,
+    *,
+    actor: Actor,
+    action: AuditAction,
+    at: datetime,
+    target_type: str | None = None,
+    target_id: str | int | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    ip: str | None = None,
+) -> None:
+    """Append one entry in the caller's transaction (the caller commits)."""
+    conn.execute(insert(AuditEntry).values(
+        at=at, actor=actor.label, actor_user_id=actor.user_id, action=action.value,
+        target_type=target_type, target_id=None if target_id is None else str(target_id),
+        before=_jsonable(before), after=_jsonable(after), ip=ip,
+    ))
+
+
+def _jsonable(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    # Datetimes and enums become strings now, so both databases store and return the same thing.
+    loaded: dict[str, Any] = orjson.loads(orjson.dumps(dict(value), default=str))
+    return loaded
+
+
+def _filtered(filters: AuditFilter) -> Select[AuditEntry]:
+    q = select(AuditEntry)
+    if filters.actor is not None:
+        q = q.where(AuditEntry.actor == filters.actor)
+    if filters.actor_user_id is not None:
+        q = q.where(AuditEntry.actor_user_id == filters.actor_user_id)
+    if filters.action is not None:
+        if filters.action.endswith("."):
+            q = q.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+        else:
+            q = q.where(AuditEntry.action == filters.action)
+    if filters.target_type is not None:
+        q = q.where(AuditEntry.target_type == filters.target_type)
+    if filters.target_id is not None:
+        q = q.where(AuditEntry.target_id == filters.target_id)
+    if filters.since is not None:
+        q = q.where(AuditEntry.at >= filters.since)
+    if filters.until is not None:
+        q = q.where(AuditEntry.at < filters.until)
+    return q
+
+
+def query(session: Session, filters: AuditFilter, *, limit: int = 100, before_id: int | None = None
+          ) -> AuditPage:
+    """Newest first, keyset-paginated by id (stable while new entries arrive)."""
+    q = _filtered(filters)
+    if before_id is not None:
+        q = q.where(AuditEntry.id < before_id)
+    rows = session.scalars(q.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
+    entries = [AuditEntryRead.model_validate(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return AuditPage(entries=entries, next_before_id=entries[-1].id if more and entries else None)
+
+
+EXPORT_BATCH = 1000
+
+
+def iter_entries(engine: Engine, filters: AuditFilter, *, batch: int = EXPORT_BATCH
+                 ) -> Iterator[AuditEntryRead]:
+    """Every matching entry, oldest first, fetched a batch at a time in short transactions so a
+    long download never holds the database."""
+    after_id = 0
+    while True:
+        with Session(engine) as session:
+            rows = session.scalars(_filtered(filters).where(AuditEntry.id > after_id)
+                                   .order_by(AuditEntry.id).limit(batch)).all()
+            entries = [AuditEntryRead.model_validate(r) for r in rows]
+        yield from entries
+        if len(entries) < batch:
+            return
+        after_id = entries[-1].id
+
+
+CSV_COLUMNS = ("id", "at", "actor", "actor_user_id", "action", "target_type", "target_id", "before",
+               "after", "ip")
+
+
+def export_csv(entries: Iterator[AuditEntryRead]) -> Iterator[str]:
+    """A header, then one line per entry; before/after as compact JSON in their cells."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+
+    def flush() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for n, e in enumerate(entries, 1):
+        writer.writerow([
+            e.id, e.at.isoformat(), _cell(e.actor), e.actor_user_id if e.actor_user_id is not None else "",
+            e.action, _cell(e.target_type or ""), _cell(e.target_id or ""),
+            "" if e.before is None else orjson.dumps(e.before).decode(),
+            "" if e.after is None else orjson.dumps(e.after).decode(), e.ip or "",
+        ])
+        if n % 200 == 0:
+            yield flush()
+    yield flush()
+
+
+def _cell(value: str) -> str:
+    """Defuse spreadsheet formulas: an actor named ``=HYPERLINK(...)`` stays text in Excel."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def export_jsonl(entries: Iterator[AuditEntryRead]) -> Iterator[bytes]:
+    """One JSON object per line, the same fields as the JSON API."""
+    for e in entries:
+        yield orjson.dumps(e.model_dump(mode="json")) + b"\n"

@@ -1,0 +1,51 @@
+"""Mounting the web pages on the HTTP app: routers, static files, HTML error pages.
+
+The pages call the same services as the JSON API (``dashboards``, ``detection.service``,
+``detection.manual``, ``escalation.actions``, ``accounts``, ``audit``): there is no second code
+path. A request without a session is sent to the sign-in page; one without the permission gets
+a 403 page (API paths keep their JSON errors).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from crisisdesk.accounts.deps import NotAuthenticated, PermissionDenied
+from crisisdesk.ingest.service import Runtime
+from crisisdesk.web import admin_pages, auth_pages, live, monitor_pages, overview_pages, situation_pages
+from crisisdesk.web.templating import STATIC, render
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path in ("/healthz", "/metrics") or path.startswith("/docs"))
+
+
+def install_web(app: FastAPI, runtime: Runtime) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    hub = live.LiveHub()
+    runtime.runner.listeners.append(hub.publish_threadsafe)
+    app.state.live = hub
+    for module in (auth_pages, overview_pages, situation_pages, monitor_pages, admin_pages, live):
+        app.include_router(module.router(runtime))
+
+    @app.exception_handler(NotAuthenticated)
+    async def to_login(request: Request, exc: NotAuthenticated) -> Response:
+        if not _is_page(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PermissionDenied)
+    async def forbidden(request: Request, exc: PermissionDenied) -> Response:
+        if not _is_page(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        from crisisdesk.web.i18n import t
+        from crisisdesk.web.templating import request_lang
+
+        message = t("error.forbidden", request_lang(request, None))
+        return render(request, "error.html", None, message=message, status_code=403)

@@ -1,0 +1,105 @@
+"""Numbers, shares, dates and durations in the user's locale (German or English), via Babel.
+
+Babel ships the CLDR data, so "1.234.567" and "12,5 %" in German and "1,234,567" and "12.5%" in
+English come from the same tables every other locale-aware program uses, not from our own rules.
+Stored datetimes are UTC; they are shown in the user's time zone (``tz``, an IANA name).
+
+:class:`Formatter` bundles one user's language and zone; it is what the charts take as ``fmt``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Literal
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+Lang = Literal["de", "en"]
+DateStyle = Literal["short", "medium", "long", "time", "date", "day", "hour"]
+
+#: CLDR skeletons per style and language: "day" and "hour" are the short forms axis ticks need.
+_SKELETONS: dict[tuple[str, str], str] = {("day", "de"): "MMMd", ("day", "en"): "MMMd",
+                                          ("hour", "de"): "Hm", ("hour", "en"): "hm"}
+
+
+def _locale(lang: str) -> str:
+    return "de_DE" if lang == "de" else "en_US"
+
+
+def _finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))
+
+
+def format_number(value: float, lang: Lang, *, decimals: int = 0, compact: bool = False) -> str:
+    """``1234567`` → "1.234.567" (de) / "1,234,567" (en); ``compact`` (from a million on):
+    "1,2 Mio." / "1.2M". Below a million German CLDR has no short form, so grouping it is."""
+    if not _finite(value):
+        return "–"
+    if compact and abs(value) >= 1_000_000:
+        return babel_numbers.format_compact_decimal(value, locale=_locale(lang), fraction_digits=1)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return babel_numbers.format_decimal(round(value, decimals), format=pattern, locale=_locale(lang),
+                                        decimal_quantization=True)
+
+
+def format_percent(value: float, lang: Lang, *, decimals: int = 1) -> str:
+    """A share 0…1: ``0.125`` → "12,5 %" (de) / "12.5%" (en)."""
+    if not _finite(value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
+    text = babel_numbers.format_percent(value, format=pattern, locale=_locale(lang))
+    # German typesetting puts a (non-breaking) space before the sign, as CLDR's own pattern does.
+    return text.replace("%", "\u00a0%") if lang == "de" else text
+
+
+def format_datetime(value: datetime, lang: Lang, *, style: DateStyle = "medium",
+                    tz: str | tzinfo = "UTC") -> str:
+    """A stored (UTC) datetime in the user's zone: "03.11.2026, 15:05" / "Nov 3, 2026, 3:05 PM"."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    zone = babel_dates.get_timezone(tz) if isinstance(tz, str) else tz
+    locale = _locale(lang)
+    if style == "time":
+        return babel_dates.format_time(value, "short", tzinfo=zone, locale=locale)
+    if style == "date":
+        return babel_dates.format_date(value.astimezone(zone).date(), "medium", locale=locale)
+    skeleton = _SKELETONS.get((style, "de" if lang == "de" else "en"))
+    if skeleton is not None:
+        return babel_dates.format_skeleton(skeleton, value, tzinfo=zone, locale=locale)
+    return babel_dates.format_datetime(value, style, tzinfo=zone, locale=locale)
+
+
+def format_timedelta(value: timedelta, lang: Lang, *, add_direction: bool = False) -> str:
+    """``timedelta(minutes=95)`` → "2 Stunden" / "2 hours" (rounded to the largest sensible unit);
+    ``add_direction``: "vor 2 Stunden" / "2 hours ago" for a negative delta."""
+    return babel_dates.format_timedelta(value, locale=_locale(lang), add_direction=add_direction,
+                                        threshold=1.5)
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """One user's formatting: the ``fmt`` the charts and templates take."""
+
+    lang: Lang = "en"
+    tz: str = "UTC"
+
+    def number(self, value: float) -> str:
+        return format_number(value, self.lang, compact=True)
+
+    def percent(self, value: float) -> str:
+        whole = _finite(value) and round(value * 100, 1).is_integer()
+        return format_percent(value, self.lang, decimals=0 if whole else 1)
+
+    def when(self, value: datetime) -> str:
+        return format_datetime(value, self.lang, style="short", tz=self.tz)
+
+    def tick(self, value: datetime, step: timedelta) -> str:
+        """An axis label: the time of day for steps under a day, the date otherwise."""
+        return format_datetime(value, self.lang, style="hour" if step < timedelta(days=1) else "day",
+                               tz=self.tz)
+
+    def timedelta(self, value: timedelta) -> str:
+        return format_timedelta(value, self.lang)

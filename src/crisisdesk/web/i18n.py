@@ -1,0 +1,122 @@
+"""UI texts in German and English, and how a request's language is chosen.
+
+One catalog, keyed by message id, every entry in both languages (a test enforces it). A user's
+own setting wins; otherwise the browser's Accept-Language; otherwise English. Placeholders use
+``str.format`` names, so translators see what goes where.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["de", "en"]
+LANGS: tuple[Lang, ...] = ("de", "en")
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "app.name": {"de": "crisisdesk", "en": "crisisdesk"},
+    "nav.overview": {"de": "Übersicht", "en": "Overview"},
+    "nav.situations": {"de": "Lagen", "en": "Situations"},
+    "nav.monitors": {"de": "Monitore", "en": "Monitors"},
+    "nav.settings": {"de": "Einstellungen", "en": "Settings"},
+    "nav.users": {"de": "Benutzer", "en": "Users"},
+    "nav.audit": {"de": "Protokoll", "en": "Audit log"},
+    "nav.skip": {"de": "Zum Inhalt springen", "en": "Skip to content"},
+    "nav.logout": {"de": "Abmelden", "en": "Sign out"},
+    "nav.language": {"de": "Sprache", "en": "Language"},
+    "login.title": {"de": "Anmelden", "en": "Sign in"},
+    "login.email": {"de": "E-Mail", "en": "E-mail"},
+    "login.password": {"de": "Passwort", "en": "Password"},
+    "login.submit": {"de": "Anmelden", "en": "Sign in"},
+    "login.failed": {"de": "E-Mail oder Passwort ist falsch.", "en": "Wrong e-mail or password."},
+    "login.throttled": {"de": "Zu viele Versuche. Bitte in {seconds} Sekunden erneut versuchen.",
+                        "en": "Too many attempts. Please try again in {seconds} seconds."},
+    "overview.title": {"de": "Übersicht", "en": "Overview"},
+    "overview.mentions_hour": {"de": "Erwähnungen/Std.", "en": "Mentions/h"},
+    "overview.negative": {"de": "Negativ", "en": "Negative"},
+    "overview.insults": {"de": "Beleidigungen", "en": "Insults"},
+    "overview.reach": {"de": "Reichweite", "en": "Reach"},
+    "overview.last_24h": {"de": "Letzte 24 Stunden", "en": "Last 24 hours"},
+    "overview.open_situations": {"de": "Offene Lagen", "en": "Open situations"},
+    "overview.no_situations": {"de": "Keine offenen Lagen – alles ruhig.",
+                               "en": "No open situations: all calm."},
+    "overview.changed": {"de": "Was sich in der letzten Stunde geändert hat",
+                         "en": "What changed in the last hour"},
+    "overview.nothing_changed": {"de": "Keine Änderungen.", "en": "Nothing changed."},
+    "situation.title": {"de": "Lage", "en": "Situation"},
+    "situation.severity": {"de": "Stufe", "en": "Severity"},
+    "situation.cause": {"de": "Auslöser", "en": "Cause"},
+    "situation.status": {"de": "Status", "en": "Status"},
+    "situation.opened": {"de": "Eröffnet", "en": "Opened"},
+    "situation.acknowledged": {"de": "Bestätigt von {by} am {at}", "en": "Acknowledged by {by} at {at}"},
+    "situation.not_acknowledged": {"de": "Noch nicht bestätigt", "en": "Not acknowledged yet"},
+    "situation.acknowledge": {"de": "Bestätigen", "en": "Acknowledge"},
+    "situation.raise": {"de": "Stufe erhöhen", "en": "Raise severity"},
+    "situation.lower": {"de": "Stufe senken", "en": "Lower severity"},
+    "situation.resolve": {"de": "Beenden", "en": "Resolve"},
+    "situation.reason": {"de": "Begründung", "en": "Reason"},
+    "situation.summary": {"de": "Zusammenfassung", "en": "Summary"},
+    "situation.why": {"de": "Warum diese Stufe", "en": "Why this severity"},
+    "situation.terms": {"de": "Auffällige Begriffe", "en": "Surging terms"},
+    "situation.top_posts": {"de": "Beiträge mit der größten Reichweite", "en": "Top posts by reach"},
+    "situation.authors": {"de": "Autorinnen und Autoren", "en": "Authors"},
+    "situation.channels": {"de": "Kanäle", "en": "Channels"},
+    "situation.timeline": {"de": "Verlauf", "en": "Timeline"},
+    "situation.escalations": {"de": "Eskalation", "en": "Escalation"},
+    "situation.notifications": {"de": "Benachrichtigungen", "en": "Notifications"},
+    "cause.spike": {"de": "Anstieg", "en": "Spike"},
+    "cause.keyword": {"de": "Risikobegriff", "en": "High-risk term"},
+    "cause.influencer": {"de": "Einflussreicher Account", "en": "Influencer"},
+    "status.open": {"de": "offen", "en": "open"},
+    "status.resolved": {"de": "beendet", "en": "resolved"},
+    "monitor.title": {"de": "Monitor", "en": "Monitor"},
+    "monitor.volume": {"de": "Volumen und Stimmung", "en": "Volume and sentiment"},
+    "monitor.share_of_voice": {"de": "Share of Voice", "en": "Share of voice"},
+    "monitor.complaints": {"de": "Beschwerdearten", "en": "Complaint types"},
+    "monitor.top_authors": {"de": "Accounts mit der größten Reichweite", "en": "Top authors by reach"},
+    "monitor.posts": {"de": "Beiträge", "en": "Posts"},
+    "monitor.search": {"de": "Suche", "en": "Search"},
+    "monitor.filter": {"de": "Filtern", "en": "Filter"},
+    "monitor.range": {"de": "Zeitraum", "en": "Range"},
+    "monitor.more": {"de": "Weitere laden", "en": "Load more"},
+    "sentiment.negative": {"de": "negativ", "en": "negative"},
+    "sentiment.neutral": {"de": "neutral", "en": "neutral"},
+    "sentiment.positive": {"de": "positiv", "en": "positive"},
+    "label.correct": {"de": "Korrigieren", "en": "Correct"},
+    "label.saved": {"de": "Korrektur gespeichert.", "en": "Correction saved."},
+    "error.forbidden": {"de": "Dafür fehlt Ihnen die Berechtigung.", "en": "You are not allowed to do that."},
+    "error.not_found": {"de": "Nicht gefunden.", "en": "Not found."},
+    "common.save": {"de": "Speichern", "en": "Save"},
+    "common.cancel": {"de": "Abbrechen", "en": "Cancel"},
+    "common.all": {"de": "alle", "en": "all"},
+    "common.none": {"de": "keine", "en": "none"},
+}
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    """The message in ``lang``; an unknown key shows itself (visible in the page, caught by tests)."""
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    text = entry[lang]
+    return text.format(**values) if values else text
+
+
+def choose_lang(user_lang: str | None, accept_language: str | None) -> Lang:
+    """The user's setting, else the first of de/en the browser prefers, else English."""
+    if user_lang in LANGS:
+        return user_lang
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGS and q > 0:
+            ranked.append((-q, i, primary))
+    return sorted(ranked)[0][2] if ranked else "en"  # type: ignore[return-value]

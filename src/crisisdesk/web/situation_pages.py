@@ -1,0 +1,129 @@
+"""A situation: why it fired, what happened since, and the buttons to act on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
+
+from crisisdesk.accounts.deps import require
+from crisisdesk.accounts.roles import Permission
+from crisisdesk.accounts.schemas import Principal
+from crisisdesk.audit.actions import acknowledge_audited
+from crisisdesk.audit.service import AuditAction, record
+from crisisdesk.bus.base import Message
+from crisisdesk.detection import manual
+from crisisdesk.detection.service import get_situation
+from crisisdesk.escalation.watch import Watch
+from crisisdesk.ingest.service import Runtime
+from crisisdesk.pipeline.runner import Detector
+from crisisdesk.web import charts
+from crisisdesk.web.formatting import Formatter
+from crisisdesk.web.templating import render, request_lang
+
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
+Acknowledger = Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))]
+SeverityChanger = Annotated[Principal, Depends(require(Permission.CHANGE_SEVERITY))]
+Resolver = Annotated[Principal, Depends(require(Permission.RESOLVE))]
+
+
+def _who(user: Principal) -> str:
+    return user.user.name or user.user.email if user.user is not None else "service"
+
+
+def router(runtime: Runtime) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    levels = runtime.workspace.config.playbook.levels
+
+    def level_names(lang: str) -> list[str]:
+        return [lv.name_de if lang == "de" else lv.name_en for lv in levels]
+
+    def change(user: Principal, action: AuditAction, sid: int,
+               apply: Callable[[Connection, Watch | None], Message]) -> list[Message]:
+        """A person's change in its own transaction, audited, then handed to escalation."""
+
+        def run(conn: Connection, detector: Detector | None) -> list[Message]:
+            watch = detector if isinstance(detector, Watch) else None
+            before = get_situation(conn, sid)
+            event = apply(conn, watch)
+            after = get_situation(conn, sid)
+            record(conn, actor=user.actor, action=action, at=now(), target_type="situation", target_id=sid,
+                   before=_brief(before), after=_brief(after), ip=user.ip)
+            return watch.overrule(conn, event, now()) if watch is not None else [event]
+
+        return runtime.runner.with_detector(run)
+
+    def now() -> datetime:
+        return runtime.runner.clock.now()
+
+    @r.get("/situations/{situation_id}", response_class=HTMLResponse)
+    def situation_page(request: Request, situation_id: int, user: Viewer, flash: str = "",
+                       error: str = "") -> HTMLResponse:
+        with runtime.engine.connect() as conn:
+            found = get_situation(conn, situation_id)
+        if found is None:
+            raise HTTPException(404, f"no situation {situation_id}")
+        lang = request_lang(request, user)
+        channels = found["explanation"].get("channels", {})
+        chart = charts.bar_chart([(k, float(v.get("share", 0))) for k, v in channels.items()],
+                                 title="channels", fmt=Formatter(lang=lang), percent=True)
+        names = level_names(lang)
+        return render(request, "situation.html", user, nav="situations", s=found, channels_chart=chart,
+                      level_name=names[found["severity"] - 1] if found["severity"] <= len(names) else "",
+                      flash=flash or error, flash_error=bool(error))
+
+    @r.post("/situations/{situation_id}/ack")
+    def ack(situation_id: int, user: Acknowledger) -> Response:
+        def run(conn: Connection, _detector: Detector | None) -> list[Message]:
+            event = acknowledge_audited(conn, situation_id, by=_who(user), at=now(), actor=user.actor,
+                                        ip=user.ip)
+            if event is None:
+                raise HTTPException(404, f"no situation {situation_id}")
+            return [event]
+
+        runtime.runner.with_detector(run)
+        return RedirectResponse(f"/situations/{situation_id}", status_code=303)
+
+    @r.post("/situations/{situation_id}/severity")
+    def severity(request: Request, situation_id: int, user: SeverityChanger,
+                 severity: Annotated[int, Form()], reason: Annotated[str, Form()] = "") -> Response:
+        lang = request_lang(request, user)
+        try:
+            change(user, AuditAction.SITUATION_SEVERITY_CHANGED, situation_id,
+                   lambda conn, watch: manual.set_severity(
+                       conn, situation_id, severity=severity, reason=reason, by=_who(user), at=now(),
+                       engine=watch.detection if watch else None, level_names=level_names(lang)))
+        except manual.ManualError as exc:
+            return RedirectResponse(f"/situations/{situation_id}?error={_q(str(exc))}", status_code=303)
+        return RedirectResponse(f"/situations/{situation_id}", status_code=303)
+
+    @r.post("/situations/{situation_id}/resolve")
+    def resolve(request: Request, situation_id: int, user: Resolver,
+                reason: Annotated[str, Form()] = "") -> Response:
+        lang = request_lang(request, user)
+        try:
+            change(user, AuditAction.SITUATION_RESOLVED, situation_id, lambda conn, watch: manual.resolve(
+                conn, situation_id, reason=reason, by=_who(user), at=now(),
+                engine=watch.detection if watch else None, level_names=level_names(lang)))
+        except manual.ManualError as exc:
+            return RedirectResponse(f"/situations/{situation_id}?error={_q(str(exc))}", status_code=303)
+        return RedirectResponse(f"/situations/{situation_id}", status_code=303)
+
+    return r
+
+
+def _brief(situation: dict[str, object] | None) -> dict[str, object] | None:
+    if situation is None:
+        return None
+    return {k: situation[k] for k in ("status", "severity", "acknowledged_by", "acknowledged_at")}
+
+
+def _q(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
+

@@ -1,0 +1,57 @@
+"""Jinja2 templates with the request's language, formatting and the signed-in user.
+
+Every page gets ``t`` (messages), ``fmt`` (numbers, dates in the user's locale), ``lang``,
+``user`` (the :class:`~crisisdesk.accounts.schemas.Principal` or None), ``csrf`` (the token forms
+must carry) and ``nav`` (which item is current). Autoescaping is on: chart SVG is marked safe
+where it is produced (it escapes its own text).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from crisisdesk.accounts.schemas import Principal
+from crisisdesk.web import charts
+from crisisdesk.web.formatting import Formatter
+from crisisdesk.web.i18n import Lang, choose_lang, t
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+LANG_COOKIE = "crisisdesk_lang"
+
+env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                  trim_blocks=True, lstrip_blocks=True)
+
+
+def _sparkline(monitor: Any, title: str, fmt: Formatter) -> str:
+    return charts.sparkline([float(p.volume) for p in monitor.sparkline], title=title, fmt=fmt,
+                            partial_last=monitor.sparkline_partial_last)
+
+
+env.globals["sparkline"] = _sparkline
+
+
+def request_lang(request: Request, user: Principal | None) -> Lang:
+    """The user's setting, else a language chosen on the page (cookie), else the browser's."""
+    own = user.user.lang if user is not None and user.user is not None else None
+    return choose_lang(own or request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def render(request: Request, template: str, user: Principal | None, *, nav: str = "",
+           status_code: int = 200, **context: Any) -> HTMLResponse:
+    lang = request_lang(request, user)
+    fmt = Formatter(lang=lang)
+
+    def tr(key: str, **values: object) -> str:
+        return t(key, lang, **values)
+
+    html = env.get_template(template).render(
+        request=request, t=tr, fmt=fmt, lang=lang, user=user, nav=nav,
+        csrf=user.csrf_token if user is not None else "", svg=Markup, **context)
+    return HTMLResponse(html, status_code=status_code)

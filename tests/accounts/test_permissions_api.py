@@ -1,0 +1,129 @@
+"""Every endpoint × every role, through a personal token and through a browser session:
+allowed → the endpoint's success status, not allowed → 403, anonymous → 401."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from crisisdesk.accounts.roles import ROLE_PERMISSIONS, Permission, Role
+from tests.accounts.fixtures import PASSWORD, SERVICE_TOKEN, World
+from tests.factories import post
+
+PERSON = "person"  # any signed-in user or personal token, not the service token
+ANYONE = "anyone"  # any authenticated principal, the service token included
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str
+    needs: Permission | str
+    ok: int
+    body: Callable[[World, str], Any] | None = None  # (world, who) -> JSON body
+
+
+def _new_user(_: World, who: str) -> dict[str, str]:
+    return {"email": f"new-{who}@example.org", "name": "New", "role": "agent", "password": PASSWORD}
+
+
+CASES = [
+    Case("GET", "/api/v1/me", ANYONE, 200),
+    Case("PATCH", "/api/v1/me", PERSON, 200, lambda w, who: {"lang": "de"}),
+    Case("POST", "/api/v1/me/password", PERSON, 204,
+         lambda w, who: {"current_password": PASSWORD, "new_password": PASSWORD}),
+    Case("GET", "/api/v1/users", Permission.MANAGE_USERS, 200),
+    Case("POST", "/api/v1/users", Permission.MANAGE_USERS, 201, _new_user),
+    Case("GET", "/api/v1/users/{analyst}", Permission.MANAGE_USERS, 200),
+    Case("PATCH", "/api/v1/users/{analyst}", Permission.MANAGE_USERS, 200, lambda w, who: {"name": who}),
+    Case("GET", "/api/v1/tokens", PERSON, 200),
+    Case("POST", "/api/v1/tokens", PERSON, 201, lambda w, who: {"name": f"by {who}"}),
+    Case("DELETE", "/api/v1/tokens/{own_token}", PERSON, 200),
+    Case("GET", "/api/v1/audit", Permission.VIEW_AUDIT, 200),
+    Case("GET", "/api/v1/audit?format=csv", Permission.VIEW_AUDIT, 200),
+    Case("GET", "/api/v1/audit?format=jsonl", Permission.VIEW_AUDIT, 200),
+    Case("GET", "/api/v1/situations", Permission.VIEW, 200),
+    Case("GET", "/api/v1/situations/{situation}", Permission.VIEW, 200),
+    Case("POST", "/api/v1/situations/{situation}/ack", Permission.ACKNOWLEDGE, 200),
+    Case("POST", "/api/v1/posts", Permission.INGEST, 200, lambda w, who: post(1)),
+    Case("POST", "/api/v1/posts/x/p0/labels", Permission.LABEL_POSTS, 200,
+         lambda w, who: {"sentiment": "negative"}),
+    Case("POST", "/api/v1/auth/logout", ANYONE, 204),  # last: it ends the session
+]
+
+WHO = [*(r.value for r in Role), "service", "anonymous"]
+
+
+def allowed(case: Case, who: str) -> bool:
+    if who == "anonymous":
+        return False
+    if case.needs == ANYONE:
+        return True
+    if who == "service":
+        return case.needs in (Permission.INGEST, Permission.LABEL_POSTS)
+    if case.needs == PERSON:
+        return True
+    return Permission(case.needs) in ROLE_PERMISSIONS[Role(who)]
+
+
+def test_every_endpoint_is_in_the_table(world: World) -> None:
+    """A new /api/v1 endpoint must be added to CASES (or to PUBLIC) to be released."""
+    public = {("POST", "/api/v1/auth/login")}
+    spec = world.client.get("/openapi.json").json()["paths"]
+    routes = {(m.upper(), p) for p, ops in spec.items() for m in ops if p.startswith("/api/")}
+    templated = {
+        (m, p.replace("{user_id}", "{analyst}").replace("{token_id}", "{own_token}")
+         .replace("{situation_id}", "{situation}").replace("{platform}/{post_id}", "x/p0"))
+        for m, p in routes}
+    assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
+
+
+def _run(world: World, who: str, client: TestClient, headers: dict[str, str]) -> list[str]:
+    # Each principal revokes a token of its own, made for the purpose.
+    own_token = world.add_token(Role(who), "to revoke")[0] if who in {r.value for r in Role} else 999
+    problems = []
+    for case in CASES:
+        path = case.path.format(analyst=world.user_ids[Role.ANALYST], own_token=own_token,
+                                situation=world.situation_id)
+        kwargs: dict[str, Any] = {"headers": headers}
+        if case.body is not None:
+            kwargs["json"] = case.body(world, who)
+        r = client.request(case.method, path, **kwargs)
+        expected = (case.ok if allowed(case, who) else 401 if who == "anonymous" else 403)
+        if r.status_code != expected:
+            problems.append(f"{who} {case.method} {path}: {r.status_code} (expected {expected}) "
+                            f"{r.text[:120]}")
+    return problems
+
+
+def test_permissions_with_tokens(world: World) -> None:
+    world.client.post("/api/v1/posts", json=post(0), headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+    problems = []
+    for who in WHO:
+        headers = (world.bearer(Role(who)) if who in {r.value for r in Role}
+                   else {"Authorization": f"Bearer {SERVICE_TOKEN}"} if who == "service" else {})
+        problems += _run(world, who, world.client, headers)
+    assert problems == []
+
+
+def test_permissions_with_sessions(world: World) -> None:
+    world.client.post("/api/v1/posts", json=post(0), headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+    problems = []
+    for role in Role:
+        client, csrf = world.session_client(role)
+        problems += _run(world, role.value, client, csrf)
+        # After logout (the last case), the same browser is anonymous again.
+        assert client.get("/api/v1/me").status_code == 401
+    assert problems == []
+
+
+def test_a_role_change_applies_to_the_next_request(world: World) -> None:
+    headers = world.bearer(Role.ANALYST)
+    assert world.client.get("/api/v1/users", headers=headers).status_code == 403
+    r = world.client.patch(f"/api/v1/users/{world.user_ids[Role.ANALYST]}", json={"role": "admin"},
+                           headers=world.bearer(Role.ADMIN))
+    assert r.status_code == 200 and r.json()["role"] == "admin"
+    assert world.client.get("/api/v1/users", headers=headers).status_code == 200
