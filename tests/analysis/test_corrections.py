@@ -89,3 +89,11 @@ def test_api_correction(client: TestClient) -> None:
     assert client.post("/api/v1/posts/x/p2/labels", json={"insult": "maybe"}, headers=auth).status_code == 422
     assert client.post("/api/v1/posts/x/zzz/labels", json={"insult": "none"}, headers=auth).status_code == 404
     assert client.post("/api/v1/posts/x/p2/labels", json={"insult": "none"}).status_code == 401
+    from sqlalchemy import select
+
+    from crisisdesk.audit.models import AuditEntry
+
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.engine.connect() as conn:
+        entries = conn.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target_id)).all()
+    assert [tuple(e) for e in entries] == [("service", "post.labelled", "x:p2")]  # only the one that applied

@@ -152,3 +152,27 @@ def test_replay_notifies_escalates_and_the_link_acknowledges(tmp_path: Path, dat
         assert entry.actor == "link:Lena" and entry.target_id == str(sid)
     finally:
         runtime.close()
+
+
+def test_every_notification_that_left_is_in_the_audit_log(tmp_path: Path, database_url: str,
+                                                          monkeypatch: Any) -> None:
+    from sqlalchemy import create_engine, select
+
+    from crisisdesk.audit.models import AuditEntry
+
+    monkeypatch.setenv("CRISISDESK_DATABASE_URL", database_url)
+    with HttpSink() as sink, SmtpServer() as smtp:
+        ws = workspace(tmp_path, database_url, sink, smtp)
+        result = runner.invoke(app, ["replay", str(stream(tmp_path)), "--config", str(ws), "--notify"])
+        assert result.exit_code == 0, result.output
+        delivered = len(smtp.received) + len(sink.requests)
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            entries = conn.execute(select(AuditEntry.actor, AuditEntry.after)
+                                   .where(AuditEntry.action == "notification.sent")).all()
+    finally:
+        engine.dispose()
+    assert delivered >= 2 and len(entries) == delivered
+    assert {e.after["target"] for e in entries} == {"lead-mail", "legal-hook"}
+    assert {e.actor for e in entries} == {"system"} and {e.after["outcome"] for e in entries} == {"sent"}

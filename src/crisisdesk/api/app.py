@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
@@ -16,10 +16,12 @@ from sqlalchemy import text
 import crisisdesk
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
+from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.analysis.corrections import Correction, CorrectionError, correct
 from crisisdesk.api.situations import situations_router
+from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
@@ -110,10 +112,10 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
 
     @app.post(
         "/api/v1/posts/{platform}/{post_id}/labels",
-        dependencies=[Depends(require(Permission.LABEL_POSTS))],
         summary="Correct the analysis of a post (stored for retraining)",
     )
-    def correct_labels(platform: str, post_id: str, body: LabelsIn) -> dict[str, Any]:
+    def correct_labels(platform: str, post_id: str, body: LabelsIn,
+                       who: Annotated[Principal, Depends(require(Permission.LABEL_POSTS))]) -> dict[str, Any]:
         """Overrides the post's sentiment, insult label or complaint types at once and keeps the
         correction for the next `crisisdesk train`. 404: no such post; 422: unknown label."""
         taxonomy = runtime.workspace.config.analysis.complaint_types or DEFAULT_TAXONOMY
@@ -127,6 +129,9 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
         except CorrectionError as exc:
             code = status.HTTP_404_NOT_FOUND if str(exc).startswith("no post") else 422
             raise HTTPException(code, str(exc)) from exc
+        with runtime.engine.begin() as conn:
+            record(conn, actor=who.actor, action=AuditAction.POST_LABELLED, at=runtime.runner.clock.now(),
+                   target_type="post", target_id=f"{platform}:{post_id}", after=current, ip=who.ip)
         return {"platform": platform, "id": post_id, **current}
 
     install_accounts(app, engine=runtime.engine, settings=runtime.settings, service_token=api_token)

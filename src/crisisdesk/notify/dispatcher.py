@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.notify import service
 from crisisdesk.notify.base import (
@@ -320,10 +321,18 @@ class Dispatcher:
             return self._record_sent(job, result.detail, result.remote_id, time.monotonic() - started)
         return self._record_failure(job, error, time.monotonic() - started)
 
+    def _audit(self, session: Session, job: _Job, outcome: str, detail: str) -> None:
+        """Every notification that left (or finally failed) is an outbound action in the audit log."""
+        record(session, actor=Actor.system(), action=AuditAction.NOTIFICATION_SENT, at=self.clock.now(),
+               target_type="delivery", target_id=job.delivery_id,
+               after={"target": job.target_name, "key": job.key, "outcome": outcome,
+                      "attempt": job.attempt, "detail": detail[:500]})
+
     def _record_sent(self, job: _Job, detail: str, remote_id: str | None, seconds: float) -> Attempt:
         with Session(self.engine) as session, session.begin():
             current = service.mark_sent(session, job.delivery_id, attempt=job.attempt,
                                         now=self.clock.now(), remote_id=remote_id)
+            self._audit(session, job, "sent", detail)
         log.info("notify %s -> %s: attempt %d sent in %.0f ms (%s)%s", job.key, job.target_name,
                  job.attempt, seconds * 1000, detail, "" if current else " [claim had expired]")
         return Attempt(job.delivery_id, job.key, job.target_name, job.attempt, DeliveryStatus.SENT,
@@ -345,6 +354,7 @@ class Dispatcher:
             message = f"gave up after {job.attempt} attempts: {message}"
         with Session(self.engine) as session, session.begin():
             service.mark_failed(session, job.delivery_id, attempt=job.attempt, error=message)
+            self._audit(session, job, "failed", message)
         log.error("notify %s -> %s: attempt %d failed for good: %s", job.key, job.target_name,
                   job.attempt, message)
         return Attempt(job.delivery_id, job.key, job.target_name, job.attempt, DeliveryStatus.FAILED,
