@@ -153,12 +153,22 @@ class DetectionEngine:
                 events.extend(self._advance(conn, m))
             counts = self._counts(post, terms)
             mids = [mid for name in post.monitors if (mid := self.monitor_ids.get(name)) is not None]
-            for mid in mids:
+            platform = post.platform
+            for mid in mids:  # Counts.add, unrolled: this loop runs for every post of an import
                 total = pending.get(mid)
                 if total is None:
                     pending[mid] = total = Counts()
-                total.add(counts)
-                self.dirty.add(mid)
+                total.volume += 1
+                total.negative += counts.negative
+                total.insult += counts.insult
+                total.reach += counts.reach
+                total.negative_reach += counts.negative_reach
+                total.press += counts.press
+                total.influencers += counts.influencers
+                total.platforms[platform] = total.platforms.get(platform, 0) + 1
+                for term in terms:
+                    total.high_risk[term] = total.high_risk.get(term, 0) + 1
+            self.dirty.update(mids)
             if not (terms or counts.influencers):
                 continue
             flush()
@@ -186,10 +196,10 @@ class DetectionEngine:
             (author.followers or 0) >= self.config.influencer_followers
             or (self.config.influencer_verified and bool(author.verified))
         ) and (author.handle or "").lstrip("@").lower() not in self._own
+        # platforms and high_risk stay empty here: process() adds them per monitor directly.
         return Counts(volume=1, negative=int(negative), insult=int(rollups.is_insult(post)), reach=reach,
                       negative_reach=reach if negative else 0,
-                      press=int(post.platform in rollups.PRESS_PLATFORMS), influencers=int(influential),
-                      platforms={post.platform: 1}, high_risk=dict.fromkeys(terms, 1))
+                      press=int(post.platform in rollups.PRESS_PLATFORMS), influencers=int(influential))
 
     def _window(self, mid: int, end: int) -> Counts:
         return self.states[mid].window(end, WINDOW)
