@@ -266,6 +266,64 @@ def measure(db: Path, repeat: int) -> None:
         print(f"| {name} | {median:.2f} | {p95:.2f} | {median / base:.1f}× |")
 
 
+def measure_pages(workdir: Path, repeat: int) -> None:
+    """The rendered pages through the whole app (session, permission check, queries, templates,
+    SVG), in process with FastAPI's TestClient: the server side of a page load."""
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from crisisdesk.accounts import actions
+    from crisisdesk.accounts.roles import Role
+    from crisisdesk.api.app import create_app
+    from crisisdesk.audit.service import Actor
+    from crisisdesk.ingest.service import build_runtime
+    from crisisdesk.settings import Settings
+    from crisisdesk.sources.models import Monitor
+    from crisisdesk.workspace import load_workspace
+
+    class Fixed:
+        def now(self) -> datetime:
+            return NOW
+
+    settings = Settings(database_url=None, secret_key="bench")
+    runtime = build_runtime(load_workspace(workdir / "crisisdesk.yaml", settings), settings, clock=Fixed())
+    app = create_app(runtime, api_token="bench")
+    app.state.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    email = "bench-analyst@example.org"
+    with Session(runtime.engine) as session, session.begin():
+        from crisisdesk.accounts.service import find_user
+
+        if find_user(session, email) is None:
+            actions.create_user(session, email=email, name="Bench", role=Role.ANALYST,
+                                password="bench-password-1", actor=Actor.system(), clock=Fixed(),
+                                hasher=app.state.accounts.hasher)
+        big = session.scalar(select(Monitor.id).where(Monitor.name == BRANDS[0]))
+    client = TestClient(app, base_url="http://localhost")
+    r = client.post("/login", data={"email": email, "password": "bench-password-1"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    cases = [("page: overview", "/"), ("page: monitor 24 h", f"/monitors/{big}?range=24h"),
+             ("page: monitor 7 d", f"/monitors/{big}?range=7d"),
+             ("page: monitor 30 d", f"/monitors/{big}?range=30d"), ("baseline: /healthz", "/healthz")]
+    samples: dict[str, list[float]] = {name: [] for name, _ in cases}
+    for _name, url in cases:
+        assert client.get(url).status_code == 200, url
+    for _ in range(repeat):
+        for name, url in cases:
+            t = time.perf_counter()
+            response = client.get(url)
+            samples[name].append(time.perf_counter() - t)
+            assert response.status_code == 200
+    runtime.close()
+    base = _stats(samples["baseline: /healthz"])[0]
+    print("| page (rendered, server side) | median ms | p95 ms | median / /healthz |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, _ in cases:
+        median, p95 = _stats(samples[name])
+        print(f"| {name} | {median:.1f} | {p95:.1f} | {median / base:.0f}× |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--posts", type=int, default=1_000_000)
@@ -273,12 +331,15 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/crisisdesk-bench-web"))
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--build-only", action="store_true")
+    ap.add_argument("--pages", action="store_true", help="Also time the rendered pages through the app.")
     args = ap.parse_args()
     if args.rebuild:
         (args.dir / "built.json").unlink(missing_ok=True)
     db = build(args.dir, args.posts)
     if not args.build_only:
         measure(db, args.repeat)
+        if args.pages:
+            measure_pages(args.dir, args.repeat)
 
 
 if __name__ == "__main__":
