@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.orm import Session
 
+from crisisdesk.accounts.service import count_active_admins
 from crisisdesk.api.app import create_app
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace
 from crisisdesk.core.clock import SystemClock
@@ -32,8 +34,12 @@ def serve(
     runtime = build_runtime(workspace, settings, clock=SystemClock(), deliver=True)
     runtime.start_notifications()
     runtime.start_ticker()
-    err.print(f"crisisdesk on http://{host}:{port}  (docs: /docs, database: "
+    err.print(f"crisisdesk on http://{host}:{port}  (web app: /, API docs: /docs, database: "
               f"{describe_url(workspace.database_url)})", highlight=False, soft_wrap=True)
+    with Session(runtime.engine) as session:
+        if count_active_admins(session) == 0:
+            err.print("[yellow]No admin yet:[/] create one with `crisisdesk users add EMAIL --name NAME "
+                      "--role admin` to sign in to the web app.", highlight=False, soft_wrap=True)
     try:
         uvicorn.run(create_app(runtime, api_token=token), host=host, port=port,
                     log_level=settings.log_level.lower())
