@@ -3,13 +3,17 @@
 The whole arc runs for real: the generated posts go through the pipeline, detection opens and
 raises situations, the escalation's notifications leave over HTTP to a local sink the demo starts,
 a simulated crisis lead acknowledges through the signed link, and the situations resolve.
+Meanwhile the web app serves the same runtime on 127.0.0.1, so the arc can be followed (and
+acknowledged by hand, with ``--no-auto-ack``) in a browser.
 """
 
 from __future__ import annotations
 
 import secrets
 import shutil
+import socket
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -28,9 +32,10 @@ from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.demo.dashboard import LiveDashboard
 from crisisdesk.demo.dashboard_alerts import SituationBoard, stamp, timeline_line
 from crisisdesk.demo.responder import CrisisLead, settle
-from crisisdesk.demo.scenario import demo_workspace_yaml, generate_scenario, scenario_end
+from crisisdesk.demo.scenario import generate_scenario, scenario_end
 from crisisdesk.demo.sink import NotificationSink
-from crisisdesk.demo.workspace import CRISIS_LEAD, TARGETS
+from crisisdesk.demo.web import DEFAULT_PORT, DemoLogin, DemoWebServer, bind, create_demo_users, demo_password
+from crisisdesk.demo.workspace import CRISIS_LEAD, DEMO_BASE_URL, TARGETS, workspace_yaml
 from crisisdesk.ingest.importer import IngestRun, RejectsWriter, replay_items
 from crisisdesk.ingest.readers import read_jsonl
 from crisisdesk.ingest.service import Runtime, build_runtime
@@ -80,8 +85,19 @@ def demo(
         file_okay=False)] = None,
     live: Annotated[bool, typer.Option(
         "--live/--no-live", help="Live dashboard (default on a terminal).")] = True,
+    web: Annotated[bool, typer.Option(
+        "--web/--no-web", help="Serve the web app on the running scenario (127.0.0.1).")] = True,
+    port: Annotated[int, typer.Option(
+        "--port", min=0, max=65535, help="Port of the web app; a free one when it is taken.")] = DEFAULT_PORT,
+    hold: Annotated[bool | None, typer.Option(
+        "--hold/--no-hold", help="Keep serving the web app after the replay until Ctrl-C "
+        "(default: on a terminal with --web).", show_default=False)] = None,
+    auto_ack: Annotated[bool, typer.Option(
+        "--auto-ack/--no-auto-ack", help="Let the simulated crisis lead acknowledge the pages; "
+        "without it, acknowledging is left to you in the browser.")] = True,
 ) -> None:
-    """Generate a bilingual brand crisis and replay it through the pipeline, live in the terminal."""
+    """Generate a bilingual brand crisis and replay it through the pipeline, live in the terminal
+    and in the browser."""
     root = keep or Path(tempfile.mkdtemp(prefix="crisisdesk-demo-"))
     root.mkdir(parents=True, exist_ok=True)
     config_path = root / "crisisdesk.yaml"
@@ -89,22 +105,47 @@ def demo(
         raise CrisisdeskError(f"{config_path} exists already; pick an empty --keep directory")
     webhook_secret = secrets.token_urlsafe(24)
     hooks = {name: webhook_secret for name, kind in TARGETS if kind == "webhook"}
+    # Bound now, so that the acknowledgement links in the notifications point at this web app.
+    sock = bind(port) if web else None
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}" if sock else DEMO_BASE_URL
     try:
         with NotificationSink(hooks) as sink:
-            config_path.write_text(demo_workspace_yaml(sink.url, webhook_secret=webhook_secret),
+            config_path.write_text(workspace_yaml(sink.url, webhook_secret=webhook_secret, base_url=base_url),
                                    encoding="utf-8")
             _run(root, config_path, sink, seconds=seconds, speed=speed, seed=seed, calm_days=calm_days,
-                 crisis_days=crisis_days, live=live)
+                 crisis_days=crisis_days, live=live, sock=sock, auto_ack=auto_ack,
+                 hold=(out.is_terminal and web) if hold is None else (hold and web))
         if keep:
             out.print(f"The workspace stays in [bold]{root}[/]: try "
                       f"[bold]crisisdesk situations --config {config_path}[/]")
     finally:
+        if sock is not None:
+            sock.close()
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def _announce(url: str, logins: tuple[DemoLogin, ...], password: str) -> None:
+    first, *others = logins
+    also = ", ".join(f"{login.email} ({login.role.value.replace('_', ' ')})" for login in others)
+    out.print(f"Web app: {url} — sign in as [bold]{first.email}[/] / [bold]{password}[/] "
+              f"({first.role.value.replace('_', ' ')}; same password: {also})",
+              highlight=False, soft_wrap=True, markup=True)
+
+
+def _hold(url: str, logins: tuple[DemoLogin, ...], password: str) -> None:
+    """Serve on after the replay until Ctrl-C (or SIGINT)."""
+    _announce(url, logins, password)
+    out.print("The replay is over; the web app keeps serving until Ctrl-C.", highlight=False)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        out.print("Stopping the web app.", highlight=False)
+
+
 def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: float, speed: str | None,
-         seed: int, calm_days: int, crisis_days: int, live: bool) -> None:
+         seed: int, calm_days: int, crisis_days: int, live: bool, sock: socket.socket | None,
+         auto_ack: bool, hold: bool) -> None:
     scenario = root / "scenario.jsonl"
     with err.status("generating the scenario…"):
         total, span = _write_scenario(scenario, seed=seed, calm_days=calm_days, crisis_days=crisis_days)
@@ -122,6 +163,14 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
                       secret_key(workspace, settings))
     show_live = live and out.is_terminal
     seen = 0
+    server: DemoWebServer | None = None
+    logins: tuple[DemoLogin, ...] = ()
+    password = demo_password()
+    if sock is not None:
+        logins = create_demo_users(runtime.engine, clock, password)
+        server = DemoWebServer(runtime, sock)
+        server.start()
+        _announce(server.url, logins, password)
 
     def after_batch(_result: BatchResult) -> None:
         """Between batches: let the sink catch up, let the lead react, log the arc without a screen."""
@@ -131,8 +180,9 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
         for note in received[seen:]:
             board.add_notification(note)
         seen = len(received)
-        for event in lead.poll(clock.now()):
-            dashboard.observe(event)
+        if auto_ack:
+            for event in lead.poll(clock.now()):
+                dashboard.observe(event)
         if not show_live:
             for entry in board.drain_log():
                 out.print(timeline_line(entry), highlight=False, soft_wrap=True)
@@ -153,12 +203,19 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
                              scenario_end(calm_days=calm_days, crisis_days=crisis_days))
         with Session(runtime.engine) as session:
             deliveries = outbox.counts(session)
+        if not show_live:
+            out.print(dashboard)
+        _print_summary(dashboard.summary(), result.summary.model_dump())
+        _print_lifecycle(board, sink, deliveries, lead)
+        if server is not None:
+            if hold:
+                _hold(server.url, logins, password)
+            else:
+                _announce(server.url, logins, password)
     finally:
+        if server is not None:
+            server.stop()
         runtime.close()
-    if not show_live:
-        out.print(dashboard)
-    _print_summary(dashboard.summary(), result.summary.model_dump())
-    _print_lifecycle(board, sink, deliveries, lead)
 
 
 def _replay(run: IngestRun, runtime: Runtime, scenario: Path, factor: float | None,
