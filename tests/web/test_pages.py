@@ -183,3 +183,15 @@ def test_the_monitor_page_lists_filters_and_corrects_posts(world: World) -> None
     analyst, analyst_csrf = browser(world, Role.ANALYST)
     assert analyst.post("/posts/x/p2/labels", data={"csrf_token": analyst_csrf, "sentiment": "negative"},
                         follow_redirects=False).status_code == 403
+
+
+def test_load_more_keeps_the_filters() -> None:
+    from starlette.requests import Request
+
+    from crisisdesk.web.monitor_pages import _more_url
+
+    request = Request({"type": "http", "query_string": b"range=7d&q=bahn&cursor=abc&sentiment=negative",
+                       "headers": [], "method": "GET", "path": "/monitors/1"})
+    assert _more_url(request) == "?range=7d&q=bahn&sentiment=negative&"
+    empty = Request({"type": "http", "query_string": b"", "headers": [], "method": "GET", "path": "/"})
+    assert _more_url(empty) == "?"

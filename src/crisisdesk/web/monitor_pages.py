@@ -65,7 +65,7 @@ def router(runtime: Runtime) -> APIRouter:
                                   **filters)  # type: ignore[arg-type]
                 if request.headers.get("x-partial") == "1":
                     return render(request, "posts_live.html", user, posts=posts, taxonomy=taxonomy,
-                                  monitor_id=monitor_id)
+                                  monitor_id=monitor_id, more_url=_more_url(request))
                 page = monitor_page(conn, monitor_id=monitor_id, start=s, end=e, now=now)
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from exc
@@ -92,7 +92,7 @@ def router(runtime: Runtime) -> APIRouter:
         return render(request, "monitor.html", user, nav="overview", page=page, posts=posts, charts={
             "volume": volume, "sov": sov, "complaints": complaints, "channels": channels, "authors": authors},
             range=range_, start=start or "", end=end or "", filters=filters, insult=insult or "",
-            taxonomy=taxonomy, complaint_label=label, monitor_id=monitor_id,
+            taxonomy=taxonomy, complaint_label=label, monitor_id=monitor_id, more_url=_more_url(request),
             live_url=f"/monitors/{monitor_id}" + (f"?{query}" if query else ""))
 
     @r.post("/posts/{platform}/{external_id}/labels")
@@ -120,3 +120,11 @@ def router(runtime: Runtime) -> APIRouter:
         return RedirectResponse(target, status_code=303)
 
     return r
+
+
+def _more_url(request: Request) -> str:
+    """This page's query without its cursor, ready for ``cursor=…`` (filters stay as they are)."""
+    from urllib.parse import urlencode
+
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+    return "?" + (urlencode(kept) + "&" if kept else "")
