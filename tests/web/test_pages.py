@@ -118,6 +118,7 @@ def test_severity_and_resolution_from_the_page(world: World) -> None:
     assert actions == ["situation.severity_changed", "situation.resolved"]
     page = c.get(f"/situations/{world.situation_id}").text
     assert "set by Crisis_Lead: Presseanfrage" in page and "beendet" in page
+    assert "01.12.26, 09:00" in page  # the timeline in the German date format
 
 
 def test_switching_the_language_is_remembered(world: World) -> None:

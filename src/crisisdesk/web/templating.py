@@ -8,6 +8,7 @@ where it is produced (it escapes its own text).
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,13 @@ def render(request: Request, template: str, user: Principal | None, *, nav: str 
     def tr(key: str, **values: object) -> str:
         return t(key, lang, **values)
 
+    def when(value: str | datetime | None) -> str:
+        """An ISO timestamp (as the situation service gives it) in the user's locale."""
+        if value is None or value == "":
+            return ""
+        return fmt.when(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+
     html = env.get_template(template).render(
-        request=request, t=tr, fmt=fmt, lang=lang, user=user, nav=nav,
+        request=request, t=tr, fmt=fmt, lang=lang, user=user, nav=nav, when=when,
         csrf=user.csrf_token if user is not None else "", svg=Markup, **context)
     return HTMLResponse(html, status_code=status_code)
