@@ -287,3 +287,22 @@ def test_without_delivery_steps_are_logged_but_nobody_is_contacted(engine: Engin
     got = run.advance(T0 + timedelta(minutes=10))
     assert got[0]["delivered"] is False and got[0]["targets"] == ["ben-tg", "carla-mail", "dora-mail"]
     assert run.targets() == []
+
+
+def test_a_later_step_describes_the_situation_as_of_that_step(engine: Engine,
+                                                              config: WorkspaceConfig) -> None:
+    sid = situation(engine)
+    with engine.begin() as conn:
+        for minutes, summary in ((0, "as opened"), (15, "much later")):
+            conn.execute(insert(SituationEvent).values(
+                situation_id=sid, event="alert.opened" if minutes == 0 else "alert.updated",
+                at=T0 + timedelta(minutes=minutes), severity=3,
+                body=json.dumps({"event": "x", "explanation": {"summary": summary, "top_terms": [summary]}})))
+    run = Run(engine, escalator(config))
+    run.handle(event("alert.opened", sid, 3, T0))
+    run.advance(T0 + timedelta(minutes=10))  # step 2, before the later update
+    run.advance(T0 + timedelta(minutes=25))  # round 2, step 1, after it
+    with engine.connect() as conn:
+        payloads = conn.execute(select(Delivery.payload).order_by(Delivery.id)).scalars()
+        summaries = [p["summary"] for p in payloads]
+    assert summaries[:5] == ["as opened"] * 5 and summaries[5:] == ["much later"] * 2

@@ -373,7 +373,9 @@ class DetectionEngine:
             "top_terms": top_terms, "summary": summary, "reasons": rating.reasons,
             "signals": signals.as_dict(), **({"reopened": True} if reopened else {}),
         }
-        self._log(conn, t, body, at)
+        # The timeline keeps the explanation as it was at this event: a notification sent for a
+        # later escalation step describes the situation as of that step, not as of the newest event.
+        self._log(conn, t, body | {"explanation": stored}, at)
         return body
 
     @staticmethod

@@ -46,6 +46,13 @@ def list_situations(conn: Connection, *, status: str | None = None, limit: int =
     return [_summary(row) for row in conn.execute(q)]
 
 
+def _without_explanation(body: str) -> dict[str, Any]:
+    """An event as published: the explanation kept beside it (for notifications) stays out."""
+    data: dict[str, Any] = json.loads(body)
+    data.pop("explanation", None)
+    return data
+
+
 def get_situation(conn: Connection, situation_id: int) -> dict[str, Any] | None:
     """One situation with its explanation, timeline, escalations and notification deliveries."""
     row = conn.execute(select(_situations, _monitors.c.name.label("monitor"))
@@ -56,7 +63,7 @@ def get_situation(conn: Connection, situation_id: int) -> dict[str, Any] | None:
     out = _summary(row)
     out["explanation"] = json.loads(row.explanation or "{}")
     out["timeline"] = [
-        {"event": e.event, "at": _iso(e.at), "severity": e.severity, "body": json.loads(e.body)}
+        {"event": e.event, "at": _iso(e.at), "severity": e.severity, "body": _without_explanation(e.body)}
         for e in conn.execute(select(_events).where(_events.c.situation_id == situation_id)
                               .order_by(_events.c.at, _events.c.id))
     ]

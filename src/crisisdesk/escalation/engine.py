@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
 from crisisdesk.core.clock import Clock, SystemClock
-from crisisdesk.detection.models import Situation
+from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.escalation.actions import acknowledge, log_event
 from crisisdesk.escalation.chain import snapshot, step_targets
 from crisisdesk.escalation.config import EscalationConfig, PersonConfig
@@ -32,6 +32,7 @@ from crisisdesk.notify.service import enqueue
 
 _esc: Table = Escalation.__table__  # type: ignore[assignment]
 _situations: Table = Situation.__table__  # type: ignore[assignment]
+_events: Table = SituationEvent.__table__  # type: ignore[assignment]
 
 ACTIVE = "active"
 
@@ -151,7 +152,8 @@ class Escalator:
                     target = self.targets.get(name)
                     if target is None:
                         continue
-                    note = self._notification(situation, monitor, row["severity"], at, n, lang or self.lang)
+                    note = self._notification(conn, situation, monitor, row["severity"], at, n,
+                                              lang or self.lang)
                     enqueue(session, key=f"situation:{row['situation_id']}:escalation:{row['id']}:"
                                          f"step:{n}:{name}",
                             target_name=name, kind=target.kind, notification=note, clock=self.send_clock)
@@ -192,16 +194,16 @@ class Escalator:
                 target = self.targets.get(name)
                 if target is None:
                     continue
-                note = self._notification(situation, monitor, int(event["severity"]), at, -1, self.lang,
+                note = self._notification(conn, situation, monitor, int(event["severity"]), at, -1, self.lang,
                                           kind=NotificationKind.RESOLVED, summary=str(event["summary"]))
                 enqueue(session, key=f"situation:{sid}:resolved:{at.isoformat()}:{name}", target_name=name,
                         kind=target.kind, notification=note, clock=self.send_clock)
             session.flush()
 
-    def _notification(self, situation: RowMapping, monitor: str, severity: int, at: datetime,
-                      step: int, lang: str, *, kind: NotificationKind | None = None,
+    def _notification(self, conn: Connection, situation: RowMapping, monitor: str, severity: int,
+                      at: datetime, step: int, lang: str, *, kind: NotificationKind | None = None,
                       summary: str | None = None) -> Notification:
-        explanation: dict[str, Any] = json.loads(situation["explanation"] or "{}")
+        explanation = self._explanation_at(conn, situation, at)
         lang = "de" if lang == "de" else "en"
         if kind is None:
             kind = NotificationKind.OPENED if step == 0 else NotificationKind.ESCALATED
@@ -219,6 +221,20 @@ class Escalator:
             ack_url=ack_url(self.config.base_url, self.secret, situation["id"], at), lang=lang,
             occurred_at=at,
         )
+
+    @staticmethod
+    def _explanation_at(conn: Connection, situation: RowMapping, at: datetime) -> dict[str, Any]:
+        """The explanation as of ``at``: the newest timeline event up to then that kept one, else
+        the situation's current one."""
+        for (body,) in conn.execute(
+                select(_events.c.body).where(_events.c.situation_id == situation["id"], _events.c.at <= at,
+                                             _events.c.event.in_(("alert.opened", "alert.updated")))
+                .order_by(_events.c.at.desc(), _events.c.id.desc()).limit(5)):
+            kept = json.loads(body).get("explanation")
+            if isinstance(kept, dict):
+                return kept
+        loaded: dict[str, Any] = json.loads(situation["explanation"] or "{}")
+        return loaded
 
     def _monitor_name(self, conn: Connection, monitor_id: int) -> str:
         from crisisdesk.sources.models import Monitor
