@@ -3,6 +3,7 @@
 from crisisdesk.accounts.models import ApiToken, LoginFailure, User, WebSession
 from crisisdesk.analysis.models import LabelCorrection
 from crisisdesk.audit.models import AuditEntry
+from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
 from crisisdesk.escalation.models import Escalation
@@ -28,4 +29,5 @@ __all__ = [
     "SituationEvent",
     "User",
     "WebSession",
+    "WorkspaceDocument",
 ]

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from crisisdesk.accounts.roles import ROLE_PERMISSIONS, Permission, Role
 from tests.accounts.fixtures import PASSWORD, SERVICE_TOKEN, World
+from tests.conftest import WORKSPACE_YAML
 from tests.factories import post
 
 PERSON = "person"  # any signed-in user or personal token, not the service token
@@ -51,6 +52,10 @@ CASES = [
     Case("POST", "/api/v1/posts", Permission.INGEST, 200, lambda w, who: post(1)),
     Case("POST", "/api/v1/posts/x/p0/labels", Permission.LABEL_POSTS, 200,
          lambda w, who: {"sentiment": "negative"}),
+    Case("GET", "/api/v1/config", Permission.MANAGE_MONITORS, 200),
+    Case("PUT", "/api/v1/config", Permission.MANAGE_NOTIFICATIONS, 200,
+         lambda w, who: {"text": WORKSPACE_YAML, "note": f"by {who}"}),
+    Case("POST", "/api/v1/queries/check", Permission.VIEW, 200, lambda w, who: {"query": "bahn AND ("}),
     Case("POST", "/api/v1/auth/logout", ANYONE, 204),  # last: it ends the session
 ]
 

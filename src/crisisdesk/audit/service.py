@@ -40,6 +40,7 @@ class AuditAction(StrEnum):
     SITUATION_RESOLVED = "situation.resolved"
     POST_LABELLED = "post.labelled"
     NOTIFICATION_SENT = "notification.sent"
+    CONFIG_CHANGED = "config.changed"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -58,6 +59,7 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.SITUATION_RESOLVED: "A person resolved a situation.",
     AuditAction.POST_LABELLED: "A person corrected a post's analysis.",
     AuditAction.NOTIFICATION_SENT: "A notification left crisisdesk (target, kind, outcome).",
+    AuditAction.CONFIG_CHANGED: "The workspace configuration stored in the database was replaced.",
 }
 
 

@@ -41,6 +41,14 @@ def friendly_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def open_workspace(config: Path | None) -> tuple[Settings, Workspace]:
+def open_workspace(config: Path | None, *, stored: bool = True) -> tuple[Settings, Workspace]:
+    """The workspace, with the configuration in force: the one stored in the database once one was
+    imported (``crisisdesk config import``, the web app), else the file's. ``stored=False``: the
+    file's as it is (``config`` commands that deal with the file itself)."""
     settings = load_settings()
-    return settings, load_workspace(resolve_config_path(config, settings), settings)
+    workspace = load_workspace(resolve_config_path(config, settings), settings)
+    if stored:
+        from crisisdesk.configuration.service import stored_in_force
+
+        workspace = stored_in_force(workspace)
+    return settings, workspace

@@ -6,6 +6,7 @@ import typer
 
 from crisisdesk.cli import (
     analysis_cmds,
+    config_cmds,
     demo_cmd,
     detection_cmds,
     ingest_cmds,
@@ -47,6 +48,7 @@ app.command("demo")(demo_cmd.demo)
 app.command("situations")(situation_cmds.situations)
 app.command("ack")(situation_cmds.ack)
 app.add_typer(users_cmds.users_app)
+app.add_typer(config_cmds.config_app)
 
 if __name__ == "__main__":
     app()

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from crisisdesk.analysis.analyzer import AnalysisEnricher, workspace_analyzer
 from crisisdesk.bus.base import Bus
 from crisisdesk.bus.memory import MemoryBus
+from crisisdesk.configuration.service import in_force
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.db import make_engine, migrate
 from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
@@ -125,9 +126,10 @@ def build_runtime(
     enqueues the escalation's notifications (live service, ``replay --notify``); without it the
     steps are logged but nobody is contacted (imports of history)."""
     clock = clock or SystemClock()
+    engine = open_engine(workspace)
+    workspace = in_force(engine, workspace)  # a configuration stored in the database wins
     if enricher is None and workspace.config.analysis.enabled:
         enricher = AnalysisEnricher(workspace_analyzer(workspace))
-    engine = open_engine(workspace)
     monitors = [(m.name, m.query) for m in workspace.config.monitors]
     monitor_ids = sync_monitors(engine, monitors, now=SystemClock().now())
     if workspace.config.detection.enabled:

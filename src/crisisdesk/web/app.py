@@ -16,7 +16,15 @@ from fastapi.staticfiles import StaticFiles
 
 from crisisdesk.accounts.deps import NotAuthenticated, PermissionDenied
 from crisisdesk.ingest.service import Runtime
-from crisisdesk.web import admin_pages, auth_pages, live, monitor_pages, overview_pages, situation_pages
+from crisisdesk.web import (
+    admin_pages,
+    auth_pages,
+    live,
+    monitor_pages,
+    overview_pages,
+    settings_pages,
+    situation_pages,
+)
 from crisisdesk.web.templating import STATIC, render
 
 
@@ -30,7 +38,8 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     hub = live.LiveHub()
     runtime.runner.listeners.append(hub.publish_threadsafe)
     app.state.live = hub
-    for module in (auth_pages, overview_pages, situation_pages, monitor_pages, admin_pages, live):
+    for module in (auth_pages, overview_pages, situation_pages, monitor_pages, admin_pages, settings_pages,
+                   live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

@@ -1,0 +1,86 @@
+"""Reading and saving the stored configuration; which one is in force.
+
+Until a configuration is imported (``crisisdesk config import``, or saved in the browser), the
+workspace file is in force, as before. From then on the database is: the file becomes what it is
+imported from and exported to, and every process of a deployment sees the same configuration.
+A saved document is validated exactly like the file (same parser, same errors with their place).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.engine import Connection, Engine
+
+from crisisdesk.audit.service import Actor, AuditAction, record
+from crisisdesk.configuration.models import WorkspaceDocument
+from crisisdesk.workspace import Workspace, WorkspaceConfig, parse_config
+
+_docs: Table = WorkspaceDocument.__table__  # type: ignore[assignment]
+STORED = "database"  # how a stored document is named in error messages
+
+
+@dataclass(frozen=True)
+class Stored:
+    version: int
+    text: str
+    created_at: datetime
+    created_by: str
+
+
+def latest(conn: Connection) -> Stored | None:
+    row = conn.execute(select(_docs).order_by(_docs.c.id.desc()).limit(1)).first()
+    return None if row is None else Stored(row.id, row.text, row.created_at, row.created_by)
+
+
+def save(conn: Connection, text: str, *, actor: Actor, at: datetime, note: str | None = None,
+         ip: str | None = None) -> tuple[Stored, WorkspaceConfig]:
+    """Validate and store a new version (raises ConfigError naming the place of every problem)."""
+    config = parse_config(text, path=STORED)
+    before = latest(conn)
+    version = conn.execute(insert(_docs).values(text=text, created_at=at, created_by=actor.label,
+                                                note=note).returning(_docs.c.id)).scalar_one()
+    record(conn, actor=actor, action=AuditAction.CONFIG_CHANGED, at=at, target_type="workspace",
+           target_id=version, ip=ip, before={"version": before.version} if before else None,
+           after={"version": version, "monitors": [m.name for m in config.monitors], "note": note})
+    return Stored(int(version), text, at, actor.label), config
+
+
+def in_force(engine: Engine, workspace: Workspace) -> Workspace:
+    """The workspace with the stored configuration when there is one (database wins)."""
+    with engine.connect() as conn:
+        stored = latest(conn)
+    if stored is None:
+        return workspace
+    return dataclasses.replace(workspace, config=parse_config(stored.text, path=STORED))
+
+
+def export_text(engine: Engine, workspace: Workspace) -> str:
+    """The configuration in force as YAML: the stored document, else the workspace file."""
+    with engine.connect() as conn:
+        stored = latest(conn)
+    return stored.text if stored is not None else workspace.path.read_text(encoding="utf-8")
+
+
+def stored_in_force(workspace: Workspace) -> Workspace:
+    """:func:`in_force` for commands that must not create or migrate a database just to look: an
+    absent SQLite file or a database without the table means the file is in force."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from crisisdesk.db import make_engine
+
+    url = make_url(workspace.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        return workspace
+    engine = make_engine(workspace.database_url)
+    try:
+        if not inspect(engine).has_table(WorkspaceDocument.__tablename__):
+            return workspace
+        return in_force(engine, workspace)
+    finally:
+        engine.dispose()
