@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crisisdesk.analysis.complaints import ComplaintType
 from crisisdesk.analysis.transformer import TransformerConfig
-from crisisdesk.core.errors import ConfigError
+from crisisdesk.core.errors import ConfigError, config_path
 from crisisdesk.db import sqlite_url
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
 from crisisdesk.escalation.config import (
@@ -116,13 +116,6 @@ class Workspace:
         return self.path.parent
 
 
-def _loc(parts: tuple[int | str, ...]) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
 def parse_config(text: str, *, path: str) -> WorkspaceConfig:
     """Validate workspace YAML text; every problem is reported at once, each with its place."""
     try:
@@ -138,7 +131,7 @@ def parse_config(text: str, *, path: str) -> WorkspaceConfig:
     try:
         config = WorkspaceConfig.model_validate(data, context={"env": os.environ})
     except ValidationError as exc:
-        problems = "; ".join(f"{_loc(e['loc']) or 'top level'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{config_path(e['loc']) or 'top level'}: {e['msg']}" for e in exc.errors())
         raise ConfigError(path, "", problems) from exc
     errors = []
     for i, monitor in enumerate(config.monitors):

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from crisisdesk.db import make_engine, migrate
+from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.links import check_token
@@ -83,8 +84,7 @@ def config() -> WorkspaceConfig:
 def escalator(config: WorkspaceConfig, *, deliver: bool = True) -> Escalator:
     return Escalator(config=config.escalation, people=config.people, roles=config.roles,
                      targets=config.notify.targets, secret="s3cret", deliver=deliver,
-                     level_names={"en": ["watch", "issue", "crisis", "severe"],
-                                  "de": ["Beobachten", "Problem", "Krise", "Schwere Krise"]})
+                     playbook=PlaybookConfig())
 
 
 def situation(engine: Engine, at: datetime = T0, severity: int = 3) -> int:

@@ -16,3 +16,11 @@ class ConfigError(CrisisdeskError):
         self.problem = problem
         location = f"{path}: {where}" if where else path
         super().__init__(f"{location}: {problem}")
+
+
+def config_path(parts: tuple[int | str, ...]) -> str:
+    """A validation error's location as people read it in YAML: ``monitors[2].query``."""
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out

@@ -33,7 +33,7 @@ from crisisdesk.detection.explain import explain
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.detection.severity import Rating, Signals, rate
 from crisisdesk.detection.state import Counts, MonitorState
-from crisisdesk.detection.summary import summarize
+from crisisdesk.detection.summary import display_term, summarize
 from crisisdesk.pipeline.events import NormalizedPost, PostKey, StoredPost
 from crisisdesk.sources.matcher import MonitorSet
 
@@ -52,11 +52,6 @@ GROWTH = 2.0
 
 def minute_of(at: datetime) -> int:
     return int(at.timestamp()) // 60
-
-
-def display_term(query: str) -> str:
-    """``recall*`` → ``recall``, ``"data breach"`` → ``data breach``: how people read a term."""
-    return query.replace('"', "").rstrip("*")
 
 
 def time_of(minute: int) -> datetime:

@@ -17,6 +17,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Connection
 
 from crisisdesk.bus.base import Message
+from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.engine import DetectionEngine, Tracked, minute_of
 from crisisdesk.detection.models import Situation
 from crisisdesk.escalation.actions import log_event
@@ -46,7 +47,8 @@ def _body(conn: Connection, row: dict[str, object], event: str, severity: int, a
 
 
 def set_severity(conn: Connection, situation_id: int, *, severity: int, reason: str, by: str, at: datetime,
-                 engine: DetectionEngine | None = None, level_names: list[str] | None = None) -> Message:
+                 engine: DetectionEngine | None = None, playbook: PlaybookConfig | None = None,
+                 lang: str = "en") -> Message:
     """Raise or lower an open situation's severity; ``reason`` is required."""
     if not 1 <= severity <= 4:
         raise ManualError(f"severity {severity}: choose 1 to 4")
@@ -64,7 +66,7 @@ def set_severity(conn: Connection, situation_id: int, *, severity: int, reason: 
     tracked = _tracked(engine, situation_id)
     if tracked is not None:
         tracked.severity = severity
-    name = level_names[severity - 1] if level_names and severity <= len(level_names) else str(severity)
+    name = playbook.name(severity, lang) if playbook is not None else str(severity)
     body = _body(conn, dict(row), "alert.updated", severity, at, by, reason.strip(), name)
     body["previous_severity"] = row["severity"]
     log_event(conn, situation_id, "alert.updated", at, severity, body)
@@ -72,7 +74,8 @@ def set_severity(conn: Connection, situation_id: int, *, severity: int, reason: 
 
 
 def resolve(conn: Connection, situation_id: int, *, reason: str, by: str, at: datetime,
-            engine: DetectionEngine | None = None, level_names: list[str] | None = None) -> Message:
+            engine: DetectionEngine | None = None, playbook: PlaybookConfig | None = None,
+            lang: str = "en") -> Message:
     """Resolve an open situation by hand."""
     row = conn.execute(select(_situations).where(_situations.c.id == situation_id)).mappings().first()
     if row is None:
@@ -85,7 +88,7 @@ def resolve(conn: Connection, situation_id: int, *, reason: str, by: str, at: da
     if tracked is not None:
         tracked.status, tracked.resolved_minute = "resolved", minute_of(at)
     severity = int(row["severity"])
-    name = level_names[severity - 1] if level_names and severity <= len(level_names) else str(severity)
+    name = playbook.name(severity, lang) if playbook is not None else str(severity)
     body = _body(conn, dict(row), "alert.resolved", severity, at, by, reason.strip() or "-", name)
     log_event(conn, situation_id, "alert.resolved", at, severity, body)
     return body

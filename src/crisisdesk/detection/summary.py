@@ -36,6 +36,11 @@ _TEXT = {
 }
 
 
+def display_term(query: str) -> str:
+    """``recall*`` → ``recall``, ``"data breach"`` → ``data breach``: how people read a term."""
+    return query.replace('"', "").rstrip("*")
+
+
 def _pct(value: float, lang: str) -> str:
     return f"{value * 100:.0f} %" if lang == "de" else f"{value * 100:.0f}%"
 
@@ -52,7 +57,7 @@ def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals:
     neg = _pct(v.get(Signal.NEGATIVE_SHARE, 0.0), lang)
     posts = int(v.get(Signal.POSTS, 0))
     if cause == "keyword":
-        shown = [x.replace('"', "").rstrip("*") for x in (terms or [])[:5]]
+        shown = [display_term(x) for x in (terms or [])[:5]]
         quoted = ", ".join(f"„{x}“" if lang == "de" else f"“{x}”" for x in shown)
         parts = [t["keyword"].format(monitor=monitor, terms=quoted, posts=posts, neg=neg)]
     elif cause == "influencer":

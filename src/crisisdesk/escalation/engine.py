@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
 from crisisdesk.core.clock import Clock, SystemClock
+from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.escalation.actions import acknowledge, log_event
 from crisisdesk.escalation.chain import snapshot, step_targets
@@ -49,8 +50,8 @@ class Escalator:
     lang: str = "en"
     #: False: steps are run and logged but nothing is enqueued (a replay without --notify).
     deliver: bool = True
-    #: Level names by language, from the playbook.
-    level_names: Mapping[str, Sequence[str]] | None = None
+    #: Names the severity levels in messages.
+    playbook: PlaybookConfig = field(default_factory=PlaybookConfig)
     #: The outbox schedules sends on the wall clock, whatever clock the stream runs on.
     send_clock: Clock = field(default_factory=SystemClock)
     _monitor_names: dict[int, str] = field(default_factory=dict, init=False, repr=False)
@@ -245,9 +246,6 @@ class Escalator:
         return self._monitor_names[monitor_id]
 
     def _level_name(self, severity: int, lang: str) -> str:
-        names = (self.level_names or {}).get(lang)
-        if names and 1 <= severity <= len(names):
-            return names[severity - 1]
-        return str(severity)
+        return self.playbook.name(severity, lang)
 
     _log = staticmethod(log_event)

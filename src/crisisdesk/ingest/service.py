@@ -99,8 +99,7 @@ def build_watch(workspace: Workspace, settings: Settings, monitor_ids: dict[str,
             config=config.escalation, people=config.people, roles=config.roles,
             targets=config.notify.targets, secret=secret_key(workspace, settings),
             lang=config.detection.language, deliver=deliver,
-            level_names={"de": [lv.name_de for lv in config.playbook.levels],
-                         "en": [lv.name_en for lv in config.playbook.levels]},
+            playbook=config.playbook,
         )
     return Watch(detection, escalator)
 

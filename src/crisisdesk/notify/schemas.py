@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from crisisdesk.core.errors import ConfigError
+from crisisdesk.core.errors import ConfigError, config_path
 
 Lang = Literal["de", "en"]
 
@@ -277,13 +277,6 @@ class NotifyConfig(BaseModel):
         return self
 
 
-def _loc(parts: tuple[int | str, ...]) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
 def parse_notify_config(
     data: Mapping[str, Any], *, env: Mapping[str, str], path: str = "crisisdesk.yaml",
     where: str = "notify",
@@ -297,7 +290,7 @@ def parse_notify_config(
         return NotifyConfig.model_validate(data, context={"env": env})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{where}{'.' if e['loc'] else ''}{_loc(e['loc'])}: {e['msg']}" for e in exc.errors()
+            f"{where}{'.' if e['loc'] else ''}{config_path(e['loc'])}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigError(path, "", problems) from exc
 

@@ -37,10 +37,7 @@ def _who(user: Principal) -> str:
 
 def router(runtime: Runtime) -> APIRouter:
     r = APIRouter(include_in_schema=False)
-    levels = runtime.workspace.config.playbook.levels
-
-    def level_names(lang: str) -> list[str]:
-        return [lv.name_de if lang == "de" else lv.name_en for lv in levels]
+    playbook = runtime.workspace.config.playbook
 
     def change(user: Principal, action: AuditAction, sid: int,
                apply: Callable[[Connection, Watch | None], Message]) -> list[Message]:
@@ -71,9 +68,8 @@ def router(runtime: Runtime) -> APIRouter:
         channels = found["explanation"].get("channels", {})
         chart = charts.bar_chart([(k, float(v.get("share", 0))) for k, v in channels.items()],
                                  title="channels", fmt=Formatter(lang=lang), percent=True)
-        names = level_names(lang)
         return render(request, "situation.html", user, nav="situations", s=found, channels_chart=chart,
-                      level_name=names[found["severity"] - 1] if found["severity"] <= len(names) else "",
+                      level_name=playbook.name(found["severity"], lang),
                       flash=flash or error, flash_error=bool(error))
 
     @r.post("/situations/{situation_id}/ack")
@@ -96,7 +92,7 @@ def router(runtime: Runtime) -> APIRouter:
             change(user, AuditAction.SITUATION_SEVERITY_CHANGED, situation_id,
                    lambda conn, watch: manual.set_severity(
                        conn, situation_id, severity=severity, reason=reason, by=_who(user), at=now(),
-                       engine=watch.detection if watch else None, level_names=level_names(lang)))
+                       engine=watch.detection if watch else None, playbook=playbook, lang=lang))
         except manual.ManualError as exc:
             return RedirectResponse(f"/situations/{situation_id}?error={_q(str(exc))}", status_code=303)
         return RedirectResponse(f"/situations/{situation_id}", status_code=303)
@@ -108,7 +104,7 @@ def router(runtime: Runtime) -> APIRouter:
         try:
             change(user, AuditAction.SITUATION_RESOLVED, situation_id, lambda conn, watch: manual.resolve(
                 conn, situation_id, reason=reason, by=_who(user), at=now(),
-                engine=watch.detection if watch else None, level_names=level_names(lang)))
+                engine=watch.detection if watch else None, playbook=playbook, lang=lang))
         except manual.ManualError as exc:
             return RedirectResponse(f"/situations/{situation_id}?error={_q(str(exc))}", status_code=303)
         return RedirectResponse(f"/situations/{situation_id}", status_code=303)
