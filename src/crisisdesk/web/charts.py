@@ -12,161 +12,38 @@ the server sends. Every chart
 * escapes every text it is given, and formats every number and time through ``fmt`` (see
   :class:`crisisdesk.web.formatting.Formatter`), so German users read "1.234" and "12,5 %".
 
-The functions take anything with the right attributes (Protocols below), so the dashboard
-schemas (:mod:`crisisdesk.dashboards.schemas`) go in as they are.
+The functions take anything with the right attributes (the protocols in
+:mod:`crisisdesk.web.svg`), so the dashboard schemas (:mod:`crisisdesk.dashboards.schemas`) go
+in as they are.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Protocol, TypeVar
-from xml.sax.saxutils import escape, quoteattr
+from datetime import datetime, timedelta
 
-# Colours (Tableau 10, distinguishable with the common colour-vision deficiencies); CSS may
-# override them through the class names.
-VOLUME_FILL = "#4e79a7"
-NEGATIVE_STROKE = "#e15759"
-MARKER_FILL = "#f28e2b"
-BAR_FILL = "#59a14f"
-GRID = "#d0d0d0"
-SEVERITY_FILL = {1: "#edc948", 2: "#f28e2b", 3: "#e15759", 4: "#b0122f"}
+from crisisdesk.web.svg import (
+    BAR_FILL,
+    GRID,
+    MARKER_FILL,
+    NEGATIVE_STROKE,
+    PLAIN,
+    SEVERITY_FILL,
+    VOLUME_FILL,
+    Fmt,
+    S,
+    StackValue,
+    TimeValue,
+    attr,
+    chart_id,
+    esc,
+    fx,
+    nice_max,
+    open_svg,
+    time_ticks,
+)
 
-
-class Fmt(Protocol):
-    """How labels are written: numbers, shares, timestamps and axis ticks in the user's locale."""
-
-    def number(self, value: float) -> str: ...
-
-    def percent(self, value: float) -> str: ...
-
-    def when(self, value: datetime) -> str: ...
-
-    def tick(self, value: datetime, step: timedelta) -> str: ...
-
-
-class PlainFormat:
-    """Locale-free labels (tests, logs); the pages pass a :class:`~crisisdesk.web.formatting.Formatter`."""
-
-    def number(self, value: float) -> str:
-        return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.2f}"
-
-    def percent(self, value: float) -> str:
-        return f"{value * 100:.1f}%"
-
-    def when(self, value: datetime) -> str:
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-    def tick(self, value: datetime, step: timedelta) -> str:
-        return value.astimezone(UTC).strftime("%H:%M" if step < timedelta(days=1) else "%d.%m.")
-
-
-PLAIN = PlainFormat()
-
-
-class TimeValue(Protocol):
-    """One bucket of a series (e.g. :class:`crisisdesk.dashboards.schemas.SeriesPoint`)."""
-
-    @property
-    def start(self) -> datetime: ...
-
-    @property
-    def volume(self) -> float: ...
-
-    @property
-    def negative_share(self) -> float: ...
-
-
-class Span(Protocol):
-    """A situation on the time axis (e.g. :class:`crisisdesk.dashboards.schemas.SituationMarker`)."""
-
-    @property
-    def opened_at(self) -> datetime: ...
-
-    @property
-    def resolved_at(self) -> datetime | None: ...
-
-    @property
-    def severity(self) -> int: ...
-
-
-class StackValue(Protocol):
-    """Values per key for one bucket (e.g. :class:`crisisdesk.dashboards.schemas.BreakdownPoint`)."""
-
-    @property
-    def start(self) -> datetime: ...
-
-    @property
-    def values(self) -> Mapping[str, float]: ...
-
-
-S = TypeVar("S", bound=Span)
-
-
-# -- small helpers -------------------------------------------------------------------------------
-
-def _attr(value: str) -> str:
-    return quoteattr(value)
-
-
-def _text(value: str) -> str:
-    return escape(value)
-
-
-def _n(value: float) -> str:
-    """A coordinate: short, and never "nan"."""
-    if not math.isfinite(value):
-        return "0"
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-
-
-def _uid(kind: str, *parts: object) -> str:
-    """A stable id for ``aria-labelledby``: the same chart gives the same id (pure function)."""
-    return f"{kind}-{hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:10]}"
-
-
-def _open(kind: str, width: float, height: float, title: str, desc: str, uid: str) -> list[str]:
-    return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" viewBox="0 0 {_n(width)} '
-        f'{_n(height)}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
-        f'aria-labelledby="{uid}-t {uid}-d" font-family="system-ui, sans-serif" font-size="11">',
-        f'<title id="{uid}-t">{_text(title)}</title>',
-        f'<desc id="{uid}-d">{_text(desc)}</desc>',
-    ]
-
-
-def nice_max(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above ``value`` (at least 1): a round axis top."""
-    if not math.isfinite(value) or value <= 1:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
-    for m in (1, 2, 2.5, 5, 10):
-        if m * exp >= value:
-            return float(m * exp)
-    return float(10 * exp)  # pragma: no cover - the loop always returns
-
-
-_TICK_STEPS = tuple(timedelta(minutes=m) for m in (1, 5, 10, 15, 30, 60, 120, 180, 360, 720)) + tuple(
-    timedelta(days=d) for d in (1, 2, 7, 14, 30))
-
-
-def time_ticks(start: datetime, end: datetime, max_ticks: int = 7) -> tuple[list[datetime], timedelta]:
-    """Round times between ``start`` and ``end`` for axis labels, and the step between them."""
-    span = (end - start).total_seconds()
-    step = next((s for s in _TICK_STEPS if span / s.total_seconds() <= max_ticks), _TICK_STEPS[-1])
-    size = int(step.total_seconds())
-    first = math.ceil(start.timestamp() / size) * size
-    ticks = []
-    t = first
-    while t <= end.timestamp():
-        ticks.append(datetime.fromtimestamp(t, UTC))
-        t += size
-    return ticks, step
-
-
-# -- sparkline -----------------------------------------------------------------------------------
 
 def sparkline(values: Sequence[float], *, title: str, fmt: Fmt = PLAIN, width: int = 120, height: int = 32,
               partial_last: bool = False) -> str:
@@ -174,18 +51,18 @@ def sparkline(values: Sequence[float], *, title: str, fmt: Fmt = PLAIN, width: i
 
     ``partial_last`` draws the last point hollow: a bucket still filling (the current hour).
     """
-    uid = _uid("spark", title, tuple(values), partial_last)
+    uid = chart_id("spark", title, tuple(values), partial_last)
     finite = [v if math.isfinite(v) else 0.0 for v in values]
     if finite:
         desc = (f"{len(finite)} values; lowest {fmt.number(min(finite))}, highest {fmt.number(max(finite))}, "
                 f"latest {fmt.number(finite[-1])}")
     else:
         desc = "no data"
-    out = _open("sparkline", width, height, title, desc, uid)
+    out = open_svg("sparkline", width, height, title, desc, uid)
     pad = 3.0
     if not finite:
         y = height - pad
-        out.append(f'<line class="baseline" x1="0" y1="{_n(y)}" x2="{width}" y2="{_n(y)}" stroke="{GRID}"/>')
+        out.append(f'<line class="baseline" x1="0" y1="{fx(y)}" x2="{width}" y2="{fx(y)}" stroke="{GRID}"/>')
         out.append("</svg>")
         return "".join(out)
     top = max(max(finite), 0.0) or 1.0
@@ -196,16 +73,16 @@ def sparkline(values: Sequence[float], *, title: str, fmt: Fmt = PLAIN, width: i
         return x, height - pad - (max(v, 0.0) / top) * (height - 2 * pad)
 
     points = [xy(i, v) for i, v in enumerate(finite)]
-    line = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+    line = " ".join(f"{fx(x)},{fx(y)}" for x, y in points)
     base = height - pad
-    area = f"{_n(points[0][0])},{_n(base)} {line} {_n(points[-1][0])},{_n(base)}"
+    area = f"{fx(points[0][0])},{fx(base)} {line} {fx(points[-1][0])},{fx(base)}"
     out.append(f'<polygon class="area" points="{area}" fill="{VOLUME_FILL}" fill-opacity="0.15"/>')
     out.append(f'<polyline class="line" points="{line}" fill="none" stroke="{VOLUME_FILL}" '
                f'stroke-width="1.5" stroke-linejoin="round"/>')
     x, y = points[-1]
     fill = "white" if partial_last else VOLUME_FILL
-    out.append(f'<circle class="last" cx="{_n(x)}" cy="{_n(y)}" r="2.5" fill="{fill}" stroke="{VOLUME_FILL}">'
-               f"<title>{_text(fmt.number(finite[-1]))}</title></circle>")
+    out.append(f'<circle class="last" cx="{fx(x)}" cy="{fx(y)}" r="2.5" fill="{fill}" stroke="{VOLUME_FILL}">'
+               f"<title>{esc(fmt.number(finite[-1]))}</title></circle>")
     out.append("</svg>")
     return "".join(out)
 
@@ -224,7 +101,7 @@ def volume_chart(points: Sequence[TimeValue], *, start: datetime, end: datetime,
     share line breaks where a bucket has no posts (a share of nothing is not 0 %).
     """
     label_of = marker_label or (lambda m: f"{m.severity}")
-    uid = _uid("volume", title, start, end, step,
+    uid = chart_id("volume", title, start, end, step,
                tuple((p.start, p.volume, p.negative_share) for p in points),
                tuple((m.opened_at, m.resolved_at, m.severity) for m in markers))
     total = sum(p.volume for p in points)
@@ -233,7 +110,7 @@ def volume_chart(points: Sequence[TimeValue], *, start: datetime, end: datetime,
             + (f"; peak {fmt.number(peak.volume)} at {fmt.when(peak.start)}"
                if peak and peak.volume else "")
             + (f"; {len(markers)} situation(s) marked" if markers else ""))
-    out = _open("volume", width, height, title, desc, uid)
+    out = open_svg("volume", width, height, title, desc, uid)
     left, right, top, bottom = 52.0, 48.0, 18.0, 26.0
     plot_w, plot_h = width - left - right, height - top - bottom
     span = max((end - start).total_seconds(), 1.0)
@@ -254,22 +131,22 @@ def volume_chart(points: Sequence[TimeValue], *, start: datetime, end: datetime,
     for i in range(5):
         v = y_top * i / 4
         y = y_vol(v)
-        out.append(f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(left + plot_w)}" y2="{_n(y)}" '
+        out.append(f'<line x1="{fx(left)}" y1="{fx(y)}" x2="{fx(left + plot_w)}" y2="{fx(y)}" '
                    f'stroke="{GRID}" stroke-width="0.5"/>')
-        out.append(f'<text x="{_n(left - 6)}" y="{_n(y + 4)}" text-anchor="end" fill="currentColor">'
-                   f"{_text(fmt.number(v))}</text>")
-        out.append(f'<text x="{_n(left + plot_w + 6)}" y="{_n(y + 4)}" fill="{NEGATIVE_STROKE}">'
-                   f"{_text(fmt.percent(i / 4))}</text>")
+        out.append(f'<text x="{fx(left - 6)}" y="{fx(y + 4)}" text-anchor="end" fill="currentColor">'
+                   f"{esc(fmt.number(v))}</text>")
+        out.append(f'<text x="{fx(left + plot_w + 6)}" y="{fx(y + 4)}" fill="{NEGATIVE_STROKE}">'
+                   f"{esc(fmt.percent(i / 4))}</text>")
     ticks, tick_step = time_ticks(start, end)
     for t in ticks:
         x = x_of(t)
-        out.append(f'<line x1="{_n(x)}" y1="{_n(top + plot_h)}" x2="{_n(x)}" y2="{_n(top + plot_h + 4)}" '
+        out.append(f'<line x1="{fx(x)}" y1="{fx(top + plot_h)}" x2="{fx(x)}" y2="{fx(top + plot_h + 4)}" '
                    f'stroke="currentColor"/>')
-        out.append(f'<text x="{_n(x)}" y="{_n(top + plot_h + 16)}" text-anchor="middle" fill="currentColor">'
-                   f"{_text(fmt.tick(t, tick_step))}</text>")
-    out.append(f'<text x="{_n(left)}" y="11" fill="{VOLUME_FILL}">■ {_text(volume_label)}</text>')
-    out.append(f'<text x="{_n(left + plot_w)}" y="11" text-anchor="end" fill="{NEGATIVE_STROKE}">'
-               f"- - ● {_text(share_label)}</text>")
+        out.append(f'<text x="{fx(x)}" y="{fx(top + plot_h + 16)}" text-anchor="middle" fill="currentColor">'
+                   f"{esc(fmt.tick(t, tick_step))}</text>")
+    out.append(f'<text x="{fx(left)}" y="11" fill="{VOLUME_FILL}">■ {esc(volume_label)}</text>')
+    out.append(f'<text x="{fx(left + plot_w)}" y="11" text-anchor="end" fill="{NEGATIVE_STROKE}">'
+               f"- - ● {esc(share_label)}</text>")
     out.append("</g>")
     # situations behind the bars
     if markers:
@@ -280,14 +157,14 @@ def volume_chart(points: Sequence[TimeValue], *, start: datetime, end: datetime,
             fill = SEVERITY_FILL.get(m.severity, MARKER_FILL)
             label = label_of(m)
             when = fmt.when(m.opened_at) + (f" – {fmt.when(m.resolved_at)}" if m.resolved_at else "")
-            out.append(f'<g role="listitem" aria-label={_attr(f"{label}: {when}")}>'
-                       f"<title>{_text(f'{label}: {when}')}</title>"
-                       f'<rect x="{_n(x0)}" y="{_n(top)}" width="{_n(max(x1 - x0, 2.0))}" '
-                       f'height="{_n(plot_h)}" fill="{fill}" fill-opacity="0.18"/>'
-                       f'<line x1="{_n(x0)}" y1="{_n(top)}" x2="{_n(x0)}" y2="{_n(top + plot_h)}" '
+            out.append(f'<g role="listitem" aria-label={attr(f"{label}: {when}")}>'
+                       f"<title>{esc(f'{label}: {when}')}</title>"
+                       f'<rect x="{fx(x0)}" y="{fx(top)}" width="{fx(max(x1 - x0, 2.0))}" '
+                       f'height="{fx(plot_h)}" fill="{fill}" fill-opacity="0.18"/>'
+                       f'<line x1="{fx(x0)}" y1="{fx(top)}" x2="{fx(x0)}" y2="{fx(top + plot_h)}" '
                        f'stroke="{fill}" stroke-width="1.5"/>'
-                       f'<text x="{_n(x0 + 2)}" y="{_n(top + 10)}" fill="currentColor" font-weight="bold">'
-                       f"{_text(f'▲{m.severity}')}</text></g>")
+                       f'<text x="{fx(x0 + 2)}" y="{fx(top + 10)}" fill="currentColor" font-weight="bold">'
+                       f"{esc(f'▲{m.severity}')}</text></g>")
         out.append("</g>")
     # volume bars
     bar_w = max(plot_w * step.total_seconds() / span - 1, 1.0)
@@ -298,9 +175,9 @@ def volume_chart(points: Sequence[TimeValue], *, start: datetime, end: datetime,
         x, y = x_of(p.start), y_vol(p.volume)
         tip = (f"{fmt.when(p.start)}: {fmt.number(p.volume)} {volume_label}, "
                f"{fmt.percent(p.negative_share)} {share_label}")
-        out.append(f'<rect role="listitem" aria-label={_attr(tip)} x="{_n(x)}" y="{_n(y)}" '
-                   f'width="{_n(bar_w)}" height="{_n(top + plot_h - y)}" fill="{VOLUME_FILL}">'
-                   f"<title>{_text(tip)}</title></rect>")
+        out.append(f'<rect role="listitem" aria-label={attr(tip)} x="{fx(x)}" y="{fx(y)}" '
+                   f'width="{fx(bar_w)}" height="{fx(top + plot_h - y)}" fill="{VOLUME_FILL}">'
+                   f"<title>{esc(tip)}</title></rect>")
     out.append("</g>")
     # negative share line, broken at empty buckets
     segments: list[list[tuple[float, float]]] = [[]]
@@ -310,16 +187,16 @@ def volume_chart(points: Sequence[TimeValue], *, start: datetime, end: datetime,
                 segments.append([])
             continue
         segments[-1].append((x_of(p.start) + bar_w / 2, y_share(p.negative_share)))
-    path = " ".join("M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in seg) for seg in segments if seg)
+    path = " ".join("M" + " L".join(f"{fx(x)},{fx(y)}" for x, y in seg) for seg in segments if seg)
     if path:
         out.append(f'<path class="share" d="{path}" fill="none" stroke="{NEGATIVE_STROKE}" '
                    f'stroke-width="1.5" stroke-dasharray="4 3" aria-hidden="true"/>')
         if sum(len(s) for s in segments) <= 60:  # dots, where they stay readable
             out.append('<g class="share-dots" aria-hidden="true">' + "".join(
-                f'<circle cx="{_n(x)}" cy="{_n(y)}" r="2" fill="{NEGATIVE_STROKE}"/>'
+                f'<circle cx="{fx(x)}" cy="{fx(y)}" r="2" fill="{NEGATIVE_STROKE}"/>'
                 for seg in segments for x, y in seg) + "</g>")
     if not points or total == 0:
-        out.append(f'<text class="empty" x="{_n(left + plot_w / 2)}" y="{_n(top + plot_h / 2)}" '
+        out.append(f'<text class="empty" x="{fx(left + plot_w / 2)}" y="{fx(top + plot_h / 2)}" '
                    f'text-anchor="middle" fill="currentColor">–</text>')
     out.append("</svg>")
     return "".join(out)
@@ -333,14 +210,14 @@ def small_multiples(points: Sequence[StackValue], keys: Sequence[str], *, start:
     """One small area chart per key on a shared time axis and a shared scale, its name and total
     beside it: trends compare at a glance, and no colour legend is needed."""
     names = labels or {}
-    uid = _uid("multiples", title, start, end, tuple(keys),
+    uid = chart_id("multiples", title, start, end, tuple(keys),
                tuple((p.start, tuple(sorted(p.values.items()))) for p in points))
     totals = {k: sum(p.values.get(k, 0) for p in points) for k in keys}
     desc = "; ".join(f"{names.get(k, k)}: {fmt.number(totals[k])}" for k in keys) or "no data"
     label_w, value_w, top = 150.0, 60.0, 4.0
     axis_h = 20.0
     height = top + row_height * max(len(keys), 1) + axis_h
-    out = _open("multiples", width, height, title, desc, uid)
+    out = open_svg("multiples", width, height, title, desc, uid)
     plot_w = width - label_w - value_w
     span = max((end - start).total_seconds(), 1.0)
     peak = max((p.values.get(k, 0) for p in points for k in keys), default=0) or 1
@@ -350,7 +227,7 @@ def small_multiples(points: Sequence[StackValue], keys: Sequence[str], *, start:
         return label_w + min(max((at - start).total_seconds() / span, 0.0), 1.0) * plot_w
 
     if not keys:
-        out.append(f'<text x="{_n(width / 2)}" y="{_n(top + row_height / 2)}" text-anchor="middle" '
+        out.append(f'<text x="{fx(width / 2)}" y="{fx(top + row_height / 2)}" text-anchor="middle" '
                    f'fill="currentColor">–</text>')
     out.append('<g role="list">')
     for row, key in enumerate(keys):
@@ -358,26 +235,26 @@ def small_multiples(points: Sequence[StackValue], keys: Sequence[str], *, start:
         base = y0 + row_height - 6
         h = row_height - 10
         name = names.get(key, key)
-        out.append(f'<g role="listitem" aria-label={_attr(f"{name}: {fmt.number(totals[key])}")}>')
-        out.append(f'<text x="{_n(label_w - 8)}" y="{_n(base - h / 2 + 4)}" text-anchor="end" '
-                   f'fill="currentColor">{_text(_clip(name, 24))}<title>{_text(name)}</title></text>')
-        out.append(f'<line x1="{_n(label_w)}" y1="{_n(base)}" x2="{_n(label_w + plot_w)}" y2="{_n(base)}" '
+        out.append(f'<g role="listitem" aria-label={attr(f"{name}: {fmt.number(totals[key])}")}>')
+        out.append(f'<text x="{fx(label_w - 8)}" y="{fx(base - h / 2 + 4)}" text-anchor="end" '
+                   f'fill="currentColor">{esc(_clip(name, 24))}<title>{esc(name)}</title></text>')
+        out.append(f'<line x1="{fx(label_w)}" y1="{fx(base)}" x2="{fx(label_w + plot_w)}" y2="{fx(base)}" '
                    f'stroke="{GRID}" stroke-width="0.5"/>')
         coords = [(x_of(p.start), base - (p.values.get(key, 0) / peak) * h) for p in ordered]
         if coords:
-            line = " ".join(f"{_n(x)},{_n(y)}" for x, y in coords)
-            area = f"{_n(coords[0][0])},{_n(base)} {line} {_n(coords[-1][0])},{_n(base)}"
+            line = " ".join(f"{fx(x)},{fx(y)}" for x, y in coords)
+            area = f"{fx(coords[0][0])},{fx(base)} {line} {fx(coords[-1][0])},{fx(base)}"
             out.append(f'<polygon points="{area}" fill="{VOLUME_FILL}" fill-opacity="0.35" '
                        f'stroke="{VOLUME_FILL}" stroke-width="1"/>')
-        out.append(f'<text x="{_n(label_w + plot_w + 6)}" y="{_n(base - h / 2 + 4)}" fill="currentColor">'
-                   f"{_text(fmt.number(totals[key]))}</text></g>")
+        out.append(f'<text x="{fx(label_w + plot_w + 6)}" y="{fx(base - h / 2 + 4)}" fill="currentColor">'
+                   f"{esc(fmt.number(totals[key]))}</text></g>")
     out.append("</g>")
     ticks, tick_step = time_ticks(start, end, max_ticks=6)
     axis_y = top + row_height * max(len(keys), 1)
     out.append('<g class="axis" aria-hidden="true">')
     for t in ticks:
-        out.append(f'<text x="{_n(x_of(t))}" y="{_n(axis_y + 14)}" text-anchor="middle" fill="currentColor">'
-                   f"{_text(fmt.tick(t, tick_step))}</text>")
+        out.append(f'<text x="{fx(x_of(t))}" y="{fx(axis_y + 14)}" text-anchor="middle" fill="currentColor">'
+                   f"{esc(fmt.tick(t, tick_step))}</text>")
     out.append("</g></svg>")
     return "".join(out)
 
@@ -394,18 +271,18 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, fmt: Fmt = PLAI
     """Horizontal bars (share of voice, channels, top authors), largest first as given, each with
     its value written beside it; ``percent`` formats values as shares, ``notes`` adds a text per
     row (e.g. "12 % negative"), ``highlight`` outlines one row (the monitor being viewed)."""
-    uid = _uid("bars", title, tuple(items), percent, tuple(notes or ()), highlight)
+    uid = chart_id("bars", title, tuple(items), percent, tuple(notes or ()), highlight)
     show = fmt.percent if percent else fmt.number
     desc = "; ".join(f"{label}: {show(value)}" for label, value in items) or "no data"
     top = 4.0
     height = top + row_height * max(len(items), 1) + 4
-    out = _open("bars", width, height, title, desc, uid)
+    out = open_svg("bars", width, height, title, desc, uid)
     value_w = 110.0
     plot_w = width - label_width - value_w
     peak = max((v for _, v in items), default=0.0)
     scale = (1.0 if percent and peak <= 1 else peak) or 1.0
     if not items:
-        out.append(f'<text x="{_n(width / 2)}" y="{_n(top + row_height / 2 + 4)}" text-anchor="middle" '
+        out.append(f'<text x="{fx(width / 2)}" y="{fx(top + row_height / 2 + 4)}" text-anchor="middle" '
                    f'fill="currentColor">–</text>')
     out.append('<g role="list">')
     for i, (label, value) in enumerate(items):
@@ -415,13 +292,13 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, fmt: Fmt = PLAI
         spoken = f"{label}: {show(value)}" + (f", {note}" if note else "")
         outline = (' stroke="currentColor" stroke-width="1.5"'
                    if highlight is not None and label == highlight else "")
-        out.append(f'<g role="listitem" aria-label={_attr(spoken)}><title>{_text(spoken)}</title>'
-                   f'<text x="{label_width - 6}" y="{_n(y + row_height / 2 + 4)}" text-anchor="end" '
-                   f'fill="currentColor">{_text(_clip(label, 22))}</text>'
-                   f'<rect x="{label_width}" y="{_n(y + 3)}" width="{_n(max(w, 1.0 if value > 0 else 0.0))}" '
-                   f'height="{_n(row_height - 6)}" fill="{BAR_FILL}"{outline}/>'
-                   f'<text x="{_n(label_width + w + 4)}" y="{_n(y + row_height / 2 + 4)}" '
+        out.append(f'<g role="listitem" aria-label={attr(spoken)}><title>{esc(spoken)}</title>'
+                   f'<text x="{label_width - 6}" y="{fx(y + row_height / 2 + 4)}" text-anchor="end" '
+                   f'fill="currentColor">{esc(_clip(label, 22))}</text>'
+                   f'<rect x="{label_width}" y="{fx(y + 3)}" width="{fx(max(w, 1.0 if value > 0 else 0.0))}" '
+                   f'height="{fx(row_height - 6)}" fill="{BAR_FILL}"{outline}/>'
+                   f'<text x="{fx(label_width + w + 4)}" y="{fx(y + row_height / 2 + 4)}" '
                    f'fill="currentColor">'
-                   f"{_text(show(value) + (f' · {note}' if note else ''))}</text></g>")
+                   f"{esc(show(value) + (f' · {note}' if note else ''))}</text></g>")
     out.append("</g></svg>")
     return "".join(out)
