@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 PG_URL = os.environ.get(
     "CRISISDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -84,3 +85,14 @@ def workspace_file(tmp_path: Path, database_url: str, monkeypatch: pytest.Monkey
     monkeypatch.delenv("CRISISDESK_CONFIG", raising=False)
     monkeypatch.delenv("CRISISDESK_API_TOKEN", raising=False)
     return path
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database on the parametrised backend (SQLite and PostgreSQL)."""
+    from crisisdesk.db import make_engine, migrate
+
+    e = make_engine(database_url)
+    migrate(e)
+    yield e
+    e.dispose()

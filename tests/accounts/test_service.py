@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
@@ -16,18 +14,12 @@ from crisisdesk.accounts.models import ApiToken, LoginFailure, User, WebSession
 from crisisdesk.accounts.roles import Role
 from crisisdesk.audit.models import AuditEntry
 from crisisdesk.audit.service import Actor
-from crisisdesk.db import make_engine, migrate
+from crisisdesk.db import make_engine
 from tests.accounts.fixtures import FAST_HASHER, PASSWORD, FakeClock
 
 IP = "203.0.113.7"
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def add(engine: Engine, clock: FakeClock, email: str = "lena@example.org", role: Role = Role.AGENT,

@@ -5,11 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -26,7 +24,6 @@ from crisisdesk.audit.service import (
     query,
     record,
 )
-from crisisdesk.db import make_engine, migrate
 from crisisdesk.escalation.links import make_token
 from crisisdesk.workspace import secret_key
 from tests.accounts.fixtures import T0, World, email_of, rows
@@ -34,12 +31,6 @@ from tests.accounts.fixtures import T0, World, email_of, rows
 DOC = (Path(__file__).parents[2] / "docs" / "accounts.md").read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_every_action_is_documented() -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from crisisdesk.db import make_engine, migrate
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
 from crisisdesk.detection.engine import DetectionEngine
 from crisisdesk.pipeline.events import AuthorRef, NormalizedPost
@@ -20,12 +18,6 @@ from crisisdesk.sources.service import sync_monitors
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    e = make_engine(database_url)
-    migrate(e)
-    yield e
-    e.dispose()
 
 
 @dataclass

@@ -7,7 +7,6 @@ engine decides is read back from the outbox (``notify_deliveries``) and its even
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from crisisdesk.db import make_engine, migrate
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.escalation.engine import Escalator
@@ -68,12 +66,6 @@ escalation:
 """
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    e = make_engine(database_url)
-    migrate(e)
-    yield e
-    e.dispose()
 
 
 @pytest.fixture

@@ -5,23 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.engine import Engine
 
-from crisisdesk.db import make_engine, migrate
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.smtp import SmtpServer
 from tests.notify.samples import FakeClock
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated database (SQLite and PostgreSQL, see tests/conftest.py)."""
-    eng = make_engine(database_url)
-    migrate(eng)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from crisisdesk.dashboards.schemas import BreakdownPoint, SeriesPoint, SituationMarker
 from crisisdesk.web import charts
+from crisisdesk.web import svg as svg_base
 from crisisdesk.web.formatting import Formatter
 
 NS = {"s": "http://www.w3.org/2000/svg"}
@@ -231,7 +232,7 @@ def test_ids_are_stable_and_distinct() -> None:
     ],
 )
 def test_time_ticks_are_round(span: timedelta, step: timedelta) -> None:
-    ticks, got = charts.time_ticks(T0 + timedelta(minutes=7), T0 + timedelta(minutes=7) + span)
+    ticks, got = svg_base.time_ticks(T0 + timedelta(minutes=7), T0 + timedelta(minutes=7) + span)
     assert got == step and 1 <= len(ticks) <= 7
     assert all(int(t.timestamp()) % int(step.total_seconds()) == 0 for t in ticks)
 
@@ -240,4 +241,4 @@ def test_time_ticks_are_round(span: timedelta, step: timedelta) -> None:
     ("value", "top"), [(0, 1), (0.3, 1), (7, 10), (11, 20), (21, 25), (260, 500), (1e12, 1e12)]
 )
 def test_nice_max(value: float, top: float) -> None:
-    assert charts.nice_max(value) == top
+    assert svg_base.nice_max(value) == top
