@@ -22,6 +22,7 @@ from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.analysis.corrections import Correction, CorrectionError, correct
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
+from crisisdesk.configuration.item_views import items_router
 from crisisdesk.configuration.views import config_router
 from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.events import RawItem
@@ -138,6 +139,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     install_accounts(app, engine=runtime.engine, settings=runtime.settings, service_token=api_token)
     app.include_router(situations_router(runtime))
     app.include_router(config_router(runtime))
+    app.include_router(items_router(runtime))
     install_web(app, runtime)
 
     @app.get("/healthz", summary="Liveness and database reachability")

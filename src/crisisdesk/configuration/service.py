@@ -12,8 +12,10 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Table, insert, select
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection, Engine
 
 from crisisdesk.audit.service import Actor, AuditAction, record
@@ -32,21 +34,60 @@ class Stored:
     created_by: str
 
 
+@dataclass(frozen=True)
+class Change:
+    """What one form or API call changed (for the audit log; secrets already masked)."""
+
+    kind: str
+    key: str
+    before: Any
+    after: Any
+
+
 def latest(conn: Connection) -> Stored | None:
     row = conn.execute(select(_docs).order_by(_docs.c.id.desc()).limit(1)).first()
     return None if row is None else Stored(row.id, row.text, row.created_at, row.created_by)
 
 
+def lock(conn: Connection) -> None:
+    """Serialise writers for the rest of the transaction, so that two people changing different
+    items at the same moment both keep their change (each edit reads the newest version first).
+    SQLite serialises writers by itself."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
+_LOCK_KEY = 0x63726973  # "cris": the one lock of the configuration
+
+
+def current_text(conn: Connection, fallback: str) -> str:
+    """The text in force, under the writers' lock: the stored document, else ``fallback`` (the
+    workspace file's text)."""
+    lock(conn)
+    stored = latest(conn)
+    return stored.text if stored is not None else fallback
+
+
 def save(conn: Connection, text: str, *, actor: Actor, at: datetime, note: str | None = None,
-         ip: str | None = None) -> tuple[Stored, WorkspaceConfig]:
-    """Validate and store a new version (raises ConfigError naming the place of every problem)."""
+         ip: str | None = None, change: Change | None = None) -> tuple[Stored, WorkspaceConfig]:
+    """Validate and store a new version (raises ConfigError naming the place of every problem).
+
+    ``change`` is what a per-item edit changed; the audit entry then shows that item before and
+    after instead of only the version numbers."""
     config = parse_config(text, path=STORED)
+    lock(conn)
     before = latest(conn)
     version = conn.execute(insert(_docs).values(text=text, created_at=at, created_by=actor.label,
                                                 note=note).returning(_docs.c.id)).scalar_one()
-    record(conn, actor=actor, action=AuditAction.CONFIG_CHANGED, at=at, target_type="workspace",
-           target_id=version, ip=ip, before={"version": before.version} if before else None,
-           after={"version": version, "monitors": [m.name for m in config.monitors], "note": note})
+    after: dict[str, Any] = {"version": version, "monitors": [m.name for m in config.monitors], "note": note}
+    target_type, target_id = "workspace", int(version)  # type: str, str | int
+    before_entry: dict[str, Any] | None = {"version": before.version} if before else None
+    if change is not None:
+        target_type, target_id = f"config.{change.kind}", change.key
+        before_entry = {**(before_entry or {}), "value": change.before}
+        after = {"version": version, "value": change.after, "note": note}
+    record(conn, actor=actor, action=AuditAction.CONFIG_CHANGED, at=at, target_type=target_type,
+           target_id=target_id, ip=ip, before=before_entry, after=after)
     return Stored(int(version), text, at, actor.label), config
 
 

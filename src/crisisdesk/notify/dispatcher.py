@@ -127,8 +127,8 @@ class Dispatcher:
         self.recover_on_start = recover_on_start
         self._own_http = http is None
         self._http = http or httpx.Client(follow_redirects=False)
-        deps = SenderDeps(http=self._http, clock=self.clock, smtp=smtp)
-        self.senders: dict[TargetKind, Sender[Any]] = dict(senders) if senders else build_senders(deps)
+        self._deps = SenderDeps(http=self._http, clock=self.clock, smtp=smtp)
+        self.senders: dict[TargetKind, Sender[Any]] = dict(senders) if senders else build_senders(self._deps)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
         self._workers = workers
         self._lock = threading.Lock()
@@ -177,6 +177,18 @@ class Dispatcher:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    def reconfigure(self, targets: Mapping[str, TargetConfig], *, smtp: SmtpConfig | None = None) -> None:
+        """Deliver to a saved configuration's targets and SMTP server from now on.
+
+        Safe while sends run: each attempt looks its target up once, so one in flight finishes
+        with what it started with; the next attempt of a delivery whose target was removed fails
+        for good ("not configured any more"), like one enqueued for an unknown target.
+        """
+        with self._lock:
+            self.targets = dict(targets)  # replaced, never mutated: readers need no lock
+            self._deps.smtp = smtp
+        self._wake.set()  # deliveries held back for a target may be sendable now
 
     def recover(self) -> int:
         """Make deliveries left ``sending`` by a dead process due again (see ``service.recover``)."""

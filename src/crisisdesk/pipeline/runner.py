@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -78,7 +79,8 @@ class PipelineRunner:
         self.detector = detector
         #: Batches and ticks take turns: detection state is not shared between threads otherwise.
         self._lock = threading.RLock()
-        #: Called after each commit that produced situation events (e.g. to wake the dispatcher).
+        #: Called after each commit that produced situation events, whoever made them (detection,
+        #: escalation, a person): the dispatcher's wake-up, the web app's live hub, the demo board.
         self.listeners: list[Callable[[list[Message]], None]] = []
         self._inflight: deque[tuple[list[RawItem], Future[bytes]]] = deque()
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
@@ -127,7 +129,7 @@ class PipelineRunner:
         result.summary.duplicates = deduped.duplicates
         if stored and self.bus.has_subscribers(EVENTS_TOPIC):
             self.bus.publish(EVENTS_TOPIC, stages.emit(stored, self.clock.now()))
-        self._publish(alerts)
+        self.publish(alerts)
         return result
 
     def tick(self) -> list[Message]:
@@ -137,7 +139,7 @@ class PipelineRunner:
         with self._lock:
             with self.engine.begin() as conn:
                 alerts = self.detector.tick(conn, self.clock.now())
-            self._publish(alerts)
+            self.publish(alerts)
         return alerts
 
     def with_detector(self, action: Callable[[Connection, Detector | None], list[Message]]) -> list[Message]:
@@ -146,16 +148,40 @@ class PipelineRunner:
         with self._lock:
             with self.engine.begin() as conn:
                 events = action(conn, self.detector)
-            self._publish(events)
+            self.publish(events)
         return events
 
-    def _publish(self, alerts: list[Message]) -> None:
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the runner's turn: batches, ticks and people's changes wait until the block ends
+        (a configuration change reads the detection state and swaps it in one turn)."""
+        with self._lock:
+            yield
+
+    def reconfigure(self, *, monitors: MonitorSet, monitor_ids: Mapping[str, int],
+                    detector: Detector | None, enricher: Enricher | None = None) -> None:
+        """Match with new monitors and detect with a new detector from the next batch on; a
+        batch in progress finishes with the old ones. ``enricher`` None keeps the current one."""
+        with self._lock:
+            self.monitors = monitors
+            self.monitor_ids = dict(monitor_ids)
+            self.detector = detector
+            if enricher is not None:
+                self.enricher = enricher
+
+    def publish(self, alerts: list[Message]) -> None:
+        """Hand committed situation events to the events topic and every listener, once.
+
+        The one way events leave the runner: batches and ticks call it, and so does
+        :meth:`with_detector` for what people do in the browser or over the API.
+        """
         if not alerts:
             return
-        if self.bus.has_subscribers(EVENTS_TOPIC):
-            self.bus.publish(EVENTS_TOPIC, alerts)
-        for listener in self.listeners:
-            listener(alerts)
+        with self._lock:  # listeners never run two at a time (the lock is the runner's turn)
+            if self.bus.has_subscribers(EVENTS_TOPIC):
+                self.bus.publish(EVENTS_TOPIC, alerts)
+            for listener in self.listeners:
+                listener(alerts)
 
     def drain(self, on_batch: Callable[[BatchResult], None] | None = None, *,
               wait: bool = True) -> BatchResult:
