@@ -31,6 +31,29 @@ def _new_user(_: World, who: str) -> dict[str, str]:
     return {"email": f"new-{who}@example.org", "name": "New", "role": "agent", "password": PASSWORD}
 
 
+def _item_cases() -> list[Case]:
+    """Each principal builds a chain (target ← person ← role ← policy), reads it and takes it down
+    again in the order references allow; the item key is ``i-<who>`` (a policy's is its severity)."""
+    base = "/api/v1/config/{kind}"
+    notify, monitors = Permission.MANAGE_NOTIFICATIONS, Permission.MANAGE_MONITORS
+    hook = {"kind": "webhook", "url": "http://127.0.0.1:9/hook", "secret": "a-secret-of-16-chars"}
+    kinds = {"targets": (notify, lambda w, who: hook),
+             "people": (notify, lambda w, who: {"name": who, "targets": [f"i-{who}"]}),
+             "roles": (notify, lambda w, who: [f"i-{who}"]),
+             "policies": (notify, lambda w, who: {"steps": [{"notify": [f"role:i-{who}"]}]}),
+             "monitors": (monitors, lambda w, who: {"query": f"word{len(who)}"})}
+    cases = [Case("PUT", base.format(kind=k) + "/{item}", need, 201, body)
+             for k, (need, body) in kinds.items()]
+    for k in kinds:
+        cases += [Case("GET", base.format(kind=k), monitors, 200),
+                  Case("GET", base.format(kind=k) + "/{item}", monitors, 200)]
+    cases += [Case("DELETE", base.format(kind=k) + "/{item}", kinds[k][0], 200)
+              for k in ("monitors", "policies", "roles", "people", "targets")]
+    return cases
+
+
+ITEM_CASES = _item_cases()
+
 CASES = [
     Case("GET", "/api/v1/me", ANYONE, 200),
     Case("PATCH", "/api/v1/me", PERSON, 200, lambda w, who: {"lang": "de"}),
@@ -56,6 +79,7 @@ CASES = [
     Case("PUT", "/api/v1/config", Permission.MANAGE_NOTIFICATIONS, 200,
          lambda w, who: {"text": WORKSPACE_YAML, "note": f"by {who}"}),
     Case("POST", "/api/v1/queries/check", Permission.VIEW, 200, lambda w, who: {"query": "bahn AND ("}),
+    *ITEM_CASES,
     Case("POST", "/api/v1/auth/logout", ANYONE, 204),  # last: it ends the session
 ]
 
@@ -81,7 +105,8 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
     routes = {(m.upper(), p) for p, ops in spec.items() for m in ops if p.startswith("/api/")}
     templated = {
         (m, p.replace("{user_id}", "{analyst}").replace("{token_id}", "{own_token}")
-         .replace("{situation_id}", "{situation}").replace("{platform}/{post_id}", "x/p0"))
+         .replace("{situation_id}", "{situation}").replace("{platform}/{post_id}", "x/p0")
+         .replace("{key}", "{item}"))
         for m, p in routes}
     assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
 
@@ -92,7 +117,8 @@ def _run(world: World, who: str, client: TestClient, headers: dict[str, str]) ->
     problems = []
     for case in CASES:
         path = case.path.format(analyst=world.user_ids[Role.ANALYST], own_token=own_token,
-                                situation=world.situation_id)
+                                situation=world.situation_id,
+                                item="4" if "/policies/" in case.path else f"i-{who}")
         kwargs: dict[str, Any] = {"headers": headers}
         if case.body is not None:
             kwargs["json"] = case.body(world, who)
