@@ -298,3 +298,29 @@ def test_a_later_step_describes_the_situation_as_of_that_step(engine: Engine,
         payloads = conn.execute(select(Delivery.payload).order_by(Delivery.id)).scalars()
         summaries = [p["summary"] for p in payloads]
     assert summaries[:5] == ["as opened"] * 5 and summaries[5:] == ["much later"] * 2
+
+
+def test_the_situation_shows_every_step_done_next_pending_and_stopped(engine: Engine,
+                                                                      config: WorkspaceConfig) -> None:
+    from crisisdesk.detection.service import get_situation
+
+    sid = situation(engine)
+    run = Run(engine, escalator(config))
+    run.handle(event("alert.opened", sid, 3, T0))
+
+    def steps() -> list[tuple[int, int, str, str | None]]:
+        with engine.connect() as conn:
+            shown = get_situation(conn, sid)
+        assert shown is not None
+        return [(s["number"], s["round"], s["state"], s["at"]) for s in shown["escalations"][0]["steps"]]
+
+    next_at = (T0 + timedelta(minutes=10)).isoformat()
+    assert steps() == [(1, 1, "done", None), (2, 1, "next", next_at), (1, 2, "pending", None),
+                       (2, 2, "pending", None)]
+    run.advance(T0 + timedelta(minutes=10))
+    run.ack(sid, T0 + timedelta(minutes=12))
+    assert [s[2] for s in steps()] == ["done", "done", "stopped", "stopped"]
+    with engine.connect() as conn:
+        shown = get_situation(conn, sid)
+    assert shown is not None
+    assert shown["escalations"][0]["steps"][1]["recipients"] == ["role:legal", "role:management"]

@@ -69,7 +69,8 @@ def get_situation(conn: Connection, situation_id: int) -> dict[str, Any] | None:
     ]
     out["escalations"] = [
         {"id": e.id, "severity": e.severity, "status": e.status, "steps_run": e.next_step,
-         "next_at": _iso(e.next_at), "started_at": _iso(e.started_at)}
+         "next_at": _iso(e.next_at), "started_at": _iso(e.started_at),
+         "steps": _steps(json.loads(e.chain or "{}"), e.status, e.next_step, _iso(e.next_at))}
         for e in conn.execute(select(_esc).where(_esc.c.situation_id == situation_id).order_by(_esc.c.id))
     ]
     out["deliveries"] = [
@@ -78,4 +79,20 @@ def get_situation(conn: Connection, situation_id: int) -> dict[str, Any] | None:
         for d in conn.execute(select(_deliveries).where(_deliveries.c.situation_id == situation_id)
                               .order_by(_deliveries.c.id))
     ]
+    return out
+
+
+def _steps(chain: dict[str, Any], status: str, steps_run: int, next_at: str | None) -> list[dict[str, Any]]:
+    """Every step of an escalation's chain over all its rounds: ``done``, ``next`` (with when),
+    ``pending``, or ``stopped`` (acknowledged, resolved or superseded before it came)."""
+    steps = chain.get("steps") or []
+    rounds = int(chain.get("repeat") or 0) + 1
+    out = []
+    for i in range(len(steps) * rounds):
+        step = steps[i % len(steps)]
+        state = ("done" if i < steps_run else "next" if i == steps_run and status == "active"
+                 else "pending" if status == "active" else "stopped")
+        out.append({"number": i % len(steps) + 1, "round": i // len(steps) + 1, "state": state,
+                    "recipients": [g["recipient"] for g in step.get("groups", [])],
+                    "wait_minutes": step.get("wait_minutes"), "at": next_at if state == "next" else None})
     return out

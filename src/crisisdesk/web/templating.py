@@ -20,7 +20,7 @@ from markupsafe import Markup
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.web import charts
 from crisisdesk.web.formatting import Formatter
-from crisisdesk.web.i18n import Lang, choose_lang, t
+from crisisdesk.web.i18n import MESSAGES, Lang, choose_lang, t
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -35,7 +35,13 @@ def _sparkline(monitor: Any, title: str, fmt: Formatter) -> str:
                             partial_last=monitor.sparkline_partial_last)
 
 
+def _has_text(key: str) -> bool:
+    """Whether a message exists (values from the data, like an event name, fall back to themselves)."""
+    return key in MESSAGES
+
+
 env.globals["sparkline"] = _sparkline
+env.globals["has_text"] = _has_text
 
 
 def request_lang(request: Request, user: Principal | None) -> Lang:

@@ -1,0 +1,57 @@
+"""The situation page shows the escalation step by step and every delivery with its outcome, in
+the reader's language, and says so when there is neither."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from crisisdesk.accounts.roles import Role
+from crisisdesk.escalation.models import Escalation
+from crisisdesk.notify.models import Delivery
+from tests.accounts.fixtures import PASSWORD, T0, World, email_of
+
+CHAIN = {"policy_severity": 2, "repeat": 0, "steps": [
+    {"wait_minutes": 10, "groups": [{"recipient": "role:crisis_lead", "people": []}]},
+    {"wait_minutes": 15, "groups": [{"recipient": "target:room", "people": [], "targets": ["room"]}]},
+]}
+
+
+def signed_in(world: World, lang: str) -> TestClient:
+    c = TestClient(world.client.app, base_url="http://localhost", headers={"Accept-Language": lang})
+    c.post("/login", data={"email": email_of(Role.ANALYST), "password": PASSWORD})
+    return c
+
+
+def test_empty_escalation_and_notifications_say_so(world: World) -> None:
+    page = signed_in(world, "en").get(f"/situations/{world.situation_id}").text
+    assert "No escalation: no policy applies at this severity." in page
+    assert "No notification sent yet." in page
+
+
+def test_steps_and_deliveries_with_their_state(world: World) -> None:
+    with world.engine.begin() as conn:
+        conn.execute(insert(Escalation).values(
+            situation_id=world.situation_id, severity=2, status="active", chain=json.dumps(CHAIN),
+            next_step=1, next_at=T0 + timedelta(minutes=10), started_at=T0, updated_at=T0))
+        for i, (status, error) in enumerate([("sent", None), ("failed", "HTTP 404 from the hook")]):
+            conn.execute(insert(Delivery).values(
+                key=f"k{i}", situation_id=world.situation_id, target_name=f"target-{i}", kind="webhook",
+                payload={}, status=status, attempts=i + 1, next_attempt_at=T0, last_error=error,
+                created_at=T0, sent_at=T0 if status == "sent" else None))
+    page = signed_in(world, "en").get(f"/situations/{world.situation_id}").text
+    escalation = page.split('id="escalation"')[1].split('id="notifications"')[0]
+    assert "running" in escalation
+    assert "Step 1</strong>\n        · done" in escalation
+    assert "Step 2</strong>\n        · next" in escalation and "target:room" in escalation
+    assert "then wait 10 min" in escalation
+    notifications = page.split('id="notifications"')[1]
+    assert "delivered" in notifications and "failed" in notifications
+    assert "HTTP 404 from the hook" in notifications
+
+    german = signed_in(world, "de").get(f"/situations/{world.situation_id}").text
+    assert "Schritt 2</strong>\n        · als Nächstes" in german and "zugestellt" in german
+    assert "läuft" in german
