@@ -103,7 +103,9 @@ def test_crisis_lead_follows_and_works_the_crisis(context: BrowserContext, demo:
     situation = page.locator("#overview li[data-situation] a").first
     situation.wait_for(timeout=REPLAY_SECONDS * 2 * 1000)
     assert page.evaluate("window.__stayed === true"), "the overview reloaded instead of updating in place"
-    assert page.locator("#live-status").inner_text().strip()
+    status = page.locator("#live-status").inner_text().strip()
+    labels = "Situation opened|Situation updated|Escalated|Acknowledged|Resolved"
+    assert re.search(rf": ({labels})$", status), status  # translated, not the raw event name
     shot(page, "overview-en")
 
     href = situation.get_attribute("href") or ""

@@ -28,7 +28,7 @@ def test_demo_shows_the_whole_arc() -> None:
     assert re.search(r"opened at level \d \w+: \S+: ", lines[opened])  # with its explanation
     raised = first(r"raised\s+#\d+ .* severity 1 → 2 issue")
     step2 = first(r"escalated\s+#\d+ \S+ escalation step 2 \(level \d\) → Lena Wagner")
-    acked = first(r"acknowledged\s+#\d+ .* by Lena Wagner via the signed link: escalation stopped")
+    acked = first(r"acknowledged\s+#\d+ \S+ by Lena Wagner \(signed link\): escalation stopped")
     resolved = max(i for i, line in enumerate(lines) if re.search(r"resolved\s+#\d+ .* resolved after", line))
     assert opened < raised and step2 < acked < resolved
     # the lead acknowledged the situation of that step before its third step ran

@@ -139,7 +139,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     install_accounts(app, engine=runtime.engine, settings=runtime.settings, service_token=api_token)
     app.include_router(situations_router(runtime))
     app.include_router(config_router(runtime))
-    app.include_router(items_router(runtime))
+    app.include_router(items_router(runtime, on_saved=lambda _saved: runtime.reload_if_changed()))
     install_web(app, runtime)
 
     @app.get("/healthz", summary="Liveness and database reachability")

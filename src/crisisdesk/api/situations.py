@@ -13,15 +13,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.engine import Connection
 
 from crisisdesk.accounts.deps import client_ip, require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.audit.actions import acknowledge_audited
 from crisisdesk.audit.service import Actor
+from crisisdesk.bus.base import Message
 from crisisdesk.detection.service import get_situation, list_situations
 from crisisdesk.escalation.links import check_token
 from crisisdesk.ingest.service import Runtime
+from crisisdesk.pipeline.runner import Detector
 from crisisdesk.workspace import secret_key
 
 _TEXT = {
@@ -60,6 +63,17 @@ def situations_router(runtime: Runtime) -> APIRouter:
     def now() -> Any:
         return runtime.runner.clock.now()
 
+    def acknowledged(situation_id: int, *, by: str, actor: Actor, ip: str | None,
+                     via: str) -> dict[str, Any] | None:
+        """Acknowledge in turn with the pipeline; the runner publishes the event after the commit
+        (live pages, the demo's timeline), as for an acknowledgement on the web page."""
+        def run(conn: Connection, _detector: Detector | None) -> list[Message]:
+            event = acknowledge_audited(conn, situation_id, by=by, at=now(), actor=actor, ip=ip, via=via)
+            return [] if event is None else [event]
+
+        events = runtime.runner.with_detector(run)
+        return events[0] if events else None
+
     @router.get("/api/v1/situations", dependencies=[Depends(require(Permission.VIEW))], summary="Situations")
     def list_(situation_status: Annotated[str | None, Query(alias="status", pattern="^(open|resolved)$")]
               = None) -> list[dict[str, Any]]:
@@ -81,9 +95,8 @@ def situations_router(runtime: Runtime) -> APIRouter:
     def ack(request: Request, situation_id: int,
             who: Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))],
             body: AckIn | None = None) -> dict[str, Any]:
-        with runtime.engine.begin() as conn:
-            event = acknowledge_audited(conn, situation_id, by=who.display_name, at=now(), actor=who.actor,
-                                        ip=client_ip(request))
+        event = acknowledged(situation_id, by=who.display_name, actor=who.actor, ip=client_ip(request),
+                             via="api")
         if event is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no situation {situation_id}")
         return event
@@ -118,9 +131,7 @@ def situations_router(runtime: Runtime) -> APIRouter:
             return HTMLResponse(_page(lang, text["bad"], f"<p>{html.escape(problem)}</p>").body,
                                 status_code=status.HTTP_403_FORBIDDEN)
         name = (by.strip() or "link")[:255]
-        with runtime.engine.begin() as conn:
-            event = acknowledge_audited(conn, situation_id, by=name, at=now(), actor=Actor.link(name),
-                                        ip=client_ip(request))
+        event = acknowledged(situation_id, by=name, actor=Actor.link(name), ip=client_ip(request), via="link")
         if event is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no situation {situation_id}")
         return _page(lang, text["title"], f"<p>{text['done']}</p>")

@@ -13,7 +13,7 @@ from crisisdesk.escalation.actions import acknowledge
 
 
 def acknowledge_audited(conn: Connection, situation_id: int, *, by: str, at: datetime, actor: Actor,
-                        ip: str | None = None) -> dict[str, Any] | None:
+                        ip: str | None = None, via: str | None = None) -> dict[str, Any] | None:
     """:func:`crisisdesk.escalation.actions.acknowledge` plus a ``situation.acknowledged`` entry with
     the acknowledgement before and after (a repeated acknowledgement keeps the first one; its
     entry shows that). None: no such situation."""
@@ -21,7 +21,7 @@ def acknowledge_audited(conn: Connection, situation_id: int, *, by: str, at: dat
                           .where(Situation.id == situation_id)).first()
     if before is None:
         return None
-    event = acknowledge(conn, situation_id, by=by, at=at)
+    event = acknowledge(conn, situation_id, by=by, at=at, via=via)
     if event is None:
         return None
     after = conn.execute(select(Situation.acknowledged_at, Situation.acknowledged_by)

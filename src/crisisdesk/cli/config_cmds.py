@@ -58,7 +58,7 @@ def import_(
     finally:
         engine.dispose()
     out.print(f"imported {file} as version {stored.version} ({len(parsed.monitors)} monitors); running "
-              "services pick it up when they restart")
+              "services (crisisdesk serve) apply it within seconds")
 
 
 @config_app.command("export")

@@ -25,12 +25,13 @@ from rich.live import Live
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from crisisdesk.bus.base import Message
 from crisisdesk.cli.common import err, friendly_errors, out
 from crisisdesk.cli.ingest_cmds import parse_speed
 from crisisdesk.core.clock import StreamClock
 from crisisdesk.core.errors import CrisisdeskError
-from crisisdesk.demo.dashboard import LiveDashboard
-from crisisdesk.demo.dashboard_alerts import SituationBoard, stamp, timeline_line
+from crisisdesk.demo.dashboard import POST_EVENT, LiveDashboard
+from crisisdesk.demo.dashboard_alerts import AlertFeed, SituationBoard, stamp, timeline_line
 from crisisdesk.demo.responder import CrisisLead, settle
 from crisisdesk.demo.scenario import generate_scenario, scenario_end
 from crisisdesk.demo.sink import NotificationSink
@@ -133,12 +134,23 @@ def _announce(url: str, logins: tuple[DemoLogin, ...], password: str) -> None:
               highlight=False, soft_wrap=True, markup=True)
 
 
-def _hold(url: str, logins: tuple[DemoLogin, ...], password: str) -> None:
-    """Serve on after the replay until Ctrl-C (or SIGINT)."""
+def print_timeline(board: SituationBoard) -> None:
+    """The timeline entries the board noted since the last call, one line each."""
+    for entry in board.drain_log():
+        out.print(timeline_line(entry), highlight=False, soft_wrap=True)
+
+
+def _hold(url: str, logins: tuple[DemoLogin, ...], password: str, show: Callable[[], None],
+          every: float = 0.5) -> None:
+    """Serve on after the replay until Ctrl-C (or SIGINT); what people do in the browser (or over
+    the API) meanwhile goes on the timeline within ``every`` seconds."""
     _announce(url, logins, password)
-    out.print("The replay is over; the web app keeps serving until Ctrl-C.", highlight=False)
+    out.print("The replay is over; the web app keeps serving until Ctrl-C. Acknowledgements, severity "
+              "changes and resolutions made there are shown here.", highlight=False)
+    stop = threading.Event()
     try:
-        threading.Event().wait()
+        while not stop.wait(every):
+            show()
     except KeyboardInterrupt:
         out.print("Stopping the web app.", highlight=False)
 
@@ -159,7 +171,11 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
     dashboard = LiveDashboard([m.name for m in workspace.config.monitors], title="crisisdesk demo — Voltaro",
                               people=people)
     board = dashboard.alerts
-    lead = CrisisLead(CRISIS_LEAD.name, CRISIS_LEAD.targets[0], sink, runtime.engine,
+    # Situation events reach the board from the runner's listeners, whoever caused them (detection,
+    # escalation, the simulated lead, a person in the browser or over the API); the bus brings posts.
+    feed = AlertFeed()
+    runtime.runner.listeners.append(feed)
+    lead = CrisisLead(CRISIS_LEAD.name, CRISIS_LEAD.targets[0], sink, runtime.runner,
                       secret_key(workspace, settings))
     show_live = live and out.is_terminal
     seen = 0
@@ -181,14 +197,16 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
             board.add_notification(note)
         seen = len(received)
         if auto_ack:
-            for event in lead.poll(clock.now()):
-                dashboard.observe(event)
+            lead.poll(clock.now())  # its acknowledgements come through the feed, like everyone's
+        feed.pump(dashboard.observe)
         if not show_live:
-            for entry in board.drain_log():
-                out.print(timeline_line(entry), highlight=False, soft_wrap=True)
+            print_timeline(board)
 
-    run = IngestRun(runtime.runner, RejectsWriter(root / "scenario.rejects.jsonl"),
-                    [("demo", dashboard.observe)])
+    def posts_only(event: Message) -> None:
+        if event.get("event") == POST_EVENT:
+            dashboard.observe(event)
+
+    run = IngestRun(runtime.runner, RejectsWriter(root / "scenario.rejects.jsonl"), [("demo", posts_only)])
     pace = "as fast as possible" if factor is None else f"{factor:,.0f}× real time"
     err.print(f"Replaying {total:,} posts ({span / 86400:.1f} days of stream time) {pace}; "
               f"notifications go to the local sink at {sink.url}.", highlight=False)
@@ -209,7 +227,15 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
         _print_lifecycle(board, sink, deliveries, lead)
         if server is not None:
             if hold:
-                _hold(server.url, logins, password)
+                feed.pump(dashboard.observe)
+                for _ in board.drain_log():
+                    pass  # shown above; from here on the terminal prints what people do
+
+                def show() -> None:
+                    feed.pump(dashboard.observe)
+                    print_timeline(board)
+
+                _hold(server.url, logins, password, show)
             else:
                 _announce(server.url, logins, password)
     finally:

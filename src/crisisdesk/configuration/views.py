@@ -53,7 +53,7 @@ def config_router(runtime: Runtime) -> APIRouter:
         return {"version": stored.version if stored else None, "source": "database" if stored else "file",
                 "text": export_text(runtime.engine, runtime.workspace)}
 
-    @r.put("/api/v1/config", summary="Replace the configuration (validated; takes effect at the next start)")
+    @r.put("/api/v1/config", summary="Replace the configuration (validated; applies at once)")
     def put_config(body: ConfigIn, who: Editor) -> dict[str, Any]:
         """422 names every problem with its place (``monitors[2].query: …``); nothing is stored then."""
         try:
@@ -62,6 +62,7 @@ def config_router(runtime: Runtime) -> APIRouter:
                                       note=body.note, ip=who.ip)
         except ConfigError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.problem) from exc
+        runtime.reload_if_changed()  # in force here at once; other processes within a tick
         return {"version": stored.version, "monitors": [m.name for m in config.monitors]}
 
     @r.post("/api/v1/queries/check", summary="Check a monitor query as it is typed")

@@ -1,15 +1,18 @@
 """The situation lifecycle on the demo screen: open situations, a timeline, the notifications sent.
 
-Fed with the pipeline's ``alert.*`` events (opened, updated, escalated, resolved), the demo's own
-``alert.acknowledged`` events and the notifications its local sink received. Like the rest of the
-dashboard it reasons on stream time, and its memory is bounded: situations are few (one per
-monitor and cause), the timeline and the notification list are deques.
+Fed with every ``alert.*`` event the runner publishes (opened, updated, escalated, resolved, and
+what people do: acknowledgements through the signed link, the web page or the API, severity
+changes and resolutions by hand) and the notifications its local sink received. The events come
+through :class:`AlertFeed`, a runner listener, so that the board is changed from the demo's own
+thread only. Like the rest of the dashboard it reasons on stream time, and its memory is bounded:
+situations are few (one per monitor and cause), the timeline and the notification list are deques.
 """
 
 from __future__ import annotations
 
+import queue
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -19,6 +22,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from crisisdesk.bus.base import Message
 from crisisdesk.demo.sink import Received
 
 ALERT_LABELS: Final[dict[str, str]] = {
@@ -35,6 +39,8 @@ ALERT_LABELS: Final[dict[str, str]] = {
     "escalating": "step {step} sent",
     "resolved": "resolved",
 }
+#: How an event names where a person acted (``via``), as the timeline says it.
+VIA_LABELS: Final[dict[str, str]] = {"link": "signed link", "web": "web", "api": "API", "cli": "CLI"}
 #: Badge colours by severity level (1 watch … 4 severe crisis).
 SEVERITY_STYLES: Final = {1: "black on yellow", 2: "black on dark_orange", 3: "bold white on red",
                           4: "bold white on magenta"}
@@ -72,7 +78,7 @@ class Entry:
     """One line of the timeline."""
 
     at: datetime | None
-    event: str  # opened | raised | escalated | acknowledged | resolved
+    event: str  # opened | raised | lowered | escalated | acknowledged | resolved
     text: str
 
 
@@ -161,7 +167,12 @@ class SituationBoard:
         before = s.severity
         self._facts(s, event)
         s.updates += 1
-        if s.severity > before:
+        if event.get("manual"):  # a person set it, either way: say who, where and why
+            before = _int(event.get("previous_severity")) or before
+            what = "raised" if s.severity > before else "lowered"
+            self._note(at, what, f"#{s.id} {s.monitor} ({s.cause}) severity {before} → {s.severity} "
+                                 f"{s.severity_name} by {_by(event)}{_reason(event)}")
+        elif s.severity > before:
             self._note(at, "raised", f"#{s.id} {s.monitor} ({s.cause}) severity {before} → {s.severity} "
                                      f"{s.severity_name}: {s.summary}")
 
@@ -183,14 +194,14 @@ class SituationBoard:
             s.acknowledged_by, s.acknowledged_at = by, at
         self.acknowledgements.append((s.id, by, at, stopped))
         what = "escalation stopped" if stopped else "nothing left to stop"
-        self._note(at, "acknowledged",
-                   f"#{s.id} {s.monitor} acknowledged by {by} via the signed link: {what}")
+        self._note(at, "acknowledged", f"#{s.id} {s.monitor} by {_by(event)}: {what}")
 
     def _resolved(self, s: Situation, event: Mapping[str, Any], at: datetime | None) -> None:
         s.status, s.resolved_at = "resolved", at
         lasted = f" after {_duration(s.opened_at, at)}" if s.opened_at and at else ""
+        by = f" by {_by(event)}{_reason(event)}" if event.get("manual") else ""
         self._note(at, "resolved", f"#{s.id} {s.monitor} ({s.cause}) resolved{lasted}, "
-                                   f"peak level {s.peak} {s.peak_name}")
+                                   f"peak level {s.peak} {s.peak_name}{by}")
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -262,8 +273,32 @@ class SituationBoard:
         return Panel(table, title=title, title_align="left")
 
 
-_EVENT_STYLES: Final = {"opened": "bold red", "raised": "bold dark_orange", "escalated": "bold magenta",
-                        "acknowledged": "bold green", "resolved": "bold blue"}
+class AlertFeed:
+    """A runner listener that queues situation events, whichever thread published them (a batch,
+    a tick, a person on the web page or the API), until the demo's own thread :meth:`pump` s them
+    into the board: the board is then changed from one thread only."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Message] = queue.SimpleQueue()
+
+    def __call__(self, events: list[Message]) -> None:
+        for event in events:
+            self._queue.put(event)
+
+    def pump(self, observe: Callable[[Mapping[str, Any]], object]) -> int:
+        """Hand every queued event to ``observe``, oldest first; returns how many."""
+        count = 0
+        while True:
+            try:
+                event = self._queue.get_nowait()
+            except queue.Empty:
+                return count
+            observe(event)
+            count += 1
+
+
+_EVENT_STYLES: Final = {"opened": "bold red", "raised": "bold dark_orange", "lowered": "bold yellow",
+                        "escalated": "bold magenta", "acknowledged": "bold green", "resolved": "bold blue"}
 
 
 def timeline_line(entry: Entry, width: int = 200) -> Text:
@@ -288,6 +323,18 @@ def _explanation(s: Situation) -> Text:
     if s.reasons:
         text.append(f"\n{ALERT_LABELS['why']}: ", style="dim").append("; ".join(s.reasons[:2]))
     return text
+
+
+def _by(event: Mapping[str, Any]) -> str:
+    """Who acted, and where when the event says: ``Lena Wagner (signed link)``."""
+    via = event.get("via")
+    where = f" ({VIA_LABELS.get(str(via), str(via))})" if via else ""
+    return f"{event.get('by') or '?'}{where}"
+
+
+def _reason(event: Mapping[str, Any]) -> str:
+    reason = event.get("reason")
+    return f": {reason}" if reason and reason != "-" else ""
 
 
 def _duration(start: datetime, end: datetime) -> str:

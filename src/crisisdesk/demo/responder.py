@@ -4,8 +4,9 @@ Nobody sits at the demo's pager, so this stands in: a few stream minutes after a
 crisis lead's target (the notification the local sink received), the lead "clicks" the signed
 link in it. The click goes the way a click on the real link goes: the token is checked with
 :func:`crisisdesk.escalation.links.check_token`, then :func:`crisisdesk.escalation.actions.acknowledge`
-runs in its own transaction, at the stream time the demo has reached. That stops the escalation,
-so the steps after the lead's never run.
+runs in its own transaction, in turn with the pipeline, at the stream time the demo has reached,
+and the runner publishes its event to its listeners (the demo's timeline, the live web pages).
+That stops the escalation, so the steps after the lead's never run.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from crisisdesk.bus.base import Message
 from crisisdesk.demo.sink import NotificationSink, Received
 from crisisdesk.escalation.actions import acknowledge
 from crisisdesk.escalation.links import check_token
 from crisisdesk.notify.models import Delivery, DeliveryStatus
+from crisisdesk.pipeline.runner import Detector, PipelineRunner
 
 #: How long the lead takes to read a page and click, in stream time.
 REACTION: Final = timedelta(minutes=4)
@@ -39,7 +41,7 @@ class CrisisLead:
     name: str
     target: str
     sink: NotificationSink
-    engine: Engine
+    runner: PipelineRunner
     secret: str
     reaction: timedelta = REACTION
     #: Links that did not check out (they would be a bug: the demo signs its own links).
@@ -75,8 +77,13 @@ class CrisisLead:
         if problem is not None:
             self.refused.append((sid, problem))
             return None
-        with self.engine.begin() as conn:
-            return acknowledge(conn, sid, by=self.name, at=now)
+
+        def run(conn: Connection, _detector: Detector | None) -> list[Message]:
+            event = acknowledge(conn, sid, by=self.name, at=now, via="link")
+            return [] if event is None else [event]
+
+        events = self.runner.with_detector(run)
+        return events[0] if events else None
 
 
 def settle(engine: Engine, *, timeout: float = 3.0, sleep: Callable[[float], None] = time.sleep) -> bool:

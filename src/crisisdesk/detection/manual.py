@@ -37,19 +37,21 @@ def _tracked(engine: DetectionEngine | None, sid: int) -> Tracked | None:
 
 
 def _body(conn: Connection, row: dict[str, object], event: str, severity: int, at: datetime, by: str,
-          reason: str, level_name: str) -> Message:
+          reason: str, level_name: str, via: str | None) -> Message:
     monitor = conn.execute(select(Monitor.name).where(Monitor.id == row["monitor_id"])).scalar_one()
     explanation = json.loads(str(row["explanation"] or "{}"))
     return {"event": event, "situation": row["id"], "monitor": monitor, "cause": row["cause"],
             "severity": severity, "severity_name": level_name, "at": at.isoformat(),
             "top_terms": explanation.get("top_terms", [])[:10], "summary": explanation.get("summary", ""),
-            "reasons": [f"set by {by}: {reason}"], "manual": True, "by": by}
+            "reasons": [f"set by {by}: {reason}"], "manual": True, "by": by, "reason": reason,
+            **({"via": via} if via is not None else {})}
 
 
 def set_severity(conn: Connection, situation_id: int, *, severity: int, reason: str, by: str, at: datetime,
                  engine: DetectionEngine | None = None, playbook: PlaybookConfig | None = None,
-                 lang: str = "en") -> Message:
-    """Raise or lower an open situation's severity; ``reason`` is required."""
+                 lang: str = "en", via: str | None = None) -> Message:
+    """Raise or lower an open situation's severity; ``reason`` is required. ``via`` says where the
+    person did it (``web``, ``api``, ``cli``)."""
     if not 1 <= severity <= 4:
         raise ManualError(f"severity {severity}: choose 1 to 4")
     if not reason.strip():
@@ -67,7 +69,7 @@ def set_severity(conn: Connection, situation_id: int, *, severity: int, reason: 
     if tracked is not None:
         tracked.severity = severity
     name = playbook.name(severity, lang) if playbook is not None else str(severity)
-    body = _body(conn, dict(row), "alert.updated", severity, at, by, reason.strip(), name)
+    body = _body(conn, dict(row), "alert.updated", severity, at, by, reason.strip(), name, via)
     body["previous_severity"] = row["severity"]
     log_event(conn, situation_id, "alert.updated", at, severity, body)
     return body
@@ -75,7 +77,7 @@ def set_severity(conn: Connection, situation_id: int, *, severity: int, reason: 
 
 def resolve(conn: Connection, situation_id: int, *, reason: str, by: str, at: datetime,
             engine: DetectionEngine | None = None, playbook: PlaybookConfig | None = None,
-            lang: str = "en") -> Message:
+            lang: str = "en", via: str | None = None) -> Message:
     """Resolve an open situation by hand."""
     row = conn.execute(select(_situations).where(_situations.c.id == situation_id)).mappings().first()
     if row is None:
@@ -89,6 +91,6 @@ def resolve(conn: Connection, situation_id: int, *, reason: str, by: str, at: da
         tracked.status, tracked.resolved_minute = "resolved", minute_of(at)
     severity = int(row["severity"])
     name = playbook.name(severity, lang) if playbook is not None else str(severity)
-    body = _body(conn, dict(row), "alert.resolved", severity, at, by, reason.strip() or "-", name)
+    body = _body(conn, dict(row), "alert.resolved", severity, at, by, reason.strip() or "-", name, via)
     log_event(conn, situation_id, "alert.resolved", at, severity, body)
     return body

@@ -27,11 +27,13 @@ def log_event(conn: Connection, sid: int, event: str, at: datetime, severity: in
                                         body=json.dumps(body, ensure_ascii=False, default=str)))
 
 
-def acknowledge(conn: Connection, situation_id: int, *, by: str, at: datetime) -> Message | None:
+def acknowledge(conn: Connection, situation_id: int, *, by: str, at: datetime,
+                via: str | None = None) -> Message | None:
     """Stop the situation's escalation and record who acknowledged. None: no such situation.
 
     Acknowledging twice is harmless: the first person and time are kept, the second is logged.
-    A later raise of severity starts a new escalation (see :mod:`.engine`).
+    A later raise of severity starts a new escalation (see :mod:`.engine`). ``via`` says where
+    (``web``, ``api``, ``link``, ``cli``), for the timeline and whoever shows the event.
     """
     situation = conn.execute(select(_situations).where(_situations.c.id == situation_id)).mappings().first()
     if situation is None:
@@ -45,5 +47,7 @@ def acknowledge(conn: Connection, situation_id: int, *, by: str, at: datetime) -
     body: Message = {"event": "alert.acknowledged", "situation": situation_id, "monitor": monitor,
                      "severity": situation["severity"], "at": at.isoformat(), "by": by,
                      "escalations_stopped": stopped}
+    if via is not None:
+        body["via"] = via
     log_event(conn, situation_id, "alert.acknowledged", at, situation["severity"], body)
     return body

@@ -1,47 +1,66 @@
-"""Building a ready pipeline for a workspace: database migrated, monitors synced and compiled."""
+"""Building a ready pipeline for a workspace, and keeping it in step with the stored configuration.
+
+At start: the database migrated, the configuration in force read (a stored one wins over the
+file), monitors synced and compiled, detection state rebuilt from the stored rollups. A saved
+configuration goes through the same steps while the service runs (:meth:`Runtime.apply_config`,
+:meth:`Runtime.reload_if_changed`), so a start and a reload cannot disagree about what a
+configuration means. See docs/architecture.md, "Changing the configuration while running".
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from crisisdesk.analysis.analyzer import AnalysisEnricher, workspace_analyzer
 from crisisdesk.bus.base import Bus
 from crisisdesk.bus.memory import MemoryBus
-from crisisdesk.configuration.service import in_force
+from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
+from crisisdesk.core.errors import ConfigError
 from crisisdesk.db import make_engine, migrate
 from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
 from crisisdesk.notify.dispatcher import Dispatcher
-from crisisdesk.pipeline.enrich import Enricher
+from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
 from crisisdesk.pipeline.parallel import PrepareWorkers
 from crisisdesk.pipeline.runner import PipelineRunner
 from crisisdesk.settings import Settings
 from crisisdesk.sources.matcher import MonitorSet
 from crisisdesk.sources.service import sync_monitors
-from crisisdesk.workspace import Workspace, secret_key
+from crisisdesk.workspace import Workspace, WorkspaceConfig, parse_config, secret_key
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Runtime:
-    """What a command needs to ingest: engine, bus, runner."""
+    """What a command needs to ingest: engine, bus, runner; and the configuration they run with."""
 
     workspace: Workspace
     settings: Settings
     engine: Engine
     bus: Bus
     runner: PipelineRunner
+    #: Escalation steps enqueue notifications (live service) or are only logged (imports).
+    deliver: bool = False
+    #: The stored configuration version in force here; None while the workspace file is.
+    version: int | None = None
+    #: The analysis enricher was built from the configuration (not handed in), so a change of the
+    #: ``analysis`` section rebuilds it.
+    own_enricher: bool = True
 
     dispatcher: Dispatcher | None = None
     _ticker: threading.Thread | None = None
     _stop_ticker: threading.Event = field(default_factory=threading.Event)
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    _passed_over: int | None = None  # a version not applied (broken, or an import): said once
 
     def start_notifications(self) -> Dispatcher:
         """Send enqueued notifications from a background thread, woken after every alert."""
@@ -54,7 +73,8 @@ class Runtime:
         return self.dispatcher
 
     def start_ticker(self, interval: float = 5.0) -> None:
-        """Let time pass for detection and escalation even when no posts arrive (live service)."""
+        """Let time pass for detection and escalation even when no posts arrive (live service),
+        and pick up a configuration saved by any process within ``interval`` seconds."""
         if self._ticker is not None:
             return
         stop = self._stop_ticker
@@ -62,12 +82,74 @@ class Runtime:
         def loop() -> None:
             while not stop.wait(interval):
                 try:
+                    self.reload_if_changed()
+                except Exception:  # the database may be away for a moment: the next tick retries
+                    log.exception("looking for a new configuration failed")
+                try:
                     self.runner.tick()
                 except Exception:  # keep ticking; the next tick retries what failed
                     log.exception("detection tick failed")
 
         self._ticker = threading.Thread(target=loop, name="crisisdesk-tick", daemon=True)
         self._ticker.start()
+
+    def reload_if_changed(self) -> bool:
+        """Apply the newest stored configuration if it is not the one in force here (one small
+        query when nothing changed). A stored text that does not parse (it was validated when it
+        was saved, so only a hand-edited row can) is logged once and the current one kept."""
+        with self.engine.connect() as conn:
+            stored = latest(conn)
+        if stored is None or stored.version == self.version or stored.version == self._passed_over:
+            return False
+        try:
+            config = parse_config(stored.text, path=STORED)
+        except ConfigError as exc:
+            self._passed_over = stored.version
+            log.error("configuration version %d cannot be applied, keeping %s: %s", stored.version,
+                      _describe(self.version), exc)
+            return False
+        try:
+            return self.apply_config(config, stored.version)
+        except Exception:  # e.g. the database went away mid-way: the runner kept the old one
+            log.exception("configuration version %d could not be applied, keeping %s; the next tick "
+                          "tries again", stored.version, _describe(self.version))
+            return False
+
+    def apply_config(self, config: WorkspaceConfig, version: int | None) -> bool:
+        """Make ``config`` (stored as ``version``) the one in force in this process, no restart.
+
+        The monitors table is synced (new monitors inserted, removed ones inactive), the monitors
+        and high-risk phrases recompiled, detection and escalation rebuilt with their state read
+        from the database as at a start, the dispatcher given the new targets. Batches, ticks and
+        people's changes wait for the swap, so each runs wholly with the old or the new
+        configuration. False: nothing done (this or a newer version is in force already, or this
+        is a bulk import with prepare workers, which keeps the configuration it started with).
+        """
+        with self._reload_lock:
+            if version is not None and self.version is not None and version <= self.version:
+                return False
+            if self.runner.workers is not None:
+                if self._passed_over != version:
+                    self._passed_over = version
+                    log.warning("configuration version %s is not applied to this import: an import "
+                                "keeps the configuration it started with", version)
+                return False
+            workspace = dataclasses.replace(self.workspace, config=config)
+            enricher: Enricher | None = None
+            if self.own_enricher and config.analysis != self.workspace.config.analysis:
+                enricher = analysis_enricher(workspace) or NoEnrichment()  # loads models: not in the turn
+            compiled = compile_config(self.engine, workspace, self.settings, deliver=self.deliver)
+            with self.runner.turn():
+                compiled.load(self.engine, self.runner.clock.now())
+                self.runner.reconfigure(monitors=compiled.monitors, monitor_ids=compiled.monitor_ids,
+                                        detector=compiled.detector, enricher=enricher)
+                self.workspace = workspace
+            if self.dispatcher is not None:
+                self.dispatcher.reconfigure(config.notify.targets, smtp=config.notify.smtp)
+            self.version = version
+            log.info("configuration %s applied (monitors: %s)", _describe(version),
+                     ", ".join(m.name for m in config.monitors) or "none")
+            return True
 
     def finish_notifications(self, max_rounds: int = 50) -> None:
         """Send what is still waiting (end of a replay with --notify), retrying as configured."""
@@ -85,6 +167,48 @@ class Runtime:
             self.dispatcher.close()
         self.runner.close()
         self.engine.dispose()
+
+
+def _describe(version: int | None) -> str:
+    return "the workspace file" if version is None else f"version {version}"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What the runner takes from a configuration."""
+
+    #: The monitors and the high-risk phrases (``RISK_PREFIX`` + phrase), as the match stage sees
+    #: them: both are found in one automaton pass (see detection.engine.RISK_PREFIX).
+    patterns: list[tuple[str, str]]
+    monitors: MonitorSet
+    monitor_ids: dict[str, int]
+    detector: Watch | None
+
+    def load(self, engine: Engine, now: datetime) -> None:
+        """Rebuild the detector's state from the stored rollups and situations, as at a start.
+        Runs in the runner's turn when the runner is live, so no batch commits in between."""
+        if self.detector is not None:
+            with engine.connect() as conn:
+                self.detector.detection.load(conn, now)
+
+
+def compile_config(engine: Engine, workspace: Workspace, settings: Settings, *, deliver: bool) -> Compiled:
+    """Sync the monitors table with the configuration and build what the runner uses; the
+    detector comes without state (:meth:`Compiled.load`). The one path of start and reload."""
+    config = workspace.config
+    patterns = [(m.name, m.query) for m in config.monitors]
+    monitor_ids = sync_monitors(engine, patterns, now=SystemClock().now())
+    detector = None
+    if config.detection.enabled:
+        # High-risk phrases' names can never clash with a monitor's (RISK_PREFIX).
+        patterns += [(RISK_PREFIX + term, term) for term in config.detection.high_risk_terms]
+        detector = build_watch(workspace, settings, monitor_ids, deliver=deliver)
+    return Compiled(patterns, MonitorSet.compile(patterns), monitor_ids, detector)
+
+
+def analysis_enricher(workspace: Workspace) -> Enricher | None:
+    """The analysis the configuration asks for; None when it is switched off."""
+    return AnalysisEnricher(workspace_analyzer(workspace)) if workspace.config.analysis.enabled else None
 
 
 def build_watch(workspace: Workspace, settings: Settings, monitor_ids: dict[str, int], *,
@@ -126,35 +250,31 @@ def build_runtime(
     steps are logged but nobody is contacted (imports of history)."""
     clock = clock or SystemClock()
     engine = open_engine(workspace)
-    workspace = in_force(engine, workspace)  # a configuration stored in the database wins
-    if enricher is None and workspace.config.analysis.enabled:
-        enricher = AnalysisEnricher(workspace_analyzer(workspace))
-    monitors = [(m.name, m.query) for m in workspace.config.monitors]
-    monitor_ids = sync_monitors(engine, monitors, now=SystemClock().now())
-    if workspace.config.detection.enabled:
-        # High-risk phrases are matched in the same automaton pass as the monitors (see
-        # detection.engine.RISK_PREFIX); their names can never clash with a monitor's.
-        monitors += [(RISK_PREFIX + term, term) for term in workspace.config.detection.high_risk_terms]
+    with engine.connect() as conn:
+        stored = latest(conn)
+    if stored is not None:  # a configuration stored in the database wins over the file
+        workspace = dataclasses.replace(workspace, config=parse_config(stored.text, path=STORED))
+    own_enricher = enricher is None
+    if enricher is None:
+        enricher = analysis_enricher(workspace)
+    compiled = compile_config(engine, workspace, settings, deliver=deliver)
+    compiled.load(engine, clock.now())
     bus = bus or MemoryBus()
-    detector = None
-    if workspace.config.detection.enabled:
-        detector = build_watch(workspace, settings, monitor_ids, deliver=deliver)
-        with engine.connect() as conn:
-            detector.detection.load(conn, clock.now())
     prepare_workers = None
     if workers > 0:
-        prepare_workers = PrepareWorkers(workers, max_text_chars=settings.max_text_chars, monitors=monitors,
-                                         enricher=enricher)
+        prepare_workers = PrepareWorkers(workers, max_text_chars=settings.max_text_chars,
+                                         monitors=compiled.patterns, enricher=enricher)
         prepare_workers.start()
     runner = PipelineRunner(
         engine=engine,
         bus=bus,
-        monitors=MonitorSet.compile(monitors),
-        monitor_ids=monitor_ids,
+        monitors=compiled.monitors,
+        monitor_ids=compiled.monitor_ids,
         clock=clock,
         enricher=enricher,
         max_text_chars=settings.max_text_chars,
         workers=prepare_workers,
-        detector=detector,
+        detector=compiled.detector,
     )
-    return Runtime(workspace, settings, engine, bus, runner)
+    return Runtime(workspace, settings, engine, bus, runner, deliver=deliver,
+                   version=stored.version if stored is not None else None, own_enricher=own_enricher)

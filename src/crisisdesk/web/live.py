@@ -60,7 +60,8 @@ class LiveHub:
 
 
 def _slim(event: Message) -> dict[str, Any]:
-    keys = ("event", "situation", "monitor", "cause", "severity", "severity_name", "at", "summary", "by")
+    keys = ("event", "situation", "monitor", "cause", "severity", "severity_name", "at", "summary", "by",
+            "via")
     return {k: event[k] for k in keys if k in event}
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
-from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintType
 from crisisdesk.analysis.corrections import Correction, CorrectionError, correct
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.dashboards.post_list import CursorError, post_list
@@ -44,7 +44,10 @@ def parse_range(range_: str, start: str | None, end: str | None, now: datetime) 
 
 def router(runtime: Runtime) -> APIRouter:
     r = APIRouter(include_in_schema=False)
-    taxonomy = runtime.workspace.config.analysis.complaint_types or list(DEFAULT_TAXONOMY)
+
+    def complaint_taxonomy() -> list[ComplaintType]:
+        """Read at each request: a saved configuration applies without a restart."""
+        return runtime.workspace.config.analysis.complaint_types or list(DEFAULT_TAXONOMY)
 
     @r.get("/monitors/{monitor_id}", response_class=HTMLResponse)
     def monitor(request: Request, monitor_id: int, user: Viewer,
@@ -53,6 +56,7 @@ def router(runtime: Runtime) -> APIRouter:
                 sentiment: str | None = None, insult: str | None = None, complaint: str | None = None,
                 channel: str | None = None, cursor: str | None = None) -> HTMLResponse:
         now = runtime.runner.clock.now()
+        taxonomy = complaint_taxonomy()
         s, e = parse_range(range_, start, end, now)
         ui = request_lang(request, user)
         fmt = Formatter(lang=ui)
@@ -108,7 +112,8 @@ def router(runtime: Runtime) -> APIRouter:
         fix = Correction(sentiment or None, insult or None, types)
         try:
             current = correct(runtime.engine, platform=platform, external_id=external_id, correction=fix,
-                              complaint_names=[x.name for x in taxonomy], source=f"web:{user.actor.label}",
+                              complaint_names=[x.name for x in complaint_taxonomy()],
+                              source=f"web:{user.actor.label}",
                               now=now)
         except CorrectionError as exc:
             code = 404 if str(exc).startswith("no post") else 422

@@ -44,6 +44,7 @@ def router(runtime: Runtime) -> APIRouter:
                                  note=note or None, ip=user.ip)
         except ConfigError as exc:
             return page(request, user, text, error=exc.problem, status_code=422)
+        runtime.reload_if_changed()  # in force here at once; other processes within a tick
         return page(request, user, text, flash=str(stored.version))
 
     @r.post("/settings/import", response_class=HTMLResponse)

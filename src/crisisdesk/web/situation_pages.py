@@ -17,6 +17,7 @@ from crisisdesk.audit.actions import acknowledge_audited
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.bus.base import Message
 from crisisdesk.detection import manual
+from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.service import get_situation
 from crisisdesk.escalation.watch import Watch
 from crisisdesk.ingest.service import Runtime
@@ -37,11 +38,15 @@ def _who(user: Principal) -> str:
 
 def router(runtime: Runtime) -> APIRouter:
     r = APIRouter(include_in_schema=False)
-    playbook = runtime.workspace.config.playbook
+
+    def playbook() -> PlaybookConfig:
+        """Read at each request: a saved configuration applies without a restart."""
+        return runtime.workspace.config.playbook
 
     def change(user: Principal, action: AuditAction, sid: int,
                apply: Callable[[Connection, Watch | None], Message]) -> list[Message]:
-        """A person's change in its own transaction, audited, then handed to escalation."""
+        """A person's change in its own transaction, audited, then handed to escalation; the
+        runner publishes its events (live pages, the demo's timeline) like a detector's."""
 
         def run(conn: Connection, detector: Detector | None) -> list[Message]:
             watch = detector if isinstance(detector, Watch) else None
@@ -69,14 +74,14 @@ def router(runtime: Runtime) -> APIRouter:
         chart = charts.bar_chart([(k, float(v.get("share", 0))) for k, v in channels.items()],
                                  title="channels", fmt=Formatter(lang=lang), percent=True)
         return render(request, "situation.html", user, nav="situations", s=found, channels_chart=chart,
-                      level_name=playbook.name(found["severity"], lang),
+                      level_name=playbook().name(found["severity"], lang),
                       flash=flash or error, flash_error=bool(error))
 
     @r.post("/situations/{situation_id}/ack")
     def ack(situation_id: int, user: Acknowledger) -> Response:
         def run(conn: Connection, _detector: Detector | None) -> list[Message]:
             event = acknowledge_audited(conn, situation_id, by=_who(user), at=now(), actor=user.actor,
-                                        ip=user.ip)
+                                        ip=user.ip, via="web")
             if event is None:
                 raise HTTPException(404, f"no situation {situation_id}")
             return [event]
@@ -92,7 +97,8 @@ def router(runtime: Runtime) -> APIRouter:
             change(user, AuditAction.SITUATION_SEVERITY_CHANGED, situation_id,
                    lambda conn, watch: manual.set_severity(
                        conn, situation_id, severity=severity, reason=reason, by=_who(user), at=now(),
-                       engine=watch.detection if watch else None, playbook=playbook, lang=lang))
+                       engine=watch.detection if watch else None, playbook=playbook(), lang=lang,
+                       via="web"))
         except manual.ManualError as exc:
             return RedirectResponse(f"/situations/{situation_id}?error={_q(str(exc))}", status_code=303)
         return RedirectResponse(f"/situations/{situation_id}", status_code=303)
@@ -104,7 +110,7 @@ def router(runtime: Runtime) -> APIRouter:
         try:
             change(user, AuditAction.SITUATION_RESOLVED, situation_id, lambda conn, watch: manual.resolve(
                 conn, situation_id, reason=reason, by=_who(user), at=now(),
-                engine=watch.detection if watch else None, playbook=playbook, lang=lang))
+                engine=watch.detection if watch else None, playbook=playbook(), lang=lang, via="web"))
         except manual.ManualError as exc:
             return RedirectResponse(f"/situations/{situation_id}?error={_q(str(exc))}", status_code=303)
         return RedirectResponse(f"/situations/{situation_id}", status_code=303)

@@ -19,7 +19,10 @@
     var status = document.getElementById("live-status");
     try {
       var data = JSON.parse(e.data);
-      if (status) { status.textContent = (data.monitor || "") + ": " + (data.event || ""); }
+      if (status) {
+        var labels = JSON.parse(status.getAttribute("data-labels") || "{}");
+        status.textContent = (data.monitor || "") + ": " + (labels[data.event] || data.event || "");
+      }
     } catch (err) { /* ignore */ }
     if (!pending) { pending = setTimeout(refresh, 300); }
   });
