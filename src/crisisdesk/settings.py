@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,9 +52,27 @@ class Settings(BaseSettings):
         default="auto", description="Secure flag of the session cookie. auto: set, except on plain "
         "http to 127.0.0.1/localhost (local development); always or never: force it.",
     )
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"{value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)")
+        return level
 
 
 def load_settings() -> Settings:
-    """Read the environment now (not at import time, so tests can set variables first)."""
-    return Settings()
+    """Read the environment now (not at import time, so tests can set variables first); a bad
+    value is a ConfigError naming the variable, shown as one line by the commands."""
+    from pydantic import ValidationError
+
+    from crisisdesk.core.errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"CRISISDESK_{str(e['loc'][0]).upper() if e['loc'] else '?'}: "
+                             f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        raise ConfigError("environment", "", problems) from exc

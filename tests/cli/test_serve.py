@@ -176,3 +176,16 @@ def test_serve_without_token_prints_one(workspace_file: Path, tmp_path: Path) ->
         r = http.post("/api/v1/posts", json=post(1), headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200, r.text
         assert r.json()["summary"]["imported"] == 1
+
+
+def test_a_bad_setting_names_the_variable_instead_of_a_traceback(workspace_file: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from crisisdesk.cli.main import app
+
+    monkeypatch.setenv("CRISISDESK_LOG_LEVEL", "loud")
+    result = CliRunner().invoke(app, ["serve", "--config", str(workspace_file)])
+    assert result.exit_code == 2
+    assert "CRISISDESK_LOG_LEVEL: 'loud' is not a log level" in result.stderr
+    assert "Traceback" not in result.stderr

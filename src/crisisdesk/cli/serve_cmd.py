@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Annotated
 
@@ -26,6 +27,7 @@ def serve(
     """Run the HTTP service: POST /api/v1/posts, situations and acknowledgements, /healthz, /metrics,
     OpenAPI at /docs. Detection runs on every post; notifications go out as alerts escalate."""
     settings, workspace = open_workspace(config)
+    _log_to_stderr(settings.log_level)
     token = settings.api_token
     if not token:
         token = secrets.token_urlsafe(24)
@@ -45,3 +47,16 @@ def serve(
                     log_level=settings.log_level.lower())
     finally:
         runtime.close()
+
+
+def _log_to_stderr(level: str) -> None:
+    """The service's own messages (configuration applied, deliveries retried, ticks that failed)
+    on stderr next to uvicorn's, at CRISISDESK_LOG_LEVEL."""
+    root = logging.getLogger("crisisdesk")
+    root.setLevel(level)
+    if any(h.get_name() == "crisisdesk-stderr" for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.set_name("crisisdesk-stderr")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
