@@ -55,3 +55,15 @@ def test_steps_and_deliveries_with_their_state(world: World) -> None:
     german = signed_in(world, "de").get(f"/situations/{world.situation_id}").text
     assert "Schritt 2</strong>\n        · als Nächstes" in german and "zugestellt" in german
     assert "läuft" in german
+
+
+def test_the_severity_choice_names_the_playbook_levels(world: World) -> None:
+    c = TestClient(world.client.app, base_url="http://localhost", headers={"Accept-Language": "de"})
+    c.post("/login", data={"email": email_of(Role.CRISIS_LEAD), "password": PASSWORD})
+    page = c.get(f"/situations/{world.situation_id}").text
+    options = page.split('name="severity"')[1].split("</select>")[0]
+    from crisisdesk.detection.config import PlaybookConfig
+
+    names = [PlaybookConfig().name(lv, "de") for lv in (1, 2, 3, 4)]
+    assert options.count("<option") == 4 and f'value="2" selected>2 · {names[1]}' in options
+    assert all(name in options for name in names)

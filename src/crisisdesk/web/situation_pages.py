@@ -75,6 +75,7 @@ def router(runtime: Runtime) -> APIRouter:
                                  title="channels", fmt=Formatter(lang=lang), percent=True)
         return render(request, "situation.html", user, nav="situations", s=found, channels_chart=chart,
                       level_name=playbook().name(found["severity"], lang),
+                      levels=[(lv, playbook().name(lv, lang)) for lv in (1, 2, 3, 4)],
                       flash=flash or error, flash_error=bool(error))
 
     @r.post("/situations/{situation_id}/ack")
