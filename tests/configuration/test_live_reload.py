@@ -134,6 +134,31 @@ def test_another_process_picks_the_change_up_at_its_next_look(workspace_file: Pa
         other.close()
 
 
+def test_a_change_of_who_is_notified_keeps_the_running_detection(runtime: Runtime) -> None:
+    """Only targets, people, roles or policies changed: the detection engine (and its state) is
+    kept, the escalation is rebuilt; a monitor change rebuilds detection."""
+    version, config = store(runtime, NEW)
+    runtime.apply_config(config, version)
+    before = runtime.runner.detector
+    assert isinstance(before, Watch) and before.escalator is None
+    version, config = store(runtime, NEW + """\
+notify:
+  targets:
+    ops: {kind: webhook, url: "http://127.0.0.1:9/hook", secret: s3cret-that-is-long-enough}
+escalation:
+  policies:
+    - severity: 1
+      steps: [{notify: ["target:ops"]}]
+""")
+    assert runtime.apply_config(config, version)
+    after = runtime.runner.detector
+    assert isinstance(after, Watch) and after.detection is before.detection and after.escalator is not None
+    version, config = store(runtime, NEW.replace("#lh", "#lufthansa"))
+    runtime.apply_config(config, version)
+    rebuilt = runtime.runner.detector
+    assert isinstance(rebuilt, Watch) and rebuilt.detection is not before.detection
+
+
 def test_the_analysis_enricher_is_rebuilt_only_when_its_section_changed(runtime: Runtime) -> None:
     enricher = runtime.runner.enricher
     version, config = store(runtime, NEW)

@@ -139,8 +139,12 @@ class Runtime:
             if self.own_enricher and config.analysis != self.workspace.config.analysis:
                 enricher = analysis_enricher(workspace) or NoEnrichment()  # loads models: not in the turn
             compiled = compile_config(self.engine, workspace, self.settings, deliver=self.deliver)
+            kept = compiled.keep_detection(self.runner.detector, self.workspace.config, config)
             with self.runner.turn():
-                compiled.load(self.engine, self.runner.clock.now())
+                if kept is None:
+                    compiled.load(self.engine, self.runner.clock.now())
+                else:
+                    compiled = kept
                 self.runner.reconfigure(monitors=compiled.monitors, monitor_ids=compiled.monitor_ids,
                                         detector=compiled.detector, enricher=enricher)
                 self.workspace = workspace
@@ -183,6 +187,16 @@ class Compiled:
     monitors: MonitorSet
     monitor_ids: dict[str, int]
     detector: Watch | None
+
+    def keep_detection(self, running: object, old: WorkspaceConfig, new: WorkspaceConfig) -> Compiled | None:
+        """This compilation with the running detection engine kept, when the change leaves
+        detection as it was (only targets, people, roles or policies changed): no state to rebuild,
+        so a change of who is notified never pauses ingestion. None: detection must be rebuilt."""
+        if not (isinstance(running, Watch) and isinstance(self.detector, Watch)
+                and old.monitors == new.monitors and old.detection == new.detection
+                and old.playbook == new.playbook):
+            return None
+        return dataclasses.replace(self, detector=Watch(running.detection, self.detector.escalator))
 
     def load(self, engine: Engine, now: datetime) -> None:
         """Rebuild the detector's state from the stored rollups and situations, as at a start.
