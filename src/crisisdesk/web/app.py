@@ -22,6 +22,7 @@ from crisisdesk.web import (
     live,
     monitor_pages,
     overview_pages,
+    settings_item_pages,
     settings_pages,
     situation_pages,
 )
@@ -39,7 +40,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     runtime.runner.listeners.append(hub.publish_threadsafe)
     app.state.live = hub
     for module in (auth_pages, overview_pages, situation_pages, monitor_pages, admin_pages, settings_pages,
-                   live):
+                   settings_item_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

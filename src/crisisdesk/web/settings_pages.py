@@ -1,12 +1,16 @@
 """Settings: the workspace configuration (monitors, targets, people, roles, policies) edited in the
-browser, validated like the file, stored in the database as a new version; export and import."""
+browser, validated like the file, stored in the database as a new version; export and import.
+
+``/settings`` is the hub: it opens on the monitors, and each kind of item has its own pages with
+forms (settings_item_pages.py). This module keeps the whole document: the YAML editor at
+``/settings/document`` (saved with POST ``/settings``), the download and the upload."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
@@ -27,11 +31,16 @@ def router(runtime: Runtime) -> APIRouter:
              status_code: int = 200) -> HTMLResponse:
         with runtime.engine.connect() as conn:
             stored = latest(conn)
-        return render(request, "settings.html", user, nav="settings", text=text, stored=stored, flash=flash,
-                      error=error, status_code=status_code)
+        return render(request, "settings.html", user, nav="settings", section="document", text=text,
+                      stored=stored, flash=flash, error=error, status_code=status_code)
 
-    @r.get("/settings", response_class=HTMLResponse)
-    def settings(request: Request, user: Reader) -> HTMLResponse:
+    @r.get("/settings")
+    def settings(_user: Reader) -> Response:
+        """The hub opens on its first section; the document has an address of its own."""
+        return RedirectResponse("/settings/monitors", status_code=303)
+
+    @r.get("/settings/document", response_class=HTMLResponse)
+    def document(request: Request, user: Reader) -> HTMLResponse:
         return page(request, user, export_text(runtime.engine, runtime.workspace))
 
     @r.post("/settings", response_class=HTMLResponse)
