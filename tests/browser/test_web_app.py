@@ -126,10 +126,17 @@ def test_crisis_lead_follows_and_works_the_crisis(context: BrowserContext, demo:
     assert "Acknowledged by Demo Crisis Lead" in page.inner_text("main")
     assert_fits(page, DESKTOP["width"])
     assert page.locator("#ack").count() == 0
-    shot(page, "situation")
 
     # after the replay (so no new post pushes ours off the list): correct a post's label
     demo.wait_replay_over()
+    # the gravest situation of the scenario, with its escalation steps and deliveries
+    listed = page.request.get(f"{demo.url}/api/v1/situations").json()
+    gravest = max(listed, key=lambda s: (s["severity"], -s["id"]))
+    page.goto(f"{demo.url}/situations/{gravest['id']}")
+    assert "Step 1" in page.locator("#escalation").inner_text()
+    assert page.locator("#notifications table").count() == 1
+    assert_fits(page, DESKTOP["width"])
+    shot(page, "situation")
     page.goto(f"{demo.url}/")
     with page.expect_navigation():
         page.locator("#overview article h3 a").first.click()
@@ -205,3 +212,42 @@ def test_phone_width_does_not_scroll_sideways(browser: Browser, demo: Demo) -> N
         assert w.errors == []
     finally:
         ctx.close()
+
+
+def test_lead_adds_a_monitor_checked_as_typed_and_a_target(context: BrowserContext, demo: Demo) -> None:
+    """Settings in forms: the query is checked while typed (error and its position, then ✓), the
+    monitor saved as a new version; a target form shows only the chosen kind's fields."""
+    w = Watched(context)
+    page = w.page
+    sign_in(page, demo, LEAD)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Settings").click()
+    assert page.url.endswith("/settings/monitors"), page.url
+    assert_labelled(page)
+
+    page.fill("#f-name", "rival")
+    page.locator("#f-query").press_sequentially("rival AND (", delay=20)
+    result = page.locator("#f-query-result")
+    page.wait_for_function("document.getElementById('f-query').getAttribute('aria-invalid') === 'true'")
+    assert "^" in result.inner_text()  # points at the place of the error
+    shot(page, "settings-monitors")
+    page.fill("#f-query", "")
+    page.locator("#f-query").press_sequentially("rival OR #rival", delay=20)
+    page.wait_for_function("document.getElementById('f-query').getAttribute('aria-invalid') === 'false'")
+    with page.expect_navigation():
+        page.locator("form:has(#f-query) button[type=submit]").click()
+    assert "Saved as version" in page.inner_text("main")
+    assert page.locator("td", has_text=re.compile(r"^rival$")).count() == 1
+
+    page.goto(f"{demo.url}/settings/targets")
+    assert page.locator("#fs-webhook").is_hidden() or page.locator("#f-kind").input_value() == "webhook"
+    page.select_option("#f-kind", "webhook")
+    assert page.locator("#fs-webhook").is_visible() and page.locator("#fs-email").is_hidden()
+    page.select_option("#f-kind", "email")
+    assert page.locator("#fs-email").is_visible() and page.locator("#fs-webhook").is_hidden()
+    assert_labelled(page)
+    assert_fits(page, DESKTOP["width"])
+    page.goto(f"{demo.url}/settings/policies")
+    assert_labelled(page)
+    shot(page, "settings-policies")
+    assert w.errors == []

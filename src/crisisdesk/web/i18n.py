@@ -96,6 +96,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "event.alert.escalated": {"de": "Eskaliert", "en": "Escalated"},
     "event.alert.acknowledged": {"de": "Bestätigt", "en": "Acknowledged"},
     "event.alert.resolved": {"de": "Beendet", "en": "Resolved"},
+    "event.escalation.exhausted": {"de": "Eskalation ohne Bestätigung ausgelaufen",
+                                   "en": "Escalation ran out unacknowledged"},
     "cause.spike": {"de": "Anstieg", "en": "Spike"},
     "cause.keyword": {"de": "Risikobegriff", "en": "High-risk term"},
     "cause.influencer": {"de": "Einflussreicher Account", "en": "Influencer"},
