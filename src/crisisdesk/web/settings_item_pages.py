@@ -11,7 +11,7 @@ MANAGE_MONITORS, as for the whole hub; changing a kind needs what the API asks f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -110,6 +110,18 @@ class Hub:
         self.runtime.reload_if_changed()
         return saved
 
+    def delete(self, request: Request, user: Principal, kind: Kind, key: str, *, back_to: str,
+               listing: Callable[..., HTMLResponse], anchor: str = "") -> Response:
+        """A delete button's answer: back to the list, or the list with the places that still
+        refer to the item (422), or 404."""
+        try:
+            result = self.remove(user, kind, key)
+        except ItemNotFound:
+            return self.not_found(request, user)
+        if isinstance(result, Saved):
+            return back(back_to, result, anchor)
+        return listing(request, user, problems=result, status_code=422)
+
     def page(self, request: Request, user: Principal, template: str, *, section: str,
              kind: Kind | None = None, status_code: int = 200, **context: Any) -> HTMLResponse:
         with self.runtime.engine.connect() as conn:
@@ -191,13 +203,7 @@ def _monitors(r: APIRouter, hub: Hub) -> None:
 
     @r.post("/settings/monitors/{key}/delete")
     def delete_monitor(request: Request, key: str, user: MonitorEditor) -> Response:
-        try:
-            result = hub.remove(user, Kind.MONITORS, key)
-        except ItemNotFound:
-            return hub.not_found(request, user)
-        if isinstance(result, Saved):
-            return back("/settings/monitors", result)
-        return listing(request, user, problems=result, status_code=422)
+        return hub.delete(request, user, Kind.MONITORS, key, back_to="/settings/monitors", listing=listing)
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,13 +254,7 @@ def _targets(r: APIRouter, hub: Hub) -> None:
 
     @r.post("/settings/targets/{key}/delete")
     def delete_target(request: Request, key: str, user: TargetEditor) -> Response:
-        try:
-            result = hub.remove(user, Kind.TARGETS, key)
-        except ItemNotFound:
-            return hub.not_found(request, user)
-        if isinstance(result, Saved):
-            return back("/settings/targets", result)
-        return listing(request, user, problems=result, status_code=422)
+        return hub.delete(request, user, Kind.TARGETS, key, back_to="/settings/targets", listing=listing)
 
 
 # --------------------------------------------------------------------------------------------
@@ -313,13 +313,7 @@ def _people(r: APIRouter, hub: Hub) -> None:
 
     @r.post("/settings/people/{key}/delete")
     def delete_person(request: Request, key: str, user: PeopleEditor) -> Response:
-        try:
-            result = hub.remove(user, Kind.PEOPLE, key)
-        except ItemNotFound:
-            return hub.not_found(request, user)
-        if isinstance(result, Saved):
-            return back("/settings/people", result)
-        return listing(request, user, problems=result, status_code=422)
+        return hub.delete(request, user, Kind.PEOPLE, key, back_to="/settings/people", listing=listing)
 
     def store_role(request: Request, user: Principal, form: RoleForm, *, new: bool) -> Response:
         saved = hub.store(request, user, Kind.ROLES, form, new=new)
@@ -337,13 +331,8 @@ def _people(r: APIRouter, hub: Hub) -> None:
 
     @r.post("/settings/roles/{key}/delete")
     def delete_role(request: Request, key: str, user: RoleEditor) -> Response:
-        try:
-            result = hub.remove(user, Kind.ROLES, key)
-        except ItemNotFound:
-            return hub.not_found(request, user)
-        if isinstance(result, Saved):
-            return back("/settings/people", result, "#roles")
-        return listing(request, user, problems=result, status_code=422)
+        return hub.delete(request, user, Kind.ROLES, key, back_to="/settings/people", listing=listing,
+                          anchor="#roles")
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,11 +389,6 @@ def _policies(r: APIRouter, hub: Hub) -> None:
 
     @r.post("/settings/policies/{severity}/delete")
     def delete_policy(request: Request, severity: int, user: PolicyEditor) -> Response:
-        try:
-            result = hub.remove(user, Kind.POLICIES, str(severity))
-        except ItemNotFound:
-            return hub.not_found(request, user)
-        if isinstance(result, Saved):
-            return back("/settings/policies", result)
-        return listing(request, user, problems=result, status_code=422)
+        return hub.delete(request, user, Kind.POLICIES, str(severity), back_to="/settings/policies",
+                          listing=listing)
 
