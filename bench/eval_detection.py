@@ -1,4 +1,4 @@
-"""Every detection method and a few guard settings over every labelled stream.
+"""Every detection method and a few guard and CUSUM settings over every labelled stream.
 
 Build the streams first (``python bench/detection_streams.py``), then::
 
@@ -44,13 +44,21 @@ SETTINGS = (
     Setting("seasonal z6", {"method": "seasonal", "min_z": 6.0}),
     Setting("multiscale z6", {"method": "multiscale", "min_z": 6.0}),
     Setting("multiscale z6 ratio3", {"method": "multiscale", "min_z": 6.0, "min_ratio": 3.0}),
+    # The sustained-rise CUSUM (on by default, shift 3, threshold 6): off, and other settings.
+    *(Setting(f"{method} z6 no cusum", {"method": method, "min_z": 6.0, "cusum": {"enabled": False}})
+      for method in ("prev12", "seasonal", "multiscale")),
+    *(Setting(f"multiscale z6 cusum {shift:g}/{threshold:g}",
+              {"method": "multiscale", "min_z": 6.0, "cusum": {"shift": shift, "threshold": threshold}})
+      for shift, threshold in ((1.5, 5.0), (1.5, 8.0), (2.0, 6.0), (3.0, 5.0), (3.0, 8.0), (4.0, 5.0))),
 )
 
 
 def run_one(streams: Path, stream: str, setting: Setting) -> dict[str, Any]:
     settings = load_settings().model_copy(update={"database_url": None})
     workspace = load_workspace(streams / f"{stream}.yaml", settings)
-    detection = workspace.config.detection.model_copy(update=setting.overrides)
+    # Validated like a workspace file, so a nested override (``cusum: {...}``) becomes its model.
+    current = workspace.config.detection
+    detection = type(current).model_validate(current.model_dump() | setting.overrides)
     config = workspace.config.model_copy(update={"detection": detection})
     workspace = type(workspace)(path=workspace.path, config=config, database_url=workspace.database_url)
     outcome = replay_alerts(streams / f"{stream}.jsonl", workspace, settings)

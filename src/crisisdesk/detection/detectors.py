@@ -11,6 +11,9 @@ Three ways to say what "usual" is, compared in docs/detection.md on labelled str
 ``multiscale``
     ``seasonal`` over a 15-minute and a 60-minute window: sudden waves show up in the short one.
 
+Beside them, the sustained-rise CUSUM (:mod:`.cusum`) adds hours up against ``sustained``, the
+seasonal expectation adapted to a sum of hours.
+
 All three share the guards: no alert before ``WARMUP_HOURS`` of history, never on fewer than
 ``min_posts`` posts, at least ``min_ratio`` times the expectation and ``min_z`` deviations above
 it, where the deviation is negative-binomial (``sqrt(E + PHI * E**2)``): social volume is
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import median
+from statistics import mean, median
 
 from crisisdesk.detection.config import DetectionConfig
 from crisisdesk.detection.state import Counts, MonitorState
@@ -72,17 +75,37 @@ def _expected_prev12(state: MonitorState, hour: int, level_hour: int) -> float:
     return max(candidates)
 
 
-def _expected_seasonal(state: MonitorState, hour: int, level_hour: int) -> float:
+def _seasonal_parts(state: MonitorState, hour: int, level_hour: int) -> tuple[list[int], list[int], float]:
+    """The past days with history, the same hour's volume on each, and how the 12 hours before
+    ``level_hour`` compare with the same 12 hours on those days (or the level itself, as the
+    third part, when fewer than two days are known)."""
     days = [d for d in range(1, 8)
             if state.first_minute is not None and (level_hour - 12 - 24 * d) * 60 >= state.first_minute]
     level = _level(state, level_hour)
     if len(days) < 2:
-        return level
-    same_hour = median(state.hour_volumes([hour - 24 * d for d in days]))
+        return days, [], level
     then = sum(sum(state.hour_volumes(range(level_hour - 24 * d - 12, level_hour - 24 * d)))
                for d in days) / (12 * len(days))
-    scale = min(2.0, max(0.5, (level + 1) / (then + 1)))
-    return same_hour * scale * _weekday_factor(state, hour, days)
+    return days, state.hour_volumes([hour - 24 * d for d in days]), (level + 1) / (then + 1)
+
+
+def _expected_seasonal(state: MonitorState, hour: int, level_hour: int) -> float:
+    days, same_hour, scale = _seasonal_parts(state, hour, level_hour)
+    if not same_hour:
+        return scale  # the level: too little history for a seasonal baseline
+    return median(same_hour) * min(2.0, max(0.5, scale)) * _weekday_factor(state, hour, days)
+
+
+def _expected_sustained(state: MonitorState, hour: int, level_hour: int) -> float:
+    """``seasonal`` as the CUSUM (:mod:`.cusum`) needs it, with two changes measured on the
+    calm streams (docs/detection.md): the *mean* of the same hour, not the median — a CUSUM adds
+    hours up, and the median of a skewed count sits about 10 % below its mean, a bias it would
+    add up hour after hour — and a level that can raise the expectation but not lower it, so
+    the return to normal after a quiet spell is not a rise."""
+    days, same_hour, scale = _seasonal_parts(state, hour, level_hour)
+    if not same_hour:
+        return scale
+    return mean(same_hour) * min(2.0, max(1.0, scale)) * _weekday_factor(state, hour, days)
 
 
 def _weekday_factor(state: MonitorState, hour: int, days: list[int]) -> float:
@@ -100,14 +123,15 @@ def _weekday_factor(state: MonitorState, hour: int, days: list[int]) -> float:
     return min(2.0, max(0.5, (totals[6] + 1) / (median(totals) + 1)))
 
 
+#: Per method, and ``sustained`` for the CUSUM of the seasonal methods.
 EXPECTATIONS = {"prev12": _expected_prev12, "seasonal": _expected_seasonal,
-                "multiscale": _expected_seasonal}
+                "multiscale": _expected_seasonal, "sustained": _expected_sustained}
 WINDOWS = {"prev12": (60,), "seasonal": (60,), "multiscale": (15, 60)}
 
 
-def _hour_expectation(state: MonitorState, hour: int, level_hour: int, method: str) -> float:
+def hour_expectation(state: MonitorState, hour: int, level_hour: int, method: str) -> float:
     """Expected posts in ``hour``, its level taken before ``level_hour``; cached on the state
-    (it changes only when the hours do)."""
+    (it changes only when the hours do). The window test and the CUSUM (:mod:`.cusum`) share it."""
     key = (method, hour, level_hour)
     cache = state.expectations
     value = cache.get(key)
@@ -132,7 +156,7 @@ def expected_in(state: MonitorState, minute: int, length: int, method: str) -> f
     while m < minute:
         hour = m // 60
         upto = min(minute, (hour + 1) * 60)
-        total += _hour_expectation(state, hour, level_hour, method) * (upto - m) / 60
+        total += hour_expectation(state, hour, level_hour, method) * (upto - m) / 60
         m = upto
     return total
 

@@ -3,9 +3,12 @@
 The runner hands it each batch of stored posts inside the batch's transaction. It adds them to
 the rollups and to the monitors' bounded state, and each time the stream crosses a minute it
 evaluates the monitors that moved (and those with an open situation): spikes open or grow a
-situation, calm closes it after ``resolve_minutes``. High-risk terms and influencers alert at
-the post that shows them. What happens is written to ``situations``/``situation_events`` in the
-same transaction and returned as events that the runner publishes after the commit.
+situation, calm closes it after ``resolve_minutes``. Each time it crosses an hour, every
+monitor's sustained-rise CUSUM (:mod:`.cusum`) adds the hours that completed; one that fires
+opens or grows the same spike situation, with a reason that says it was a sustained rise.
+High-risk terms and influencers alert at the post that shows them. What happens is written to
+``situations``/``situation_events`` in the same transaction and returned as events that the
+runner publishes after the commit.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Connection
 
 from crisisdesk.bus.base import Message
-from crisisdesk.detection import rollups
+from crisisdesk.detection import cusum, rollups
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
+from crisisdesk.detection.cusum import Sustained
 from crisisdesk.detection.detectors import (
     Reading,
     expected_per_hour,
@@ -48,6 +52,8 @@ WINDOW = 60  # minutes: the window severity and explanations look at
 BASELINE = timedelta(hours=24)
 #: A situation is updated (a new event) when its window volume has grown this much since the last.
 GROWTH = 2.0
+#: A sustained rise is explained over the hours that built it, at most this many.
+SUSTAINED_EXPLAINED = timedelta(hours=12)
 
 
 def minute_of(at: datetime) -> int:
@@ -91,13 +97,17 @@ class DetectionEngine:
         self.tracked: dict[tuple[int, str], Tracked] = {}
         self.minute: int | None = None
         self.dirty: set[int] = set()
+        #: The hour up to which every monitor's CUSUM has been moved, and the alarms not yet acted on.
+        self._cusum_hour = -1
+        self._sustained: dict[int, Sustained] = {}
         #: Used only for posts whose match stage did not look for the high-risk phrases.
         self.high_risk = MonitorSet.compile([(RISK_PREFIX + t, t) for t in config.high_risk_terms])
 
     # -- loading ------------------------------------------------------------------------------
     def load(self, conn: Connection, now: datetime) -> None:
         """Rebuild state from the rollups and follow the open (and recently resolved) situations."""
-        self.states.update(rollups.load_states(conn, self.names, now))
+        self.states.update(rollups.load_states(conn, self.names, now, self.config))
+        self._cusum_hour = minute_of(now) // 60
         reopen_since = now - timedelta(minutes=self.config.reopen_minutes)
         rows = conn.execute(select(_situations).where(
             _situations.c.monitor_id.in_(list(self.names)),
@@ -144,6 +154,7 @@ class DetectionEngine:
                 group = m
             if self.minute is None:
                 self.minute = m
+                self._move_cusums(m)
             elif m > self.minute:
                 events.extend(self._advance(conn, m))
             counts = self._counts(post, terms)
@@ -203,7 +214,9 @@ class DetectionEngine:
     def _advance(self, conn: Connection, m: int) -> list[Message]:
         """The stream reached minute ``m``: evaluate what moved and what is open."""
         self.minute = m
+        self._move_cusums(m)
         due = self.dirty | {t.monitor_id for t in self.tracked.values() if t.status == "open"}
+        due |= self._sustained.keys()
         self.dirty = set()
         events: list[Message] = []
         for mid in sorted(due):
@@ -211,6 +224,19 @@ class DetectionEngine:
             state.prune(m)
             events.extend(self._evaluate(conn, mid, state, m))
         return events
+
+    def _move_cusums(self, m: int) -> None:
+        """At an hour boundary, add the completed hours to every monitor's CUSUM — every
+        monitor's, quiet ones too, and before any post of the new hour enters a ring, so the
+        running value is the one a restart rebuilds from the rollups."""
+        hour = m // 60
+        if hour <= self._cusum_hour or not self.config.cusum.enabled:
+            return
+        self._cusum_hour = hour
+        for mid, state in self.states.items():
+            alarm = cusum.advance(state, hour, self.config)
+            if alarm is not None:
+                self._sustained[mid] = alarm
 
     def _per_hour(self, mid: int, state: MonitorState, m: int) -> float:
         """Posts expected in the hour before ``m`` (the detectors cache it on the state)."""
@@ -233,27 +259,32 @@ class DetectionEngine:
         events: list[Message] = []
         window = state.window(m, WINDOW, detail=False)
         tracked = self.tracked.get((mid, SPIKE))
+        sustained = self._sustained.pop(mid, None)
         open_causes = [c for c in (SPIKE, KEYWORD, INFLUENCER)
                        if (t := self.tracked.get((mid, c))) is not None and t.status == "open"]
-        if (not open_causes and window.volume < self.config.min_posts
+        if (not open_causes and sustained is None and window.volume < self.config.min_posts
                 and window.negative < self.config.min_negative):
             return events  # too little to judge and nothing to resolve: the common case
         readings = self._readings(mid, state, m, window)
         negativity = negativity_reading(state, m, window, self.config,
                                         baseline=self._negative_baseline(mid, state, m))
         spike = [r for r in readings if r.spike]
-        if spike or negativity.spike:
+        if spike or negativity.spike or sustained is not None:
             if spike:
                 r = max(spike, key=lambda x: x.z)
                 why = (f"volume {r.observed} posts in {r.window} min, {r.ratio:.1f}× the expected "
                        f"{r.expected:.1f} (z {r.z:.1f})")
-            else:
+            elif negativity.spike:
                 why = (f"negative share {negativity.share:.0%} vs usual {negativity.baseline_share:.0%} "
                        f"(z {negativity.z:.1f})")
+            else:
+                why = ""
+            if sustained is not None:
+                why = "; ".join(x for x in (why, sustained.reason()) if x)
             events.extend(self._raise(conn, mid, SPIKE, m, time_of(m), state.window(m, WINDOW), why, [],
-                                      readings))
+                                      readings, sustained=sustained))
         elif tracked is not None and tracked.status == "open":
-            if not is_calm(readings, negativity, self.config):
+            if not is_calm(readings, negativity, self.config) or state.cusum.alarmed:
                 tracked.last_active = m
             elif m - tracked.last_active >= self.config.resolve_minutes:
                 events.append(self._resolve(conn, tracked, tracked.last_active + self.config.resolve_minutes))
@@ -277,15 +308,24 @@ class DetectionEngine:
         return self._raise(conn, mid, cause, m, at, window, why, terms)
 
     def _raise(self, conn: Connection, mid: int, cause: str, m: int, at: datetime, window: Counts,
-               why: str, terms: list[str], readings: list[Reading] | None = None) -> list[Message]:
-        """Open, reopen or grow the situation of (monitor, cause)."""
+               why: str, terms: list[str], readings: list[Reading] | None = None, *,
+               sustained: Sustained | None = None) -> list[Message]:
+        """Open, reopen or grow the situation of (monitor, cause); ``sustained``: the CUSUM's
+        alarm, when it fired (its run's ratio counts as a volume ratio, and the summary and the
+        explanation describe the hours of the rise)."""
         state = self.states[mid]
         expected = self._per_hour(mid, state, m)
         if readings is None:
             readings = self._readings(mid, state, m, state.window(m, WINDOW))
         ratios = [r.ratio for r in readings if r.observed >= self.config.min_posts]
+        if sustained is not None:
+            ratios.append(sustained.ratio)
         signals = Signals.of(window, expected, max([window.volume / expected, *ratios]))
         rating = rate(signals, self.playbook, floor=1, floor_reason=why)
+        if sustained is not None and why not in rating.reasons:
+            # A playbook level's reasons replaced the detector's; a sustained rise keeps its own,
+            # since its last hour alone may look ordinary.
+            rating = Rating(rating.level, [sustained.reason(), *rating.reasons])
         t = self.tracked.get((mid, cause))
         if t is not None and t.status == "resolved":
             assert t.resolved_minute is not None
@@ -296,11 +336,12 @@ class DetectionEngine:
                 t.severity = rating.level
                 t.terms = sorted({*t.terms, *terms})
                 return [self._record(conn, t, "alert.opened", at, rating, signals, window, m,
-                                     reopened=True)]
+                                     reopened=True, sustained=sustained)]
             t = None
         if t is None:
             t = self._open(conn, mid, cause, m, at, rating, terms)
-            return [self._record(conn, t, "alert.opened", at, rating, signals, window, m)]
+            return [self._record(conn, t, "alert.opened", at, rating, signals, window, m,
+                                 sustained=sustained)]
         t.last_active = m
         new_terms = [x for x in terms if x not in t.terms]
         grew = window.volume >= GROWTH * max(t.event_volume, 1)
@@ -312,7 +353,8 @@ class DetectionEngine:
                 rating = Rating(t.severity, rating.reasons)
             conn.execute(update(_situations).where(_situations.c.id == t.id).values(
                 severity=t.severity, updated_at=at))
-            return [self._record(conn, t, "alert.updated", at, rating, signals, window, m)]
+            return [self._record(conn, t, "alert.updated", at, rating, signals, window, m,
+                                 sustained=sustained)]
         return []
 
     def _open(self, conn: Connection, mid: int, cause: str, m: int, at: datetime, rating: Rating,
@@ -345,21 +387,30 @@ class DetectionEngine:
         return f"{name}: back at baseline for {minutes} minutes; situation resolved."
 
     def _record(self, conn: Connection, t: Tracked, event: str, at: datetime, rating: Rating,
-                signals: Signals, window: Counts, m: int, *, reopened: bool = False) -> Message:
+                signals: Signals, window: Counts, m: int, *, reopened: bool = False,
+                sustained: Sustained | None = None) -> Message:
         end = time_of(m + 1) if t.cause != SPIKE else time_of(m)
         start = end - timedelta(minutes=WINDOW)
+        if sustained is not None:  # a sustained rise is explained over the hours that built it
+            start = max(time_of(sustained.start_minute), end - SUSTAINED_EXPLAINED)
         explanation = explain(conn, t.monitor_id, start, end, start - BASELINE)
         lang = self.config.language
         level_name = self.playbook.name(rating.level, lang)
+        rise = (sustained.ratio, sustained.hours, sustained.posts) if sustained is not None else None
         summary = summarize(monitor=self.names[t.monitor_id], cause=t.cause, level=rating.level,
                             level_name=level_name, signals=signals, explanation=explanation,
-                            lang=lang, terms=t.terms)
+                            lang=lang, terms=t.terms, rise=rise)
         t.event_volume = window.volume
         top_terms = list(dict.fromkeys([*(display_term(x) for x in t.terms if t.cause == KEYWORD),
                                         *explanation.top_terms, *explanation.top_hashtags]))[:10]
         stored = json.loads(explanation.to_json()) | {"terms": t.terms, "summary": summary,
                                                       "signals": signals.as_dict(),
                                                       "reasons": rating.reasons}
+        if sustained is not None:
+            stored["sustained"] = {"hours": sustained.hours, "posts": sustained.posts,
+                                   "expected": round(sustained.expected, 1),
+                                   "ratio": round(sustained.ratio, 2),
+                                   "cusum": round(sustained.value, 2), "threshold": sustained.threshold}
         conn.execute(update(_situations).where(_situations.c.id == t.id).values(
             explanation=json.dumps(stored, ensure_ascii=False)))
         body: Message = {

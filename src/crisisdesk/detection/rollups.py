@@ -16,6 +16,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from crisisdesk.bulk import time_param, upsert_add
+from crisisdesk.detection.config import DetectionConfig
 from crisisdesk.detection.models import SeriesBucket, SeriesShare
 from crisisdesk.detection.state import MonitorState
 from crisisdesk.pipeline.events import NormalizedPost, PostKey
@@ -206,16 +207,28 @@ def shares(conn: Connection, monitor_id: int, resolution: str, start: datetime, 
     return totals
 
 
-def load_states(conn: Connection, monitor_ids: Iterable[int], now: datetime) -> dict[int, MonitorState]:
+def load_states(conn: Connection, monitor_ids: Iterable[int], now: datetime,
+                config: DetectionConfig | None = None) -> dict[int, MonitorState]:
     """Rebuild detector state from the rollups: hours of the last eight days, minutes of the last
-    three hours. Counters the rollups do not keep (reach per minute, platforms) start empty."""
+    three hours. Counters the rollups do not keep (reach per minute, platforms) start empty.
+
+    With ``config`` (and its CUSUM enabled) the hours of ``cusum.REPLAY_HOURS`` more are read,
+    and the CUSUM is moved over the last ``REPLAY_HOURS`` hour by hour as the rows go into the
+    rings, exactly as the running engine moved it (see :mod:`.cusum`).
+    """
+    from crisisdesk.detection import cusum
     from crisisdesk.detection.state import HOURS_KEPT, MINUTES_KEPT, Counts
 
     states: dict[int, MonitorState] = {mid: MonitorState() for mid in monitor_ids}
     if not states:
         return states
-    since_h = floor_time(now, "h") - timedelta(hours=HOURS_KEPT)
+    replay = config is not None and config.enabled and config.cusum.enabled
+    now_hour = int(floor_time(now, "h").timestamp()) // 3600
+    since_h = floor_time(now, "h") - timedelta(hours=HOURS_KEPT + (cusum.REPLAY_HOURS if replay else 0))
     since_m = floor_time(now, "m") - timedelta(minutes=MINUTES_KEPT)
+    if replay:
+        for state in states.values():
+            state.cusum.hour = now_hour - cusum.REPLAY_HOURS
     for mid, res, start, volume, negative, insult, reach, negative_reach in conn.execute(
         select(_buckets.c.monitor_id, _buckets.c.resolution, _buckets.c.bucket_start, _buckets.c.volume,
                _buckets.c.negative, _buckets.c.insult, _buckets.c.reach, _buckets.c.negative_reach)
@@ -227,9 +240,14 @@ def load_states(conn: Connection, monitor_ids: Iterable[int], now: datetime) -> 
         state = states[mid]
         index = int(start.timestamp()) // 60
         if res == "h":
+            if config is not None and replay and index // 60 > state.cusum.hour:
+                cusum.advance(state, index // 60, config)  # the hours before, as the engine did
             state.add_hour(index // 60, volume, negative)
         else:
             # Minutes are only needed for windows; the hour rows already counted them.
             state.add(index, Counts(volume=volume, negative=negative, insult=insult, reach=reach,
                                     negative_reach=negative_reach), count_hour=False)
+    if config is not None and replay:
+        for state in states.values():
+            cusum.advance(state, now_hour, config)
     return states

@@ -2,9 +2,10 @@
 
 Per monitor the state is two small integer arrays used as rings — ``MINUTES_KEPT`` minutes and
 ``HOURS_KEPT`` hours (a week and a day, so "the same hour last week" is at hand) — plus a ring
-per platform the monitor has seen and the few high-risk terms of the last hours. It never grows
-with traffic: about 15 kB per monitor however busy it is (bench/bench_detection.py measures it).
-A restarted process rebuilds it from the stored rollups (:mod:`.rollups`).
+per platform the monitor has seen, the few high-risk terms of the last hours and the handful of
+numbers of the sustained-rise CUSUM (:class:`Cusum`). It never grows with traffic: about 15 kB
+per monitor however busy it is (bench/bench_detection.py measures it). A restarted process
+rebuilds it from the stored rollups (:mod:`.rollups`).
 """
 
 from __future__ import annotations
@@ -57,11 +58,35 @@ class Counts:
                 self.influencers)
 
 
+@dataclass(slots=True)
+class Cusum:
+    """Where a monitor's sustained-rise CUSUM stands (:mod:`.cusum` moves it hour by hour).
+
+    Only numbers: the statistic and the run of hours that built it, so the reason of an alert
+    can say "1.8× expected for 6 h" without keeping the hours themselves.
+    """
+
+    #: The statistic: log-likelihood ratio of "risen" against "as expected", never below 0.
+    value: float = 0.0
+    #: The next hour to add (hours since the epoch); -1 until the engine first moves it.
+    hour: int = -1
+    #: The run: the hours since the statistic last left 0, their posts and expected posts.
+    run_start: int = -1
+    run_posts: int = 0
+    run_expected: float = 0.0
+    #: It fired and the rise has not ended yet (the statistic has not fallen back to 0 since).
+    alarmed: bool = False
+
+    def restart(self) -> None:
+        """Forget the run (after an alert, or when the data stopped): it starts from 0 again."""
+        self.value, self.run_start, self.run_posts, self.run_expected = 0.0, -1, 0, 0.0
+
+
 class MonitorState:
     """Minute and hour rings of one monitor (indices are minutes/hours since the epoch)."""
 
     __slots__ = ("_hour_stamp", "_hours", "_latest", "_minute_stamp", "_minutes", "_platforms", "_risk",
-                 "_seen", "_slides", "expectations", "first_minute")
+                 "_seen", "_slides", "cusum", "expectations", "first_minute")
 
     def __init__(self) -> None:
         self._minutes = np.zeros((MINUTES_KEPT, len(_FIELDS)), dtype=np.int64)
@@ -77,6 +102,7 @@ class MonitorState:
         self._slides: dict[int, list[int]] = {}
         #: Detectors' per-hour expectations, cached while the hours they read stay the same.
         self.expectations: dict[tuple[str, int, int], float] = {}
+        self.cusum = Cusum()
 
     # -- writing ------------------------------------------------------------------------------
     def add(self, minute: int, counts: Counts, *, count_hour: bool = True) -> None:
@@ -116,6 +142,9 @@ class MonitorState:
             minute < self.first_minute and self.first_minute - minute <= GAP_RESET_MINUTES)
         if after_gap or earlier:
             self.first_minute = minute
+        if after_gap:
+            self.cusum.restart()
+            self.cusum.alarmed = False
         self._seen = max(self._seen, minute)
 
     def add_hour(self, hour: int, volume: int, negative: int) -> None:

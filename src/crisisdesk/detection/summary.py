@@ -13,6 +13,8 @@ _TEXT = {
     "en": {
         "volume": "{monitor}: {posts} posts in the last hour, at {ratio} times the usual rate; "
                   "{neg} negative.",
+        "rise": "{monitor}: sustained rise, {ratio} times the usual volume for {hours} hours "
+                "({total} posts); {posts} in the last hour, {neg} negative.",
         "keyword": "{monitor}: high-risk terms {terms} in {posts} posts in the last hour; {neg} negative.",
         "influencer": "{monitor}: negative posts by influential authors ({who}); {posts} posts in the "
                       "last hour, {neg} negative.",
@@ -24,6 +26,8 @@ _TEXT = {
     "de": {
         "volume": "{monitor}: {posts} Beiträge in der letzten Stunde, {ratio}-mal so viele wie üblich; "
                   "{neg} negativ.",
+        "rise": "{monitor}: anhaltender Anstieg, seit {hours} Stunden {ratio}-mal so viele Beiträge "
+                "wie üblich ({total}); {posts} in der letzten Stunde, {neg} negativ.",
         "keyword": "{monitor}: Risikobegriffe {terms} in {posts} Beiträgen der letzten Stunde; "
                    "{neg} negativ.",
         "influencer": "{monitor}: negative Beiträge einflussreicher Accounts ({who}); {posts} Beiträge in "
@@ -51,7 +55,10 @@ def _num(value: float, lang: str) -> str:
 
 
 def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals: Signals,
-              explanation: Explanation, lang: str, terms: list[str] | None = None) -> str:
+              explanation: Explanation, lang: str, terms: list[str] | None = None,
+              rise: tuple[float, int, int] | None = None) -> str:
+    """``rise``: (ratio, hours, posts) of a sustained rise, when the CUSUM raised a volume alert:
+    "1.8 times for 6 hours" says more than the last hour alone, which may look ordinary."""
     t = _TEXT["de" if lang == "de" else "en"]
     v = signals.values
     neg = _pct(v.get(Signal.NEGATIVE_SHARE, 0.0), lang)
@@ -63,6 +70,10 @@ def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals:
     elif cause == "influencer":
         who = ", ".join(f"@{a.handle}" for a in explanation.influential_authors[:3]) or "?"
         parts = [t["influencer"].format(monitor=monitor, who=who, posts=posts, neg=neg)]
+    elif rise is not None:
+        ratio, hours, total = rise
+        parts = [t["rise"].format(monitor=monitor, ratio=_num(ratio, lang), hours=hours, total=total,
+                                  posts=posts, neg=neg)]
     else:
         parts = [t["volume"].format(monitor=monitor, posts=posts,
                                     ratio=_num(v.get(Signal.VOLUME_RATIO, 0.0), lang), neg=neg)]
