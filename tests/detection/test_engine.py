@@ -114,6 +114,14 @@ def test_a_wave_opens_one_situation_that_grows_and_resolves(engine: Engine) -> N
             select(Situation.explanation).where(Situation.cause == "spike")).scalar_one())
         assert explanation["top_posts"] and explanation["channels"]
         assert "safety" in explanation["complaint_types"]
+    # the summary in both languages, the reason as data a page can put in either
+    summaries = opened["summaries"]
+    assert isinstance(summaries, dict) and set(summaries) == {"de", "en"}
+    assert summaries["en"] == opened["summary"] and summaries["de"] != summaries["en"]
+    assert "Beiträge" in summaries["de"] or "Stufe" in summaries["de"]
+    top = spikes[-2]["reason_detail"]
+    assert isinstance(top, dict) and top["level"] == top["severity"] == severities[-1]
+    assert top["signals"] and all(value >= threshold for _, value, threshold in top["signals"])
 
 
 def test_rollups_are_stored_per_minute_hour_and_day(engine: Engine) -> None:

@@ -67,3 +67,29 @@ def test_the_severity_choice_names_the_playbook_levels(world: World) -> None:
     names = [PlaybookConfig().name(lv, "de") for lv in (1, 2, 3, 4)]
     assert options.count("<option") == 4 and f'value="2" selected>2 · {names[1]}' in options
     assert all(name in options for name in names)
+
+
+def test_summary_and_reasons_speak_the_readers_language(world: World) -> None:
+    from sqlalchemy import update
+
+    from crisisdesk.detection.models import Situation
+
+    explanation = {
+        "summary": "bahn: 90 posts in the last hour", "reasons": ["level 3 (crisis): volume_ratio 6 ≥ 5"],
+        "summaries": {"de": "bahn: 90 Beiträge in der letzten Stunde",
+                      "en": "bahn: 90 posts in the last hour"},
+        "reason_detail": {"severity": 3, "level": 2, "notes": [],
+                          "signals": [["volume_ratio", 3.5, 3], ["negative_share", 0.52, 0.4]]},
+    }
+    with world.engine.begin() as conn:
+        conn.execute(update(Situation).where(Situation.id == world.situation_id)
+                     .values(severity=3, explanation=json.dumps(explanation)))
+    german = signed_in(world, "de").get(f"/situations/{world.situation_id}").text
+    assert "bahn: 90 Beiträge in der letzten Stunde" in german
+    assert "Stufe 2" in german and "Anteil negativ 52" in german and "Vielfaches des Üblichen 3,5" in german
+    assert "die Stufe bleibt 3" in german  # the severity kept above what the signals meet now
+    english = signed_in(world, "en").get(f"/situations/{world.situation_id}").text
+    assert "bahn: 90 posts in the last hour" in english and "negative share 52%" in english
+    assert "the severity stays at 3" in english
+    listed = signed_in(world, "de").get("/situations").text
+    assert "bahn: 90 Beiträge in der letzten Stunde" in listed

@@ -57,6 +57,7 @@ class SituationBrief(_Model):
     resolved_at: datetime | None = None
     acknowledged_at: datetime | None = None
     summary: str = ""
+    summaries: dict[str, str] = Field(default_factory=dict, description="The summary per language (de, en).")
     top_terms: list[str] = Field(default_factory=list)
 
 
@@ -91,6 +92,7 @@ class SituationChange(_Model):
     at: datetime
     severity: int
     summary: str = ""
+    summaries: dict[str, str] = Field(default_factory=dict, description="The summary per language (de, en).")
 
 
 class Mover(_Model):
@@ -150,6 +152,7 @@ class SituationMarker(_Model):
     opened_at: datetime
     resolved_at: datetime | None = None
     summary: str = ""
+    summaries: dict[str, str] = Field(default_factory=dict, description="The summary per language (de, en).")
 
 
 class ShareItem(_Model):

@@ -77,7 +77,7 @@ def _brief(row: Any, names: dict[int, str]) -> SituationBrief:
         id=row.id, monitor_id=row.monitor_id, monitor=names.get(row.monitor_id, "?"), cause=row.cause,
         status=row.status, severity=row.severity, opened_at=row.opened_at, updated_at=row.updated_at,
         resolved_at=row.resolved_at, acknowledged_at=row.acknowledged_at,
-        summary=str(explanation.get("summary", "")),
+        summary=str(explanation.get("summary", "")), summaries=_summaries(explanation),
         top_terms=[str(t) for t in explanation.get("top_terms", [])[:10]],
     )
 
@@ -119,7 +119,7 @@ def _changes(conn: Connection, ids: list[int], names: dict[int, str], since: dat
         out.append(SituationChange(
             situation_id=row.situation_id, monitor_id=situation.monitor_id,
             monitor=names.get(situation.monitor_id, "?"), cause=situation.cause, kind=kind, at=row.at,
-            severity=row.severity, summary=str(body.get("summary", "")),
+            severity=row.severity, summary=str(body.get("summary", "")), summaries=_summaries(body),
         ))
     return out
 
@@ -242,7 +242,8 @@ def _markers(conn: Connection, monitor_id: int, start: datetime, end: datetime) 
     return [
         SituationMarker(id=row.id, cause=row.cause, status=row.status, severity=row.severity,
                         opened_at=row.opened_at, resolved_at=row.resolved_at,
-                        summary=str(json.loads(row.explanation or "{}").get("summary", "")))
+                        summary=str(json.loads(row.explanation or "{}").get("summary", "")),
+                        summaries=_summaries(json.loads(row.explanation or "{}")))
         for row in conn.execute(
             select(s.id, s.cause, s.status, s.severity, s.opened_at, s.resolved_at, s.explanation)
             .where(s.monitor_id == monitor_id, s.opened_at < end,
@@ -319,3 +320,9 @@ def monitor_page(conn: Connection, *, monitor_id: int, start: datetime, end: dat
         surging_terms=terms, surging_hashtags=tags, top_authors=top_authors,
         sample_posts=len(window), baseline_posts=len(baseline),
     )
+
+
+def _summaries(stored: dict[str, Any]) -> dict[str, str]:
+    """The summary per language, as detection stores it (older situations have only one)."""
+    found = stored.get("summaries")
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}

@@ -325,7 +325,7 @@ class DetectionEngine:
         if sustained is not None and why not in rating.reasons:
             # A playbook level's reasons replaced the detector's; a sustained rise keeps its own,
             # since its last hour alone may look ordinary.
-            rating = Rating(rating.level, [sustained.reason(), *rating.reasons])
+            rating = rating.with_note(sustained.reason())
         t = self.tracked.get((mid, cause))
         if t is not None and t.status == "resolved":
             assert t.resolved_minute is not None
@@ -350,7 +350,7 @@ class DetectionEngine:
             if rating.level > t.severity:
                 t.severity = rating.level
             else:
-                rating = Rating(t.severity, rating.reasons)
+                rating = rating.kept_at(t.severity)
             conn.execute(update(_situations).where(_situations.c.id == t.id).values(
                 severity=t.severity, updated_at=at))
             return [self._record(conn, t, "alert.updated", at, rating, signals, window, m,
@@ -397,15 +397,20 @@ class DetectionEngine:
         lang = self.config.language
         level_name = self.playbook.name(rating.level, lang)
         rise = (sustained.ratio, sustained.hours, sustained.posts) if sustained is not None else None
-        summary = summarize(monitor=self.names[t.monitor_id], cause=t.cause, level=rating.level,
-                            level_name=level_name, signals=signals, explanation=explanation,
-                            lang=lang, terms=t.terms, rise=rise)
+        summaries = {language: summarize(monitor=self.names[t.monitor_id], cause=t.cause, level=rating.level,
+                                         level_name=self.playbook.name(rating.level, language),
+                                         signals=signals, explanation=explanation, lang=language,
+                                         terms=t.terms, rise=rise)
+                     for language in ("de", "en")}  # pages speak the reader's language
+        summary = summaries["de" if lang == "de" else "en"]
         t.event_volume = window.volume
         top_terms = list(dict.fromkeys([*(display_term(x) for x in t.terms if t.cause == KEYWORD),
                                         *explanation.top_terms, *explanation.top_hashtags]))[:10]
         stored = json.loads(explanation.to_json()) | {"terms": t.terms, "summary": summary,
+                                                      "summaries": summaries,
                                                       "signals": signals.as_dict(),
-                                                      "reasons": rating.reasons}
+                                                      "reasons": rating.reasons,
+                                                      "reason_detail": rating.detail()}
         if sustained is not None:
             stored["sustained"] = {"hours": sustained.hours, "posts": sustained.posts,
                                    "expected": round(sustained.expected, 1),
@@ -416,7 +421,8 @@ class DetectionEngine:
         body: Message = {
             "event": event, "situation": t.id, "monitor": self.names[t.monitor_id], "cause": t.cause,
             "severity": rating.level, "severity_name": level_name, "at": at.isoformat(),
-            "top_terms": top_terms, "summary": summary, "reasons": rating.reasons,
+            "top_terms": top_terms, "summary": summary, "summaries": summaries, "reasons": rating.reasons,
+            "reason_detail": rating.detail(),
             "signals": signals.as_dict(), **({"reopened": True} if reopened else {}),
         }
         # The timeline keeps the explanation as it was at this event: a notification sent for a

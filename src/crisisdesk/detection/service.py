@@ -32,6 +32,7 @@ def _summary(row: Any) -> dict[str, Any]:
         "severity": row.severity, "opened_at": _iso(row.opened_at), "updated_at": _iso(row.updated_at),
         "resolved_at": _iso(row.resolved_at), "acknowledged_at": _iso(row.acknowledged_at),
         "acknowledged_by": row.acknowledged_by, "summary": explanation.get("summary", ""),
+        "summaries": explanation.get("summaries", {}),
         "top_terms": explanation.get("top_terms", [])[:10],
     }
 

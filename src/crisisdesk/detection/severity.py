@@ -43,8 +43,28 @@ def _fmt(value: float) -> str:
 
 @dataclass(frozen=True)
 class Rating:
+    """A severity and why. ``reasons`` are the lines as the API and notifications show them;
+    ``met_level`` and ``met`` are the playbook level whose condition the signals met and that
+    condition as (signal, value, threshold), so a page can say the same in the reader's language;
+    ``notes`` are the detector's own reasons (a sustained rise, a high-risk phrase)."""
+
     level: int
     reasons: list[str]
+    met_level: int = 0
+    met: tuple[tuple[str, float, float], ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def kept_at(self, severity: int) -> Rating:
+        """This rating under a severity that stays where it was (higher than what is met now)."""
+        return Rating(severity, self.reasons, self.met_level, self.met, self.notes)
+
+    def with_note(self, note: str) -> Rating:
+        return Rating(self.level, [note, *self.reasons], self.met_level, self.met, (note, *self.notes))
+
+    def detail(self) -> dict[str, object]:
+        """What the situation page renders in the reader's language (stored with each event)."""
+        return {"severity": self.level, "level": self.met_level,
+                "signals": [list(m) for m in self.met], "notes": list(self.notes)}
 
 
 def rate(signals: Signals, playbook: PlaybookConfig, *, floor: int = 1, floor_reason: str = "") -> Rating:
@@ -52,14 +72,15 @@ def rate(signals: Signals, playbook: PlaybookConfig, *, floor: int = 1, floor_re
 
     ``floor`` is the level a detector's alert has anyway (its reason is ``floor_reason``).
     """
-    best = Rating(floor, [floor_reason] if floor_reason else [])
+    notes = (floor_reason,) if floor_reason else ()
+    best = Rating(floor, list(notes), notes=notes)
     for level in playbook.levels:
         for condition in level.when:
             if all(signals.values.get(s, 0.0) >= t for s, t in condition.items()):
                 if level.level >= best.level:
-                    reasons = [f"{s} {_fmt(signals.values.get(s, 0.0))} ≥ {_fmt(t)}"
-                               for s, t in condition.items()]
+                    met = tuple((str(s), signals.values.get(s, 0.0), float(t)) for s, t in condition.items())
+                    reasons = [f"{s} {_fmt(v)} ≥ {_fmt(t)}" for s, v, t in met]
                     best = Rating(level.level, [f"level {level.level} ({level.name_en}): "
-                                                + ", ".join(reasons)])
+                                                + ", ".join(reasons)], level.level, met)
                 break
     return best

@@ -8,6 +8,7 @@ where it is produced (it escapes its own text).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from markupsafe import Markup
 
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.web import charts
-from crisisdesk.web.formatting import Formatter
+from crisisdesk.web.formatting import Formatter, format_number
 from crisisdesk.web.i18n import MESSAGES, Lang, choose_lang, t
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,6 +45,15 @@ env.globals["sparkline"] = _sparkline
 env.globals["has_text"] = _has_text
 
 
+def _signal_value(fmt: Formatter, signal: str, value: float) -> str:
+    """Shares as percentages, counts and ratios as numbers, in the reader's locale."""
+    if signal.endswith("_share"):
+        return fmt.percent(value)
+    if signal == "volume_ratio" and not float(value).is_integer():
+        return format_number(value, fmt.lang, decimals=1)  # "3,5-fach", not a rounded 4
+    return fmt.number(value)
+
+
 def request_lang(request: Request, user: Principal | None) -> Lang:
     """The user's setting, else a language chosen on the page (cookie), else the browser's."""
     own = user.user.lang if user is not None and user.user is not None else None
@@ -64,7 +74,33 @@ def render(request: Request, template: str, user: Principal | None, *, nav: str 
             return ""
         return fmt.when(value if isinstance(value, datetime) else datetime.fromisoformat(value))
 
+    def summary_of(item: Any) -> str:
+        """A situation's summary in the reader's language (detection writes both)."""
+        get = item.get if isinstance(item, Mapping) else lambda key, default=None: getattr(item, key, default)
+        summaries = get("summaries") or {}
+        return str(summaries.get(lang) or get("summary") or "")
+
+    def reasons_of(detail: Mapping[str, Any] | None) -> list[str]:
+        """Why a severity, in the reader's language: the detector's notes, then the playbook
+        condition met (``Rating.detail``); a severity kept above what is met now says so."""
+        if not detail:
+            return []
+        lines = [str(note) for note in detail.get("notes", [])]
+        level = int(detail.get("level") or 0)
+        if level:
+            met = ", ".join(f"{tr('signal.' + str(name))} {_signal_value(fmt, str(name), value)} ≥ "
+                            f"{_signal_value(fmt, str(name), threshold)}"
+                            for name, value, threshold in detail.get("signals", []))
+            severity = int(detail.get("severity") or level)
+            names = dict(context.get("levels") or [])  # (level, name in the reader's language)
+            line = tr("reason.met", level=level, name=names.get(level, ""), signals=met)
+            if severity > level:
+                line += " " + tr("reason.kept", severity=severity)
+            lines.append(line)
+        return lines
+
     html = env.get_template(template).render(
         request=request, t=tr, fmt=fmt, lang=lang, user=user, nav=nav, when=when,
+        summary_of=summary_of, reasons_of=reasons_of,
         csrf=user.csrf_token if user is not None else "", svg=Markup, **context)
     return HTMLResponse(html, status_code=status_code)
