@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from crisisdesk.detection.config import PlaybookConfig
@@ -324,3 +324,24 @@ def test_the_situation_shows_every_step_done_next_pending_and_stopped(engine: En
         shown = get_situation(conn, sid)
     assert shown is not None
     assert shown["escalations"][0]["steps"][1]["recipients"] == ["role:legal", "role:management"]
+
+
+def test_each_recipient_reads_summary_and_reasons_in_their_language(engine: Engine,
+                                                                    config: WorkspaceConfig) -> None:
+    sid = situation(engine)
+    detail = {"severity": 3, "level": 3, "notes": [],
+              "signals": [["volume_ratio", 6.5, 5], ["negative_share", 0.667, 0.5]]}
+    with engine.begin() as conn:
+        stored = json.loads(conn.execute(select(Situation.explanation)).scalar_one())
+        stored |= {"summaries": {"de": "brand: 300 Beiträge", "en": "brand: 300 posts"},
+                   "reason_detail": detail}
+        conn.execute(update(Situation).values(explanation=json.dumps(stored)))
+    run = Run(engine, escalator(config))
+    run.handle(event("alert.opened", sid, 3, T0))
+    run.advance(T0 + timedelta(minutes=10))
+    with engine.connect() as conn:
+        payloads: dict[str, Any] = dict(conn.execute(select(Delivery.target_name, Delivery.payload)).all())
+    ben, anna = payloads["ben-tg"], payloads["anna-mail"]  # ben reads German, anna English
+    assert ben["summary"] == "brand: 300 Beiträge" and anna["summary"] == "brand: 300 posts"
+    assert ben["reasons"] == ["Stufe 3 (Krise): Vielfaches des Üblichen 6,5 ≥ 5, Anteil negativ 67 % ≥ 50 %"]
+    assert anna["reasons"] == ["Level 3 (crisis): times the usual volume 6.5 ≥ 5, negative share 67% ≥ 50%"]

@@ -23,6 +23,7 @@ from crisisdesk.bus.base import Message
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
+from crisisdesk.detection.reasons import describe
 from crisisdesk.escalation.actions import acknowledge, log_event
 from crisisdesk.escalation.chain import snapshot, step_targets
 from crisisdesk.escalation.config import EscalationConfig, PersonConfig
@@ -216,12 +217,22 @@ class Escalator:
         return Notification(
             situation_id=situation["id"], monitor=monitor, severity=severity, severity_label=name,
             kind=kind, title=title,
-            summary=summary if summary is not None else explanation.get("summary", ""),
-            reasons=tuple(explanation.get("reasons", [])), top_terms=tuple(explanation.get("top_terms", [])),
+            summary=summary if summary is not None else self._in(explanation, "summaries", lang, "summary"),
+            reasons=tuple(describe(explanation.get("reason_detail"), lang,
+                                   lambda level: self._level_name(level, lang))
+                          or explanation.get("reasons", [])),
+            top_terms=tuple(explanation.get("top_terms", [])),
             top_posts=posts, channels=tuple(explanation.get("channels", {})),
             ack_url=ack_url(self.config.base_url, self.secret, situation["id"], at), lang=lang,
             occurred_at=at,
         )
+
+    @staticmethod
+    def _in(explanation: Mapping[str, Any], per_language: str, lang: str, fallback: str) -> str:
+        """A text in the recipient's language when detection stored it so, else the one text."""
+        texts = explanation.get(per_language)
+        found = texts.get(lang) if isinstance(texts, Mapping) else None
+        return str(found or explanation.get(fallback, ""))
 
     @staticmethod
     def _explanation_at(conn: Connection, situation: RowMapping, at: datetime) -> dict[str, Any]:

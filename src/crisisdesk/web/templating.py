@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from crisisdesk.accounts.schemas import Principal
+from crisisdesk.detection.reasons import describe
 from crisisdesk.web import charts
 from crisisdesk.web.formatting import Formatter, format_number
 from crisisdesk.web.i18n import MESSAGES, Lang, choose_lang, t
@@ -81,23 +82,10 @@ def render(request: Request, template: str, user: Principal | None, *, nav: str 
         return str(summaries.get(lang) or get("summary") or "")
 
     def reasons_of(detail: Mapping[str, Any] | None) -> list[str]:
-        """Why a severity, in the reader's language: the detector's notes, then the playbook
-        condition met (``Rating.detail``); a severity kept above what is met now says so."""
-        if not detail:
-            return []
-        lines = [str(note) for note in detail.get("notes", [])]
-        level = int(detail.get("level") or 0)
-        if level:
-            met = ", ".join(f"{tr('signal.' + str(name))} {_signal_value(fmt, str(name), value)} ≥ "
-                            f"{_signal_value(fmt, str(name), threshold)}"
-                            for name, value, threshold in detail.get("signals", []))
-            severity = int(detail.get("severity") or level)
-            names = dict(context.get("levels") or [])  # (level, name in the reader's language)
-            line = tr("reason.met", level=level, name=names.get(level, ""), signals=met)
-            if severity > level:
-                line += " " + tr("reason.kept", severity=severity)
-            lines.append(line)
-        return lines
+        """Why a severity, in the reader's language (the playbook's level names of the page)."""
+        names = dict(context.get("levels") or [])  # (level, name in the reader's language)
+        return describe(detail, lang, lambda level: str(names.get(level, "")),
+                        lambda signal, value: _signal_value(fmt, signal, value))
 
     html = env.get_template(template).render(
         request=request, t=tr, fmt=fmt, lang=lang, user=user, nav=nav, when=when,
