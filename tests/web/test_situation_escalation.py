@@ -78,7 +78,8 @@ def test_summary_and_reasons_speak_the_readers_language(world: World) -> None:
         "summary": "bahn: 90 posts in the last hour", "reasons": ["level 3 (crisis): volume_ratio 6 ≥ 5"],
         "summaries": {"de": "bahn: 90 Beiträge in der letzten Stunde",
                       "en": "bahn: 90 posts in the last hour"},
-        "reason_detail": {"severity": 3, "level": 2, "notes": [],
+        "reason_detail": {"severity": 3, "level": 2,
+                          "notes": [{"kind": "influencer", "count": 3}],
                           "signals": [["volume_ratio", 3.5, 3], ["negative_share", 0.52, 0.4]]},
     }
     with world.engine.begin() as conn:
@@ -88,6 +89,7 @@ def test_summary_and_reasons_speak_the_readers_language(world: World) -> None:
     assert "bahn: 90 Beiträge in der letzten Stunde" in german
     assert "Stufe 2" in german and "Anteil negativ 52" in german and "Vielfaches des Üblichen 3,5" in german
     assert "die Stufe bleibt 3" in german  # the severity kept above what the signals meet now
+    assert "3 negative Beiträge einflussreicher Accounts" in german  # the detector's note, too
     english = signed_in(world, "en").get(f"/situations/{world.situation_id}").text
     assert "bahn: 90 posts in the last hour" in english and "negative share 52%" in english
     assert "the severity stays at 3" in english

@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from crisisdesk.detection.config import DetectionConfig
 from crisisdesk.detection.detectors import PHI, hour_expectation
+from crisisdesk.detection.reasons import note_text
 from crisisdesk.detection.state import MonitorState
 
 #: No CUSUM before this much history: the expectation needs two past days of the same hour.
@@ -72,9 +74,14 @@ class Sustained:
     def start_minute(self) -> int:
         return (self.hour - self.hours + 1) * 60
 
+    def note(self) -> dict[str, Any]:
+        """What the alarm saw, as data (:func:`crisisdesk.detection.reasons.note_text` says it)."""
+        return {"kind": "sustained", "ratio": float(self.ratio), "hours": int(self.hours),
+                "posts": int(self.posts), "expected": float(self.expected), "cusum": float(self.value),
+                "threshold": float(self.threshold)}
+
     def reason(self) -> str:
-        return (f"sustained rise: {self.ratio:.1f}× expected for {self.hours} h ({self.posts} posts vs "
-                f"{self.expected:.1f}; CUSUM {self.value:.1f} ≥ {self.threshold:g})")
+        return note_text(self.note(), "en")
 
 
 def llr(observed: float, expected: float, shift: float) -> float:

@@ -270,18 +270,17 @@ class DetectionEngine:
                                         baseline=self._negative_baseline(mid, state, m))
         spike = [r for r in readings if r.spike]
         if spike or negativity.spike or sustained is not None:
+            notes: list[dict[str, Any]] = []
             if spike:
                 r = max(spike, key=lambda x: x.z)
-                why = (f"volume {r.observed} posts in {r.window} min, {r.ratio:.1f}× the expected "
-                       f"{r.expected:.1f} (z {r.z:.1f})")
+                notes.append({"kind": "volume", "posts": int(r.observed), "minutes": int(r.window),
+                              "ratio": float(r.ratio), "expected": float(r.expected), "z": float(r.z)})
             elif negativity.spike:
-                why = (f"negative share {negativity.share:.0%} vs usual {negativity.baseline_share:.0%} "
-                       f"(z {negativity.z:.1f})")
-            else:
-                why = ""
+                notes.append({"kind": "negativity", "share": float(negativity.share),
+                              "usual": float(negativity.baseline_share), "z": float(negativity.z)})
             if sustained is not None:
-                why = "; ".join(x for x in (why, sustained.reason()) if x)
-            events.extend(self._raise(conn, mid, SPIKE, m, time_of(m), state.window(m, WINDOW), why, [],
+                notes.append(sustained.note())
+            events.extend(self._raise(conn, mid, SPIKE, m, time_of(m), state.window(m, WINDOW), notes, [],
                                       readings, sustained=sustained))
         elif tracked is not None and tracked.status == "open":
             if not is_calm(readings, negativity, self.config) or state.cusum.alarmed:
@@ -302,13 +301,13 @@ class DetectionEngine:
                  terms: list[str]) -> list[Message]:
         window = self._window(mid, m + 1)
         if cause == KEYWORD:
-            why = "high-risk terms: " + ", ".join(display_term(x) for x in terms)
+            note: dict[str, Any] = {"kind": "keyword", "terms": [display_term(x) for x in terms]}
         else:
-            why = f"{window.influencers} negative posts by influential authors"
-        return self._raise(conn, mid, cause, m, at, window, why, terms)
+            note = {"kind": "influencer", "count": int(window.influencers)}
+        return self._raise(conn, mid, cause, m, at, window, [note], terms)
 
     def _raise(self, conn: Connection, mid: int, cause: str, m: int, at: datetime, window: Counts,
-               why: str, terms: list[str], readings: list[Reading] | None = None, *,
+               notes: list[dict[str, Any]], terms: list[str], readings: list[Reading] | None = None, *,
                sustained: Sustained | None = None) -> list[Message]:
         """Open, reopen or grow the situation of (monitor, cause); ``sustained``: the CUSUM's
         alarm, when it fired (its run's ratio counts as a volume ratio, and the summary and the
@@ -321,11 +320,11 @@ class DetectionEngine:
         if sustained is not None:
             ratios.append(sustained.ratio)
         signals = Signals.of(window, expected, max([window.volume / expected, *ratios]))
-        rating = rate(signals, self.playbook, floor=1, floor_reason=why)
-        if sustained is not None and why not in rating.reasons:
+        rating = rate(signals, self.playbook, floor=1, notes=notes)
+        if sustained is not None and sustained.note() not in rating.notes:
             # A playbook level's reasons replaced the detector's; a sustained rise keeps its own,
             # since its last hour alone may look ordinary.
-            rating = rating.with_note(sustained.reason())
+            rating = rating.with_note(sustained.note())
         t = self.tracked.get((mid, cause))
         if t is not None and t.status == "resolved":
             assert t.resolved_minute is not None

@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from crisisdesk.detection.config import Signal
-from crisisdesk.detection.summary import _num, _pct
 
 #: Signal → (German, English), as a person reads it next to a number.
 SIGNAL_LABELS: dict[str, tuple[str, str]] = {
@@ -30,14 +29,60 @@ _KEPT = {"de": "– die Stufe bleibt {severity}, bis eine Person sie ändert ode
 ValueText = Callable[[str, float], str]
 
 
+def percent_text(value: float, lang: str) -> str:
+    return f"{value * 100:.0f} %" if lang == "de" else f"{value * 100:.0f}%"
+
+
+def decimal_text(value: float, lang: str) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "de" else text
+
+#: What a detector saw, per kind of note (``Rating.notes``), in German and English.
+_NOTES: dict[str, tuple[str, str]] = {
+    "volume": ("Volumen: {posts} Beiträge in {minutes} Min., {ratio}-fach der erwarteten {expected} (z {z})",
+               "volume {posts} posts in {minutes} min, {ratio}× the expected {expected} (z {z})"),
+    "negativity": ("Anteil negativ {share} statt üblich {usual} (z {z})",
+                   "negative share {share} vs usual {usual} (z {z})"),
+    "sustained": ("anhaltender Anstieg: {ratio}-fach des Erwarteten seit {hours} Std. ({posts} Beiträge "
+                  "statt {expected}; CUSUM {cusum} ≥ {threshold})",
+                  "sustained rise: {ratio}× expected for {hours} h ({posts} posts vs {expected}; "
+                  "CUSUM {cusum} ≥ {threshold})"),
+    "keyword": ("Risikobegriffe: {terms}", "high-risk terms: {terms}"),
+    "influencer": ("{count} negative Beiträge einflussreicher Accounts",
+                   "{count} negative posts by influential authors"),
+}
+
+
+def note_text(note: Mapping[str, Any] | str, lang: str) -> str:
+    """One detector note in ``lang`` (a plain string is a note stored by an older version)."""
+    if isinstance(note, str):
+        return note
+    de = lang == "de"
+    template = _NOTES.get(str(note.get("kind")))
+    if template is None:
+        return str(note)
+
+    def dec(value: Any) -> str:
+        return decimal_text(float(value), "de" if de else "en")
+
+    values = {
+        "posts": note.get("posts"), "minutes": note.get("minutes"), "hours": note.get("hours"),
+        "count": note.get("count"), "threshold": f"{note.get('threshold', 0):g}",
+        **{k: dec(note.get(k, 0)) for k in ("ratio", "expected", "z", "cusum")},
+        **{k: percent_text(float(note.get(k, 0)), lang) for k in ("share", "usual")},
+        "terms": ", ".join(map(str, note.get("terms", []))),
+    }
+    return template[0 if de else 1].format(**values)
+
+
 def plain_value(lang: str) -> ValueText:
     """Shares as percentages, the volume ratio with one decimal, counts grouped (no Babel: the
     notification path does not need it)."""
     def text(signal: str, value: float) -> str:
         if signal.endswith("_share"):
-            return _pct(value, lang)
+            return percent_text(value, lang)
         if signal == Signal.VOLUME_RATIO and not float(value).is_integer():
-            return _num(value, lang)
+            return decimal_text(value, lang)
         whole = f"{value:,.0f}"
         return whole.replace(",", ".") if lang == "de" else whole
     return text
@@ -51,7 +96,7 @@ def describe(detail: Mapping[str, Any] | None, lang: str, level_name: Callable[[
         return []
     lang = "de" if lang == "de" else "en"
     value_text = value_text or plain_value(lang)
-    lines = [str(note) for note in detail.get("notes", [])]
+    lines = [note_text(note, lang) for note in detail.get("notes", [])]
     level = int(detail.get("level") or 0)
     if level:
         signals = ", ".join(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from crisisdesk.detection.config import PlaybookConfig, Signal
+from crisisdesk.detection.reasons import note_text
 from crisisdesk.detection.state import Counts
 
 
@@ -52,14 +55,16 @@ class Rating:
     reasons: list[str]
     met_level: int = 0
     met: tuple[tuple[str, float, float], ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Mapping[str, Any] | str, ...] = ()
 
     def kept_at(self, severity: int) -> Rating:
         """This rating under a severity that stays where it was (higher than what is met now)."""
         return Rating(severity, self.reasons, self.met_level, self.met, self.notes)
 
-    def with_note(self, note: str) -> Rating:
-        return Rating(self.level, [note, *self.reasons], self.met_level, self.met, (note, *self.notes))
+    def with_note(self, note: Mapping[str, Any]) -> Rating:
+        """The detector's note first (the API's English line, and the data for other languages)."""
+        return Rating(self.level, [note_text(note, "en"), *self.reasons], self.met_level, self.met,
+                      (note, *self.notes))
 
     def detail(self) -> dict[str, object]:
         """What the situation page renders in the reader's language (stored with each event)."""
@@ -67,13 +72,15 @@ class Rating:
                 "signals": [list(m) for m in self.met], "notes": list(self.notes)}
 
 
-def rate(signals: Signals, playbook: PlaybookConfig, *, floor: int = 1, floor_reason: str = "") -> Rating:
+def rate(signals: Signals, playbook: PlaybookConfig, *, floor: int = 1, floor_reason: str = "",
+         notes: Sequence[Mapping[str, Any]] = ()) -> Rating:
     """The highest level reached; each reason names the signal, its value and the threshold.
 
-    ``floor`` is the level a detector's alert has anyway (its reason is ``floor_reason``).
+    ``floor`` is the level a detector's alert has anyway; its reason is ``floor_reason`` or, said
+    as data a page can put in any language, ``notes`` (see :mod:`crisisdesk.detection.reasons`).
     """
-    notes = (floor_reason,) if floor_reason else ()
-    best = Rating(floor, list(notes), notes=notes)
+    kept: tuple[Mapping[str, Any] | str, ...] = tuple(notes) or ((floor_reason,) if floor_reason else ())
+    best = Rating(floor, [note_text(n, "en") for n in kept], notes=kept)
     for level in playbook.levels:
         for condition in level.when:
             if all(signals.values.get(s, 0.0) >= t for s, t in condition.items()):

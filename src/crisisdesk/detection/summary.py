@@ -5,6 +5,7 @@ from __future__ import annotations
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.detection.config import Signal
 from crisisdesk.detection.explain import Explanation
+from crisisdesk.detection.reasons import decimal_text, percent_text
 from crisisdesk.detection.severity import Signals
 
 _COMPLAINT_LABELS = {t.name: (t.label_de, t.label_en) for t in DEFAULT_TAXONOMY}
@@ -45,15 +46,6 @@ def display_term(query: str) -> str:
     return query.replace('"', "").rstrip("*")
 
 
-def _pct(value: float, lang: str) -> str:
-    return f"{value * 100:.0f} %" if lang == "de" else f"{value * 100:.0f}%"
-
-
-def _num(value: float, lang: str) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "de" else text
-
-
 def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals: Signals,
               explanation: Explanation, lang: str, terms: list[str] | None = None,
               rise: tuple[float, int, int] | None = None) -> str:
@@ -61,7 +53,7 @@ def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals:
     "1.8 times for 6 hours" says more than the last hour alone, which may look ordinary."""
     t = _TEXT["de" if lang == "de" else "en"]
     v = signals.values
-    neg = _pct(v.get(Signal.NEGATIVE_SHARE, 0.0), lang)
+    neg = percent_text(v.get(Signal.NEGATIVE_SHARE, 0.0), lang)
     posts = int(v.get(Signal.POSTS, 0))
     if cause == "keyword":
         shown = [display_term(x) for x in (terms or [])[:5]]
@@ -72,22 +64,22 @@ def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals:
         parts = [t["influencer"].format(monitor=monitor, who=who, posts=posts, neg=neg)]
     elif rise is not None:
         ratio, hours, total = rise
-        parts = [t["rise"].format(monitor=monitor, ratio=_num(ratio, lang), hours=hours, total=total,
+        parts = [t["rise"].format(monitor=monitor, ratio=decimal_text(ratio, lang), hours=hours, total=total,
                                   posts=posts, neg=neg)]
     else:
         parts = [t["volume"].format(monitor=monitor, posts=posts,
-                                    ratio=_num(v.get(Signal.VOLUME_RATIO, 0.0), lang), neg=neg)]
+                                    ratio=decimal_text(v.get(Signal.VOLUME_RATIO, 0.0), lang), neg=neg)]
     surging = [*explanation.top_terms[:5], *explanation.top_hashtags[:2]]
     if surging:
         parts.append(t["surging"].format(terms=", ".join(surging)))
     if explanation.channels:
         top = list(explanation.channels.items())[:2]
         parts.append(t["channels"].format(
-            channels=", ".join(f"{name} ({_pct(s['share'], lang)})" for name, s in top)))
+            channels=", ".join(f"{name} ({percent_text(s['share'], lang)})" for name, s in top)))
     if explanation.complaint_types:
         name, s = next(iter(explanation.complaint_types.items()))
         labels = _COMPLAINT_LABELS.get(name, (name, name))
         parts.append(t["complaint"].format(label=labels[0] if lang == "de" else labels[1],
-                                           share=_pct(s["share"], lang)))
+                                           share=percent_text(s["share"], lang)))
     parts.append(t["level"].format(level=level, name=level_name))
     return " ".join(parts)
