@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crisisdesk.core.shares import Shares
+
 Resolution = Literal["m", "h", "d"]
 ChangeKind = Literal["opened", "reopened", "updated", "escalated", "resolved"]
 
@@ -20,21 +22,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class Stats(_Model):
+class Stats(Shares, _Model):
     """Totals over a span: posts, negative and insulting posts, reach (followers of the authors)."""
 
     volume: int = 0
     negative: int = 0
     insult: int = 0
     reach: int = 0
-
-    @property
-    def negative_share(self) -> float:
-        return self.negative / self.volume if self.volume else 0.0
-
-    @property
-    def insult_share(self) -> float:
-        return self.insult / self.volume if self.volume else 0.0
 
 
 class SparkPoint(_Model):
@@ -114,7 +108,7 @@ class Overview(_Model):
     movers: list[Mover]
 
 
-class SeriesPoint(_Model):
+class SeriesPoint(Shares, _Model):
     """One bucket of the chart (``step`` long); buckets without posts are present with zeros."""
 
     start: datetime
@@ -125,14 +119,6 @@ class SeriesPoint(_Model):
     reach: int = 0
     negative_reach: int = 0
     engagement: int = 0
-
-    @property
-    def negative_share(self) -> float:
-        return self.negative / self.volume if self.volume else 0.0
-
-    @property
-    def insult_share(self) -> float:
-        return self.insult / self.volume if self.volume else 0.0
 
 
 class Series(_Model):

@@ -16,6 +16,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from crisisdesk.bulk import time_param, upsert_add
+from crisisdesk.core.shares import Shares
 from crisisdesk.detection.config import DetectionConfig
 from crisisdesk.detection.models import SeriesBucket, SeriesShare
 from crisisdesk.detection.state import MonitorState
@@ -143,7 +144,7 @@ def write(conn: Connection, delta: RollupDelta) -> None:
 
 
 @dataclass(frozen=True)
-class Point:
+class Point(Shares):
     """One bucket of a monitor's series as dashboards read it."""
 
     start: datetime
@@ -158,14 +159,6 @@ class Point:
 
     #: Change of volume against the bucket before (an empty bucket counts as 0): the wave's speed.
     velocity: int = 0
-
-    @property
-    def negative_share(self) -> float:
-        return self.negative / self.volume if self.volume else 0.0
-
-    @property
-    def insult_share(self) -> float:
-        return self.insult / self.volume if self.volume else 0.0
 
 
 def series(conn: Connection, monitor_id: int, resolution: str, start: datetime,
