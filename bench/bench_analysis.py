@@ -14,7 +14,7 @@ import argparse
 import resource
 import time
 
-from crisisdesk.analysis.datasets import load
+from crisisdesk.training.datasets import load
 
 
 def rss_mb() -> float:

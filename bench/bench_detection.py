@@ -82,8 +82,8 @@ class _Sink(BaseHTTPRequestHandler):
 
 def latency(rate: int, seconds: float) -> None:
     from crisisdesk.core.clock import SystemClock
-    from crisisdesk.ingest.service import build_runtime
     from crisisdesk.pipeline.events import RawItem
+    from crisisdesk.runtime import build_runtime
     from crisisdesk.settings import Settings
     from crisisdesk.workspace import load_workspace
 

@@ -272,7 +272,7 @@ def pipeline(
     from crisisdesk.core.clock import StreamClock
     from crisisdesk.ingest.importer import IngestRun, RejectsWriter, import_items
     from crisisdesk.ingest.readers import read_jsonl
-    from crisisdesk.ingest.service import build_runtime
+    from crisisdesk.runtime import build_runtime
     from crisisdesk.settings import Settings
     from crisisdesk.workspace import load_workspace
 

@@ -172,7 +172,7 @@ def build(workdir: Path, n: int) -> Path:
     from crisisdesk.core.clock import StreamClock
     from crisisdesk.ingest.importer import IngestRun, RejectsWriter, import_items
     from crisisdesk.ingest.readers import read_jsonl
-    from crisisdesk.ingest.service import build_runtime
+    from crisisdesk.runtime import build_runtime
     from crisisdesk.settings import Settings
     from crisisdesk.workspace import load_workspace
 
@@ -278,7 +278,7 @@ def measure_pages(workdir: Path, repeat: int) -> None:
     from crisisdesk.accounts.roles import Role
     from crisisdesk.api.app import create_app
     from crisisdesk.audit.service import Actor
-    from crisisdesk.ingest.service import build_runtime
+    from crisisdesk.runtime import build_runtime
     from crisisdesk.settings import Settings
     from crisisdesk.sources.models import Monitor
     from crisisdesk.workspace import load_workspace

@@ -16,10 +16,10 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from crisisdesk.analysis.complaint_data import holdout_split, map_airline, map_germeval
 from crisisdesk.analysis.complaint_model import load_complaint_model
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintClassifier
-from crisisdesk.analysis.datasets import Example, load
+from crisisdesk.training.complaint_data import holdout_split, map_airline, map_germeval
+from crisisdesk.training.datasets import Example, load
 
 
 def report(name: str, gold: list[str], predicted: list[list[str]]) -> None:

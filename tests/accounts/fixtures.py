@@ -24,7 +24,7 @@ from crisisdesk.accounts.roles import Role
 from crisisdesk.api.app import create_app
 from crisisdesk.audit.service import Actor
 from crisisdesk.detection.models import Situation
-from crisisdesk.ingest.service import Runtime, build_runtime
+from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.sources.models import Monitor
 from crisisdesk.workspace import load_workspace

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from crisisdesk.api.app import create_app
 from crisisdesk.core.clock import SystemClock
-from crisisdesk.ingest.service import Runtime, build_runtime
 from crisisdesk.posts.service import count_posts
+from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
 from tests.factories import post

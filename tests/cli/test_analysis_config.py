@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crisisdesk.cli.main import app
-from tests.analysis.test_complaint_model import write_labelled_csv
+from tests.training.test_complaint_model import write_labelled_csv
 
 runner = CliRunner()
 

@@ -12,7 +12,7 @@ from crisisdesk.cli.main import app
 from crisisdesk.core.clock import StreamClock
 from crisisdesk.ingest.importer import IngestRun, RejectsWriter, replay_items
 from crisisdesk.ingest.readers import read_jsonl
-from crisisdesk.ingest.service import build_runtime
+from crisisdesk.runtime import build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
 from tests.factories import post, write_jsonl

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from crisisdesk.accounts.roles import Role
 from crisisdesk.audit.models import AuditEntry
 from crisisdesk.cli.main import app
-from crisisdesk.ingest.service import build_runtime
+from crisisdesk.runtime import build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
 from tests.accounts.fixtures import PASSWORD, World, email_of, rows

@@ -22,12 +22,12 @@ from crisisdesk.configuration.service import save
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.detection.engine import RISK_PREFIX
 from crisisdesk.escalation.watch import Watch
-from crisisdesk.ingest.service import Runtime, build_runtime
 from crisisdesk.notify.schemas import NotificationKind
 from crisisdesk.notify.service import enqueue
 from crisisdesk.pipeline.enrich import NoEnrichment
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.models import Post
+from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.sources.models import Monitor, MonitorMatch
 from crisisdesk.workspace import WorkspaceConfig, load_workspace
@@ -47,7 +47,7 @@ detection:
   high_risk_terms: [notlandung]
 """
 BROKEN = "monitors:\n  - name: bahn\n    query: 'bahn AND ('\n"
-LOG = "crisisdesk.ingest.service"
+LOG = "crisisdesk.runtime"
 EDITOR = Role.CRISIS_LEAD
 
 

@@ -22,8 +22,8 @@ from crisisdesk.audit.models import AuditEntry
 from crisisdesk.audit.service import Actor
 from crisisdesk.cli.main import app
 from crisisdesk.core.clock import StreamClock
-from crisisdesk.ingest.service import build_runtime
 from crisisdesk.notify.webhook import verify
+from crisisdesk.runtime import build_runtime
 from crisisdesk.settings import load_settings
 from crisisdesk.workspace import load_workspace
 from tests.factories import write_jsonl

@@ -19,14 +19,14 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
-from crisisdesk.analysis.corrections import Correction, CorrectionError, correct
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.configuration.item_views import items_router
 from crisisdesk.configuration.views import config_router
-from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
+from crisisdesk.runtime import Runtime
+from crisisdesk.training.corrections import Correction, CorrectionError, correct
 from crisisdesk.web.app import install_web
 
 MAX_BATCH = 1000

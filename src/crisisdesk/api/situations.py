@@ -23,8 +23,8 @@ from crisisdesk.audit.service import Actor
 from crisisdesk.bus.base import Message
 from crisisdesk.detection.service import get_situation, list_situations
 from crisisdesk.escalation.links import check_token
-from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.runner import Detector
+from crisisdesk.runtime import Runtime
 from crisisdesk.workspace import secret_key
 
 _TEXT = {

@@ -60,8 +60,8 @@ def train(
     `crisisdesk train complaints -o models/complaints.npz` trains the complaint classifier
     instead (point analysis.complaint_model to it).
     """
-    from crisisdesk.analysis.datasets import load
-    from crisisdesk.analysis.training import NON_COMMERCIAL, train_model
+    from crisisdesk.training.datasets import load
+    from crisisdesk.training.heads import NON_COMMERCIAL, train_model
 
     if task == "complaints":
         from crisisdesk.cli.complaint_train import train_complaints
@@ -100,9 +100,9 @@ def train(
 
 def _own_examples(task: str, path: Path, fmt: str, text_col: str, label_col: str) -> dict[str, list[Any]]:
     """A team's labelled file as examples for the heads of each row's detected language."""
-    from crisisdesk.analysis.datasets_base import Example
-    from crisisdesk.analysis.eval_data import read_eval_set
     from crisisdesk.analysis.language import detect_many
+    from crisisdesk.training.datasets_base import Example
+    from crisisdesk.training.eval_data import read_eval_set
 
     dataset = read_eval_set(task, path, fmt, text_col=text_col, label_col=label_col)
     if dataset.report.skipped:
@@ -177,8 +177,8 @@ def evaluate(
     from rich.table import Table
 
     from crisisdesk.analysis.analyzer import workspace_analyzer
-    from crisisdesk.analysis.eval_data import FORMATS, TASK_LABELS, read_eval_set
-    from crisisdesk.analysis.evaluation import score, score_multilabel
+    from crisisdesk.training.eval_data import FORMATS, TASK_LABELS, read_eval_set
+    from crisisdesk.training.evaluation import score, score_multilabel
 
     if task not in ("sentiment", "insult", "complaints"):
         raise CrisisdeskError(f"unknown task {task!r}: use sentiment, insult or complaints")
@@ -235,8 +235,8 @@ def optional_workspace(config: Path | None) -> Workspace | None:
 
 def _corrections_by_head(config: Path | None) -> dict[str, list[Any]]:
     """The workspace's corrections, routed to the heads of their language (none without one)."""
-    from crisisdesk.analysis.corrections import training_examples
-    from crisisdesk.ingest.service import open_engine
+    from crisisdesk.runtime import open_engine
+    from crisisdesk.training.corrections import training_examples
 
     workspace = optional_workspace(config)
     if workspace is None:
@@ -263,9 +263,9 @@ def label(
 ) -> None:
     """Correct the analysis of a post; the next `crisisdesk train` learns from it."""
     from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
-    from crisisdesk.analysis.corrections import Correction, correct
     from crisisdesk.core.clock import SystemClock
-    from crisisdesk.ingest.service import open_engine
+    from crisisdesk.runtime import open_engine
+    from crisisdesk.training.corrections import Correction, correct
 
     platform, sep, external_id = post.partition(":")
     if not sep or not platform or not external_id:

@@ -14,13 +14,13 @@ def train_complaints(*, output: Path, data: Path | None, fmt: str, text_col: str
                      public_data: Path | None, public: bool, exclude_non_commercial: bool,
                      workspace: Workspace | None, corrections: bool, combine: str | None = None) -> None:
     """Gather the training sets, train, write model and card, print the held-out comparison."""
-    from crisisdesk.analysis.complaint_data import Labelled, public_examples, read_own_file
     from crisisdesk.analysis.complaint_model import COMBINE_MODES
-    from crisisdesk.analysis.complaint_training import train_complaint_model
     from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
-    from crisisdesk.analysis.datasets import load
     from crisisdesk.analysis.service import load_model
-    from crisisdesk.analysis.training import NON_COMMERCIAL
+    from crisisdesk.training.complaint_data import Labelled, public_examples, read_own_file
+    from crisisdesk.training.complaint_training import train_complaint_model
+    from crisisdesk.training.datasets import load
+    from crisisdesk.training.heads import NON_COMMERCIAL
 
     if combine is not None and combine not in COMBINE_MODES:
         raise CrisisdeskError(f"--combine {combine!r}: use {' or '.join(COMBINE_MODES)}")
@@ -58,10 +58,10 @@ def train_complaints(*, output: Path, data: Path | None, fmt: str, text_col: str
 
 
 def _corrections(workspace: Workspace, names: list[str]) -> list[Any]:
-    from crisisdesk.analysis.complaint_data import corrections_examples
-    from crisisdesk.analysis.corrections import training_examples
-    from crisisdesk.analysis.datasets_base import LoadReport
-    from crisisdesk.ingest.service import open_engine
+    from crisisdesk.runtime import open_engine
+    from crisisdesk.training.complaint_data import corrections_examples
+    from crisisdesk.training.corrections import training_examples
+    from crisisdesk.training.datasets_base import LoadReport
 
     engine = open_engine(workspace)
     try:

@@ -39,9 +39,9 @@ from crisisdesk.demo.web import DEFAULT_PORT, DemoLogin, DemoWebServer, bind, cr
 from crisisdesk.demo.workspace import CRISIS_LEAD, DEMO_BASE_URL, TARGETS, workspace_yaml
 from crisisdesk.ingest.importer import IngestRun, RejectsWriter, replay_items
 from crisisdesk.ingest.readers import read_jsonl
-from crisisdesk.ingest.service import Runtime, build_runtime
 from crisisdesk.notify import service as outbox
 from crisisdesk.pipeline.runner import BatchResult
+from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import load_settings
 from crisisdesk.workspace import load_workspace, secret_key
 

@@ -34,7 +34,7 @@ from crisisdesk.detection.evaluation import (
     score,
 )
 from crisisdesk.ingest.importer import IngestRun, RejectsWriter, read_file, replay_items
-from crisisdesk.ingest.service import build_runtime
+from crisisdesk.runtime import build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import Workspace
 

@@ -24,10 +24,10 @@ from crisisdesk.ingest.importer import (
     replay_items,
 )
 from crisisdesk.ingest.readers import CsvOptions, InputError, detect_format, parse_mapping
-from crisisdesk.ingest.service import build_runtime
 from crisisdesk.pipeline.parallel import default_workers
 from crisisdesk.pipeline.runner import BatchResult
 from crisisdesk.posts.schemas import IngestSummary
+from crisisdesk.runtime import build_runtime
 
 FileArg = Annotated[Path, typer.Argument(help="JSON Lines (canonical posts) or CSV file.",
                                          dir_okay=False, show_default=False)]

@@ -15,7 +15,7 @@ from crisisdesk.api.app import create_app
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.db import describe_url
-from crisisdesk.ingest.service import build_runtime
+from crisisdesk.runtime import build_runtime
 
 
 @friendly_errors

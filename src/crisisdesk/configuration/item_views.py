@@ -23,7 +23,7 @@ from crisisdesk.configuration.items import (
 )
 from crisisdesk.configuration.service import export_text, latest
 from crisisdesk.core.errors import ConfigError
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
 
 Reader = Annotated[Principal, Depends(require(Permission.MANAGE_MONITORS))]
 

@@ -26,7 +26,7 @@ from crisisdesk.accounts.roles import Role
 from crisisdesk.api.app import create_app
 from crisisdesk.audit.service import Actor
 from crisisdesk.core.clock import Clock
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
 
 HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8765

@@ -16,7 +16,7 @@ from crisisdesk.accounts.roles import Permission, Role
 from crisisdesk.accounts.schemas import Principal, UserRead, UserUpdate
 from crisisdesk.audit.schemas import AuditFilter
 from crisisdesk.audit.service import query
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
 from crisisdesk.web.templating import render
 
 Admin = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]

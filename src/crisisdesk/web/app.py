@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from crisisdesk.accounts.deps import NotAuthenticated, PermissionDenied
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
 from crisisdesk.web import (
     admin_pages,
     auth_pages,

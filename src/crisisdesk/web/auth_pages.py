@@ -17,7 +17,7 @@ from crisisdesk.accounts.deps import (
     sign_out_request,
 )
 from crisisdesk.accounts.errors import InvalidCredentials, LoginThrottled
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
 from crisisdesk.web.i18n import LANGS, t
 from crisisdesk.web.templating import LANG_COOKIE, render, request_lang
 

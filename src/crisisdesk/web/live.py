@@ -22,7 +22,7 @@ from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.bus.base import Message
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
 
 QUEUE_SIZE = 100
 KEEPALIVE_SECONDS = 15.0

@@ -12,11 +12,11 @@ from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintType
-from crisisdesk.analysis.corrections import Correction, CorrectionError, correct
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.dashboards.post_list import CursorError, post_list
 from crisisdesk.dashboards.service import monitor_page
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
+from crisisdesk.training.corrections import Correction, CorrectionError, correct
 from crisisdesk.web import charts
 from crisisdesk.web.formatting import Formatter
 from crisisdesk.web.i18n import t

@@ -12,7 +12,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.dashboards.service import overview
 from crisisdesk.detection.service import list_situations
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
 from crisisdesk.web.templating import render
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]

@@ -33,8 +33,8 @@ from crisisdesk.configuration.items import (
 from crisisdesk.configuration.service import export_text, latest
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.escalation.config import DEFAULT_ROLES
-from crisisdesk.ingest.service import Runtime
 from crisisdesk.notify.schemas import TargetKind
+from crisisdesk.runtime import Runtime
 from crisisdesk.web.i18n import t
 from crisisdesk.web.settings_forms import (
     TARGET_FIELDS,

@@ -17,7 +17,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.configuration.service import export_text, latest, save
 from crisisdesk.core.errors import ConfigError
-from crisisdesk.ingest.service import Runtime
+from crisisdesk.runtime import Runtime
 from crisisdesk.web.templating import render
 
 Editor = Annotated[Principal, Depends(require(Permission.MANAGE_NOTIFICATIONS))]

@@ -20,8 +20,8 @@ from crisisdesk.detection import manual
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.service import get_situation
 from crisisdesk.escalation.watch import Watch
-from crisisdesk.ingest.service import Runtime
 from crisisdesk.pipeline.runner import Detector
+from crisisdesk.runtime import Runtime
 from crisisdesk.web import charts
 from crisisdesk.web.formatting import Formatter
 from crisisdesk.web.templating import render, request_lang

@@ -20,13 +20,13 @@ import numpy.typing as npt
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from crisisdesk.analysis.datasets import load
-from crisisdesk.analysis.datasets_base import Example
-from crisisdesk.analysis.datasets_split import split
-from crisisdesk.analysis.evaluation import Scores, score
 from crisisdesk.analysis.features import Featurizer
 from crisisdesk.analysis.linear import HeadKind, TextModel, log_count_ratio, stack_heads
 from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.training.datasets import load
+from crisisdesk.training.datasets_base import Example
+from crisisdesk.training.datasets_split import split
+from crisisdesk.training.evaluation import Scores, score
 
 Progress = Callable[[str], None]
 

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from typer.testing import CliRunner
 
-from crisisdesk.analysis.corrections import training_examples
 from crisisdesk.api.app import create_app
 from crisisdesk.cli.main import app
 from crisisdesk.core.clock import SystemClock
-from crisisdesk.ingest.service import build_runtime
 from crisisdesk.models import LabelCorrection, Post
+from crisisdesk.runtime import build_runtime
 from crisisdesk.settings import Settings
+from crisisdesk.training.corrections import training_examples
 from crisisdesk.workspace import load_workspace
 from tests.factories import post, write_jsonl
 

@@ -8,15 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from crisisdesk.analysis.datasets_base import Example, LoadReport
-from crisisdesk.analysis.datasets_germeval import (
+from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.training.complaint_maps import germeval_types
+from crisisdesk.training.datasets_base import Example, LoadReport
+from crisisdesk.training.datasets_germeval import (
     _aspect_labeller,
     _sentiment_labeller,
     parse_germeval2017_xml,
     parse_germeval_offense,
 )
-from crisisdesk.analysis.datasets_twitter import parse_olid
-from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.training.datasets_twitter import parse_olid
 
 FORMATS = ("germeval2017", "germeval2018", "olid", "csv")
 TASK_LABELS = {
@@ -55,8 +56,6 @@ def read_eval_set(task: str, path: Path, fmt: str, *, text_col: str = "text",
         return _read_csv(task, path, text_col, label_col, report, names)
     examples: list[Example]
     if fmt == "germeval2017" and task == "complaints":  # aspects mapped onto the default taxonomy
-        from crisisdesk.analysis.complaint_data import germeval_types
-
         examples = parse_germeval2017_xml(path, part=path.name, report=report, relevant_only=False,
                                           labeller=_aspect_labeller)
         report.kept += len(examples)

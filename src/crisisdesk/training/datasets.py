@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from crisisdesk.analysis.datasets_base import (
+from crisisdesk.settings import load_settings
+from crisisdesk.training.datasets_base import (
     NO_COMPLAINT,
     DataFormatError,
     DataNotFoundError,
@@ -31,15 +32,15 @@ from crisisdesk.analysis.datasets_base import (
     OffenseKind,
     Sentiment,
 )
-from crisisdesk.analysis.datasets_germeval import (
+from crisisdesk.training.datasets_germeval import (
     load_germeval2017,
     load_germeval2017_aspects,
     load_germeval2018,
     load_germeval2019_test,
     load_germeval2019_train,
 )
-from crisisdesk.analysis.datasets_split import near_duplicate_key, split
-from crisisdesk.analysis.datasets_twitter import (
+from crisisdesk.training.datasets_split import near_duplicate_key, split
+from crisisdesk.training.datasets_twitter import (
     load_airline,
     load_airline_complaints,
     load_davidson,
@@ -47,7 +48,6 @@ from crisisdesk.analysis.datasets_twitter import (
     load_mozetic_en,
     load_olid,
 )
-from crisisdesk.settings import load_settings
 
 __all__ = [
     "DATA_ROOT_ENV",
@@ -100,14 +100,16 @@ TASKS: dict[str, tuple[str, ...]] = {
 
 
 def data_root(
-    *, environ: Mapping[str, str] | None = None, search_from: Sequence[Path] | None = None
+    *, environ: Mapping[str, str] | None = None, search_from: Sequence[Path] | None = None,
+    ceiling: Path | None = None,
 ) -> Path:
     """The folder holding the labelled sets.
 
     ``CRISISDESK_DATA`` wins when set. Otherwise the first ``shared/data`` folder found walking up
     from the working directory, then from this file (or from ``search_from``): scripts run from
     anywhere inside the checkout, and an editable install still finds the data beside its source
-    tree. ``environ`` and ``search_from`` exist for tests.
+    tree. ``environ``, ``search_from`` and ``ceiling`` (the walk looks no higher than this folder)
+    exist for tests, whose outcome must not depend on where the checkout sits.
     """
     if environ is None:
         setting = load_settings().data  # settings.py is the one reader of the environment
@@ -126,6 +128,8 @@ def data_root(
             candidate = folder / "shared" / "data"
             if candidate.is_dir():
                 return candidate
+            if ceiling is not None and folder == ceiling.resolve():
+                break
         looked.append(str(origin))
     raise DataNotFoundError(
         f"no shared/data folder above {' or '.join(looked)}; set {DATA_ROOT_ENV} to the folder "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crisisdesk.analysis.datasets import (
+from crisisdesk.training.datasets import (
     LOADERS,
     TASKS,
     DataFormatError,
@@ -27,8 +27,8 @@ from crisisdesk.analysis.datasets import (
     near_duplicate_key,
     split,
 )
-from crisisdesk.analysis.datasets_germeval import load_germeval2017, load_germeval2017_aspects
-from crisisdesk.analysis.datasets_twitter import AIRLINE_FILE
+from crisisdesk.training.datasets_germeval import load_germeval2017, load_germeval2017_aspects
+from crisisdesk.training.datasets_twitter import AIRLINE_FILE
 
 # --- synthetic files ----------------------------------------------------------------------------
 
@@ -246,12 +246,21 @@ def test_data_root_env_walk_and_failure(tmp_path: Path) -> None:
     deep.mkdir(parents=True)
     elsewhere = tmp_path / "without"
     elsewhere.mkdir()
-    assert data_root(environ={}, search_from=[deep]) == data.resolve()
+    assert data_root(environ={}, search_from=[deep], ceiling=tmp_path) == data.resolve()
     assert data_root(environ={"CRISISDESK_DATA": str(deep)}) == deep
     with pytest.raises(DataNotFoundError, match="CRISISDESK_DATA"):
         data_root(environ={"CRISISDESK_DATA": str(tmp_path / "missing")})
     with pytest.raises(DataNotFoundError, match="no shared/data folder"):
-        data_root(environ={}, search_from=[elsewhere])
+        data_root(environ={}, search_from=[elsewhere], ceiling=tmp_path)
+    # Without a ceiling the walk goes on to the file system's root: a shared/data folder above the
+    # test's folder (a clone in /tmp beside /tmp/shared) is found, and the ceiling is what stops it.
+    above = tmp_path / "outer" / "shared" / "data"
+    above.mkdir(parents=True)
+    inner = tmp_path / "outer" / "a" / "b"
+    inner.mkdir(parents=True)
+    assert data_root(environ={}, search_from=[inner]) == above.resolve()
+    with pytest.raises(DataNotFoundError):
+        data_root(environ={}, search_from=[inner], ceiling=tmp_path / "outer" / "a")
 
 
 def test_registry_is_complete_and_documented() -> None:

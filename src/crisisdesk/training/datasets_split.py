@@ -15,8 +15,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 
-from crisisdesk.analysis.datasets_base import Example
 from crisisdesk.core.text import TokenKind, fold, tokenize
+from crisisdesk.training.datasets_base import Example
 
 __all__ = ["by_label", "near_duplicate_key", "split"]
 

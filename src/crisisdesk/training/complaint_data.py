@@ -1,37 +1,9 @@
 """Training data for the complaint classifier: a team's file, its corrections, mapped public labels.
 
 Every source becomes a :class:`Labelled` text with a *set* of complaint type names (empty: no
-complaint of any type in the taxonomy). The public sets use other taxonomies; they are mapped onto
-the default one below, per category, and only where the mapping is defensible:
-
-GermEval 2017 (Deutsche Bahn feedback; an aspect counts only with **negative** polarity, a praised
-punctuality is no delay complaint):
-
-=================================================  ==================
-``Zugfahrt#Pünktlichkeit``, ``#Anschlusserreichung``,  delivery_delay
-``#Fahrtzeit_und_Schnelligkeit``, ``#Haupt``
-``Sonstige_Unregelmässigkeiten`` (cancellations,   outage
-disruptions, closures), ``Zugfahrt#Streckennetz``
-(line closures), ``DB_App_und_Website``,
-``Connectivity`` (Wi-Fi, reception)
-``Zugfahrt#Technische_Schäden_und_Störungen_am_Zug``, product_defect
-``Toiletten#Funktionsfähigkeit_Toiletten``
-``Ticketkauf``, ``Gastronomisches_Angebot#Preise``  billing_price
-``Service_und_Kundenbetreuung``, ``Informationen``  customer_service
-``Sicherheit``                                     safety
-=================================================  ==================
-
-Every other category (Allgemein, Atmosphäre, Komfort, Auslastung, Barrierefreiheit, …) names no
-type of the taxonomy: such documents are examples of "none of these types".
-
-Airline ``negativereason``: Late Flight and Lost Luggage → delivery_delay (a bag that never
-arrives is a failed delivery), Cancelled Flight → outage (as the taxonomy query reads
-"cancelled"), Customer Service Issue and Flight Attendant Complaints → customer_service, Flight
-Booking Problems → billing_price, Damaged Luggage → product_defect; Bad Flight (comfort, food)
-maps to none. "Can't Tell" and "longlines" are left out entirely: the annotators did not say what
-the complaint was about, or it sits between waiting (delay) and service.
+complaint of any type in the taxonomy); the public sets are mapped onto the default taxonomy by
+:mod:`crisisdesk.training.complaint_maps`.
 """
-
 from __future__ import annotations
 
 import random
@@ -42,41 +14,14 @@ from pathlib import Path
 
 import orjson
 
-from crisisdesk.analysis.datasets_base import Example, LoadReport
-from crisisdesk.analysis.datasets_split import near_duplicate_key, split
+from crisisdesk.training.complaint_maps import AIRLINE_LEFT_OUT, AIRLINE_MAP, germeval_types
+from crisisdesk.training.datasets_base import Example, LoadReport
+from crisisdesk.training.datasets_split import near_duplicate_key, split
+from crisisdesk.training.eval_data import read_eval_set
 
 #: Sets holding their own examples back for the held-out evaluation from this many on.
 HOLDOUT_MINIMUM = 20
 
-GERMEVAL2017_MAP: dict[str, str] = {
-    "Zugfahrt#Pünktlichkeit": "delivery_delay",
-    "Zugfahrt#Anschlusserreichung": "delivery_delay",
-    "Zugfahrt#Fahrtzeit_und_Schnelligkeit": "delivery_delay",
-    "Zugfahrt#Haupt": "delivery_delay",
-    "Sonstige_Unregelmässigkeiten": "outage",
-    "Zugfahrt#Streckennetz": "outage",
-    "DB_App_und_Website": "outage",
-    "Connectivity": "outage",
-    "Zugfahrt#Technische_Schäden_und_Störungen_am_Zug": "product_defect",
-    "Toiletten#Funktionsfähigkeit_Toiletten": "product_defect",
-    "Ticketkauf": "billing_price",
-    "Gastronomisches_Angebot#Preise": "billing_price",
-    "Service_und_Kundenbetreuung": "customer_service",
-    "Informationen": "customer_service",
-    "Sicherheit": "safety",
-}
-AIRLINE_MAP: dict[str, str | None] = {
-    "Late Flight": "delivery_delay",
-    "Lost Luggage": "delivery_delay",
-    "Cancelled Flight": "outage",
-    "Customer Service Issue": "customer_service",
-    "Flight Attendant Complaints": "customer_service",
-    "Flight Booking Problems": "billing_price",
-    "Damaged Luggage": "product_defect",
-    "Bad Flight": None,
-    "none": None,
-}
-AIRLINE_LEFT_OUT = frozenset({"Can't Tell", "longlines"})
 
 
 @dataclass(frozen=True)
@@ -90,20 +35,6 @@ class Labelled:
     #: The source says it is a complaint, of a kind the taxonomy has no type for (Bad Flight,
     #: GermEval's Atmosphäre or Allgemein:negative): not a false alarm when it gets a type.
     other_complaint: bool = False
-
-
-def germeval_types(opinions: Sequence[str]) -> frozenset[str]:
-    """Types of a GermEval 2017 document from its ``category#sub:polarity`` opinions."""
-    out = set()
-    for opinion in opinions:
-        category, _, polarity = opinion.rpartition(":")
-        if polarity != "negative":
-            continue
-        main = category.split("#", 1)[0]
-        mapped = GERMEVAL2017_MAP.get(category) or GERMEVAL2017_MAP.get(main)
-        if mapped is not None:
-            out.add(mapped)
-    return frozenset(out)
 
 
 def map_germeval(examples: Sequence[Example]) -> list[Labelled]:
@@ -196,9 +127,7 @@ def fold_of(rows: Sequence[Labelled], k: int, seed: int = 0) -> list[int]:
 
 def read_own_file(path: Path, fmt: str, names: Sequence[str], *, text_col: str = "text",
                   label_col: str = "label") -> tuple[list[Labelled], LoadReport]:
-    """A team's labelled file (see :func:`crisisdesk.analysis.eval_data.read_complaint_set`)."""
-    from crisisdesk.analysis.eval_data import read_eval_set
-
+    """A team's labelled file (see :func:`crisisdesk.training.eval_data.read_complaint_set`)."""
     data = read_eval_set("complaints", path, fmt, text_col=text_col, label_col=label_col, names=names)
     rows = [Labelled(t, frozenset(labels), "own") for t, labels in zip(data.texts, data.labels, strict=True)]
     return rows, data.report

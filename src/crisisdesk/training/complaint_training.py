@@ -20,12 +20,12 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
-from crisisdesk.analysis.complaint_data import Labelled, fold_of, holdout_split
 from crisisdesk.analysis.complaint_model import ComplaintModel
 from crisisdesk.analysis.complaints import ComplaintClassifier, ComplaintType
-from crisisdesk.analysis.evaluation import score_multilabel
 from crisisdesk.analysis.features import Featurizer
-from crisisdesk.analysis.training import LICENCES, NON_COMMERCIAL, TrainingError
+from crisisdesk.training.complaint_data import Labelled, fold_of, holdout_split
+from crisisdesk.training.evaluation import score_multilabel
+from crisisdesk.training.heads import LICENCES, NON_COMMERCIAL, TrainingError
 
 #: A type gets a classifier from this many positive training posts on; below it stays query-only.
 MIN_POSITIVES = 8

@@ -31,8 +31,8 @@ def test_train_with_own_posts_end_to_end(tmp_path: Path) -> None:
     import csv
     import json
 
-    from crisisdesk.analysis.datasets import data_root
     from crisisdesk.core.errors import CrisisdeskError
+    from crisisdesk.training.datasets import data_root
     from tests.conftest import servers_required
 
     try:

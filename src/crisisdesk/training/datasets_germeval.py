@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-from crisisdesk.analysis.datasets_base import (
+from crisisdesk.training.datasets_base import (
     NO_COMPLAINT,
     DataFormatError,
     Example,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crisisdesk.analysis.datasets_base import (
+from crisisdesk.training.datasets_base import (
     NO_COMPLAINT,
     DataFormatError,
     Example,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from crisisdesk.analysis.datasets_base import Example
 from crisisdesk.analysis.linear import HeadKind
-from crisisdesk.analysis.training import NON_COMMERCIAL, RECIPES, HeadRecipe, TrainingError, train_model
+from crisisdesk.training.datasets_base import Example
+from crisisdesk.training.heads import NON_COMMERCIAL, RECIPES, HeadRecipe, TrainingError, train_model
 
 POS = {"de": ["super danke", "toll gemacht", "klasse service", "sehr gut"],
        "en": ["great thanks", "love it", "awesome crew", "very good"]}

@@ -10,23 +10,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crisisdesk.analysis.complaint_data import (
-    AIRLINE_LEFT_OUT,
-    AIRLINE_MAP,
-    Labelled,
-    corrections_examples,
-    germeval_types,
-    map_airline,
-    read_own_file,
-)
 from crisisdesk.analysis.complaint_model import ComplaintModel
-from crisisdesk.analysis.complaint_training import train_complaint_model
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintClassifier
-from crisisdesk.analysis.datasets_base import Example, LoadReport
-from crisisdesk.analysis.eval_data import EvalDataError
 from crisisdesk.analysis.features import Featurizer
 from crisisdesk.analysis.linear import ModelError
 from crisisdesk.analysis.service import SHIPPED_MODEL
+from crisisdesk.training.complaint_data import (
+    Labelled,
+    corrections_examples,
+    map_airline,
+    read_own_file,
+)
+from crisisdesk.training.complaint_maps import AIRLINE_LEFT_OUT, AIRLINE_MAP, germeval_types
+from crisisdesk.training.complaint_training import train_complaint_model
+from crisisdesk.training.datasets_base import Example, LoadReport
+from crisisdesk.training.eval_data import EvalDataError
 
 NAMES = [t.name for t in DEFAULT_TAXONOMY]
 # Words the default queries do not know: only a trained classifier can find these complaints.
@@ -240,9 +238,9 @@ def test_airline_reason_mapping() -> None:
 
 def test_every_real_airline_reason_and_germeval_category_is_decided() -> None:
     """The mapping covers the real data: a new reason must be decided, not silently dropped."""
-    from crisisdesk.analysis.complaint_data import GERMEVAL2017_MAP
-    from crisisdesk.analysis.datasets import data_root, load
     from crisisdesk.core.errors import CrisisdeskError
+    from crisisdesk.training.complaint_maps import GERMEVAL2017_MAP
+    from crisisdesk.training.datasets import data_root, load
     from tests.conftest import servers_required
 
     try:

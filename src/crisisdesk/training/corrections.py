@@ -15,10 +15,10 @@ import orjson
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Engine
 
-from crisisdesk.analysis.datasets_base import Example
 from crisisdesk.analysis.models import LabelCorrection
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.posts.models import Post
+from crisisdesk.training.datasets_base import Example
 
 SENTIMENTS = ("negative", "neutral", "positive")
 INSULTS = ("none", "offense")

@@ -3,7 +3,7 @@
 The public labelled sets come in six formats with six label vocabularies. Models, evaluation and
 reports should not have to know any of that, so every loader maps its rows onto ``Example`` with
 the task's one vocabulary (``Sentiment``, ``Offense`` + ``OffenseKind``, complaint names) and
-puts whatever else the source knows into ``extra``. Import from ``crisisdesk.analysis.datasets``;
+puts whatever else the source knows into ``extra``. Import from ``crisisdesk.training.datasets``;
 this module only exists to keep the loaders and the splitter free of import cycles.
 """
 
