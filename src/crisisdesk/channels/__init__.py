@@ -1,0 +1,1 @@
+"""Everything platform-specific lives here, one package per platform, behind :mod:`.base`."""

@@ -1,0 +1,186 @@
+"""What every connector is to the core: capabilities, webhook verification, and parsed deliveries.
+
+The core never asks which platform a channel is; it asks what the connector can do
+(:class:`Capability`) and hands it raw bytes. A connector turns a platform's delivery into
+:class:`Delivery`: the posts it carries (canonical post dicts, exactly what a file import or the
+ingest API accepts, plus what the inbox needs next: the thread, public or private, attachments),
+status reports for what we sent, and everything it did not understand, kept raw and named, so that
+one unknown message type never blocks a channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
+
+from crisisdesk.core.errors import CrisisdeskError
+
+
+class Capability(StrEnum):
+    """What a connector can do; the core checks these, never the platform's name."""
+
+    WEBHOOK = "webhook"  # receives deliveries at /webhooks/{key}
+    HANDSHAKE = "handshake"  # answers a GET subscription challenge on the webhook URL
+    POLL = "poll"  # fetches on a schedule with a durable cursor
+    REPLY_PUBLIC = "reply_public"  # a comment reply / reply post under the item
+    REPLY_PRIVATE = "reply_private"  # a direct message, or a private reply to a comment
+    HIDE = "hide"
+    DELETE = "delete"
+    BLOCK = "block"
+    DELIVERY_STATUS = "delivery_status"  # reports sent/delivered/read for what we sent
+
+
+class WebhookRejected(CrisisdeskError):
+    """A delivery that must not be stored: forged, unsigned or for another account.
+
+    ``status`` is the HTTP answer (401 no or wrong credentials, 403 a handshake with the wrong token).
+    """
+
+    def __init__(self, reason: str, *, status: int = 401) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class PayloadError(CrisisdeskError):
+    """A delivery whose bytes are not what the platform documents (not JSON, not an object)."""
+
+
+class DeliveryState(StrEnum):
+    """How far a message we sent got; only moves forward (platforms report out of order)."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+#: Order of the states: a report of an earlier state after a later one changes nothing.
+STATE_RANK: dict[DeliveryState, int] = {
+    DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2, DeliveryState.READ: 3, DeliveryState.FAILED: 4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with an item: recorded, not downloaded."""
+
+    type: str  # image, video, audio, file, sticker, location, …
+    url: str | None = None
+    media_id: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    name: str | None = None
+
+
+@dataclass(slots=True)
+class InboundPost:
+    """One item that becomes a post.
+
+    ``post`` is a canonical post (see :class:`crisisdesk.posts.schemas.PostIn`); ``thread`` is the
+    conversation it belongs to, unique across platforms (``whatsapp:<number id>:<user id>``);
+    ``public`` says whether everybody can see it (a comment) or only us (a direct message).
+    ``edited`` marks a new version of a known item; ``deleted`` an item the author removed.
+    """
+
+    post: dict[str, Any]
+    thread: str | None
+    public: bool
+    attachments: list[Attachment] = field(default_factory=list)
+    edited: bool = False
+    deleted: bool = False
+    #: The page's or account's own item (an echo of our reply): stored for the thread, never
+    #: counted as a customer's post.
+    own: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """The platform's word on a message we sent: its id there, the state, when, and why it failed."""
+
+    external_id: str
+    state: DeliveryState
+    at: datetime
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Watermark:
+    """Everything we sent in ``thread`` up to ``at`` reached ``state`` (Messenger gives only a time)."""
+
+    thread: str
+    state: DeliveryState
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """The author (or a moderator on the platform) removed an item we may have stored."""
+
+    platform: str
+    external_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Unparsed:
+    """A part of a delivery the connector does not turn into a post: kept raw and counted.
+
+    ``what`` names it for people (``feed reaction``, ``message type sticker``); reactions,
+    subscriptions and new message types all end here instead of failing the delivery.
+    """
+
+    what: str
+    raw: Any
+
+
+@dataclass(slots=True)
+class Delivery:
+    """Everything one webhook body or one poll brought."""
+
+    posts: list[InboundPost] = field(default_factory=list)
+    statuses: list[StatusReport] = field(default_factory=list)
+    watermarks: list[Watermark] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
+    unparsed: list[Unparsed] = field(default_factory=list)
+
+    def extend(self, other: Delivery) -> None:
+        self.posts.extend(other.posts)
+        self.statuses.extend(other.statuses)
+        self.watermarks.extend(other.watermarks)
+        self.deletions.extend(other.deletions)
+        self.unparsed.extend(other.unparsed)
+
+
+class WebhookConnector(Protocol):
+    """A connector that receives deliveries over HTTP."""
+
+    capabilities: ClassVar[frozenset[Capability]]
+
+    @property
+    def key(self) -> str: ...
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Raise :class:`WebhookRejected` unless ``body`` (the raw bytes) is really from the platform."""
+
+    def parse(self, body: bytes) -> Delivery:
+        """The delivery's items; raises :class:`PayloadError` only when the body is not JSON at all."""
+
+
+def from_unix(value: Any) -> datetime:
+    """A platform timestamp in seconds or milliseconds (int, float or digit string) as aware UTC.
+
+    Meta sends seconds in some fields and milliseconds in others, WhatsApp strings of seconds;
+    a value past the year 5138 in seconds is read as milliseconds.
+    """
+    number = float(value)
+    if number > 1e11:
+        number /= 1000.0
+    return datetime.fromtimestamp(number, tz=UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()

@@ -1,0 +1,18 @@
+"""The ``channels:`` section of ``crisisdesk.yaml``: one block per connected account, by platform."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from crisisdesk.channels.facebook.config import FacebookConfig
+from crisisdesk.channels.instagram.config import InstagramConfig
+from crisisdesk.channels.telegram.config import TelegramConfig
+from crisisdesk.channels.viber.config import ViberConfig
+from crisisdesk.channels.whatsapp.config import WhatsAppConfig
+
+ChannelConfig = Annotated[
+    FacebookConfig | InstagramConfig | WhatsAppConfig | TelegramConfig | ViberConfig,
+    Field(discriminator="platform"),
+]

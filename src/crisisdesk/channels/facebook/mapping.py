@@ -1,0 +1,102 @@
+"""A Facebook page's deliveries as posts: feed changes (posts and comments) and Messenger chats.
+
+Feed comments are public posts in the thread of the page post they sit under; a comment whose
+parent is another comment is a reply. The page's own feed actions (its replies, its hiding of a
+comment) arrive as feed changes too: they are stored as our own, never as a customer's post.
+Reactions, shares, likes and hides are kept as unparsed and counted (the inbox issue acts on them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crisisdesk.channels.base import Attachment, Deletion, Delivery, InboundPost, Unparsed, from_unix, iso
+from crisisdesk.channels.meta.messaging import map_messaging
+from crisisdesk.channels.meta.webhook import Entry, changes
+
+PLATFORM = "facebook"
+#: Feed items that carry a post or a comment; everything else (reactions, likes, shares, …) is
+#: not an item to read.
+_CONTENT_ITEMS = frozenset({"comment", "post", "status", "photo", "video", "link"})
+_ADD = frozenset({"add"})
+_EDIT = frozenset({"edited", "edit", "update"})
+_REMOVE = frozenset({"remove", "delete"})
+
+
+class _From(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+    id: str
+    name: str | None = None
+
+
+class FeedValue(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, populate_by_name=True)
+
+    item: str
+    verb: str
+    post_id: str | None = None
+    comment_id: str | None = None
+    parent_id: str | None = None
+    from_: _From | None = Field(default=None, alias="from")
+    message: str | None = None
+    created_time: int | float | None = None
+    photo: str | None = None
+    video: str | None = None
+    permalink_url: str | None = None
+
+
+def map_entry(entry: Entry, *, page_id: str, channel: str) -> Delivery:
+    out = map_messaging(entry.messaging, platform=PLATFORM, account_id=page_id, channel=channel)
+    for event in entry.standby:  # another app owns the thread (handover): still the page's chat
+        out.unparsed.append(Unparsed("messaging standby event (another app owns the thread)", event))
+    fallback = from_unix(entry.time) if entry.time else None
+    for change, raw in changes(entry):
+        if change is None or change.field != "feed":
+            out.unparsed.append(Unparsed(f"change of field {raw.get('field')!r}", raw))
+            continue
+        try:
+            value = FeedValue.model_validate(change.value)
+        except ValidationError as exc:
+            out.unparsed.append(Unparsed(f"feed change: {exc.errors()[0]['msg']}", raw))
+            continue
+        _map_feed(value, raw, out, page_id=page_id, channel=channel, fallback_time=fallback)
+    return out
+
+
+def _map_feed(value: FeedValue, raw: dict[str, Any], out: Delivery, *, page_id: str, channel: str,
+              fallback_time: Any) -> None:
+    item_id = value.comment_id if value.item == "comment" else value.post_id
+    if value.item not in _CONTENT_ITEMS or item_id is None:
+        out.unparsed.append(Unparsed(f"feed {value.item} {value.verb}", raw))
+        return
+    at = from_unix(value.created_time) if value.created_time else fallback_time
+    if value.verb in _REMOVE:
+        if at is not None:
+            out.deletions.append(Deletion(PLATFORM, item_id, at))
+        return
+    if value.verb not in _ADD | _EDIT or at is None:
+        out.unparsed.append(Unparsed(f"feed {value.item} {value.verb}", raw))
+        return
+    root = value.post_id or item_id
+    thread = f"{PLATFORM}:{page_id}:post:{root}"
+    is_comment = value.item == "comment"
+    reply_to_comment = is_comment and value.parent_id is not None and value.parent_id != value.post_id
+    post: dict[str, Any] = {
+        "platform": PLATFORM, "id": item_id, "created_at": iso(at), "text": value.message or "",
+        "kind": ("reply" if reply_to_comment else "comment") if is_comment else "post",
+        "conversation_id": root, "channel": channel,
+    }
+    if value.from_ is not None:
+        post["author"] = {"id": value.from_.id, "name": value.from_.name}
+    if is_comment:
+        post["in_reply_to"] = value.parent_id or value.post_id
+    if value.permalink_url:
+        post["url"] = value.permalink_url
+    attachments = [Attachment(type=kind, url=url) for kind, url in (("image", value.photo),
+                                                                     ("video", value.video)) if url]
+    own = value.from_ is not None and value.from_.id == page_id
+    out.posts.append(InboundPost(post, thread=thread, public=True, attachments=attachments,
+                                 edited=value.verb in _EDIT, own=own))

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from crisisdesk.channels.base import Delivery
+from crisisdesk.channels.instagram.config import InstagramConfig
+from crisisdesk.channels.instagram.mapping import map_entry
+from crisisdesk.channels.meta.connector import MetaConnector
+from crisisdesk.channels.meta.webhook import Entry
+
+
+class InstagramConnector(MetaConnector):
+    """Comments and direct messages of a professional account, from Meta's ``instagram`` webhooks."""
+
+    envelope_object = "instagram"
+
+    def __init__(self, config: InstagramConfig) -> None:
+        super().__init__(config)
+        self.account = config
+
+    @property
+    def entry_account(self) -> str:
+        return self.account.account_id
+
+    def map_entry(self, entry: Entry) -> Delivery:
+        return map_entry(entry, account_id=self.account.account_id, channel=self.key)

@@ -1,0 +1,87 @@
+"""An Instagram account's deliveries as posts: comments on its media, and direct messages.
+
+A comment is public, in the thread of the media it is under; one with ``parent_id`` replies to
+another comment. Mentions carry only ids (the text needs an API call), so they are kept as
+unparsed until the connector fetches them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crisisdesk.channels.base import Delivery, InboundPost, Unparsed, from_unix, iso
+from crisisdesk.channels.meta.messaging import map_messaging
+from crisisdesk.channels.meta.webhook import Entry, changes
+
+PLATFORM = "instagram"
+_COMMENT_FIELDS = frozenset({"comments", "live_comments"})
+
+
+class _From(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+    id: str
+    username: str | None = None
+
+
+class _Media(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+    id: str
+    media_product_type: str | None = None
+
+
+class CommentValue(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, populate_by_name=True)
+
+    id: str
+    text: str | None = None
+    from_: _From | None = Field(default=None, alias="from")
+    media: _Media | None = None
+    parent_id: str | None = None
+    timestamp: int | float | str | None = None
+
+
+def map_entry(entry: Entry, *, account_id: str, channel: str) -> Delivery:
+    out = map_messaging(entry.messaging, platform=PLATFORM, account_id=account_id, channel=channel)
+    fallback = from_unix(entry.time) if entry.time else None
+    for change, raw in changes(entry):
+        if change is None or change.field not in _COMMENT_FIELDS:
+            out.unparsed.append(Unparsed(f"change of field {raw.get('field')!r}", raw))
+            continue
+        try:
+            value = CommentValue.model_validate(change.value)
+        except ValidationError as exc:
+            out.unparsed.append(Unparsed(f"comment change: {exc.errors()[0]['msg']}", raw))
+            continue
+        at = _time(value.timestamp) or fallback
+        if at is None:
+            out.unparsed.append(Unparsed("comment without a time", raw))
+            continue
+        media = value.media.id if value.media else None
+        thread = f"{PLATFORM}:{account_id}:media:{media or value.id}"
+        post: dict[str, Any] = {
+            "platform": PLATFORM, "id": value.id, "created_at": iso(at), "text": value.text or "",
+            "kind": "reply" if value.parent_id else "comment", "channel": channel,
+            "conversation_id": media, "in_reply_to": value.parent_id or media,
+        }
+        if value.from_ is not None:
+            post["author"] = {"id": value.from_.id, "handle": value.from_.username}
+        own = value.from_ is not None and value.from_.id == account_id
+        out.posts.append(InboundPost(post, thread=thread, public=True, own=own))
+    return out
+
+
+def _time(value: int | float | str | None) -> datetime | None:
+    """Unix seconds or milliseconds, or an ISO time such as ``2026-01-01T10:00:00+0000``."""
+    if value is None:
+        return None
+    if isinstance(value, str) and not value.replace(".", "", 1).isdigit():
+        try:
+            return datetime.fromisoformat(value.replace("+0000", "+00:00"))
+        except ValueError:
+            return None
+    return from_unix(value)

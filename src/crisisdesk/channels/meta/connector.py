@@ -1,0 +1,42 @@
+"""The part every Meta connector shares: handshake, signature and envelope, over one config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from crisisdesk.channels.base import Capability, Delivery
+from crisisdesk.channels.meta import webhook
+from crisisdesk.channels.meta.config import MetaChannelConfig
+from crisisdesk.channels.meta.webhook import Entry
+
+
+class MetaConnector:
+    """Subclasses name the envelope's ``object``, the account entries must be for, and the mapping."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.WEBHOOK, Capability.HANDSHAKE})
+    envelope_object: ClassVar[str]
+
+    def __init__(self, config: MetaChannelConfig) -> None:
+        self.config = config
+
+    @property
+    def key(self) -> str:
+        return self.config.key
+
+    @property
+    def entry_account(self) -> str | None:
+        raise NotImplementedError
+
+    def map_entry(self, entry: Entry) -> Delivery:
+        raise NotImplementedError
+
+    def handshake(self, params: Mapping[str, str]) -> str:
+        return webhook.handshake(params, verify_token=self.config.verify_token.get_secret_value())
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        webhook.verify(headers, body, app_secret=self.config.app_secret.get_secret_value())
+
+    def parse(self, body: bytes) -> Delivery:
+        return webhook.parse_envelope(body, expected_object=self.envelope_object,
+                                      account_id=self.entry_account, map_entry=self.map_entry)

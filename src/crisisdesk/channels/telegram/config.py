@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+
+from crisisdesk.channels.common_config import ChannelConfigBase
+from crisisdesk.notify.schemas import Secret
+
+
+class TelegramConfig(ChannelConfigBase):
+    """A Telegram bot; ``secret_token`` is what Telegram sends back in every webhook delivery."""
+
+    platform: Literal["telegram"] = "telegram"
+    bot_token: Secret = Field(description="From @BotFather, e.g. env:TELEGRAM_BOT_TOKEN.")
+    secret_token: Secret = Field(description="1–256 characters of A-Z, a-z, 0-9, _ and -.")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not re.match(r"^\d+:[\w-]+$", value.get_secret_value()):
+            raise ValueError("a bot token looks like 123456:ABC-DEF…")
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr) -> SecretStr:
+        if not re.match(r"^[A-Za-z0-9_-]{1,256}$", value.get_secret_value()):
+            raise ValueError("use 1–256 characters of A-Z, a-z, 0-9, _ and -")
+        return value

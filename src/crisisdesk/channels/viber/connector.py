@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+import orjson
+
+from crisisdesk.channels.base import Capability, Delivery, PayloadError
+from crisisdesk.channels.meta.webhook import header
+from crisisdesk.channels.signatures import check_hmac
+from crisisdesk.channels.viber.config import ViberConfig
+from crisisdesk.channels.viber.mapping import map_callback
+
+SIGNATURE_HEADER = "X-Viber-Content-Signature"
+
+
+class ViberConnector:
+    """A bot's callbacks, signed with HMAC-SHA256 of the raw body under the bot's auth token."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.WEBHOOK, Capability.DELIVERY_STATUS})
+
+    def __init__(self, config: ViberConfig) -> None:
+        self.config = config
+
+    @property
+    def key(self) -> str:
+        return self.config.key
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        check_hmac(header(headers, SIGNATURE_HEADER), key=self.config.auth_token.get_secret_value(),
+                   body=body, name=SIGNATURE_HEADER)
+
+    def parse(self, body: bytes) -> Delivery:
+        try:
+            callback = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise PayloadError(f"the body is not JSON: {exc}") from None
+        return map_callback(callback, bot=self.key, channel=self.key)

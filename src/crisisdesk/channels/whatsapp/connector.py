@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from crisisdesk.channels.base import Capability, Delivery
+from crisisdesk.channels.meta.connector import MetaConnector
+from crisisdesk.channels.meta.webhook import Entry
+from crisisdesk.channels.whatsapp.config import WhatsAppConfig
+from crisisdesk.channels.whatsapp.mapping import map_entry
+
+
+class WhatsAppConnector(MetaConnector):
+    """One number of a WhatsApp business account, from Meta's ``whatsapp_business_account`` webhooks.
+
+    The entry's id is the business account's, which may own several numbers; messages are routed by
+    ``metadata.phone_number_id``, so a delivery for a sibling number is kept aside, not stored.
+    """
+
+    capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {Capability.DELIVERY_STATUS}
+    envelope_object = "whatsapp_business_account"
+
+    def __init__(self, config: WhatsAppConfig) -> None:
+        super().__init__(config)
+        self.number = config
+
+    @property
+    def entry_account(self) -> None:
+        return None
+
+    def map_entry(self, entry: Entry) -> Delivery:
+        return map_entry(entry, phone_number_id=self.number.phone_number_id, channel=self.key)
