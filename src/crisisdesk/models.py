@@ -3,6 +3,7 @@
 from crisisdesk.accounts.models import ApiToken, LoginFailure, User, WebSession
 from crisisdesk.analysis.models import LabelCorrection
 from crisisdesk.audit.models import AuditEntry
+from crisisdesk.channels.models import ChannelDelivery, UnparsedItem
 from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEntry",
     "Author",
     "Base",
+    "ChannelDelivery",
     "Delivery",
     "Escalation",
     "LabelCorrection",
@@ -27,6 +29,7 @@ __all__ = [
     "SeriesShare",
     "Situation",
     "SituationEvent",
+    "UnparsedItem",
     "User",
     "WebSession",
     "WorkspaceDocument",

@@ -20,6 +20,9 @@ from sqlalchemy.engine import Engine
 from crisisdesk.analysis.analyzer import AnalysisEnricher, workspace_analyzer
 from crisisdesk.bus.base import Bus
 from crisisdesk.bus.memory import MemoryBus
+from crisisdesk.channels.base import WebhookConnector
+from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
+from crisisdesk.channels.registry import connector_for
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
@@ -57,6 +60,8 @@ class Runtime:
     own_enricher: bool = True
 
     dispatcher: Dispatcher | None = None
+    channel_processor: DeliveryProcessor | None = None
+    _connectors: tuple[WorkspaceConfig, dict[str, WebhookConnector]] | None = None
     _ticker: threading.Thread | None = None
     _stop_ticker: threading.Event = field(default_factory=threading.Event)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,6 +76,28 @@ class Runtime:
             self.runner.listeners.append(lambda _alerts: dispatcher.kick())
             dispatcher.start()
         return self.dispatcher
+
+    def connectors(self) -> dict[str, WebhookConnector]:
+        """The enabled channels of the configuration in force, by key (rebuilt when it changes)."""
+        config = self.workspace.config
+        if self._connectors is None or self._connectors[0] is not config:
+            self._connectors = (config, {c.key: connector_for(c) for c in config.channels if c.enabled})
+        return self._connectors[1]
+
+    def process_deliveries(self) -> ProcessReport:
+        """Turn stored channel deliveries into posts (see :mod:`crisisdesk.channels.processor`)."""
+        return process_pending(self.engine, self.connectors(), self.runner, clock=SystemClock())
+
+    def start_channels(self) -> DeliveryProcessor:
+        """Process webhook deliveries in a background thread, woken as each one is stored."""
+        if self.channel_processor is None:
+            self.channel_processor = DeliveryProcessor(self.process_deliveries)
+            self.channel_processor.start()
+        return self.channel_processor
+
+    def delivery_stored(self) -> None:
+        if self.channel_processor is not None:
+            self.channel_processor.notify()
 
     def start_ticker(self, interval: float = 5.0) -> None:
         """Let time pass for detection and escalation even when no posts arrive (live service),
@@ -162,6 +189,9 @@ class Runtime:
             self.dispatcher.drain(max_rounds=max_rounds)
 
     def close(self) -> None:
+        if self.channel_processor is not None:
+            self.channel_processor.stop()
+            self.channel_processor = None
         if self._ticker is not None:
             self._stop_ticker.set()
             self._ticker.join(10)

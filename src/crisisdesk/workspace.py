@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crisisdesk.analysis.complaints import ComplaintType
 from crisisdesk.analysis.transformer import TransformerConfig
+from crisisdesk.channels.config import ChannelConfig
 from crisisdesk.core.errors import ConfigError, config_path
 from crisisdesk.db import sqlite_url
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
@@ -91,6 +92,18 @@ class WorkspaceConfig(BaseModel):
     )
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     monitors: list[MonitorConfig] = Field(default_factory=list)
+    channels: list[ChannelConfig] = Field(
+        default_factory=list, description="Connected accounts and feeds (see docs/channels/).")
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_keys(cls, channels: list[ChannelConfig]) -> list[ChannelConfig]:
+        seen: set[str] = set()
+        for c in channels:
+            if c.key in seen:
+                raise ValueError(f"channel key {c.key!r} is used twice")
+            seen.add(c.key)
+        return channels
 
     @field_validator("monitors")
     @classmethod

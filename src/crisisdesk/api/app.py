@@ -21,8 +21,10 @@ from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
+from crisisdesk.channels.views import webhook_router
 from crisisdesk.configuration.item_views import items_router
 from crisisdesk.configuration.views import config_router
+from crisisdesk.core.clock import SystemClock
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
 from crisisdesk.runtime import Runtime
@@ -141,6 +143,10 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(config_router(runtime))
     app.include_router(items_router(runtime, on_saved=lambda _saved: runtime.reload_if_changed()))
     install_web(app, runtime)
+
+    app.include_router(webhook_router(lambda key: runtime.connectors().get(key),
+                                      engine=lambda: runtime.engine, clock=SystemClock(),
+                                      stored=runtime.delivery_stored))
 
     @app.get("/healthz", summary="Liveness and database reachability")
     def healthz(response: Response) -> dict[str, str]:

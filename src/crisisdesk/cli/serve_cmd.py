@@ -36,6 +36,7 @@ def serve(
     runtime = build_runtime(workspace, settings, clock=SystemClock(), deliver=True)
     runtime.start_notifications()
     runtime.start_ticker()
+    runtime.start_channels()
     err.print(f"crisisdesk on http://{host}:{port}  (web app: /, API docs: /docs, database: "
               f"{describe_url(workspace.database_url)})", highlight=False, soft_wrap=True)
     with Session(runtime.engine) as session:
