@@ -76,11 +76,19 @@ class TelegramBotApi:
     def __init__(self, token: str) -> None:
         self.token = token
         self.messages: list[dict[str, Any]] = []
+        #: What getWebhookInfo answers (Telegram's own record of our webhook and its last error).
+        self.webhook_info: dict[str, Any] = {"url": "", "has_custom_certificate": False,
+                                             "pending_update_count": 0}
 
     def __call__(self, rec: Recorded) -> Reply:
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", rec.path)
         if not match or match.group(1) != self.token:
             return error(401, "Unauthorized")
+        if match.group(2) == "getMe":
+            return Reply(200, {"ok": True, "result": {"id": int(self.token.split(":")[0]), "is_bot": True,
+                                                      "first_name": "Voltaro", "username": "voltaro_bot"}})
+        if match.group(2) == "getWebhookInfo":
+            return Reply(200, {"ok": True, "result": self.webhook_info})
         if match.group(2) != "sendMessage":
             return error(404, "Not Found")
         body = rec.json()

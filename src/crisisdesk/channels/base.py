@@ -49,6 +49,29 @@ class PayloadError(CrisisdeskError):
     """A delivery whose bytes are not what the platform documents (not JSON, not an object)."""
 
 
+class PlatformError(CrisisdeskError):
+    """The platform refused a call. ``permanent``: retrying the same call cannot help (a revoked
+    token, a closed messaging window); otherwise retry, not before ``retry_after`` seconds if given.
+    ``code`` is the platform's own (Graph error code, Telegram error_code, Viber status)."""
+
+    def __init__(self, message: str, *, code: int | str | None = None, permanent: bool = False,
+                 retry_after: float | None = None, reauthorize: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.permanent = permanent
+        self.retry_after = retry_after
+        #: The credentials are dead (Meta 190, Telegram 401): the channel needs new ones.
+        self.reauthorize = reauthorize
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What ``crisisdesk channels check`` found: the account the credentials open, and notes."""
+
+    account: str
+    details: dict[str, str] = field(default_factory=dict)
+
+
 class DeliveryState(StrEnum):
     """How far a message we sent got; only moves forward (platforms report out of order)."""
 
@@ -168,6 +191,9 @@ class WebhookConnector(Protocol):
 
     def parse(self, body: bytes) -> Delivery:
         """The delivery's items; raises :class:`PayloadError` only when the body is not JSON at all."""
+
+    def check(self) -> CheckResult:
+        """Ask the platform who these credentials are; raises :class:`PlatformError` with its words."""
 
 
 def from_unix(value: Any) -> datetime:

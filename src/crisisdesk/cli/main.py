@@ -6,6 +6,7 @@ import typer
 
 from crisisdesk.cli import (
     analysis_cmds,
+    channels_cmds,
     config_cmds,
     demo_cmd,
     detection_cmds,
@@ -31,6 +32,7 @@ app.command("check-query")(query_cmd.check_query)
 app.command("import")(ingest_cmds.import_)
 app.command("replay")(ingest_cmds.replay)
 app.command("serve")(serve_cmd.serve)
+app.add_typer(channels_cmds.channels_app)
 app.command("analyze")(analysis_cmds.analyze)
 app.command("train")(analysis_cmds.train)
 eval_app = typer.Typer(

@@ -10,6 +10,7 @@ from crisisdesk.channels.meta.webhook import Entry
 class FacebookConnector(MetaConnector):
     """A page's feed and Messenger, from Meta's ``page`` webhooks."""
 
+    check_fields = ("name", "id")
     envelope_object = "page"
 
     def __init__(self, config: FacebookConfig) -> None:

@@ -10,6 +10,7 @@ from crisisdesk.channels.meta.webhook import Entry
 class InstagramConnector(MetaConnector):
     """Comments and direct messages of a professional account, from Meta's ``instagram`` webhooks."""
 
+    check_fields = ("username", "name", "id")
     envelope_object = "instagram"
 
     def __init__(self, config: InstagramConfig) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from crisisdesk.channels.base import Capability, Delivery
+from crisisdesk.channels.base import Capability, CheckResult, Delivery
 from crisisdesk.channels.meta import webhook
+from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.config import MetaChannelConfig
 from crisisdesk.channels.meta.webhook import Entry
 
@@ -29,6 +30,24 @@ class MetaConnector:
         raise NotImplementedError
 
     def map_entry(self, entry: Entry) -> Delivery:
+        raise NotImplementedError
+
+    #: Graph fields ``check`` reads from the account object, the first one naming the account.
+    check_fields: ClassVar[tuple[str, ...]]
+
+    def check(self) -> CheckResult:
+        """The account the token opens (``GET /{id}``); raises :class:`PlatformError` otherwise."""
+        graph = GraphClient(self.config)
+        try:
+            found = graph.get(self.entry_account or self.check_id, fields=",".join(self.check_fields))
+        finally:
+            graph.close()
+        details = {f: str(found[f]) for f in self.check_fields if f in found}
+        name = next((details[f] for f in self.check_fields if f in details), "?")
+        return CheckResult(f"{name} ({found.get('id', '?')})", details)
+
+    @property
+    def check_id(self) -> str:
         raise NotImplementedError
 
     def handshake(self, params: Mapping[str, str]) -> str:

@@ -5,9 +5,10 @@ from typing import ClassVar
 
 import orjson
 
-from crisisdesk.channels.base import Capability, Delivery, PayloadError
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, PayloadError
 from crisisdesk.channels.meta.webhook import header
 from crisisdesk.channels.signatures import check_token
+from crisisdesk.channels.telegram.client import BotApi
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.telegram.mapping import map_update
 
@@ -26,6 +27,23 @@ class TelegramConnector:
     @property
     def key(self) -> str:
         return self.config.key
+
+    def check(self) -> CheckResult:
+        """``getMe`` (the bot), then ``getWebhookInfo``: Telegram's own view of our webhook, whose
+        last error is the only place a refused delivery shows on Telegram's side."""
+        api = BotApi(self.config)
+        try:
+            me = api.call("getMe")
+            hook = api.call("getWebhookInfo")
+        finally:
+            api.close()
+        details = {"username": f"@{me.get('username')}", "id": str(me.get("id"))}
+        if isinstance(hook, dict):
+            details["webhook"] = hook.get("url") or "(none set)"
+            details["pending_updates"] = str(hook.get("pending_update_count", 0))
+            if hook.get("last_error_message"):
+                details["last_error"] = str(hook["last_error_message"])
+        return CheckResult(f"@{me.get('username')} ({me.get('id')})", details)
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         check_token(header(headers, SECRET_HEADER), secret=self.config.secret_token.get_secret_value(),

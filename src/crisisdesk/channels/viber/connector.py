@@ -5,9 +5,10 @@ from typing import ClassVar
 
 import orjson
 
-from crisisdesk.channels.base import Capability, Delivery, PayloadError
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, PayloadError
 from crisisdesk.channels.meta.webhook import header
 from crisisdesk.channels.signatures import check_hmac
+from crisisdesk.channels.viber.client import ViberApi
 from crisisdesk.channels.viber.config import ViberConfig
 from crisisdesk.channels.viber.mapping import map_callback
 
@@ -26,6 +27,17 @@ class ViberConnector:
     @property
     def key(self) -> str:
         return self.config.key
+
+    def check(self) -> CheckResult:
+        """``get_account_info``: the bot's name, its webhook and subscriber count."""
+        api = ViberApi(self.config)
+        try:
+            info = api.call("get_account_info")
+        finally:
+            api.close()
+        details: dict[str, str] = {k: str(info[k]) for k in ("name", "uri", "webhook", "subscribers_count")
+                                   if k in info}
+        return CheckResult(f"{info.get('name', '?')} ({info.get('id', '?')})", details)
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         check_hmac(header(headers, SIGNATURE_HEADER), key=self.config.auth_token.get_secret_value(),

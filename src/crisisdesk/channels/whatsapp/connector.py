@@ -17,6 +17,7 @@ class WhatsAppConnector(MetaConnector):
     """
 
     capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {Capability.DELIVERY_STATUS}
+    check_fields = ("display_phone_number", "verified_name", "quality_rating")
     envelope_object = "whatsapp_business_account"
 
     def __init__(self, config: WhatsAppConfig) -> None:
@@ -26,6 +27,10 @@ class WhatsAppConnector(MetaConnector):
     @property
     def entry_account(self) -> None:
         return None
+
+    @property
+    def check_id(self) -> str:
+        return self.number.phone_number_id
 
     def map_entry(self, entry: Entry) -> Delivery:
         return map_entry(entry, phone_number_id=self.number.phone_number_id, channel=self.key)

@@ -1,0 +1,54 @@
+"""The Telegram Bot API (``/bot<token>/<method>``), with its ``ok``/``error_code`` answers classified:
+429 carries ``parameters.retry_after``, 401 and 404 mean the token is wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from crisisdesk.channels.base import PlatformError
+from crisisdesk.channels.http import client, unreachable
+from crisisdesk.channels.telegram.config import TelegramConfig
+
+API = "https://api.telegram.org"
+
+
+class BotApi:
+    def __init__(self, config: TelegramConfig) -> None:
+        self.base = config.base(API)
+        self._token = config.bot_token.get_secret_value()
+        self._http = client(self.base)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def call(self, method: str, **params: Any) -> Any:
+        try:
+            response = self._http.post(f"/bot{self._token}/{method}", json=params)
+        except httpx.HTTPError as exc:
+            raise unreachable(self.base, exc) from exc
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and data.get("ok") is True:
+            return data.get("result")
+        raise bot_error(response, data)
+
+
+def bot_error(response: httpx.Response, data: Any) -> PlatformError:
+    if not isinstance(data, dict):
+        return PlatformError(f"HTTP {response.status_code} without a Bot API answer",
+                             permanent=response.status_code < 500)
+    code = data.get("error_code", response.status_code)
+    text = f"({code}) {data.get('description', 'no description')}"
+    parameters = data.get("parameters")
+    if not isinstance(parameters, dict):
+        parameters = {}
+    if code == 429:
+        return PlatformError(text, code=code, retry_after=float(parameters.get("retry_after") or 5))
+    if code in (401, 404):
+        return PlatformError(f"{text}: the bot token is wrong or was revoked", code=code, permanent=True,
+                             reauthorize=True)
+    return PlatformError(text, code=code, permanent=code < 500)

@@ -1,0 +1,48 @@
+"""The Viber REST bot API: POST JSON with ``X-Viber-Auth-Token``; HTTP stays 200 and ``status``
+says what happened (0 ok, 2 a bad token, 12 too many requests, … see CHANNEL-APIS.md §3.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from crisisdesk.channels.base import PlatformError
+from crisisdesk.channels.http import client, unreachable
+from crisisdesk.channels.viber.config import ViberConfig
+
+API = "https://chatapi.viber.com/pa"
+_RETRY = {12, 18}
+_NAMES = {1: "invalidUrl", 2: "invalidAuthToken", 3: "badData", 4: "missingData", 5: "receiverNotRegistered",
+          6: "receiverNotSubscribed", 7: "publicAccountBlocked", 8: "publicAccountNotFound",
+          9: "publicAccountSuspended", 10: "webhookNotSet", 11: "receiverNoSuitableDevice",
+          12: "tooManyRequests", 13: "apiVersionNotSupported"}
+
+
+class ViberApi:
+    def __init__(self, config: ViberConfig) -> None:
+        self.base = config.base(API)
+        self._http = client(self.base, headers={"X-Viber-Auth-Token": config.auth_token.get_secret_value()})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def call(self, method: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            response = self._http.post(f"/{method}", json=body or {})
+        except httpx.HTTPError as exc:
+            raise unreachable(self.base, exc) from exc
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("status"), int):
+            raise PlatformError(f"HTTP {response.status_code} without a Viber answer",
+                                permanent=response.status_code < 500)
+        status = data["status"]
+        if status == 0:
+            return data
+        text = f"({status} {_NAMES.get(status, 'error')}) {data.get('status_message', '')}".strip()
+        if status in _RETRY:
+            raise PlatformError(text, code=status, retry_after=60.0)
+        raise PlatformError(text, code=status, permanent=status in _NAMES, reauthorize=status == 2)
