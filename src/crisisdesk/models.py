@@ -3,7 +3,7 @@
 from crisisdesk.accounts.models import ApiToken, LoginFailure, User, WebSession
 from crisisdesk.analysis.models import LabelCorrection
 from crisisdesk.audit.models import AuditEntry
-from crisisdesk.channels.models import ChannelDelivery, UnparsedItem
+from crisisdesk.channels.models import ChannelCursor, ChannelDelivery, UnparsedItem
 from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
@@ -17,6 +17,7 @@ __all__ = [
     "AuditEntry",
     "Author",
     "Base",
+    "ChannelCursor",
     "ChannelDelivery",
     "Delivery",
     "Escalation",

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from crisisdesk.analysis.analyzer import AnalysisEnricher, workspace_analyzer
 from crisisdesk.bus.base import Bus
 from crisisdesk.bus.memory import MemoryBus
-from crisisdesk.channels.base import WebhookConnector
+from crisisdesk.channels.base import Connector
+from crisisdesk.channels.polling import Pollers
 from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.configuration.service import STORED, latest
@@ -61,7 +62,8 @@ class Runtime:
 
     dispatcher: Dispatcher | None = None
     channel_processor: DeliveryProcessor | None = None
-    _connectors: tuple[WorkspaceConfig, dict[str, WebhookConnector]] | None = None
+    pollers: Pollers | None = None
+    _connectors: tuple[WorkspaceConfig, dict[str, Connector]] | None = None
     _ticker: threading.Thread | None = None
     _stop_ticker: threading.Event = field(default_factory=threading.Event)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -77,7 +79,7 @@ class Runtime:
             dispatcher.start()
         return self.dispatcher
 
-    def connectors(self) -> dict[str, WebhookConnector]:
+    def connectors(self) -> dict[str, Connector]:
         """The enabled channels of the configuration in force, by key (rebuilt when it changes)."""
         config = self.workspace.config
         if self._connectors is None or self._connectors[0] is not config:
@@ -89,10 +91,15 @@ class Runtime:
         return process_pending(self.engine, self.connectors(), self.runner, clock=SystemClock())
 
     def start_channels(self) -> DeliveryProcessor:
-        """Process webhook deliveries in a background thread, woken as each one is stored."""
+        """Process stored deliveries in a background thread, woken as each one is stored, and poll
+        the polling channels (one thread each; a changed configuration restarts what changed)."""
         if self.channel_processor is None:
             self.channel_processor = DeliveryProcessor(self.process_deliveries)
             self.channel_processor.start()
+        if self.pollers is None:
+            self.pollers = Pollers(self.connectors, engine=lambda: self.engine, clock=SystemClock(),
+                                   stored=self.delivery_stored)
+        self.pollers.sync()
         return self.channel_processor
 
     def delivery_stored(self) -> None:
@@ -177,6 +184,8 @@ class Runtime:
                 self.workspace = workspace
             if self.dispatcher is not None:
                 self.dispatcher.reconfigure(config.notify.targets, smtp=config.notify.smtp)
+            if self.pollers is not None:
+                self.pollers.sync()
             self.version = version
             log.info("configuration %s applied (monitors: %s)", _describe(version),
                      ", ".join(m.name for m in config.monitors) or "none")
@@ -189,6 +198,9 @@ class Runtime:
             self.dispatcher.drain(max_rounds=max_rounds)
 
     def close(self) -> None:
+        if self.pollers is not None:
+            self.pollers.stop()
+            self.pollers = None
         if self.channel_processor is not None:
             self.channel_processor.stop()
             self.channel_processor = None

@@ -134,7 +134,8 @@ def test_every_configured_platform_has_a_connector_and_every_connector_a_config(
     platforms = {cls.model_fields["platform"].default for cls in union}
     assert platforms == set(CONNECTORS)
     for cls in union:
-        assert Capability.WEBHOOK in CONNECTORS[cls.model_fields["platform"].default].capabilities  # type: ignore[attr-defined]
+        capabilities = CONNECTORS[cls.model_fields["platform"].default].capabilities  # type: ignore[attr-defined]
+        assert capabilities & {Capability.WEBHOOK, Capability.POLL}, "every channel receives somehow"
 
 
 def test_channel_blocks_are_refused_with_their_problem() -> None:

@@ -178,22 +178,43 @@ class Delivery:
         self.unparsed.extend(other.unparsed)
 
 
-class WebhookConnector(Protocol):
-    """A connector that receives deliveries over HTTP."""
+class Connector(Protocol):
+    """What every connector does: say what it can, read what was stored, check its credentials."""
 
     capabilities: ClassVar[frozenset[Capability]]
 
     @property
     def key(self) -> str: ...
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
-        """Raise :class:`WebhookRejected` unless ``body`` (the raw bytes) is really from the platform."""
-
     def parse(self, body: bytes) -> Delivery:
-        """The delivery's items; raises :class:`PayloadError` only when the body is not JSON at all."""
+        """A stored delivery's items; raises :class:`PayloadError` only when the body is unreadable."""
 
     def check(self) -> CheckResult:
         """Ask the platform who these credentials are; raises :class:`PlatformError` with its words."""
+
+
+class WebhookConnector(Connector, Protocol):
+    """A connector that receives deliveries over HTTP (:attr:`Capability.WEBHOOK`)."""
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Raise :class:`WebhookRejected` unless ``body`` (the raw bytes) is really from the platform."""
+
+
+@dataclass(slots=True)
+class Fetched:
+    """One poll: the raw bodies to store (each becomes a delivery, parsed like a webhook's), where
+    the next poll starts, and how long to wait for it. Bodies and cursor are stored together."""
+
+    bodies: list[bytes]
+    cursor: dict[str, Any]
+    wait: float
+
+
+class PollingConnector(Connector, Protocol):
+    """A connector that fetches on a schedule (:attr:`Capability.POLL`) with a durable cursor."""
+
+    def fetch(self, cursor: dict[str, Any] | None) -> Fetched:
+        """What is new since ``cursor`` (None: the first poll); raises :class:`PlatformError`."""
 
 
 def from_unix(value: Any) -> datetime:

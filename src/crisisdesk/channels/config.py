@@ -8,11 +8,12 @@ from pydantic import Field
 
 from crisisdesk.channels.facebook.config import FacebookConfig
 from crisisdesk.channels.instagram.config import InstagramConfig
+from crisisdesk.channels.rss.config import RssConfig
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.viber.config import ViberConfig
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
 
 ChannelConfig = Annotated[
-    FacebookConfig | InstagramConfig | WhatsAppConfig | TelegramConfig | ViberConfig,
+    FacebookConfig | InstagramConfig | WhatsAppConfig | TelegramConfig | ViberConfig | RssConfig,
     Field(discriminator="platform"),
 ]

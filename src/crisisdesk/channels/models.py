@@ -55,3 +55,21 @@ class UnparsedItem(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     what: Mapped[str] = mapped_column(String(200))
     raw: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class ChannelCursor(Base):
+    """Where a polled channel goes on from, and how its last polls went (for health and backoff).
+
+    The cursor is written in the same transaction as the deliveries of the poll that moved it, so
+    a restart neither loses nor repeats an item."""
+
+    __tablename__ = "channel_cursors"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Polls that failed in a row; 0 after a success.
+    failures: Mapped[int] = mapped_column(default=0)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from crisisdesk.channels import service
-from crisisdesk.channels.base import PayloadError, Unparsed, WebhookConnector
+from crisisdesk.channels.base import Connector, PayloadError, Unparsed
 from crisisdesk.core.clock import Clock
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.pipeline.runner import PipelineRunner
@@ -33,7 +33,7 @@ class ProcessReport:
     by_channel: dict[str, int] = field(default_factory=dict)
 
 
-def process_pending(engine: Engine, connectors: Mapping[str, WebhookConnector], runner: PipelineRunner, *,
+def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner: PipelineRunner, *,
                     clock: Clock, limit: int = 100) -> ProcessReport:
     """Process up to ``limit`` pending deliveries of the configured channels, oldest first."""
     report = ProcessReport()

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Insert, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
 from crisisdesk.channels.base import Unparsed
-from crisisdesk.channels.models import ChannelDelivery, DeliveryStatus, UnparsedItem
+from crisisdesk.channels.models import ChannelCursor, ChannelDelivery, DeliveryStatus, UnparsedItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,17 +22,59 @@ class Stored:
     duplicate: bool
 
 
+def _insert_new(conn: Connection) -> Insert:
+    """An insert that skips rows whose (channel, digest) is stored already, on either database
+    (a failed insert would abort a whole PostgreSQL transaction)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(ChannelDelivery).on_conflict_do_nothing(index_elements=["channel", "digest"])
+    return sqlite.insert(ChannelDelivery).on_conflict_do_nothing(index_elements=["channel", "digest"])
+
+
+def _add(conn: Connection, *, channel: str, body: bytes, now: datetime) -> Stored:
+    new_id = conn.execute(_insert_new(conn).values(
+        channel=channel, received_at=now, digest=hashlib.sha256(body).hexdigest(), body=body,
+        status=DeliveryStatus.PENDING).returning(ChannelDelivery.id)).scalar_one_or_none()
+    return Stored(new_id, duplicate=new_id is None)
+
+
 def store_delivery(engine: Engine, *, channel: str, body: bytes, now: datetime) -> Stored:
     """Keep the raw body (one transaction, committed on return); the same bytes twice are one row."""
-    digest = hashlib.sha256(body).hexdigest()
-    try:
-        with engine.begin() as conn:
-            new_id = conn.execute(insert(ChannelDelivery).values(
-                channel=channel, received_at=now, digest=digest, body=body,
-                status=DeliveryStatus.PENDING).returning(ChannelDelivery.id)).scalar_one()
-    except IntegrityError:
-        return Stored(None, duplicate=True)
-    return Stored(new_id, duplicate=False)
+    with engine.begin() as conn:
+        return _add(conn, channel=channel, body=body, now=now)
+
+
+def load_cursor(engine: Engine, channel: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        return conn.execute(select(ChannelCursor.cursor).where(ChannelCursor.channel == channel)) \
+            .scalar_one_or_none()
+
+
+def _upsert_cursor(conn: Connection, channel: str, values: dict[str, Any], *, failures: Any) -> None:
+    """Insert the channel's row with ``values`` or update it; ``failures`` is the new count, as a
+    number or an expression over the stored one."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    first = 0 if isinstance(failures, int) else 1
+    stmt = dialect.insert(ChannelCursor).values(channel=channel, failures=first, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["channel"],
+                                            set_={**values, "failures": failures}))
+
+
+def store_fetched(engine: Engine, *, channel: str, bodies: Sequence[bytes], cursor: dict[str, Any],
+                  now: datetime) -> int:
+    """A poll's bodies and its new cursor in one transaction; returns how many bodies were new."""
+    with engine.begin() as conn:
+        new = sum(not _add(conn, channel=channel, body=b, now=now).duplicate for b in bodies)
+        _upsert_cursor(conn, channel, {"cursor": cursor, "updated_at": now, "last_ok_at": now}, failures=0)
+    return new
+
+
+def record_failure(engine: Engine, *, channel: str, error: str, now: datetime) -> int:
+    """Note a failed poll (the cursor stays); returns the failures in a row, this one included."""
+    with engine.begin() as conn:
+        _upsert_cursor(conn, channel, {"updated_at": now, "last_error": error[:2000], "last_error_at": now},
+                       failures=ChannelCursor.failures + 1)
+        return int(conn.execute(select(ChannelCursor.failures)
+                                .where(ChannelCursor.channel == channel)).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +123,9 @@ class ChannelCounts:
     failed: int
     unparsed: int
     last_received: datetime | None
+    #: For polled channels: the last poll's error (None after a success), and failures in a row.
+    last_error: str | None = None
+    failures: int = 0
 
 
 def channel_counts(conn: Connection, channel: str) -> ChannelCounts:
@@ -91,5 +136,10 @@ def channel_counts(conn: Connection, channel: str) -> ChannelCounts:
                         .where(ChannelDelivery.channel == channel)).scalar_one()
     unparsed = conn.execute(select(func.count()).select_from(UnparsedItem)
                             .where(UnparsedItem.channel == channel)).scalar_one()
+    poll = conn.execute(select(ChannelCursor.last_error, ChannelCursor.failures)
+                        .where(ChannelCursor.channel == channel)).one_or_none()
+    failing = poll is not None and poll.failures > 0
     return ChannelCounts(sum(by_status.values()), by_status.get(DeliveryStatus.PENDING, 0),
-                         by_status.get(DeliveryStatus.FAILED, 0), unparsed, last)
+                         by_status.get(DeliveryStatus.FAILED, 0), unparsed, last,
+                         poll.last_error if poll is not None and failing else None,
+                         poll.failures if poll is not None else 0)

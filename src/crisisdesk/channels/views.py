@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +17,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from crisisdesk.channels.base import Capability, WebhookConnector, WebhookRejected
+from crisisdesk.channels.base import Capability, Connector, WebhookConnector, WebhookRejected
 from crisisdesk.channels.service import store_delivery
 from crisisdesk.core.clock import Clock
 
@@ -36,7 +37,7 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def webhook_router(lookup: Callable[[str], WebhookConnector | None], *, engine: Callable[[], Engine],
+def webhook_router(lookup: Callable[[str], Connector | None], *, engine: Callable[[], Engine],
                    clock: Clock, stored: Callable[[], None]) -> APIRouter:
     router = APIRouter(tags=["webhooks"])
 
@@ -44,7 +45,7 @@ def webhook_router(lookup: Callable[[str], WebhookConnector | None], *, engine: 
         found = lookup(key)
         if found is None or Capability.WEBHOOK not in found.capabilities:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no channel {key!r} receives webhooks here")
-        return found
+        return cast(WebhookConnector, found)
 
     @router.get("/webhooks/{key}", response_class=PlainTextResponse, responses=_ERRORS,
                 summary="Subscription handshake (Meta: hub.mode, hub.verify_token, hub.challenge)")

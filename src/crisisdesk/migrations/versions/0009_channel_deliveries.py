@@ -1,4 +1,4 @@
-"""channel deliveries (raw webhook bodies) and the parts no mapping understood
+"""channel deliveries (raw webhook bodies and polled pages), unparsed parts, poll cursors
 
 Revision ID: 0009
 Revises: 0007
@@ -46,9 +46,20 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_channel_unparsed_channel'), 'channel_unparsed', ['channel'], unique=False)
     op.create_index(op.f('ix_channel_unparsed_delivery_id'), 'channel_unparsed', ['delivery_id'], unique=False)
+    op.create_table('channel_cursors',
+    sa.Column('channel', sa.String(length=64), nullable=False),
+    sa.Column('cursor', sa.JSON(), nullable=True),
+    sa.Column('updated_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_ok_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('last_error_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('channel', name=op.f('pk_channel_cursors'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('channel_cursors')
     op.drop_index(op.f('ix_channel_unparsed_delivery_id'), table_name='channel_unparsed')
     op.drop_index(op.f('ix_channel_unparsed_channel'), table_name='channel_unparsed')
     op.drop_table('channel_unparsed')
