@@ -75,7 +75,7 @@ class RssConnector:
             known.add(ident)
             seen.append(ident)
             # dict.get: feedparser's own lookup maps missing keys onto others, with a warning
-            kept = {k: dict.get(entry, k) for k in _KEEP if dict.get(entry, k) is not None}
+            kept: dict[str, Any] = {k: dict.get(entry, k) for k in _KEEP if dict.get(entry, k) is not None}
             for when in ("published_parsed", "updated_parsed"):  # time.struct_time: keep the numbers
                 if when in kept:
                     kept[when] = list(kept[when])[:6]
