@@ -96,17 +96,21 @@ def pending(engine: Engine, *, channels: Sequence[str], limit: int = 100) -> lis
     return [PendingDelivery(r.id, r.channel, bytes(r.body)) for r in rows]
 
 
-def finish(engine: Engine, delivery: PendingDelivery, *, now: datetime, counts: dict[str, int],
-           unparsed: Sequence[Unparsed], error: str | None = None) -> None:
-    """Mark a delivery processed (or failed, with its error) and keep its unparsed parts."""
+Outcome = tuple[PendingDelivery, dict[str, int], Sequence[Unparsed], str | None]
+
+
+def finish_many(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime) -> None:
+    """Mark deliveries processed (or failed, with their error) and keep their unparsed parts, in
+    one transaction. ``outcomes``: (delivery, counts, unparsed parts, error or None)."""
     with engine.begin() as conn:
-        if unparsed:
-            conn.execute(insert(UnparsedItem), [
-                {"delivery_id": delivery.id, "channel": delivery.channel, "at": now,
-                 "what": u.what[:200], "raw": _jsonable(u.raw)} for u in unparsed])
-        conn.execute(update(ChannelDelivery).where(ChannelDelivery.id == delivery.id).values(
-            status=DeliveryStatus.FAILED if error else DeliveryStatus.PROCESSED, processed_at=now,
-            counts=counts, error=error))
+        rows = [{"delivery_id": d.id, "channel": d.channel, "at": now, "what": u.what[:200],
+                 "raw": _jsonable(u.raw)} for d, _, unparsed, _ in outcomes for u in unparsed]
+        if rows:
+            conn.execute(insert(UnparsedItem), rows)
+        for delivery, counts, _, error in outcomes:
+            conn.execute(update(ChannelDelivery).where(ChannelDelivery.id == delivery.id).values(
+                status=DeliveryStatus.FAILED if error else DeliveryStatus.PROCESSED, processed_at=now,
+                counts=counts, error=error))
 
 
 def _jsonable(raw: Any) -> Any:

@@ -1,0 +1,199 @@
+"""The webhook path under load: answer time of ``POST /webhooks/{key}`` and time until a post exists.
+
+    python bench/bench_webhooks.py [--rate 200] [--seconds 15] [--database sqlite|postgresql]
+
+A real ``crisisdesk serve`` app (uvicorn on 127.0.0.1, analysis on, one monitor, a WhatsApp
+channel) receives signed WhatsApp deliveries, one message each, at ``--rate`` per second from a
+paced sender with several threads. Two numbers against the targets of issue 12:
+
+* the answer time of each delivery (store the raw body, answer ``200``), p50/p99 — target p99
+  under 20 ms at 200/s;
+* the time from sending until the message is a stored post (a watcher polls the posts table every
+  10 ms), p50/p99 — target p99 under 1 s.
+
+The baseline, measured in the same process under the same load pattern, is ``GET /healthz`` (one
+``SELECT 1``): the answer-time ratio says what storing and verifying add to a trivial request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import uvicorn
+from sqlalchemy import select
+
+SECRET = "bench-app-secret"
+PNID = "106540352242922"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def delivery(n: int) -> bytes:
+    message = {"from": f"49151{n % 997:07d}", "id": f"wamid.bench{n}", "timestamp": str(int(time.time())),
+               "type": "text", "text": {"body": f"Akku kaputt, Bestellung {n} seit Tagen verspätet"}}
+    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PNID},
+             "contacts": [{"profile": {"name": "Bench"}, "wa_id": message["from"]}], "messages": [message]}
+    body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+        {"field": "messages", "value": value}]}]}
+    return json.dumps(body, ensure_ascii=True).encode()
+
+
+def paced(rate: float, seconds: float, send: Callable[[int], float], threads: int = 8) -> list[float]:
+    """Call ``send(n)`` at ``rate`` per second for ``seconds``; returns the answer times."""
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.2
+    times: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            due = start + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            took = send(n)
+            with lock:
+                times.append(took)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    args = parser.parse_args()
+
+    from crisisdesk.api.app import create_app
+    from crisisdesk.core.clock import SystemClock
+    from crisisdesk.posts.models import Post
+    from crisisdesk.runtime import build_runtime
+    from crisisdesk.settings import Settings
+    from crisisdesk.workspace import load_workspace
+
+    folder = Path(tempfile.mkdtemp(prefix="crisisdesk-bench-webhooks-"))
+    ws = folder / "crisisdesk.yaml"
+    ws.write_text(
+        "monitors:\n  - name: akku\n    query: akku OR verspätet\n"
+        f"channels:\n  - key: wa\n    platform: whatsapp\n    phone_number_id: '{PNID}'\n"
+        f"    access_token: t\n    app_secret: {SECRET}\n    verify_token: v\n", encoding="utf-8")
+    if args.database == "postgresql":
+        schema = f"bench_{os.getpid()}"
+        pg_url = os.environ.get("CRISISDESK_TEST_POSTGRES_URL",
+                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        import sqlalchemy
+
+        admin = sqlalchemy.create_engine(pg_url)
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+        os.environ["CRISISDESK_DATABASE_URL"] = f"{pg_url}?options=-csearch_path%3D{schema}"
+    settings = Settings()
+    runtime = build_runtime(load_workspace(ws, settings), settings, clock=SystemClock())
+    runtime.start_channels()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime, api_token="t"), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    local = threading.local()
+
+    def http() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=url, timeout=10)
+        c: httpx.Client = local.client
+        return c
+
+    sent_at: dict[str, float] = {}
+    seen_at: dict[str, float] = {}
+    stop = threading.Event()
+
+    def watch() -> None:
+        last = 0
+        while not stop.is_set():
+            with runtime.engine.connect() as conn:
+                rows = conn.execute(select(Post.id, Post.external_id).where(Post.id > last)).all()
+            now = time.perf_counter()
+            for row in rows:
+                seen_at.setdefault(row.external_id, now)
+                last = max(last, row.id)
+            stop.wait(0.01)
+
+    def send_webhook(n: int) -> float:
+        body = delivery(n)
+        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        t0 = time.perf_counter()
+        sent_at[f"wamid.bench{n}"] = t0
+        r = http().post("/webhooks/wa", content=body, headers={"X-Hub-Signature-256": signature,
+                                                               "Content-Type": "application/json"})
+        took = time.perf_counter() - t0
+        assert r.status_code == 200, r.text
+        return took
+
+    def send_health(_: int) -> float:
+        t0 = time.perf_counter()
+        r = http().get("/healthz")
+        assert r.status_code == 200
+        return time.perf_counter() - t0
+
+    try:
+        base = paced(args.rate, min(args.seconds, 5.0), send_health)
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        hooks = paced(args.rate, args.seconds, send_webhook)
+        deadline = time.perf_counter() + 30
+        while len(seen_at) < len(sent_at) and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        watcher.join()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        runtime.close()
+    visible = [seen_at[k] - sent_at[k] for k in sent_at if k in seen_at]
+    print(f"{args.database}: {len(hooks)} deliveries at {args.rate:.0f}/s over {args.seconds:.0f} s")
+    print(f"  answer  p50 {statistics.median(hooks) * 1000:.1f} ms  p99 {pct(hooks, 0.99) * 1000:.1f} ms  "
+          f"(target p99 < 20 ms)")
+    print(f"  /healthz p50 {statistics.median(base) * 1000:.1f} ms  p99 {pct(base, 0.99) * 1000:.1f} ms  "
+          f"→ p99 ratio webhook ÷ healthz {pct(hooks, 0.99) / pct(base, 0.99):.2f}")
+    print(f"  visible as a post: {len(visible)}/{len(sent_at)}  "
+          f"p50 {statistics.median(visible) * 1000:.0f} ms  "
+          f"p99 {pct(visible, 0.99) * 1000:.0f} ms  (target p99 < 1000 ms)")
+
+
+if __name__ == "__main__":
+    main()
