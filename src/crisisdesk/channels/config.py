@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from crisisdesk.channels.email.config import EmailConfig
 from crisisdesk.channels.facebook.config import FacebookConfig
 from crisisdesk.channels.instagram.config import InstagramConfig
 from crisisdesk.channels.rss.config import RssConfig
@@ -14,6 +15,7 @@ from crisisdesk.channels.viber.config import ViberConfig
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
 
 ChannelConfig = Annotated[
-    FacebookConfig | InstagramConfig | WhatsAppConfig | TelegramConfig | ViberConfig | RssConfig,
+    FacebookConfig | InstagramConfig | WhatsAppConfig | TelegramConfig | ViberConfig | RssConfig
+    | EmailConfig,
     Field(discriminator="platform"),
 ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crisisdesk.channels.base import Connector
+from crisisdesk.channels.email.connector import EmailConnector
 from crisisdesk.channels.facebook.connector import FacebookConnector
 from crisisdesk.channels.instagram.connector import InstagramConnector
 from crisisdesk.channels.rss.connector import RssConnector
@@ -20,6 +21,7 @@ CONNECTORS: dict[str, Callable[[Any], Connector]] = {
     "telegram": TelegramConnector,
     "viber": ViberConnector,
     "rss": RssConnector,
+    "email": EmailConnector,
 }
 
 

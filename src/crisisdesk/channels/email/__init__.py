@@ -1,0 +1,1 @@
+"""A mailbox read over IMAP (UID cursor, UIDVALIDITY, IDLE where the server has it)."""

@@ -1,0 +1,108 @@
+"""A stored mail as a post: a private message in its thread (the first of its References, else
+the mail it replies to, else itself).
+
+The stored body is ``{"uid", "uidvalidity", "internaldate", "message": <the raw RFC 5322 bytes,
+base64>}``: the message exactly as the server had it, plus where it was. Text is the plain part
+(else the HTML part without its tags), with the quoted history below "On … wrote:" / "Am …
+schrieb …:" cut off, the subject in front.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+import orjson
+
+from crisisdesk.channels.base import Attachment, Delivery, InboundPost, PayloadError, iso
+
+PLATFORM = "email"
+_ID = re.compile(r"<([^<>\s]+)>")
+_QUOTE_START = re.compile(
+    r"^(On .{4,200} wrote:|Am .{4,200} schrieb .{1,200}:"
+    r"|-{2,} ?(Original Message|Ursprüngliche Nachricht) ?-{2,})\s*$", re.MULTILINE)
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
+
+
+def message_ids(value: str | None) -> list[str]:
+    return _ID.findall(value or "")
+
+
+def body_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeDecodeError):  # an unknown or lying charset: keep what decodes
+        raw = part.get_payload(decode=True)
+        content = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
+    if part.get_content_subtype() == "html":
+        content = html.unescape(_TAG.sub("", _BREAK.sub("\n", content)))
+    return str(content)
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of a reply: up to the quoted history, without "> " lines."""
+    match = _QUOTE_START.search(text)
+    if match:
+        text = text[:match.start()]
+    lines = [line for line in text.splitlines() if not line.startswith(">")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def attachments(message: EmailMessage) -> list[Attachment]:
+    out = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        out.append(Attachment(type=part.get_content_maintype() if part.get_content_maintype() != "application"
+                              else "file", mime_type=part.get_content_type(), name=part.get_filename(),
+                              size=len(payload) if isinstance(payload, bytes) else None))
+    return out
+
+
+def map_body(body: bytes, *, channel: str, own_address: str) -> Delivery:
+    try:
+        data = orjson.loads(body)
+        raw = base64.b64decode(data["message"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise PayloadError(f"a stored mail is JSON with a base64 message: {exc}") from None
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    own_ids = message_ids(message.get("Message-ID"))
+    ident = own_ids[0] if own_ids else "sha256:" + hashlib.sha256(raw).hexdigest()
+    references = message_ids(message.get("References"))
+    replies_to = message_ids(message.get("In-Reply-To"))
+    root = references[0] if references else (replies_to[0] if replies_to else ident)
+    try:
+        sent = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
+    except (TypeError, ValueError):
+        sent = None
+    if sent is None or sent.tzinfo is None:
+        sent = datetime.fromisoformat(data["internaldate"]) if data.get("internaldate") else None
+    when = iso(sent) if sent else datetime.fromtimestamp(0, tz=UTC).isoformat()
+    senders = getaddresses([str(message.get("From", ""))])
+    name, address = senders[0] if senders else ("", "")
+    subject = str(message.get("Subject") or "").strip()
+    text = strip_quoted(body_text(message))
+    post: dict[str, Any] = {
+        "platform": PLATFORM, "id": ident[:255], "created_at": when,
+        "text": f"{subject}\n\n{text}".strip() if subject else text, "kind": "message",
+        "conversation_id": root[:255], "channel": channel,
+        "author": {"id": address.lower()[:255] or "unknown", "handle": address[:255] or None,
+                   "name": name[:255] or None},
+    }
+    if replies_to:
+        post["in_reply_to"] = replies_to[0][:255]
+    own = bool(address) and address.lower() == own_address.lower()
+    return Delivery(posts=[InboundPost(post, thread=f"{PLATFORM}:{channel}:{root}", public=False,
+                                       attachments=attachments(message), own=own)])
