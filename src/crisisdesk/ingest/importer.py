@@ -13,7 +13,7 @@ import orjson
 
 from crisisdesk.bus.base import EVENTS_TOPIC, Message
 from crisisdesk.ingest.readers import CsvOptions, Progress, ReadResult, read_csv, read_jsonl
-from crisisdesk.pipeline.events import RawItem, Rejection
+from crisisdesk.pipeline.events import RawItem, Rejection, jsonable
 from crisisdesk.pipeline.runner import BatchResult, PipelineRunner, run_items
 
 EventSink = Callable[[Message], None]
@@ -43,9 +43,12 @@ class RejectsWriter:
         if self._file is None:
             self._file = self.path.open("wb")
         self.count += 1
-        self._file.write(orjson.dumps({
-            "line": rejection.position, "reason": rejection.reason, "input": rejection.data,
-        }) + b"\n")
+        entry = {"line": rejection.position, "reason": rejection.reason, "input": rejection.data}
+        try:
+            line = orjson.dumps(entry)
+        except TypeError:  # bytes that were not text in the input: write them as U+FFFD
+            line = orjson.dumps(jsonable(entry))
+        self._file.write(line + b"\n")
 
     def close(self) -> None:
         if self._file is not None:

@@ -5,8 +5,51 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, NotRequired
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
+
+#: The largest count (followers, likes, shares, replies, views) a post may carry. The most viewed
+#: video has under 2*10^10 views and the most followed account under 10^9 followers, so anything
+#: above a trillion is a broken export, not a count; it would also overflow the database's
+#: 64-bit columns once rollups add such counts up.
+MAX_COUNT = 10**12
+
+
+def clean_text(value: object) -> object:
+    """Drop NUL characters and unpaired surrogates from free text (a post's text, an author's
+    name and handle): neither PostgreSQL nor UTF-8 can store them, and a text cut mid-emoji by an
+    exporter should not cost the post."""
+    if not isinstance(value, str) or (value.isascii() and "\x00" not in value):
+        return value
+    value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = "".join(c for c in value if not "\ud800" <= c <= "\udfff")
+    return value
+
+
+def storable(value: str | None) -> str | None:
+    """Refuse NUL characters in identifiers, links and codes: removing a character from an id
+    would silently merge two posts, and PostgreSQL cannot store it. (Unpaired surrogates in a
+    length-limited string are refused by pydantic itself; ``url`` has no limit, so check here.)"""
+    if value is None or (value.isascii() and "\x00" not in value):
+        return value
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "contains a NUL character (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("string_unicode", "contains an unpaired surrogate") from None
+    return value
+
+
+#: Free text: cleaned rather than refused.
+FreeText = BeforeValidator(clean_text)
+#: Identifiers, codes and links: refused when they hold what cannot be stored.
+Storable = AfterValidator(storable)
+Count = Annotated[int | None, Field(ge=0, le=MAX_COUNT)]
 
 
 class Platform(StrEnum):
@@ -36,18 +79,18 @@ class PostKind(StrEnum):
 class AuthorIn(TypedDict, total=False):
     __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
 
-    id: Annotated[str | None, Field(max_length=255)]
-    handle: Annotated[str | None, Field(max_length=255)]
-    name: Annotated[str | None, Field(max_length=255)]
-    followers: Annotated[int | None, Field(ge=0)]
+    id: Annotated[str | None, Field(max_length=255), Storable]
+    handle: Annotated[str | None, FreeText, Field(max_length=255)]
+    name: Annotated[str | None, FreeText, Field(max_length=255)]
+    followers: Count
     verified: bool | None
 
 
 class MetricsIn(TypedDict, total=False):
-    likes: Annotated[int | None, Field(ge=0)]
-    shares: Annotated[int | None, Field(ge=0)]
-    replies: Annotated[int | None, Field(ge=0)]
-    views: Annotated[int | None, Field(ge=0)]
+    likes: Count
+    shares: Count
+    replies: Count
+    views: Count
 
 
 class PostIn(TypedDict):
@@ -55,24 +98,25 @@ class PostIn(TypedDict):
 
     ``id`` is the platform's own id; numbers are accepted and kept as their decimal string because
     many exports write ids as numbers. ``created_at`` must carry a UTC offset: a naive time would be
-    guessed wrong by hours for half the users. Unknown fields are ignored (and kept in the raw
-    payload). A TypedDict rather than a model: validation is the same, three times faster, and
+    guessed wrong by hours for half the users. Counts above :data:`MAX_COUNT` are refused, free
+    text is cleaned (:func:`clean_text`), identifiers with a NUL are refused. Unknown fields are
+    ignored (and kept in the raw payload). A TypedDict rather than a model: validation is the same, three times faster, and
     this runs for every ingested post.
     """
 
     __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
 
     platform: Platform
-    id: Annotated[str, Field(min_length=1, max_length=255)]
+    id: Annotated[str, Field(min_length=1, max_length=255), Storable]
     created_at: AwareDatetime
-    text: str
+    text: Annotated[str, FreeText]
     author: NotRequired[AuthorIn | None]
     kind: NotRequired[PostKind]
-    lang: NotRequired[Annotated[str | None, Field(max_length=16)]]
-    url: NotRequired[str | None]
-    in_reply_to: NotRequired[Annotated[str | None, Field(max_length=255)]]
-    conversation_id: NotRequired[Annotated[str | None, Field(max_length=255)]]
-    channel: NotRequired[Annotated[str | None, Field(max_length=255)]]
+    lang: NotRequired[Annotated[str | None, Field(max_length=16), Storable]]
+    url: NotRequired[Annotated[str | None, Storable]]
+    in_reply_to: NotRequired[Annotated[str | None, Field(max_length=255), Storable]]
+    conversation_id: NotRequired[Annotated[str | None, Field(max_length=255), Storable]]
+    channel: NotRequired[Annotated[str | None, Field(max_length=255), Storable]]
     metrics: NotRequired[MetricsIn | None]
 
 
