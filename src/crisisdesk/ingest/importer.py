@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from crisisdesk.bus.base import EVENTS_TOPIC, Message
+from crisisdesk.ingest.encoding import UTF8, TextEncoding
 from crisisdesk.ingest.readers import CsvOptions, Progress, ReadResult, read_csv, read_jsonl
 from crisisdesk.pipeline.events import RawItem, Rejection, jsonable
 from crisisdesk.pipeline.runner import BatchResult, PipelineRunner, run_items
@@ -25,10 +26,10 @@ def rejects_path_for(path: Path) -> Path:
 
 
 def read_file(path: Path, fmt: str, csv_options: CsvOptions | None,
-              progress: Progress | None = None) -> Iterator[ReadResult]:
+              progress: Progress | None = None, *, encoding: TextEncoding = UTF8) -> Iterator[ReadResult]:
     if fmt == "csv":
-        return read_csv(path, csv_options or CsvOptions(), progress=progress)
-    return read_jsonl(path, progress=progress)
+        return read_csv(path, csv_options or CsvOptions(), encoding=encoding, progress=progress)
+    return read_jsonl(path, encoding=encoding, progress=progress)
 
 
 class RejectsWriter:

@@ -83,21 +83,21 @@ def depth_problem_text(data: str) -> str | None:
     key: object = None
     last = ""
     for m in _JSON_TOKEN.finditer(data):
-        token = m.group()
-        if token in "{[":
+        part = m.group()
+        if part == "{" or part == "[":
             depth += 1
             if depth > MAX_DEPTH:
                 return _too_deep(key)
-        elif token in "}]":
+        elif part == "}" or part == "]":
             depth -= 1
-        elif token == ":":
+        elif part == ":":
             if depth == 1:
                 try:
                     key = json.loads(last)
                 except ValueError:
                     key = last
         else:
-            last = token
+            last = part
     return None
 
 

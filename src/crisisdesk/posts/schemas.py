@@ -100,8 +100,8 @@ class PostIn(TypedDict):
     many exports write ids as numbers. ``created_at`` must carry a UTC offset: a naive time would be
     guessed wrong by hours for half the users. Counts above :data:`MAX_COUNT` are refused, free
     text is cleaned (:func:`clean_text`), identifiers with a NUL are refused. Unknown fields are
-    ignored (and kept in the raw payload). A TypedDict rather than a model: validation is the same, three times faster, and
-    this runs for every ingested post.
+    ignored (and kept in the raw payload). A TypedDict rather than a model: validation is the
+    same, three times faster, and this runs for every ingested post.
     """
 
     __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
