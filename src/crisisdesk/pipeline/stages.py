@@ -29,7 +29,7 @@ from crisisdesk.pipeline.events import (
     StoredPost,
     printable,
 )
-from crisisdesk.posts.schemas import POST_ADAPTER, PostIn
+from crisisdesk.posts.schemas import MAX_COUNT, POST_ADAPTER, PostIn
 from crisisdesk.sources.matcher import MonitorSet
 
 
@@ -62,6 +62,8 @@ def describe_validation_error(exc: ValidationError) -> str:
             parts.append(f"{loc}: contains an unpaired surrogate (such as \\ud800), which is not text")
         elif err["type"] == "less_than_equal" and isinstance(err["input"], int):
             parts.append(f"{loc}: {err['input']} is over the limit of {err['ctx']['le']}")
+        elif err["type"] == "int_parsing_size":  # only counts are integers
+            parts.append(f"{loc}: {err['input']} is over the limit of {MAX_COUNT}")
         else:
             parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
     return "; ".join(parts)
