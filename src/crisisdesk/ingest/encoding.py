@@ -67,14 +67,30 @@ def utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
-def looks_like(data: bytes) -> str | None:
+def looks_like(data: bytes, what: str = "file") -> str | None:
     """A hint for bytes that are not UTF-8: what they look like, and the option that reads them."""
     guess = utf16_without_bom(data)
     if guess:
-        return f"the file looks like {guess.upper()}: pass --encoding {guess}"
+        return f"the {what} looks like {guess.upper()}: pass --encoding {guess}"
     if _NON_ASCII.search(data) and not _UTF8_SEQUENCE.search(data):
-        return "the file looks like cp1252 (Windows-1252, as Excel writes it): pass --encoding cp1252"
+        return f"the {what} looks like cp1252 (Windows-1252, as Excel writes it): pass --encoding cp1252"
     return None
+
+
+class Hints:
+    """Why lines of a file are not UTF-8: from the file's start (a wide encoding shows there;
+    lines split at ``\\n`` lose UTF-16's byte pairing), else from the line itself. The start is
+    read once, at the first bad line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._head: bytes | None = None
+
+    def __call__(self, line: bytes) -> str | None:
+        if self._head is None:
+            with self.path.open("rb") as f:
+                self._head = f.read(_SAMPLE)
+        return looks_like(self._head) or looks_like(line, "line")
 
 
 def _from_bom(head: bytes) -> TextEncoding | None:

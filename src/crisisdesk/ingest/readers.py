@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crisisdesk.core.errors import CrisisdeskError
-from crisisdesk.ingest.encoding import UTF8, TextEncoding, looks_like
+from crisisdesk.ingest.encoding import UTF8, Hints, TextEncoding
 from crisisdesk.pipeline.events import RawItem, Rejection, jsonable
 from crisisdesk.posts.schemas import MAX_COUNT
 
@@ -60,6 +60,7 @@ def read_jsonl(path: Path, *, encoding: TextEncoding = UTF8,
         return
     source = str(path)
     done = 0
+    hint_for = Hints(path)
     with path.open("rb") as f:
         for lineno, line in enumerate(f, start=1):
             done += len(line)
@@ -68,13 +69,18 @@ def read_jsonl(path: Path, *, encoding: TextEncoding = UTF8,
             try:
                 text = line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                hint = looks_like(line)
+                hint = hint_for(line)
                 reason = f"invalid UTF-8 at byte {exc.start}" + (f" ({hint})" if hint else "")
                 yield Rejection(source, lineno, reason, line.decode("utf-8", "replace").rstrip("\r\n"))
                 continue
             if lineno == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             if not text.strip():
+                continue
+            if "\x00" in text:  # never in JSON text; a wide encoding read as UTF-8
+                hint = hint_for(line)
+                yield Rejection(source, lineno, "NUL bytes in the line" + (f" ({hint})" if hint else ""),
+                                text.replace("\x00", "").rstrip("\r\n"))
                 continue
             yield RawItem(source, lineno, text.rstrip("\r\n"))
     if progress is not None:
@@ -218,7 +224,8 @@ def _map_row(row: Mapping[str | None, Any], mapping: Mapping[str, str], options:
             if not (cleaned.isascii() and cleaned.isdigit()):
                 return f"column {column!r} ({target}): not a whole number: {value!r}"
             if len(cleaned.lstrip("0")) > len(str(MAX_COUNT)):  # int() of 5000 digits would raise
-                return f"column {column!r} ({target}): {cleaned[:20]}… is over the limit of {MAX_COUNT}"
+                shown = cleaned if len(cleaned) <= 20 else cleaned[:20] + "…"
+                return f"column {column!r} ({target}): {shown} is over the limit of {MAX_COUNT}"
             value = int(cleaned)
         elif target == "author.verified":
             low = value.strip().lower()
