@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -108,10 +109,22 @@ def import_items(run: IngestRun, results: Iterable[ReadResult], *, batch_size: i
     return run.finish(total)
 
 
+def _loads(text: str) -> Any:
+    """orjson, or the stdlib for what it refuses (a lone surrogate escape): such a post is still
+    stored (normalize cleans it), so it must still be replayed in its place in time."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(text)
+        except RecursionError:
+            return None
+
+
 def _created_at(item: RawItem) -> datetime | None:
     """The item's time for ordering; None when it has none (the pipeline will reject it)."""
     try:
-        data = orjson.loads(item.data) if isinstance(item.data, str) else item.data
+        data = _loads(item.data) if isinstance(item.data, str) else item.data
         value = data.get("created_at") if isinstance(data, dict) else None
         if not isinstance(value, str):
             return None
