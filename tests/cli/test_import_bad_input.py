@@ -206,3 +206,18 @@ def test_csv_counts_too_large_for_any_column_are_rejected_by_column(workspace_fi
     assert rejects[4]["reason"] == f"column 'Likes' (metrics.likes): {2**63} is over the limit of {10**12}"
     assert "not a whole number" in rejects[5]["reason"]
     assert sorted(stored(database_url, Post.text, Post.likes)) == [("eins", 12), ("fünf", 3_000_000_000)]
+
+
+def test_replay_keeps_a_post_with_a_lone_surrogate_in_its_place_in_time(workspace_file: Path,
+                                                                        tmp_path: Path) -> None:
+    rows = [json.dumps(post(1, created_at="2026-11-02T10:00:00Z")),
+            json.dumps(post(2, created_at="2026-11-02T11:00:00Z", text="Bahn \ud83d")),
+            json.dumps(post(3, created_at="2026-11-02T09:00:00Z"))]
+    src = write_jsonl(tmp_path / "stream.jsonl", rows)
+    events = tmp_path / "events.jsonl"
+    result = runner.invoke(app, ["replay", str(src), "--config", str(workspace_file), "--events-out",
+                                 str(events), "--post-events", "--json"])
+    assert result.exit_code == 0, result.output
+    got = [json.loads(line)["post"] for line in events.read_text().splitlines()]
+    assert [(p["id"], p["text"]) for p in got][-1:] == [("p2", "Bahn ")]
+    assert [p["id"] for p in got] == ["p3", "p1", "p2"]  # by time, not first as "untimed"
