@@ -5,8 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, NotRequired
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
-from pydantic_core import PydanticCustomError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
 
 #: The largest count (followers, likes, shares, replies, views) a post may carry. The most viewed
@@ -16,11 +15,11 @@ from typing_extensions import TypedDict
 MAX_COUNT = 10**12
 
 
-def clean_text(value: object) -> object:
+def clean_text(value: str) -> str:
     """Drop NUL characters and unpaired surrogates from free text (a post's text, an author's
     name and handle): neither PostgreSQL nor UTF-8 can store them, and a text cut mid-emoji by an
     exporter should not cost the post."""
-    if not isinstance(value, str) or (value.isascii() and "\x00" not in value):
+    if value.isascii() and "\x00" not in value:
         return value
     value = value.replace("\x00", "")
     try:
@@ -30,25 +29,24 @@ def clean_text(value: object) -> object:
     return value
 
 
-def storable(value: str | None) -> str | None:
-    """Refuse NUL characters in identifiers, links and codes: removing a character from an id
-    would silently merge two posts, and PostgreSQL cannot store it. (Unpaired surrogates in a
-    length-limited string are refused by pydantic itself; ``url`` has no limit, so check here.)"""
+def unstorable(value: str | None) -> str | None:
+    """Why an identifier, code or link cannot be kept as it is, or None. They are refused rather
+    than cleaned: removing a character from an id would silently merge two posts."""
     if value is None or (value.isascii() and "\x00" not in value):
-        return value
+        return None
     if "\x00" in value:
-        raise PydanticCustomError("nul_character", "contains a NUL character (\\u0000)")
+        return "contains a NUL character (\\u0000)"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise PydanticCustomError("string_unicode", "contains an unpaired surrogate") from None
-    return value
+        return "contains an unpaired surrogate (such as \\ud800), which is not text"
+    return None
 
 
-#: Free text: cleaned rather than refused.
-FreeText = BeforeValidator(clean_text)
-#: Identifiers, codes and links: refused when they hold what cannot be stored.
-Storable = AfterValidator(storable)
+#: Fields refused when :func:`unstorable`; free text (text, author name and handle) is cleaned.
+PLAIN_FIELDS = ("id", "lang", "url", "in_reply_to", "conversation_id", "channel")
+
+
 Count = Annotated[int | None, Field(ge=0, le=MAX_COUNT)]
 
 
@@ -79,9 +77,9 @@ class PostKind(StrEnum):
 class AuthorIn(TypedDict, total=False):
     __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
 
-    id: Annotated[str | None, Field(max_length=255), Storable]
-    handle: Annotated[str | None, FreeText, Field(max_length=255)]
-    name: Annotated[str | None, FreeText, Field(max_length=255)]
+    id: Annotated[str | None, Field(max_length=255)]
+    handle: Annotated[str | None, Field(max_length=255)]
+    name: Annotated[str | None, Field(max_length=255)]
     followers: Count
     verified: bool | None
 
@@ -98,8 +96,10 @@ class PostIn(TypedDict):
 
     ``id`` is the platform's own id; numbers are accepted and kept as their decimal string because
     many exports write ids as numbers. ``created_at`` must carry a UTC offset: a naive time would be
-    guessed wrong by hours for half the users. Counts above :data:`MAX_COUNT` are refused, free
-    text is cleaned (:func:`clean_text`), identifiers with a NUL are refused. Unknown fields are
+    guessed wrong by hours for half the users. Counts above :data:`MAX_COUNT` are refused. The
+    normalize stage then cleans free text (:func:`clean_text`) and refuses identifiers that cannot
+    be stored (:func:`unstorable`); it does so in plain Python, only for items that can hold such
+    characters, since validators called from here would cost every post. Unknown fields are
     ignored (and kept in the raw payload). A TypedDict rather than a model: validation is the
     same, three times faster, and this runs for every ingested post.
     """
@@ -107,16 +107,16 @@ class PostIn(TypedDict):
     __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
 
     platform: Platform
-    id: Annotated[str, Field(min_length=1, max_length=255), Storable]
+    id: Annotated[str, Field(min_length=1, max_length=255)]
     created_at: AwareDatetime
-    text: Annotated[str, FreeText]
+    text: str
     author: NotRequired[AuthorIn | None]
     kind: NotRequired[PostKind]
-    lang: NotRequired[Annotated[str | None, Field(max_length=16), Storable]]
-    url: NotRequired[Annotated[str | None, Storable]]
-    in_reply_to: NotRequired[Annotated[str | None, Field(max_length=255), Storable]]
-    conversation_id: NotRequired[Annotated[str | None, Field(max_length=255), Storable]]
-    channel: NotRequired[Annotated[str | None, Field(max_length=255), Storable]]
+    lang: NotRequired[Annotated[str | None, Field(max_length=16)]]
+    url: NotRequired[str | None]
+    in_reply_to: NotRequired[Annotated[str | None, Field(max_length=255)]]
+    conversation_id: NotRequired[Annotated[str | None, Field(max_length=255)]]
+    channel: NotRequired[Annotated[str | None, Field(max_length=255)]]
     metrics: NotRequired[MetricsIn | None]
 
 
