@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crisisdesk.bus.base import Message
@@ -42,8 +43,8 @@ PlatformOpt = Annotated[str | None, typer.Option("--platform", help="CSV: platfo
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit non-zero if any item was rejected.")]
 EncodingOpt = Annotated[str | None, typer.Option(
-    "--encoding", help="Text encoding of the file, e.g. utf-8, utf-16, cp1252 [default: detected "
-    "(byte order mark, else UTF-8; a CSV that is not UTF-8 is read as cp1252) and said on stderr]")]
+    "--encoding", help="Text encoding of the file, e.g. utf-8, utf-16, cp1252. Without it: detected "
+    "(byte order mark, else UTF-8; a CSV that is not UTF-8 is read as cp1252) and said on stderr.")]
 
 
 @contextmanager
@@ -72,8 +73,9 @@ def _report(summary: IngestSummary, rejects: RejectsWriter, *, as_json: bool, st
         err.print(f"{rejects.count} rejected item(s) with line number and reason: {rejects.path}",
                   highlight=False)
     if summary.read and summary.rejected == summary.read:
+        where = escape(str(rejects.path))
         err.print(f"[bold red]error:[/] nothing could be imported: all {summary.read} item(s) were "
-                  f"rejected (see the reasons in {rejects.path})", highlight=False, soft_wrap=True)
+                  f"rejected (see the reasons in {where})", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     if strict and summary.rejected:
         raise typer.Exit(1)
@@ -83,7 +85,7 @@ def _encoding(file: Path, kind: str, explicit: str | None) -> TextEncoding:
     """The file's encoding (``--encoding`` or detected), said on stderr when it is not plain UTF-8."""
     encoding = choose_encoding(file, explicit, fallback_cp1252=kind == "csv")
     if encoding.note:
-        err.print(f"note: {file.name}: {encoding.note}", highlight=False, soft_wrap=True)
+        err.print(f"note: {file.name}: {encoding.note}", highlight=False, markup=False, soft_wrap=True)
     return encoding
 
 
