@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +57,31 @@ class Metrics:
                                 ["route", "status"], registry=self.registry)
 
 
+def parse_body(body: bytes) -> Any:
+    """The request body as JSON, item problems left to the pipeline (which names them per item).
+
+    orjson refuses a lone surrogate escape (``"\\ud800"``, a text cut mid-emoji) and whole-body
+    refusal would cost every other post in the batch; the stdlib parser reads it, and the normalize
+    stage then removes it from free text or refuses that one item. Only a body that neither
+    parser can read is a 400.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"body is not valid JSON: {exc}") from exc
+
+
+def _item_text(item: Any) -> str:
+    """A batch item that is not an object, as JSON text for the pipeline to refuse by its index."""
+    try:
+        return orjson.dumps(item).decode()
+    except TypeError:  # a lone surrogate or nesting orjson refuses: still not an object
+        return "null"
+
+
 def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     """Build the app around a ready runtime (database migrated, monitors compiled)."""
     app = FastAPI(
@@ -87,19 +113,13 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     async def post_posts(request: Request) -> PostAccepted:
         """Every valid post is stored even when others in the batch are rejected; each rejection
         names its index in the batch and what is wrong. Re-sending a post is harmless."""
-        body = await request.body()
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"body is not valid JSON: {exc}") from exc
+        payload = parse_body(await request.body())
         items = payload if isinstance(payload, list) else [payload]
         if len(items) > MAX_BATCH:
             raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                                 f"{len(items)} posts in one request; send at most {MAX_BATCH}")
-        raw = [
-            RawItem("api", i, item if isinstance(item, dict) else orjson.dumps(item).decode())
-            for i, item in enumerate(items)
-        ]
+        raw = [RawItem("api", i, item if isinstance(item, dict) else _item_text(item))
+               for i, item in enumerate(items)]
         started = time.perf_counter()
         with lock:
             result = runtime.runner.handle(raw)

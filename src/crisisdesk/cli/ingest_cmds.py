@@ -9,12 +9,15 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crisisdesk.bus.base import Message
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace, out
 from crisisdesk.core.clock import StreamClock
 from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.ingest.encoding import TextEncoding
+from crisisdesk.ingest.encoding import choose as choose_encoding
 from crisisdesk.ingest.importer import (
     IngestRun,
     RejectsWriter,
@@ -39,6 +42,9 @@ TzOpt = Annotated[str, typer.Option("--timezone", help="CSV: zone for times with
 PlatformOpt = Annotated[str | None, typer.Option("--platform", help="CSV: platform when no column holds it")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit non-zero if any item was rejected.")]
+EncodingOpt = Annotated[str | None, typer.Option(
+    "--encoding", help="Text encoding of the file, e.g. utf-8, utf-16, cp1252. Without it: detected "
+    "(byte order mark, else UTF-8; a CSV that is not UTF-8 is read as cp1252) and said on stderr.")]
 
 
 @contextmanager
@@ -66,8 +72,21 @@ def _report(summary: IngestSummary, rejects: RejectsWriter, *, as_json: bool, st
     if rejects.count:
         err.print(f"{rejects.count} rejected item(s) with line number and reason: {rejects.path}",
                   highlight=False)
+    if summary.read and summary.rejected == summary.read:
+        where = escape(str(rejects.path))
+        err.print(f"[bold red]error:[/] nothing could be imported: all {summary.read} item(s) were "
+                  f"rejected (see the reasons in {where})", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
     if strict and summary.rejected:
         raise typer.Exit(1)
+
+
+def _encoding(file: Path, kind: str, explicit: str | None) -> TextEncoding:
+    """The file's encoding (``--encoding`` or detected), said on stderr when it is not plain UTF-8."""
+    encoding = choose_encoding(file, explicit, fallback_cp1252=kind == "csv")
+    if encoding.note:
+        err.print(f"note: {file.name}: {encoding.note}", highlight=False, markup=False, soft_wrap=True)
+    return encoding
 
 
 def _csv_options(mapping: list[str] | None, time_format: str | None, timezone: str,
@@ -92,12 +111,14 @@ def import_(
     platform: PlatformOpt = None,
     as_json: JsonOpt = False,
     strict: StrictOpt = False,
+    encoding: EncodingOpt = None,
 ) -> None:
     """Import posts from a file through the ingest pipeline (idempotent: re-importing adds nothing)."""
     _check_file(file)
     settings, workspace = open_workspace(config)
     kind = detect_format(file, fmt)
     csv_options = _csv_options(mapping, time_format, timezone, platform)
+    text_encoding = _encoding(file, kind, encoding)
     workers = default_workers() if settings.import_workers is None else settings.import_workers
     runtime = build_runtime(workspace, settings, clock=StreamClock(), workers=workers)
     rejects = RejectsWriter(rejects_path_for(file))
@@ -116,7 +137,7 @@ def import_(
 
             total = import_items(
                 run,
-                read_file(file, kind, csv_options, progress=on_bytes),
+                read_file(file, kind, csv_options, progress=on_bytes, encoding=text_encoding),
                 batch_size=settings.batch_size,
                 on_batch=on_batch,
             )
@@ -161,6 +182,7 @@ def replay(
     platform: PlatformOpt = None,
     as_json: JsonOpt = False,
     strict: StrictOpt = False,
+    encoding: EncodingOpt = None,
 ) -> None:
     """Feed posts in order of created_at on a stream clock, as if they were arriving now."""
     _check_file(file)
@@ -168,6 +190,7 @@ def replay(
     settings, workspace = open_workspace(config)
     kind = detect_format(file, fmt)
     csv_options = _csv_options(mapping, time_format, timezone, platform)
+    text_encoding = _encoding(file, kind, encoding)
     runtime = build_runtime(workspace, settings, clock=StreamClock(), deliver=notify)
     if notify:
         runtime.start_notifications()
@@ -190,7 +213,8 @@ def replay(
                 seen += result.summary.read
                 progress.update(task, posts=seen)
 
-            total = replay_items(run, read_file(file, kind, csv_options), speed=factor,
+            total = replay_items(run, read_file(file, kind, csv_options, encoding=text_encoding),
+                                 speed=factor,
                                  batch_size=settings.batch_size, on_batch=on_batch)
         if notify:
             runtime.finish_notifications()

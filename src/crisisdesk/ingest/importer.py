@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from typing import Any
 import orjson
 
 from crisisdesk.bus.base import EVENTS_TOPIC, Message
+from crisisdesk.ingest.encoding import UTF8, TextEncoding
 from crisisdesk.ingest.readers import CsvOptions, Progress, ReadResult, read_csv, read_jsonl
-from crisisdesk.pipeline.events import RawItem, Rejection
+from crisisdesk.pipeline.events import RawItem, Rejection, jsonable
 from crisisdesk.pipeline.runner import BatchResult, PipelineRunner, run_items
 
 EventSink = Callable[[Message], None]
@@ -25,10 +27,10 @@ def rejects_path_for(path: Path) -> Path:
 
 
 def read_file(path: Path, fmt: str, csv_options: CsvOptions | None,
-              progress: Progress | None = None) -> Iterator[ReadResult]:
+              progress: Progress | None = None, *, encoding: TextEncoding = UTF8) -> Iterator[ReadResult]:
     if fmt == "csv":
-        return read_csv(path, csv_options or CsvOptions(), progress=progress)
-    return read_jsonl(path, progress=progress)
+        return read_csv(path, csv_options or CsvOptions(), encoding=encoding, progress=progress)
+    return read_jsonl(path, encoding=encoding, progress=progress)
 
 
 class RejectsWriter:
@@ -43,9 +45,12 @@ class RejectsWriter:
         if self._file is None:
             self._file = self.path.open("wb")
         self.count += 1
-        self._file.write(orjson.dumps({
-            "line": rejection.position, "reason": rejection.reason, "input": rejection.data,
-        }) + b"\n")
+        entry = {"line": rejection.position, "reason": rejection.reason, "input": rejection.data}
+        try:
+            line = orjson.dumps(entry)
+        except TypeError:  # bytes that were not text in the input: write them as U+FFFD
+            line = orjson.dumps(jsonable(entry))
+        self._file.write(line + b"\n")
 
     def close(self) -> None:
         if self._file is not None:
@@ -104,10 +109,22 @@ def import_items(run: IngestRun, results: Iterable[ReadResult], *, batch_size: i
     return run.finish(total)
 
 
+def _loads(text: str) -> Any:
+    """orjson, or the stdlib for what it refuses (a lone surrogate escape): such a post is still
+    stored (normalize cleans it), so it must still be replayed in its place in time."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(text)
+        except RecursionError:
+            return None
+
+
 def _created_at(item: RawItem) -> datetime | None:
     """The item's time for ordering; None when it has none (the pipeline will reject it)."""
     try:
-        data = orjson.loads(item.data) if isinstance(item.data, str) else item.data
+        data = _loads(item.data) if isinstance(item.data, str) else item.data
         value = data.get("created_at") if isinstance(data, dict) else None
         if not isinstance(value, str):
             return None

@@ -17,7 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crisisdesk.core.errors import CrisisdeskError
-from crisisdesk.pipeline.events import RawItem, Rejection
+from crisisdesk.ingest.encoding import UTF8, Hints, TextEncoding
+from crisisdesk.pipeline.events import RawItem, Rejection, jsonable
+from crisisdesk.posts.schemas import MAX_COUNT
 
 ReadResult = RawItem | Rejection
 Progress = Callable[[int], None]  # bytes read so far
@@ -50,10 +52,15 @@ def detect_format(path: Path, explicit: str | None) -> str:
     raise InputError(f"{path}: cannot tell the format from the name; pass --format jsonl or --format csv")
 
 
-def read_jsonl(path: Path, *, progress: Progress | None = None) -> Iterator[ReadResult]:
-    """One raw item per non-blank line; a line that is not UTF-8 becomes a rejection."""
+def read_jsonl(path: Path, *, encoding: TextEncoding = UTF8,
+               progress: Progress | None = None) -> Iterator[ReadResult]:
+    """One raw item per non-blank line; a line that is not valid text becomes a rejection."""
+    if not encoding.is_utf8:
+        yield from _read_jsonl_text(path, encoding, progress)
+        return
     source = str(path)
     done = 0
+    hint_for = Hints(path)
     with path.open("rb") as f:
         for lineno, line in enumerate(f, start=1):
             done += len(line)
@@ -62,16 +69,42 @@ def read_jsonl(path: Path, *, progress: Progress | None = None) -> Iterator[Read
             try:
                 text = line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield Rejection(source, lineno, f"invalid UTF-8 at byte {exc.start}",
-                                line.decode("utf-8", "replace").rstrip("\r\n"))
+                hint = hint_for(line)
+                reason = f"invalid UTF-8 at byte {exc.start}" + (f" ({hint})" if hint else "")
+                yield Rejection(source, lineno, reason, line.decode("utf-8", "replace").rstrip("\r\n"))
                 continue
             if lineno == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             if not text.strip():
                 continue
+            if "\x00" in text:  # never in JSON text; a wide encoding read as UTF-8
+                hint = hint_for(line)
+                yield Rejection(source, lineno, "NUL bytes in the line" + (f" ({hint})" if hint else ""),
+                                text.replace("\x00", "").rstrip("\r\n"))
+                continue
             yield RawItem(source, lineno, text.rstrip("\r\n"))
     if progress is not None:
         progress(done)
+
+
+def _read_jsonl_text(path: Path, encoding: TextEncoding, progress: Progress | None) -> Iterator[ReadResult]:
+    """JSON Lines in another encoding (UTF-16, cp1252, …): decoded as a stream, line by line."""
+    source = str(path)
+    with path.open("rb") as raw:
+        f = io.TextIOWrapper(raw, encoding=encoding.codec, errors="surrogateescape", newline="")
+        for lineno, line in enumerate(f, start=1):
+            if progress is not None and lineno % 1000 == 0:
+                progress(raw.tell())
+            if lineno == 1 and line.startswith("\ufeff"):
+                line = line[1:]
+            text = line.rstrip("\r\n")
+            if _has_surrogates(text):
+                yield Rejection(source, lineno, f"bytes that are not valid {encoding.label}", jsonable(text))
+                continue
+            if text.strip():
+                yield RawItem(source, lineno, text)
+        if progress is not None:
+            progress(raw.tell())
 
 
 @dataclass
@@ -125,12 +158,14 @@ def _has_surrogates(value: str) -> bool:
     return False
 
 
-def read_csv(path: Path, options: CsvOptions, *, progress: Progress | None = None) -> Iterator[ReadResult]:
+def read_csv(path: Path, options: CsvOptions, *, encoding: TextEncoding = UTF8,
+             progress: Progress | None = None) -> Iterator[ReadResult]:
     """Rows mapped to canonical dicts. Without an id column, the id is a hash of time, author and text."""
     source = str(path)
     tz = _tz(options.timezone)
+    codec = "utf-8-sig" if encoding.is_utf8 else encoding.codec
     with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        text = io.TextIOWrapper(raw, encoding=codec, errors="surrogateescape", newline="")
         sample = text.read(64 * 1024)
         text.seek(0)
         delimiter = options.delimiter
@@ -157,7 +192,7 @@ def read_csv(path: Path, options: CsvOptions, *, progress: Progress | None = Non
             lineno = reader.line_num
             if progress is not None and count % 1000 == 0:
                 progress(raw.tell())
-            item = _map_row(row, mapping, options, tz)
+            item = _map_row(row, mapping, options, tz, encoding.label)
             if isinstance(item, str):
                 yield Rejection(source, lineno, item, {k: v for k, v in row.items() if k is not None})
             else:
@@ -167,7 +202,7 @@ def read_csv(path: Path, options: CsvOptions, *, progress: Progress | None = Non
 
 
 def _map_row(row: Mapping[str | None, Any], mapping: Mapping[str, str], options: CsvOptions,
-             tz: tzinfo) -> dict[str, Any] | str:
+             tz: tzinfo, label: str) -> dict[str, Any] | str:
     if None in row:
         return f"{len(row[None])} more fields than the header has"
     out: dict[str, Any] = {}
@@ -176,7 +211,7 @@ def _map_row(row: Mapping[str | None, Any], mapping: Mapping[str, str], options:
         if value is None:
             continue
         if _has_surrogates(value):
-            return f"column {column!r}: invalid UTF-8"
+            return f"column {column!r}: bytes that are not valid {label}"
         if target == "created_at":
             try:
                 value = _parse_time(value, options.time_format, tz)
@@ -186,8 +221,11 @@ def _map_row(row: Mapping[str | None, Any], mapping: Mapping[str, str], options:
             cleaned = value.strip().replace(",", "").replace("_", "")
             if not cleaned:
                 continue
-            if not cleaned.isdigit():
+            if not (cleaned.isascii() and cleaned.isdigit()):
                 return f"column {column!r} ({target}): not a whole number: {value!r}"
+            if len(cleaned.lstrip("0")) > len(str(MAX_COUNT)):  # int() of 5000 digits would raise
+                shown = cleaned if len(cleaned) <= 20 else cleaned[:20] + "…"
+                return f"column {column!r} ({target}): {shown} is over the limit of {MAX_COUNT}"
             value = int(cleaned)
         elif target == "author.verified":
             low = value.strip().lower()

@@ -38,6 +38,37 @@ class RawItem:
         return [RawItem(source, position, data) for source, position, data in message["items"]]
 
 
+def printable(text: str) -> str:
+    """``text`` with unpaired surrogates written as ``\\udXXX``, so it can be sent and stored
+    (a reason may quote the input; UTF-8 has no form for half a character)."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """A rejected item's data in a form any JSON writer takes: unpaired surrogates (from a lone
+    ``\\ud800`` or from bytes that were not text) become U+FFFD, integers beyond 64 bits become
+    strings, and nesting is cut at 64 levels. Used only when writing it as it is has failed."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else str(value)
+    if depth >= 64:
+        return "…"
+    if isinstance(value, dict):
+        return {jsonable(str(k), depth + 1): jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v, depth + 1) for v in value]
+    return jsonable(str(value), depth + 1)
+
+
 @dataclass(slots=True)
 class Rejection:
     """An item the pipeline refused, with where it came from and why."""

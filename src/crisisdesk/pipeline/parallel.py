@@ -21,7 +21,7 @@ import orjson
 from crisisdesk.bus.base import Message
 from crisisdesk.pipeline import stages
 from crisisdesk.pipeline.enrich import Enricher
-from crisisdesk.pipeline.events import NormalizedPost, RawItem, Rejection
+from crisisdesk.pipeline.events import NormalizedPost, RawItem, Rejection, jsonable
 from crisisdesk.sources.matcher import MonitorSet
 
 _state: dict[str, Any] = {}
@@ -50,10 +50,11 @@ def _prepare(message: Message) -> bytes:
         if i is not None:
             row[15] = i
         rows.append(row)
-    return orjson.dumps({
-        "posts": rows,
-        "rejections": [[r.source, r.position, r.reason, r.data] for r in result.rejections],
-    })
+    rejections = [[r.source, r.position, r.reason, r.data] for r in result.rejections]
+    try:
+        return orjson.dumps({"posts": rows, "rejections": rejections})
+    except TypeError:  # a rejected item holds what orjson refuses (a lone surrogate, a huge int)
+        return orjson.dumps({"posts": rows, "rejections": [[*r[:3], jsonable(r[3])] for r in rejections]})
 
 
 def _ready() -> bool:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -26,8 +27,9 @@ from crisisdesk.pipeline.events import (
     RawItem,
     Rejection,
     StoredPost,
+    printable,
 )
-from crisisdesk.posts.schemas import POST_ADAPTER, PostIn
+from crisisdesk.posts.schemas import MAX_COUNT, PLAIN_FIELDS, POST_ADAPTER, PostIn, clean_text, unstorable
 from crisisdesk.sources.matcher import MonitorSet
 
 
@@ -35,6 +37,14 @@ from crisisdesk.sources.matcher import MonitorSet
 class NormalizeResult:
     posts: list[NormalizedPost]
     rejections: list[Rejection]
+
+
+#: How deep objects and arrays may nest inside one post. No platform's payload comes near (a
+#: dozen levels); deeper is a broken or hostile item, and the JSON libraries give up at a few
+#: hundred levels, so it is refused up front with the field named, the same for every source.
+MAX_DEPTH = 64
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:]')
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -48,47 +58,109 @@ def describe_validation_error(exc: ValidationError) -> str:
             parts.append("expected a JSON object")
         elif err["type"] == "missing":
             parts.append(f"{loc}: required field missing")
+        elif err["type"] == "string_unicode":
+            parts.append(f"{loc}: contains an unpaired surrogate (such as \\ud800), which is not text")
+        elif err["type"] == "less_than_equal" and isinstance(err["input"], int):
+            parts.append(f"{loc}: {err['input']} is over the limit of {err['ctx']['le']}")
+        elif err["type"] == "int_parsing_size":  # only counts are integers
+            parts.append(f"{loc}: {err['input']} is over the limit of {MAX_COUNT}")
         else:
             parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
     return "; ".join(parts)
 
 
-def _clean(value: str | None) -> str | None:
-    """Drop NULs and lone surrogates, which PostgreSQL and UTF-8 cannot store."""
-    if value is None or (value.isascii() and "\x00" not in value):
-        return value
-    value = value.replace("\x00", "")
+def _too_deep(field: object) -> str:
+    name = printable(field) if isinstance(field, str) and field else "(the item)"
+    return f"{name}: nested more than {MAX_DEPTH} levels deep (objects and arrays inside each other)"
+
+
+def depth_problem_text(data: str) -> str | None:
+    """The reason when JSON text nests deeper than :data:`MAX_DEPTH`, naming the top-level field.
+
+    Counting brackets first keeps this free for ordinary posts (a handful of brackets).
+    """
+    if data.count("{") + data.count("[") <= MAX_DEPTH:
+        return None
+    depth = 0
+    key: object = None
+    last = ""
+    for m in _JSON_TOKEN.finditer(data):
+        part = m.group()
+        if part == "{" or part == "[":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _too_deep(key)
+        elif part == "}" or part == "]":
+            depth -= 1
+        elif part == ":":
+            if depth == 1:
+                try:
+                    key = json.loads(last)
+                except ValueError:
+                    key = last
+        else:
+            last = part
+    return None
+
+
+def depth_problem(value: object) -> str | None:
+    """The reason when a parsed item nests deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack: list[tuple[object, int, object]] = [(value, 1, None)]
+    while stack:
+        node, depth, key = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[tuple[object, object]] = node.items()
+        elif isinstance(node, list):
+            children = ((key, v) for v in node)
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return _too_deep(key)
+        for k, v in children:
+            if isinstance(v, dict | list):
+                stack.append((v, depth + 1, k if depth == 1 else key))
+    return None
+
+
+def raw_json(data: object) -> tuple[str, str | None]:
+    """``data`` as JSON text to keep as the raw payload, and the reason it cannot be kept, if any.
+
+    orjson is fast but refuses what a lenient parser let in: lone surrogates, integers beyond 64
+    bits, nesting beyond 254 levels. Then the depth is checked first and the stdlib writes the
+    rest (with ``\\u`` escapes, as the sender wrote them); the item is never lost for its raw form.
+    """
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
+        text = orjson.dumps(data, default=str).decode()
+    except TypeError:
+        problem = depth_problem(data)
+        if problem:
+            return "", problem
+        return json.dumps(data, default=str, separators=(",", ":")), None
+    return text, depth_problem_text(text)
 
 
-def _content_hash(p: PostIn, text: str) -> str:
+def _content_hash(p: PostIn) -> str:
     """Fingerprint of everything the post says, to tell a re-delivery from an edit.
 
-    Taken over the validated post (unknown fields already dropped) with sorted keys, so key order
-    and whitespace in the source do not matter.
+    Taken over the validated post (unknown fields already dropped, free text cleaned) with sorted
+    keys, so key order and whitespace in the source do not matter.
     """
-    if text is not p["text"]:
-        p = {**p, "text": text}  # cleaned text: orjson refuses lone surrogates
     return hashlib.blake2b(orjson.dumps(p, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
-def _to_post(p: PostIn, raw: str, item: RawItem, text: str) -> NormalizedPost:
+def _to_post(p: PostIn, raw: str, item: RawItem) -> NormalizedPost:
     # Runs once per ingested post: positional arguments and few lookups on purpose.
     get = cast("dict[str, Any]", p).get
     platform = p["platform"].value
     a = get("author")
     author = None
     if a and (a.get("id") or a.get("handle")):
-        handle = _clean(a.get("handle"))
+        handle = a.get("handle")
         author = AuthorRef(
             platform,
             a.get("id") or f"@{(handle or '').lstrip('@').lower()}",
             handle,
-            _clean(a.get("name")),
+            a.get("name"),
             a.get("followers"),
             a.get("verified"),
         )
@@ -100,7 +172,7 @@ def _to_post(p: PostIn, raw: str, item: RawItem, text: str) -> NormalizedPost:
         p["id"],
         kind.value if kind else "post",
         p["created_at"].astimezone(UTC),
-        text,
+        p["text"],
         lang.lower() if lang else None,
         get("url"),
         get("in_reply_to"),
@@ -112,7 +184,7 @@ def _to_post(p: PostIn, raw: str, item: RawItem, text: str) -> NormalizedPost:
         m.get("replies"),
         m.get("views"),
         raw,
-        _content_hash(p, text),
+        _content_hash(p),
         item.source,
         item.position,
     )
@@ -123,7 +195,7 @@ def _parse_json_post(data: str) -> PostIn:
 
     A text cut at a fixed length mid-emoji leaves ``\\ud83d`` alone; that is valid JSON but not
     valid Unicode, and the fast parser refuses it. Losing the post for it would be wrong: the
-    surrogate is replaced later (``_clean``) and the post kept.
+    surrogate is removed from free text (``clean_text``), and refused with the field named elsewhere.
     """
     try:
         return POST_ADAPTER.validate_json(data)
@@ -134,7 +206,64 @@ def _parse_json_post(data: str) -> PostIn:
             loaded = json.loads(data)
         except ValueError:
             raise exc from None
-        return POST_ADAPTER.validate_python(loaded)
+        return POST_ADAPTER.validate_python(_author_cleaned(loaded))
+
+
+def _author_cleaned(data: Any) -> Any:
+    """``data`` with the author's handle and name cleaned before validation, since their length
+    limit makes pydantic refuse a lone surrogate that :func:`clean_text` would remove (a copy:
+    the caller's object is the rejected input, if it comes to that)."""
+    author = data.get("author") if isinstance(data, dict) else None
+    if not isinstance(author, dict):
+        return data
+    cleaned = {k: clean_text(author[k]) for k in ("handle", "name") if isinstance(author.get(k), str)}
+    if all(cleaned[k] is author[k] for k in cleaned):
+        return data
+    return {**data, "author": {**author, **cleaned}}
+
+
+def _clean_strings(p: PostIn) -> str | None:
+    """Clean free text in place; the reason when an identifier, code or link cannot be stored."""
+    p["text"] = clean_text(p["text"])
+    problems = [f"{name}: {why}" for name in PLAIN_FIELDS
+                if (why := unstorable(cast("dict[str, Any]", p).get(name)))]
+    author = p.get("author")
+    if author:
+        if (handle := author.get("handle")) is not None:
+            author["handle"] = clean_text(handle)
+        if (name := author.get("name")) is not None:
+            author["name"] = clean_text(name)
+        if why := unstorable(author.get("id")):
+            problems.append(f"author.id: {why}")
+    return "; ".join(problems) or None
+
+
+def _normalize_one(item: RawItem, max_text_chars: int) -> NormalizedPost | str:
+    """The item as a canonical post, or the reason it is refused."""
+    data = item.data
+    if isinstance(data, str):
+        problem = depth_problem_text(data)
+        raw = data
+    else:
+        raw, problem = raw_json(data)
+    if problem:
+        return problem
+    try:
+        parsed = (_parse_json_post(data) if isinstance(data, str)
+                  else POST_ADAPTER.validate_python(_author_cleaned(data)))
+    except ValidationError as exc:
+        return describe_validation_error(exc)
+    # NULs and lone surrogates reach JSON text only as \u escapes: most lines skip the check.
+    if not isinstance(data, str) or "\\u" in data:
+        problem = _clean_strings(parsed)
+        if problem:
+            return problem
+    if len(parsed["text"]) > max_text_chars:
+        return f"text: {len(parsed['text'])} characters, over the limit of {max_text_chars}"
+    try:
+        return _to_post(parsed, raw, item)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is a valid time, but not in UTC
+        return f"created_at: {parsed['created_at'].isoformat()} is out of range once converted to UTC"
 
 
 def normalize(items: Sequence[RawItem], *, max_text_chars: int) -> NormalizeResult:
@@ -142,25 +271,15 @@ def normalize(items: Sequence[RawItem], *, max_text_chars: int) -> NormalizeResu
     posts: list[NormalizedPost] = []
     rejections: list[Rejection] = []
     for item in items:
-        data = item.data
         try:
-            if isinstance(data, str):
-                parsed = _parse_json_post(data)
-                raw = data
-            else:
-                parsed = POST_ADAPTER.validate_python(data)
-                raw = orjson.dumps(data, default=str).decode()
-        except ValidationError as exc:
-            rejections.append(Rejection(item.source, item.position, describe_validation_error(exc), data))
-            continue
-        text = _clean(parsed["text"]) or ""
-        if len(text) > max_text_chars:
-            rejections.append(Rejection(
-                item.source, item.position,
-                f"text: {len(text)} characters, over the limit of {max_text_chars}", data,
-            ))
-            continue
-        posts.append(_to_post(parsed, raw, item, text))
+            result = _normalize_one(item, max_text_chars)
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            # Not expected after the checks above; still, one item must not cost its batch.
+            result = f"could not be read ({type(exc).__name__}: {exc})"
+        if isinstance(result, str):
+            rejections.append(Rejection(item.source, item.position, printable(result), item.data))
+        else:
+            posts.append(result)
     return NormalizeResult(posts, rejections)
 
 

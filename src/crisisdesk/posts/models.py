@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisisdesk.db import Base, BigIntKey, UTCDateTime
+
+#: Followers, likes, shares, replies, views: 64-bit, as platforms count (views pass 2^31).
+#: SQLite's INTEGER is 64-bit already; only PostgreSQL needs BIGINT (migration 0008).
+Count = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Author(Base):
@@ -21,7 +25,7 @@ class Author(Base):
     external_id: Mapped[str] = mapped_column(String(255))
     handle: Mapped[str | None] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(255))
-    followers: Mapped[int | None] = mapped_column(Integer)
+    followers: Mapped[int | None] = mapped_column(Count)
     verified: Mapped[bool | None] = mapped_column(Boolean)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, doc="When the profile last changed.")
@@ -55,10 +59,10 @@ class Post(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(255))
     channel: Mapped[str | None] = mapped_column(String(255))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id"))
-    likes: Mapped[int | None] = mapped_column(Integer)
-    shares: Mapped[int | None] = mapped_column(Integer)
-    replies: Mapped[int | None] = mapped_column(Integer)
-    views: Mapped[int | None] = mapped_column(Integer)
+    likes: Mapped[int | None] = mapped_column(Count)
+    shares: Mapped[int | None] = mapped_column(Count)
+    replies: Mapped[int | None] = mapped_column(Count)
+    views: Mapped[int | None] = mapped_column(Count)
     # What analysis found (null when analysis is off); complaint_types is a JSON array of names.
     sentiment: Mapped[str | None] = mapped_column(String(16))
     sentiment_score: Mapped[float | None] = mapped_column(Float)

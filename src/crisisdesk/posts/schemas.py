@@ -8,6 +8,47 @@ from typing import Annotated, NotRequired
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
 
+#: The largest count (followers, likes, shares, replies, views) a post may carry. The most viewed
+#: video has under 2*10^10 views and the most followed account under 10^9 followers, so anything
+#: above a trillion is a broken export, not a count; it would also overflow the database's
+#: 64-bit columns once rollups add such counts up.
+MAX_COUNT = 10**12
+
+
+def clean_text(value: str) -> str:
+    """Drop NUL characters and unpaired surrogates from free text (a post's text, an author's
+    name and handle): neither PostgreSQL nor UTF-8 can store them, and a text cut mid-emoji by an
+    exporter should not cost the post."""
+    if value.isascii() and "\x00" not in value:
+        return value
+    value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = "".join(c for c in value if not "\ud800" <= c <= "\udfff")
+    return value
+
+
+def unstorable(value: str | None) -> str | None:
+    """Why an identifier, code or link cannot be kept as it is, or None. They are refused rather
+    than cleaned: removing a character from an id would silently merge two posts."""
+    if value is None or (value.isascii() and "\x00" not in value):
+        return None
+    if "\x00" in value:
+        return "contains a NUL character (\\u0000)"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired surrogate (such as \\ud800), which is not text"
+    return None
+
+
+#: Fields refused when :func:`unstorable`; free text (text, author name and handle) is cleaned.
+PLAIN_FIELDS = ("id", "lang", "url", "in_reply_to", "conversation_id", "channel")
+
+
+Count = Annotated[int | None, Field(ge=0, le=MAX_COUNT)]
+
 
 class Platform(StrEnum):
     FACEBOOK = "facebook"
@@ -39,15 +80,15 @@ class AuthorIn(TypedDict, total=False):
     id: Annotated[str | None, Field(max_length=255)]
     handle: Annotated[str | None, Field(max_length=255)]
     name: Annotated[str | None, Field(max_length=255)]
-    followers: Annotated[int | None, Field(ge=0)]
+    followers: Count
     verified: bool | None
 
 
 class MetricsIn(TypedDict, total=False):
-    likes: Annotated[int | None, Field(ge=0)]
-    shares: Annotated[int | None, Field(ge=0)]
-    replies: Annotated[int | None, Field(ge=0)]
-    views: Annotated[int | None, Field(ge=0)]
+    likes: Count
+    shares: Count
+    replies: Count
+    views: Count
 
 
 class PostIn(TypedDict):
@@ -55,9 +96,12 @@ class PostIn(TypedDict):
 
     ``id`` is the platform's own id; numbers are accepted and kept as their decimal string because
     many exports write ids as numbers. ``created_at`` must carry a UTC offset: a naive time would be
-    guessed wrong by hours for half the users. Unknown fields are ignored (and kept in the raw
-    payload). A TypedDict rather than a model: validation is the same, three times faster, and
-    this runs for every ingested post.
+    guessed wrong by hours for half the users. Counts above :data:`MAX_COUNT` are refused. The
+    normalize stage then cleans free text (:func:`clean_text`) and refuses identifiers that cannot
+    be stored (:func:`unstorable`); it does so in plain Python, only for items that can hold such
+    characters, since validators called from here would cost every post. Unknown fields are
+    ignored (and kept in the raw payload). A TypedDict rather than a model: validation is the
+    same, three times faster, and this runs for every ingested post.
     """
 
     __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
