@@ -51,6 +51,7 @@ from crisisdesk.accounts.schemas import (
     UserUpdate,
 )
 from crisisdesk.core.clock import Clock
+from crisisdesk.core.ids import Id
 from crisisdesk.settings import Settings
 
 ManageUsers = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
@@ -166,7 +167,7 @@ def accounts_router() -> APIRouter:
             raise http_error(exc) from exc
 
     @router.get("/users/{user_id}", response_model=UserRead, summary="One user")
-    def get_user(request: Request, user_id: int, _: ManageUsers) -> UserRead:
+    def get_user(request: Request, user_id: Id, _: ManageUsers) -> UserRead:
         engine, _clock = db(request)
         try:
             with Session(engine) as session:
@@ -176,7 +177,7 @@ def accounts_router() -> APIRouter:
 
     @router.patch("/users/{user_id}", response_model=UserRead,
                   summary="Change a user's name, role, language, password or active flag")
-    def update_user(request: Request, user_id: int, principal: ManageUsers, body: UserUpdate) -> UserRead:
+    def update_user(request: Request, user_id: Id, principal: ManageUsers, body: UserUpdate) -> UserRead:
         """``active: false`` disables the account: its sessions end and its API tokens are revoked.
         409: the change would leave no active admin."""
         config = accounts_config(request)
@@ -193,7 +194,7 @@ def accounts_router() -> APIRouter:
 
     @router.get("/tokens", response_model=list[TokenRead], summary="API tokens (mine; admins: anyone's)")
     def list_tokens(request: Request, principal: CurrentPerson,
-                    user_id: Annotated[int | None, Query(description="Admins: this user's tokens")] = None,
+                    user_id: Annotated[Id | None, Query(description="Admins: this user's tokens")] = None,
                     all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
                     ) -> list[TokenRead]:
         assert principal.user is not None
@@ -222,7 +223,7 @@ def accounts_router() -> APIRouter:
             raise http_error(exc) from exc
 
     @router.delete("/tokens/{token_id}", response_model=TokenRead, summary="Revoke an API token")
-    def revoke_token(request: Request, token_id: int, principal: CurrentPerson) -> TokenRead:
+    def revoke_token(request: Request, token_id: Id, principal: CurrentPerson) -> TokenRead:
         assert principal.user is not None
         config = accounts_config(request)
         with Session(config.engine) as session, session.begin():

@@ -21,6 +21,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.audit.actions import acknowledge_audited
 from crisisdesk.audit.service import Actor
 from crisisdesk.bus.base import Message
+from crisisdesk.core.ids import Id
 from crisisdesk.detection.service import get_situation, list_situations
 from crisisdesk.escalation.links import check_token
 from crisisdesk.pipeline.runner import Detector
@@ -83,7 +84,7 @@ def situations_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/api/v1/situations/{situation_id}", dependencies=[Depends(require(Permission.VIEW))],
                 summary="One situation with its explanation, timeline, escalations and deliveries")
-    def detail(situation_id: int) -> dict[str, Any]:
+    def detail(situation_id: Id) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
             found = get_situation(conn, situation_id)
         if found is None:
@@ -92,7 +93,7 @@ def situations_router(runtime: Runtime) -> APIRouter:
 
     @router.post("/api/v1/situations/{situation_id}/ack",
                  summary="Acknowledge a situation (stops its escalation)")
-    def ack(request: Request, situation_id: int,
+    def ack(request: Request, situation_id: Id,
             who: Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))],
             body: AckIn | None = None) -> dict[str, Any]:
         event = acknowledged(situation_id, by=who.display_name, actor=who.actor, ip=client_ip(request),
@@ -102,7 +103,7 @@ def situations_router(runtime: Runtime) -> APIRouter:
         return event
 
     @router.get("/ack/{situation_id}", response_class=HTMLResponse, include_in_schema=False)
-    def ack_page(request: Request, situation_id: int, t: str = "") -> HTMLResponse:
+    def ack_page(request: Request, situation_id: Id, t: str = "") -> HTMLResponse:
         lang = _lang(request)
         text = _TEXT[lang]
         problem = check_token(secret, situation_id, t, now())
@@ -122,7 +123,7 @@ def situations_router(runtime: Runtime) -> APIRouter:
             f'<button type="submit">{text["button"]}</button></form>'))
 
     @router.post("/ack/{situation_id}", response_class=HTMLResponse, include_in_schema=False)
-    def ack_link(request: Request, situation_id: int, t: Annotated[str, Form()] = "",
+    def ack_link(request: Request, situation_id: Id, t: Annotated[str, Form()] = "",
                  by: Annotated[str, Form()] = "") -> HTMLResponse:
         lang = _lang(request)
         text = _TEXT[lang]
