@@ -19,6 +19,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.api.limits import BodyLimitMiddleware
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.configuration.item_views import items_router
@@ -64,6 +65,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.state.runtime = runtime
     metrics = Metrics()
     lock = threading.Lock()  # one pipeline runner; requests take turns through it
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Any]) -> Response:
