@@ -110,7 +110,8 @@ def test_a_chunked_body_is_counted_as_it_streams(served: tuple[Server, str]) -> 
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
         conn.putrequest("POST", "/api/v1/posts")
-        for name, value in {**AUTH, "Content-Type": "application/json", "Transfer-Encoding": "chunked"}.items():
+        headers = {**AUTH, "Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+        for name, value in headers.items():
             conn.putheader(name, value)
         conn.endheaders()
         try:
