@@ -51,7 +51,7 @@ def _params(dependant: Dependant, where: str) -> dict[str, Any]:
 def api_routes(app: FastAPI) -> list[RouteInfo]:
     found = []
     for path, route in _routes(app):
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             found.append(RouteInfo(method, path, _params(route.dependant, "path_params"),
                                    _params(route.dependant, "query_params"), route.include_in_schema))
     return found

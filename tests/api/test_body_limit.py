@@ -48,7 +48,7 @@ def posts_in(url: str) -> int:
 
 def batch_of(size: int) -> bytes:
     """A JSON array of valid posts, about ``size`` bytes."""
-    items = []
+    items: list[dict[str, object]] = []
     n = 0
     while len(orjson.dumps(items)) < size:
         n += 1
