@@ -20,6 +20,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.limits import BodyLimitMiddleware
+from crisisdesk.api.outage import install_outage_handler
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.configuration.item_views import items_router
@@ -28,7 +29,7 @@ from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
 from crisisdesk.runtime import Runtime
 from crisisdesk.training.corrections import Correction, CorrectionError, correct
-from crisisdesk.web.app import install_web
+from crisisdesk.web.app import install_web, unavailable_page
 
 MAX_BATCH = 1000
 
@@ -143,6 +144,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(config_router(runtime))
     app.include_router(items_router(runtime, on_saved=lambda _saved: runtime.reload_if_changed()))
     install_web(app, runtime)
+    install_outage_handler(app, runtime.engine, page=unavailable_page)
 
     @app.get("/healthz", summary="Liveness and database reachability")
     def healthz(response: Response) -> dict[str, str]:
