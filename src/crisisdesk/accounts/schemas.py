@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from crisisdesk.accounts.roles import Permission, Role
 from crisisdesk.audit.service import Actor
-from crisisdesk.core.ids import StrictId
+from crisisdesk.core.fields import StrictId
 
 Lang = Literal["de", "en"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -21,6 +21,7 @@ from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.limits import BodyLimitMiddleware
 from crisisdesk.api.outage import install_outage_handler
+from crisisdesk.api.responses import complete, errors
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.configuration.item_views import items_router
@@ -117,7 +118,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
 
     @app.post(
         "/api/v1/posts/{platform}/{post_id}/labels",
-        summary="Correct the analysis of a post (stored for retraining)",
+        summary="Correct the analysis of a post (stored for retraining)", responses=errors(404),
     )
     def correct_labels(platform: str, post_id: str, body: LabelsIn,
                        who: Annotated[Principal, Depends(require(Permission.LABEL_POSTS))]) -> dict[str, Any]:
@@ -146,7 +147,10 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     install_web(app, runtime)
     install_outage_handler(app, runtime.engine, page=unavailable_page)
 
-    @app.get("/healthz", summary="Liveness and database reachability")
+    @app.get("/healthz", summary="Liveness and database reachability", responses={503: {
+        "description": "The database does not answer; `database` names the kind of failure.",
+        "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {
+            "type": "string"}}}}}})
     def healthz(response: Response) -> dict[str, str]:
         try:
             with runtime.engine.connect() as conn:
@@ -156,7 +160,8 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
             return {"status": "error", "database": type(exc).__name__}
         return {"status": "ok", "database": "ok", "version": crisisdesk.__version__}
 
-    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response,
+             responses={200: {"content": {"text/plain": {}}}})
     def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -166,7 +171,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = original_openapi()
+        schema = complete(original_openapi())
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         top = POST_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in top.pop("$defs", {}).items():

@@ -18,10 +18,11 @@ from sqlalchemy.engine import Connection
 from crisisdesk.accounts.deps import client_ip, require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
+from crisisdesk.api.responses import errors
 from crisisdesk.audit.actions import acknowledge_audited
 from crisisdesk.audit.service import Actor
 from crisisdesk.bus.base import Message
-from crisisdesk.core.ids import Id
+from crisisdesk.core.fields import Id
 from crisisdesk.detection.service import get_situation, list_situations
 from crisisdesk.escalation.links import check_token
 from crisisdesk.pipeline.runner import Detector
@@ -83,7 +84,8 @@ def situations_router(runtime: Runtime) -> APIRouter:
             return list_situations(conn, status=situation_status)
 
     @router.get("/api/v1/situations/{situation_id}", dependencies=[Depends(require(Permission.VIEW))],
-                summary="One situation with its explanation, timeline, escalations and deliveries")
+                summary="One situation with its explanation, timeline, escalations and deliveries",
+                responses=errors(404))
     def detail(situation_id: Id) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
             found = get_situation(conn, situation_id)
@@ -92,7 +94,7 @@ def situations_router(runtime: Runtime) -> APIRouter:
         return found
 
     @router.post("/api/v1/situations/{situation_id}/ack",
-                 summary="Acknowledge a situation (stops its escalation)")
+                 summary="Acknowledge a situation (stops its escalation)", responses=errors(404))
     def ack(request: Request, situation_id: Id,
             who: Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))],
             body: AckIn | None = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from crisisdesk.accounts.roles import Permission, Role
 from crisisdesk.accounts.schemas import Principal, UserRead, UserUpdate
 from crisisdesk.audit.schemas import AuditFilter
 from crisisdesk.audit.service import query
-from crisisdesk.core.ids import Id
+from crisisdesk.core.fields import Id
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.templating import render
 

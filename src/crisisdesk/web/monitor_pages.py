@@ -13,7 +13,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintType
 from crisisdesk.audit.service import AuditAction, record
-from crisisdesk.core.ids import Id
+from crisisdesk.core.fields import Id
 from crisisdesk.dashboards.post_list import CursorError, post_list
 from crisisdesk.dashboards.service import monitor_page
 from crisisdesk.runtime import Runtime

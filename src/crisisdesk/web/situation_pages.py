@@ -16,7 +16,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.audit.actions import acknowledge_audited
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.bus.base import Message
-from crisisdesk.core.ids import Id
+from crisisdesk.core.fields import Id
 from crisisdesk.detection import manual
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.service import get_situation
