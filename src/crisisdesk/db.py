@@ -6,6 +6,11 @@ PostgreSQL is the server database. Both run the same Alembic migrations.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +18,8 @@ from typing import Any
 import orjson
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -116,3 +123,89 @@ def describe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+# --- outages ----------------------------------------------------------------------------------
+
+log = logging.getLogger(__name__)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is away (refused or dropped connections, a server shutting
+    down, a pool that hands out nothing), not that a statement or the data is wrong."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _reason(exc: BaseException) -> str:
+    """One line: the driver's first line, without SQL or parameters."""
+    inner = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(inner).strip().splitlines()
+    return f"{type(inner).__name__}: {lines[0]}" if lines else type(inner).__name__
+
+
+class DatabaseWatch:
+    """Whether the database answered last time; says so in the log only when that changes, so an
+    outage is one line when it starts and one when it ends, not a traceback per request or tick.
+
+    Whoever meets an outage calls :meth:`failed`; the outage ends with the first statement that
+    completes on the engine (an engine event: a request, the ticker or the notifier may notice).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._down_since: float | None = None
+        self._failures = 0
+
+    @property
+    def down(self) -> bool:
+        return self._down_since is not None
+
+    def failed(self, exc: BaseException) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._down_since is not None:
+                return
+            self._down_since = self._clock()
+        log.error("database unavailable (%s); requests get 503 and background work retries until "
+                  "it answers again", _reason(exc))
+
+    def answered(self) -> None:
+        if self._down_since is None:  # the common case: no lock on every statement
+            return
+        with self._lock:
+            if self._down_since is None:
+                return
+            lasted, failures = self._clock() - self._down_since, self._failures
+            self._down_since, self._failures = None, 0
+        log.warning("database reachable again after %.0f s (%d failed requests or steps)", lasted, failures)
+
+
+_watches: weakref.WeakKeyDictionary[Engine, DatabaseWatch] = weakref.WeakKeyDictionary()
+_watches_lock = threading.Lock()
+
+
+def database_watch(engine: Engine) -> DatabaseWatch:
+    """The one watch of ``engine`` (shared by the HTTP app, the ticker and the notifier)."""
+    with _watches_lock:
+        watch = _watches.get(engine)
+        if watch is None:
+            watch = _watches[engine] = DatabaseWatch()
+            found = watch
+
+            def completed(*_args: Any) -> None:
+                found.answered()
+
+            event.listen(engine, "after_cursor_execute", completed)
+        return watch
+
+
+def log_failure(engine: Engine, exc: BaseException, logger: logging.Logger, message: str) -> None:
+    """For background loops: an outage is said once (:class:`DatabaseWatch`), anything else is
+    logged with its traceback as ``message``."""
+    if is_outage(exc):
+        database_watch(engine).failed(exc)
+    else:
+        logger.error(message, exc_info=exc)

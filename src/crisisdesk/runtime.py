@@ -27,7 +27,7 @@ from crisisdesk.channels.registry import connector_for
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
-from crisisdesk.db import make_engine, migrate
+from crisisdesk.db import log_failure, make_engine, migrate
 from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
@@ -117,12 +117,12 @@ class Runtime:
             while not stop.wait(interval):
                 try:
                     self.reload_if_changed()
-                except Exception:  # the database may be away for a moment: the next tick retries
-                    log.exception("looking for a new configuration failed")
+                except Exception as exc:  # the database may be away for a moment: the next tick retries
+                    log_failure(self.engine, exc, log, "looking for a new configuration failed")
                 try:
                     self.runner.tick()
-                except Exception:  # keep ticking; the next tick retries what failed
-                    log.exception("detection tick failed")
+                except Exception as exc:  # keep ticking; the next tick retries what failed
+                    log_failure(self.engine, exc, log, "detection tick failed")
 
         self._ticker = threading.Thread(target=loop, name="crisisdesk-tick", daemon=True)
         self._ticker.start()

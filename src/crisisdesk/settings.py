@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=20_000, ge=1, description="Posts with longer text are rejected, not truncated."
     )
+    max_body_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024,
+        description="Largest HTTP request body `serve` reads, in bytes; a larger one is refused with 413 "
+        "before it is read. The default (32 MiB) takes a full API batch (1000 posts) even at "
+        "CRISISDESK_MAX_TEXT_CHARS (20,000 characters) each.",
+    )
     import_workers: int | None = Field(
         default=None, ge=0, le=32,
         description="Processes that prepare batches during `import` (0: none; default: one per core "

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from crisisdesk.accounts.roles import Permission, Role
 from crisisdesk.audit.service import Actor
+from crisisdesk.core.fields import StrictId
 
 Lang = Literal["de", "en"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -55,7 +56,8 @@ class UserUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
-    active: bool | None = None
+    active: StrictBool | None = Field(
+        default=None, description="false disables the account (a JSON boolean: 0 or \"no\" is refused).")
     lang: Lang | None = None
     password: str | None = None
 
@@ -77,7 +79,7 @@ class LoginIn(BaseModel):
 
 class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["nightly export"])
-    user_id: int | None = Field(default=None, description="Admins only: create for this user.")
+    user_id: StrictId | None = Field(default=None, description="Admins only: create for this user.")
 
 
 class TokenRead(BaseModel):

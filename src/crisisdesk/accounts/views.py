@@ -50,7 +50,9 @@ from crisisdesk.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
+from crisisdesk.api.responses import errors
 from crisisdesk.core.clock import Clock
+from crisisdesk.core.fields import Id
 from crisisdesk.settings import Settings
 
 ManageUsers = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
@@ -83,7 +85,8 @@ def accounts_router() -> APIRouter:
         config = accounts_config(request)
         return config.engine, config.clock
 
-    @router.post("/auth/login", response_model=MeRead, summary="Sign in; sets the session cookie")
+    @router.post("/auth/login", response_model=MeRead, summary="Sign in; sets the session cookie",
+                 responses=errors(401, 403, 429))
     def login(request: Request, response: Response, body: LoginIn) -> MeRead:
         """Answers the user, their permissions and the CSRF token to send with every unsafe request.
         401: wrong address or password (or a disabled account); 429 with Retry-After: too many
@@ -121,7 +124,7 @@ def accounts_router() -> APIRouter:
             return UserRead.model_validate(user)
 
     @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT,
-                 summary="Change my password (ends my other sessions)")
+                 summary="Change my password (ends my other sessions)", responses=errors(400, 429))
     def change_password(request: Request, principal: CurrentPerson, body: PasswordChange) -> None:
         config = accounts_config(request)
         assert principal.user is not None
@@ -153,7 +156,7 @@ def accounts_router() -> APIRouter:
             return [UserRead.model_validate(u) for u in service.list_users(session)]
 
     @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED,
-                 summary="Add a user")
+                 summary="Add a user", responses=errors(409))
     def create_user(request: Request, principal: ManageUsers, body: UserCreate) -> UserRead:
         config = accounts_config(request)
         try:
@@ -165,8 +168,8 @@ def accounts_router() -> APIRouter:
         except AccountError as exc:
             raise http_error(exc) from exc
 
-    @router.get("/users/{user_id}", response_model=UserRead, summary="One user")
-    def get_user(request: Request, user_id: int, _: ManageUsers) -> UserRead:
+    @router.get("/users/{user_id}", response_model=UserRead, summary="One user", responses=errors(404))
+    def get_user(request: Request, user_id: Id, _: ManageUsers) -> UserRead:
         engine, _clock = db(request)
         try:
             with Session(engine) as session:
@@ -175,8 +178,9 @@ def accounts_router() -> APIRouter:
             raise http_error(exc) from exc
 
     @router.patch("/users/{user_id}", response_model=UserRead,
-                  summary="Change a user's name, role, language, password or active flag")
-    def update_user(request: Request, user_id: int, principal: ManageUsers, body: UserUpdate) -> UserRead:
+                  summary="Change a user's name, role, language, password or active flag",
+                  responses=errors(404, 409))
+    def update_user(request: Request, user_id: Id, principal: ManageUsers, body: UserUpdate) -> UserRead:
         """``active: false`` disables the account: its sessions end and its API tokens are revoked.
         409: the change would leave no active admin."""
         config = accounts_config(request)
@@ -193,7 +197,7 @@ def accounts_router() -> APIRouter:
 
     @router.get("/tokens", response_model=list[TokenRead], summary="API tokens (mine; admins: anyone's)")
     def list_tokens(request: Request, principal: CurrentPerson,
-                    user_id: Annotated[int | None, Query(description="Admins: this user's tokens")] = None,
+                    user_id: Annotated[Id | None, Query(description="Admins: this user's tokens")] = None,
                     all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
                     ) -> list[TokenRead]:
         assert principal.user is not None
@@ -206,7 +210,7 @@ def accounts_router() -> APIRouter:
             return [TokenRead.model_validate(t) for t in service.list_tokens(session, user_id=owner)]
 
     @router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED,
-                 summary="Create an API token (the secret is shown once)")
+                 summary="Create an API token (the secret is shown once)", responses=errors(404))
     def create_token(request: Request, principal: CurrentPerson, body: TokenCreate) -> TokenCreated:
         assert principal.user is not None
         owner = body.user_id or principal.user.id
@@ -221,8 +225,9 @@ def accounts_router() -> APIRouter:
         except AccountError as exc:
             raise http_error(exc) from exc
 
-    @router.delete("/tokens/{token_id}", response_model=TokenRead, summary="Revoke an API token")
-    def revoke_token(request: Request, token_id: int, principal: CurrentPerson) -> TokenRead:
+    @router.delete("/tokens/{token_id}", response_model=TokenRead, summary="Revoke an API token",
+                   responses=errors(404))
+    def revoke_token(request: Request, token_id: Id, principal: CurrentPerson) -> TokenRead:
         assert principal.user is not None
         config = accounts_config(request)
         with Session(config.engine) as session, session.begin():

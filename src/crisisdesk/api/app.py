@@ -20,6 +20,9 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.api.limits import BodyLimitMiddleware
+from crisisdesk.api.outage import install_outage_handler
+from crisisdesk.api.responses import complete, errors
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.channels.views import webhook_router
@@ -30,7 +33,7 @@ from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
 from crisisdesk.runtime import Runtime
 from crisisdesk.training.corrections import Correction, CorrectionError, correct
-from crisisdesk.web.app import install_web
+from crisisdesk.web.app import install_web, unavailable_page
 
 MAX_BATCH = 1000
 
@@ -92,6 +95,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.state.runtime = runtime
     metrics = Metrics()
     lock = threading.Lock()  # one pipeline runner; requests take turns through it
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Any]) -> Response:
@@ -136,7 +140,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
 
     @app.post(
         "/api/v1/posts/{platform}/{post_id}/labels",
-        summary="Correct the analysis of a post (stored for retraining)",
+        summary="Correct the analysis of a post (stored for retraining)", responses=errors(404),
     )
     def correct_labels(platform: str, post_id: str, body: LabelsIn,
                        who: Annotated[Principal, Depends(require(Permission.LABEL_POSTS))]) -> dict[str, Any]:
@@ -163,12 +167,16 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(config_router(runtime))
     app.include_router(items_router(runtime, on_saved=lambda _saved: runtime.reload_if_changed()))
     install_web(app, runtime)
+    install_outage_handler(app, runtime.engine, page=unavailable_page)
 
     app.include_router(webhook_router(lambda key: runtime.connectors().get(key),
                                       engine=lambda: runtime.engine, clock=SystemClock(),
                                       stored=runtime.delivery_stored))
 
-    @app.get("/healthz", summary="Liveness and database reachability")
+    @app.get("/healthz", summary="Liveness and database reachability", responses={503: {
+        "description": "The database does not answer; `database` names the kind of failure.",
+        "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {
+            "type": "string"}}}}}})
     def healthz(response: Response) -> dict[str, str]:
         try:
             with runtime.engine.connect() as conn:
@@ -178,7 +186,8 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
             return {"status": "error", "database": type(exc).__name__}
         return {"status": "ok", "database": "ok", "version": crisisdesk.__version__}
 
-    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response,
+             responses={200: {"content": {"text/plain": {}}}})
     def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -188,7 +197,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = original_openapi()
+        schema = complete(original_openapi())
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         top = POST_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in top.pop("$defs", {}).items():

@@ -18,9 +18,11 @@ from sqlalchemy.engine import Connection
 from crisisdesk.accounts.deps import client_ip, require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
+from crisisdesk.api.responses import errors
 from crisisdesk.audit.actions import acknowledge_audited
 from crisisdesk.audit.service import Actor
 from crisisdesk.bus.base import Message
+from crisisdesk.core.fields import Id
 from crisisdesk.detection.service import get_situation, list_situations
 from crisisdesk.escalation.links import check_token
 from crisisdesk.pipeline.runner import Detector
@@ -82,8 +84,9 @@ def situations_router(runtime: Runtime) -> APIRouter:
             return list_situations(conn, status=situation_status)
 
     @router.get("/api/v1/situations/{situation_id}", dependencies=[Depends(require(Permission.VIEW))],
-                summary="One situation with its explanation, timeline, escalations and deliveries")
-    def detail(situation_id: int) -> dict[str, Any]:
+                summary="One situation with its explanation, timeline, escalations and deliveries",
+                responses=errors(404))
+    def detail(situation_id: Id) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
             found = get_situation(conn, situation_id)
         if found is None:
@@ -91,8 +94,8 @@ def situations_router(runtime: Runtime) -> APIRouter:
         return found
 
     @router.post("/api/v1/situations/{situation_id}/ack",
-                 summary="Acknowledge a situation (stops its escalation)")
-    def ack(request: Request, situation_id: int,
+                 summary="Acknowledge a situation (stops its escalation)", responses=errors(404))
+    def ack(request: Request, situation_id: Id,
             who: Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))],
             body: AckIn | None = None) -> dict[str, Any]:
         event = acknowledged(situation_id, by=who.display_name, actor=who.actor, ip=client_ip(request),
@@ -102,7 +105,7 @@ def situations_router(runtime: Runtime) -> APIRouter:
         return event
 
     @router.get("/ack/{situation_id}", response_class=HTMLResponse, include_in_schema=False)
-    def ack_page(request: Request, situation_id: int, t: str = "") -> HTMLResponse:
+    def ack_page(request: Request, situation_id: Id, t: str = "") -> HTMLResponse:
         lang = _lang(request)
         text = _TEXT[lang]
         problem = check_token(secret, situation_id, t, now())
@@ -122,7 +125,7 @@ def situations_router(runtime: Runtime) -> APIRouter:
             f'<button type="submit">{text["button"]}</button></form>'))
 
     @router.post("/ack/{situation_id}", response_class=HTMLResponse, include_in_schema=False)
-    def ack_link(request: Request, situation_id: int, t: Annotated[str, Form()] = "",
+    def ack_link(request: Request, situation_id: Id, t: Annotated[str, Form()] = "",
                  by: Annotated[str, Form()] = "") -> HTMLResponse:
         lang = _lang(request)
         text = _TEXT[lang]

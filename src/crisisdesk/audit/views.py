@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +13,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.audit.schemas import AuditFilter, AuditPage
 from crisisdesk.audit.service import export_csv, export_jsonl, iter_entries, query
+from crisisdesk.core.fields import Id, IsoDateTime
 
 
 def audit_router() -> APIRouter:
@@ -25,14 +25,14 @@ def audit_router() -> APIRouter:
         request: Request,
         _: Annotated[Principal, Depends(require(Permission.VIEW_AUDIT))],
         actor: str | None = None,
-        actor_user_id: int | None = None,
+        actor_user_id: Id | None = None,
         action: Annotated[str | None, Query(description="Exact, or a prefix ending in '.' (user.)")] = None,
         target_type: str | None = None,
         target_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: IsoDateTime | None = None,
+        until: IsoDateTime | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        before_id: Annotated[int | None, Query(description="From next_before_id of the previous page")]
+        before_id: Annotated[Id | None, Query(description="From next_before_id of the previous page")]
         = None,
         export: Annotated[Literal["json", "csv", "jsonl"], Query(
             alias="format", description="csv or jsonl: every matching entry, oldest first, streamed "

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
+from crisisdesk.api.responses import errors
 from crisisdesk.configuration.items import (
     MASK,
     Item,
@@ -87,7 +88,8 @@ def _register(r: APIRouter, kind: Kind, editor: Any, text: Any, version: Any, do
     def list_(_who: Reader) -> dict[str, Any]:
         return {"version": version(), "items": [_item(i) for i in list_items(text(), kind)]}
 
-    @r.get(base + "/{key}", summary=f"One of the {kind.value}", name=f"get_{kind.value}")
+    @r.get(base + "/{key}", summary=f"One of the {kind.value}", name=f"get_{kind.value}",
+           responses=errors(404))
     def get(key: str, _who: Reader) -> dict[str, Any]:
         try:
             return {"version": version(), **_item(get_item(text(), kind, key))}
@@ -95,6 +97,7 @@ def _register(r: APIRouter, kind: Kind, editor: Any, text: Any, version: Any, do
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
     @r.put(base + "/{key}", summary=f"Create or replace one of the {kind.value}", name=f"put_{kind.value}",
+           responses={201: {"description": "Created (200: an existing one was replaced)."}},
            description=f"`key` is {KEY_MEANING[kind]}. The body is the item as written in crisisdesk.yaml; "
            f"a secret sent as `{MASK}` keeps its stored value. 201 when created, 200 when replaced, 422 "
            "naming every problem with its place (nothing is stored then). The change is a new version "
@@ -113,6 +116,7 @@ def _register(r: APIRouter, kind: Kind, editor: Any, text: Any, version: Any, do
         return {"version": saved.stored.version, "created": saved.created}
 
     @r.delete(base + "/{key}", summary=f"Delete one of the {kind.value}", name=f"delete_{kind.value}",
+              responses=errors(404),
               description="Refused with 422 while anything still refers to it (every place named).")
     def delete(key: str, who: editor) -> dict[str, Any]:
         try:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.core.clock import Clock, SystemClock
+from crisisdesk.db import log_failure
 from crisisdesk.notify import service
 from crisisdesk.notify.base import (
     DeliveryContext,
@@ -241,8 +242,9 @@ class Dispatcher:
                 submitted = len(self._claim_and_submit())
                 with Session(self.engine) as session:
                     next_at = service.next_due_at(session)
-            except Exception:
-                log.exception("notify dispatcher: reading the outbox failed; trying again")
+            except Exception as exc:  # an outage is said once (db.DatabaseWatch), a bug every time
+                log_failure(self.engine, exc, log,
+                            "notify dispatcher: reading the outbox failed; trying again")
             timeout = self.poll_interval
             if next_at is not None:
                 timeout = min(timeout, max((next_at - self.clock.now()).total_seconds(), 0.0))

@@ -16,6 +16,7 @@ from crisisdesk.accounts.roles import Permission, Role
 from crisisdesk.accounts.schemas import Principal, UserRead, UserUpdate
 from crisisdesk.audit.schemas import AuditFilter
 from crisisdesk.audit.service import query
+from crisisdesk.core.fields import Id
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.templating import render
 
@@ -46,7 +47,7 @@ def router(runtime: Runtime) -> APIRouter:
         return RedirectResponse(f"/admin/users?flash={quote(email)}", status_code=303)
 
     @r.post("/admin/users/{user_id}")
-    def update(request: Request, user_id: int, user: Admin, role: Annotated[Role | None, Form()] = None,
+    def update(request: Request, user_id: Id, user: Admin, role: Annotated[Role | None, Form()] = None,
                active: Annotated[str, Form()] = "") -> Response:
         config = accounts_config(request)
         changes = UserUpdate(role=role, active={"yes": True, "no": False}.get(active))
@@ -60,7 +61,7 @@ def router(runtime: Runtime) -> APIRouter:
 
     @r.get("/admin/audit", response_class=HTMLResponse)
     def audit(request: Request, user: Auditor, action: str | None = None, actor: str | None = None,
-              before: int | None = None) -> HTMLResponse:
+              before: Id | None = None) -> HTMLResponse:
         filters = AuditFilter(action=action or None, actor=actor or None)
         with Session(runtime.engine) as session:
             page = query(session, filters, limit=100, before_id=before)

@@ -34,6 +34,17 @@ def _is_page(request: Request) -> bool:
     return not (path.startswith("/api/") or path in ("/healthz", "/metrics") or path.startswith("/docs"))
 
 
+def unavailable_page(request: Request) -> Response | None:
+    """The page that says the database is away (503), in the reader's language; None for the API."""
+    if not _is_page(request):
+        return None
+    from crisisdesk.web.i18n import t
+    from crisisdesk.web.templating import request_lang
+
+    return render(request, "error.html", None, message=t("error.unavailable", request_lang(request, None)),
+                  status_code=503)
+
+
 def install_web(app: FastAPI, runtime: Runtime) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     hub = live.LiveHub()

@@ -128,6 +128,9 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "label.saved": {"de": "Korrektur gespeichert.", "en": "Correction saved."},
     "error.forbidden": {"de": "Dafür fehlt Ihnen die Berechtigung.", "en": "You are not allowed to do that."},
     "error.not_found": {"de": "Nicht gefunden.", "en": "Not found."},
+    "error.unavailable": {"de": "Die Datenbank ist gerade nicht erreichbar. Bitte gleich noch einmal "
+                                "versuchen.",
+                          "en": "The database cannot be reached right now. Please try again shortly."},
     "settings.version": {"de": "Version {version}, gespeichert von {by} am {at}",
                          "en": "Version {version}, saved by {by} at {at}"},
     "settings.from_file": {"de": "Noch aus der Datei crisisdesk.yaml; das erste Speichern legt die "

@@ -13,6 +13,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintType
 from crisisdesk.audit.service import AuditAction, record
+from crisisdesk.core.fields import Id
 from crisisdesk.dashboards.post_list import CursorError, post_list
 from crisisdesk.dashboards.service import monitor_page
 from crisisdesk.runtime import Runtime
@@ -50,7 +51,7 @@ def router(runtime: Runtime) -> APIRouter:
         return runtime.workspace.config.analysis.complaint_types or list(DEFAULT_TAXONOMY)
 
     @r.get("/monitors/{monitor_id}", response_class=HTMLResponse)
-    def monitor(request: Request, monitor_id: int, user: Viewer,
+    def monitor(request: Request, monitor_id: Id, user: Viewer,
                 range_: Annotated[str, Query(alias="range")] = "24h", start: str | None = None,
                 end: str | None = None, q: str | None = None, lang: str | None = None,
                 sentiment: str | None = None, insult: str | None = None, complaint: str | None = None,

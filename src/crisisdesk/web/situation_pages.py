@@ -16,6 +16,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.audit.actions import acknowledge_audited
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.bus.base import Message
+from crisisdesk.core.fields import Id
 from crisisdesk.detection import manual
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.service import get_situation
@@ -63,7 +64,7 @@ def router(runtime: Runtime) -> APIRouter:
         return runtime.runner.clock.now()
 
     @r.get("/situations/{situation_id}", response_class=HTMLResponse)
-    def situation_page(request: Request, situation_id: int, user: Viewer, flash: str = "",
+    def situation_page(request: Request, situation_id: Id, user: Viewer, flash: str = "",
                        error: str = "") -> HTMLResponse:
         with runtime.engine.connect() as conn:
             found = get_situation(conn, situation_id)
@@ -79,7 +80,7 @@ def router(runtime: Runtime) -> APIRouter:
                       flash=flash or error, flash_error=bool(error))
 
     @r.post("/situations/{situation_id}/ack")
-    def ack(situation_id: int, user: Acknowledger) -> Response:
+    def ack(situation_id: Id, user: Acknowledger) -> Response:
         def run(conn: Connection, _detector: Detector | None) -> list[Message]:
             event = acknowledge_audited(conn, situation_id, by=_who(user), at=now(), actor=user.actor,
                                         ip=user.ip, via="web")
@@ -91,7 +92,7 @@ def router(runtime: Runtime) -> APIRouter:
         return RedirectResponse(f"/situations/{situation_id}", status_code=303)
 
     @r.post("/situations/{situation_id}/severity")
-    def severity(request: Request, situation_id: int, user: SeverityChanger,
+    def severity(request: Request, situation_id: Id, user: SeverityChanger,
                  severity: Annotated[int, Form()], reason: Annotated[str, Form()] = "") -> Response:
         lang = request_lang(request, user)
         try:
@@ -105,7 +106,7 @@ def router(runtime: Runtime) -> APIRouter:
         return RedirectResponse(f"/situations/{situation_id}", status_code=303)
 
     @r.post("/situations/{situation_id}/resolve")
-    def resolve(request: Request, situation_id: int, user: Resolver,
+    def resolve(request: Request, situation_id: Id, user: Resolver,
                 reason: Annotated[str, Form()] = "") -> Response:
         lang = request_lang(request, user)
         try:

@@ -1,0 +1,3 @@
+from tests.accounts.fixtures import world
+
+__all__ = ["world"]
