@@ -6,6 +6,7 @@ PostgreSQL is the server database. Both run the same Alembic migrations.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,36 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (0600), unless it exists.
+
+    The database holds the configuration's secrets (SMTP password, webhook secrets, bot tokens)
+    and the accounts; SQLite would create it with the umask's mode (usually 0644, readable by
+    every local user) and gives its -wal and -shm files the mode of the database file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (FileExistsError, FileNotFoundError):  # there already; or no folder: SQLite says so
+        return
+    os.close(fd)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None: in memory)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine with the pragmas and JSON codec crisisdesk relies on."""
+    """Create an engine with the pragmas and JSON codec crisisdesk relies on; a new SQLite file is
+    created 0600 (see :func:`create_private_file`)."""
     if url.startswith("sqlite"):
+        path = _sqlite_file(url)
+        if path is not None:
+            create_private_file(path)
         engine = create_engine(
             url,
             echo=echo,

@@ -161,7 +161,8 @@ def test_a_link_works_once_and_then_says_by_whom_and_when(desk: Desk) -> None:
     assert "already used by Anna Berg on Nov 2, 2026, 9:40:00\u202fAM UTC" in again.text
     german = desk.client.post(link.split("?t=")[0], data={"t": link.split("?t=")[1]},
                               headers={"Accept-Language": "de"})
-    assert german.status_code == 409 and "bereits von Anna Berg am 02.11.2026, 09:40:00 UTC benutzt" in german.text
+    assert german.status_code == 409
+    assert "bereits von Anna Berg am 02.11.2026, 09:40:00 UTC benutzt" in german.text
     shown = desk.client.get(link)
     assert "already used by Anna Berg" in shown.text and "<form" not in shown.text
     assert desk.acknowledged() == ("Anna Berg", 1, 1)  # nothing changed the second time

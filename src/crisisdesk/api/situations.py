@@ -36,15 +36,18 @@ _TEXT = {
            "used": "This link was already used by {by} on {at}. Nothing was changed.",
            "ended": "This link belongs to an escalation that has ended: {why}. It does not acknowledge a "
                     "later one; sign in to acknowledge the situation: {url}",
-           "superseded": "a raised severity started a new escalation", "resolved": "the situation was resolved",
+           "superseded": "a raised severity started a new escalation",
+           "resolved": "the situation was resolved",
            "acknowledged": "it was acknowledged by {by} on {at}", "unknown": "no such escalation"},
     "de": {"title": "Lage bestätigen", "button": "Als {name} bestätigen",
            "for": "Dieser Link wurde an {name} gesendet.",
-           "done": "Bestätigt von {name}. Die Eskalation ist gestoppt.", "bad": "Dieser Link funktioniert nicht",
+           "done": "Bestätigt von {name}. Die Eskalation ist gestoppt.",
+           "bad": "Dieser Link funktioniert nicht",
            "used": "Dieser Link wurde bereits von {by} am {at} benutzt. Es wurde nichts geändert.",
-           "ended": "Dieser Link gehört zu einer beendeten Eskalation: {why}. Eine spätere bestätigt er nicht; "
-                    "melden Sie sich an, um die Lage zu bestätigen: {url}",
-           "superseded": "eine höhere Stufe hat eine neue Eskalation begonnen", "resolved": "die Lage ist beendet",
+           "ended": "Dieser Link gehört zu einer beendeten Eskalation: {why}. Eine spätere bestätigt er "
+                    "nicht; melden Sie sich an, um die Lage zu bestätigen: {url}",
+           "superseded": "eine höhere Stufe hat eine neue Eskalation begonnen",
+           "resolved": "die Lage ist beendet",
            "acknowledged": "sie wurde von {by} am {at} bestätigt", "unknown": "keine solche Eskalation"},
 }
 

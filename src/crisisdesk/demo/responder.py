@@ -22,9 +22,9 @@ from typing import Final
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
+from crisisdesk.audit.actions import use_link_audited
 from crisisdesk.bus.base import Message
 from crisisdesk.demo.sink import NotificationSink, Received
-from crisisdesk.audit.actions import use_link_audited
 from crisisdesk.escalation.links import read_token
 from crisisdesk.notify.models import Delivery, DeliveryStatus
 from crisisdesk.pipeline.runner import Detector, PipelineRunner

@@ -155,8 +155,9 @@ class Escalator:
                     target = self.targets.get(name)
                     if target is None:
                         continue
-                    link = ack_url(self.config.base_url, self.secret, situation["id"], escalation_id=row["id"],
-                                   step=n, recipient=recipients.get(name, f"target:{name}"), now=at)
+                    link = ack_url(self.config.base_url, self.secret, situation["id"],
+                                   escalation_id=row["id"], step=n,
+                                   recipient=recipients.get(name, f"target:{name}"), now=at)
                     note = self._notification(conn, situation, monitor, row["severity"], at, n,
                                               lang or self.lang, link=link)
                     enqueue(session, key=f"situation:{row['situation_id']}:escalation:{row['id']}:"
