@@ -7,6 +7,7 @@ PostgreSQL is the server database. Both run the same Alembic migrations.
 from __future__ import annotations
 
 import os
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,26 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
+#: Every engine this process made, so that a forked child can let go of them (:func:`forget_engines`)
+#: and a parent about to fork can close its idle connections first (:func:`close_idle_connections`).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def close_idle_connections() -> None:
+    """Close the pooled (idle) connections of every engine, so that a child forked next inherits
+    no database socket; the pools open new ones when next asked."""
+    for engine in list(_ENGINES):
+        engine.dispose()
+
+
+def forget_engines() -> None:
+    """In a forked child: drop the parent's pooled connections without closing them (closing
+    would end the parent's sessions), as SQLAlchemy documents for multiprocessing; the child never
+    uses a connection of its parent's."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine with the pragmas and JSON codec crisisdesk relies on; a new SQLite file is
     created 0600 (see :func:`create_private_file`)."""
@@ -117,14 +138,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        _ENGINES.add(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_pre_ping=True,
     )
+    _ENGINES.add(engine)
+    return engine
 
 
 def migrate(engine: Engine) -> None:
