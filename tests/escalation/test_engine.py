@@ -247,6 +247,11 @@ def test_resolution_stops_and_tells_who_was_notified(engine: Engine, config: Wor
     with engine.connect() as conn:
         kinds = [p["kind"] for p in conn.execute(select(Delivery.payload).order_by(Delivery.id)).scalars()]
     assert kinds == ["opened", "opened", "resolved", "resolved"]
+    with engine.connect() as conn:
+        links = [p["ack_url"] for p in conn.execute(select(Delivery.payload).order_by(Delivery.id)).scalars()]
+    # nothing is left to acknowledge: the notice of the resolution links to the situation's page
+    assert links[2:] == [f"https://crisis.example.org/situations/{sid}"] * 2
+    assert all("/ack/" in link for link in links[:2])
 
 
 def test_notifications_carry_the_explanation_and_a_signed_ack_link(engine: Engine,
