@@ -213,3 +213,35 @@ def test_a_link_for_another_situation_or_a_tampered_one_is_refused(desk: Desk) -
     later = desk.client.post(path, data={"t": f"{int(eid) + 1}.{step}.{_recipient}.{expires}.{mac}"})
     assert later.status_code == 403
     assert desk.acknowledged() == (None, 0, 0)
+
+
+def test_two_clicks_at_once_acknowledge_once(desk: Desk, database_url: str) -> None:
+    """Two processes behind a load balancer (PostgreSQL): the second click waits for the first
+    one's commit and then finds the link used."""
+    import threading
+
+    from crisisdesk.escalation.actions import LinkOutcome, use_link
+    from crisisdesk.escalation.links import AckLink, read_token
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("one SQLite file has one writer at a time: the web app serialises clicks itself")
+    desk.handle("alert.opened", 3, T0)
+    [link] = desk.links("anna-hook")
+    found = read_token(desk.escalator.secret, desk.sid, link.split("?t=")[1], T0)
+    assert isinstance(found, AckLink)
+    second: list[LinkOutcome] = []
+    with desk.runtime.engine.begin() as first_conn:
+        first = use_link(first_conn, found, at=T0 + timedelta(minutes=1))
+        assert first.result == "acknowledged"
+
+        def click() -> None:
+            with desk.runtime.engine.begin() as conn:
+                second.append(use_link(conn, found, at=T0 + timedelta(minutes=2)))
+
+        other = threading.Thread(target=click)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive()  # waiting for the first click's transaction
+    other.join(timeout=10)
+    assert [(o.result, o.by) for o in second] == [("used", "Anna Berg")]
+    assert desk.acknowledged()[:2] == ("Anna Berg", 1)
