@@ -109,7 +109,9 @@ def test_replay_notifies_escalates_and_the_link_acknowledges(tmp_path: Path, dat
         body = mail.get_body(preferencelist=("plain",))
         assert body is not None and "voltaro" in body.get_content().lower()
         hooks = sink.wait_for(1)
-        hook = hooks[0]
+        if hooks[0].headers["x-crisisdesk-event"] == "situation.resolved":
+            hooks = sink.wait_for(2)  # the notice of the end may be sent first; it links to the page
+        [hook] = [h for h in hooks if h.headers["x-crisisdesk-event"] != "situation.resolved"][:1]
         assert verify(SECRET, body=hook.body, timestamp=hook.headers["x-crisisdesk-timestamp"],
                       signature=hook.headers["x-crisisdesk-signature"], now=time.time())
         ack_url = hook.json()["notification"]["ack_url"] if "notification" in hook.json() \
