@@ -37,9 +37,9 @@ _PAGES: Final = frozenset({"opened", "escalated"})
 
 @dataclass
 class CrisisLead:
-    """Acknowledges every page that reached ``target`` once ``reaction`` of stream time has passed."""
+    """Acknowledges every page that reached ``target`` once ``reaction`` of stream time has passed,
+    as the person each page's link was sent to."""
 
-    name: str
     target: str
     sink: NotificationSink
     runner: PipelineRunner
