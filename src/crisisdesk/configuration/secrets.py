@@ -9,6 +9,7 @@ The document is edited round-trip (ruamel.yaml), so masking keeps comments, orde
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator, MutableMapping
 from typing import Any
@@ -86,11 +87,13 @@ def _places(doc: Any) -> Iterator[tuple[str, MutableMapping[Any, Any], str, tupl
                 yield f"notify.targets.{name}.{field}", target, field, ("target", str(name), kind)
 
 
+@functools.lru_cache(maxsize=4)
 def mask_text(text: str) -> str:
     """The document with every literal secret replaced by :data:`MASK` (the rest as written).
 
     A text that is not a YAML mapping (never stored: every version was validated) is refused
-    rather than shown, since it cannot be masked field by field."""
+    rather than shown, since it cannot be masked field by field. Cached: a settings page reads
+    the same version several times, and a round trip costs milliseconds per hundred lines."""
     doc = _load(text)
     if doc is None:
         if not text.strip():
