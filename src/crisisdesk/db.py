@@ -7,6 +7,7 @@ PostgreSQL is the server database. Both run the same Alembic migrations.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
@@ -75,9 +76,56 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (0600), unless it exists.
+
+    The database holds the configuration's secrets (SMTP password, webhook secrets, bot tokens)
+    and the accounts; SQLite would create it with the umask's mode (usually 0644, readable by
+    every local user) and gives its -wal and -shm files the mode of the database file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (FileExistsError, FileNotFoundError):  # there already; or no folder: SQLite says so
+        return
+    os.close(fd)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None: in memory)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+#: Every engine this process made, so that a forked child can let go of them (:func:`forget_engines`)
+#: and a parent about to fork can close its idle connections first (:func:`close_idle_connections`).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def close_idle_connections() -> None:
+    """Close the pooled (idle) connections of every engine, so that a child forked next inherits
+    no database socket; the pools open new ones when next asked."""
+    for engine in list(_ENGINES):
+        engine.dispose()
+
+
+def forget_engines() -> None:
+    """In a forked child: drop the parent's pooled connections without closing them (closing
+    would end the parent's sessions), as SQLAlchemy documents for multiprocessing; the child never
+    uses a connection of its parent's."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine with the pragmas and JSON codec crisisdesk relies on."""
+    """Create an engine with the pragmas and JSON codec crisisdesk relies on; a new SQLite file is
+    created 0600 (see :func:`create_private_file`)."""
     if url.startswith("sqlite"):
+        path = _sqlite_file(url)
+        if path is not None:
+            create_private_file(path)
         engine = create_engine(
             url,
             echo=echo,
@@ -96,14 +144,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        _ENGINES.add(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_pre_ping=True,
     )
+    _ENGINES.add(engine)
+    return engine
 
 
 def migrate(engine: Engine) -> None:

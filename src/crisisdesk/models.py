@@ -7,12 +7,13 @@ from crisisdesk.channels.models import ChannelCursor, ChannelDelivery, UnparsedI
 from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
-from crisisdesk.escalation.models import Escalation
+from crisisdesk.escalation.models import AckLinkUse, Escalation
 from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
 
 __all__ = [
+    "AckLinkUse",
     "ApiToken",
     "AuditEntry",
     "Author",

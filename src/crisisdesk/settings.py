@@ -7,10 +7,15 @@ that the same ``crisisdesk.yaml`` can move between a laptop and a server without
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ProxyOptions(TypedDict):
+    proxy_headers: bool
+    forwarded_allow_ips: list[str]
 
 
 class Settings(BaseSettings):
@@ -58,7 +63,32 @@ class Settings(BaseSettings):
         default="auto", description="Secure flag of the session cookie. auto: set, except on plain "
         "http to 127.0.0.1/localhost (local development); always or never: force it.",
     )
+    trusted_proxies: str = Field(
+        default="", description="Comma-separated addresses or networks (CIDR) of the reverse proxies "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed. Default none: the address that "
+        "connects is the client's (sign-in throttle, audit log, secure cookies).",
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        import ipaddress
+
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                                 ) from exc
+        return ",".join(entries)
+
+    def proxy_options(self) -> ProxyOptions:
+        """uvicorn's options for forwarded headers: believed from the trusted proxies only (uvicorn
+        alone would believe any process on 127.0.0.1, which lets a local client pick its address)."""
+        trusted = [e for e in self.trusted_proxies.split(",") if e]
+        return ProxyOptions(proxy_headers=bool(trusted), forwarded_allow_ips=trusted)
 
     @field_validator("log_level")
     @classmethod

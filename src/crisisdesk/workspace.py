@@ -200,6 +200,8 @@ def secret_key(workspace: Workspace, settings: Settings) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        if os.stat(path).st_mode & 0o077:  # left readable by others (a copy, an older version)
+            os.chmod(path, 0o600)
         return path.read_text(encoding="utf-8").strip()
     key = secrets.token_urlsafe(32)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,6 +65,20 @@ def test_cross_site_login_is_refused(world: World) -> None:
     r = world.client.post("/api/v1/auth/login", json={"email": email_of(Role.AGENT), "password": PASSWORD},
                           headers={"Origin": "http://localhost"})
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize("origin", ["null", "NULL"])
+def test_login_from_an_opaque_origin_is_refused(world: World, origin: str) -> None:
+    """Sandboxed frames and data: pages send ``Origin: null``: any site can post from one."""
+    creds = {"email": email_of(Role.AGENT), "password": PASSWORD}
+    r = world.client.post("/api/v1/auth/login", json=creds, headers={"Origin": origin})
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    form = TestClient(world.client.app, base_url="http://localhost")
+    r = form.post("/login", data={**creds, "next": "/"}, headers={"Origin": origin}, follow_redirects=False)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    # the same login without the opaque origin works, so the refusal is about the header
+    r = form.post("/login", data={**creds, "next": "/"}, follow_redirects=False)
+    assert r.status_code == 303
 
 
 def test_csrf_on_cookie_requests(world: World) -> None:

@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from crisisdesk.audit.service import (
     record,
 )
 from crisisdesk.escalation.links import make_token
+from crisisdesk.escalation.models import Escalation
 from crisisdesk.workspace import secret_key
 from tests.accounts.fixtures import T0, World, email_of, rows
 
@@ -140,16 +142,22 @@ def test_acknowledge_over_api_is_audited_as_the_user(world: World) -> None:
 
 def test_signed_link_needs_no_login_and_is_audited(world: World) -> None:
     sid = world.situation_id
+    now = world.runtime.runner.clock.now()
+    with world.engine.begin() as conn:
+        eid = conn.execute(insert(Escalation).values(
+            situation_id=sid, severity=2, status="active", chain="{}", next_step=1, next_at=now,
+            started_at=now, updated_at=now).returning(Escalation.id)).scalar_one()
     secret = secret_key(world.runtime.workspace, world.runtime.settings)
-    token = make_token(secret, sid, world.runtime.runner.clock.now())
+    token = make_token(secret, sid, escalation_id=eid, step=0, recipient="Lena", now=now)
     anonymous = world.client
     assert anonymous.get(f"/ack/{sid}?t={token}").status_code == 200
     assert anonymous.post(f"/ack/{sid}", data={"t": token + "x", "by": "Mallory"}).status_code == 403
-    done = anonymous.post(f"/ack/{sid}", data={"t": token, "by": "Lena"})
+    done = anonymous.post(f"/ack/{sid}", data={"t": token, "by": "Mallory"})
     assert done.status_code == 200
     [entry] = rows(world, AuditEntry, AuditEntry.action == "situation.acknowledged")
     assert entry.actor == "link:Lena" and entry.actor_user_id is None
     assert entry.after is not None and entry.after["acknowledged_by"] == "Lena"
+    assert entry.after["escalation"] == eid and entry.after["step"] == 0
 
 
 def test_audit_needs_admin_and_csrf_does_not_apply_to_reads(world: World) -> None:

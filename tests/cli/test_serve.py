@@ -189,3 +189,53 @@ def test_a_bad_setting_names_the_variable_instead_of_a_traceback(workspace_file:
     assert result.exit_code == 2
     assert "CRISISDESK_LOG_LEVEL: 'loud' is not a log level" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _login_failures(http: httpx.Client, forwarded_for: list[str]) -> list[int]:
+    creds = {"email": "someone@example.org", "password": "wrong password"}
+    return [http.post("/api/v1/auth/login", json=creds, headers={"X-Forwarded-For": ip}).status_code
+            for ip in forwarded_for]
+
+
+def test_forwarded_for_does_not_escape_the_login_throttle(workspace_file: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn alone believes X-Forwarded-For from 127.0.0.1: a new address per try would mean
+    unlimited guesses. Without CRISISDESK_TRUSTED_PROXIES nobody's forwarded header counts."""
+    monkeypatch.delenv("CRISISDESK_TRUSTED_PROXIES", raising=False)
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    with running_server(workspace_file, tmp_path, token=TOKEN) as server, \
+            httpx.Client(base_url=server.url, timeout=30.0) as http:
+        statuses = _login_failures(http, [f"203.0.113.{i}" for i in range(1, 8)])
+    assert statuses[:5] == [401] * 5
+    assert statuses[5:] == [429, 429]
+
+
+def test_forwarded_for_counts_from_a_trusted_proxy(workspace_file: Path, tmp_path: Path, database_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import select
+
+    from crisisdesk.accounts.models import LoginFailure
+
+    monkeypatch.setenv("CRISISDESK_TRUSTED_PROXIES", "127.0.0.1, ::1")
+    with running_server(workspace_file, tmp_path, token=TOKEN) as server, \
+            httpx.Client(base_url=server.url, timeout=30.0) as http:
+        statuses = _login_failures(http, ["203.0.113.1"] * 5 + ["203.0.113.2"] + ["203.0.113.1"])
+    assert statuses == [401] * 5 + [401, 429]  # each client address has its own count
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            ips = conn.execute(select(LoginFailure.ip)).scalars().all()
+    finally:
+        engine.dispose()
+    assert sorted(set(ips)) == ["203.0.113.1", "203.0.113.2"]
+
+
+def test_a_bad_trusted_proxy_is_named(workspace_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from crisisdesk.cli.main import app
+
+    monkeypatch.setenv("CRISISDESK_TRUSTED_PROXIES", "10.0.0.1, proxy.local")
+    result = CliRunner().invoke(app, ["serve", "--config", str(workspace_file)])
+    assert result.exit_code == 2
+    assert "CRISISDESK_TRUSTED_PROXIES: 'proxy.local' is not an IP address" in result.stderr

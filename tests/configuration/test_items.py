@@ -11,7 +11,7 @@ import yaml
 
 from crisisdesk.accounts.roles import Role
 from crisisdesk.audit.models import AuditEntry
-from crisisdesk.configuration.items import MASK
+from crisisdesk.configuration.secrets import MASK
 from tests.accounts.fixtures import World, rows
 
 LEAD = Role.CRISIS_LEAD
@@ -19,8 +19,13 @@ HOOK_SECRET = "a-webhook-secret-of-some-length"
 
 
 def stored(world: World) -> str:
-    text: str = world.client.get("/api/v1/config", headers=world.bearer(Role.ADMIN)).json()["text"]
-    return text
+    """The document as stored (with its secrets: no reader over HTTP gets them)."""
+    from crisisdesk.configuration.service import latest
+
+    with world.engine.connect() as conn:
+        found = latest(conn)
+    assert found is not None
+    return found.text
 
 
 def put(world: World, kind: str, key: str, value: object, role: Role = LEAD) -> tuple[int, dict[str, object]]:

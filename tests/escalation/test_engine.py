@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.escalation.engine import Escalator
-from crisisdesk.escalation.links import check_token
+from crisisdesk.escalation.links import AckLink, check_token, read_token
 from crisisdesk.escalation.models import Escalation
 from crisisdesk.notify.models import Delivery
 from crisisdesk.sources.service import sync_monitors
@@ -247,6 +247,11 @@ def test_resolution_stops_and_tells_who_was_notified(engine: Engine, config: Wor
     with engine.connect() as conn:
         kinds = [p["kind"] for p in conn.execute(select(Delivery.payload).order_by(Delivery.id)).scalars()]
     assert kinds == ["opened", "opened", "resolved", "resolved"]
+    with engine.connect() as conn:
+        links = [p["ack_url"] for p in conn.execute(select(Delivery.payload).order_by(Delivery.id)).scalars()]
+    # nothing is left to acknowledge: the notice of the resolution links to the situation's page
+    assert links[2:] == [f"https://crisis.example.org/situations/{sid}"] * 2
+    assert all("/ack/" in link for link in links[:2])
 
 
 def test_notifications_carry_the_explanation_and_a_signed_ack_link(engine: Engine,
@@ -264,9 +269,15 @@ def test_notifications_carry_the_explanation_and_a_signed_ack_link(engine: Engin
     url = anna["ack_url"]
     assert url.startswith(f"https://crisis.example.org/ack/{sid}?t=")
     token = url.split("?t=")[1]
-    assert check_token("s3cret", sid, token, T0) is None
+    link = read_token("s3cret", sid, token, T0)
+    assert isinstance(link, AckLink)
+    with engine.connect() as conn:
+        eid = conn.execute(select(Escalation.id)).scalar_one()
+    assert (link.escalation_id, link.step, link.recipient) == (eid, 0, "Anna")  # bound to who and when
     assert check_token("s3cret", sid + 1, token, T0) is not None  # not for another situation
     assert check_token("s3cret", sid, token, T0 + timedelta(days=8)) == "the link has expired"
+    step2 = read_token("s3cret", sid, payloads["ben-tg"]["ack_url"].split("?t=")[1], T0)
+    assert isinstance(step2, AckLink) and (step2.step, step2.recipient) == (1, "Ben")
     assert payloads["ben-tg"]["lang"] == "de" and "Stufe 3" in payloads["ben-tg"]["title"]
     assert payloads["anna-mail"]["lang"] == "en"
 

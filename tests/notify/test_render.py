@@ -35,6 +35,17 @@ def test_plain_text_in_each_language(
     assert "2026-03-02 07:40 UTC" in text
 
 
+@pytest.mark.parametrize(("lang", "line", "label"), [("en", "The situation: ", "Open the situation"),
+                                                      ("de", "Zur Lage: ", "Lage öffnen")])
+def test_a_resolved_notice_opens_the_situation_instead_of_acknowledging(lang: str, line: str,
+                                                                        label: str) -> None:
+    n = notification(lang=lang, kind=NotificationKind.RESOLVED, ack_url="https://crisisdesk.example/situations/42")
+    text = render.plain_text(n)
+    assert f"{line}https://crisisdesk.example/situations/42" in text
+    assert "Acknowledge this alert" not in text and "Alarm bestätigen" not in text
+    assert render.action_label(n) == label
+
+
 def test_severity_labels_and_override() -> None:
     assert [render.severity_label(notification(severity=s, lang="en")) for s in (1, 2, 3, 4)] == [
         "Low", "Elevated", "High", "Critical"]

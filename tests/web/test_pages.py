@@ -61,6 +61,17 @@ def test_wrong_password_shows_the_error_in_the_browsers_language(world: World) -
     assert r.status_code == 401 and "E-Mail oder Passwort ist falsch." in r.text
 
 
+def test_the_throttled_sign_in_form_says_when_to_retry(world: World) -> None:
+    c = TestClient(world.client.app, base_url="http://localhost")
+    creds = {"email": email_of(Role.ANALYST), "password": "nope"}
+    for _ in range(5):
+        assert c.post("/login", data=creds).status_code == 401
+    world.clock.advance(minutes=5)
+    r = c.post("/login", data={**creds, "password": PASSWORD})
+    assert r.status_code == 429
+    assert r.headers["retry-after"] == "600" and "600" in r.text
+
+
 def test_sign_in_redirects_only_within_the_site(world: World) -> None:
     c = TestClient(world.client.app, base_url="http://localhost")
     r = c.post("/login", data={"email": email_of(Role.ANALYST), "password": PASSWORD,

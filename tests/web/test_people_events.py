@@ -13,11 +13,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from rich.console import Console
+from sqlalchemy import insert
 
 from crisisdesk.accounts.roles import Role
 from crisisdesk.bus.base import Message
 from crisisdesk.demo.dashboard_alerts import AlertFeed, SituationBoard, timeline_line
 from crisisdesk.escalation.links import make_token
+from crisisdesk.escalation.models import Escalation
 from crisisdesk.web.live import LiveHub
 from crisisdesk.workspace import secret_key
 from tests.accounts.fixtures import PASSWORD, World, email_of
@@ -75,9 +77,14 @@ def test_an_acknowledgement_over_the_api_and_the_signed_link_reach_the_listeners
     sid = world.situation_id
     r = world.client.post(f"/api/v1/situations/{sid}/ack", headers=world.bearer(Role.AGENT))
     assert r.status_code == 200 and r.json()["via"] == "api"
-    token = make_token(secret_key(world.runtime.workspace, world.runtime.settings), sid,
-                       world.runtime.runner.clock.now())
-    assert world.client.post(f"/ack/{sid}", data={"t": token, "by": "Lena"}).status_code == 200
+    now = world.runtime.runner.clock.now()
+    with world.engine.begin() as conn:  # an escalation that ran out: the link still acknowledges
+        eid = conn.execute(insert(Escalation).values(
+            situation_id=sid, severity=2, status="exhausted", chain="{}", next_step=1, next_at=None,
+            started_at=now, updated_at=now).returning(Escalation.id)).scalar_one()
+    token = make_token(secret_key(world.runtime.workspace, world.runtime.settings), sid, escalation_id=eid,
+                       step=0, recipient="Lena", now=now)
+    assert world.client.post(f"/ack/{sid}", data={"t": token}).status_code == 200
     assert [(e["event"], e["by"], e["via"]) for e in seen.events] == [
         ("alert.acknowledged", "Agent", "api"), ("alert.acknowledged", "Lena", "link")]
     assert [line.split(" by ", 1)[1] for line in seen.timeline()] == [

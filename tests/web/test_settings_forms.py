@@ -69,8 +69,13 @@ def saved(c: TestClient, r: Response, back: str) -> int:
 
 
 def document(world: World) -> dict[str, Any]:
-    text = world.client.get("/api/v1/config", headers=world.bearer(Role.ADMIN)).json()["text"]
-    doc: dict[str, Any] = yaml.safe_load(text)
+    """The document as stored (with its secrets: no reader over HTTP gets them)."""
+    from crisisdesk.configuration.service import latest
+
+    with world.engine.connect() as conn:
+        found = latest(conn)
+    assert found is not None
+    doc: dict[str, Any] = yaml.safe_load(found.text)
     return doc
 
 

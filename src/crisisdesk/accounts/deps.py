@@ -217,9 +217,13 @@ def clear_session_cookie(request: Request, response: Response) -> None:
 def check_origin(request: Request) -> None:
     """Refuse (CsrfError) a request whose ``Origin`` (or, lacking it, ``Referer``) names another
     host than ``Host`` or ``X-Forwarded-Host``: the defence for the sign-in form, which has no
-    session and so no CSRF token yet. (A browser sends neither header cross-site on its own.)"""
+    session and so no CSRF token yet. ``Origin: null`` is refused too: browsers send it from
+    sandboxed frames and ``data:`` pages, which any site can use to post a login form. (A request
+    without either header is not a browser's cross-site request, and is let through.)"""
     origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin or origin == "null":
+    if origin is not None and origin.strip().lower() == "null":
+        raise CsrfError("a request from an opaque origin (Origin: null) is refused")
+    if not origin:
         return
     hosts = {(request.headers.get(h) or "").lower() for h in ("host", "x-forwarded-host")} - {""}
     if urlsplit(origin).netloc.lower() not in hosts:

@@ -19,24 +19,52 @@ from crisisdesk.accounts.deps import client_ip, require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
-from crisisdesk.audit.actions import acknowledge_audited
+from crisisdesk.audit.actions import acknowledge_audited, use_link_audited
 from crisisdesk.audit.service import Actor
 from crisisdesk.bus.base import Message
 from crisisdesk.core.fields import Id
 from crisisdesk.detection.service import get_situation, list_situations
-from crisisdesk.escalation.links import check_token
+from crisisdesk.escalation.actions import LinkOutcome, link_state
+from crisisdesk.escalation.links import read_token
 from crisisdesk.pipeline.runner import Detector
 from crisisdesk.runtime import Runtime
+from crisisdesk.web.formatting import Lang, format_datetime
 from crisisdesk.workspace import secret_key
 
 _TEXT = {
-    "en": {"title": "Acknowledge situation", "button": "Acknowledge", "name": "Your name",
-           "done": "Acknowledged. The escalation has stopped.", "bad": "This link does not work",
-           "already": "Already acknowledged by {by}."},
-    "de": {"title": "Lage bestätigen", "button": "Bestätigen", "name": "Ihr Name",
-           "done": "Bestätigt. Die Eskalation ist gestoppt.", "bad": "Dieser Link funktioniert nicht",
-           "already": "Bereits bestätigt von {by}."},
+    "en": {"title": "Acknowledge situation", "button": "Acknowledge as {name}",
+           "for": "This link was sent to {name}.",
+           "done": "Acknowledged by {name}. The escalation has stopped.", "bad": "This link does not work",
+           "used": "This link was already used by {by} on {at}. Nothing was changed.",
+           "ended": "This link belongs to an escalation that has ended: {why}. It does not acknowledge a "
+                    "later one; sign in to acknowledge the situation: {url}",
+           "superseded": "a raised severity started a new escalation",
+           "resolved": "the situation was resolved",
+           "acknowledged": "it was acknowledged by {by} on {at}", "unknown": "no such escalation"},
+    "de": {"title": "Lage bestätigen", "button": "Als {name} bestätigen",
+           "for": "Dieser Link wurde an {name} gesendet.",
+           "done": "Bestätigt von {name}. Die Eskalation ist gestoppt.",
+           "bad": "Dieser Link funktioniert nicht",
+           "used": "Dieser Link wurde bereits von {by} am {at} benutzt. Es wurde nichts geändert.",
+           "ended": "Dieser Link gehört zu einer beendeten Eskalation: {why}. Eine spätere bestätigt er "
+                    "nicht; melden Sie sich an, um die Lage zu bestätigen: {url}",
+           "superseded": "eine höhere Stufe hat eine neue Eskalation begonnen",
+           "resolved": "die Lage ist beendet",
+           "acknowledged": "sie wurde von {by} am {at} bestätigt", "unknown": "keine solche Eskalation"},
 }
+
+
+def _refusal(lang: Lang, outcome: LinkOutcome, situation_url: str) -> str:
+    """Why a link changes nothing now, in the reader's language (HTML, escaped)."""
+    text = _TEXT[lang]
+    at = f"{format_datetime(outcome.at, lang)} UTC" if outcome.at is not None else "?"
+    by = outcome.by or "?"
+    if outcome.result == "used":
+        return html.escape(text["used"].format(by=by, at=at))
+    if outcome.result == "unknown":
+        return html.escape(text["unknown"])
+    why = text.get(outcome.status or "", outcome.status or "?").format(by=by, at=at)
+    return html.escape(text["ended"].format(why=why, url=situation_url))
 
 
 class AckIn(BaseModel):
@@ -44,18 +72,17 @@ class AckIn(BaseModel):
                            description="Ignored: the acknowledgement is recorded as the signed-in user.")
 
 
-def _lang(request: Request) -> str:
+def _lang(request: Request) -> Lang:
     accept = request.headers.get("accept-language", "")
     return "de" if accept.lower().startswith("de") else "en"
 
 
-def _page(lang: str, title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(
+def _page(lang: str, title: str, body: str, *, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(status_code=status_code, content=
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}'
         f"</title></head><body style=\"font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;"
-        f"padding:0 1rem\"><h1>{html.escape(title)}</h1>{body}</body></html>"
-    )
+        f"padding:0 1rem\"><h1>{html.escape(title)}</h1>{body}</body></html>")
 
 
 def situations_router(runtime: Runtime) -> APIRouter:
@@ -64,6 +91,9 @@ def situations_router(runtime: Runtime) -> APIRouter:
 
     def now() -> Any:
         return runtime.runner.clock.now()
+
+    def situation_url(situation_id: int) -> str:
+        return f"{runtime.workspace.config.escalation.base_url.rstrip('/')}/situations/{situation_id}"
 
     def acknowledged(situation_id: int, *, by: str, actor: Actor, ip: str | None,
                      via: str) -> dict[str, Any] | None:
@@ -106,37 +136,53 @@ def situations_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/ack/{situation_id}", response_class=HTMLResponse, include_in_schema=False)
     def ack_page(request: Request, situation_id: Id, t: str = "") -> HTMLResponse:
+        """Shows who the link is for and asks for the click; or why it would change nothing."""
         lang = _lang(request)
         text = _TEXT[lang]
-        problem = check_token(secret, situation_id, t, now())
-        if problem is not None:
-            return _page(lang, text["bad"], f"<p>{html.escape(problem)}</p>")
+        link = read_token(secret, situation_id, t, now())
+        if isinstance(link, str):
+            return _page(lang, text["bad"], f"<p>{html.escape(link)}</p>", status_code=403)
         with runtime.engine.connect() as conn:
             found = get_situation(conn, situation_id)
+            refused = link_state(conn, link)
         if found is None:
-            return _page(lang, text["bad"], "<p>?</p>")
-        already = (f"<p>{html.escape(text['already'].format(by=found['acknowledged_by']))}</p>"
-                   if found["acknowledged_at"] else "")
-        return _page(lang, f"{text['title']}: {found['monitor']}", (
-            f"<p><strong>{html.escape(str(found['severity']))}</strong> — "
-            f"{html.escape(found['summary'])}</p>{already}"
+            return _page(lang, text["bad"], "<p>?</p>", status_code=404)
+        head = (f"<p><strong>{html.escape(str(found['severity']))}</strong> — "
+                f"{html.escape(found['summary'])}</p>")
+        title = f"{text['title']}: {found['monitor']}"
+        if refused is not None:
+            return _page(lang, title, f"{head}<p>{_refusal(lang, refused, situation_url(situation_id))}</p>")
+        name = html.escape(link.recipient)
+        return _page(lang, title, (
+            f"{head}<p>{text['for'].format(name=name)}</p>"
             f'<form method="post"><input type="hidden" name="t" value="{html.escape(t)}">'
-            f'<label>{text["name"]} <input name="by" autocomplete="name"></label> '
-            f'<button type="submit">{text["button"]}</button></form>'))
+            f'<button type="submit">{text["button"].format(name=name)}</button></form>'))
 
     @router.post("/ack/{situation_id}", response_class=HTMLResponse, include_in_schema=False)
-    def ack_link(request: Request, situation_id: Id, t: Annotated[str, Form()] = "",
-                 by: Annotated[str, Form()] = "") -> HTMLResponse:
+    def ack_link(request: Request, situation_id: Id, t: Annotated[str, Form()] = "") -> HTMLResponse:
+        """Acknowledges as the link's recipient (a name in the form or query is not asked for and
+        not used), once: 409 with who used it and when on a second click, or when the link's
+        escalation is over (superseded by a later one, resolved, acknowledged)."""
         lang = _lang(request)
         text = _TEXT[lang]
-        problem = check_token(secret, situation_id, t, now())
-        if problem is not None:
-            return HTMLResponse(_page(lang, text["bad"], f"<p>{html.escape(problem)}</p>").body,
-                                status_code=status.HTTP_403_FORBIDDEN)
-        name = (by.strip() or "link")[:255]
-        event = acknowledged(situation_id, by=name, actor=Actor.link(name), ip=client_ip(request), via="link")
-        if event is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no situation {situation_id}")
-        return _page(lang, text["title"], f"<p>{text['done']}</p>")
+        link = read_token(secret, situation_id, t, now())
+        if isinstance(link, str):
+            return _page(lang, text["bad"], f"<p>{html.escape(link)}</p>", status_code=403)
+        verified = link
+        outcomes: list[LinkOutcome] = []
+
+        def run(conn: Connection, _detector: Detector | None) -> list[Message]:
+            outcome = use_link_audited(conn, verified, at=now(), ip=client_ip(request))
+            outcomes.append(outcome)
+            return [outcome.event] if outcome.event is not None else []
+
+        runtime.runner.with_detector(run)
+        outcome = outcomes[0]
+        if outcome.result == "acknowledged":
+            return _page(lang, text["title"],
+                         f"<p>{html.escape(text['done'].format(name=link.recipient))}</p>")
+        code = status.HTTP_404_NOT_FOUND if outcome.result == "unknown" else status.HTTP_409_CONFLICT
+        return _page(lang, text["title"], f"<p>{_refusal(lang, outcome, situation_url(situation_id))}</p>",
+                     status_code=code)
 
     return router

@@ -89,7 +89,7 @@ class Actor:
 
     @classmethod
     def link(cls, name: str) -> Actor:
-        """Someone who followed a signed acknowledgement link and typed a name."""
+        """The recipient a signed acknowledgement link was sent to (who followed it)."""
         return cls(f"link:{name}"[:320])
 
 

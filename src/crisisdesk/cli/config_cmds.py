@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -54,7 +55,8 @@ def import_(
         migrate(engine)
         with engine.begin() as conn:
             stored, parsed = save(conn, file.read_text(encoding="utf-8"), actor=Actor.cli(getpass.getuser()),
-                                  at=SystemClock().now(), note=note)
+                                  at=SystemClock().now(), note=note,
+                                  fallback=workspace.path.read_text(encoding="utf-8"))
     finally:
         engine.dispose()
     out.print(f"imported {file} as version {stored.version} ({len(parsed.monitors)} monitors); running "
@@ -67,19 +69,29 @@ def export(
     config: ConfigOption = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.",
                                                 dir_okay=False)] = None,
+    include_secrets: Annotated[bool, typer.Option(
+        "--include-secrets", help="Write literal secrets (passwords, tokens, webhook URLs) as stored "
+        "instead of ********; the file is then created readable by you only.")] = False,
 ) -> None:
-    """Write the configuration in force (the database's, else the workspace file) as YAML."""
+    """Write the configuration in force (the database's, else the workspace file) as YAML, with
+    literal secrets masked (importing it back keeps the stored ones)."""
     from crisisdesk.configuration.service import export_text
 
     _, workspace = open_workspace(config, stored=False)
     engine = make_engine(workspace.database_url)
     try:
         migrate(engine)
-        text = export_text(engine, workspace)
+        text = export_text(engine, workspace, include_secrets=include_secrets)
     finally:
         engine.dispose()
     if output is None:
         out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
     else:
-        output.write_text(text, encoding="utf-8")
+        if include_secrets:
+            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # also when the file was there before
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")

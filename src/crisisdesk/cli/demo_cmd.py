@@ -175,8 +175,7 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
     # escalation, the simulated lead, a person in the browser or over the API); the bus brings posts.
     feed = AlertFeed()
     runtime.runner.listeners.append(feed)
-    lead = CrisisLead(CRISIS_LEAD.name, CRISIS_LEAD.targets[0], sink, runtime.runner,
-                      secret_key(workspace, settings))
+    lead = CrisisLead(CRISIS_LEAD.targets[0], sink, runtime.runner, secret_key(workspace, settings))
     show_live = live and out.is_terminal
     seen = 0
     server: DemoWebServer | None = None

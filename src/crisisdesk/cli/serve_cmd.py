@@ -45,7 +45,7 @@ def serve(
                       "--role admin` to sign in to the web app.", highlight=False, soft_wrap=True)
     try:
         uvicorn.run(create_app(runtime, api_token=token), host=host, port=port,
-                    log_level=settings.log_level.lower())
+                    log_level=settings.log_level.lower(), **settings.proxy_options())
     finally:
         runtime.close()
 

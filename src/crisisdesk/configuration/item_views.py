@@ -12,7 +12,6 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
 from crisisdesk.configuration.items import (
-    MASK,
     Item,
     ItemNotFound,
     Kind,
@@ -22,6 +21,7 @@ from crisisdesk.configuration.items import (
     list_items,
     put_item,
 )
+from crisisdesk.configuration.secrets import MASK
 from crisisdesk.configuration.service import export_text, latest
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.runtime import Runtime

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -31,13 +31,12 @@ from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from sqlalchemy.engine import Connection
 
 from crisisdesk.audit.service import Actor
+from crisisdesk.configuration.secrets import MASK, TARGET_SECRETS, is_literal
 from crisisdesk.configuration.service import Change, Stored, current_text, save
 from crisisdesk.core.errors import ConfigError, CrisisdeskError, config_path
 from crisisdesk.escalation.config import PersonConfig, PolicyConfig
-from crisisdesk.notify.schemas import TARGET_MODELS, TargetConfig, TargetKind
+from crisisdesk.notify.schemas import TargetConfig, TargetKind
 from crisisdesk.workspace import MonitorConfig, WorkspaceConfig
-
-MASK = "********"
 
 
 class Kind(StrEnum):
@@ -164,23 +163,11 @@ def _entries(doc: Mapping[str, Any], kind: Kind) -> list[tuple[str, Any]]:
 # Secrets
 
 
-def _secret_fields(model: type[BaseModel]) -> set[str]:
-    """Fields of a model that hold a secret (SecretStr, possibly optional)."""
-    out = set()
-    for name, field in model.model_fields.items():
-        if "SecretStr" in str(field.annotation):
-            out.add(field.alias or name)
-    return out
-
-
-_TARGET_SECRETS: dict[str, set[str]] = {k.value: _secret_fields(m) for k, m in TARGET_MODELS.items()}
-
-
 def _masked(kind: Kind, value: Any) -> Any:
     if kind is not Kind.TARGETS or not isinstance(value, dict):
         return value
-    hidden = _TARGET_SECRETS.get(str(value.get("kind")), set())
-    return {k: (MASK if k in hidden and not str(v).startswith("env:") else v) for k, v in value.items()}
+    hidden = TARGET_SECRETS.get(str(value.get("kind")), set())
+    return {k: (MASK if k in hidden and is_literal(v) else v) for k, v in value.items()}
 
 
 def _unmask(kind: Kind, key: str, value: Any, before: Any) -> Any:

@@ -4,6 +4,8 @@ Until a configuration is imported (``crisisdesk config import``, or saved in the
 workspace file is in force, as before. From then on the database is: the file becomes what it is
 imported from and exported to, and every process of a deployment sees the same configuration.
 A saved document is validated exactly like the file (same parser, same errors with their place).
+Literal secrets are masked for every reader and kept when a document comes back masked
+(:mod:`.secrets`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.configuration.models import WorkspaceDocument
+from crisisdesk.configuration.secrets import mask_text, unmask_text
 from crisisdesk.workspace import Workspace, WorkspaceConfig, parse_config
 
 _docs: Table = WorkspaceDocument.__table__  # type: ignore[assignment]
@@ -69,14 +72,18 @@ def current_text(conn: Connection, fallback: str) -> str:
 
 
 def save(conn: Connection, text: str, *, actor: Actor, at: datetime, note: str | None = None,
-         ip: str | None = None, change: Change | None = None) -> tuple[Stored, WorkspaceConfig]:
+         ip: str | None = None, change: Change | None = None,
+         fallback: str | None = None) -> tuple[Stored, WorkspaceConfig]:
     """Validate and store a new version (raises ConfigError naming the place of every problem).
 
+    A secret sent back masked (as every reader gets it) keeps the value stored at the same place
+    of the document in force: the newest version, else ``fallback`` (the workspace file's text).
     ``change`` is what a per-item edit changed; the audit entry then shows that item before and
     after instead of only the version numbers."""
-    config = parse_config(text, path=STORED)
     lock(conn)
     before = latest(conn)
+    text = unmask_text(text, before.text if before is not None else fallback)
+    config = parse_config(text, path=STORED)
     version = conn.execute(insert(_docs).values(text=text, created_at=at, created_by=actor.label,
                                                 note=note).returning(_docs.c.id)).scalar_one()
     after: dict[str, Any] = {"version": version, "monitors": [m.name for m in config.monitors], "note": note}
@@ -100,11 +107,13 @@ def in_force(engine: Engine, workspace: Workspace) -> Workspace:
     return dataclasses.replace(workspace, config=parse_config(stored.text, path=STORED))
 
 
-def export_text(engine: Engine, workspace: Workspace) -> str:
-    """The configuration in force as YAML: the stored document, else the workspace file."""
+def export_text(engine: Engine, workspace: Workspace, *, include_secrets: bool = False) -> str:
+    """The configuration in force as YAML: the stored document, else the workspace file; literal
+    secrets masked unless ``include_secrets`` (only ``crisisdesk config export`` asks for them)."""
     with engine.connect() as conn:
         stored = latest(conn)
-    return stored.text if stored is not None else workspace.path.read_text(encoding="utf-8")
+    text = stored.text if stored is not None else workspace.path.read_text(encoding="utf-8")
+    return text if include_secrets else mask_text(text)
 
 
 def stored_in_force(workspace: Workspace) -> Workspace:

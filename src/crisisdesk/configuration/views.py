@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
+from crisisdesk.configuration.secrets import MASK
 from crisisdesk.configuration.service import export_text, latest, save
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.runtime import Runtime
@@ -21,7 +22,8 @@ Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 
 
 class ConfigIn(BaseModel):
-    text: str = Field(description="The whole workspace configuration as YAML (as in crisisdesk.yaml).")
+    text: str = Field(description="The whole workspace configuration as YAML (as in crisisdesk.yaml); a "
+                      f"secret given as {MASK} keeps the value stored at the same place.")
     note: str | None = Field(default=None, max_length=500, description="Why, for the version history.")
 
 
@@ -46,7 +48,9 @@ def check_query(query: str) -> QueryCheck:
 def config_router(runtime: Runtime) -> APIRouter:
     r = APIRouter()
 
-    @r.get("/api/v1/config", summary="The configuration in force (YAML) and its version")
+    @r.get("/api/v1/config", summary="The configuration in force (YAML) and its version",
+           description=f"Literal secrets (SMTP password, webhook secret, Slack/Teams URL, bot token) come as "
+           f"`{MASK}`; `env:NAME` references as written. A document PUT back with `{MASK}` keeps them.")
     def get_config(_who: Reader) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
             stored = latest(conn)
@@ -59,7 +63,8 @@ def config_router(runtime: Runtime) -> APIRouter:
         try:
             with runtime.engine.begin() as conn:
                 stored, config = save(conn, body.text, actor=who.actor, at=runtime.runner.clock.now(),
-                                      note=body.note, ip=who.ip)
+                                      note=body.note, ip=who.ip,
+                                      fallback=runtime.workspace.path.read_text(encoding="utf-8"))
         except ConfigError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.problem) from exc
         runtime.reload_if_changed()  # in force here at once; other processes within a tick

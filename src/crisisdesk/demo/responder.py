@@ -2,8 +2,9 @@
 
 Nobody sits at the demo's pager, so this stands in: a few stream minutes after a page reached the
 crisis lead's target (the notification the local sink received), the lead "clicks" the signed
-link in it. The click goes the way a click on the real link goes: the token is checked with
-:func:`crisisdesk.escalation.links.check_token`, then :func:`crisisdesk.escalation.actions.acknowledge`
+link in it. The click goes the way a click on the real link goes: the token is read with
+:func:`crisisdesk.escalation.links.read_token`, then :func:`crisisdesk.audit.actions.use_link_audited`
+acknowledges as the link's recipient, once, stopping only the escalation the page belonged to; it
 runs in its own transaction, in turn with the pipeline, at the stream time the demo has reached,
 and the runner publishes its event to its listeners (the demo's timeline, the live web pages).
 That stops the escalation, so the steps after the lead's never run.
@@ -21,10 +22,10 @@ from typing import Final
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
+from crisisdesk.audit.actions import use_link_audited
 from crisisdesk.bus.base import Message
 from crisisdesk.demo.sink import NotificationSink, Received
-from crisisdesk.escalation.actions import acknowledge
-from crisisdesk.escalation.links import check_token
+from crisisdesk.escalation.links import read_token
 from crisisdesk.notify.models import Delivery, DeliveryStatus
 from crisisdesk.pipeline.runner import Detector, PipelineRunner
 
@@ -36,9 +37,9 @@ _PAGES: Final = frozenset({"opened", "escalated"})
 
 @dataclass
 class CrisisLead:
-    """Acknowledges every page that reached ``target`` once ``reaction`` of stream time has passed."""
+    """Acknowledges every page that reached ``target`` once ``reaction`` of stream time has passed,
+    as the person each page's link was sent to."""
 
-    name: str
     target: str
     sink: NotificationSink
     runner: PipelineRunner
@@ -73,14 +74,14 @@ class CrisisLead:
             self.refused.append((page.situation, "the notification has no acknowledgement link"))
             return None
         sid = int(match["sid"])
-        problem = check_token(self.secret, sid, match["token"], now)
-        if problem is not None:
-            self.refused.append((sid, problem))
+        link = read_token(self.secret, sid, match["token"], now)
+        if isinstance(link, str):
+            self.refused.append((sid, link))
             return None
 
         def run(conn: Connection, _detector: Detector | None) -> list[Message]:
-            event = acknowledge(conn, sid, by=self.name, at=now, via="link")
-            return [] if event is None else [event]
+            outcome = use_link_audited(conn, link, at=now)
+            return [] if outcome.event is None else [outcome.event]
 
         events = self.runner.with_detector(run)
         return events[0] if events else None

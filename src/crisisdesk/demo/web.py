@@ -86,8 +86,9 @@ class DemoWebServer:
         self._sock = sock
         self.host, self.port = sock.getsockname()[:2]
         app = create_app(runtime, api_token=secrets.token_urlsafe(24))
+        # Forwarded headers only from CRISISDESK_TRUSTED_PROXIES, as in `crisisdesk serve`.
         config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=1,
-                                lifespan="off")
+                                lifespan="off", **runtime.settings.proxy_options())
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
                                         name="demo-web", daemon=True)

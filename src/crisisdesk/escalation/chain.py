@@ -15,7 +15,7 @@ def snapshot(policy: PolicyConfig, *, people: Mapping[str, PersonConfig],
 
     def person(name: str) -> dict[str, Any]:
         p = people[name]
-        return {"name": name, "targets": list(p.targets), "lang": p.lang,
+        return {"name": name, "display": p.name, "targets": list(p.targets), "lang": p.lang,
                 "working_hours": p.working_hours.model_dump(mode="json") if p.working_hours else None}
 
     steps = []
@@ -54,3 +54,17 @@ def step_targets(step: Mapping[str, Any], at: datetime) -> tuple[dict[str, str |
             for t in p["targets"]:
                 targets.setdefault(t, p["lang"])
     return targets, list(dict.fromkeys(notified))
+
+
+def target_recipients(step: Mapping[str, Any], at: datetime) -> dict[str, str]:
+    """Target name → who its acknowledgement link is for: the name of the person (on duty) whose
+    target it is, or ``target:NAME`` for a target the policy notifies directly. Matches
+    :func:`step_targets`: the first one to bring a target into the step owns it."""
+    owners: dict[str, str] = {}
+    for group in step["groups"]:
+        for name in group.get("targets", []):
+            owners.setdefault(name, f"target:{name}")
+        for p in on_duty(group, at):
+            for t in p["targets"]:
+                owners.setdefault(t, str(p.get("display") or p["name"])[:255])
+    return owners

@@ -25,7 +25,7 @@ from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.detection.reasons import describe
 from crisisdesk.escalation.actions import acknowledge, log_event
-from crisisdesk.escalation.chain import snapshot, step_targets
+from crisisdesk.escalation.chain import snapshot, step_targets, target_recipients
 from crisisdesk.escalation.config import EscalationConfig, PersonConfig
 from crisisdesk.escalation.links import ack_url
 from crisisdesk.escalation.models import Escalation
@@ -145,6 +145,7 @@ class Escalator:
             return []
         step = steps[n % len(steps)]
         targets, people = step_targets(step, at)
+        recipients = target_recipients(step, at)
         situation = conn.execute(select(_situations).where(_situations.c.id == row["situation_id"])
                                  ).mappings().one()
         monitor = self._monitor_name(conn, situation["monitor_id"])
@@ -154,8 +155,11 @@ class Escalator:
                     target = self.targets.get(name)
                     if target is None:
                         continue
+                    link = ack_url(self.config.base_url, self.secret, situation["id"],
+                                   escalation_id=row["id"], step=n,
+                                   recipient=recipients.get(name, f"target:{name}"), now=at)
                     note = self._notification(conn, situation, monitor, row["severity"], at, n,
-                                              lang or self.lang)
+                                              lang or self.lang, link=link)
                     enqueue(session, key=f"situation:{row['situation_id']}:escalation:{row['id']}:"
                                          f"step:{n}:{name}",
                             target_name=name, kind=target.kind, notification=note, clock=self.send_clock)
@@ -196,14 +200,17 @@ class Escalator:
                 target = self.targets.get(name)
                 if target is None:
                     continue
+                # Nothing to acknowledge any more: the link opens the situation's page instead.
+                page = f"{self.config.base_url.rstrip('/')}/situations/{sid}"
                 note = self._notification(conn, situation, monitor, int(event["severity"]), at, -1, self.lang,
-                                          kind=NotificationKind.RESOLVED, summary=str(event["summary"]))
+                                          link=page, kind=NotificationKind.RESOLVED,
+                                          summary=str(event["summary"]))
                 enqueue(session, key=f"situation:{sid}:resolved:{at.isoformat()}:{name}", target_name=name,
                         kind=target.kind, notification=note, clock=self.send_clock)
             session.flush()
 
     def _notification(self, conn: Connection, situation: RowMapping, monitor: str, severity: int,
-                      at: datetime, step: int, lang: str, *, kind: NotificationKind | None = None,
+                      at: datetime, step: int, lang: str, *, link: str, kind: NotificationKind | None = None,
                       summary: str | None = None) -> Notification:
         explanation = self._explanation_at(conn, situation, at)
         lang = "de" if lang == "de" else "en"
@@ -223,7 +230,7 @@ class Escalator:
                           or explanation.get("reasons", [])),
             top_terms=tuple(explanation.get("top_terms", [])),
             top_posts=posts, channels=tuple(explanation.get("channels", {})),
-            ack_url=ack_url(self.config.base_url, self.secret, situation["id"], at), lang=lang,
+            ack_url=link, lang=lang,
             occurred_at=at,
         )
 

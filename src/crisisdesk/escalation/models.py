@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisisdesk.db import Base, BigIntKey, UTCDateTime
@@ -33,3 +33,18 @@ class Escalation(Base):
     next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AckLinkUse(Base):
+    """The one use of an acknowledgement link (one per escalation step and recipient): a second
+    click finds it and shows who used the link and when, instead of acknowledging again."""
+
+    __tablename__ = "ack_link_uses"
+    __table_args__ = (UniqueConstraint("escalation_id", "step", "recipient"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    recipient: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -74,7 +74,7 @@ def html_body(n: Notification) -> str:
     parts.append(
         f'<p><a href="{escape(n.ack_url, quote=True)}" style="display:inline-block;padding:10px 18px;'
         f'background:{color};color:#fff;text-decoration:none;border-radius:4px">'
-        f"{escape(render.text(lang, 'acknowledge'))}</a></p>"
+        f"{escape(render.action_label(n, lang))}</a></p>"
         f'<p style="color:#777;font-size:12px">{escape(render.text(lang, "footer"))}</p>'
     )
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final
 
-from crisisdesk.notify.schemas import Lang, Notification, TopPost
+from crisisdesk.notify.schemas import Lang, Notification, NotificationKind, TopPost
 
 STRINGS: Final[dict[Lang, dict[str, str]]] = {
     "en": {
@@ -33,6 +33,8 @@ STRINGS: Final[dict[Lang, dict[str, str]]] = {
         "open_post": "open",
         "acknowledge": "Acknowledge",
         "ack_line": "Acknowledge this alert: {url}",
+        "open_situation": "Open the situation",
+        "open_line": "The situation: {url}",
         "more": "… and {n} more",
         "footer": "Sent by crisisdesk. Acknowledging stops the escalation for everyone.",
     },
@@ -57,6 +59,8 @@ STRINGS: Final[dict[Lang, dict[str, str]]] = {
         "open_post": "öffnen",
         "acknowledge": "Bestätigen",
         "ack_line": "Alarm bestätigen: {url}",
+        "open_situation": "Lage öffnen",
+        "open_line": "Zur Lage: {url}",
         "more": "… und {n} weitere",
         "footer": "Gesendet von crisisdesk. Eine Bestätigung stoppt die Eskalation für alle.",
     },
@@ -68,6 +72,17 @@ POST_CHARS: Final = 280
 
 def text(lang: Lang, key: str) -> str:
     return STRINGS[lang][key]
+
+
+def action_label(n: Notification, lang: Lang | None = None) -> str:
+    """The button's words: acknowledge an alert; a resolved situation's link only opens its page
+    (there is nothing left to acknowledge)."""
+    return text(lang or n.lang, "open_situation" if n.kind is NotificationKind.RESOLVED else "acknowledge")
+
+
+def action_line(n: Notification, lang: Lang | None = None) -> str:
+    key = "open_line" if n.kind is NotificationKind.RESOLVED else "ack_line"
+    return text(lang or n.lang, key).format(url=n.ack_url)
 
 
 def severity_label(n: Notification) -> str:
@@ -153,5 +168,5 @@ def plain_text(n: Notification) -> str:
             lines.append(f"- {clip(p.text, POST_CHARS)}" + (f" ({meta})" if meta else ""))
             if p.url:
                 lines.append(f"  {p.url}")
-    lines += ["", text(n.lang, "ack_line").format(url=n.ack_url), "", "-- ", text(n.lang, "footer")]
+    lines += ["", action_line(n), "", "-- ", text(n.lang, "footer")]
     return "\n".join(lines) + "\n"

@@ -68,7 +68,7 @@ def blocks(n: Notification) -> list[dict[str, Any]]:
     out.append({"type": "actions", "elements": [{
         "type": "button",
         "action_id": "crisisdesk_ack",
-        "text": {"type": "plain_text", "text": render.text(lang, "acknowledge")},
+        "text": {"type": "plain_text", "text": render.action_label(n, lang)},
         "url": n.ack_url,
         "style": "danger" if n.severity >= 4 else "primary",
     }]})
@@ -79,7 +79,7 @@ def blocks(n: Notification) -> list[dict[str, Any]]:
 
 def payload(n: Notification) -> dict[str, Any]:
     """The webhook body; ``text`` is what notifications and old clients show."""
-    fallback = f"{render.headline(n)} ({n.monitor}) – {render.text(n.lang, 'ack_line').format(url=n.ack_url)}"
+    fallback = f"{render.headline(n)} ({n.monitor}) – {render.action_line(n)}"
     return {"text": escape(fallback), "blocks": blocks(n)}
 
 

@@ -74,7 +74,7 @@ def card(n: Notification) -> dict[str, Any]:
         "lang": lang,
         "msteams": {"width": "Full"},
         "body": body,
-        "actions": [{"type": "Action.OpenUrl", "title": render.text(lang, "acknowledge"),
+        "actions": [{"type": "Action.OpenUrl", "title": render.action_label(n, lang),
                      "url": n.ack_url, "style": "positive"}],
     }
 

@@ -79,7 +79,7 @@ def message_html(n: Notification, limit: int = MAX_CHARS) -> str:
     title = render.clip(render.headline(n), TITLE_CHARS)
     head = f"<b>{escape(title)}</b>\n" + "\n".join(
         f"<b>{escape(k)}:</b> {escape(v)}" for k, v in render.facts(n))
-    tail = f'<a href="{escape_attr(n.ack_url)}">{escape(render.text(lang, "acknowledge"))}</a>'
+    tail = f'<a href="{escape_attr(n.ack_url)}">{escape(render.action_label(n, lang))}</a>'
     blocks: list[tuple[str, str, str]] = []  # (html before, plain text, html after)
     if n.summary:
         blocks.append(("", n.summary, ""))
@@ -117,7 +117,7 @@ def request_body(n: Notification, target: TelegramTarget, chat_id: int | str) ->
         "parse_mode": "HTML",
         "link_preview_options": {"is_disabled": True},
         "reply_markup": {"inline_keyboard": [[
-            {"text": render.text(n.lang, "acknowledge"), "url": n.ack_url},
+            {"text": render.action_label(n), "url": n.ack_url},
         ]]},
     }
     if target.message_thread_id is not None:

@@ -10,8 +10,13 @@ themselves would cost more than preparing them.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -19,6 +24,7 @@ from typing import Any
 import orjson
 
 from crisisdesk.bus.base import Message
+from crisisdesk.db import close_idle_connections, forget_engines
 from crisisdesk.pipeline import stages
 from crisisdesk.pipeline.enrich import Enricher
 from crisisdesk.pipeline.events import NormalizedPost, RawItem, Rejection, jsonable
@@ -26,8 +32,39 @@ from crisisdesk.sources.matcher import MonitorSet
 
 _state: dict[str, Any] = {}
 
+#: How often a worker looks whether its parent is still there (where no kernel signal tells it).
+PARENT_CHECK_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
-def _init(max_text_chars: int, monitors: Sequence[tuple[str, str]], enricher: Enricher | None) -> None:
+
+def _die_with_parent(parent: int, *, kernel_signal: bool) -> None:
+    """End this worker when the process that started it ends, however it ends (``kill -9``
+    included): an orphaned worker would wait for batches forever.
+
+    On Linux the kernel sends SIGKILL at the parent's death (``PR_SET_PDEATHSIG``; only when the
+    pool was started from the main thread, since the signal follows the thread that forked). A
+    watcher thread that checks the parent id covers every other case and platform."""
+    if kernel_signal and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init(parent: int, kernel_signal: bool, max_text_chars: int, monitors: Sequence[tuple[str, str]],
+          enricher: Enricher | None) -> None:
+    _die_with_parent(parent, kernel_signal=kernel_signal)
+    forget_engines()  # a forked worker never uses (nor closes) its parent's database connections
     _state["max_text_chars"] = max_text_chars
     _state["monitors"] = MonitorSet.compile(monitors)
     _state["enricher"] = enricher
@@ -102,15 +139,21 @@ class PrepareWorkers:
     def start(self) -> None:
         """Start the processes now, before the caller starts threads of its own (progress bars).
 
-        fork starts in milliseconds; the children never touch the parent's database connections
-        and leave through os._exit, so nothing of the parent's is closed behind its back. Forking
-        before other threads exist means no lock of theirs is copied in a held state.
+        fork starts in milliseconds. The parent's idle database connections are closed first, so
+        no child holds a socket of the parent's database sessions (a session whose client died
+        would otherwise stay open, idle in transaction with its locks, as long as a child lives);
+        the children forget the engines they inherit without closing anything, and leave through
+        os._exit. They die with the parent (:func:`_die_with_parent`). Forking before other
+        threads exist means no lock of theirs is copied in a held state.
         """
         if self._pool is not None:
             return
+        close_idle_connections()
         context = multiprocessing.get_context("fork" if self.forked else "spawn")
+        main = threading.current_thread() is threading.main_thread()
         self._pool = ProcessPoolExecutor(
-            self.processes, mp_context=context, initializer=_init, initargs=self._initargs
+            self.processes, mp_context=context, initializer=_init,
+            initargs=(os.getpid(), main, *self._initargs),
         )
         self._pool.submit(_ready).result()  # processes are created on the first submit
 

@@ -46,8 +46,10 @@ def router(runtime: Runtime) -> APIRouter:
         try:
             signed = sign_in_request(request, email=email, password=password)
         except LoginThrottled as exc:
-            return render(request, "login.html", None, next=_safe_next(next), email=email, status_code=429,
+            page = render(request, "login.html", None, next=_safe_next(next), email=email, status_code=429,
                           error=t("login.throttled", lang, seconds=exc.retry_after))
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         except InvalidCredentials:
             return render(request, "login.html", None, next=_safe_next(next), email=email, status_code=401,
                           error=t("login.failed", lang))

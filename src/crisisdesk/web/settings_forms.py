@@ -20,7 +20,8 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
-from crisisdesk.configuration.items import MASK, Item, Kind
+from crisisdesk.configuration.items import Item, Kind
+from crisisdesk.configuration.secrets import MASK
 from crisisdesk.notify.schemas import TargetKind
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -3,7 +3,8 @@ browser, validated like the file, stored in the database as a new version; expor
 
 ``/settings`` is the hub: it opens on the monitors, and each kind of item has its own pages with
 forms (settings_item_pages.py). This module keeps the whole document: the YAML editor at
-``/settings/document`` (saved with POST ``/settings``), the download and the upload."""
+``/settings/document`` (saved with POST ``/settings``), the download and the upload. Literal secrets
+are masked in all of them, and a document saved with the mask keeps the stored secret."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
+from crisisdesk.configuration.secrets import mask_text
 from crisisdesk.configuration.service import export_text, latest, save
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.runtime import Runtime
@@ -50,11 +52,13 @@ def router(runtime: Runtime) -> APIRouter:
         try:
             with runtime.engine.begin() as conn:
                 stored, _ = save(conn, text, actor=user.actor, at=runtime.runner.clock.now(),
-                                 note=note or None, ip=user.ip)
+                                 note=note or None, ip=user.ip,
+                                 fallback=runtime.workspace.path.read_text(encoding="utf-8"))
         except ConfigError as exc:
             return page(request, user, text, error=exc.problem, status_code=422)
         runtime.reload_if_changed()  # in force here at once; other processes within a tick
-        return page(request, user, text, flash=str(stored.version))
+        # What is stored now, masked: a secret just typed is not sent back either.
+        return page(request, user, mask_text(stored.text), flash=str(stored.version))
 
     @r.post("/settings/import", response_class=HTMLResponse)
     async def import_file(request: Request, user: Editor, file: UploadFile) -> HTMLResponse:
