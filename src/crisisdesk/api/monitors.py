@@ -21,6 +21,8 @@ from crisisdesk.sources.models import Monitor
 
 #: Most points a series may have when the step is chosen by hand.
 MAX_SERIES_POINTS = 5000
+#: The longest step: a year.
+MAX_STEP = 366 * 86400
 
 RangeParam = Annotated[RangeName, Query(alias="range", description=(
     "The last 24 hours, 7 or 30 days back from now, as the page's buttons; ignored with `since`."))]
@@ -85,7 +87,7 @@ def monitors_router(runtime: Runtime) -> APIRouter:
                                  e422="`range`, `since`, `until` or `step` is not valid."),
                 summary="A monitor's volume series (the page's chart)")
     def get_series(name: str, range_: RangeParam = "24h", since: SinceParam = None, until: UntilParam = None,
-                   step: Annotated[int | None, Query(ge=60, description=(
+                   step: Annotated[int | None, Query(ge=60, le=MAX_STEP, description=(
                        "Seconds per point, a multiple of 60; default: what the page chooses for the "
                        "range (24 h: 5 minutes, 7 days: hours, 30 days: hours…)."))] = None) -> MonitorSeries:
         """Points from the rollups, one per step (empty steps included, the last one may still be

@@ -53,13 +53,20 @@ def encode_cursor(created_at: datetime, post_id: int) -> str:
     return f"{micros}.{post_id}"
 
 
+#: Ids are 64-bit: a cursor naming a larger one was not written here (and would overflow the query).
+_MAX_ID = 2**63 - 1
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         micros, post_id = (int(part) for part in cursor.split(".", 1))
-    except ValueError:
+        seconds, rest = divmod(micros, 1_000_000)
+        at = datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
+    except (ValueError, OverflowError, OSError):  # not two numbers, or a time no clock reaches
         raise CursorError(f"not a post-list cursor: {cursor[:40]!r}") from None
-    seconds, rest = divmod(micros, 1_000_000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest), post_id
+    if not 0 < post_id <= _MAX_ID:
+        raise CursorError(f"not a post-list cursor: {cursor[:40]!r}")
+    return at, post_id
 
 
 def escape_like(value: str) -> str:
