@@ -182,6 +182,19 @@ def test_one_post_in_full(desk: Desk) -> None:
     assert missing.status_code == 404 and missing.json()["detail"] == "no post x:nope"
 
 
+def test_a_post_whose_id_holds_slashes(world: World) -> None:
+    article = {"platform": "news", "id": "https://example.org/2026/bahn", "kind": "article",
+               "created_at": "2026-12-01T08:00:00Z", "text": "Die Deutsche Bahn streikt"}
+    r = world.client.post("/api/v1/posts", json=article, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+    assert r.status_code == 200 and r.json()["summary"]["imported"] == 1, r.text
+    for path in ("/api/v1/posts/news/https%3A%2F%2Fexample.org%2F2026%2Fbahn",
+                 "/api/v1/posts/news/https://example.org/2026/bahn"):
+        found = _get(world, path)
+        assert found["external_id"] == "https://example.org/2026/bahn" and found["kind"] == "article"
+        assert found["monitors"] == ["bahn", "streik"] and found["author"] is None
+    assert [i["external_id"] for i in _get(world, "/api/v1/posts", q="streikt")["items"]] == [article["id"]]
+
+
 def test_the_overview_is_the_pages_overview(desk: Desk) -> None:
     world, stream = desk
     body = _get(world, "/api/v1/overview")

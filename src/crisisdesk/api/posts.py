@@ -75,7 +75,8 @@ def posts_router(runtime: Runtime) -> APIRouter:
                 raise bad_param("cursor", str(exc), cursor) from exc
         return PostList(items=page.items, next=page.next_cursor, partial=page.partial)
 
-    @router.get("/posts/{platform}/{external_id}", response_model=PostDetail,
+    # ``:path``: a platform's id may hold slashes (a news article's URL), sent encoded or not.
+    @router.get("/posts/{platform}/{external_id:path}", response_model=PostDetail,
                 summary="One post with its analysis, monitors, corrections, metrics and author",
                 responses=errors(e404="No post with that platform and id."))
     def get_post(platform: str, external_id: str) -> PostDetail:

@@ -4,12 +4,11 @@ and foreign-key reads."""
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from crisisdesk.analysis.models import LabelCorrection
+from crisisdesk.dashboards.post_list import complaint_list
 from crisisdesk.dashboards.schemas import (
     LabelCorrectionRead,
     PostAnalysis,
@@ -25,13 +24,6 @@ _authors: Table = Author.__table__  # type: ignore[assignment]
 _matches: Table = MonitorMatch.__table__  # type: ignore[assignment]
 _monitors: Table = Monitor.__table__  # type: ignore[assignment]
 _corrections: Table = LabelCorrection.__table__  # type: ignore[assignment]
-
-
-def _types(stored: str | None) -> list[str]:
-    try:
-        return [str(t) for t in json.loads(stored)] if stored else []
-    except ValueError:
-        return []
 
 
 def post_detail(conn: Connection, *, platform: str, external_id: str) -> PostDetail | None:
@@ -61,7 +53,7 @@ def post_detail(conn: Connection, *, platform: str, external_id: str) -> PostDet
         metrics=PostMetrics(likes=p.likes, shares=p.shares, replies=p.replies, views=p.views),
         analysis=PostAnalysis(sentiment=p.sentiment, sentiment_score=p.sentiment_score, insult=p.insult,
                               insult_score=p.insult_score, insult_kind=p.insult_kind,
-                              complaint_types=_types(p.complaint_types)),
+                              complaint_types=complaint_list(p.complaint_types)),
         monitors=list(monitors), corrections=corrections, version=p.version, ingested_at=p.ingested_at,
         updated_at=p.updated_at,
     )

@@ -158,11 +158,16 @@ def post_list(
     return PostPage(items=items, next_cursor=None, partial=False, scanned_until=start)
 
 
-def _row(r: Any) -> PostRow:
+def complaint_list(stored: str | None) -> list[str]:
+    """The complaint types stored as a JSON array (an unreadable value reads as none)."""
     try:
-        types = [str(t) for t in json.loads(r.complaint_types)] if r.complaint_types else []
+        return [str(t) for t in json.loads(stored)] if stored else []
     except ValueError:
-        types = []
+        return []
+
+
+def _row(r: Any) -> PostRow:
+    types = complaint_list(r.complaint_types)
     author = (PostAuthor(handle=r.handle, name=r.author_name, followers=r.followers, verified=r.verified)
               if r.author_id is not None else None)
     return PostRow(
