@@ -295,5 +295,8 @@ def test_the_openapi_names_the_answers_and_the_errors(world: World) -> None:
         responses = paths[path][method]["responses"]
         assert responses["200"]["content"]["application/json"]["schema"]["$ref"].endswith(f"/{model}"), path
         assert codes <= set(responses), (path, set(responses))
+    invalid = paths["/api/v1/posts"]["get"]["responses"]["422"]
+    assert invalid["content"]["application/json"]["schema"]["$ref"].endswith("/HTTPValidationError")
+    assert "names the parameter" in invalid["description"]
     listed = paths["/api/v1/monitors"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert listed["items"]["$ref"].endswith("/MonitorRead")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crisisdesk.dashboards.schemas import MonitorPage, PostRow, Series, SituationMarker
 
@@ -29,8 +29,9 @@ def errors(**extra: str) -> dict[int | str, dict[str, Any]]:
     out = dict(READ_ERRORS)
     for key, description in extra.items():
         code = int(key.removeprefix("e"))
-        out[code] = {"description": description} if code == 422 else {"model": ErrorOut,
-                                                                        "description": description}
+        out[code] = {"description": description, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/HTTPValidationError"}}}} if code == 422 else {
+            "model": ErrorOut, "description": description}
     return out
 
 
@@ -73,6 +74,13 @@ class SeverityIn(BaseModel):
 
     severity: int = Field(ge=1, le=4, examples=[3])
     reason: str = Field(min_length=1, max_length=2000, examples=["Press enquiry from a national paper"])
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("give a reason for the change")
+        return value
 
 
 class ResolveIn(BaseModel):
