@@ -95,6 +95,14 @@ class World:
                                            clock=self.clock)
             return created.token.id, created.secret
 
+    def add_situation(self, monitor: str = "bahn", severity: int = 2) -> int:
+        """An open situation of ``monitor``, as detection would have opened it at T0."""
+        with self.engine.begin() as conn:
+            monitor_id = conn.execute(select(Monitor.id).where(Monitor.name == monitor)).scalar_one()
+            return int(conn.execute(insert(Situation).values(
+                monitor_id=monitor_id, cause="spike", status="open", severity=severity, opened_at=T0,
+                updated_at=T0, explanation="{}").returning(Situation.id)).scalar_one())
+
 
 def make_world(workspace_file: Path) -> Iterator[World]:
     settings = Settings()
@@ -109,11 +117,7 @@ def make_world(workspace_file: Path) -> Iterator[World]:
     for role in Role:
         world.user_ids[role] = world.add_user(email_of(role), role, name=role.value.title())
         world.tokens[role] = world.add_token(role)[1]
-    with runtime.engine.begin() as conn:
-        monitor = conn.execute(select(Monitor.id).where(Monitor.name == "bahn")).scalar_one()
-        world.situation_id = conn.execute(insert(Situation).values(
-            monitor_id=monitor, cause="spike", status="open", severity=2, opened_at=T0, updated_at=T0,
-            explanation="{}").returning(Situation.id)).scalar_one()
+    world.situation_id = world.add_situation()
     with client:
         yield world
     runtime.close()

@@ -72,6 +72,18 @@ CASES = [
     Case("GET", "/api/v1/situations", Permission.VIEW, 200),
     Case("GET", "/api/v1/situations/{situation}", Permission.VIEW, 200),
     Case("POST", "/api/v1/situations/{situation}/ack", Permission.ACKNOWLEDGE, 200),
+    # Each principal changes a situation of its own: a second severity change to the same level, or
+    # resolving a resolved one, would be refused (409) whoever asks.
+    Case("POST", "/api/v1/situations/{own_situation}/severity", Permission.CHANGE_SEVERITY, 200,
+         lambda w, who: {"severity": 3, "reason": f"by {who}"}),
+    Case("POST", "/api/v1/situations/{own_situation}/resolve", Permission.RESOLVE, 200,
+         lambda w, who: {"reason": f"by {who}"}),
+    Case("GET", "/api/v1/posts?q=bahn&limit=5", Permission.VIEW, 200),
+    Case("GET", "/api/v1/posts/x/p0", Permission.VIEW, 200),
+    Case("GET", "/api/v1/overview", Permission.VIEW, 200),
+    Case("GET", "/api/v1/monitors", Permission.VIEW, 200),
+    Case("GET", "/api/v1/monitors/bahn?range=7d", Permission.VIEW, 200),
+    Case("GET", "/api/v1/monitors/bahn/series", Permission.VIEW, 200),
     Case("POST", "/api/v1/posts", Permission.INGEST, 200, lambda w, who: post(1)),
     Case("POST", "/api/v1/posts/x/p0/labels", Permission.LABEL_POSTS, 200,
          lambda w, who: {"sentiment": "negative"}),
@@ -105,8 +117,10 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
     routes = {(m.upper(), p) for p, ops in spec.items() for m in ops if p.startswith("/api/")}
     templated = {
         (m, p.replace("{user_id}", "{analyst}").replace("{token_id}", "{own_token}")
+         .replace("{situation_id}/severity", "{own_situation}/severity")
+         .replace("{situation_id}/resolve", "{own_situation}/resolve")
          .replace("{situation_id}", "{situation}").replace("{platform}/{post_id}", "x/p0")
-         .replace("{key}", "{item}"))
+         .replace("{platform}/{external_id}", "x/p0").replace("{name}", "bahn").replace("{key}", "{item}"))
         for m, p in routes}
     assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
 
@@ -114,10 +128,11 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
 def _run(world: World, who: str, client: TestClient, headers: dict[str, str]) -> list[str]:
     # Each principal revokes a token of its own, made for the purpose.
     own_token = world.add_token(Role(who), "to revoke")[0] if who in {r.value for r in Role} else 999
+    own_situation = world.add_situation()
     problems = []
     for case in CASES:
         path = case.path.format(analyst=world.user_ids[Role.ANALYST], own_token=own_token,
-                                situation=world.situation_id,
+                                situation=world.situation_id, own_situation=own_situation,
                                 item="4" if "/policies/" in case.path else f"i-{who}")
         kwargs: dict[str, Any] = {"headers": headers}
         if case.body is not None:

@@ -145,3 +145,40 @@ def stream(engine: Engine) -> Stream:
         + s.wave(ONSET, 300, 30)
     )
     return s
+
+
+SPECIAL = [
+    "100% sure",
+    "100 percent sure",
+    "snake_case",
+    "snakeXcase",
+    "it's fine",
+    'say "cheese"',
+    "back\\slash",
+    "Ärger mit der Bahn",
+    "ÄRGER überall",
+    "plain text",
+]
+
+
+@pytest.fixture
+def posts(stream: Stream) -> Stream:
+    """The calm stream plus 60 posts with every kind of analysis, some at the same second."""
+    extra: list[NormalizedPost] = []
+    base = T0 + timedelta(days=1, hours=3)
+    for i in range(60):
+        at = base + timedelta(seconds=(i // 3) * 10)  # three posts per timestamp: ties in the key
+        extra.append(
+            stream.post(
+                at,
+                SPECIAL[i % len(SPECIAL)] + f" brand #{i}",
+                monitors=("brand", "rival") if i % 4 == 0 else ("brand",),
+                negative=i % 2 == 0,
+                insult=i % 5 == 0,
+                complaints=("billing_price",) if i % 3 == 0 else (),
+                lang="de" if i % 3 == 1 else "en",
+                platform="mastodon" if i % 6 == 0 else "x",
+            )
+        )
+    stream.feed(extra, batch=7)
+    return stream

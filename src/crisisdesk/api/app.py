@@ -21,7 +21,9 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.limits import BodyLimitMiddleware
+from crisisdesk.api.monitors import monitors_router
 from crisisdesk.api.outage import install_outage_handler
+from crisisdesk.api.posts import posts_router
 from crisisdesk.api.responses import complete, errors
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
@@ -164,6 +166,8 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
 
     install_accounts(app, engine=runtime.engine, settings=runtime.settings, service_token=api_token)
     app.include_router(situations_router(runtime))
+    app.include_router(posts_router(runtime))
+    app.include_router(monitors_router(runtime))
     app.include_router(config_router(runtime))
     app.include_router(items_router(runtime, on_saved=lambda _saved: runtime.reload_if_changed()))
     install_web(app, runtime)

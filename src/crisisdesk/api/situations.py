@@ -1,5 +1,10 @@
-"""Situations over HTTP: list, detail (permission view), acknowledge (permission acknowledge), and
-the signed acknowledgement link (no sign-in: the link's signature is the permission).
+"""Situations over HTTP: list, detail (permission view), acknowledge (permission acknowledge),
+change the severity (change_severity) and resolve (resolve), and the signed acknowledgement link
+(no sign-in: the link's signature is the permission).
+
+Every change goes through the same audited actions as the situation page
+(:mod:`crisisdesk.audit.actions`), in turn with the pipeline, and its events are published after
+the commit, so live pages, escalation and the demo's timeline see it wherever it was made.
 
 The link in a notification opens a small page that asks for a click: a GET never acknowledges,
 because mail scanners and chat link previews fetch every URL they see.
@@ -8,6 +13,7 @@ because mail scanners and chat link previews fetch every URL they see.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
@@ -18,17 +24,24 @@ from sqlalchemy.engine import Connection
 from crisisdesk.accounts.deps import client_ip, require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
-from crisisdesk.api.responses import errors
-from crisisdesk.audit.actions import acknowledge_audited, use_link_audited
+from crisisdesk.api.schemas import ErrorOut, ResolveIn, SeverityIn, SituationChanged, errors
+from crisisdesk.audit.actions import (
+    acknowledge_audited,
+    resolve_audited,
+    set_severity_audited,
+    use_link_audited,
+)
 from crisisdesk.audit.service import Actor
 from crisisdesk.bus.base import Message
 from crisisdesk.core.fields import Id
+from crisisdesk.detection.manual import ManualConflict, ManualError, SituationNotFound
 from crisisdesk.detection.service import get_situation, list_situations
 from crisisdesk.escalation.actions import LinkOutcome, link_state
 from crisisdesk.escalation.links import read_token
 from crisisdesk.pipeline.runner import Detector
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.formatting import Lang, format_datetime
+from crisisdesk.web.templating import request_lang
 from crisisdesk.workspace import secret_key
 
 _TEXT = {
@@ -106,7 +119,8 @@ def situations_router(runtime: Runtime) -> APIRouter:
         events = runtime.runner.with_detector(run)
         return events[0] if events else None
 
-    @router.get("/api/v1/situations", dependencies=[Depends(require(Permission.VIEW))], summary="Situations")
+    @router.get("/api/v1/situations", dependencies=[Depends(require(Permission.VIEW))], summary="Situations",
+                responses=errors())
     def list_(situation_status: Annotated[str | None, Query(alias="status", pattern="^(open|resolved)$")]
               = None) -> list[dict[str, Any]]:
         """Newest first, each with its severity, summary and acknowledgement."""
@@ -114,8 +128,8 @@ def situations_router(runtime: Runtime) -> APIRouter:
             return list_situations(conn, status=situation_status)
 
     @router.get("/api/v1/situations/{situation_id}", dependencies=[Depends(require(Permission.VIEW))],
-                summary="One situation with its explanation, timeline, escalations and deliveries",
-                responses=errors(404))
+                responses=errors(e404="No situation with that id."),
+                summary="One situation with its explanation, timeline, escalations and deliveries")
     def detail(situation_id: Id) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
             found = get_situation(conn, situation_id)
@@ -123,8 +137,8 @@ def situations_router(runtime: Runtime) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no situation {situation_id}")
         return found
 
-    @router.post("/api/v1/situations/{situation_id}/ack",
-                 summary="Acknowledge a situation (stops its escalation)", responses=errors(404))
+    @router.post("/api/v1/situations/{situation_id}/ack", responses=errors(e404="No situation with that id."),
+                 summary="Acknowledge a situation (stops its escalation)")
     def ack(request: Request, situation_id: Id,
             who: Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))],
             body: AckIn | None = None) -> dict[str, Any]:
@@ -133,6 +147,52 @@ def situations_router(runtime: Runtime) -> APIRouter:
         if event is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no situation {situation_id}")
         return event
+
+    def changed(situation_id: int,
+                change: Callable[[Connection, Detector | None], list[Message]]) -> SituationChanged:
+        """Run a person's change with the runner's detector; its own event (not the escalation steps
+        it set off) is the answer. 404 unknown id, 409 the situation's state refuses, 422 bad input."""
+        try:
+            events = runtime.runner.with_detector(change)
+        except SituationNotFound as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        except ManualConflict as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+        except ManualError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        own = next(e for e in events if e.get("manual") and e.get("situation") == situation_id)
+        return SituationChanged.model_validate(own)
+
+    change_errors = errors(e404="No situation with that id.",
+                           e422="The body is not valid (severity 1 to 4; a reason that is not blank).")
+
+    @router.post("/api/v1/situations/{situation_id}/severity", response_model=SituationChanged,
+                 summary="Raise or lower an open situation's severity",
+                 responses={**change_errors, 409: {"model": ErrorOut, "description": (
+                     "The situation is resolved, or at that severity already.")}})
+    def severity(request: Request, situation_id: Id, body: SeverityIn,
+                 who: Annotated[Principal, Depends(require(Permission.CHANGE_SEVERITY))]) -> SituationChanged:
+        """As the button on the situation page: audited, a raised severity restarts the escalation,
+        and detection will not lower it again on its own below what the person set."""
+        lang, ip = request_lang(request, who), client_ip(request)
+        return changed(situation_id, lambda conn, detector: set_severity_audited(
+            conn, detector, situation_id, severity=body.severity, reason=body.reason, by=who.display_name,
+            at=now(), actor=who.actor, ip=ip, playbook=runtime.workspace.config.playbook, lang=lang,
+            via="api"))
+
+    @router.post("/api/v1/situations/{situation_id}/resolve", response_model=SituationChanged,
+                 summary="Resolve an open situation (stops its escalation)",
+                 responses={**change_errors, 409: {"model": ErrorOut,
+                                                   "description": "The situation is resolved already."}})
+    def resolve(request: Request, situation_id: Id,
+                who: Annotated[Principal, Depends(require(Permission.RESOLVE))],
+                body: ResolveIn | None = None) -> SituationChanged:
+        """As the button on the situation page; the reason is optional."""
+        lang, ip = request_lang(request, who), client_ip(request)
+        reason = body.reason if body is not None else ""
+        return changed(situation_id, lambda conn, detector: resolve_audited(
+            conn, detector, situation_id, reason=reason, by=who.display_name, at=now(), actor=who.actor,
+            ip=ip, playbook=runtime.workspace.config.playbook, lang=lang, via="api"))
 
     @router.get("/ack/{situation_id}", response_class=HTMLResponse, include_in_schema=False)
     def ack_page(request: Request, situation_id: Id, t: str = "") -> HTMLResponse:

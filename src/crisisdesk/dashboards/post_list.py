@@ -53,13 +53,20 @@ def encode_cursor(created_at: datetime, post_id: int) -> str:
     return f"{micros}.{post_id}"
 
 
+#: Ids are 64-bit: a cursor naming a larger one was not written here (and would overflow the query).
+_MAX_ID = 2**63 - 1
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         micros, post_id = (int(part) for part in cursor.split(".", 1))
-    except ValueError:
+        seconds, rest = divmod(micros, 1_000_000)
+        at = datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
+    except (ValueError, OverflowError, OSError):  # not two numbers, or a time no clock reaches
         raise CursorError(f"not a post-list cursor: {cursor[:40]!r}") from None
-    seconds, rest = divmod(micros, 1_000_000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest), post_id
+    if not 0 < post_id <= _MAX_ID:
+        raise CursorError(f"not a post-list cursor: {cursor[:40]!r}")
+    return at, post_id
 
 
 def escape_like(value: str) -> str:
@@ -151,11 +158,16 @@ def post_list(
     return PostPage(items=items, next_cursor=None, partial=False, scanned_until=start)
 
 
-def _row(r: Any) -> PostRow:
+def complaint_list(stored: str | None) -> list[str]:
+    """The complaint types stored as a JSON array (an unreadable value reads as none)."""
     try:
-        types = [str(t) for t in json.loads(r.complaint_types)] if r.complaint_types else []
+        return [str(t) for t in json.loads(stored)] if stored else []
     except ValueError:
-        types = []
+        return []
+
+
+def _row(r: Any) -> PostRow:
+    types = complaint_list(r.complaint_types)
     author = (PostAuthor(handle=r.handle, name=r.author_name, followers=r.followers, verified=r.verified)
               if r.author_id is not None else None)
     return PostRow(

@@ -235,3 +235,62 @@ class PostPage(_Model):
     partial: bool = False
     #: The oldest time examined (where the next page continues); ``start`` (or None) at the end.
     scanned_until: datetime | None = None
+
+
+class PostAuthorDetail(PostAuthor):
+    """The author as the platform knows them (``external_id``: the platform's own id)."""
+
+    external_id: str
+
+
+class PostMetrics(_Model):
+    """Engagement as last reported by the platform (null: the source did not say)."""
+
+    likes: int | None
+    shares: int | None
+    replies: int | None
+    views: int | None
+
+
+class PostAnalysis(_Model):
+    """What analysis found, or what a person corrected it to (then the score is 1.0)."""
+
+    sentiment: str | None
+    sentiment_score: float | None
+    insult: str | None
+    insult_score: float | None
+    insult_kind: str | None
+    complaint_types: list[str]
+
+
+class LabelCorrectionRead(_Model):
+    """A person's verdict on one analysis task, kept for retraining (newest last)."""
+
+    task: str = Field(description="sentiment, insult or complaints")
+    label: str = Field(description="The label; for complaints a JSON array of type names.")
+    source: str = Field(description="Where it was made: api, cli or web:<user>.")
+    created_at: datetime
+
+
+class PostDetail(_Model):
+    """One post with everything known about it."""
+
+    id: int
+    platform: str
+    external_id: str
+    kind: str
+    created_at: datetime
+    text: str
+    lang: str | None
+    url: str | None
+    in_reply_to: str | None
+    conversation_id: str | None
+    channel: str | None
+    author: PostAuthorDetail | None
+    metrics: PostMetrics
+    analysis: PostAnalysis
+    monitors: list[str] = Field(description="Names of the monitors whose query matched the post.")
+    corrections: list[LabelCorrectionRead]
+    version: int = Field(description="1, plus one for every change the platform delivered (edits, metrics).")
+    ingested_at: datetime
+    updated_at: datetime

@@ -204,12 +204,21 @@ def choose_resolution(start: datetime, end: datetime) -> tuple[Resolution, int]:
     return "d", days * 86400
 
 
-def chart_series(conn: Connection, monitor_id: int, start: datetime, end: datetime) -> Series:
+def resolution_for_step(step: int) -> Resolution:
+    """The coarsest rollup a chosen step (seconds, a multiple of 60) can be summed from."""
+    if step % 86400 == 0:
+        return "d"
+    return "h" if step % 3600 == 0 else "m"
+
+
+def chart_series(conn: Connection, monitor_id: int, start: datetime, end: datetime,
+                 step: int | None = None) -> Series:
     """The monitor's buckets over ``[start, end)`` at the chosen resolution, empty ones included.
 
-    Points start at ``start`` floored to the step; the last one may still be filling.
+    Points start at ``start`` floored to the step; the last one may still be filling. ``step``
+    (seconds, a multiple of 60) overrides the step :func:`choose_resolution` picks for the page.
     """
-    resolution, step = choose_resolution(start, end)
+    resolution, step = choose_resolution(start, end) if step is None else (resolution_for_step(step), step)
     first = reads.floor_to(start, step)
     rolled: dict[datetime, list[int]] = {}
     fields = rollups.BUCKET_FIELDS
@@ -227,6 +236,15 @@ def chart_series(conn: Connection, monitor_id: int, start: datetime, end: dateti
                       else SeriesPoint(start=at))
         at += size
     return Series(resolution=resolution, step_seconds=step, start=first, end=end, points=points)
+
+
+def monitor_series(conn: Connection, *, monitor_id: int, start: datetime, end: datetime, now: datetime,
+                   step: int | None = None) -> tuple[Series, list[SituationMarker]]:
+    """The monitor page's volume chart alone: its points and the situations marked on it, for
+    ``[start, end)`` clamped to ``now`` exactly as :func:`monitor_page` does (the JSON API's series)."""
+    end = min(end, now)
+    start = min(start, end)
+    return chart_series(conn, monitor_id, start, end, step), _markers(conn, monitor_id, start, end)
 
 
 def _share_items(values: dict[str, tuple[int, int]], limit: int | None = None) -> list[ShareItem]:

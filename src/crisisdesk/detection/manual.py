@@ -30,6 +30,14 @@ class ManualError(ValueError):
     """The change cannot be made (no such situation, already resolved, same severity)."""
 
 
+class SituationNotFound(ManualError):
+    """No situation with that id."""
+
+
+class ManualConflict(ManualError):
+    """The situation's state refuses the change (resolved already, at that severity already)."""
+
+
 def _tracked(engine: DetectionEngine | None, sid: int) -> Tracked | None:
     if engine is None:
         return None
@@ -58,11 +66,11 @@ def set_severity(conn: Connection, situation_id: int, *, severity: int, reason: 
         raise ManualError("give a reason for the change")
     row = conn.execute(select(_situations).where(_situations.c.id == situation_id)).mappings().first()
     if row is None:
-        raise ManualError(f"no situation {situation_id}")
+        raise SituationNotFound(f"no situation {situation_id}")
     if row["status"] == "resolved":
-        raise ManualError(f"situation {situation_id} is resolved")
+        raise ManualConflict(f"situation {situation_id} is resolved")
     if row["severity"] == severity:
-        raise ManualError(f"situation {situation_id} is at severity {severity} already")
+        raise ManualConflict(f"situation {situation_id} is at severity {severity} already")
     conn.execute(update(_situations).where(_situations.c.id == situation_id).values(
         severity=severity, updated_at=at))
     tracked = _tracked(engine, situation_id)
@@ -81,9 +89,9 @@ def resolve(conn: Connection, situation_id: int, *, reason: str, by: str, at: da
     """Resolve an open situation by hand."""
     row = conn.execute(select(_situations).where(_situations.c.id == situation_id)).mappings().first()
     if row is None:
-        raise ManualError(f"no situation {situation_id}")
+        raise SituationNotFound(f"no situation {situation_id}")
     if row["status"] == "resolved":
-        raise ManualError(f"situation {situation_id} is resolved already")
+        raise ManualConflict(f"situation {situation_id} is resolved already")
     conn.execute(update(_situations).where(_situations.c.id == situation_id).values(
         status="resolved", resolved_at=at, updated_at=at))
     tracked = _tracked(engine, situation_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -13,14 +12,12 @@ from sqlalchemy.engine import Connection
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
-from crisisdesk.audit.actions import acknowledge_audited
-from crisisdesk.audit.service import AuditAction, record
+from crisisdesk.audit.actions import acknowledge_audited, resolve_audited, set_severity_audited
 from crisisdesk.bus.base import Message
 from crisisdesk.core.fields import Id
-from crisisdesk.detection import manual
 from crisisdesk.detection.config import PlaybookConfig
+from crisisdesk.detection.manual import ManualError
 from crisisdesk.detection.service import get_situation
-from crisisdesk.escalation.watch import Watch
 from crisisdesk.pipeline.runner import Detector
 from crisisdesk.runtime import Runtime
 from crisisdesk.web import charts
@@ -43,22 +40,6 @@ def router(runtime: Runtime) -> APIRouter:
     def playbook() -> PlaybookConfig:
         """Read at each request: a saved configuration applies without a restart."""
         return runtime.workspace.config.playbook
-
-    def change(user: Principal, action: AuditAction, sid: int,
-               apply: Callable[[Connection, Watch | None], Message]) -> list[Message]:
-        """A person's change in its own transaction, audited, then handed to escalation; the
-        runner publishes its events (live pages, the demo's timeline) like a detector's."""
-
-        def run(conn: Connection, detector: Detector | None) -> list[Message]:
-            watch = detector if isinstance(detector, Watch) else None
-            before = get_situation(conn, sid)
-            event = apply(conn, watch)
-            after = get_situation(conn, sid)
-            record(conn, actor=user.actor, action=action, at=now(), target_type="situation", target_id=sid,
-                   before=_brief(before), after=_brief(after), ip=user.ip)
-            return watch.overrule(conn, event, now()) if watch is not None else [event]
-
-        return runtime.runner.with_detector(run)
 
     def now() -> datetime:
         return runtime.runner.clock.now()
@@ -96,12 +77,10 @@ def router(runtime: Runtime) -> APIRouter:
                  severity: Annotated[int, Form()], reason: Annotated[str, Form()] = "") -> Response:
         lang = request_lang(request, user)
         try:
-            change(user, AuditAction.SITUATION_SEVERITY_CHANGED, situation_id,
-                   lambda conn, watch: manual.set_severity(
-                       conn, situation_id, severity=severity, reason=reason, by=_who(user), at=now(),
-                       engine=watch.detection if watch else None, playbook=playbook(), lang=lang,
-                       via="web"))
-        except manual.ManualError as exc:
+            runtime.runner.with_detector(lambda conn, detector: set_severity_audited(
+                conn, detector, situation_id, severity=severity, reason=reason, by=_who(user), at=now(),
+                actor=user.actor, ip=user.ip, playbook=playbook(), lang=lang, via="web"))
+        except ManualError as exc:
             return RedirectResponse(f"/situations/{situation_id}?error={_q(str(exc))}", status_code=303)
         return RedirectResponse(f"/situations/{situation_id}", status_code=303)
 
@@ -110,20 +89,14 @@ def router(runtime: Runtime) -> APIRouter:
                 reason: Annotated[str, Form()] = "") -> Response:
         lang = request_lang(request, user)
         try:
-            change(user, AuditAction.SITUATION_RESOLVED, situation_id, lambda conn, watch: manual.resolve(
-                conn, situation_id, reason=reason, by=_who(user), at=now(),
-                engine=watch.detection if watch else None, playbook=playbook(), lang=lang, via="web"))
-        except manual.ManualError as exc:
+            runtime.runner.with_detector(lambda conn, detector: resolve_audited(
+                conn, detector, situation_id, reason=reason, by=_who(user), at=now(), actor=user.actor,
+                ip=user.ip, playbook=playbook(), lang=lang, via="web"))
+        except ManualError as exc:
             return RedirectResponse(f"/situations/{situation_id}?error={_q(str(exc))}", status_code=303)
         return RedirectResponse(f"/situations/{situation_id}", status_code=303)
 
     return r
-
-
-def _brief(situation: dict[str, object] | None) -> dict[str, object] | None:
-    if situation is None:
-        return None
-    return {k: situation[k] for k in ("status", "severity", "acknowledged_by", "acknowledged_at")}
 
 
 def _q(text: str) -> str:
