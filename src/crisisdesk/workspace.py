@@ -110,6 +110,9 @@ class Workspace:
     path: Path
     config: WorkspaceConfig
     database_url: str
+    #: The version of the configuration stored in the database when that one is in force (then
+    #: ``config`` is the stored one, not the file's); None: the file is in force.
+    stored_version: int | None = None
 
     @property
     def root(self) -> Path:
