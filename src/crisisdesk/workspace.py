@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from crisisdesk.analysis.complaints import ComplaintType
 from crisisdesk.analysis.transformer import TransformerConfig
 from crisisdesk.core.errors import ConfigError, config_path
+from crisisdesk.core.zones import DEFAULT_ZONE, check_zone
 from crisisdesk.db import sqlite_url
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
 from crisisdesk.escalation.config import (
@@ -79,6 +80,10 @@ class WorkspaceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = 1
+    time_zone: str = Field(
+        default=DEFAULT_ZONE,
+        description="IANA zone the pages show times in for users who chose none (default Europe/Berlin).",
+    )
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
@@ -91,6 +96,11 @@ class WorkspaceConfig(BaseModel):
     )
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     monitors: list[MonitorConfig] = Field(default_factory=list)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_zone(value)
 
     @field_validator("monitors")
     @classmethod
@@ -223,6 +233,9 @@ WORKSPACE_TEMPLATE = """\
 #   CRISISDESK_DATABASE_URL   e.g. postgresql+psycopg://crisisdesk@db.example/crisisdesk
 #   CRISISDESK_API_TOKEN      the bearer token POST /api/v1/posts requires
 version: 1
+
+# Pages show times in each user's own time zone (their preferences), else in this one.
+time_zone: Europe/Berlin
 
 database:
   # The embedded SQLite database, relative to this file. Ignored when CRISISDESK_DATABASE_URL is set.

@@ -75,7 +75,8 @@ def test_ack_refuses_unknown_people_and_resolved_situations_and_is_audited(
     assert "as Anna Berg" in out
     [entry] = audit(database_url, "situation.acknowledged")
     assert entry.actor == f"cli:{getpass.getuser()}"
-    assert entry.target_id == str(sid) and entry.after["acknowledged_by"] == "Anna Berg"
+    assert entry.target_id == str(sid) and entry.after is not None
+    assert entry.after["acknowledged_by"] == "Anna Berg"
 
     code, out, _ = cli("ack", str(sid), "--config", ws)
     assert code == 0
@@ -95,7 +96,7 @@ def test_label_is_audited(workspace_file: Path, tmp_path: Path, database_url: st
     assert code == 0, out
     [entry] = audit(database_url, "post.labelled")
     assert entry.actor == f"cli:{getpass.getuser()}" and entry.target_id == "x:p1"
-    assert entry.after["sentiment"]["label"] == "positive"
+    assert entry.after is not None and entry.after["sentiment"]["label"] == "positive"
 
 
 def test_a_file_ignored_after_config_import_is_named_once_it_differs(workspace_file: Path) -> None:

@@ -137,7 +137,7 @@ def _known_person(conn: Connection, people: Mapping[str, PersonConfig], given: s
                          .order_by(User.email)).all()
     for user in users:
         if wanted in (user.email.casefold(), user.name.casefold()):
-            return user.name or user.email
+            return str(user.name or user.email)
     known = ", ".join([*people, *(u.email for u in users)]) or (
         "none (add people to the configuration, or users with crisisdesk users add)")
     err.print(f"--by {given!r}: no such person; known: {known}", highlight=False, markup=False,

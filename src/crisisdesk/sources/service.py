@@ -62,6 +62,16 @@ def _unused(conn: Connection, monitor_id: int) -> bool:
     return True
 
 
+def newest_match(conn: Connection) -> tuple[int, datetime] | None:
+    """The active monitor with the newest matched post, and that post's time; None: no post yet.
+    One index lookup per monitor (the match table's key leads with monitor and time)."""
+    newest = (select(_matches.c.monitor_id, func.max(_matches.c.post_created_at).label("at"))
+              .join(_monitors, _monitors.c.id == _matches.c.monitor_id)
+              .where(_monitors.c.active).group_by(_matches.c.monitor_id).subquery())
+    row = conn.execute(select(newest.c.monitor_id, newest.c.at).order_by(newest.c.at.desc()).limit(1)).first()
+    return None if row is None else (int(row.monitor_id), row.at)
+
+
 def match_counts(engine: Engine) -> dict[str, int]:
     """Matched posts per monitor (all monitors, active or not)."""
     with engine.connect() as conn:
