@@ -332,6 +332,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                     "en": "{label}: {total} from {start} to {end}"},
     "chart.peak": {"de": "; Spitze {peak} am {at}", "en": "; peak {peak} at {at}"},
     "chart.marked": {"de": "; {count} Lage(n) markiert", "en": "; {count} situation(s) marked"},
+    "situation.set_by": {"de": "gesetzt von {by}: {reason}", "en": "set by {by}: {reason}"},
+    "situation.reason_required": {"de": "Bitte eine Begründung für die Änderung angeben.",
+                                  "en": "Please give a reason for the change."},
+    "via.web": {"de": "im Browser", "en": "in the browser"},
+    "via.api": {"de": "über die API", "en": "through the API"},
+    "via.cli": {"de": "auf der Kommandozeile", "en": "on the command line"},
+    "via.link": {"de": "über den signierten Link", "en": "through the signed link"},
     # Audit log page
     "audit.when": {"de": "Zeit", "en": "When"},
     "audit.actor": {"de": "Wer", "en": "Actor"},

@@ -95,6 +95,9 @@ def router(runtime: Runtime) -> APIRouter:
     def severity(request: Request, situation_id: int, user: SeverityChanger,
                  severity: Annotated[int, Form()], reason: Annotated[str, Form()] = "") -> Response:
         lang = request_lang(request, user)
+        if not reason.strip():
+            refused = _q(t("situation.reason_required", lang))
+            return RedirectResponse(f"/situations/{situation_id}?error={refused}", status_code=303)
         try:
             change(user, AuditAction.SITUATION_SEVERITY_CHANGED, situation_id,
                    lambda conn, watch: manual.set_severity(
