@@ -74,6 +74,8 @@ def test_the_zone_is_named_as_a_page_says_it() -> None:
     assert Formatter("de", "Europe/Berlin").zone(AT) == "Europe/Berlin (MEZ)"
     assert Formatter("en", "Europe/Berlin").zone(datetime(2026, 7, 1, tzinfo=UTC)) == "Europe/Berlin (CEST)"
     assert Formatter("en", "UTC").zone(AT) == "UTC"
+    assert Formatter("en", "America/New_York").zone(AT) == "America/New_York (EST)"
+    assert Formatter("de", "Asia/Tokyo").zone(AT) == "Asia/Tokyo (JST)"
 
 
 def test_durations() -> None:

@@ -120,7 +120,11 @@ class Formatter:
         (CET)"; "UTC" alone."""
         if self.tz == "UTC":
             return "UTC"
-        when = (at or datetime.now(UTC)).astimezone(UTC)
-        short = babel_dates.format_datetime(when, "z", tzinfo=babel_dates.get_timezone(self.tz),
-                                            locale=_date_locale(self.lang))
+        zone = babel_dates.get_timezone(self.tz)
+        when = (at or datetime.now(UTC)).astimezone(zone)
+        # CLDR's short name where it has one that people use ("MEZ" in German), else the zone
+        # database's abbreviation ("EST", "JST"; "+03" where a place has none).
+        short = babel_dates.format_datetime(when, "z", tzinfo=zone, locale=_date_locale(self.lang))
+        if len(short) > 5 or short.startswith(("GMT", "UTC", "+", "-")):
+            short = when.strftime("%Z")
         return f"{self.tz} ({short})" if short and short != self.tz else self.tz
