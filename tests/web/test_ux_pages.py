@@ -37,7 +37,8 @@ def english_left(html: str) -> list[str]:
 
 
 def ingest(world: World, *posts: dict[str, object]) -> None:
-    r = world.client.post("/api/v1/posts", json=list(posts), headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+    r = world.client.post("/api/v1/posts", json=list(posts),
+                          headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
     assert r.status_code in (200, 201, 202), r.text
 
 
