@@ -215,7 +215,8 @@ def test_negative_share_counts_the_analysis_in_the_window() -> None:
 
 def opened(sid: int, minute: float, *, severity: int = 2) -> dict[str, Any]:
     return {"event": "alert.opened", "situation": sid, "monitor": f"monitor{sid}", "cause": "spike",
-            "severity": severity, "severity_name": "Krise", "at": (T0 + timedelta(minutes=minute)).isoformat(),
+            "severity": severity, "severity_name": "Krise",
+            "at": (T0 + timedelta(minutes=minute)).isoformat(),
             "summary": f"Situation {sid}: " + "viele negative Beiträge über das Produkt " * 4,
             "top_terms": ["akku", "brand", "rückruf"], "reasons": ["volume 5x baseline", "negative 80 %"]}
 

@@ -51,7 +51,7 @@ def situations(
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("id", "monitor", "cause", "severity", "status", "opened", "acknowledged", "summary")
+    table = Table("id", "monitor", "cause", "severity", "status", "opened (UTC)", "acknowledged", "summary")
     for r in rows:
         table.add_row(str(r["id"]), r["monitor"], r["cause"], str(r["severity"]), r["status"],
                       str(r["opened_at"])[:16], r["acknowledged_by"] or "", r["summary"][:80])
@@ -62,11 +62,11 @@ def _show(found: dict[str, object]) -> None:
     out.print(f"[bold]#{found['id']} {found['monitor']}[/] ({found['cause']}, severity {found['severity']}, "
               f"{found['status']})")
     out.print(str(found["summary"]), highlight=False)
-    timeline = Table("at", "event", "severity", title="timeline")
+    timeline = Table("at (UTC)", "event", "severity", title="timeline")
     for e in found["timeline"]:  # type: ignore[attr-defined]
         timeline.add_row(str(e["at"])[:19], e["event"], str(e["severity"]))
     out.print(timeline)
-    deliveries = Table("target", "kind", "status", "attempts", "sent", "error", title="notifications")
+    deliveries = Table("target", "kind", "status", "attempts", "sent (UTC)", "error", title="notifications")
     for d in found["deliveries"]:  # type: ignore[attr-defined]
         deliveries.add_row(d["target"], d["kind"], d["status"], str(d["attempts"]),
                            str(d["sent_at"] or "")[:19], (d["last_error"] or "")[:60])

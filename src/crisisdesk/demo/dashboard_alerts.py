@@ -89,7 +89,7 @@ def badge(level: int, name: str) -> Text:
 
 
 def stamp(at: datetime | None) -> str:
-    return at.strftime("%a %b %d %H:%M") if at else "–"
+    return at.strftime("%a %d %b %H:%M") if at else "–"  # day month, 24-hour (stream time, UTC)
 
 
 class SituationBoard:
@@ -254,7 +254,7 @@ class SituationBoard:
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("Monitor", style="bold cyan", no_wrap=True)
         table.add_column("Cause", no_wrap=True)
-        table.add_column("Since", no_wrap=True)
+        table.add_column("Since (stream)", no_wrap=True)
         table.add_column("Status", no_wrap=True, max_width=26, overflow="ellipsis")
         compact = rows is not None
         table.add_column("What and why", ratio=1, overflow="ellipsis" if compact else "fold", no_wrap=compact)
@@ -284,7 +284,7 @@ class SituationBoard:
             return Panel(Text(ALERT_LABELS["no_notifications"], style="dim"),
                          title=ALERT_LABELS["notifications"], title_align="left")
         table = Table(expand=True, show_edge=False, pad_edge=False)
-        table.add_column("Received", no_wrap=True)
+        table.add_column("Received (wall, UTC)", no_wrap=True)
         table.add_column("Target", style="cyan", no_wrap=True)
         table.add_column("Kind", no_wrap=True)
         table.add_column("Situation", justify="right", no_wrap=True)
