@@ -157,4 +157,7 @@ def test_preferences_need_a_session(world: World) -> None:
     anonymous = TestClient(world.client.app, base_url="http://localhost")
     r = anonymous.get("/preferences", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    service = world.client.get("/preferences", headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+                               follow_redirects=False)
+    assert service.status_code == 403  # the shared token is nobody: refused, never a 500
     assert email_of(Role.ADMIN)  # the world has its users

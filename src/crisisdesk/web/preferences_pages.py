@@ -35,8 +35,10 @@ def parse_zone_field(value: str) -> str | None:
 def router(runtime: Runtime) -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
-    @r.get("/preferences", response_class=HTMLResponse)
-    def preferences(request: Request, user: Viewer, flash: str = "", error: str = "") -> HTMLResponse:
+    @r.get("/preferences", response_class=HTMLResponse, response_model=None)
+    def preferences(request: Request, user: Viewer, flash: str = "", error: str = "") -> Response:
+        if user.user is None:  # the shared service token is nobody: no preferences to show
+            return RedirectResponse("/", status_code=303)
         return render(request, "preferences.html", user, nav="preferences", zones=zone_names(),
                       workspace_zone=runtime.workspace.config.time_zone, flash=flash or error,
                       flash_error=bool(error))
