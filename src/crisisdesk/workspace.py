@@ -19,6 +19,7 @@ from crisisdesk.analysis.complaints import ComplaintType
 from crisisdesk.analysis.transformer import TransformerConfig
 from crisisdesk.channels.config import ChannelConfig
 from crisisdesk.core.errors import ConfigError, config_path
+from crisisdesk.core.zones import DEFAULT_ZONE, check_zone
 from crisisdesk.db import sqlite_url
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
 from crisisdesk.escalation.config import (
@@ -80,6 +81,10 @@ class WorkspaceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = 1
+    time_zone: str = Field(
+        default=DEFAULT_ZONE,
+        description="IANA zone the pages show times in for users who chose none (default Europe/Berlin).",
+    )
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
@@ -105,6 +110,11 @@ class WorkspaceConfig(BaseModel):
             seen.add(c.key)
         return channels
 
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_zone(value)
+
     @field_validator("monitors")
     @classmethod
     def _unique_names(cls, monitors: list[MonitorConfig]) -> list[MonitorConfig]:
@@ -123,6 +133,9 @@ class Workspace:
     path: Path
     config: WorkspaceConfig
     database_url: str
+    #: The version of the configuration stored in the database when that one is in force (then
+    #: ``config`` is the stored one, not the file's); None: the file is in force.
+    stored_version: int | None = None
 
     @property
     def root(self) -> Path:
@@ -235,6 +248,9 @@ WORKSPACE_TEMPLATE = """\
 #   CRISISDESK_DATABASE_URL   e.g. postgresql+psycopg://crisisdesk@db.example/crisisdesk
 #   CRISISDESK_API_TOKEN      the bearer token POST /api/v1/posts requires
 version: 1
+
+# Pages show times in each user's own time zone (their preferences), else in this one.
+time_zone: Europe/Berlin
 
 database:
   # The embedded SQLite database, relative to this file. Ignored when CRISISDESK_DATABASE_URL is set.

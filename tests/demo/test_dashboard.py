@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -210,3 +211,55 @@ def test_negative_share_counts_the_analysis_in_the_window() -> None:
                                                   "enrichment": {"sentiment": {"label": label}}}})
     assert dash.negative_share("m") == 0.5
     assert dash.negative_share("other") is None
+
+
+def opened(sid: int, minute: float, *, severity: int = 2) -> dict[str, Any]:
+    return {"event": "alert.opened", "situation": sid, "monitor": f"monitor{sid}", "cause": "spike",
+            "severity": severity, "severity_name": "Krise",
+            "at": (T0 + timedelta(minutes=minute)).isoformat(),
+            "summary": f"Situation {sid}: " + "viele negative Beiträge über das Produkt " * 4,
+            "top_terms": ["akku", "brand", "rückruf"], "reasons": ["volume 5x baseline", "negative 80 %"]}
+
+
+def live_screen(dashboard: LiveDashboard, *, height: int, width: int = 120) -> list[str]:
+    """What a terminal of that size shows: the live view as rendered for it."""
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=height, force_terminal=True, color_system=None)
+    console.print(dashboard)
+    return out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("height", [30, 40, 60])
+def test_the_live_view_fits_the_terminal_with_many_situations(height: int) -> None:
+    dash = LiveDashboard(["voltaro"], window_minutes=10)
+    dash.fit = True
+    dash.observe(post_event(0, ["voltaro"]))
+    for sid in range(1, 41):
+        dash.observe(opened(sid, sid * 0.1))
+        dash.observe({"event": "alert.acknowledged", "situation": sid, "by": "Lena", "via": "web",
+                      "at": (T0 + timedelta(minutes=sid * 0.1)).isoformat(), "escalations_stopped": 1})
+    lines = live_screen(dash, height=height)
+    assert len(lines) <= height
+    text = "\n".join(lines)
+    shown = {int(n) for n in re.findall(r"│\s+(\d+) │ monitor\1\b", text)}
+    more = re.search(r"… and (\d+) more", text)
+    assert more is not None and shown
+    assert len(shown) + int(more.group(1)) == 40  # every open situation is shown or counted
+    # the printed report (not a live screen) still shows the fuller list
+    dash.fit = False
+    assert len(render(dash).splitlines()) > height
+
+
+def test_acknowledgements_name_their_real_channel() -> None:
+    from crisisdesk.demo.dashboard_alerts import channel
+
+    dash = LiveDashboard(["voltaro"])
+    dash.observe(opened(1, 0))
+    dash.observe({"event": "alert.acknowledged", "situation": 1, "by": "Lena Wagner", "via": "web",
+                  "at": T0.isoformat(), "escalations_stopped": 1})
+    [(_sid, by, _at, _stopped, via)] = dash.alerts.acknowledgements
+    assert (by, via) == ("Lena Wagner", "web")
+    assert channel(via) == "in the browser"
+    assert channel("link") == "through the signed link" and channel("cli") == "on the command line"
+    assert channel(None) == "(channel not recorded)"
+    assert "Lena Wagner (web)" in render(dash)

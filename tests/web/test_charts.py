@@ -88,7 +88,7 @@ def test_volume_chart_structure_labels_and_markers() -> None:
     assert len(bars) == 3  # the empty bucket has no bar
     labels = [b.get("aria-label") or "" for b in bars]
     assert "20.000 Beiträge" in labels[-1] and "50\u00a0% Negativ" in labels[-1]
-    assert "03.11.26, 04:00" in labels[-1]  # Berlin time, German format
+    assert "03.11.2026, 04:00" in labels[-1]  # Berlin time, German format
     share = root.find(".//s:path[@class='share']", NS)
     assert share is not None and share.get("d", "").count("M") == 2  # broken at the empty bucket
     assert share.get("stroke-dasharray")  # not colour alone

@@ -51,13 +51,15 @@ def test_percent(value: float, decimals: int, de: str, en: str) -> None:
 
 
 def test_datetimes_in_the_users_zone() -> None:
-    assert format_datetime(AT, "de", style="short", tz="Europe/Berlin") == "03.11.26, 15:05"
-    assert format_datetime(AT, "en", style="short", tz="UTC").replace("\u202f", " ") == "11/3/26, 2:05 PM"
+    assert format_datetime(AT, "de", style="short", tz="Europe/Berlin") == "03.11.2026, 15:05"
+    # English is day month year and 24-hour, not US-style
+    assert format_datetime(AT, "en", style="short", tz="UTC") == "3 Nov 2026, 14:05"
+    assert format_datetime(AT, "en", style="short", tz="Europe/Berlin") == "3 Nov 2026, 15:05"
     assert format_datetime(AT, "de", style="date") == "03.11.2026"
-    assert format_datetime(AT, "en", style="date") == "Nov 3, 2026"
+    assert format_datetime(AT, "en", style="date") == "3 Nov 2026"
     assert format_datetime(AT, "de", style="day") == "3. Nov."
     assert format_datetime(AT, "de", style="hour", tz="Europe/Berlin") == "15:05"
-    assert format_datetime(AT, "en", style="hour").replace("\u202f", " ") == "2:05 PM"
+    assert format_datetime(AT, "en", style="hour") == "14:05"
     # a naive datetime is taken as UTC (storage is UTC)
     assert format_datetime(AT.replace(tzinfo=None), "de", style="time") == "14:05"
     # summer time
@@ -65,6 +67,15 @@ def test_datetimes_in_the_users_zone() -> None:
         format_datetime(datetime(2026, 7, 1, 12, tzinfo=UTC), "de", style="time", tz="Europe/Berlin")
         == "14:00"
     )
+
+
+def test_the_zone_is_named_as_a_page_says_it() -> None:
+    assert Formatter("en", "Europe/Berlin").zone(AT) == "Europe/Berlin (CET)"
+    assert Formatter("de", "Europe/Berlin").zone(AT) == "Europe/Berlin (MEZ)"
+    assert Formatter("en", "Europe/Berlin").zone(datetime(2026, 7, 1, tzinfo=UTC)) == "Europe/Berlin (CEST)"
+    assert Formatter("en", "UTC").zone(AT) == "UTC"
+    assert Formatter("en", "America/New_York").zone(AT) == "America/New_York (EST)"
+    assert Formatter("de", "Asia/Tokyo").zone(AT) == "Asia/Tokyo (JST)"
 
 
 def test_durations() -> None:
@@ -84,7 +95,7 @@ def test_formatter_is_what_the_charts_take() -> None:
         and de.percent(0.125) == f"12,5{NBSP}%"
         and en.percent(0.125) == "12.5%"
     )
-    assert de.when(AT) == "03.11.26, 15:05"
+    assert de.when(AT) == "03.11.2026, 15:05"
     assert de.tick(AT, timedelta(hours=1)) == "15:05" and de.tick(AT, timedelta(days=1)) == "3. Nov."
-    assert en.tick(AT, timedelta(days=1)) == "Nov 3"
+    assert en.tick(AT, timedelta(days=1)) == "3 Nov"
     assert de.timedelta(timedelta(hours=2)) == "2 Stunden"

@@ -117,7 +117,7 @@ def test_severity_and_resolution_from_the_page(world: World) -> None:
     c, csrf = browser(world, Role.CRISIS_LEAD, lang="de")
     r = c.post(f"/situations/{world.situation_id}/severity",
                data={"csrf_token": csrf, "severity": "4", "reason": ""}, follow_redirects=True)
-    assert "give a reason" in r.text  # refused, and said so on the page
+    assert "Bitte eine Begründung" in r.text  # refused, and said so on the page, in German
     c.post(f"/situations/{world.situation_id}/severity",
            data={"csrf_token": csrf, "severity": "4", "reason": "Presseanfrage"})
     c.post(f"/situations/{world.situation_id}/resolve", data={"csrf_token": csrf, "reason": "erledigt"})
@@ -128,8 +128,8 @@ def test_severity_and_resolution_from_the_page(world: World) -> None:
     actions = [e.action for e in situation_audit(world)]
     assert actions == ["situation.severity_changed", "situation.resolved"]
     page = c.get(f"/situations/{world.situation_id}").text
-    assert "set by Crisis_Lead: Presseanfrage" in page and "beendet" in page
-    assert "01.12.26, 09:00" in page  # the timeline in the German date format
+    assert "gesetzt von Crisis_Lead: Presseanfrage" in page and "beendet" in page
+    assert "01.12.2026, 10:00" in page  # the timeline in the German date format, Berlin time
 
 
 def test_switching_the_language_is_remembered(world: World) -> None:

@@ -68,6 +68,8 @@ def update_user(session: Session, user: User, changes: UserUpdate, *, actor: Act
         fields["role"] = changes.role.value
     if "lang" in given and changes.lang != user.lang:
         fields["lang"] = changes.lang
+    if "time_zone" in given and changes.time_zone != user.time_zone:
+        fields["time_zone"] = changes.time_zone
     if fields:
         if user.role == Role.ADMIN and fields.get("role", Role.ADMIN) != Role.ADMIN:
             _keep_an_admin(session, user)

@@ -27,6 +27,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     #: Preferred interface language (de, en) or None: follow the browser.
     lang: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    #: IANA time zone the pages show times in (Europe/Berlin), or None: the workspace's ``time_zone``.
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -5,15 +5,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from crisisdesk.accounts.roles import Permission, Role
 from crisisdesk.audit.service import Actor
 from crisisdesk.core.fields import StrictId
 
 Lang = Literal["de", "en"]
+
+
+def _time_zone(value: str) -> str:
+    from crisisdesk.core.zones import check_zone
+
+    return check_zone(value)
+
+
+#: An IANA time zone name (Europe/Berlin); ``null`` in an update: follow the workspace's.
+TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/Berlin"]), AfterValidator(_time_zone)]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -33,6 +43,7 @@ class UserRead(BaseModel):
     name: str
     role: Role
     lang: Lang | None
+    time_zone: str | None = None
     active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -59,12 +70,14 @@ class UserUpdate(BaseModel):
     active: StrictBool | None = Field(
         default=None, description="false disables the account (a JSON boolean: 0 or \"no\" is refused).")
     lang: Lang | None = None
+    time_zone: TimeZone | None = None
     password: str | None = None
 
 
 class MeUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     lang: Lang | None = None
+    time_zone: TimeZone | None = None
 
 
 class PasswordChange(BaseModel):

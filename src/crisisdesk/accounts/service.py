@@ -89,7 +89,7 @@ def count_active_admins(session: Session, *, excluding: int | None = None) -> in
 def snapshot(user: User) -> dict[str, Any]:
     """What the audit log keeps of a user: never the password hash."""
     return {"email": user.email, "name": user.name, "role": user.role, "lang": user.lang,
-            "active": user.active}
+            "time_zone": user.time_zone, "active": user.active}
 
 
 # --- throttling ---------------------------------------------------------------------------------

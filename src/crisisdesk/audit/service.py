@@ -46,7 +46,7 @@ class AuditAction(StrEnum):
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
 ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.USER_CREATED: "A user was added (after: the new user, without the password).",
-    AuditAction.USER_UPDATED: "Name, role or language changed (before/after: the changed fields).",
+    AuditAction.USER_UPDATED: "Name, role, language or time zone changed (before/after: the changed fields).",
     AuditAction.USER_DISABLED: "A user was disabled; their sessions ended and tokens were revoked.",
     AuditAction.USER_ENABLED: "A disabled user may sign in again.",
     AuditAction.USER_PASSWORD_CHANGED: "A password was set (never the password or its hash).",
@@ -54,10 +54,10 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.TOKEN_REVOKED: "An API token was revoked.",
     AuditAction.AUTH_LOGIN: "A user signed in (a new web session).",
     AuditAction.AUTH_LOGOUT: "A user signed out.",
-    AuditAction.SITUATION_ACKNOWLEDGED: "A situation was acknowledged (API, web or signed link).",
+    AuditAction.SITUATION_ACKNOWLEDGED: "A situation was acknowledged (API, web, signed link or CLI).",
     AuditAction.SITUATION_SEVERITY_CHANGED: "A person changed a situation's severity.",
     AuditAction.SITUATION_RESOLVED: "A person resolved a situation.",
-    AuditAction.POST_LABELLED: "A person corrected a post's analysis.",
+    AuditAction.POST_LABELLED: "A person corrected a post's analysis (web, API or CLI).",
     AuditAction.NOTIFICATION_SENT: "A notification left crisisdesk (target, kind, outcome).",
     AuditAction.CONFIG_CHANGED: "The workspace configuration stored in the database was replaced.",
 }

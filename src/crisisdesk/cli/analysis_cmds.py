@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import inspect
 import json
 import sys
@@ -263,6 +264,7 @@ def label(
 ) -> None:
     """Correct the analysis of a post; the next `crisisdesk train` learns from it."""
     from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+    from crisisdesk.audit.service import Actor
     from crisisdesk.core.clock import SystemClock
     from crisisdesk.runtime import open_engine
     from crisisdesk.training.corrections import Correction, correct
@@ -277,7 +279,7 @@ def label(
     try:
         now = correct(engine, platform=platform, external_id=external_id,
                       correction=Correction(sentiment, insult, types), complaint_names=names,
-                      source="cli", now=SystemClock().now())
+                      source="cli", now=SystemClock().now(), actor=Actor.cli(getpass.getuser()))
     finally:
         engine.dispose()
     typer.echo(json.dumps({"post": post, **now}, ensure_ascii=False))

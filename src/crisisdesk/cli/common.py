@@ -8,14 +8,36 @@ from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.settings import Settings, load_settings
 from crisisdesk.workspace import Workspace, load_workspace, resolve_config_path
 
-out = Console()
-err = Console(stderr=True)
+#: How wide output is when it goes to a file or a pipe: wide enough that no table cell is cut
+#: ("negat…") and no line is wrapped, so scripts and logs see every value whole.
+PIPE_WIDTH = 1000
+
+
+class CliConsole(Console):
+    """A Rich console that is as wide as the terminal on a terminal, and :data:`PIPE_WIDTH` wide
+    otherwise (Rich alone assumes 80 columns there). An explicit ``COLUMNS`` still wins."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        dims = Console.size.fget(self)  # type: ignore[attr-defined]
+        assert isinstance(dims, ConsoleDimensions)
+        if self._width is None and not self.is_terminal and not self._environ.get("COLUMNS"):
+            return ConsoleDimensions(PIPE_WIDTH, dims.height)
+        return dims
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+out = CliConsole()
+err = CliConsole(stderr=True)
 
 ConfigOption = Annotated[
     Path | None,
@@ -48,7 +70,13 @@ def open_workspace(config: Path | None, *, stored: bool = True) -> tuple[Setting
     settings = load_settings()
     workspace = load_workspace(resolve_config_path(config, settings), settings)
     if stored:
-        from crisisdesk.configuration.service import stored_in_force
+        from crisisdesk.configuration.service import file_ignored, stored_in_force
 
+        file_workspace = workspace
         workspace = stored_in_force(workspace)
+        version = file_ignored(file_workspace, workspace)
+        if version is not None:
+            err.print(f"note: configuration version {version} is in force from the database; "
+                      f"{file_workspace.path} is ignored — `crisisdesk config import {file_workspace.path}` "
+                      "to apply it", highlight=False, markup=False, soft_wrap=True)
     return settings, workspace

@@ -46,6 +46,7 @@ def import_(
     web app edits it there); the workspace file only says where the database is."""
     from crisisdesk.audit.service import Actor
     from crisisdesk.configuration.service import save
+    from crisisdesk.sources.service import sync_monitors
 
     if not file.is_file():
         raise CrisisdeskError(f"{file}: no such file")
@@ -57,6 +58,9 @@ def import_(
             stored, parsed = save(conn, file.read_text(encoding="utf-8"), actor=Actor.cli(getpass.getuser()),
                                   at=SystemClock().now(), note=note,
                                   fallback=workspace.path.read_text(encoding="utf-8"))
+        # The monitors table follows at once (a running service would do it within seconds), so
+        # monitors the new configuration dropped leave the pages now, not at the next start.
+        sync_monitors(engine, [(m.name, m.query) for m in parsed.monitors], now=SystemClock().now())
     finally:
         engine.dispose()
     out.print(f"imported {file} as version {stored.version} ({len(parsed.monitors)} monitors); running "

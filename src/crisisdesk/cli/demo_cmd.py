@@ -31,7 +31,7 @@ from crisisdesk.cli.ingest_cmds import parse_speed
 from crisisdesk.core.clock import StreamClock
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.demo.dashboard import POST_EVENT, LiveDashboard
-from crisisdesk.demo.dashboard_alerts import AlertFeed, SituationBoard, stamp, timeline_line
+from crisisdesk.demo.dashboard_alerts import AlertFeed, SituationBoard, channel, stamp, timeline_line
 from crisisdesk.demo.responder import CrisisLead, settle
 from crisisdesk.demo.scenario import generate_scenario, scenario_end
 from crisisdesk.demo.sink import NotificationSink
@@ -177,6 +177,7 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
     runtime.runner.listeners.append(feed)
     lead = CrisisLead(CRISIS_LEAD.targets[0], sink, runtime.runner, secret_key(workspace, settings))
     show_live = live and out.is_terminal
+    dashboard.fit = show_live
     seen = 0
     server: DemoWebServer | None = None
     logins: tuple[DemoLogin, ...] = ()
@@ -312,15 +313,15 @@ def _print_lifecycle(board: SituationBoard, sink: NotificationSink, deliveries: 
     refused = len(sink.refused)
     out.print(f"notifications received {sum(board.per_target.values()):,}, refused {refused:,} "
               f"(bad signature); outbox: " + ", ".join(f"{k} {v:,}" for k, v in sorted(deliveries.items())))
-    clicks: dict[int, list[tuple[str, datetime | None, int]]] = {}
-    for sid, by, at, stopped in board.acknowledgements:
-        clicks.setdefault(sid, []).append((by, at, stopped))
+    clicks: dict[int, list[tuple[str, datetime | None, int, str | None]]] = {}
+    for sid, by, at, stopped, via in board.acknowledgements:
+        clicks.setdefault(sid, []).append((by, at, stopped, via))
     for sid, acks in sorted(clicks.items()):
         monitor = board.situations[sid].monitor if sid in board.situations else "?"
-        by, first, _ = acks[0]
-        stopped = sum(n for _, _, n in acks)
+        by, first, _, via = acks[0]
+        stopped = sum(n for _, _, n, _ in acks)
         again = f", {len(acks)} times (each raise of severity pages again)" if len(acks) > 1 else ""
-        out.print(f"acknowledged: #{sid} {monitor} by {by} at {stamp(first)} through the signed link{again}; "
+        out.print(f"acknowledged: #{sid} {monitor} by {by} at {stamp(first)} {channel(via)}{again}; "
                   f"escalations stopped: {stopped}", highlight=False)
     for bad_sid, problem in lead.refused:
         out.print(f"[red]acknowledgement link refused[/] for #{bad_sid}: {problem}")

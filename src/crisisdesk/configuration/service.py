@@ -104,7 +104,20 @@ def in_force(engine: Engine, workspace: Workspace) -> Workspace:
         stored = latest(conn)
     if stored is None:
         return workspace
-    return dataclasses.replace(workspace, config=parse_config(stored.text, path=STORED))
+    return dataclasses.replace(workspace, config=parse_config(stored.text, path=STORED),
+                               stored_version=stored.version)
+
+
+def file_ignored(file_workspace: Workspace, in_force: Workspace) -> int | None:
+    """The stored version in force when the workspace file says something else (so its edits are
+    ignored until imported); None when the file is in force or says the same. Comments, layout
+    and the ``database`` section (which is always read from the file) do not count as different."""
+    if in_force.stored_version is None:
+        return None
+    ignore = {"database"}
+    if file_workspace.config.model_dump(exclude=ignore) == in_force.config.model_dump(exclude=ignore):
+        return None
+    return in_force.stored_version
 
 
 def export_text(engine: Engine, workspace: Workspace, *, include_secrets: bool = False) -> str:

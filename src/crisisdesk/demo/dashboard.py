@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -131,6 +131,8 @@ class LiveDashboard:
         self._events: deque[tuple[str, str, str]] = deque(maxlen=_EVENT_LOG_SIZE)
         self._event_counts: dict[str, int] = {}
         self.alerts = SituationBoard(people)  # person key -> name, for who was notified
+        #: Fit the terminal's height (a live screen); False: render everything (a printed report).
+        self.fit = False
 
     # --- feeding ---------------------------------------------------------------------------------
 
@@ -280,9 +282,19 @@ class LiveDashboard:
             "situations": self.alerts.summary(),
         }
 
-    def __rich__(self) -> RenderableType:
-        return Group(self._header(), self._monitor_table(), self._top_table(), *self.alerts.panels(),
-                     *self._event_panel())
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """Everything, or with :attr:`fit` only what fits the terminal's height: a live view taller
+        than the screen scrolls away and repaints garbage, so the situation lists are cut to the
+        lines left under the fixed parts ("… and N more")."""
+        fixed: list[RenderableType] = [self._header(), self._monitor_table(), self._top_table()]
+        events = self._event_panel()
+        if not self.fit:
+            yield Group(*fixed, *self.alerts.panels(), *events)
+            return
+        height = options.height or console.size.height
+        free = options.update(height=None)
+        used = sum(len(console.render_lines(part, free, pad=False)) for part in (*fixed, *events))
+        yield Group(*fixed, *self.alerts.panels(max_lines=height - used - 1), *events)
 
     def _header(self) -> Panel:
         if self._clock is None:

@@ -48,6 +48,8 @@ _TIMELINE_SIZE: Final = 10
 _LOG_LIMIT: Final = 5_000
 _NOTIFICATIONS_SHOWN: Final = 6
 _SITUATIONS_SHOWN: Final = 5
+#: The fewest lines the three panels get on a live screen, however small the terminal.
+_MIN_LINES: Final = 14
 
 
 @dataclass
@@ -87,7 +89,7 @@ def badge(level: int, name: str) -> Text:
 
 
 def stamp(at: datetime | None) -> str:
-    return at.strftime("%a %b %d %H:%M") if at else "–"
+    return at.strftime("%a %d %b %H:%M") if at else "–"  # day month, 24-hour (stream time, UTC)
 
 
 class SituationBoard:
@@ -100,7 +102,8 @@ class SituationBoard:
         self._log: deque[Entry] = deque(maxlen=_LOG_LIMIT)
         self.notifications: deque[Received] = deque(maxlen=_NOTIFICATIONS_SHOWN)
         self.per_target: Counter[tuple[str, str]] = Counter()
-        self.acknowledgements: list[tuple[int, str, datetime | None, int]] = []  # sid, by, at, stopped
+        #: (situation, by, at, escalations stopped, via: web | api | cli | link | None)
+        self.acknowledgements: list[tuple[int, str, datetime | None, int, str | None]] = []
 
     # -- feeding ----------------------------------------------------------------------------
 
@@ -192,7 +195,8 @@ class SituationBoard:
         stopped = _int(event.get("escalations_stopped"))
         if s.acknowledged_by is None:
             s.acknowledged_by, s.acknowledged_at = by, at
-        self.acknowledgements.append((s.id, by, at, stopped))
+        via = event.get("via")
+        self.acknowledgements.append((s.id, by, at, stopped, str(via) if via else None))
         what = "escalation stopped" if stopped else "nothing left to stop"
         self._note(at, "acknowledged", f"#{s.id} {s.monitor} by {_by(event)}: {what}")
 
@@ -222,50 +226,71 @@ class SituationBoard:
 
     # -- rendering --------------------------------------------------------------------------
 
-    def panels(self) -> list[RenderableType]:
+    def panels(self, max_lines: int | None = None) -> list[RenderableType]:
+        """The three panels; ``max_lines``: no more lines than that in all (a live screen), each
+        situation then on one line, and the lists cut to what fits with "… and N more"."""
         if not self.situations and not self.notifications:
             return []
-        return [self._situations_panel(), self._timeline_panel(), self._notifications_panel()]
+        if max_lines is None:
+            return [self._situations_panel(), self._timeline_panel(), self._notifications_panel()]
+        budget = max(max_lines, _MIN_LINES)
+        # A panel costs 2 border lines, a table 1 header line; a "more" line is kept free.
+        rows = max(budget // 2 - 4, 1)
+        situations = self._situations_panel(rows=rows)
+        left = budget - _lines_of_situations(len(self.open_situations()), rows)
+        timeline = max((left - 2 - 3) // 2, 1)
+        notes = max(left - (2 + min(timeline, len(self.timeline) or 1)) - 3, 1)
+        return [situations, self._timeline_panel(limit=timeline), self._notifications_panel(limit=notes)]
 
-    def _situations_panel(self) -> Panel:
+    def _situations_panel(self, rows: int | None = None) -> Panel:
+        """Open situations, most severe first; ``rows``: at most that many, one line each."""
         open_now = self.open_situations()
         if not open_now:
             return Panel(Text(ALERT_LABELS["no_situations"], style="green"),
                          title=ALERT_LABELS["situations"], title_align="left")
+        shown = _SITUATIONS_SHOWN if rows is None else rows
         table = Table(expand=True, show_edge=False, pad_edge=False)
         table.add_column("Level", no_wrap=True)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("Monitor", style="bold cyan", no_wrap=True)
         table.add_column("Cause", no_wrap=True)
-        table.add_column("Since", no_wrap=True)
+        table.add_column("Since (stream)", no_wrap=True)
         table.add_column("Status", no_wrap=True, max_width=26, overflow="ellipsis")
-        table.add_column("What and why", ratio=1, overflow="fold")
-        for s in open_now[:_SITUATIONS_SHOWN]:
+        compact = rows is not None
+        table.add_column("What and why", ratio=1, overflow="ellipsis" if compact else "fold", no_wrap=compact)
+        for s in open_now[:shown]:
             table.add_row(badge(s.severity, s.severity_name), str(s.id), Text(s.monitor), s.cause,
-                          stamp(s.opened_at), _status(s), _explanation(s))
-        rest = len(open_now) - _SITUATIONS_SHOWN
+                          stamp(s.opened_at), _status(s), _explanation(s, one_line=compact))
+        rest = len(open_now) - shown
         if rest > 0:
             table.add_row("", "", Text(ALERT_LABELS["more"].format(n=rest), style="dim"), "", "", "", "")
         return Panel(table, title=f"{ALERT_LABELS['situations']} ({len(open_now)} open)", title_align="left")
 
-    def _timeline_panel(self) -> Panel:
+    def _timeline_panel(self, limit: int | None = None) -> Panel:
+        """The newest entries; ``limit``: only the newest that many, one line each."""
         if not self.timeline:
             body: RenderableType = Text(ALERT_LABELS["no_timeline"], style="dim")
         else:
-            body = Group(*(timeline_line(e, width=160) for e in self.timeline))
+            entries = list(self.timeline)[-limit:] if limit is not None else list(self.timeline)
+            lines = [timeline_line(e, width=160) for e in entries]
+            for line in lines:
+                line.no_wrap, line.overflow = True, "ellipsis"
+            body = Group(*lines)
         return Panel(body, title=ALERT_LABELS["timeline"], title_align="left")
 
-    def _notifications_panel(self) -> Panel:
+    def _notifications_panel(self, limit: int | None = None) -> Panel:
+        """The newest notifications received; ``limit``: only the newest that many."""
         if not self.notifications:
             return Panel(Text(ALERT_LABELS["no_notifications"], style="dim"),
                          title=ALERT_LABELS["notifications"], title_align="left")
         table = Table(expand=True, show_edge=False, pad_edge=False)
-        table.add_column("Received", no_wrap=True)
+        table.add_column("Received (wall, UTC)", no_wrap=True)
         table.add_column("Target", style="cyan", no_wrap=True)
         table.add_column("Kind", no_wrap=True)
         table.add_column("Situation", justify="right", no_wrap=True)
         table.add_column("Message", no_wrap=True, overflow="ellipsis", ratio=1)
-        for n in self.notifications:
+        received = list(self.notifications)
+        for n in received[-limit:] if limit is not None else received:
             table.add_row(n.received_at.strftime("%H:%M:%S"), Text(n.target), n.kind,
                           f"#{n.situation}" if n.situation is not None else "–", Text(n.headline))
         counts = ", ".join(f"{t} {c}" for (t, _k), c in sorted(self.per_target.items()))
@@ -316,7 +341,17 @@ def _status(s: Situation) -> Text:
     return Text("new", style="bold")
 
 
-def _explanation(s: Situation) -> Text:
+def _lines_of_situations(open_count: int, rows: int) -> int:
+    """Lines the compact situations panel takes: borders, header, rows, a "more" line."""
+    if open_count == 0:
+        return 3
+    return 2 + 1 + min(open_count, rows) + (1 if open_count > rows else 0)
+
+
+def _explanation(s: Situation, *, one_line: bool = False) -> Text:
+    if one_line:  # the summary, then the terms, on the one line there is room for
+        terms = f" · {ALERT_LABELS['terms']}: {', '.join(s.top_terms[:6])}" if s.top_terms else ""
+        return Text(" ".join(s.summary.split()) + terms)
     text = Text(s.summary)
     if s.top_terms:
         text.append(f"\n{ALERT_LABELS['terms']}: ", style="dim").append(", ".join(s.top_terms[:6]))
@@ -330,6 +365,19 @@ def _by(event: Mapping[str, Any]) -> str:
     via = event.get("via")
     where = f" ({VIA_LABELS.get(str(via), str(via))})" if via else ""
     return f"{event.get('by') or '?'}{where}"
+
+
+#: Where an acknowledgement came from, as the demo's summary says it.
+CHANNEL_PHRASES: Final[dict[str, str]] = {"link": "through the signed link", "web": "in the browser",
+                                          "api": "through the API", "cli": "on the command line"}
+
+
+def channel(via: str | None) -> str:
+    """``"through the signed link"``, ``"in the browser"``…; the event's own word when it is new,
+    and "(channel not recorded)" rather than a guess when the event does not say."""
+    if via is None:
+        return "(channel not recorded)"
+    return CHANNEL_PHRASES.get(via, f"via {via}")
 
 
 def _reason(event: Mapping[str, Any]) -> str:

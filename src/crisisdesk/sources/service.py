@@ -6,20 +6,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 
+from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation
 from crisisdesk.sources.models import Monitor, MonitorMatch
 
 _monitors = cast(Table, Monitor.__table__)
 _matches = cast(Table, MonitorMatch.__table__)
+_situations = cast(Table, Situation.__table__)
+_buckets = cast(Table, SeriesBucket.__table__)
+_shares = cast(Table, SeriesShare.__table__)
 
 
 def sync_monitors(engine: Engine, monitors: Sequence[tuple[str, str]], *, now: datetime) -> dict[str, int]:
-    """Mirror the file's monitors into the table; ones removed from the file become inactive.
+    """Mirror the configuration's monitors into the table; ones no longer configured are retired.
 
-    Inactive monitors keep their matches (an after-action review may still need them).
-    Returns the ids of the active monitors by name.
+    A retired monitor that never matched a post nor opened a situation is deleted (the template's
+    ``bahn`` replaced before the first import leaves no trace); one with history becomes inactive,
+    which hides it from every page but keeps its matches (an after-action review may still need
+    them). Returns the ids of the active monitors by name.
     """
     wanted = dict(monitors)
     with engine.begin() as conn:
@@ -35,11 +41,35 @@ def sync_monitors(engine: Engine, monitors: Sequence[tuple[str, str]], *, now: d
                 conn.execute(update(_monitors).where(_monitors.c.id == row.id)
                              .values(query=query, active=True, updated_at=now))
         for name, row in have.items():
-            if name not in wanted and row.active:
+            if name in wanted:
+                continue
+            if _unused(conn, row.id):
+                for table in (_buckets, _shares):
+                    conn.execute(delete(table).where(table.c.monitor_id == row.id))
+                conn.execute(delete(_monitors).where(_monitors.c.id == row.id))
+            elif row.active:
                 conn.execute(update(_monitors).where(_monitors.c.id == row.id)
                              .values(active=False, updated_at=now))
         ids = conn.execute(select(_monitors.c.name, _monitors.c.id).where(_monitors.c.active)).all()
     return {row.name: row.id for row in ids}
+
+
+def _unused(conn: Connection, monitor_id: int) -> bool:
+    """No post matched the monitor and no situation was opened for it."""
+    for table in (_matches, _situations):
+        if conn.execute(select(table.c.monitor_id).where(table.c.monitor_id == monitor_id).limit(1)).first():
+            return False
+    return True
+
+
+def newest_match(conn: Connection) -> tuple[int, datetime] | None:
+    """The active monitor with the newest matched post, and that post's time; None: no post yet.
+    One index lookup per monitor (the match table's key leads with monitor and time)."""
+    newest = (select(_matches.c.monitor_id, func.max(_matches.c.post_created_at).label("at"))
+              .join(_monitors, _monitors.c.id == _matches.c.monitor_id)
+              .where(_monitors.c.active).group_by(_matches.c.monitor_id).subquery())
+    row = conn.execute(select(newest.c.monitor_id, newest.c.at).order_by(newest.c.at.desc()).limit(1)).first()
+    return None if row is None else (int(row.monitor_id), row.at)
 
 
 def match_counts(engine: Engine) -> dict[str, int]:

@@ -16,6 +16,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Engine
 
 from crisisdesk.analysis.models import LabelCorrection
+from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.posts.models import Post
 from crisisdesk.training.datasets_base import Example
@@ -52,8 +53,10 @@ class Correction:
 
 
 def correct(engine: Engine, *, platform: str, external_id: str, correction: Correction,
-            complaint_names: Sequence[str], source: str, now: datetime) -> dict[str, Any]:
-    """Apply and record a correction; returns the post's analysis columns as they are now."""
+            complaint_names: Sequence[str], source: str, now: datetime,
+            actor: Actor | None = None) -> dict[str, Any]:
+    """Apply and record a correction; returns the post's analysis columns as they are now.
+    ``actor``: also write the ``post.labelled`` audit entry, in the same transaction."""
     correction.validate(complaint_names)
     with engine.begin() as conn:
         post_id = conn.execute(select(_posts.c.id).where(
@@ -82,11 +85,15 @@ def correct(engine: Engine, *, platform: str, external_id: str, correction: Corr
         current = conn.execute(select(
             _posts.c.sentiment, _posts.c.sentiment_score, _posts.c.insult, _posts.c.insult_score,
             _posts.c.insult_kind, _posts.c.complaint_types).where(_posts.c.id == post_id)).one()
-    return {
-        "sentiment": {"label": current.sentiment, "score": current.sentiment_score},
-        "insult": {"label": current.insult, "score": current.insult_score, "kind": current.insult_kind},
-        "complaint_types": orjson.loads(current.complaint_types) if current.complaint_types else [],
-    }
+        result = {
+            "sentiment": {"label": current.sentiment, "score": current.sentiment_score},
+            "insult": {"label": current.insult, "score": current.insult_score, "kind": current.insult_kind},
+            "complaint_types": orjson.loads(current.complaint_types) if current.complaint_types else [],
+        }
+        if actor is not None:
+            record(conn, actor=actor, action=AuditAction.POST_LABELLED, at=now, target_type="post",
+                   target_id=f"{platform}:{external_id}", after=result)
+    return result
 
 
 def training_examples(engine: Engine, task: str) -> list[Example]:

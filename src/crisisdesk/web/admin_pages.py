@@ -15,10 +15,13 @@ from crisisdesk.accounts.errors import AccountError
 from crisisdesk.accounts.roles import Permission, Role
 from crisisdesk.accounts.schemas import Principal, UserRead, UserUpdate
 from crisisdesk.audit.schemas import AuditFilter
-from crisisdesk.audit.service import query
+from crisisdesk.audit.service import AuditAction, query
 from crisisdesk.core.fields import Id
+from crisisdesk.core.zones import zone_names
 from crisisdesk.runtime import Runtime
-from crisisdesk.web.templating import render
+from crisisdesk.web.i18n import t
+from crisisdesk.web.preferences_pages import parse_zone_field
+from crisisdesk.web.templating import render, request_lang
 
 Admin = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
 Auditor = Annotated[Principal, Depends(require(Permission.VIEW_AUDIT))]
@@ -32,6 +35,7 @@ def router(runtime: Runtime) -> APIRouter:
         with Session(runtime.engine) as session:
             rows = [UserRead.model_validate(u) for u in service.list_users(session)]
         return render(request, "admin_users.html", user, nav="users", rows=rows, roles=list(Role),
+                      zones=zone_names(), workspace_zone=runtime.workspace.config.time_zone,
                       flash=flash or error, flash_error=bool(error))
 
     @r.post("/admin/users")
@@ -48,9 +52,16 @@ def router(runtime: Runtime) -> APIRouter:
 
     @r.post("/admin/users/{user_id}")
     def update(request: Request, user_id: Id, user: Admin, role: Annotated[Role | None, Form()] = None,
-               active: Annotated[str, Form()] = "") -> Response:
+               active: Annotated[str, Form()] = "", time_zone: Annotated[str | None, Form()] = None
+               ) -> Response:
         config = accounts_config(request)
         changes = UserUpdate(role=role, active={"yes": True, "no": False}.get(active))
+        if time_zone is not None:  # the field was on the form: empty means the workspace's zone
+            try:
+                changes.time_zone = parse_zone_field(time_zone)
+            except ValueError:
+                message = t("prefs.bad_zone", request_lang(request, user), zone=time_zone)
+                return RedirectResponse(f"/admin/users?error={quote(message)}", status_code=303)
         try:
             with Session(runtime.engine) as session, session.begin():
                 actions.update_user(session, service.get_user(session, user_id), changes, actor=user.actor,
@@ -66,6 +77,6 @@ def router(runtime: Runtime) -> APIRouter:
         with Session(runtime.engine) as session:
             page = query(session, filters, limit=100, before_id=before)
         return render(request, "audit.html", user, nav="audit", page=page, action=action or "",
-                      actor=actor or "")
+                      actor=actor or "", actions=[a.value for a in AuditAction])
 
     return r

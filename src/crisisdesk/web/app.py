@@ -22,6 +22,7 @@ from crisisdesk.web import (
     live,
     monitor_pages,
     overview_pages,
+    preferences_pages,
     settings_item_pages,
     settings_pages,
     situation_pages,
@@ -50,8 +51,8 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     hub = live.LiveHub()
     runtime.runner.listeners.append(hub.publish_threadsafe)
     app.state.live = hub
-    for module in (auth_pages, overview_pages, situation_pages, monitor_pages, admin_pages, settings_pages,
-                   settings_item_pages, live):
+    for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages, admin_pages,
+                   settings_pages, settings_item_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from crisisdesk.web.i18n import t as message
 from crisisdesk.web.svg import (
     BAR_FILL,
     GRID,
@@ -45,6 +46,12 @@ from crisisdesk.web.svg import (
 )
 
 
+def _say(fmt: Fmt, key: str, **values: object) -> str:
+    """A chart's description in the reader's language (a :class:`Formatter` knows it; English else)."""
+    lang = getattr(fmt, "lang", "en")
+    return message(key, "de" if lang == "de" else "en", **values)
+
+
 def sparkline(values: Sequence[float], *, title: str, fmt: Fmt = PLAIN, width: int = 120, height: int = 32,
               partial_last: bool = False) -> str:
     """A small line of ``values`` (oldest first) with the latest value dotted.
@@ -54,10 +61,10 @@ def sparkline(values: Sequence[float], *, title: str, fmt: Fmt = PLAIN, width: i
     uid = chart_id("spark", title, tuple(values), partial_last)
     finite = [v if math.isfinite(v) else 0.0 for v in values]
     if finite:
-        desc = (f"{len(finite)} values; lowest {fmt.number(min(finite))}, highest {fmt.number(max(finite))}, "
-                f"latest {fmt.number(finite[-1])}")
+        desc = _say(fmt, "chart.values", count=len(finite), low=fmt.number(min(finite)),
+                    high=fmt.number(max(finite)), last=fmt.number(finite[-1]))
     else:
-        desc = "no data"
+        desc = _say(fmt, "chart.no_data")
     out = open_svg("sparkline", width, height, title, desc, uid)
     pad = 3.0
     if not finite:
@@ -106,10 +113,11 @@ def volume_chart(points: Sequence[TimeValue], *, start: datetime, end: datetime,
                tuple((m.opened_at, m.resolved_at, m.severity) for m in markers))
     total = sum(p.volume for p in points)
     peak = max(points, key=lambda p: p.volume, default=None)
-    desc = (f"{volume_label}: {fmt.number(total)} from {fmt.when(start)} to {fmt.when(end)}"
-            + (f"; peak {fmt.number(peak.volume)} at {fmt.when(peak.start)}"
+    desc = (_say(fmt, "chart.range", label=volume_label, total=fmt.number(total), start=fmt.when(start),
+                 end=fmt.when(end))
+            + (_say(fmt, "chart.peak", peak=fmt.number(peak.volume), at=fmt.when(peak.start))
                if peak and peak.volume else "")
-            + (f"; {len(markers)} situation(s) marked" if markers else ""))
+            + (_say(fmt, "chart.marked", count=len(markers)) if markers else ""))
     out = open_svg("volume", width, height, title, desc, uid)
     left, right, top, bottom = 52.0, 48.0, 18.0, 26.0
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -213,7 +221,8 @@ def small_multiples(points: Sequence[StackValue], keys: Sequence[str], *, start:
     uid = chart_id("multiples", title, start, end, tuple(keys),
                tuple((p.start, tuple(sorted(p.values.items()))) for p in points))
     totals = {k: sum(p.values.get(k, 0) for p in points) for k in keys}
-    desc = "; ".join(f"{names.get(k, k)}: {fmt.number(totals[k])}" for k in keys) or "no data"
+    desc = ("; ".join(f"{names.get(k, k)}: {fmt.number(totals[k])}" for k in keys)
+            or _say(fmt, "chart.no_data"))
     label_w, value_w, top = 150.0, 60.0, 4.0
     axis_h = 20.0
     height = top + row_height * max(len(keys), 1) + axis_h
@@ -273,7 +282,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, fmt: Fmt = PLAI
     row (e.g. "12 % negative"), ``highlight`` outlines one row (the monitor being viewed)."""
     uid = chart_id("bars", title, tuple(items), percent, tuple(notes or ()), highlight)
     show = fmt.percent if percent else fmt.number
-    desc = "; ".join(f"{label}: {show(value)}" for label, value in items) or "no data"
+    desc = "; ".join(f"{label}: {show(value)}" for label, value in items) or _say(fmt, "chart.no_data")
     top = 4.0
     height = top + row_height * max(len(items), 1) + 4
     out = open_svg("bars", width, height, title, desc, uid)

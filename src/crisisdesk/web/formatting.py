@@ -2,7 +2,9 @@
 
 Babel ships the CLDR data, so "1.234.567" and "12,5 %" in German and "1,234,567" and "12.5%" in
 English come from the same tables every other locale-aware program uses, not from our own rules.
-Stored datetimes are UTC; they are shown in the user's time zone (``tz``, an IANA name).
+Stored datetimes are UTC; they are shown in the user's time zone (``tz``, an IANA name), and
+pages name that zone once (:meth:`Formatter.zone`). English is British English: day month year
+and the 24-hour clock ("3 Nov 2026, 15:05"), never the US "11/3/26, 3:05 PM".
 
 :class:`Formatter` bundles one user's language and zone; it is what the charts take as ``fmt``.
 """
@@ -22,11 +24,17 @@ DateStyle = Literal["short", "medium", "long", "time", "date", "day", "hour"]
 
 #: CLDR skeletons per style and language: "day" and "hour" are the short forms axis ticks need.
 _SKELETONS: dict[tuple[str, str], str] = {("day", "de"): "MMMd", ("day", "en"): "MMMd",
-                                          ("hour", "de"): "Hm", ("hour", "en"): "hm"}
+                                          ("hour", "de"): "Hm", ("hour", "en"): "Hm"}
 
 
 def _locale(lang: str) -> str:
+    """Numbers: "1,234" and "2.5M" read the same on both sides of the Atlantic."""
     return "de_DE" if lang == "de" else "en_US"
+
+
+def _date_locale(lang: str) -> str:
+    """Dates and times: British English ("3 Nov 2026, 15:05")."""
+    return "de_DE" if lang == "de" else "en_GB"
 
 
 def _finite(value: float) -> bool:
@@ -57,15 +65,18 @@ def format_percent(value: float, lang: Lang, *, decimals: int = 1) -> str:
 
 def format_datetime(value: datetime, lang: Lang, *, style: DateStyle = "medium",
                     tz: str | tzinfo = "UTC") -> str:
-    """A stored (UTC) datetime in the user's zone: "03.11.2026, 15:05" / "Nov 3, 2026, 3:05 PM"."""
+    """A stored (UTC) datetime in the user's zone: "03.11.2026, 15:05" / "3 Nov 2026, 15:05"."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     zone = babel_dates.get_timezone(tz) if isinstance(tz, str) else tz
-    locale = _locale(lang)
+    locale = _date_locale(lang)
     if style == "time":
         return babel_dates.format_time(value, "short", tzinfo=zone, locale=locale)
     if style == "date":
         return babel_dates.format_date(value.astimezone(zone).date(), "medium", locale=locale)
+    if style == "short":  # the date in full (a 2-digit year or a numeric month misleads), then the time
+        return (babel_dates.format_date(value.astimezone(zone).date(), "medium", locale=locale) + ", "
+                + babel_dates.format_time(value, "short", tzinfo=zone, locale=locale))
     skeleton = _SKELETONS.get((style, "de" if lang == "de" else "en"))
     if skeleton is not None:
         return babel_dates.format_skeleton(skeleton, value, tzinfo=zone, locale=locale)
@@ -75,7 +86,7 @@ def format_datetime(value: datetime, lang: Lang, *, style: DateStyle = "medium",
 def format_timedelta(value: timedelta, lang: Lang, *, add_direction: bool = False) -> str:
     """``timedelta(minutes=95)`` → "2 Stunden" / "2 hours" (rounded to the largest sensible unit);
     ``add_direction``: "vor 2 Stunden" / "2 hours ago" for a negative delta."""
-    return babel_dates.format_timedelta(value, locale=_locale(lang), add_direction=add_direction,
+    return babel_dates.format_timedelta(value, locale=_date_locale(lang), add_direction=add_direction,
                                         threshold=1.5)
 
 
@@ -103,3 +114,17 @@ class Formatter:
 
     def timedelta(self, value: timedelta) -> str:
         return format_timedelta(value, self.lang)
+
+    def zone(self, at: datetime | None = None) -> str:
+        """The zone the times are in, as a page names it: "Europe/Berlin (MEZ)" / "Europe/Berlin
+        (CET)"; "UTC" alone."""
+        if self.tz == "UTC":
+            return "UTC"
+        zone = babel_dates.get_timezone(self.tz)
+        when = (at or datetime.now(UTC)).astimezone(zone)
+        # CLDR's short name where it has one that people use ("MEZ" in German), else the zone
+        # database's abbreviation ("EST", "JST"; "+03" where a place has none).
+        short = babel_dates.format_datetime(when, "z", tzinfo=zone, locale=_date_locale(self.lang))
+        if len(short) > 5 or short.startswith(("GMT", "UTC", "+", "-")):
+            short = when.strftime("%Z")
+        return f"{self.tz} ({short})" if short and short != self.tz else self.tz

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,22 +20,27 @@ from crisisdesk.dashboards.service import monitor_page
 from crisisdesk.runtime import Runtime
 from crisisdesk.training.corrections import Correction, CorrectionError, correct
 from crisisdesk.web import charts
-from crisisdesk.web.formatting import Formatter
 from crisisdesk.web.i18n import t
-from crisisdesk.web.templating import render, request_lang
+from crisisdesk.web.templating import render, request_formatter
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 Labeller = Annotated[Principal, Depends(require(Permission.LABEL_POSTS))]
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
-def parse_range(range_: str, start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
-    """``24h``/``7d``/``30d`` back from now, or ``custom`` with ISO dates (end exclusive)."""
+def parse_range(range_: str, start: str | None, end: str | None, now: datetime, *,
+                tz: str = "UTC") -> tuple[datetime, datetime]:
+    """``24h``/``7d``/``30d`` back from now, or ``custom`` with ISO dates (end exclusive). A date
+    is a day in the user's zone ``tz`` (from its midnight there), as the page shows times."""
+    zone = ZoneInfo(tz)
+
+    def day_start(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=zone).astimezone(UTC)
+
     if range_ == "custom" and start:
         try:
-            s = datetime.fromisoformat(start).replace(tzinfo=UTC) if "T" not in start else \
-                datetime.fromisoformat(start).astimezone(UTC)
-            e = (datetime.fromisoformat(end).replace(tzinfo=UTC) + timedelta(days=1)) if end else now
+            s = day_start(start) if "T" not in start else datetime.fromisoformat(start).astimezone(UTC)
+            e = day_start(end) + timedelta(days=1) if end else now
         except ValueError as exc:
             raise HTTPException(422, f"start/end: {exc}") from exc
         if e <= s:
@@ -58,9 +64,9 @@ def router(runtime: Runtime) -> APIRouter:
                 channel: str | None = None, cursor: str | None = None) -> HTMLResponse:
         now = runtime.runner.clock.now()
         taxonomy = complaint_taxonomy()
-        s, e = parse_range(range_, start, end, now)
-        ui = request_lang(request, user)
-        fmt = Formatter(lang=ui)
+        fmt = request_formatter(request, user)
+        ui = fmt.lang
+        s, e = parse_range(range_, start, end, now, tz=fmt.tz)
         filters = {"q": q or None, "lang": lang or None, "sentiment": sentiment or None,
                    "insult": {"yes": True, "no": False}.get(insult or ""), "complaint": complaint or None,
                    "channel": channel or None}
@@ -70,6 +76,7 @@ def router(runtime: Runtime) -> APIRouter:
                                   **filters)  # type: ignore[arg-type]
                 if request.headers.get("x-partial") == "1":
                     return render(request, "posts_live.html", user, posts=posts, taxonomy=taxonomy,
+                                  complaint_label=_complaint_labels(taxonomy, ui),
                                   monitor_id=monitor_id, more_url=_more_url(request))
                 page = monitor_page(conn, monitor_id=monitor_id, start=s, end=e, now=now)
         except LookupError as exc:
@@ -77,7 +84,7 @@ def router(runtime: Runtime) -> APIRouter:
         except CursorError as exc:
             raise HTTPException(422, str(exc)) from exc
         step = timedelta(seconds=page.series.step_seconds)
-        label = {x.name: (x.label_de if ui == "de" else x.label_en) for x in taxonomy}
+        label = _complaint_labels(taxonomy, ui)
         volume = charts.volume_chart(
             page.series.points, start=page.series.start, end=page.series.end, step=step,
             title=t("monitor.volume", ui), fmt=fmt, volume_label=t("monitor.posts", ui),
@@ -126,6 +133,11 @@ def router(runtime: Runtime) -> APIRouter:
         return RedirectResponse(target, status_code=303)
 
     return r
+
+
+def _complaint_labels(taxonomy: list[ComplaintType], lang: str) -> dict[str, str]:
+    """Complaint-type keys (``delay``) as the reader's language names them (Verspätung)."""
+    return {x.name: (x.label_de if lang == "de" else x.label_en) for x in taxonomy}
 
 
 def _more_url(request: Request) -> str:

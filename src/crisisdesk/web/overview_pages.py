@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Connection
 
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
@@ -13,9 +18,33 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.dashboards.service import overview
 from crisisdesk.detection.service import list_situations
 from crisisdesk.runtime import Runtime
-from crisisdesk.web.templating import render
+from crisisdesk.sources.service import newest_match
+from crisisdesk.web.templating import render, request_formatter
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
+
+
+@dataclass(frozen=True)
+class QuietHint:
+    """The overview shows the last 24 hours up to now; when they hold no post at all (a workspace
+    that imported last month's posts), it says when the newest post was and links to the days
+    around it, instead of an empty page that looks like a broken import."""
+
+    at: datetime
+    url: str
+
+
+def _quiet_hint(conn: Connection, data: Any, now: datetime, tz: str) -> QuietHint | None:
+    if any(p.volume for m in data.monitors for p in m.sparkline):
+        return None
+    newest = newest_match(conn)
+    if newest is None or newest[1] >= now - timedelta(hours=24):
+        return None
+    monitor_id, at = newest
+    day = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(ZoneInfo(tz)).date()
+    query = urlencode({"range": "custom", "start": (day - timedelta(days=3)).isoformat(),
+                       "end": day.isoformat()})
+    return QuietHint(at, f"/monitors/{monitor_id}?{query}")
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -23,11 +52,13 @@ def router(runtime: Runtime) -> APIRouter:
 
     @r.get("/", response_class=HTMLResponse)
     def overview_page(request: Request, user: Viewer) -> HTMLResponse:
+        now = runtime.runner.clock.now()
         with runtime.engine.connect() as conn:
-            data = overview(conn, now=runtime.runner.clock.now())
+            data = overview(conn, now=now)
+            quiet = _quiet_hint(conn, data, now, request_formatter(request, user).tz)
         partial = request.headers.get("x-partial") == "1"
         return render(request, "overview_live.html" if partial else "overview.html", user, nav="overview",
-                      data=data)
+                      data=data, quiet=quiet)
 
     @r.get("/situations", response_class=HTMLResponse)
     def situations_page(request: Request, user: Viewer, status: str | None = None) -> HTMLResponse:

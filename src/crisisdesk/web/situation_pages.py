@@ -21,8 +21,8 @@ from crisisdesk.detection.service import get_situation
 from crisisdesk.pipeline.runner import Detector
 from crisisdesk.runtime import Runtime
 from crisisdesk.web import charts
-from crisisdesk.web.formatting import Formatter
-from crisisdesk.web.templating import render, request_lang
+from crisisdesk.web.i18n import t
+from crisisdesk.web.templating import render, request_formatter, request_lang
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 Acknowledger = Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))]
@@ -51,10 +51,11 @@ def router(runtime: Runtime) -> APIRouter:
             found = get_situation(conn, situation_id)
         if found is None:
             raise HTTPException(404, f"no situation {situation_id}")
-        lang = request_lang(request, user)
+        fmt = request_formatter(request, user)
+        lang = fmt.lang
         channels = found["explanation"].get("channels", {})
         chart = charts.bar_chart([(k, float(v.get("share", 0))) for k, v in channels.items()],
-                                 title="channels", fmt=Formatter(lang=lang), percent=True)
+                                 title=t("situation.channels", lang), fmt=fmt, percent=True)
         return render(request, "situation.html", user, nav="situations", s=found, channels_chart=chart,
                       level_name=playbook().name(found["severity"], lang),
                       levels=[(lv, playbook().name(lv, lang)) for lv in (1, 2, 3, 4)],
@@ -76,6 +77,9 @@ def router(runtime: Runtime) -> APIRouter:
     def severity(request: Request, situation_id: Id, user: SeverityChanger,
                  severity: Annotated[int, Form()], reason: Annotated[str, Form()] = "") -> Response:
         lang = request_lang(request, user)
+        if not reason.strip():
+            refused = _q(t("situation.reason_required", lang))
+            return RedirectResponse(f"/situations/{situation_id}?error={refused}", status_code=303)
         try:
             runtime.runner.with_detector(lambda conn, detector: set_severity_audited(
                 conn, detector, situation_id, severity=severity, reason=reason, by=_who(user), at=now(),

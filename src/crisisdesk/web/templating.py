@@ -9,7 +9,7 @@ where it is produced (it escapes its own text).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from crisisdesk.accounts.schemas import Principal
+from crisisdesk.core.clock import SystemClock
+from crisisdesk.core.zones import DEFAULT_ZONE, check_zone
 from crisisdesk.detection.reasons import describe
 from crisisdesk.web import charts
 from crisisdesk.web.formatting import Formatter, format_number
@@ -61,10 +63,35 @@ def request_lang(request: Request, user: Principal | None) -> Lang:
     return choose_lang(own or request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
+def request_zone(request: Request, user: Principal | None) -> str:
+    """The user's own time zone, else the workspace's (``time_zone`` in its configuration)."""
+    own = user.user.time_zone if user is not None and user.user is not None else None
+    if own:
+        try:
+            return check_zone(own)
+        except ValueError:
+            pass  # a zone that vanished from the system's database: fall back, never fail the page
+    runtime = getattr(request.app.state, "runtime", None)
+    return str(runtime.workspace.config.time_zone) if runtime is not None else DEFAULT_ZONE
+
+
+def request_formatter(request: Request, user: Principal | None) -> Formatter:
+    """How this user reads numbers and times: their language and their time zone."""
+    return Formatter(lang=request_lang(request, user), tz=request_zone(request, user))
+
+
+def _stream_clock(request: Request) -> datetime | None:
+    """The replayed clock's time when the service runs on stream time (the demo, a replay), so
+    pages can say which of their times are stream time and which wall time; None: wall time only."""
+    runtime = getattr(request.app.state, "runtime", None)
+    clock = runtime.runner.clock if runtime is not None else None
+    return None if clock is None or isinstance(clock, SystemClock) else clock.now()
+
+
 def render(request: Request, template: str, user: Principal | None, *, nav: str = "",
            status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = request_lang(request, user)
-    fmt = Formatter(lang=lang)
+    fmt = request_formatter(request, user)
 
     def tr(key: str, **values: object) -> str:
         return t(key, lang, **values)
@@ -90,5 +117,6 @@ def render(request: Request, template: str, user: Principal | None, *, nav: str 
     html = env.get_template(template).render(
         request=request, t=tr, fmt=fmt, lang=lang, user=user, nav=nav, when=when,
         summary_of=summary_of, reasons_of=reasons_of,
-        csrf=user.csrf_token if user is not None else "", svg=Markup, **context)
+        csrf=user.csrf_token if user is not None else "", svg=Markup, stream_now=_stream_clock(request),
+        wall_now=datetime.now(UTC), **context)
     return HTMLResponse(html, status_code=status_code)

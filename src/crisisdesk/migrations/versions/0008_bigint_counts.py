@@ -1,6 +1,6 @@
 """64-bit counts: followers, likes, shares, replies and views as BIGINT on PostgreSQL
 
-Revision ID: 0008_i10_input
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-04 15:30:00
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_i10_input'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """channel deliveries (raw webhook bodies and polled pages), unparsed parts, poll cursors
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 15:30:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import crisisdesk.db
 
 
-revision = '0009'
-down_revision = '0007'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

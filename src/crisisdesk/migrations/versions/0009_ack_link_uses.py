@@ -1,7 +1,7 @@
 """acknowledgement links are single-use: ack_link_uses
 
-Revision ID: 0008_i10_security
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04 15:20:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import crisisdesk.db
 
 
-revision = '0008_i10_security'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
