@@ -12,6 +12,7 @@ from crisisdesk.channels.rss.connector import RssConnector
 from crisisdesk.channels.telegram.connector import TelegramConnector
 from crisisdesk.channels.viber.connector import ViberConnector
 from crisisdesk.channels.whatsapp.connector import WhatsAppConnector
+from crisisdesk.channels.x.connector import XConnector
 
 CONNECTORS: dict[str, Callable[[Any], Connector]] = {
     "facebook": FacebookConnector,
@@ -20,6 +21,7 @@ CONNECTORS: dict[str, Callable[[Any], Connector]] = {
     "telegram": TelegramConnector,
     "viber": ViberConnector,
     "rss": RssConnector,
+    "x": XConnector,
 }
 
 
