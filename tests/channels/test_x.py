@@ -250,6 +250,20 @@ def test_a_since_id_older_than_seven_days_falls_back_to_the_window(x: tuple[Http
     fetched = source.fetch({"since_id": "17"})
     assert fetched.cursor == {"since_id": "1800000000000000001"} and len(fetched.bodies) == 1
     assert "since_id" not in api.searches[-1] and "start_time" in api.searches[-1]
+    # a saved next_token X no longer accepts: the poll starts again from the since_id
+    api.post("1800000000000000002", "2244994945", "neuer", ago(1))
+    again = source.fetch({"since_id": "1800000000000000001", "next_token": "abgelaufen", "newest": None})
+    assert api.searches[-2]["next_token"] == "abgelaufen" and "next_token" not in api.searches[-1]
+    assert again.cursor == {"since_id": "1800000000000000002"} and len(again.bodies) == 1
+
+
+def test_the_last_request_of_the_window_waits_for_the_reset() -> None:
+    api = XApi(TOKEN, limit=1)
+    api.post("1800000000000000001", "2244994945", "eins", ago(5))
+    with HttpSink(responder=api) as sink:
+        fetched = connector(sink.url).fetch(None)
+    assert fetched.cursor == {"since_id": "1800000000000000001"}
+    assert fetched.wait > 800 and abs(fetched.wait - (api.reset - time.time())) < 2
 
 
 def workspace(ws: Path, base: str, *, token: str = TOKEN, account: str = "voltaro", extra: str = "") -> None:
