@@ -101,12 +101,18 @@ def test_documented_tweet_shapes_are_mapped() -> None:
     orphan = {"id": "1800000000000000005", "text": "Voltaro brennt", "author_id": "555",
               "created_at": "2026-12-04T09:12:00.000Z"}
     broken = {"id": "1800000000000000006", "text": "ohne Zeit"}
-    body = page([original, reply, quote, retweet, orphan, broken], [kim, press, us], [original],
+    edit = {**original, "id": "1800000000000000007", "text": "@Voltaro mein Akku ist geplatzt. Gefährlich!",
+            "edit_history_tweet_ids": ["1800000000000000001", "1800000000000000007"]}
+    body = page([edit, orphan, retweet, quote, reply, original, broken], [kim, press, us], [original],
                 errors=[{"title": "Authorization Error", "detail": "Sorry, you are not authorized to see the "
                          "Post with id: [17].", "type": "https://api.twitter.com/2/problems/not-authorized-for-resource"}])
     delivery = connector("http://127.0.0.1:9").parse(body)
-    posts = {p.post["id"][-1]: p for p in delivery.posts}
-    assert sorted(posts) == ["1", "2", "3", "4", "5"]
+    assert [p.post["id"][-1] for p in delivery.posts] == ["1", "2", "3", "4", "5", "1"]  # oldest first
+    edited = delivery.posts[-1]
+    assert edited.edited and edited.post["text"] == edit["text"]
+    assert edited.post["url"] == "https://x.com/kunde_k/status/1800000000000000007"
+    posts = {p.post["id"][-1]: p for p in delivery.posts[:-1]}
+    assert not posts["1"].edited
     first = posts["1"].post
     assert first == {
         "platform": "x", "id": "1800000000000000001", "created_at": "2026-12-04T09:00:00+00:00",
@@ -159,9 +165,8 @@ def test_pages_within_a_poll_and_the_cursor_across_polls_and_a_restart(x: tuple[
         api.post(str(1800000000000000000 + n), US if n == 27 else "2244994945", f"neu {n}", ago(1))
     restarted = connector(api_base(x), max_results=10)
     poll_once(restarted, engine=engine, clock=clock)
-    ids = stored_ids(engine, restarted)
-    assert sorted(ids) == [str(1800000000000000000 + n) for n in range(28)]
-    assert len(ids) == len(set(ids)) == 28
+    ids = stored_ids(engine, restarted)  # every post once, oldest first (pages stored in that order)
+    assert ids == [str(1800000000000000000 + n) for n in range(28)]
     assert load_cursor(engine, source.key) == {"since_id": "1800000000000000027"}
 
 

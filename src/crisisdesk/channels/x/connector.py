@@ -4,7 +4,9 @@ The cursor is the newest tweet id stored (``since_id``). One poll follows ``next
 has no more pages, so a burst larger than a page is not cut off, and the new ``since_id`` is only
 written together with all the pages it covers. When the rate limit runs out in the middle, the
 pages so far are stored with a cursor that resumes at the next page (same ``since_id``, the
-``next_token``, the newest id seen), and the poll waits for ``x-rate-limit-reset``. The very first
+``next_token``, the newest id seen), and the poll waits for ``x-rate-limit-reset``. Pages are
+stored oldest first, so that posts are processed in the order they were written (an edit after
+the version it replaces). The very first
 poll has no ``since_id``: it reaches back ``backfill_minutes`` with ``start_time``, and keeps that
 start until a tweet is found, so a quiet first hour skips nothing.
 """
@@ -102,7 +104,7 @@ class XConnector:
                 if bodies and not exc.permanent:  # keep the pages we have; resume at the failed page
                     resume = {"since_id": since_id, "start_time": start_time, "next_token": token,
                               "newest": newest}
-                    return Fetched(bodies, resume, exc.retry_after or wait)
+                    return Fetched(bodies[::-1], resume, exc.retry_after or wait)
                 raise
             data = answer.data.get("data")
             meta: dict[str, Any] = answer.data["meta"] if isinstance(answer.data.get("meta"), dict) else {}
@@ -119,13 +121,13 @@ class XConnector:
                 log.info("channel %s: rate limit reached mid-poll, resuming in %.0f s", self.key, reset)
                 resume = {"since_id": since_id, "start_time": start_time, "next_token": token,
                           "newest": newest}
-                return Fetched(bodies, resume, reset)
+                return Fetched(bodies[::-1], resume, reset)
         if answer.limits.remaining == 0:
             wait = max(wait, answer.limits.seconds_to_reset() or wait)
         new_cursor: dict[str, Any] = {"since_id": newest or since_id}
         if new_cursor["since_id"] is None:
             new_cursor = {"start_time": start_time}  # nothing found yet: keep the first poll's window
-        return Fetched(bodies, new_cursor, wait)
+        return Fetched(bodies[::-1], new_cursor, wait)
 
     def parse(self, body: bytes) -> Delivery:
         return map_page(body, channel=self.key, account=self.config.account)

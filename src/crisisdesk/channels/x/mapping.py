@@ -6,8 +6,11 @@ quotes and original tweets kind ``post``. A **retweet** is stored as a post of i
 somebody spreading the original to their followers, which is what reach is about — with the
 original's full text from ``includes.tweets`` prefixed ``RT @author:`` (X's own ``text`` of a
 retweet may be cut short); its metrics are those X reports on the retweet. The
-thread is ``x:<conversation_id>`` (the id of the thread's first tweet). Partial errors X puts in
-a 200 answer (a referenced tweet deleted or protected) are kept as unparsed.
+thread is ``x:<conversation_id>`` (the id of the thread's first tweet). An **edited** tweet gets
+a new id from X, with all versions in ``edit_history_tweet_ids`` (oldest first): it is stored
+under the first version's id, marked edited, so that the post is updated instead of doubled.
+Tweets are given oldest first, so that a later version is applied after an earlier one. Partial
+errors X puts in a 200 answer (a referenced tweet deleted or protected) are kept as unparsed.
 """
 
 from __future__ import annotations
@@ -90,15 +93,17 @@ def map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], tweets: d
     handle = author.get("handle")
     url = (f"https://x.com/{handle}/status/{ident}" if handle else f"https://x.com/i/web/status/{ident}")
     conversation = str(tweet["conversation_id"]) if tweet.get("conversation_id") is not None else ident
+    history = tweet.get("edit_history_tweet_ids")
+    first = str(history[0]) if isinstance(history, list) and history else ident
     post: dict[str, Any] = {
-        "platform": PLATFORM, "id": ident, "created_at": created_at, "text": text,
+        "platform": PLATFORM, "id": first, "created_at": created_at, "text": text,
         "kind": "reply" if replied_to is not None else "post", "channel": channel, "url": url,
         "lang": None if not isinstance(lang, str) or lang in _NO_LANGUAGE else lang,
         "in_reply_to": replied_to, "conversation_id": conversation,
         "author": author or None, "metrics": _metrics(tweet.get("public_metrics")) or None,
     }
     own = bool(account and isinstance(handle, str) and handle.lower() == account.lower())
-    return InboundPost(post, thread=f"{PLATFORM}:{conversation}", public=True, own=own)
+    return InboundPost(post, thread=f"{PLATFORM}:{conversation}", public=True, own=own, edited=first != ident)
 
 
 def map_page(body: bytes, *, channel: str, account: str | None = None) -> Delivery:
@@ -117,7 +122,7 @@ def map_page(body: bytes, *, channel: str, account: str | None = None) -> Delive
     if not isinstance(data, list):
         out.unparsed.append(Unparsed("search page whose data is not a list", data))
         data = []
-    for tweet in data:
+    for tweet in reversed(data):  # X gives the newest first
         if not isinstance(tweet, dict):
             out.unparsed.append(Unparsed("tweet that is not an object", tweet))
             continue
