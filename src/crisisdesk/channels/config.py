@@ -13,9 +13,10 @@ from crisisdesk.channels.rss.config import RssConfig
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.viber.config import ViberConfig
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
+from crisisdesk.channels.x.config import XConfig
 
 ChannelConfig = Annotated[
     FacebookConfig | InstagramConfig | WhatsAppConfig | TelegramConfig | ViberConfig | RssConfig
-    | EmailConfig,
+    | EmailConfig | XConfig,
     Field(discriminator="platform"),
 ]

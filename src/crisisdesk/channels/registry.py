@@ -13,6 +13,7 @@ from crisisdesk.channels.rss.connector import RssConnector
 from crisisdesk.channels.telegram.connector import TelegramConnector
 from crisisdesk.channels.viber.connector import ViberConnector
 from crisisdesk.channels.whatsapp.connector import WhatsAppConnector
+from crisisdesk.channels.x.connector import XConnector
 
 CONNECTORS: dict[str, Callable[[Any], Connector]] = {
     "facebook": FacebookConnector,
@@ -22,6 +23,7 @@ CONNECTORS: dict[str, Callable[[Any], Connector]] = {
     "viber": ViberConnector,
     "rss": RssConnector,
     "email": EmailConnector,
+    "x": XConnector,
 }
 
 

@@ -1,0 +1,137 @@
+"""One stored page of X recent search (``{data[], includes{users[], tweets[]}, meta{}}``) as posts.
+
+Each tweet is joined with its author from ``includes.users`` (a tweet whose author is missing
+there still maps, with the author's id only). Replies are kind ``reply`` with ``in_reply_to``;
+quotes and original tweets kind ``post``. A **retweet** is stored as a post of its own — it is
+somebody spreading the original to their followers, which is what reach is about — with the
+original's full text from ``includes.tweets`` prefixed ``RT @author:`` (X's own ``text`` of a
+retweet may be cut short); its metrics are those X reports on the retweet. The
+thread is ``x:<conversation_id>`` (the id of the thread's first tweet). An **edited** tweet gets
+a new id from X, with all versions in ``edit_history_tweet_ids`` (oldest first): it is stored
+under the first version's id, marked edited, so that the post is updated instead of doubled.
+Tweets are given oldest first, so that a later version is applied after an earlier one. Partial
+errors X puts in a 200 answer (a referenced tweet deleted or protected) are kept as unparsed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from crisisdesk.channels.base import Delivery, InboundPost, PayloadError, Unparsed, iso
+
+PLATFORM = "x"
+#: X's language codes that name no language: undetermined, no text, media / hashtags / links only.
+_NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "qct", "qst", "art"}
+
+
+def _user(users: dict[str, dict[str, Any]], author_id: str | None) -> dict[str, Any]:
+    if author_id is None:
+        return {}
+    user = users.get(author_id)
+    author: dict[str, Any] = {"id": author_id}
+    if user is None:
+        return author
+    if user.get("username"):
+        author["handle"] = str(user["username"])
+    if user.get("name"):
+        author["name"] = str(user["name"])[:255]
+    followers = (user.get("public_metrics") or {}).get("followers_count")
+    if isinstance(followers, int) and followers >= 0:
+        author["followers"] = followers
+    if isinstance(user.get("verified"), bool):
+        author["verified"] = user["verified"]
+    return author
+
+
+def _metrics(public: Any) -> dict[str, int]:
+    if not isinstance(public, dict):
+        return {}
+
+    def count(name: str) -> int | None:
+        value = public.get(name)
+        return value if isinstance(value, int) and value >= 0 else None
+
+    metrics: dict[str, int] = {}
+    shares = [v for v in (count("retweet_count"), count("quote_count")) if v is not None]
+    for target, value in (("likes", count("like_count")), ("shares", sum(shares) if shares else None),
+                          ("replies", count("reply_count")), ("views", count("impression_count"))):
+        if value is not None:
+            metrics[target] = value
+    return metrics
+
+
+def _referenced(tweet: dict[str, Any], kind: str) -> str | None:
+    for ref in tweet.get("referenced_tweets") or []:
+        if isinstance(ref, dict) and ref.get("type") == kind and ref.get("id") is not None:
+            return str(ref["id"])
+    return None
+
+
+def map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], tweets: dict[str, dict[str, Any]],
+              *, channel: str, account: str | None) -> InboundPost | Unparsed:
+    ident, text, created = tweet.get("id"), tweet.get("text"), tweet.get("created_at")
+    if ident is None or not isinstance(text, str) or not isinstance(created, str):
+        return Unparsed("tweet without id, text or created_at", tweet)
+    try:
+        created_at = iso(datetime.fromisoformat(created))
+    except ValueError:
+        return Unparsed(f"tweet with an unreadable created_at {created!r}", tweet)
+    ident = str(ident)
+    author_id = str(tweet["author_id"]) if tweet.get("author_id") is not None else None
+    author = _user(users, author_id)
+    replied_to = _referenced(tweet, "replied_to")
+    retweeted = _referenced(tweet, "retweeted")
+    if retweeted is not None and retweeted in tweets:
+        original = tweets[retweeted]
+        original_author = users.get(str(original.get("author_id")), {}).get("username")
+        if isinstance(original.get("text"), str) and original_author:
+            text = f"RT @{original_author}: {original['text']}"
+    lang = tweet.get("lang")
+    handle = author.get("handle")
+    url = (f"https://x.com/{handle}/status/{ident}" if handle else f"https://x.com/i/web/status/{ident}")
+    conversation = str(tweet["conversation_id"]) if tweet.get("conversation_id") is not None else ident
+    history = tweet.get("edit_history_tweet_ids")
+    first = str(history[0]) if isinstance(history, list) and history else ident
+    post: dict[str, Any] = {
+        "platform": PLATFORM, "id": first, "created_at": created_at, "text": text,
+        "kind": "reply" if replied_to is not None else "post", "channel": channel, "url": url,
+        "lang": None if not isinstance(lang, str) or lang in _NO_LANGUAGE else lang,
+        "in_reply_to": replied_to, "conversation_id": conversation,
+        "author": author or None, "metrics": _metrics(tweet.get("public_metrics")) or None,
+    }
+    own = bool(account and isinstance(handle, str) and handle.lower() == account.lower())
+    return InboundPost(post, thread=f"{PLATFORM}:{conversation}", public=True, own=own, edited=first != ident)
+
+
+def map_page(body: bytes, *, channel: str, account: str | None = None) -> Delivery:
+    """A page as X sent it; raises :class:`PayloadError` only when it is not a JSON object."""
+    try:
+        page = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise PayloadError(f"not JSON: {exc}") from None
+    if not isinstance(page, dict):
+        raise PayloadError("a search page is a JSON object")
+    includes: dict[str, Any] = page["includes"] if isinstance(page.get("includes"), dict) else {}
+    users = {str(u["id"]): u for u in includes.get("users") or [] if isinstance(u, dict) and "id" in u}
+    tweets = {str(t["id"]): t for t in includes.get("tweets") or [] if isinstance(t, dict) and "id" in t}
+    out = Delivery()
+    data = page.get("data") or []
+    if not isinstance(data, list):
+        out.unparsed.append(Unparsed("search page whose data is not a list", data))
+        data = []
+    for tweet in reversed(data):  # X gives the newest first
+        if not isinstance(tweet, dict):
+            out.unparsed.append(Unparsed("tweet that is not an object", tweet))
+            continue
+        mapped = map_tweet(tweet, users, tweets, channel=channel, account=account)
+        if isinstance(mapped, Unparsed):
+            out.unparsed.append(mapped)
+        else:
+            out.posts.append(mapped)
+    for error in page.get("errors") or []:
+        title = error.get("title") if isinstance(error, dict) else None
+        out.unparsed.append(Unparsed(f"X reported: {title or 'an error'}", error))
+    return out
