@@ -6,14 +6,17 @@ from typing import Annotated
 
 from pydantic import Field
 
+from crisisdesk.channels.bluesky.config import BlueskyConfig
 from crisisdesk.channels.facebook.config import FacebookConfig
 from crisisdesk.channels.instagram.config import InstagramConfig
+from crisisdesk.channels.mastodon.config import MastodonConfig
 from crisisdesk.channels.rss.config import RssConfig
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.viber.config import ViberConfig
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
 
 ChannelConfig = Annotated[
-    FacebookConfig | InstagramConfig | WhatsAppConfig | TelegramConfig | ViberConfig | RssConfig,
+    FacebookConfig | InstagramConfig | WhatsAppConfig | TelegramConfig | ViberConfig | RssConfig
+    | MastodonConfig | BlueskyConfig,
     Field(discriminator="platform"),
 ]

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from crisisdesk.channels.base import Connector
+from crisisdesk.channels.bluesky.connector import BlueskyConnector
 from crisisdesk.channels.facebook.connector import FacebookConnector
 from crisisdesk.channels.instagram.connector import InstagramConnector
+from crisisdesk.channels.mastodon.connector import MastodonConnector
 from crisisdesk.channels.rss.connector import RssConnector
 from crisisdesk.channels.telegram.connector import TelegramConnector
 from crisisdesk.channels.viber.connector import ViberConnector
@@ -20,6 +22,8 @@ CONNECTORS: dict[str, Callable[[Any], Connector]] = {
     "telegram": TelegramConnector,
     "viber": ViberConnector,
     "rss": RssConnector,
+    "mastodon": MastodonConnector,
+    "bluesky": BlueskyConnector,
 }
 
 
