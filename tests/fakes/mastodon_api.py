@@ -27,6 +27,7 @@ class MastodonApi:
         self.remaining = 300  # requests left in the window; below 0 answers 429
         self.reset = datetime.now(UTC) + timedelta(minutes=5)
         self.max_limit = 40
+        self.honour_types = True  # False: an instance before 3.5, which ignores types[]
         self._ids = itertools.count(110_000_000_000_000_001)
 
     def next_id(self) -> str:
@@ -62,7 +63,7 @@ class MastodonApi:
         if url.path == "/api/v1/accounts/verify_credentials":
             return Reply(200, self.account, headers=headers)
         if url.path == "/api/v1/notifications":
-            types = query.get("types[]")
+            types = query.get("types[]") if self.honour_types else None
             items = [n for n in self.notifications if not types or n["type"] in types]
         elif url.path.startswith("/api/v1/timelines/tag/"):
             items = list(self.statuses_by_tag.get(unquote(url.path.rsplit("/", 1)[1]).lower(), []))

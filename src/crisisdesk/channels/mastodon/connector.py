@@ -28,6 +28,8 @@ MAX_PAGES = 10
 #: Roots of the statuses seen last, kept in the cursor to thread replies (see mapping.py).
 ROOTS = 1000
 NOTIFICATIONS = "notifications"
+#: One page of one source: its name, the items and the instance's bytes.
+_Page = tuple[str, list[Any], bytes]
 
 
 class _RateLimited(Exception):
@@ -79,7 +81,7 @@ class MastodonConnector:
         token = self.config.access_token.get_secret_value()
         try:
             with client(self.base, headers={"Authorization": f"Bearer {token}"}) as http:
-                response = http.get(path, params=httpx.QueryParams(params or []))
+                response = http.get(path, params=tuple(params or ()))
         except httpx.HTTPError as exc:
             raise unreachable(self.base, exc) from exc
         if response.is_success:
@@ -120,22 +122,38 @@ class MastodonConnector:
             self._me = str(self._account()["id"])
         since: dict[str, str] = dict((cursor or {}).get("since") or {})
         roots: dict[str, str] = dict((cursor or {}).get("roots") or {})
-        bodies: list[bytes] = []
+        pages: list[_Page] = []
         wait = float(self.config.interval)
         try:
             for source, path, params in self._sources():
-                if not self._walk(source, path, params, since, roots, bodies):
+                if not self._walk(source, path, params, since, pages):
                     wait = 1.0  # more pages are waiting
         except _RateLimited as exc:
-            if not bodies:
+            if not pages:
                 raise PlatformError(str(exc), code=429, retry_after=exc.wait) from None
             wait = exc.wait  # keep what came; the rest after the reset
+        bodies = self._bodies(pages, roots)
         keep = dict(list(roots.items())[-ROOTS:])
         return Fetched(bodies, {"since": since, "roots": keep}, wait)
 
+    def _bodies(self, pages: list[_Page], roots: dict[str, str]) -> list[bytes]:
+        """Each page wrapped (mapping.py): the roots first found over all pages of the poll, oldest
+        status first, so that a mention replying to a hashtag post polled later still finds it."""
+        found = [(i, s) for i, (source, items, _) in enumerate(pages)
+                 for s in statuses_of(source, items, Delivery())]
+        page_roots: list[dict[str, str]] = [{} for _ in pages]
+        for index, status in sorted(found, key=lambda f: (len(str(f[1]["id"])), str(f[1]["id"]))):
+            ident, parent = str(status["id"]), status.get("in_reply_to_id")
+            roots[ident] = page_roots[index][ident] = roots.get(str(parent), str(parent)) if parent else ident
+        bodies = []
+        for (source, _, content), mine in zip(pages, page_roots, strict=True):
+            envelope = {"source": source, "me": self._me, "roots": mine}
+            bodies.append(orjson.dumps(envelope)[:-1] + b',"page":' + content + b"}")
+        return bodies
+
     def _walk(self, source: str, path: str, params: list[tuple[str, str]], since: dict[str, str],
-              roots: dict[str, str], bodies: list[bytes]) -> bool:
-        """Pages of one source from its cursor into ``bodies``; False if pages are left over."""
+              pages: list[_Page]) -> bool:
+        """Pages of one source from its cursor into ``pages``; False if pages are left over."""
         for _ in range(MAX_PAGES):
             start = since.get(source)
             query = [*params, ("limit", str(LIMIT))] + ([("min_id", start)] if start else [])
@@ -148,12 +166,7 @@ class MastodonConnector:
                 raise PlatformError(f"{path} did not answer with a list", retry_after=60.0)
             if not items:
                 return True
-            page_roots: dict[str, str] = {}
-            for status in statuses_of(source, items, Delivery()):
-                ident, parent = str(status["id"]), status.get("in_reply_to_id")
-                roots[ident] = page_roots[ident] = roots.get(str(parent), str(parent)) if parent else ident
-            envelope = {"source": source, "me": self._me, "roots": page_roots}
-            bodies.append(orjson.dumps(envelope)[:-1] + b',"page":' + response.content + b"}")
+            pages.append((source, items, response.content))
             since[source] = _newest(response, items)
             if response.headers.get("X-RateLimit-Remaining") == "0":
                 raise _RateLimited(_until_reset(response), f"{path}: no requests left until the reset")
