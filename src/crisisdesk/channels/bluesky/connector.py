@@ -29,7 +29,8 @@ from crisisdesk.channels.bluesky.mapping import POST_REASONS, map_body, parse_ti
 LIMIT = 100
 MAX_PAGES = 10
 SEEN = 2000
-OVERLAP = timedelta(minutes=5)
+#: Read again behind ``since`` each poll, for posts the search indexed late (seen ones are skipped).
+OVERLAP = timedelta(minutes=2)
 NOTIFICATIONS = "notifications"
 
 Page = Callable[[str | None, str | None], tuple[list[dict[str, Any]], str | None]]
@@ -100,7 +101,7 @@ class BlueskyConnector:
             fresh = []
             oldest: datetime | None = None
             for item in items:
-                at = sort_at(item)
+                at = sort_at(item, indexed_only=query is None)
                 if at is not None:
                     top = at if top is None or at > top else top
                     oldest = at if oldest is None or at < oldest else oldest
@@ -115,7 +116,8 @@ class BlueskyConnector:
             finished = since is None or not after or not items or (
                 floor is not None and oldest is not None and oldest < floor)
             if finished:
-                newest = top or (parse_time(since) if since else datetime.now(UTC))
+                # nothing at all yet: from now (less the overlap, for a clock ahead of the server's)
+                newest = top or (parse_time(since) if since else datetime.now(UTC) - OVERLAP)
                 state[key] = {"since": newest.isoformat(), "seen": seen[-SEEN:]}
                 return True
             resume = after

@@ -31,10 +31,12 @@ def parse_time(value: Any) -> datetime:
     return moment
 
 
-def sort_at(item: dict[str, Any]) -> datetime | None:
-    """When search orders an item: the earlier of ``createdAt`` and ``indexedAt``."""
+def sort_at(item: dict[str, Any], *, indexed_only: bool = False) -> datetime | None:
+    """When search orders an item: the earlier of ``createdAt`` and ``indexedAt``; notifications
+    are ordered by ``indexedAt`` alone."""
     times = []
-    for value in ((item.get("record") or {}).get("createdAt"), item.get("indexedAt")):
+    created = None if indexed_only else (item.get("record") or {}).get("createdAt")
+    for value in (created, item.get("indexedAt")):
         try:
             times.append(parse_time(value))
         except (ValueError, TypeError):
