@@ -132,6 +132,9 @@ def test_polls_go_on_from_the_cursor_across_polls_and_a_restart(pds: tuple[HttpS
     searches = [r.path for r in sink.requests if "searchPosts" in r.path]
     assert "since=" not in searches[0] and all("since=" in s for s in searches[1:])
     assert api.sessions == 2  # one per connector: the session is reused between polls
+    with engine.connect() as conn:
+        cursor = conn.execute(select(ChannelCursor.cursor)).scalar_one()
+    assert sorted(cursor["search:voltaro"]["seen"]) == sorted(published[-3:])  # older ones pruned
 
 
 def test_sessions_are_refreshed_then_renewed(pds: tuple[HttpSink, BlueskyApi]) -> None:

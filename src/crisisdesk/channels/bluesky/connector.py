@@ -6,11 +6,12 @@ switched off there since 2025 (bluesky-social/atproto#3423); the PDS proxies ``a
 to the AppView with our session. One address (``api_base``) therefore serves everything.
 
 Cursor per source: ``since`` is the newest time seen (search orders by the earlier of createdAt and
-indexedAt); each poll pages from the newest back (``cursor``) until it passes ``since`` minus
-``OVERLAP`` — search is told ``since`` itself, notifications have no such filter — and skips the
-URIs it has already stored (``seen``, the last ``SEEN``). When ``MAX_PAGES`` are not enough, the
-page cursor is kept (``resume``) and the next poll goes on from there before it moves ``since``:
-nothing in between is skipped. The first poll of a source takes its newest page only.
+indexedAt, notifications by indexedAt); each poll pages from the newest back (``cursor``) until it
+passes ``since`` minus ``OVERLAP`` (search is also told that time as its ``since``; notifications
+have no such filter) and skips the URIs it has already stored (``seen``: those a later poll can
+meet again, at most ``SEEN``). When ``MAX_PAGES`` are not enough, the page cursor is kept
+(``resume``) and the next poll goes on from there before it moves ``since``: nothing in between is
+skipped. The first poll of a source takes its newest page only.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class BlueskyConnector:
         old: dict[str, Any] = state.get(key) or {}
         since: str | None = old.get("since")
         floor = parse_time(since) - OVERLAP if since else None
-        seen: list[str] = list(old.get("seen") or [])
+        seen: dict[str, str] = dict(old.get("seen") or {})  # URI -> its time (ISO), to prune
         known = set(seen)
         resume: str | None = old.get("resume")
         top = parse_time(old["top"]) if old.get("top") else None
@@ -108,7 +109,7 @@ class BlueskyConnector:
                 uri = str(item.get("uri") or "")
                 if uri and uri not in known and (floor is None or at is None or at >= floor):
                     known.add(uri)
-                    seen.append(uri)
+                    seen[uri] = _stamp(at) if at else ""
                     fresh.append(item)
             if fresh:
                 envelope = {"source": source, "query": query, "me": self.xrpc.did, "items": fresh}
@@ -118,11 +119,11 @@ class BlueskyConnector:
             if finished:
                 # nothing at all yet: from now (less the overlap, for a clock ahead of the server's)
                 newest = top or (parse_time(since) if since else datetime.now(UTC) - OVERLAP)
-                state[key] = {"since": newest.isoformat(), "seen": seen[-SEEN:]}
+                state[key] = {"since": newest.isoformat(), "seen": _recent(seen, newest - OVERLAP)}
                 return True
             resume = after
             state[key] = {"since": since, "resume": resume, "top": top.isoformat() if top else None,
-                          "seen": seen[-SEEN:]}
+                          "seen": _recent(seen, floor)}
         return False
 
     def parse(self, body: bytes) -> Delivery:
@@ -138,6 +139,18 @@ class BlueskyConnector:
                    "posts": str(profile.get("postsCount", "?")),
                    "queries": ", ".join(self.config.queries) or "none"}
         return CheckResult(f"@{profile.get('handle') or self.xrpc.handle}", details)
+
+
+def _stamp(moment: datetime) -> str:
+    """A time as a string that sorts like the time (UTC, microseconds always written)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _recent(seen: dict[str, str], floor: datetime | None) -> dict[str, str]:
+    """The seen URIs a later poll can meet again: not older than ``floor``, the newest ``SEEN``."""
+    limit = _stamp(floor) if floor else ""
+    kept = [(uri, at) for uri, at in seen.items() if not at or at >= limit]
+    return dict(sorted(kept, key=lambda k: k[1])[-SEEN:])
 
 
 def _items(data: Any, field: str) -> list[dict[str, Any]]:
