@@ -219,3 +219,18 @@ def test_the_service_polls_search_into_matched_posts(pds: tuple[HttpSink, Bluesk
         assert [(r.channel, r.text, r.lang) for r in found] == [("sky", "Voltaro Akku raucht", "de")]
     finally:
         runtime.close()
+
+
+def test_unreadable_items_are_kept_not_raised() -> None:
+    from crisisdesk.channels.base import PayloadError
+    source = connector("https://bsky.example")
+    body = (b'{"source":"search","query":"v","me":null,"items":[1,{"uri":"at://x/app.bsky.feed.post/1"},'
+            b'{"uri":"at://x/app.bsky.feed.post/2","record":{"text":"t","createdAt":"soon"}},'
+            b'{"uri":"at://x/app.bsky.feed.post/3","record":{"text":"t","createdAt":"2026-12-04T10:00:00Z",'
+            b'"reply":"parent"}}]}')
+    parsed = source.parse(body)
+    assert parsed.posts == [] and [u.what.split(":")[0] for u in parsed.unparsed] == [
+        "not a Bluesky object", "not a post", "post not readable", "post not readable"]
+    for bad in (b"[", b'{"items": 3}'):
+        with pytest.raises(PayloadError):
+            source.parse(bad)

@@ -232,3 +232,18 @@ def test_the_service_polls_mentions_into_matched_posts(instance: tuple[HttpSink,
             ("masto", "@voltaro mein Akku raucht"), ("masto", "Voltaro Rückruf?")]
     finally:
         runtime.close()
+
+
+def test_unreadable_items_are_kept_not_raised() -> None:
+    from crisisdesk.channels.base import PayloadError
+    source = connector("https://social.example")
+    body = (b'{"source":"tag:voltaro","me":"1","roots":{},"page":[42,{"id":"9"},'
+            b'{"id":"8","created_at":"2026-12-04T10:00:00Z","account":"kim","content":"<p>x</p>"},'
+            b'{"id":"7","created_at":"yesterday","content":"<p>y</p>"}]}')
+    parsed = source.parse(body)
+    assert parsed.posts == [] and len(parsed.unparsed) == 4
+    assert sorted(u.what.split(":")[0] for u in parsed.unparsed) == [
+        "not a Mastodon object", "status not readable", "status not readable", "status without id or time"]
+    for bad in (b"<html>", b'{"page": {}}'):
+        with pytest.raises(PayloadError):
+            source.parse(bad)

@@ -35,7 +35,8 @@ def sort_at(item: dict[str, Any], *, indexed_only: bool = False) -> datetime | N
     """When search orders an item: the earlier of ``createdAt`` and ``indexedAt``; notifications
     are ordered by ``indexedAt`` alone."""
     times = []
-    created = None if indexed_only else (item.get("record") or {}).get("createdAt")
+    record = item.get("record")
+    created = record.get("createdAt") if isinstance(record, dict) and not indexed_only else None
     for value in (created, item.get("indexedAt")):
         try:
             times.append(parse_time(value))
@@ -113,6 +114,6 @@ def map_body(body: bytes, *, channel: str) -> Delivery:
             continue
         try:
             out.posts.append(item_to_post(item, channel=channel, me=me))
-        except (ValueError, TypeError) as exc:
-            out.unparsed.append(Unparsed(f"post not readable: {exc}", item))
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            out.unparsed.append(Unparsed(f"post not readable: {exc!r}", item))
     return out

@@ -38,7 +38,7 @@ class _RateLimited(Exception):
         self.wait = wait
 
 
-def _newest(response: httpx.Response, items: list[Any]) -> str:
+def _newest(response: httpx.Response, items: list[Any]) -> str | None:
     """The id to continue from: the ``min_id`` of the ``rel="prev"`` link, else the largest id
     (Mastodon ids are decimal strings: longer is larger)."""
     prev = response.links.get("prev", {}).get("url")
@@ -47,7 +47,7 @@ def _newest(response: httpx.Response, items: list[Any]) -> str:
         if found:
             return found[0]
     ids = [str(i["id"]) for i in items if isinstance(i, dict) and i.get("id")]
-    return max(ids, key=lambda i: (len(i), i))
+    return max(ids, key=lambda i: (len(i), i)) if ids else None
 
 
 def _until_reset(response: httpx.Response) -> float:
@@ -167,7 +167,10 @@ class MastodonConnector:
             if not items:
                 return True
             pages.append((source, items, response.content))
-            since[source] = _newest(response, items)
+            newest = _newest(response, items)
+            if newest is None:  # a page without ids: nothing to go on from
+                raise PlatformError(f"{path} answered a page without status ids", retry_after=60.0)
+            since[source] = newest
             if response.headers.get("X-RateLimit-Remaining") == "0":
                 raise _RateLimited(_until_reset(response), f"{path}: no requests left until the reset")
             if start is None or len(items) < LIMIT:

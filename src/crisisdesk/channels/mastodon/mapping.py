@@ -121,6 +121,6 @@ def map_body(body: bytes, *, host: str, channel: str) -> Delivery:
     for status in statuses_of(str(data.get("source") or ""), data["page"], out):
         try:
             out.posts.append(status_to_post(status, host=host, channel=channel, me=me, roots=roots))
-        except (ValueError, TypeError) as exc:
-            out.unparsed.append(Unparsed(f"status not readable: {exc}", status))
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            out.unparsed.append(Unparsed(f"status not readable: {exc!r}", status))
     return out
