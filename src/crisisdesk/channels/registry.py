@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from crisisdesk.channels.base import Connector
+from crisisdesk.channels.bluesky.connector import BlueskyConnector
 from crisisdesk.channels.email.connector import EmailConnector
 from crisisdesk.channels.facebook.connector import FacebookConnector
 from crisisdesk.channels.instagram.connector import InstagramConnector
+from crisisdesk.channels.mastodon.connector import MastodonConnector
 from crisisdesk.channels.rss.connector import RssConnector
 from crisisdesk.channels.telegram.connector import TelegramConnector
 from crisisdesk.channels.viber.connector import ViberConnector
@@ -24,6 +26,8 @@ CONNECTORS: dict[str, Callable[[Any], Connector]] = {
     "rss": RssConnector,
     "email": EmailConnector,
     "x": XConnector,
+    "mastodon": MastodonConnector,
+    "bluesky": BlueskyConnector,
 }
 
 

@@ -1,0 +1,126 @@
+"""Mastodon statuses as posts (CHANNEL-APIS §6.2).
+
+A stored body is one API page wrapped with what parsing needs and the page cannot say::
+
+    {"source": "notifications" | "tag:<name>", "me": "<our account id>",
+     "roots": {"<status id>": "<root id>", …}, "page": <the instance's bytes, unchanged>}
+
+The thread key is ``mastodon:<instance host>:<root status id>``. Statuses carry only their parent
+(``in_reply_to_id``), not the conversation's root; asking ``/statuses/:id/context`` for every reply
+would spend the rate limit, so the poller keeps a map of roots of the statuses it has seen and
+sends it along (``roots``): a reply to a status we have seen gets that status's root; a reply to
+one we have not gets its parent as root (a thread may then start at the first reply we saw).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from crisisdesk.channels.base import Attachment, Delivery, InboundPost, PayloadError, Unparsed, iso
+
+PLATFORM = "mastodon"
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_PARA_END = re.compile(r"</p\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_NEWLINES = re.compile(r" *\n *")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_MEDIA = {"image": "image", "gifv": "video", "video": "video", "audio": "audio"}
+
+
+def strip_html(content: str) -> str:
+    """Mastodon's HTML as text: ``<br>`` is a line break, a paragraph ends with a blank line,
+    links (mentions, hashtags, URLs shortened with invisible spans) keep their whole text."""
+    text = _PARA_END.sub("\n\n", _BREAK.sub("\n", content))
+    text = html.unescape(_TAG.sub("", text)).replace("\u00a0", " ")
+    text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
+    return _MANY_NEWLINES.sub("\n\n", text).strip()
+
+
+def thread_key(host: str, status: dict[str, Any], roots: dict[str, str]) -> tuple[str, str]:
+    """The conversation's root id and the thread key of a status (see the module's docstring)."""
+    ident = str(status["id"])
+    parent = status.get("in_reply_to_id")
+    root = roots.get(ident) or (roots.get(str(parent), str(parent)) if parent else ident)
+    return root, f"{PLATFORM}:{host}:{root}"
+
+
+def status_to_post(status: dict[str, Any], *, host: str, channel: str, me: str | None,
+                   roots: dict[str, str]) -> InboundPost:
+    """One status (a boost's inner status already taken) as an inbound post."""
+    account: dict[str, Any] = status.get("account") or {}
+    text = strip_html(str(status.get("content") or ""))
+    spoiler = str(status.get("spoiler_text") or "").strip()
+    if spoiler:
+        text = f"{spoiler}\n\n{text}" if text else spoiler
+    visibility = status.get("visibility") or "public"
+    parent = status.get("in_reply_to_id")
+    root, thread = thread_key(host, status, roots)
+    kind = "message" if visibility == "direct" else "reply" if parent else "post"
+    created = datetime.fromisoformat(str(status["created_at"]).replace("Z", "+00:00"))
+    post: dict[str, Any] = {
+        "platform": PLATFORM, "id": str(status["id"]), "created_at": iso(created), "text": text,
+        "kind": kind, "channel": channel, "lang": status.get("language"),
+        "url": status.get("url") or status.get("uri"),
+        "in_reply_to": str(parent) if parent else None, "conversation_id": root,
+        "author": {"id": str(account.get("id") or "") or None, "handle": account.get("acct"),
+                   "name": account.get("display_name") or account.get("username"),
+                   "followers": account.get("followers_count")},
+        "metrics": {"likes": status.get("favourites_count"), "shares": status.get("reblogs_count"),
+                    "replies": status.get("replies_count")},
+    }
+    attachments = [Attachment(_MEDIA.get(str(m.get("type")), "file"), url=m.get("url"),
+                              media_id=str(m.get("id")) if m.get("id") else None,
+                              name=m.get("description"))
+                   for m in status.get("media_attachments") or [] if isinstance(m, dict)]
+    return InboundPost(post, thread=thread, public=visibility in ("public", "unlisted"),
+                       attachments=attachments, edited=status.get("edited_at") is not None,
+                       own=me is not None and str(account.get("id")) == me)
+
+
+def statuses_of(source: str, page: list[Any], out: Delivery) -> list[dict[str, Any]]:
+    """The statuses of a page, oldest first, boosts replaced by what they boost, each once."""
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in reversed(page):  # the instance sends the newest first
+        if not isinstance(item, dict):
+            out.unparsed.append(Unparsed("not a Mastodon object", item))
+            continue
+        status: Any = item
+        if source == "notifications":
+            if item.get("type") not in ("mention", "status") or not isinstance(item.get("status"), dict):
+                out.unparsed.append(Unparsed(f"notification {item.get('type')}", item))
+                continue
+            status = item["status"]
+        if isinstance(status.get("reblog"), dict):
+            status = status["reblog"]
+        if not status.get("id") or not status.get("created_at"):
+            out.unparsed.append(Unparsed("status without id or time", item))
+            continue
+        if str(status["id"]) not in seen:
+            seen.add(str(status["id"]))
+            found.append(status)
+    return found
+
+
+def map_body(body: bytes, *, host: str, channel: str) -> Delivery:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise PayloadError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("page"), list):
+        raise PayloadError("a stored Mastodon page is an object with a page (a list)")
+    out = Delivery()
+    roots = {str(k): str(v) for k, v in (data.get("roots") or {}).items()}
+    me = str(data["me"]) if data.get("me") else None
+    for status in statuses_of(str(data.get("source") or ""), data["page"], out):
+        try:
+            out.posts.append(status_to_post(status, host=host, channel=channel, me=me, roots=roots))
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            out.unparsed.append(Unparsed(f"status not readable: {exc!r}", status))
+    return out
