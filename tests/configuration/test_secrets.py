@@ -200,3 +200,41 @@ def test_the_database_and_the_key_file_are_readable_by_their_owner_only(
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+CHANNEL_TOKEN = "EAAG-whatsapp-access-token-secret"
+IMAP_PASSWORD = "imap-password-secret"
+CHANNELS = f"""
+channels:
+  - key: wa  # our number
+    platform: whatsapp
+    phone_number_id: "106540352242922"
+    access_token: "{CHANNEL_TOKEN}"
+    app_secret: env:META_APP_SECRET
+    verify_token: verify-secret-value
+  - key: mail
+    platform: email
+    address: service@example.org
+    imap: {{host: 127.0.0.1, username: service, password: "{IMAP_PASSWORD}"}}
+"""
+
+
+def test_channel_secrets_are_masked_and_kept_like_the_others(workspace_file: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("META_APP_SECRET", "from-the-environment")
+    with workspace_file.open("a", encoding="utf-8") as f:
+        f.write(CHANNELS)
+    for world in make_world(workspace_file):
+        text = world.client.get("/api/v1/config", headers=world.bearer(Role.ADMIN)).json()["text"]
+        assert CHANNEL_TOKEN not in text and IMAP_PASSWORD not in text and "verify-secret-value" not in text
+        assert "env:META_APP_SECRET" in text and "- key: wa  # our number" in text
+        r = world.client.put("/api/v1/config", json={"text": text}, headers=world.bearer(Role.ADMIN))
+        assert r.status_code == 200, r.text
+        doc = yaml.safe_load(stored(world))
+        assert doc["channels"][0]["access_token"] == CHANNEL_TOKEN
+        assert doc["channels"][1]["imap"]["password"] == IMAP_PASSWORD
+        # a mask on a new channel has nothing to stand for
+        doc["channels"].append({**doc["channels"][0], "key": "wa2", "access_token": MASK})
+        r = world.client.put("/api/v1/config", json={"text": yaml.safe_dump(doc)},
+                             headers=world.bearer(Role.ADMIN))
+        assert r.status_code == 422 and "channels[2].access_token: enter the secret" in r.json()["detail"]

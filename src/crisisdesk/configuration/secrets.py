@@ -1,5 +1,6 @@
 """Secrets written literally in the configuration (SMTP password, webhook secret, the Slack and
-Teams webhook URLs, the Telegram bot token) never leave the server: every reader (the API, the
+Teams webhook URLs, the Telegram bot token, every channel's tokens and passwords) never leave the
+server: every reader (the API, the
 editor, the download, ``crisisdesk config export``) gets them as :data:`MASK`, and a document
 saved back with the mask keeps the stored value. ``env:NAME`` references are not secrets and
 stay visible. Only ``crisisdesk config export --include-secrets`` writes them out.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+import typing
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -19,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from crisisdesk.channels.config import ChannelConfig
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.notify.schemas import TARGET_MODELS
 
@@ -36,6 +39,24 @@ def secret_fields(model: type[BaseModel]) -> set[str]:
 
 #: Target kind → its secret fields.
 TARGET_SECRETS: dict[str, set[str]] = {k.value: secret_fields(m) for k, m in TARGET_MODELS.items()}
+
+
+def secret_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Paths of the secret fields of a model and of the models nested in it (an e-mail channel's
+    ``imap.password`` and ``smtp.password``)."""
+    out = {(*prefix, name) for name in secret_fields(model)}
+    for name, field in model.model_fields.items():
+        for arg in (field.annotation, *typing.get_args(field.annotation)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                out |= secret_paths(arg, (*prefix, field.alias or name))
+    return out
+
+
+#: Channel platform → the paths of its secrets.
+CHANNEL_SECRETS: dict[str, set[tuple[str, ...]]] = {
+    cls.model_fields["platform"].default: secret_paths(cls)
+    for cls in typing.get_args(typing.get_args(ChannelConfig)[0])
+}
 
 
 def is_literal(value: Any) -> bool:
@@ -66,9 +87,28 @@ def _dump(doc: CommentedMap) -> str:
     return out.getvalue()
 
 
+def _channel_places(doc: Any) -> Iterator[tuple[str, MutableMapping[Any, Any], str, tuple[str, ...]]]:
+    channels = doc.get("channels") if isinstance(doc, MutableMapping) else None
+    if not isinstance(channels, list):
+        return
+    for i, channel in enumerate(channels):
+        if not isinstance(channel, MutableMapping):
+            continue
+        platform, key = str(channel.get("platform")), str(channel.get("key"))
+        for path in sorted(CHANNEL_SECRETS.get(platform, set())):
+            mapping: Any = channel
+            for part in path[:-1]:
+                mapping = mapping.get(part) if isinstance(mapping, MutableMapping) else None
+            if isinstance(mapping, MutableMapping) and path[-1] in mapping:
+                yield (f"channels[{i}].{'.'.join(path)}", mapping, path[-1],
+                       ("channel", key, platform, *path[:-1]))
+
+
 def _places(doc: Any) -> Iterator[tuple[str, MutableMapping[Any, Any], str, tuple[str, ...]]]:
     """Every place a secret may sit: (path for messages, its mapping, field, identity). The
-    identity (``target``, name, kind) decides which stored value a mask stands for."""
+    identity (``target``, name, kind; ``channel``, key, platform) decides which stored value a
+    mask stands for."""
+    yield from _channel_places(doc)
     notify = doc.get("notify") if isinstance(doc, MutableMapping) else None
     if not isinstance(notify, MutableMapping):
         return
