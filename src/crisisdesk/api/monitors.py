@@ -14,6 +14,7 @@ from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.api.params import RangeName, bad_param, chart_span
 from crisisdesk.api.schemas import MonitorDetail, MonitorRead, MonitorSeries, errors
+from crisisdesk.core.fields import IsoDateTime
 from crisisdesk.dashboards.schemas import Overview
 from crisisdesk.dashboards.service import monitor_page, monitor_series, overview
 from crisisdesk.runtime import Runtime
@@ -26,9 +27,9 @@ MAX_STEP = 366 * 86400
 
 RangeParam = Annotated[RangeName, Query(alias="range", description=(
     "The last 24 hours, 7 or 30 days back from now, as the page's buttons; ignored with `since`."))]
-SinceParam = Annotated[datetime | None, Query(description=(
+SinceParam = Annotated[IsoDateTime | None, Query(description=(
     "Start of a range of your own (ISO 8601; UTC when no offset is given); `until` defaults to now."))]
-UntilParam = Annotated[datetime | None, Query(description="End of the range (exclusive).")]
+UntilParam = Annotated[IsoDateTime | None, Query(description="End of the range (exclusive).")]
 
 
 def monitors_router(runtime: Runtime) -> APIRouter:

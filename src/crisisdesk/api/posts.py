@@ -7,7 +7,6 @@ filters mean the same posts on the page and here. Without ``monitor`` it covers 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -18,6 +17,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.params import bad_param, check_span
 from crisisdesk.api.schemas import PostList, errors
+from crisisdesk.core.fields import IsoDateTime
 from crisisdesk.dashboards.post_detail import post_detail
 from crisisdesk.dashboards.post_list import MAX_LIMIT, CursorError, post_list
 from crisisdesk.dashboards.schemas import PostDetail
@@ -46,9 +46,9 @@ def posts_router(runtime: Runtime) -> APIRouter:
         = None,
         complaint_type: Annotated[str | None, Query(max_length=120, description=(
             "A complaint type of the workspace's taxonomy, e.g. `delivery_delay`."))] = None,
-        since: Annotated[datetime | None, Query(description="Posts created at or after (ISO 8601; UTC "
+        since: Annotated[IsoDateTime | None, Query(description="Posts created at or after (ISO 8601; UTC "
                                                              "when no offset is given).")] = None,
-        until: Annotated[datetime | None, Query(description="Posts created before (exclusive).")] = None,
+        until: Annotated[IsoDateTime | None, Query(description="Posts created before (exclusive).")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
         cursor: Annotated[str | None, Query(max_length=64, description="`next` of the page before.")] = None,
     ) -> PostList:
