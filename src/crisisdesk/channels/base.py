@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
+import orjson
+
 from crisisdesk.core.errors import CrisisdeskError
 
 
@@ -215,6 +217,14 @@ class PollingConnector(Connector, Protocol):
 
     def fetch(self, cursor: dict[str, Any] | None) -> Fetched:
         """What is new since ``cursor`` (None: the first poll); raises :class:`PlatformError`."""
+
+
+def load_json(body: bytes) -> Any:
+    """A stored body as JSON, or the :class:`PayloadError` that marks its delivery failed."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise PayloadError(f"the body is not JSON: {exc}") from None
 
 
 def from_unix(value: Any) -> datetime:

@@ -3,6 +3,8 @@ other hosts, and the error when the platform cannot be reached at all."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 import crisisdesk
@@ -18,6 +20,19 @@ def client(base_url: str, *, headers: dict[str, str] | None = None) -> httpx.Cli
 
 def unreachable(base_url: str, exc: httpx.HTTPError) -> PlatformError:
     return PlatformError(f"{base_url} cannot be reached: {exc.__class__.__name__}: {exc}", retry_after=30.0)
+
+
+def request_json(http: httpx.Client, method: str, url: str, **kwargs: Any) -> tuple[httpx.Response, Any]:
+    """One call and its JSON answer (None when the body is not JSON: the caller classifies the
+    answer by status); a platform that cannot be reached at all is a :class:`PlatformError`."""
+    try:
+        response = http.request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise unreachable(str(http.base_url), exc) from exc
+    try:
+        return response, response.json()
+    except ValueError:
+        return response, None
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from crisisdesk.channels.base import PlatformError
-from crisisdesk.channels.http import client, retry_after, unreachable
+from crisisdesk.channels.http import client, request_json, retry_after
 from crisisdesk.channels.meta.config import MetaChannelConfig
 
 GRAPH = "https://graph.facebook.com"
@@ -37,14 +37,7 @@ class GraphClient:
         return self._call("POST", path, json=body)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self._http.request(method, f"/{self.version}/{path.lstrip('/')}", **kwargs)
-        except httpx.HTTPError as exc:
-            raise unreachable(self.base, exc) from exc
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
+        response, data = request_json(self._http, method, f"/{self.version}/{path.lstrip('/')}", **kwargs)
         if response.is_success and isinstance(data, dict):
             return data
         raise graph_error(response, data)

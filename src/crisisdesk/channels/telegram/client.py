@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from crisisdesk.channels.base import PlatformError
-from crisisdesk.channels.http import client, unreachable
+from crisisdesk.channels.http import client, request_json
 from crisisdesk.channels.telegram.config import TelegramConfig
 
 API = "https://api.telegram.org"
@@ -24,14 +24,7 @@ class BotApi:
         self._http.close()
 
     def call(self, method: str, **params: Any) -> Any:
-        try:
-            response = self._http.post(f"/bot{self._token}/{method}", json=params)
-        except httpx.HTTPError as exc:
-            raise unreachable(self.base, exc) from exc
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
+        response, data = request_json(self._http, "POST", f"/bot{self._token}/{method}", json=params)
         if isinstance(data, dict) and data.get("ok") is True:
             return data.get("result")
         raise bot_error(response, data)

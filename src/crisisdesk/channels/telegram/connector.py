@@ -3,9 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-import orjson
-
-from crisisdesk.channels.base import Capability, CheckResult, Delivery, PayloadError
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, load_json
 from crisisdesk.channels.meta.webhook import header
 from crisisdesk.channels.signatures import check_token
 from crisisdesk.channels.telegram.client import BotApi
@@ -50,8 +48,4 @@ class TelegramConnector:
                     name=SECRET_HEADER)
 
     def parse(self, body: bytes) -> Delivery:
-        try:
-            update = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise PayloadError(f"the body is not JSON: {exc}") from None
-        return map_update(update, bot_id=self.bot_id, channel=self.key)
+        return map_update(load_json(body), bot_id=self.bot_id, channel=self.key)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from crisisdesk.channels.base import PlatformError
-from crisisdesk.channels.http import client, unreachable
+from crisisdesk.channels.http import client, request_json
 from crisisdesk.channels.viber.config import ViberConfig
 
 API = "https://chatapi.viber.com/pa"
@@ -28,14 +26,7 @@ class ViberApi:
         self._http.close()
 
     def call(self, method: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        try:
-            response = self._http.post(f"/{method}", json=body or {})
-        except httpx.HTTPError as exc:
-            raise unreachable(self.base, exc) from exc
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
+        response, data = request_json(self._http, "POST", f"/{method}", json=body or {})
         if not isinstance(data, dict) or not isinstance(data.get("status"), int):
             raise PlatformError(f"HTTP {response.status_code} without a Viber answer",
                                 permanent=response.status_code < 500)

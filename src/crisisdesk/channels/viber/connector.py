@@ -3,9 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-import orjson
-
-from crisisdesk.channels.base import Capability, CheckResult, Delivery, PayloadError
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, load_json
 from crisisdesk.channels.meta.webhook import header
 from crisisdesk.channels.signatures import check_hmac
 from crisisdesk.channels.viber.client import ViberApi
@@ -44,8 +42,4 @@ class ViberConnector:
                    body=body, name=SIGNATURE_HEADER)
 
     def parse(self, body: bytes) -> Delivery:
-        try:
-            callback = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise PayloadError(f"the body is not JSON: {exc}") from None
-        return map_callback(callback, bot=self.key, channel=self.key)
+        return map_callback(load_json(body), bot=self.key, channel=self.key)
