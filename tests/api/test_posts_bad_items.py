@@ -151,3 +151,12 @@ def test_a_body_neither_parser_reads_is_still_a_400(client: TestClient) -> None:
     r = client.post("/api/v1/posts", content=b"[" * 2000 + b"]" * 2000, headers=HEADERS)
     assert r.status_code == 400
     assert "not valid JSON" in r.json()["detail"]
+
+
+def test_an_author_known_only_by_a_very_long_handle_is_stored(client: TestClient) -> None:
+    """Found by schemathesis on PostgreSQL: the key ``@`` + a 255-character handle is 256 long."""
+    item = {"platform": "facebook", "id": "long-handle", "created_at": "2026-01-01T00:00:00Z", "text": "x",
+            "author": {"id": "", "handle": "0" * 255}}
+    r = client.post("/api/v1/posts", json=[item, {**item, "id": "long-handle-2"}], headers=HEADERS)
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"]["imported"] == 2

@@ -83,6 +83,9 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
             answers = operation.setdefault("responses", {})
             for code in codes:
                 answers.setdefault(str(code), _response(code))
-            if "422" in answers:
+            if "422" in answers:  # the one true shape of `detail`, with what the route says of it
+                own = answers["422"].get("description")
                 answers["422"] = _response(422)
+                if own and own != "Validation Error":
+                    answers["422"]["description"] = own
     return schema

@@ -148,6 +148,13 @@ def _content_hash(p: PostIn) -> str:
     return hashlib.blake2b(orjson.dumps(p, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
+def _handle_key(handle: str | None) -> str:
+    """An author known only by handle is keyed ``@handle`` (lower case); a handle so long that the
+    key would pass the column's 255 characters is keyed by its hash instead (still one per handle)."""
+    key = f"@{(handle or '').lstrip('@').lower()}"
+    return key if len(key) <= 255 else "@sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+
+
 def _to_post(p: PostIn, raw: str, item: RawItem) -> NormalizedPost:
     # Runs once per ingested post: positional arguments and few lookups on purpose.
     get = cast("dict[str, Any]", p).get
@@ -158,7 +165,7 @@ def _to_post(p: PostIn, raw: str, item: RawItem) -> NormalizedPost:
         handle = a.get("handle")
         author = AuthorRef(
             platform,
-            a.get("id") or f"@{(handle or '').lstrip('@').lower()}",
+            a.get("id") or _handle_key(handle),
             handle,
             a.get("name"),
             a.get("followers"),
