@@ -41,14 +41,17 @@ def _item_cases() -> list[Case]:
              "people": (notify, lambda w, who: {"name": who, "targets": [f"i-{who}"]}),
              "roles": (notify, lambda w, who: [f"i-{who}"]),
              "policies": (notify, lambda w, who: {"steps": [{"notify": [f"role:i-{who}"]}]}),
-             "monitors": (monitors, lambda w, who: {"query": f"word{len(who)}"})}
+             "monitors": (monitors, lambda w, who: {"query": f"word{len(who)}"}),
+             "channels": (Permission.MANAGE_CHANNELS,
+                          lambda w, who: {"platform": "rss", "url": "http://127.0.0.1:9/feed.xml"})}
     cases = [Case("PUT", base.format(kind=k) + "/{item}", need, 201, body)
              for k, (need, body) in kinds.items()]
     for k in kinds:
-        cases += [Case("GET", base.format(kind=k), monitors, 200),
-                  Case("GET", base.format(kind=k) + "/{item}", monitors, 200)]
+        reads = kinds[k][0] if k == "channels" else monitors  # channels: only who may change them
+        cases += [Case("GET", base.format(kind=k), reads, 200),
+                  Case("GET", base.format(kind=k) + "/{item}", reads, 200)]
     cases += [Case("DELETE", base.format(kind=k) + "/{item}", kinds[k][0], 200)
-              for k in ("monitors", "policies", "roles", "people", "targets")]
+              for k in ("channels", "monitors", "policies", "roles", "people", "targets")]
     return cases
 
 

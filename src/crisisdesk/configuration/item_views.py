@@ -32,7 +32,7 @@ Reader = Annotated[Principal, Depends(require(Permission.MANAGE_MONITORS))]
 EDIT_PERMISSION: dict[Kind, Permission] = {
     Kind.MONITORS: Permission.MANAGE_MONITORS, Kind.TARGETS: Permission.MANAGE_NOTIFICATIONS,
     Kind.PEOPLE: Permission.MANAGE_NOTIFICATIONS, Kind.ROLES: Permission.MANAGE_NOTIFICATIONS,
-    Kind.POLICIES: Permission.MANAGE_NOTIFICATIONS,
+    Kind.POLICIES: Permission.MANAGE_NOTIFICATIONS, Kind.CHANNELS: Permission.MANAGE_CHANNELS,
 }
 
 EXAMPLES: dict[Kind, Any] = {
@@ -42,6 +42,8 @@ EXAMPLES: dict[Kind, Any] = {
                   "working_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00",
                                     "end": "18:00", "timezone": "Europe/Berlin"}},
     Kind.ROLES: ["anna", "ben"],
+    Kind.CHANNELS: {"platform": "telegram", "bot_token": "env:TELEGRAM_BOT_TOKEN",
+                    "secret_token": "env:TELEGRAM_SECRET"},
     Kind.POLICIES: {"steps": [{"notify": ["role:crisis_lead"], "wait_minutes": 15},
                               {"notify": ["role:management", "target:crisis-room"]}], "repeat": 1},
 }
@@ -49,6 +51,7 @@ KEY_MEANING: dict[Kind, str] = {
     Kind.MONITORS: "the monitor's name", Kind.TARGETS: "the target's name",
     Kind.PEOPLE: "the person's short name (used in roles and policies)", Kind.ROLES: "the role",
     Kind.POLICIES: "the severity (1-4) from which the policy applies",
+    Kind.CHANNELS: "the channel's key (used in /webhooks/{key})",
 }
 
 
@@ -74,23 +77,25 @@ def items_router(runtime: Runtime, on_saved: Any = None) -> APIRouter:
 
     for kind in Kind:
         editor = Annotated[Principal, Depends(require(EDIT_PERMISSION[kind]))]
-        _register(r, kind, editor, text, version, done, runtime)
+        # Channels are read by those who may change them: their blocks name accounts and hosts.
+        reader = editor if kind is Kind.CHANNELS else Reader
+        _register(r, kind, reader, editor, text, version, done, runtime)
     return r
 
 
-def _register(r: APIRouter, kind: Kind, editor: Any, text: Any, version: Any, done: Any,
+def _register(r: APIRouter, kind: Kind, reader: Any, editor: Any, text: Any, version: Any, done: Any,
               runtime: Runtime) -> None:
     """The four routes of one kind (a function, so that each closure keeps its own kind)."""
     base = f"/api/v1/config/{kind.value}"
     example = EXAMPLES[kind]
 
     @r.get(base, summary=f"List the {kind.value}", name=f"list_{kind.value}")
-    def list_(_who: Reader) -> dict[str, Any]:
+    def list_(_who: reader) -> dict[str, Any]:
         return {"version": version(), "items": [_item(i) for i in list_items(text(), kind)]}
 
     @r.get(base + "/{key}", summary=f"One of the {kind.value}", name=f"get_{kind.value}",
            responses=errors(404))
-    def get(key: str, _who: Reader) -> dict[str, Any]:
+    def get(key: str, _who: reader) -> dict[str, Any]:
         try:
             return {"version": version(), **_item(get_item(text(), kind, key))}
         except ItemNotFound as exc:

@@ -31,7 +31,8 @@ from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from sqlalchemy.engine import Connection
 
 from crisisdesk.audit.service import Actor
-from crisisdesk.configuration.secrets import MASK, TARGET_SECRETS, is_literal
+from crisisdesk.channels.config import ChannelConfig
+from crisisdesk.configuration.secrets import CHANNEL_SECRETS, MASK, TARGET_SECRETS, is_literal
 from crisisdesk.configuration.service import Change, Stored, current_text, save
 from crisisdesk.core.errors import ConfigError, CrisisdeskError, config_path
 from crisisdesk.escalation.config import PersonConfig, PolicyConfig
@@ -45,6 +46,7 @@ class Kind(StrEnum):
     PEOPLE = "people"
     ROLES = "roles"
     POLICIES = "policies"
+    CHANNELS = "channels"
 
 
 class ItemNotFound(CrisisdeskError):
@@ -54,15 +56,15 @@ class ItemNotFound(CrisisdeskError):
 
 
 SINGULAR = {Kind.MONITORS: "monitor", Kind.TARGETS: "target", Kind.PEOPLE: "person", Kind.ROLES: "role",
-            Kind.POLICIES: "policy"}
+            Kind.POLICIES: "policy", Kind.CHANNELS: "channel"}
 
 #: Where each kind lives in the document (parents are created when missing).
 _PARENTS: dict[Kind, tuple[str, ...]] = {
     Kind.MONITORS: ("monitors",), Kind.TARGETS: ("notify", "targets"), Kind.PEOPLE: ("people",),
-    Kind.ROLES: ("roles",), Kind.POLICIES: ("escalation", "policies"),
+    Kind.ROLES: ("roles",), Kind.POLICIES: ("escalation", "policies"), Kind.CHANNELS: ("channels",),
 }
 #: The kinds kept as a list of mappings, with the field that names each entry.
-_LIST_KEY: dict[Kind, str] = {Kind.MONITORS: "name", Kind.POLICIES: "severity"}
+_LIST_KEY: dict[Kind, str] = {Kind.MONITORS: "name", Kind.POLICIES: "severity", Kind.CHANNELS: "key"}
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,25 @@ def _entries(doc: Mapping[str, Any], kind: Kind) -> list[tuple[str, Any]]:
 # Secrets
 
 
+def _channel_secret_slots(value: Any) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """(path, the mapping holding it) of each secret a channel block has, by its platform."""
+    out = []
+    for path in sorted(CHANNEL_SECRETS.get(str(value.get("platform")), set())):
+        node: Any = value
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] in node:
+            out.append((path, node))
+    return out
+
+
 def _masked(kind: Kind, value: Any) -> Any:
+    if kind is Kind.CHANNELS and isinstance(value, dict):
+        shown = copy.deepcopy(_plain(value))
+        for path, node in _channel_secret_slots(shown):
+            if is_literal(node[path[-1]]):
+                node[path[-1]] = MASK
+        return shown
     if kind is not Kind.TARGETS or not isinstance(value, dict):
         return value
     hidden = TARGET_SECRETS.get(str(value.get("kind")), set())
@@ -172,6 +192,20 @@ def _masked(kind: Kind, value: Any) -> Any:
 
 def _unmask(kind: Kind, key: str, value: Any, before: Any) -> Any:
     """A secret sent back as the mask keeps its stored value (forms never see secrets)."""
+    if kind is Kind.CHANNELS and isinstance(value, dict):
+        out = copy.deepcopy(_plain(value))
+        same = isinstance(before, Mapping) and before.get("platform") == value.get("platform")
+        for path, node in _channel_secret_slots(out):
+            if node[path[-1]] != MASK:
+                continue
+            old: Any = _plain(before) if same else None
+            for part in path:
+                old = old.get(part) if isinstance(old, dict) else None
+            if old is None or old == MASK:
+                raise ConfigError("database", "", f"channels[key={key}].{'.'.join(path)}: enter the secret "
+                                                  "(or env:NAME for an environment variable)")
+            node[path[-1]] = old
+        return out
     if kind is not Kind.TARGETS or not isinstance(value, dict):
         return value
     out = dict(value)
@@ -220,6 +254,16 @@ def _check_policy(key: str, value: Any) -> dict[str, Any]:
     return {"severity": data.pop("severity"), **data}  # severity first, as people write it
 
 
+def _check_channel(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping with platform and the platform's fields")
+    data = dict(value)
+    if data.setdefault("key", key) != key:
+        raise ValueError(f"the key is {key!r} here (a channel cannot be renamed: create a new one)")
+    _CHANNELS.validate_python(data, context=_ENV)
+    return {"key": data.pop("key"), **data}  # key first, as people write it
+
+
 def _check_with(adapter: Callable[[Any], object]) -> Callable[[str, Any], Any]:
     def check(_key: str, value: Any) -> Any:
         adapter(value)
@@ -229,6 +273,7 @@ def _check_with(adapter: Callable[[Any], object]) -> Callable[[str, Any], Any]:
 
 _TARGETS: TypeAdapter[Any] = TypeAdapter(TargetConfig)
 _MEMBERS: TypeAdapter[list[str]] = TypeAdapter(list[str])
+_CHANNELS: TypeAdapter[Any] = TypeAdapter(ChannelConfig)
 _ENV = {"env": os.environ}
 _CHECKS: dict[Kind, Callable[[str, Any], Any]] = {
     Kind.MONITORS: _check_monitor,
@@ -236,6 +281,7 @@ _CHECKS: dict[Kind, Callable[[str, Any], Any]] = {
     Kind.PEOPLE: _check_with(lambda v: PersonConfig.model_validate(v, context=_ENV)),
     Kind.ROLES: _check_with(_MEMBERS.validate_python),
     Kind.POLICIES: _check_policy,
+    Kind.CHANNELS: _check_channel,
 }
 _KEY_PATTERN = r"^[\w][\w .\-]*$"
 
@@ -256,7 +302,8 @@ def check_item(kind: Kind, key: str, value: Any) -> Any:
     import re
 
     where = _path(kind, key)
-    if not re.match(_KEY_PATTERN, key) or (kind in (Kind.TARGETS, Kind.PEOPLE, Kind.ROLES) and " " in key):
+    spaced = kind in (Kind.TARGETS, Kind.PEOPLE, Kind.ROLES, Kind.CHANNELS) and " " in key
+    if not re.match(_KEY_PATTERN, key) or spaced:
         raise ConfigError("database", "", f"{where}: {key!r} is not a valid name (letters, digits, _ . -)")
     try:
         return _CHECKS[kind](key, value)
