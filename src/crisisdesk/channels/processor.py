@@ -34,7 +34,7 @@ class ProcessReport:
 
 
 def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner: PipelineRunner, *,
-                    clock: Clock, limit: int = 500) -> ProcessReport:
+                    clock: Clock, limit: int = 200) -> ProcessReport:
     """Process up to ``limit`` pending deliveries of the configured channels, oldest first.
 
     All their posts go through the pipeline as one batch (one transaction, one analysis pass: at
