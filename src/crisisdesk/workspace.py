@@ -10,7 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -33,6 +33,9 @@ from crisisdesk.settings import Settings
 from crisisdesk.sources.query import QuerySyntaxError, parse
 
 DEFAULT_DB_FILE = "crisisdesk.db"
+
+
+_T = TypeVar("_T")
 
 
 class MonitorConfig(BaseModel):
@@ -103,12 +106,7 @@ class WorkspaceConfig(BaseModel):
     @field_validator("channels")
     @classmethod
     def _unique_keys(cls, channels: list[ChannelConfig]) -> list[ChannelConfig]:
-        seen: set[str] = set()
-        for c in channels:
-            if c.key in seen:
-                raise ValueError(f"channel key {c.key!r} is used twice")
-            seen.add(c.key)
-        return channels
+        return _unique(channels, [c.key for c in channels], "channel key")
 
     @field_validator("time_zone")
     @classmethod
@@ -118,12 +116,17 @@ class WorkspaceConfig(BaseModel):
     @field_validator("monitors")
     @classmethod
     def _unique_names(cls, monitors: list[MonitorConfig]) -> list[MonitorConfig]:
-        seen: set[str] = set()
-        for m in monitors:
-            if m.name in seen:
-                raise ValueError(f"monitor name {m.name!r} is used twice")
-            seen.add(m.name)
-        return monitors
+        return _unique(monitors, [m.name for m in monitors], "monitor name")
+
+
+def _unique(items: list[_T], names: list[str], what: str) -> list[_T]:
+    """``items`` as they are, or a ValueError naming the first name given twice."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{what} {name!r} is used twice")
+        seen.add(name)
+    return items
 
 
 @dataclass(frozen=True)

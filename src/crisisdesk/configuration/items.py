@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels.config import ChannelConfig
-from crisisdesk.configuration.secrets import CHANNEL_SECRETS, MASK, TARGET_SECRETS, is_literal
+from crisisdesk.configuration.secrets import MASK, TARGET_SECRETS, channel_secret_slots, is_literal
 from crisisdesk.configuration.service import Change, Stored, current_text, save
 from crisisdesk.core.errors import ConfigError, CrisisdeskError, config_path
 from crisisdesk.escalation.config import PersonConfig, PolicyConfig
@@ -165,22 +165,10 @@ def _entries(doc: Mapping[str, Any], kind: Kind) -> list[tuple[str, Any]]:
 # Secrets
 
 
-def _channel_secret_slots(value: Any) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
-    """(path, the mapping holding it) of each secret a channel block has, by its platform."""
-    out = []
-    for path in sorted(CHANNEL_SECRETS.get(str(value.get("platform")), set())):
-        node: Any = value
-        for part in path[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict) and path[-1] in node:
-            out.append((path, node))
-    return out
-
-
 def _masked(kind: Kind, value: Any) -> Any:
     if kind is Kind.CHANNELS and isinstance(value, dict):
         shown = copy.deepcopy(_plain(value))
-        for path, node in _channel_secret_slots(shown):
+        for path, node in channel_secret_slots(shown):
             if is_literal(node[path[-1]]):
                 node[path[-1]] = MASK
         return shown
@@ -195,7 +183,7 @@ def _unmask(kind: Kind, key: str, value: Any, before: Any) -> Any:
     if kind is Kind.CHANNELS and isinstance(value, dict):
         out = copy.deepcopy(_plain(value))
         same = isinstance(before, Mapping) and before.get("platform") == value.get("platform")
-        for path, node in _channel_secret_slots(out):
+        for path, node in channel_secret_slots(out):
             if node[path[-1]] != MASK:
                 continue
             old: Any = _plain(before) if same else None

@@ -87,6 +87,18 @@ def _dump(doc: CommentedMap) -> str:
     return out.getvalue()
 
 
+def channel_secret_slots(channel: Any) -> Iterator[tuple[tuple[str, ...], MutableMapping[Any, Any]]]:
+    """(path, the mapping that holds the field) of each secret a channel block has, by its platform."""
+    if not isinstance(channel, MutableMapping):
+        return
+    for path in sorted(CHANNEL_SECRETS.get(str(channel.get("platform")), set())):
+        node: Any = channel
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, MutableMapping) else None
+        if isinstance(node, MutableMapping) and path[-1] in node:
+            yield path, node
+
+
 def _channel_places(doc: Any) -> Iterator[tuple[str, MutableMapping[Any, Any], str, tuple[str, ...]]]:
     channels = doc.get("channels") if isinstance(doc, MutableMapping) else None
     if not isinstance(channels, list):
@@ -94,14 +106,10 @@ def _channel_places(doc: Any) -> Iterator[tuple[str, MutableMapping[Any, Any], s
     for i, channel in enumerate(channels):
         if not isinstance(channel, MutableMapping):
             continue
-        platform, key = str(channel.get("platform")), str(channel.get("key"))
-        for path in sorted(CHANNEL_SECRETS.get(platform, set())):
-            mapping: Any = channel
-            for part in path[:-1]:
-                mapping = mapping.get(part) if isinstance(mapping, MutableMapping) else None
-            if isinstance(mapping, MutableMapping) and path[-1] in mapping:
-                yield (f"channels[{i}].{'.'.join(path)}", mapping, path[-1],
-                       ("channel", key, platform, *path[:-1]))
+        key, platform = str(channel.get("key")), str(channel.get("platform"))
+        for path, mapping in channel_secret_slots(channel):
+            yield (f"channels[{i}].{'.'.join(path)}", mapping, path[-1],
+                   ("channel", key, platform, *path[:-1]))
 
 
 def _places(doc: Any) -> Iterator[tuple[str, MutableMapping[Any, Any], str, tuple[str, ...]]]:

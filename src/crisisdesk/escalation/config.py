@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crisisdesk.core.zones import check_zone
 
 #: The roles of the default crisis playbook (a workspace may add its own under ``roles:``).
 DEFAULT_ROLES = ("crisis_lead", "spokesperson", "legal", "management", "social_media_team")
@@ -35,11 +37,7 @@ class WorkingHours(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return check_zone(value)
 
     @model_validator(mode="after")
     def _order(self) -> WorkingHours:

@@ -16,7 +16,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crisisdesk.channels.base import Delivery, PayloadError, Unparsed, WebhookRejected
-from crisisdesk.channels.signatures import check_hmac
+from crisisdesk.channels.signatures import check_hmac, header
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 
@@ -38,15 +38,6 @@ class Entry(BaseModel):
     changes: list[dict[str, Any]] = Field(default_factory=list)
     messaging: list[dict[str, Any]] = Field(default_factory=list)
     standby: list[dict[str, Any]] = Field(default_factory=list)
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header by name, whatever its case (Starlette's headers and plain dicts alike)."""
-    value = headers.get(name)
-    if value is not None:
-        return value
-    lowered = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
 def handshake(params: Mapping[str, str], *, verify_token: str) -> str:

@@ -4,8 +4,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from crisisdesk.channels.base import Capability, CheckResult, Delivery, load_json
-from crisisdesk.channels.meta.webhook import header
-from crisisdesk.channels.signatures import check_token
+from crisisdesk.channels.signatures import check_token, header
 from crisisdesk.channels.telegram.client import BotApi
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.telegram.mapping import map_update

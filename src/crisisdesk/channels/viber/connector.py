@@ -4,8 +4,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from crisisdesk.channels.base import Capability, CheckResult, Delivery, load_json
-from crisisdesk.channels.meta.webhook import header
-from crisisdesk.channels.signatures import check_hmac
+from crisisdesk.channels.signatures import check_hmac, header
 from crisisdesk.channels.viber.client import ViberApi
 from crisisdesk.channels.viber.config import ViberConfig
 from crisisdesk.channels.viber.mapping import map_callback
