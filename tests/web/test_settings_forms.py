@@ -18,7 +18,8 @@ from pydantic import SecretStr
 from crisisdesk.accounts.roles import Role
 from crisisdesk.notify.schemas import TARGET_MODELS, TargetKind
 from crisisdesk.web.i18n import MESSAGES
-from crisisdesk.web.settings_forms import TARGET_FIELDS, WEEKDAYS
+from crisisdesk.web.settings_forms import WEEKDAYS
+from crisisdesk.web.settings_target_forms import TARGET_FIELDS
 from crisisdesk.web.templating import TEMPLATES
 from tests.accounts.fixtures import PASSWORD, World, email_of
 

@@ -37,7 +37,6 @@ from crisisdesk.notify.schemas import TargetKind
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.i18n import t
 from crisisdesk.web.settings_forms import (
-    TARGET_FIELDS,
     WEEKDAYS,
     FormFields,
     ItemForm,
@@ -46,11 +45,10 @@ from crisisdesk.web.settings_forms import (
     PolicyForm,
     Problem,
     RoleForm,
-    TargetForm,
     item_place,
     link_problems,
-    target_where,
 )
+from crisisdesk.web.settings_target_forms import TARGET_FIELDS, TargetForm, target_where
 from crisisdesk.web.templating import render, request_lang
 
 SEVERITIES = (1, 2, 3, 4)
