@@ -42,7 +42,7 @@ def test_default_taxonomy(text: str, expected: set[str]) -> None:
 
 def test_every_default_query_parses_and_names_are_unique() -> None:
     names = [t.name for t in DEFAULT_TAXONOMY]
-    assert len(names) == len(set(names)) == 8
+    assert len(names) == len(set(names)) == 10
     for t in DEFAULT_TAXONOMY:
         parse(t.query)
         assert t.label_de and t.label_en

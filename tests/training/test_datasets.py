@@ -341,12 +341,14 @@ EXPECTED_ROWS = {
     "mozetic_en": 8421,
     "airline": 5179,
     "airline_complaints": 5179,
+    "brands_de": 10935,  # cut from Mozetič's German tweets
+    "brands_en": 8421,
 }
 SENTIMENT = {"negative", "neutral", "positive"}
 INSULT = {"offense", "none"}
 KINDS = {"insult", "abuse", "profanity"}
 # Only the airline set repeats a tweet id, and the copies in the pre-2015-02-21 file all agree.
-EXPECTED_KEPT = EXPECTED_ROWS
+EXPECTED_KEPT = {**EXPECTED_ROWS, "brands_de": 470, "brands_en": 261}
 
 
 @pytest.mark.parametrize("name", sorted(LOADERS))
@@ -360,7 +362,8 @@ def test_real_set_loads_cleanly(real_root: Path, name: str) -> None:
     task = next(t for t, names in TASKS.items() if name in names)
     labels = {e.label for e in examples}
     if task == "sentiment":
-        assert labels == (SENTIMENT - {"neutral"} if name.startswith("mozetic") else SENTIMENT)
+        two_class = name.startswith(("mozetic", "brands"))  # Mozetič has no neutral class
+        assert labels == (SENTIMENT - {"neutral"} if two_class else SENTIMENT)
     elif task == "insult":
         assert labels == INSULT
         assert {e.get("kind") for e in examples if e.label == "offense"} <= KINDS

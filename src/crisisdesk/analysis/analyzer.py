@@ -18,7 +18,7 @@ import orjson
 from crisisdesk.analysis.complaint_model import load_complaint_model
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintClassifier, ComplaintType
 from crisisdesk.analysis.language import UNDETERMINED, detect_many
-from crisisdesk.analysis.linear import TextModel
+from crisisdesk.analysis.linear import TextModel, decide
 from crisisdesk.analysis.service import load_model
 from crisisdesk.analysis.transformer import TransformerConfig, TransformerHead
 from crisisdesk.pipeline.events import NormalizedPost
@@ -64,6 +64,12 @@ class Analyzer:
         k_classes = heads["insult_kind"].classes
         types = self.complaints.classify_many(docs if docs is not None else [MatchDoc(t) for t in texts],
                                               features if self._share_features else None)
+        if "sentiment" in self.transformers:
+            chosen = sentiment.argmax(axis=1)
+        else:  # each language's head decides with its own rule (a lower bar for negative)
+            has_type = np.array([bool(t) for t in types])
+            chosen = np.where(is_de, decide(heads["sentiment_de"], sentiment, has_type),
+                              decide(heads["sentiment_en"], sentiment, has_type))
         out = []
         for i, guess in enumerate(guesses):
             if empty[i]:  # nothing to judge: say so rather than guess
@@ -74,7 +80,7 @@ class Analyzer:
                     "complaint_types": types[i],
                 })
                 continue
-            s = int(sentiment[i].argmax())
+            s = int(chosen[i])
             offense = float(insult[i, 1])
             out.append({
                 "lang": guess.lang,

@@ -57,7 +57,8 @@ class ComplaintModel:
     def shares_features_with(self, other: Featurizer) -> bool:
         """True when ``other`` computes exactly this model's features (same bits and IDF)."""
         mine, theirs = self.featurizer.idf, other.idf
-        if self.featurizer.bits != other.bits or (mine is None) != (theirs is None):
+        if (self.featurizer.bits, self.featurizer.cues, self.featurizer.cue_weight) != (
+                other.bits, other.cues, other.cue_weight) or (mine is None) != (theirs is None):
             return False
         return mine is None or theirs is None or bool(np.array_equal(mine, theirs))
 
@@ -99,6 +100,7 @@ class ComplaintModel:
         """Write the model and its card (``name.card.json``); returns the card's path."""
         idf = self.featurizer.idf
         meta = {"format": FORMAT, "version": FORMAT_VERSION, "bits": self.featurizer.bits,
+                "cues": self.featurizer.cues, "cue_weight": self.featurizer.cue_weight,
                 "names": list(self.names), "combine": self.combine, "card": self.card}
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:
@@ -132,7 +134,9 @@ class ComplaintModel:
                 thresholds = data["thresholds"].astype(np.float32)
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(f"{path}: cannot read the complaint model ({exc})") from exc
-        featurizer = Featurizer(bits=int(meta["bits"]), idf=idf if idf.size else None)
+        featurizer = Featurizer(bits=int(meta["bits"]), idf=idf if idf.size else None,
+                                cues=bool(meta.get("cues", False)),
+                                cue_weight=float(meta.get("cue_weight", 1.0)))
         return cls(featurizer, tuple(meta["names"]), weights, bias, thresholds,
                    str(meta.get("combine", "union")), dict(meta.get("card", {})))
 

@@ -84,7 +84,9 @@ DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
             "gefahr OR gefährlich OR lebensgefährlich OR brand OR brennt OR feuer OR flammen OR "
             "explodiert OR explosion OR verletz* OR unfall OR rückruf OR giftig OR unsafe OR "
             "dangerous OR danger OR fire OR flames OR exploded OR explosion OR injur* OR accident OR "
-            "recall OR toxic OR burned OR burning"
+            "recall OR toxic OR burned OR burning OR brennen OR verbrannt OR qualm* OR rauchentwicklung OR "
+            "überhitz* OR \"in flammen\" OR overheat* OR \"caught fire\" OR "
+            "\"on fire\" OR electrocut* OR stromschlag"
         ),
     ),
     ComplaintType(
@@ -103,6 +105,24 @@ DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
             '"geht nicht" OR offline OR "nicht erreichbar" OR '
             "\"app stürzt\" OR fehlermeldung OR outage OR down OR \"not working\" OR \"can't log in\" "
             "OR \"cannot log in\" OR crashed OR crashes OR \"error message\" OR cancelled OR canceled"
+        ),
+    ),
+    ComplaintType(
+        name="health", label_de="Gesundheit", label_en="Health",
+        query=(
+            "lebensmittelvergiftung OR vergiftung OR vergiftet OR salmonell* OR listeri* OR schimmel* "
+            "OR übelkeit OR erbrochen OR durchfall OR allergisch* OR \"krank geworden\" OR "
+            "\"ins krankenhaus\" OR \"im krankenhaus\" OR \"food poisoning\" OR poisoned OR "
+            "salmonella OR listeria OR mold OR mould OR moldy OR mouldy OR \"got sick\" OR vomit* OR "
+            "diarrh* OR \"allergic reaction\" OR hospitali*"
+        ),
+    ),
+    ComplaintType(
+        name="legal", label_de="Rechtliche Schritte", label_en="Legal action",
+        query=(
+            "anwalt OR anwältin OR rechtsanwalt* OR anwaltlich* OR klage OR verklag* OR strafanzeige "
+            "OR verbraucherzentrale OR \"rechtliche schritte\" OR lawyer OR lawyers OR attorney OR "
+            "lawsuit OR sue OR suing OR \"legal action\" OR \"class action\""
         ),
     ),
 )

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from crisisdesk.analysis.cues import WordSpans, cue_tokens
 from crisisdesk.core.text import fold
 
 _SEP = "\x00"  # never part of a post (the normalize stage drops NULs); not whitespace either
@@ -75,6 +76,10 @@ class Featurizer:
 
     bits: int = 18
     idf: npt.NDArray[np.float32] | None = None
+    #: Add the cue tokens of :mod:`.cues` (lexicon, negation scope, complaint cues, emoji), each
+    #: occurrence worth ``cue_weight`` n-gram occurrences. Off for models trained without them.
+    cues: bool = False
+    cue_weight: float = 1.0
 
     @property
     def n_features(self) -> int:
@@ -95,7 +100,12 @@ class Featurizer:
         cols: list[npt.NDArray[np.uint32]] = []
         rows: list[npt.NDArray[np.int64]] = []
         self._char_ngrams(codes, is_sep, doc, cols, rows)
-        self._word_ngrams(codes, doc, cols, rows)
+        words = self._word_ngrams(codes, doc, cols, rows)
+        n_plain = sum(len(c) for c in cols)
+        if self.cues and words is not None:
+            cue_cols, cue_rows = cue_tokens(words, doc)
+            cols.extend(cue_cols)
+            rows.extend(cue_rows)
         row = np.concatenate(rows)
         order = np.argsort(row, kind="stable")  # a merge of a few sorted runs: cheap
         col = np.concatenate(cols)[order]
@@ -106,6 +116,8 @@ class Featurizer:
         # Repeated n-grams stay separate entries (their values add up in every product);
         # merging them would mean sorting every row, the most expensive step by far.
         data = np.ones(len(col), dtype=np.float32)
+        if len(col) > n_plain and self.cue_weight != 1.0:
+            data[order >= n_plain] = self.cue_weight
         if len(col) and int(col.max()) >= self.n_features:  # would corrupt memory in scipy
             raise AssertionError("feature index out of range")
         return sparse.csr_matrix((data, col, indptr), shape=(n_docs, self.n_features))
@@ -138,7 +150,7 @@ class Featurizer:
         df = np.bincount(present.indices, minlength=self.n_features).astype(np.float64)
         n = matrix.shape[0]
         idf = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
-        return Featurizer(bits=self.bits, idf=idf)
+        return Featurizer(bits=self.bits, idf=idf, cues=self.cues, cue_weight=self.cue_weight)
 
     @staticmethod
     def _char_ngrams(codes: npt.NDArray[np.uint32], is_sep: npt.NDArray[np.bool_],
@@ -157,8 +169,10 @@ class Featurizer:
                 rows.append(doc[: len(h)][ok])
 
     @staticmethod
-    def _word_ngrams(codes: npt.NDArray[np.uint32], doc: npt.NDArray[np.int64],
-                     cols: list[npt.NDArray[np.uint32]], rows: list[npt.NDArray[np.int64]]) -> None:
+    def _word_ngrams(
+        codes: npt.NDArray[np.uint32], doc: npt.NDArray[np.int64], cols: list[npt.NDArray[np.uint32]],
+        rows: list[npt.NDArray[np.int64]],
+    ) -> WordSpans | None:
         wordish = np.where(codes < 0x3000, _WORD[np.minimum(codes, 0x2FFF)], codes >= 0x3000)
         # Emoji and symbols above U+3000 count as word characters only outside the emoji blocks.
         wordish &= ~((codes >= 0x1F000) & (codes < 0x20000))
@@ -166,7 +180,7 @@ class Featurizer:
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)
         if len(starts) == 0:
-            return
+            return None
         c = codes
         with np.errstate(over="ignore"):
             # Polynomial hash of each word from prefix sums: G[i] = sum c[j] * P^-j, so the word
@@ -184,3 +198,4 @@ class Featurizer:
             bigrams = words[:-1] * _P + words[1:]
             cols.append(bigrams[same] ^ np.uint32(0x5A5A5A5A))
             rows.append(word_doc[:-1][same])
+        return WordSpans(codes, starts, ends, words, word_doc, prefix, powers)

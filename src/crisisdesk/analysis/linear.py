@@ -38,6 +38,12 @@ class Head:
     kind: HeadKind
     classes: tuple[str, ...]
     offset: int  # first column of this head in the weight matrix
+    #: The decision rule of a sentiment head, chosen on cross-validated predictions when it was
+    #: trained (None: plain argmax). ``negative_at``: "negative" once P(negative) reaches it,
+    #: whatever else is likelier, because a missed complaint costs a crisis desk more than a
+    #: false alarm. ``complaint_at``: a lower bar for posts that name a complaint type.
+    negative_at: float | None = None
+    complaint_at: float | None = None
 
     @property
     def width(self) -> int:
@@ -73,6 +79,8 @@ class TextModel:
         meta = {
             "format": FORMAT_VERSION,
             "bits": self.featurizer.bits,
+            "cues": self.featurizer.cues,
+            "cue_weight": self.featurizer.cue_weight,
             "heads": [{**asdict(h), "kind": h.kind.value} for h in self.heads.values()],
             "card": self.card,
         }
@@ -98,13 +106,30 @@ class TextModel:
                 bias = data["bias"].astype(np.float32)
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(f"{path}: cannot read the model ({exc})") from exc
-        heads = {h["name"]: Head(h["name"], HeadKind(h["kind"]), tuple(h["classes"]), h["offset"])
+        heads = {h["name"]: Head(h["name"], HeadKind(h["kind"]), tuple(h["classes"]), h["offset"],
+                                 h.get("negative_at"), h.get("complaint_at"))
                  for h in meta["heads"]}
-        featurizer = Featurizer(bits=meta["bits"], idf=idf if idf.size else None)
+        featurizer = Featurizer(bits=meta["bits"], idf=idf if idf.size else None,
+                                cues=bool(meta.get("cues", False)),
+                                cue_weight=float(meta.get("cue_weight", 1.0)))
         if weights.shape[0] != featurizer.n_features:
             raise ModelError(f"{path}: weights for {weights.shape[0]} features, expected "
                              f"{featurizer.n_features}")
         return cls(featurizer, weights, bias, heads, meta.get("card", {}))
+
+
+def decide(head: Head, probabilities: npt.NDArray[np.float32],
+           has_complaint: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
+    """Class index per row under the head's decision rule (argmax when it has none)."""
+    chosen = probabilities.argmax(axis=1)
+    if "negative" not in head.classes:
+        return np.asarray(chosen, dtype=np.int64)
+    neg = head.classes.index("negative")
+    if head.negative_at is not None:
+        chosen = np.where(probabilities[:, neg] >= head.negative_at, neg, chosen)
+    if head.complaint_at is not None and has_complaint is not None:
+        chosen = np.where(has_complaint & (probabilities[:, neg] >= head.complaint_at), neg, chosen)
+    return np.asarray(chosen, dtype=np.int64)
 
 
 def _activate(head: Head, logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -139,14 +164,17 @@ def stack_heads(
     featurizer: Featurizer,
     trained: Mapping[str, tuple[HeadKind, Sequence[str], npt.NDArray[Any], npt.NDArray[Any]]],
     card: dict[str, Any],
+    decisions: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> TextModel:
-    """Build a model from per-head ``(kind, classes, coef (columns, n_features), intercept)``."""
+    """Build a model from per-head ``(kind, classes, coef (columns, n_features), intercept)``;
+    ``decisions``: per head ``(negative_at, complaint_at)`` (see :class:`Head`)."""
     heads: dict[str, Head] = {}
     columns: list[npt.NDArray[Any]] = []
     biases: list[npt.NDArray[Any]] = []
     offset = 0
     for name, (kind, classes, coef, intercept) in trained.items():
-        head = Head(name, kind, tuple(classes), offset)
+        negative_at, complaint_at = (decisions or {}).get(name, (None, None))
+        head = Head(name, kind, tuple(classes), offset, negative_at, complaint_at)
         if coef.shape != (head.width, featurizer.n_features):
             raise ValueError(f"head {name}: coef shape {coef.shape}, expected "
                              f"{(head.width, featurizer.n_features)}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from crisisdesk.settings import load_settings
+from crisisdesk.training.crossdomain import load_brands_de, load_brands_en
 from crisisdesk.training.datasets_base import (
     NO_COMPLAINT,
     DataFormatError,
@@ -90,10 +91,12 @@ LOADERS: dict[str, Loader] = {
     "mozetic_en": load_mozetic_en,
     "airline": load_airline,
     "airline_complaints": load_airline_complaints,
+    "brands_de": load_brands_de,
+    "brands_en": load_brands_en,
 }
 
 TASKS: dict[str, tuple[str, ...]] = {
-    "sentiment": ("germeval2017", "mozetic_de", "mozetic_en", "airline"),
+    "sentiment": ("germeval2017", "mozetic_de", "mozetic_en", "airline", "brands_de", "brands_en"),
     "insult": ("germeval2018", "germeval2019_train", "germeval2019_test", "olid", "davidson"),
     "complaints": ("germeval2017_aspects", "airline_complaints"),
 }

@@ -20,8 +20,13 @@ class Scores:
     confusion: list[list[int]]  # rows: true label, columns: predicted, in ``labels`` order
 
     def summary(self) -> dict[str, Any]:
-        return {"n": self.n, "accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
-                "micro_f1": round(self.micro_f1, 4)}
+        out = {"n": self.n, "accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
+               "micro_f1": round(self.micro_f1, 4)}
+        for label in ("negative", "offense"):  # what a crisis desk must not miss
+            if label in self.per_class:
+                out[f"{label}_recall"] = round(float(self.per_class[label]["recall"]), 4)
+                out[f"{label}_precision"] = round(float(self.per_class[label]["precision"]), 4)
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.summary(), "labels": list(self.labels), "per_class": self.per_class,

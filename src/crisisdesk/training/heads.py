@@ -21,11 +21,13 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from crisisdesk.analysis.features import Featurizer
-from crisisdesk.analysis.linear import HeadKind, TextModel, log_count_ratio, stack_heads
+from crisisdesk.analysis.linear import HeadKind, TextModel, decide, log_count_ratio, stack_heads
 from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.training.crossdomain import held_out_for_evaluation
 from crisisdesk.training.datasets import load
 from crisisdesk.training.datasets_base import Example
 from crisisdesk.training.datasets_split import split
+from crisisdesk.training.decision import choose_rule, complaint_flags, out_of_fold
 from crisisdesk.training.evaluation import Scores, score
 
 Progress = Callable[[str], None]
@@ -39,8 +41,11 @@ LICENCES = {
     "germeval2017": "CC BY-NC 4.0", "germeval2018": "CC BY 4.0", "germeval2019_train": "none stated",
     "germeval2019_test": "none stated", "olid": "none stated", "davidson": "MIT",
     "mozetic_de": "none stated", "mozetic_en": "none stated", "airline": "CC BY-NC-SA 4.0",
+    "brands_de": "none stated", "brands_en": "none stated",
 }
 NON_COMMERCIAL = frozenset({"germeval2017", "airline"})
+#: Cue tokens (analysis/cues.py) count this many n-gram occurrences each (measured: 1, 3, 6).
+CUE_WEIGHT = 3.0
 #: A head's own examples are split into train and dev from this many on.
 OWN_DEV_MINIMUM = 20
 
@@ -64,6 +69,15 @@ class HeadRecipe:
     #: Sample weight per training set (default 1): a set from a neighbouring domain can add
     #: vocabulary without outvoting the in-domain one.
     weights: Mapping[str, float] = field(default_factory=dict)
+    #: Auxiliary sets (two-class polarity, e.g. Mozetič's tweets): a negative-vs-positive head
+    #: is fitted on them and its score joins the features at ``aux_scale``; the result is folded
+    #: back into one linear head. A set without the target's neutral class lends its vocabulary
+    #: without teaching the head that nothing is neutral.
+    aux: tuple[str, ...] = ()
+    aux_scale: float = 0.3
+    #: Choose the decision rule (:class:`~crisisdesk.analysis.linear.Head` ``negative_at`` and
+    #: ``complaint_at``) on cross-validated predictions of the train part.
+    decide: bool = False
 
 
 def _kind(e: Example) -> str | None:
@@ -85,9 +99,9 @@ _OFFENSE = ("none", "offense")
 #: weight (2019 test 0.483 -> 0.514 macro-F1, OLID unchanged). docs/analysis.md has the table.
 RECIPES: tuple[HeadRecipe, ...] = (
     HeadRecipe("sentiment_de", HeadKind.SOFTMAX, _SENTIMENT, train=("germeval2017",), lang="de",
-               C=16.0),
-    HeadRecipe("sentiment_en", HeadKind.SOFTMAX, _SENTIMENT, train=("airline",),
-               by_time=frozenset({"airline"}), lang="en", nb=True),
+               C=16.0, dev_only=("brands_de",), aux=("mozetic_de",), decide=True),
+    HeadRecipe("sentiment_en", HeadKind.SOFTMAX, _SENTIMENT, train=("airline",), dev_only=("brands_en",),
+               by_time=frozenset({"airline"}), lang="en", nb=True, decide=True),
     HeadRecipe("insult_de", HeadKind.BINARY, _OFFENSE, train=("germeval2018", "germeval2019_train"),
                dev_only=("germeval2019_test",), lang="de", nb=True),
     HeadRecipe("insult_en", HeadKind.BINARY, _OFFENSE, train=("olid",), lang="en", nb=True),
@@ -122,6 +136,8 @@ def train_model(
     progress: Progress = lambda _msg: None,
     loader: Callable[[str], list[Example]] = load,
     extra: Mapping[str, Sequence[Example]] | None = None,
+    cues: bool = True,
+    cue_weight: float = CUE_WEIGHT,
 ) -> TrainingRun:
     """Train every head on the train parts of its sets and score it on the dev parts.
 
@@ -167,10 +183,19 @@ def train_model(
             train.extend(added)
         plan[recipe.name] = (train, devs)
 
-    all_train = list(dict.fromkeys(t for train, _ in plan.values() for t, _, _ in train))
+    auxiliary: dict[str, list[Example]] = {}
+    for recipe in recipes:
+        for name in recipe.aux:
+            if name not in exclude and name not in auxiliary:
+                auxiliary[name] = [e for e in loader(name) if not held_out_for_evaluation(e)]
+                progress(f"loaded {name}: {len(auxiliary[name])} auxiliary examples")
+    all_train = list(dict.fromkeys([t for train, _ in plan.values() for t, _, _ in train]
+                                   + [e.text for examples in auxiliary.values() for e in examples]))
     progress(f"fitting IDF on {len(all_train)} texts")
-    featurizer = Featurizer(bits=bits).fit_idf(all_train)
+    featurizer = Featurizer(bits=bits, cues=cues, cue_weight=cue_weight).fit_idf(all_train)
     trained: dict[str, tuple[HeadKind, Sequence[str], Any, Any]] = {}
+    decisions: dict[str, tuple[float | None, float | None]] = {}
+    rules: dict[str, dict[str, Any]] = {}
     for recipe in recipes:
         train, _ = plan[recipe.name]
         if not train:
@@ -183,18 +208,35 @@ def train_model(
         classes = tuple(sorted({str(c) for c in y}))
         if classes != recipe.classes:  # sklearn sorts classes; the recipes list them sorted too
             raise TrainingError(f"head {recipe.name}: classes {classes}, expected {recipe.classes}")
-        coef, intercept = fit_head(recipe, X, y, sample_weight)
+        aux_examples = [e for name in recipe.aux for e in auxiliary.get(name, [])]
+        aux = fit_auxiliary(featurizer, aux_examples) if aux_examples else None
+        coef, intercept = fit_head(recipe, X, y, sample_weight, aux)
         trained[recipe.name] = (recipe.kind, classes, coef, intercept)
+        if recipe.decide:
+            progress(f"choosing the decision rule of {recipe.name} on cross-validated predictions")
+
+            def fit(Xf: sparse.csr_matrix, yf: npt.NDArray[Any], r: HeadRecipe = recipe,
+                    a: tuple[Any, float] | None = aux) -> Callable[[sparse.csr_matrix], Any]:
+                c, b = fit_head(r, Xf, yf, np.ones(len(yf)), a)
+                return lambda Xp: _softmax(np.asarray(Xp @ c.T) + b)
+
+            texts = [t for t, _, _ in train]
+            rule = choose_rule(out_of_fold(X, y, texts, fit), y, classes, complaint_flags(texts))
+            decisions[recipe.name] = (rule.negative_at, rule.complaint_at)
+            rules[recipe.name] = rule.summary()
     sources = sorted({s for train, _ in plan.values() for _, _, s in train})
     card: dict[str, Any] = {
         "name": "crisisdesk-default",
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "features": {"bits": bits, "char_ngrams": [2, 5], "word_ngrams": [1, 2]},
+        "features": {"bits": bits, "char_ngrams": [2, 5], "word_ngrams": [1, 2],
+                     "cues": cues, "cue_weight": cue_weight},
         "data": {s: LICENCES.get(s, "unknown") for s in sources},
         "non_commercial": sorted(set(sources) & NON_COMMERCIAL),
         "heads": {r.name: {"train": [s for s in r.train if s not in exclude],
                            "train_size": len(plan[r.name][0]), "C": r.C, "nb": r.nb,
                            **({"weights": dict(r.weights)} if r.weights else {}),
+                           **({"aux": list(r.aux), "aux_scale": r.aux_scale} if r.aux else {}),
+                           **({"decision": rules[r.name]} if r.name in rules else {}),
                            "own_examples": len((extra or {}).get(r.name, ()))} for r in recipes},
     }
     if not extra and recipes is RECIPES and exclude in (frozenset(), NON_COMMERCIAL):
@@ -202,14 +244,17 @@ def train_model(
         flags = (" --exclude-non-commercial" if exclude == NON_COMMERCIAL else "") + (
             f" --bits {bits}" if bits != 18 else "")
         card["reproduce"] = f"crisisdesk train --no-corrections{flags} -o MODEL.npz"
-    model = stack_heads(featurizer, trained, card)
+    model = stack_heads(featurizer, trained, card, decisions)
     run = TrainingRun(model)
     for recipe in recipes:
         _, devs = plan[recipe.name]
         for name, rows in devs.items():
-            probs = model.scores([t for t, _, _ in rows])[recipe.name]
-            classes = model.heads[recipe.name].classes
-            predicted = [classes[i] for i in probs.argmax(axis=1)]
+            dev_texts = [t for t, _, _ in rows]
+            probs = model.scores(dev_texts)[recipe.name]
+            head = model.heads[recipe.name]
+            has_type = complaint_flags(dev_texts) if head.complaint_at is not None else None
+            predicted = [head.classes[i] for i in decide(head, probs, has_type)]
+            classes = head.classes
             run.dev_scores.setdefault(recipe.name, {})[name] = score(
                 [label for _, label, _ in rows], predicted, labels=list(classes))
     card["dev_scores"] = {h: {s: sc.summary() for s, sc in sets.items()}
@@ -218,7 +263,39 @@ def train_model(
     return run
 
 
+def _softmax(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
+
+
+def fit_auxiliary(featurizer: Featurizer, examples: Sequence[Example]) -> tuple[Any, float] | None:
+    """A negative-vs-rest polarity head on auxiliary examples: ``(coef+intercept, 1)`` or None."""
+    positive = np.array([e.label == "negative" for e in examples])
+    if positive.all() or not positive.any():
+        return None
+    lr = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
+    lr.fit(featurizer.transform([e.text for e in examples]), positive)
+    return (np.concatenate([lr.coef_[0], lr.intercept_]), 1.0)
+
+
 def fit_head(
+    recipe: HeadRecipe, X: sparse.csr_matrix, y: npt.NDArray[Any], sample_weight: npt.NDArray[np.float64],
+    aux: tuple[Any, float] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """See :func:`_fit_head`; with ``aux`` (:func:`fit_auxiliary`), its score joins the features
+    at ``recipe.aux_scale`` and is folded back: the head stays one linear map of the features."""
+    if aux is None:
+        return _fit_head(recipe, X, y, sample_weight)
+    weights = aux[0]
+    w, b = weights[:-1], weights[-1]
+    z = (np.asarray(X @ w).ravel() + b) * recipe.aux_scale
+    coef, intercept = _fit_head(recipe, sparse.hstack([X, sparse.csr_matrix(z[:, None])]).tocsr(), y,
+                                sample_weight)
+    k = coef[:, -1:] * recipe.aux_scale
+    return coef[:, :-1] + k * w[None, :], intercept + k[:, 0] * b
+
+
+def _fit_head(
     recipe: HeadRecipe, X: sparse.csr_matrix, y: npt.NDArray[Any], sample_weight: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """One head's ``(coef (columns, n_features), intercept (columns,))``, classes in recipe order.
