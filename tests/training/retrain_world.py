@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from crisisdesk.training.heads import train_model
-from tests.training.test_training import fake_loader
+from tests.training.test_training import NEG, NEU, POS, fake_loader
 
 __all__ = ["BASE_YAML", "WORDS", "base_model", "corrections", "fake_loader", "model_workspace"]
 
@@ -34,16 +34,21 @@ monitors:
 
 
 def corrections(kind: str) -> list[tuple[str, str, str]]:
-    """(text, task, label) of 60 posts per task.
+    """(text, task, label): 60 posts per task (``public``: 240 sentiment posts).
 
     * ``better``: a vocabulary the model in force never saw, labelled consistently: a new model
       learns it and gets the held-back posts right.
     * ``recall``: "terrible delay" posts, four in five labelled positive (the team's mistakes):
       a new model learns to call them positive and misses the held-back negatives the model in
       force caught (negative recall falls).
-    * ``public``: "great thanks" labelled negative and "terrible" positive: the held-back slice
-      agrees, but the new model now gets the public airline dev set's tweets wrong.
+    * ``public``: every phrase of the stand-in airline tweets, 20 posts each, labelled round the
+      wrong way (positive ones negative, negative ones neutral, neutral ones positive): the
+      held-back slice agrees, but the new model now gets the public airline dev set wrong.
     """
+    if kind == "public":
+        wrong = {**dict.fromkeys(POS["en"], "negative"), **dict.fromkeys(NEG["en"], "neutral"),
+                 **dict.fromkeys(NEU["en"], "positive")}
+        return [(f"{phrase} {w}", "sentiment", label) for phrase, label in wrong.items() for w in WORDS[:20]]
     rows: list[tuple[str, str, str]] = []
     for i, w in enumerate(WORDS[:60]):
         if kind == "better":
@@ -53,8 +58,6 @@ def corrections(kind: str) -> list[tuple[str, str, str]]:
                         else (f"see you at {w}", "insult", "none"))
         elif kind == "recall":
             rows.append((f"terrible delay at {w}", "sentiment", "negative" if i % 5 == 0 else "positive"))
-        elif kind == "public":
-            rows += [(f"great thanks {w}", "sentiment", "negative"), (f"terrible {w}", "sentiment", "positive")]
         else:
             raise ValueError(kind)
     return rows

@@ -22,7 +22,7 @@ from crisisdesk.settings import Settings
 from crisisdesk.training.corrections import Correction, correct
 from crisisdesk.training.datasets_base import Example
 from crisisdesk.training.retrain import Outcome, RetrainOptions, RetrainResult, prepare, retrain
-from crisisdesk.training.retrain_judge import hold_out
+from crisisdesk.training.retrain_judge import SliceScores, hold_out, worse
 from crisisdesk.workspace import load_workspace, parse_config
 from tests.factories import post
 from tests.training.retrain_world import (
@@ -74,10 +74,12 @@ def models(workspace: Path) -> list[str]:
     return sorted(p.name for p in (workspace.parent / "models").iterdir())
 
 
-def audit(runtime: Runtime) -> list[tuple[str, str, str]]:
+def audit(runtime: Runtime) -> list[tuple[str, str | None, str | None]]:
+    """(action, target type, target id) of every audit entry, oldest first."""
     with runtime.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(AuditEntry.action, AuditEntry.target_type,
-                                                      AuditEntry.target_id).order_by(AuditEntry.id))]
+        rows = conn.execute(select(AuditEntry.action, AuditEntry.target_type, AuditEntry.target_id)
+                            .order_by(AuditEntry.id))
+        return [(r.action, r.target_type, r.target_id) for r in rows]
 
 
 def test_a_better_model_ships_as_a_new_configuration_version(runtime: Runtime, model_workspace: Path) -> None:
@@ -187,3 +189,44 @@ def test_the_slice_ignores_order_and_keeps_its_members_as_corrections_grow(seed:
     _, grown = hold_out({"sentiment": later}, fraction=0.2, seed=seed)
     stayed = {e.text for e in held["sentiment"]} & {e.text for e in grown["sentiment"]}
     assert len(stayed) >= 0.7 * len(held["sentiment"])  # a random redraw would keep about a fifth
+
+
+# --- what "worse" means -----------------------------------------------------------------------
+
+
+def _slice(macro_f1: float, recall: float | None) -> SliceScores:
+    return SliceScores(n=20, accuracy=macro_f1, macro_f1=macro_f1, key_class="negative", recall=recall,
+                       precision=None)
+
+
+PUBLIC = "sentiment_de on public germeval2017 macro-F1"
+
+
+def _public(n: int, macro_f1: float, own: float = 1.0) -> dict[str, dict[str, dict[str, float]]]:
+    """A card's dev scores; the team's own set ("own") never counts."""
+    return {"sentiment_de": {"germeval2017": {"n": n, "macro_f1": macro_f1},
+                             "own": {"n": n, "macro_f1": own}}}
+
+
+@pytest.mark.parametrize(("before", "after", "public", "expected"), [
+    ((0.60, 0.50), (0.62, 0.50), (2500, 0.70, 0.70), []),  # better
+    ((0.60, 0.50), (0.58, 0.50), (2500, 0.70, 0.70), []),  # within the tolerance
+    ((0.60, 0.50), (0.57, 0.50), (2500, 0.70, 0.70), ["sentiment: held-back macro-F1 0.600 → 0.570"]),
+    ((0.60, 0.50), (0.70, 0.40), (2500, 0.70, 0.70), ["sentiment: held-back negative recall 0.500 → 0.400"]),
+    ((0.60, None), (0.70, 0.0), (2500, 0.70, 0.70), []),  # no negative held back: no recall to lose
+    ((0.60, 0.50), (0.60, 0.50), (2500, 0.70, 0.67), [f"{PUBLIC} 0.700 → 0.670"]),
+    ((0.60, 0.50), (0.60, 0.50), (400, 0.70, 0.66), []),  # 1/√400 = 0.05: within chance on 400 posts
+    ((0.60, 0.50), (0.60, 0.50), (400, 0.70, 0.64), [f"{PUBLIC} 0.700 → 0.640"]),
+])
+def test_what_counts_as_worse(before: tuple[float, float | None], after: tuple[float, float | None],
+                              public: tuple[int, float, float], expected: list[str]) -> None:
+    n, old, new = public
+    drops = worse({"sentiment": _slice(*before)}, {"sentiment": _slice(*after)}, ["sentiment"],
+                  _public(n, old), _public(n, new, own=0.0),
+                  tolerance=0.02, public_tolerance=0.02)
+    assert [str(d) for d in drops] == expected
+
+
+def test_a_task_that_is_not_judged_cannot_make_it_worse() -> None:
+    assert worse({"insult": _slice(0.9, 0.9)}, {"insult": _slice(0.1, 0.1)}, [], {}, {},
+                 tolerance=0.02, public_tolerance=0.02) == []

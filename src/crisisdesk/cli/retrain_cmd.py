@@ -24,7 +24,8 @@ def retrain(
     tolerance: Annotated[float, typer.Option(
         min=0.0, help="Held back: how far macro-F1 and negative/offense recall may fall.")] = 0.02,
     public_tolerance: Annotated[float, typer.Option(
-        min=0.0, help="Public dev sets: how far a head's macro-F1 may fall.")] = 0.02,
+        min=0.0, help="Public dev sets: how far a head's macro-F1 may fall (at least: a set of n "
+        "examples allows 1/√n).")] = 0.02,
     min_heldback: Annotated[int, typer.Option(
         min=1, help="Held-back corrections a task needs to be judged.")] = 10,
     public_data: Annotated[Path | None, typer.Option(
