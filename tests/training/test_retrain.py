@@ -4,6 +4,7 @@ refused and changes nothing, too few corrections train nothing; the held-back sl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,11 +22,19 @@ from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.training.corrections import Correction, correct
 from crisisdesk.training.datasets_base import Example
-from crisisdesk.training.retrain import Outcome, RetrainOptions, RetrainResult, prepare, retrain
+from crisisdesk.training.retrain import (
+    Outcome,
+    RetrainError,
+    RetrainOptions,
+    RetrainResult,
+    prepare,
+    retrain,
+)
 from crisisdesk.training.retrain_judge import SliceScores, hold_out, worse
 from crisisdesk.workspace import load_workspace, parse_config
 from tests.factories import post
 from tests.training.retrain_world import (
+    BASE_YAML,
     WORDS,
     base_model,
     corrections,
@@ -139,7 +148,21 @@ def test_a_worse_model_is_refused_and_nothing_changes(runtime: Runtime, model_wo
     assert forced.outcome is Outcome.SHIPPED and forced.forced
     with runtime.engine.connect() as conn:
         after = conn.execute(select(AuditEntry.after).where(AuditEntry.action == "model.retrained")).one()[0]
-    assert after["forced"] is True and after["worse"]
+    assert after["forced"] is True and after["worse"] and after["outcome"] == "shipped"
+    assert after["model"] == forced.model and after["config_version"] == forced.config_version == 1
+
+
+def test_a_model_changed_while_training_is_not_overwritten(runtime: Runtime, model_workspace: Path) -> None:
+    add_corrections(runtime, corrections("better"))
+    plan = prepare(runtime.engine, RetrainOptions())
+    judged_against = runtime.workspace  # what the retrain measures as "before"
+    with runtime.engine.begin() as conn:  # meanwhile someone points the workspace elsewhere
+        save(conn, BASE_YAML.replace("models/base.npz", "models/theirs.npz"), actor=ACTOR,
+             at=SystemClock().now())
+    with pytest.raises(RetrainError, match=re.escape("changed meanwhile to 'models/theirs.npz'")):
+        retrain(judged_against, runtime.engine, plan, actor=ACTOR, clock=SystemClock(), loader=fake_loader)
+    assert stored_version(runtime) == 1 and models(model_workspace) == ["base.npz"]
+    assert [a for a, _, _ in audit(runtime)] == ["config.changed"]
 
 
 def test_too_few_corrections_train_nothing_and_say_what_it_takes(runtime: Runtime,

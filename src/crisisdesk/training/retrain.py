@@ -245,6 +245,7 @@ def _ship(workspace: Workspace, engine: Engine, result: RetrainResult, relative:
     summary = "; ".join(f"{t} macro-F1 {result.before[t].macro_f1:.3f} → {result.after[t].macro_f1:.3f}"
                         for t in result.judged)
     note = f"retrained from corrections ({summary})" + (", forced although worse" if result.forced else "")
+    result.outcome, result.model = Outcome.SHIPPED, relative  # as the audit entry records it
     try:
         with engine.begin() as conn:
             saved = set_value(conn, workspace.path.read_text(encoding="utf-8"), ("analysis", "model"),
@@ -252,9 +253,10 @@ def _ship(workspace: Workspace, engine: Engine, result: RetrainResult, relative:
                               expected=result.previous_model)
             record(conn, actor=actor, action=AuditAction.MODEL_RETRAINED, at=now, target_type="model",
                    target_id=relative, before={"model": result.previous_model},
-                   after={**result.as_dict(), "model": relative, "config_version": saved.stored.version})
+                   after={**result.as_dict(), "config_version": saved.stored.version})
     except ConfigError as exc:
+        result.outcome, result.model = Outcome.REFUSED, None
         raise RetrainError(f"not shipped: {exc}") from exc
-    result.outcome, result.model, result.config_version = Outcome.SHIPPED, relative, saved.stored.version
+    result.config_version = saved.stored.version
     result.message = (f"shipped {relative} as configuration version {saved.stored.version}"
                       + (" (forced although worse: " + _listed(result.worse) + ")" if result.forced else ""))
