@@ -94,6 +94,10 @@ CASES = [
     Case("PUT", "/api/v1/config", Permission.MANAGE_NOTIFICATIONS, 200,
          lambda w, who: {"text": WORKSPACE_YAML, "note": f"by {who}"}),
     Case("POST", "/api/v1/queries/check", Permission.VIEW, 200, lambda w, who: {"query": "bahn AND ("}),
+    # One correction in the world: too few to judge, so the retrain is answered at once (202).
+    Case("POST", "/api/v1/analysis/retrain", Permission.MANAGE_ANALYSIS, 202,
+         lambda w, who: {"dry_run": True}),
+    Case("GET", "/api/v1/analysis/retrain", Permission.MANAGE_MONITORS, 200),
     *ITEM_CASES,
     Case("POST", "/api/v1/auth/logout", ANYONE, 204),  # last: it ends the session
 ]

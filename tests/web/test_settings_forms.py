@@ -371,7 +371,7 @@ def test_every_text_the_settings_templates_ask_for_exists() -> None:
     keys = set()
     for template in TEMPLATES.glob("*.html"):
         keys |= set(re.findall(r"""\bt\(["']([\w.]+)["']\s*[,)]""", template.read_text(encoding="utf-8")))
-    for section in ("monitors", "targets", "people", "policies", "document"):
+    for section in ("monitors", "targets", "people", "policies", "analysis", "document"):
         keys.add(f"settings.section.{section}")
     for kind in ("role", "person", "target"):
         keys |= {f"settings.recipient.{kind}", f"settings.recipients.{kind}"}

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     APPROVE_REPLIES = "approve_replies"
     MANAGE_MONITORS = "manage_monitors"
     MANAGE_NOTIFICATIONS = "manage_notifications"
+    MANAGE_ANALYSIS = "manage_analysis"
     MANAGE_CHANNELS = "manage_channels"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
@@ -72,6 +73,7 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     _P.APPROVE_REPLIES: "Approve replies that need a spokesperson's sign-off.",
     _P.MANAGE_MONITORS: "Create, change and deactivate monitors.",
     _P.MANAGE_NOTIFICATIONS: "Change notification targets, people and escalation policies.",
+    _P.MANAGE_ANALYSIS: "Retrain the analysis model from label corrections and put it in force.",
     _P.MANAGE_CHANNELS: "Connect accounts and feeds and change their credentials (never shown again).",
     _P.MANAGE_USERS: "Add users, change roles, disable accounts, revoke anyone's API tokens.",
     _P.VIEW_AUDIT: "Read and export the audit log.",

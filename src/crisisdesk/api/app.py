@@ -25,6 +25,7 @@ from crisisdesk.api.monitors import monitors_router
 from crisisdesk.api.outage import install_outage_handler
 from crisisdesk.api.posts import posts_router
 from crisisdesk.api.responses import complete, errors
+from crisisdesk.api.retrain import RetrainJob, retrain_router
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.channels.views import webhook_router
@@ -170,6 +171,8 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(monitors_router(runtime))
     app.include_router(config_router(runtime))
     app.include_router(items_router(runtime, on_saved=lambda _saved: runtime.reload_if_changed()))
+    app.state.retrain = RetrainJob(runtime)  # the settings' Analysis page shares it
+    app.include_router(retrain_router(app.state.retrain))
     install_web(app, runtime)
     install_outage_handler(app, runtime.engine, page=unavailable_page)
 

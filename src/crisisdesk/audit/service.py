@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     POST_LABELLED = "post.labelled"
     NOTIFICATION_SENT = "notification.sent"
     CONFIG_CHANGED = "config.changed"
+    MODEL_RETRAINED = "model.retrained"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -60,6 +61,8 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.POST_LABELLED: "A person corrected a post's analysis (web, API or CLI).",
     AuditAction.NOTIFICATION_SENT: "A notification left crisisdesk (target, kind, outcome).",
     AuditAction.CONFIG_CHANGED: "The workspace configuration stored in the database was replaced.",
+    AuditAction.MODEL_RETRAINED: "A model retrained from label corrections was put in force (held-back "
+    "scores before/after, corrections used, whether it was forced although worse).",
 }
 
 

@@ -12,6 +12,7 @@ from crisisdesk.cli import (
     detection_cmds,
     ingest_cmds,
     query_cmd,
+    retrain_cmd,
     serve_cmd,
     situation_cmds,
     users_cmds,
@@ -35,6 +36,7 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(channels_cmds.channels_app)
 app.command("analyze")(analysis_cmds.analyze)
 app.command("train")(analysis_cmds.train)
+app.command("retrain")(retrain_cmd.retrain)
 eval_app = typer.Typer(
     name="eval", no_args_is_help=True,
     help="Measure quality: the analysis against labelled posts, detection against labelled streams.",

@@ -385,3 +385,24 @@ def delete_item(conn: Connection, fallback_text: str, kind: Kind, key: str, *, a
 
 def target_kinds() -> list[str]:
     return [k.value for k in TargetKind]
+
+
+def set_value(conn: Connection, fallback_text: str, path: tuple[str, ...], value: Any, *, actor: Actor,
+              at: datetime, note: str, expected: Any, ip: str | None = None) -> Saved:
+    """Set one plain setting (``("analysis", "model")``), the rest of the document kept as written.
+    ``expected``: refused (ConfigError) unless the value in force is still this one, so a change
+    computed from the value in force (a retrained model judged against it) never overwrites a
+    change someone made in between."""
+    doc = _load(current_text(conn, fallback_text))
+    node: Any = doc
+    for name in path[:-1]:
+        if not isinstance(node.get(name), Mapping):
+            node[name] = CommentedMap()
+        node = node[name]
+    before = _plain(node.get(path[-1]))
+    if before != expected:
+        raise ConfigError("database", ".".join(path), f"changed meanwhile to {before!r}; nothing stored")
+    node[path[-1]] = _quoted(value)
+    change = Change(path[0], ".".join(path[1:]), before, value)
+    stored, config = save(conn, _dump(doc), actor=actor, at=at, ip=ip, change=change, note=note)
+    return Saved(stored, config, created=before is None)

@@ -136,6 +136,7 @@ def train_model(
     progress: Progress = lambda _msg: None,
     loader: Callable[[str], list[Example]] = load,
     extra: Mapping[str, Sequence[Example]] | None = None,
+    hold_out_own: bool = True,
     cues: bool = True,
     cue_weight: float = CUE_WEIGHT,
 ) -> TrainingRun:
@@ -143,7 +144,8 @@ def train_model(
 
     ``extra`` adds a team's own examples (label corrections, its labelled posts) to the training
     data of the named heads; from ``OWN_DEV_MINIMUM`` examples on, a fifth of them is held out
-    and scored as the dev set ``own``.
+    and scored as the dev set ``own``; ``hold_out_own=False`` trains on all of them (for a caller
+    that holds back a slice of its own, as ``crisisdesk retrain`` does).
     """
     started = time.perf_counter()
     cache: dict[str, tuple[list[Example], list[Example]]] = {}
@@ -172,7 +174,7 @@ def train_model(
             if labelled_dev:
                 devs[name] = labelled_dev
         own = list((extra or {}).get(recipe.name, ()))
-        if len(own) >= OWN_DEV_MINIMUM:  # enough to hold some out: the team sees its own score
+        if hold_out_own and len(own) >= OWN_DEV_MINIMUM:  # enough to hold some out: the team sees its score
             own, own_dev = split(own, dev_fraction=0.2, seed=0)
             labelled_own_dev = _labelled(own_dev, replace(recipe, lang=None))
             if labelled_own_dev:

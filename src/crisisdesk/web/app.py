@@ -18,6 +18,7 @@ from crisisdesk.accounts.deps import NotAuthenticated, PermissionDenied
 from crisisdesk.runtime import Runtime
 from crisisdesk.web import (
     admin_pages,
+    analysis_pages,
     auth_pages,
     live,
     monitor_pages,
@@ -52,7 +53,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     runtime.runner.listeners.append(hub.publish_threadsafe)
     app.state.live = hub
     for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages, admin_pages,
-                   settings_pages, settings_item_pages, live):
+                   settings_pages, settings_item_pages, analysis_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from crisisdesk.web.i18n_analysis import ANALYSIS_MESSAGES
+
 Lang = Literal["de", "en"]
 LANGS: tuple[Lang, ...] = ("de", "en")
 
@@ -385,6 +387,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "role.spokesperson": {"de": "Pressesprecher/in", "en": "Spokesperson"},
     "role.agent": {"de": "Agent/in", "en": "Agent"},
     "role.analyst": {"de": "Analyst/in", "en": "Analyst"},
+    **ANALYSIS_MESSAGES,
 }
 
 

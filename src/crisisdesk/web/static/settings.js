@@ -3,7 +3,8 @@
 //   is typed and points at the error in the element with that id;
 // - a select with data-kind-select shows only the fieldset of the chosen target kind;
 // - [data-add-step] adds another empty step row to a policy form;
-// - a form with data-confirm asks before it is sent (deleting).
+// - a form with data-confirm asks before it is sent (deleting);
+// - an element with data-reload-while-running (a retrain's step) reloads the page every 5 s.
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
@@ -85,6 +86,10 @@
       if (first) { first.focus(); }
     });
   });
+
+  if (document.querySelector("[data-reload-while-running]")) {
+    setTimeout(function () { window.location.reload(); }, 5000);
+  }
 
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) {
