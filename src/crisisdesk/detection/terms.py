@@ -8,16 +8,16 @@ sentence, not in Title Case headlines or ALL-CAPS shouting): German nouns and na
 capital, English words do not.
 
 Ranking is the weighted log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi and
-Quinn 2008, "Fightin' Words"): how much more often the window's posts use a term than the baseline's,
-without crowning a term seen twice. When that finds nothing (no baseline to speak of: a new or quiet
+Quinn 2008, "Fightin' Words") on the share of posts using a term: how much more often the window's
+posts use it than the baseline's, without crowning a term seen twice. When that finds nothing (no baseline to speak of: a new or quiet
 monitor, whose 20x spike is ten posts against three; or a window spread too thin), the explanation
 falls back to the most frequent terms of the window and says so (:class:`TermMethod`), because a
 spike must never be explained by silence.
 
 A phrase replaces its words when it holds most of their posts ("Deutsche Bahn", not "deutsche" and
 "bahn"); a phrase holding only a minority of them gives way to the words. Phrases never begin or end
-with a stopword, except negations ("not working", "funktioniert nicht") and a few stopword idioms
-("nie wieder"): see :mod:`crisisdesk.detection.stopwords`.
+with a stopword, except negations ("not working", "funktioniert nicht"), names ("New York") and a
+few idioms ("nie wieder", "fällt aus"): see :mod:`crisisdesk.detection.stopwords`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ STYLED_SHARE, STYLED_MIN_WORDS = 0.8, 4
 #: A term in this share of the posts before and now is the monitor's own (its brand name).
 OWN_SHARE = 0.8
 
-_PIECE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[#@]\w+|\w+(?:[-'’]\w+)*|\n|[^\w\s]")
+_LINK = re.compile(r"https?://\S+|www\.\S+")
+_PIECE = re.compile(r"(?<!\w)[#@]\w+|\w+(?:['-]\w+)*|\n|[^\w\s]")
 _LETTER = re.compile(r"[^\W\d_]")
 _SENTENCE_END = frozenset(".!?…:;\n")
 
@@ -80,28 +81,32 @@ class _Token(NamedTuple):
     surface: str
     content: bool  # a word that may be a term by itself
     weak: bool  # its case says nothing (sentence start, headline, shouting)
-
-    @property
-    def edge(self) -> bool:
-        """May begin or end a phrase: a content word, a negation ("not working"), or a stopword
-        capitalised mid-sentence, which is part of a name ("New York", "The Hague")."""
-        return (self.content or self.key in NEGATIONS
-                or (not self.weak and self.surface[:1].isupper() and len(self.key) >= 3
-                    and "'" not in self.key))
+    edge: bool  # may begin or end a phrase
 
 
 #: Occurrence forms of one key: (surfaces, weak flags) -> count.
 _Forms = Counter[tuple[tuple[str, ...], tuple[bool, ...]]]
+#: First words of the idioms, so that a pair of stopwords is looked up only when it may be one.
+_IDIOM_HEADS = frozenset(p.split(" ")[0] for p in IDIOMS)
 
 
-def _word(surface: str, stop: frozenset[str], weak: bool) -> _Token:
-    """A word with its folded key, and whether it may be a term by itself."""
+@lru_cache(maxsize=1 << 16)
+def _word_of(surface: str, stop: frozenset[str]) -> tuple[str, str, bool, bool]:
+    """Key, surface, whether a term by itself, whether a capitalised stopword (part of a name)."""
     key = _fold(surface)
     if key.endswith("'s") and key not in stop:  # "Moore's" is Moore
         key, surface = key[:-2], surface[:-2]
     if not _LETTER.search(key) or (len(key) < 3 and not (len(key) == 2 and surface.isupper())):
-        return _Token(key, surface, False, weak)  # numbers; "DB" and "UK" count, "zu" does not
-    return _Token(key, surface, key not in stop and not is_filler(key), weak)
+        return key, surface, False, False  # numbers; "DB" and "UK" count, "zu" does not
+    content = key not in stop and not is_filler(key)
+    return key, surface, content, surface[:1].isupper() and len(key) >= 3 and "'" not in key
+
+
+def _word(surface: str, stop: frozenset[str], weak: bool) -> _Token:
+    """A word of a post. It may stand at a phrase's edge when it is a content word, a negation
+    ("not working") or a stopword capitalised mid-sentence, as in a name ("New York")."""
+    key, surface, content, capital = _word_of(surface, stop)
+    return _Token(key, surface, content, weak, content or key in NEGATIONS or (capital and not weak))
 
 
 def _styled(words: list[str]) -> bool:
@@ -111,9 +116,9 @@ def _styled(words: list[str]) -> bool:
 
 def _scan(doc: Doc, forms: dict[str, _Forms] | None) -> set[str]:
     """The keys of one post: words, phrases (with spaces) and ``#hashtags``; their forms into ``forms``."""
-    text = doc.text if doc.text.isascii() else unicodedata.normalize("NFC", doc.text)
+    text = doc.text if doc.text.isascii() else unicodedata.normalize("NFC", doc.text).replace("’", "'")
     stop = stopwords_for(doc.lang)
-    pieces = _PIECE.findall(text)
+    pieces = _PIECE.findall(_LINK.sub(" \n ", text) if "http" in text or "www." in text else text)
     styled = _styled([p for p in pieces if p[0].isalnum()])
     german = doc.lang == "de"  # a capital at a German sentence start is mostly a noun's own
     keys: set[str] = set()
@@ -121,50 +126,59 @@ def _scan(doc: Doc, forms: dict[str, _Forms] | None) -> set[str]:
     start = True
     for piece in pieces:
         head = piece[0]
-        link = piece.startswith(("http://", "https://", "www."))
-        if (head.isalnum() or head == "_") and not link:
-            run.append(_word(piece.replace("’", "'"), stop, styled or (start and not german)))
+        if head.isalnum() or head == "_":
+            run.append(_word(piece, stop, styled or (start and not german)))
             start = False
             continue
-        _phrases(run, keys, forms)
-        run = []
+        if run:
+            _phrases(run, keys, forms)
+            run = []
         if head == "#" and len(piece) > 1:
             tag = _fold(piece[1:])
             if _LETTER.search(tag) and len(tag) >= 2 and tag not in stop and not is_filler(tag):
                 keys.add("#" + tag)
                 if forms is not None:
                     forms.setdefault("#" + tag, Counter())[((piece,), (False,))] += 1
-        elif head in _SENTENCE_END or link:
-            start = True
-    _phrases(run, keys, forms)
+        elif head in _SENTENCE_END:
+            start = True  # links too: they are cut out as line breaks
+    if run:
+        _phrases(run, keys, forms)
     return keys
 
 
 def _phrases(run: list[_Token], keys: set[str], forms: dict[str, _Forms] | None) -> None:
-    """Words and phrases of a run of words between punctuation, links, mentions and hashtags."""
-    for i, token in enumerate(run):
-        if token.content:
-            keys.add(token.key)
+    """Words and phrases of a run of words between punctuation, links, mentions and hashtags.
+
+    A phrase has a content word, no word twice, and words fit to stand at both ends; or it is
+    one of the :data:`IDIOMS`. Checked on the tokens before any string is built: this runs for
+    every word of every sampled post.
+    """
+    size = len(run)
+    for i, a in enumerate(run):
+        if a.content:
+            keys.add(a.key)
             if forms is not None:
-                forms.setdefault(token.key, Counter())[((token.surface,), (token.weak,))] += 1
-        for n in (2, 3):
-            part = run[i:i + n]
-            if len(part) < n:
-                break
-            key = " ".join(t.key for t in part)
-            if key not in IDIOMS and not _phrase(part):
-                continue
-            keys.add(key)
-            if forms is not None:
-                forms.setdefault(key, Counter())[(tuple(t.surface for t in part),
-                                                  tuple(t.weak for t in part))] += 1
+                forms.setdefault(a.key, Counter())[((a.surface,), (a.weak,))] += 1
+        if i + 1 >= size:
+            break
+        b = run[i + 1]
+        if (a.edge and b.edge and (a.content or b.content) and a.key != b.key) or (
+                a.key in _IDIOM_HEADS and f"{a.key} {b.key}" in IDIOMS):
+            _add(keys, forms, (a, b))
+        if i + 2 >= size:
+            continue
+        c = run[i + 2]
+        if (a.edge and c.edge and (a.content or b.content or c.content)
+                and a.key != b.key != c.key != a.key) or (
+                a.key in _IDIOM_HEADS and f"{a.key} {b.key} {c.key}" in IDIOMS):
+            _add(keys, forms, (a, b, c))
 
 
-def _phrase(part: list[_Token]) -> bool:
-    """Some content word, no word twice, and words fit to stand at both ends."""
-    if not any(t.content for t in part) or len({t.key for t in part}) < len(part):
-        return False
-    return part[0].edge and part[-1].edge
+def _add(keys: set[str], forms: dict[str, _Forms] | None, part: tuple[_Token, ...]) -> None:
+    key = " ".join(t.key for t in part)
+    keys.add(key)
+    if forms is not None:
+        forms.setdefault(key, Counter())[(tuple(t.surface for t in part), tuple(t.weak for t in part))] += 1
 
 
 def _count(docs: Iterable[Doc], forms: dict[str, _Forms] | None) -> Counter[str]:
@@ -186,11 +200,11 @@ def _log_odds(w: Counter[str], b: Counter[str], n_w: int, n_b: int, min_docs: in
     total = n_w + n_b
     out = {}
     for term, y_w in w.items():
-        if y_w < min_docs:
-            continue
         y_b = b.get(term, 0)
+        if y_w < min_docs or _own(y_w, y_b, n_w, n_b):
+            continue  # the own words' log-odds are near infinite on both sides: noise, not news
         alpha = PRIOR * (y_w + y_b) / total
-        rest = PRIOR - alpha + 1.0  # pseudo-posts without the term; 1 keeps a term in every post finite
+        rest = PRIOR - alpha  # pseudo-posts without the term; > 0, as own words are left out
         delta = (math.log((y_w + alpha) / (n_w - y_w + rest))
                  - math.log((y_b + alpha) / (n_b - y_b + rest)))
         z = delta / math.sqrt(1 / (y_w + alpha) + 1 / (y_b + alpha))
@@ -208,11 +222,13 @@ def _frequent(w: Counter[str], b: Counter[str], n_w: int, n_b: int) -> dict[str,
     """
     floor = 2 if any(n >= 2 for n in w.values()) else 1
     found = {t: n + 0.5 / (1 + b.get(t, 0)) for t, n in w.items() if n >= floor}
-    if n_b < 3:
-        return found
-    moved = {t: v for t, v in found.items()
-             if not (w[t] >= OWN_SHARE * n_w and b.get(t, 0) >= OWN_SHARE * n_b)}
+    moved = {t: v for t, v in found.items() if not _own(w[t], b.get(t, 0), max(n_w, 1), max(n_b, 1))}
     return moved or found
+
+
+def _own(y_w: int, y_b: int, n_w: int, n_b: int) -> bool:
+    """In nearly every post before as now: the monitor's own words (the brand its query matches)."""
+    return y_w >= OWN_SHARE * n_w and y_b >= OWN_SHARE * n_b
 
 
 def _parts(key: str) -> list[str]:
