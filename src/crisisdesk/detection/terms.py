@@ -9,10 +9,10 @@ capital, English words do not.
 
 Ranking is the weighted log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi and
 Quinn 2008, "Fightin' Words") on the share of posts using a term: how much more often the window's
-posts use it than the baseline's, without crowning a term seen twice. When that finds nothing (no baseline to speak of: a new or quiet
-monitor, whose 20x spike is ten posts against three; or a window spread too thin), the explanation
-falls back to the most frequent terms of the window and says so (:class:`TermMethod`), because a
-spike must never be explained by silence.
+posts use it than the baseline's, without crowning a term seen twice. When that finds nothing (no
+baseline to speak of: a new or quiet monitor, whose 20x spike is ten posts against three; or a
+window spread too thin), the explanation falls back to the most frequent terms of the window and
+says so (:class:`TermMethod`), because a spike must never be explained by silence.
 
 A phrase replaces its words when it holds most of their posts ("Deutsche Bahn", not "deutsche" and
 "bahn"); a phrase holding only a minority of them gives way to the words. Phrases never begin or end
