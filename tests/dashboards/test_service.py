@@ -147,7 +147,8 @@ def test_monitor_page_share_of_voice_channels_complaints_terms(stream: Stream) -
     assert page.complaints_over_time.resolution == "h" and page.complaints_over_time.keys == ["safety"]
     assert sum(p.values["safety"] for p in page.complaints_over_time.points) == 300
     assert [lang.key for lang in page.languages] == ["en"]
-    assert {"battery", "fire", "scooter"} <= set(page.surging_terms)
+    assert "scooter battery fire" in page.surging_terms  # the phrase in place of its three words
+    assert page.terms_method == "surging"
     assert 0 < page.sample_posts <= service.SAMPLE_POSTS and page.baseline_posts > 0
     assert page.top_authors and page.top_authors[0].followers == 5000
     assert page.top_authors == sorted(page.top_authors, key=lambda a: -a.followers)

@@ -34,6 +34,7 @@ class SampledPost:
     name: str | None
     followers: int
     verified: bool
+    lang: str | None = None
 
 
 def sample_posts(conn: Connection, monitor_id: int, start: datetime, end: datetime,
@@ -54,10 +55,10 @@ def sample_posts(conn: Connection, monitor_id: int, start: datetime, end: dateti
                 .order_by(m.post_created_at.desc(), m.post_id.desc()).limit(per_slice).subquery())
         rows = conn.execute(
             select(_posts.c.text, _posts.c.platform, _posts.c.author_id, _authors.c.handle, _authors.c.name,
-                   _authors.c.followers, _authors.c.verified)
+                   _authors.c.followers, _authors.c.verified, _posts.c.lang)
             .select_from(keys.join(_posts, _posts.c.id == keys.c.post_id)
                          .outerjoin(_authors, _authors.c.id == _posts.c.author_id))
         )
-        out.extend(SampledPost(text, platform, author_id, handle, name, followers or 0, bool(verified))
-                   for text, platform, author_id, handle, name, followers, verified in rows)
+        out.extend(SampledPost(text, platform, author_id, handle, name, followers or 0, bool(verified), lang)
+                   for text, platform, author_id, handle, name, followers, verified, lang in rows)
     return out

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisisdesk.core.shares import Shares
+from crisisdesk.detection.terms import TermMethod
 
 Resolution = Literal["m", "h", "d"]
 ChangeKind = Literal["opened", "reopened", "updated", "escalated", "resolved"]
@@ -190,8 +191,11 @@ class MonitorPage(_Model):
     complaints_over_time: Breakdown
     channels: list[ShareItem]
     languages: list[ShareItem]
-    surging_terms: list[str]
+    surging_terms: list[str] = Field(description="Words and phrases as people wrote them, best first.")
     surging_hashtags: list[str]
+    terms_method: TermMethod = Field(
+        TermMethod.SURGING, description="surging: used more than in the period before; frequent: nothing "
+        "stood out, the most frequent terms of the range; none: no words in the range.")
     top_authors: list[AuthorReach]
     #: How many posts of the range (and of the period before) were read for terms and authors.
     sample_posts: int

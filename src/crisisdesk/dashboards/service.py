@@ -41,8 +41,8 @@ from crisisdesk.dashboards.schemas import (
     Stats,
 )
 from crisisdesk.detection import rollups
-from crisisdesk.detection.explain import surging
 from crisisdesk.detection.models import Situation, SituationEvent
+from crisisdesk.detection.terms import Doc, surging
 from crisisdesk.sources.models import Monitor
 
 _situations: Table = Situation.__table__  # type: ignore[assignment]
@@ -313,7 +313,7 @@ def monitor_page(conn: Connection, *, monitor_id: int, start: datetime, end: dat
     span = end - start
     window = sample_posts(conn, monitor_id, start, end, SAMPLE_POSTS)
     baseline = sample_posts(conn, monitor_id, start - span, start, BASELINE_POSTS)
-    terms, tags = surging([p.text for p in window], [p.text for p in baseline])
+    found = surging([Doc(p.text, p.lang) for p in window], [Doc(p.text, p.lang) for p in baseline])
     authors: dict[int, AuthorReach] = {}
     for p in window:
         if p.author_id is None:
@@ -335,7 +335,8 @@ def monitor_page(conn: Connection, *, monitor_id: int, start: datetime, end: dat
         complaints_over_time=_complaints_over_time(conn, monitor_id, start, end),
         channels=_share_items(reads.share_totals(conn, monitor_id, start, end, "channel")),
         languages=_share_items(reads.share_totals(conn, monitor_id, start, end, "lang"), limit=10),
-        surging_terms=terms, surging_hashtags=tags, top_authors=top_authors,
+        surging_terms=found.terms, surging_hashtags=found.hashtags, terms_method=found.method,
+        top_authors=top_authors,
         sample_posts=len(window), baseline_posts=len(baseline),
     )
 

@@ -38,6 +38,7 @@ from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.detection.severity import Rating, Signals, rate
 from crisisdesk.detection.state import Counts, MonitorState
 from crisisdesk.detection.summary import display_term, summarize
+from crisisdesk.detection.terms import merge
 from crisisdesk.pipeline.events import NormalizedPost, PostKey, StoredPost
 from crisisdesk.sources.matcher import MonitorSet
 
@@ -403,13 +404,12 @@ class DetectionEngine:
                      for language in ("de", "en")}  # pages speak the reader's language
         summary = summaries["de" if lang == "de" else "en"]
         t.event_volume = window.volume
-        top_terms = list(dict.fromkeys([*(display_term(x) for x in t.terms if t.cause == KEYWORD),
-                                        *explanation.top_terms, *explanation.top_hashtags]))[:10]
-        stored = json.loads(explanation.to_json()) | {"terms": t.terms, "summary": summary,
-                                                      "summaries": summaries,
-                                                      "signals": signals.as_dict(),
-                                                      "reasons": rating.reasons,
-                                                      "reason_detail": rating.detail()}
+        # The one list pages and notifications show: keywords that fired, surging terms, hashtags.
+        top_terms = merge([display_term(x) for x in t.terms if t.cause == KEYWORD],
+                          explanation.top_terms, explanation.top_hashtags)
+        stored = json.loads(explanation.to_json()) | {
+            "top_terms": top_terms, "terms": t.terms, "summary": summary, "summaries": summaries,
+            "signals": signals.as_dict(), "reasons": rating.reasons, "reason_detail": rating.detail()}
         if sustained is not None:
             stored["sustained"] = {"hours": sustained.hours, "posts": sustained.posts,
                                    "expected": round(sustained.expected, 1),

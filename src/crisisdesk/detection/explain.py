@@ -1,16 +1,13 @@
 """Why an alert fired: surging terms, top posts and authors, channels and complaint types that moved.
 
 Computed from the database when a situation opens or changes (rarely), never from posts held in
-memory. Surging terms are the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi
-and Quinn 2008, "Fightin' Words"): it ranks words by how much more often posts of the window use
-them than posts of the baseline, and unlike a plain ratio it does not crown a word seen twice.
-Words are counted once per post, so one spammer repeating a word cannot make it surge.
+memory. The terms are :mod:`crisisdesk.detection.terms`: words, phrases and hashtags the window
+uses far more than the baseline, in the form people wrote them, and never nothing on a spike.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -19,8 +16,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
-from crisisdesk.core.text import TokenKind, fold, tokenize
-from crisisdesk.detection.stopwords import STOPWORDS
+from crisisdesk.detection.terms import Doc, TermMethod, surging
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import MonitorMatch
 
@@ -30,7 +26,6 @@ _matches: Table = MonitorMatch.__table__  # type: ignore[assignment]
 
 #: At most this many posts of the window and of the baseline are read (the newest).
 WINDOW_POSTS, BASELINE_POSTS = 800, 1600
-PRIOR = 100.0  # total pseudo-count of the Dirichlet prior, spread by background frequency
 
 
 @dataclass
@@ -56,10 +51,16 @@ class AuthorSummary:
 
 @dataclass
 class Explanation:
-    """Everything a notification and the situation page show about why."""
+    """Everything a notification and the situation page show about why.
+
+    ``top_terms``: words and phrases as people wrote them ("Deutsche Bahn", "nie wieder");
+    ``terms_method``: how they were found (:class:`TermMethod`); explanations stored before it
+    existed have folded single words and no method.
+    """
 
     top_terms: list[str] = field(default_factory=list)
     top_hashtags: list[str] = field(default_factory=list)
+    terms_method: str = TermMethod.SURGING.value
     top_posts: list[PostSummary] = field(default_factory=list)
     active_authors: list[AuthorSummary] = field(default_factory=list)
     influential_authors: list[AuthorSummary] = field(default_factory=list)
@@ -77,6 +78,7 @@ class _Row:
     platform: str
     external_id: str
     text: str
+    lang: str | None
     url: str | None
     sentiment: str | None
     complaints: list[str]
@@ -89,7 +91,8 @@ class _Row:
 
 def _read(conn: Connection, monitor_id: int, start: datetime, end: datetime, limit: int) -> list[_Row]:
     rows = conn.execute(
-        select(_posts.c.platform, _posts.c.external_id, _posts.c.text, _posts.c.url, _posts.c.sentiment,
+        select(_posts.c.platform, _posts.c.external_id, _posts.c.text, _posts.c.lang, _posts.c.url,
+               _posts.c.sentiment,
                _posts.c.complaint_types, _posts.c.likes, _posts.c.shares, _posts.c.replies,
                _authors.c.handle, _authors.c.external_id, _authors.c.followers, _authors.c.verified)
         .select_from(_matches.join(_posts, _posts.c.id == _matches.c.post_id)
@@ -100,57 +103,17 @@ def _read(conn: Connection, monitor_id: int, start: datetime, end: datetime, lim
         .limit(limit)
     ).all()
     out = []
-    for (platform, ext, text, url, sentiment, complaints, likes, shares, replies, handle, author_ext,
+    for (platform, ext, text, lang, url, sentiment, complaints, likes, shares, replies, handle, author_ext,
          followers, verified) in rows:
         try:
             types = [str(t) for t in json.loads(complaints)] if complaints else []
         except ValueError:
             types = []
-        out.append(_Row(platform, ext, text, url, sentiment, types,
+        out.append(_Row(platform, ext, text, lang, url, sentiment, types,
                         (likes or 0) + (shares or 0) + (replies or 0), handle or author_ext,
                         f"{platform}:{author_ext}" if author_ext else None, followers or 0,
                         bool(verified)))
     return out
-
-
-def _doc_terms(text: str) -> set[tuple[str, bool]]:
-    terms = set()
-    for token in tokenize(fold(text)):
-        if token.kind is TokenKind.MENTION or len(token.text) < 3 or token.text.isdigit():
-            continue
-        if token.text in STOPWORDS or token.text.startswith("http"):
-            continue
-        terms.add((token.text, token.kind is TokenKind.HASHTAG))
-    return terms
-
-
-def surging(window: list[str], baseline: list[str], *, top: int = 10,
-            min_docs: int = 3) -> tuple[list[str], list[str]]:
-    """Words and hashtags the window uses far more than the baseline (weighted log-odds, z ≥ 2)."""
-    w_counts: Counter[tuple[str, bool]] = Counter()
-    for text in window:
-        w_counts.update(_doc_terms(text))
-    b_counts: Counter[tuple[str, bool]] = Counter()
-    for text in baseline:
-        b_counts.update(_doc_terms(text))
-    n_w = sum(w_counts.values()) or 1
-    n_b = sum(b_counts.values()) or 1
-    total = n_w + n_b
-    scored = []
-    for term, y_w in w_counts.items():
-        if y_w < min_docs:
-            continue
-        y_b = b_counts.get(term, 0)
-        alpha = PRIOR * (y_w + y_b) / total
-        delta = (math.log((y_w + alpha) / (n_w + PRIOR - y_w - alpha))
-                 - math.log((y_b + alpha) / (n_b + PRIOR - y_b - alpha)))
-        z = delta / math.sqrt(1 / (y_w + alpha) + 1 / (y_b + alpha))
-        if z >= 2.0:
-            scored.append((z, term))
-    scored.sort(reverse=True)
-    words = [t for _, (t, tag) in scored if not tag][:top]
-    tags = [f"#{t}" for _, (t, tag) in scored if tag][:top]
-    return words, tags
 
 
 def _shares(window: list[_Row], baseline: list[_Row], key: Any) -> dict[str, dict[str, float]]:
@@ -171,7 +134,7 @@ def explain(conn: Connection, monitor_id: int, start: datetime, end: datetime,
     """Explain the window ``[start, end)`` of a monitor against ``[baseline_start, start)``."""
     window = _read(conn, monitor_id, start, end, WINDOW_POSTS)
     baseline = _read(conn, monitor_id, baseline_start, start, BASELINE_POSTS)
-    terms, tags = surging([r.text for r in window], [r.text for r in baseline])
+    found = surging([Doc(r.text, r.lang) for r in window], [Doc(r.text, r.lang) for r in baseline])
     ranked = sorted(window, key=lambda r: (r.followers + r.engagement, r.sentiment == "negative"),
                     reverse=True)
     top_posts = [PostSummary(r.platform, r.external_id, r.text[:280], r.url, r.handle, r.followers,
@@ -188,7 +151,8 @@ def explain(conn: Connection, monitor_id: int, start: datetime, end: datetime,
     active = sorted(authors.values(), key=lambda a: (a.posts, a.followers), reverse=True)[:5]
     influential = sorted(authors.values(), key=lambda a: (a.followers, a.posts), reverse=True)[:5]
     return Explanation(
-        top_terms=terms, top_hashtags=tags, top_posts=top_posts, active_authors=active,
+        top_terms=found.terms, top_hashtags=found.hashtags, terms_method=found.method.value,
+        top_posts=top_posts, active_authors=active,
         influential_authors=[a for a in influential if a.followers > 0],
         channels=_shares(window, baseline, lambda r: [r.platform]),
         complaint_types=_shares(window, baseline, lambda r: r.complaints),

@@ -7,6 +7,7 @@ from crisisdesk.detection.config import Signal
 from crisisdesk.detection.explain import Explanation
 from crisisdesk.detection.reasons import decimal_text, percent_text
 from crisisdesk.detection.severity import Signals
+from crisisdesk.detection.terms import TermMethod
 
 _COMPLAINT_LABELS = {t.name: (t.label_de, t.label_en) for t in DEFAULT_TAXONOMY}
 
@@ -20,6 +21,7 @@ _TEXT = {
         "influencer": "{monitor}: negative posts by influential authors ({who}); {posts} posts in the "
                       "last hour, {neg} negative.",
         "surging": "Surging: {terms}.",
+        "frequent": "Most frequent words (nothing stands out against the posts before): {terms}.",
         "channels": "Mostly on {channels}.",
         "complaint": "Top complaint: {label} ({share}).",
         "level": "Level {level} ({name}).",
@@ -34,6 +36,7 @@ _TEXT = {
         "influencer": "{monitor}: negative Beiträge einflussreicher Accounts ({who}); {posts} Beiträge in "
                       "der letzten Stunde, {neg} negativ.",
         "surging": "Auffällig häufig: {terms}.",
+        "frequent": "Häufigste Wörter (gegenüber den Beiträgen davor fällt keins auf): {terms}.",
         "channels": "Vor allem auf {channels}.",
         "complaint": "Häufigste Beschwerde: {label} ({share}).",
         "level": "Stufe {level} ({name}).",
@@ -44,6 +47,16 @@ _TEXT = {
 def display_term(query: str) -> str:
     """``recall*`` → ``recall``, ``"data breach"`` → ``data breach``: how people read a term."""
     return query.replace('"', "").rstrip("*")
+
+
+def quote(term: str, lang: str) -> str:
+    """„nie wieder“ / “never again”: the reader's quotation marks."""
+    return f"„{term}“" if lang == "de" else f"“{term}”"
+
+
+def term_list(terms: list[str], lang: str) -> str:
+    """Terms as a reader takes them in: phrases quoted (their words belong together), words as is."""
+    return ", ".join(quote(x, lang) if " " in x else x for x in terms)
 
 
 def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals: Signals,
@@ -57,7 +70,7 @@ def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals:
     posts = int(v.get(Signal.POSTS, 0))
     if cause == "keyword":
         shown = [display_term(x) for x in (terms or [])[:5]]
-        quoted = ", ".join(f"„{x}“" if lang == "de" else f"“{x}”" for x in shown)
+        quoted = ", ".join(quote(x, lang) for x in shown)
         parts = [t["keyword"].format(monitor=monitor, terms=quoted, posts=posts, neg=neg)]
     elif cause == "influencer":
         who = ", ".join(f"@{a.handle}" for a in explanation.influential_authors[:3]) or "?"
@@ -71,7 +84,8 @@ def summarize(*, monitor: str, cause: str, level: int, level_name: str, signals:
                                     ratio=decimal_text(v.get(Signal.VOLUME_RATIO, 0.0), lang), neg=neg)]
     surging = [*explanation.top_terms[:5], *explanation.top_hashtags[:2]]
     if surging:
-        parts.append(t["surging"].format(terms=", ".join(surging)))
+        frequent = explanation.terms_method == TermMethod.FREQUENT
+        parts.append(t["frequent" if frequent else "surging"].format(terms=term_list(surging, lang)))
     if explanation.channels:
         top = list(explanation.channels.items())[:2]
         parts.append(t["channels"].format(

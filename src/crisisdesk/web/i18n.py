@@ -59,6 +59,9 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "situation.summary": {"de": "Zusammenfassung", "en": "Summary"},
     "situation.why": {"de": "Warum diese Stufe", "en": "Why this severity"},
     "situation.terms": {"de": "Auffällige Begriffe", "en": "Surging terms"},
+    "situation.terms_frequent": {
+        "de": "Gegenüber den Beiträgen davor fällt kein Begriff auf; hier die häufigsten.",
+        "en": "Nothing stands out against the posts before; these are the most frequent."},
     "situation.top_posts": {"de": "Beiträge mit der größten Reichweite", "en": "Top posts by reach"},
     "situation.authors": {"de": "Autorinnen und Autoren", "en": "Authors"},
     "situation.channels": {"de": "Kanäle", "en": "Channels"},
