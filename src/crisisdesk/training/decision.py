@@ -29,6 +29,8 @@ from crisisdesk.training.datasets_split import near_duplicate_key
 ACCURACY_SLACK = 0.005
 BETA = 2.0
 _GRID = np.round(np.arange(0.20, 0.601, 0.025), 3)
+#: The bar for posts that name a complaint type may go lower: such posts are rarely neutral.
+_COMPLAINT_GRID = np.round(np.arange(0.05, 0.601, 0.025), 3)
 
 Predict = Callable[[sparse.csr_matrix], npt.NDArray[np.float64]]
 Fit = Callable[[sparse.csr_matrix, npt.NDArray[np.str_]], Predict]
@@ -69,7 +71,7 @@ def out_of_fold(X: sparse.csr_matrix, y: npt.NDArray[np.str_], texts: Sequence[s
     return probabilities
 
 
-def _apply(p: npt.NDArray[np.float64], neg: int, negative_at: float | None, complaint_at: float | None,
+def apply_rule(p: npt.NDArray[np.float64], neg: int, negative_at: float | None, complaint_at: float | None,
            flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     chosen = p.argmax(axis=1)
     if negative_at is not None:
@@ -86,7 +88,7 @@ def choose_rule(p: npt.NDArray[np.float64], y: npt.NDArray[np.str_], classes: Se
     gold = np.array([list(classes).index(str(label)) for label in y])
 
     def measure(negative_at: float | None, complaint_at: float | None) -> Rule:
-        chosen = _apply(p, neg, negative_at, complaint_at, flags)
+        chosen = apply_rule(p, neg, negative_at, complaint_at, flags)
         tp = int(((chosen == neg) & (gold == neg)).sum())
         recall = tp / max(int((gold == neg).sum()), 1)
         precision = tp / max(int((chosen == neg).sum()), 1)
@@ -100,7 +102,7 @@ def choose_rule(p: npt.NDArray[np.float64], y: npt.NDArray[np.str_], classes: Se
     plain = measure(None, None)
     best = plain
     for negative_at in _GRID:
-        for complaint_at in [None, *[c for c in _GRID if c < negative_at]]:
+        for complaint_at in [None, *[c for c in _COMPLAINT_GRID if c < negative_at]]:
             rule = measure(float(negative_at), None if complaint_at is None else float(complaint_at))
             if rule.accuracy >= plain.accuracy - ACCURACY_SLACK and f_beta(rule) > f_beta(best):
                 best = rule

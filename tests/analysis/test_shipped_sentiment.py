@@ -1,0 +1,51 @@
+"""The shipped model on complaints about brands it never trained on (neither railway nor airline).
+
+Each post is one a crisis team would want flagged, or one it must not be flooded with. They are
+written for this test, not taken from the training data; the German ones use words the German
+training data (Deutsche Bahn feedback) does not: food, bakeries, parcels, batteries.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crisisdesk.analysis.analyzer import Analyzer, build_analyzer
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return build_analyzer()
+
+
+NEGATIVE = [
+    "Sonnenkorn = Saftladen. Nie wieder.",
+    "Lebensmittelvergiftung nach Sonnenkorn-Brötchen, Anwalt ist eingeschaltet.",
+    "Gestern hat der Akku meines Rollers angefangen zu qualmen und dann zu brennen 😱🔥",
+    "Seit drei Wochen keine Antwort vom Kundenservice. Ich will mein Geld zurück!",
+    "Mein Paket ist immer noch nicht da, echt eine Frechheit",
+    "Das Brot war total verschimmelt, ekelhaft 🤮",
+    "Unverschämt, wie ihr mit euren Kunden umgeht. Kündigung ist raus.",
+    "Got food poisoning after eating there, my lawyer is involved.",
+    "My order still hasn't arrived and nobody answers. Never again.",
+    "The charger caught fire last night. This is dangerous!!",
+]
+NOT_NEGATIVE = [
+    "Hat jemand die Öffnungszeiten am Sonntag?",
+    "Kann man den Akku auch einzeln bestellen?",
+    "Danke für die schnelle Hilfe, alles wieder gut!",
+    "Die Brötchen sind heute wieder super lecker 😍",
+    "What time does the store open tomorrow?",
+    "Love the new flavour, great job!",
+]
+
+
+@pytest.mark.parametrize("text", NEGATIVE)
+def test_complaints_come_out_negative(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze([text])[0]
+    assert result["sentiment"]["label"] == "negative", result
+
+
+@pytest.mark.parametrize("text", NOT_NEGATIVE)
+def test_questions_and_praise_do_not(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze([text])[0]
+    assert result["sentiment"]["label"] != "negative", result
