@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crisisdesk.analysis.complaints import ComplaintType
+from crisisdesk.analysis.language import PREFERRED_LANGUAGES, check_languages
 from crisisdesk.analysis.transformer import TransformerConfig
 from crisisdesk.channels.config import ChannelConfig
 from crisisdesk.core.errors import ConfigError, config_path
@@ -78,6 +79,16 @@ class AnalysisConfig(BaseModel):
         default_factory=list,
         description="Local transformer models that replace the linear heads for their task.",
     )
+    languages: list[str] = Field(
+        default_factory=lambda: list(PREFERRED_LANGUAGES),
+        description="The languages your posts are expected in, most expected first (ISO 639-1: de, en, "
+        "fr…). A short post leans towards them; [] switches that off.",
+    )
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        return check_languages(value)
 
 
 class WorkspaceConfig(BaseModel):
@@ -262,6 +273,7 @@ database:
 # Analysis of every post: language, sentiment, insults, complaint types (docs/analysis.md).
 analysis:
   enabled: true
+  # languages: [de, en]               # expected languages, most expected first ([]: no prior)
   # model: models/our-team.npz        # a model trained with `crisisdesk train`; default: shipped
   # complaint_model: models/complaints.npz   # `crisisdesk train complaints`: backs the taxonomy
   # complaint_types:                  # replaces the default taxonomy (see docs/analysis.md)

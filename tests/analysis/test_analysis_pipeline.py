@@ -60,6 +60,22 @@ def test_analysis_can_be_switched_off(workspace_file: Path, tmp_path: Path, data
         engine.dispose()
 
 
+@pytest.mark.parametrize(("languages", "lang"), [("", "de"), ("analysis:\n  languages: []\n", "nl")])
+def test_the_enrich_stage_uses_the_workspace_languages(
+    workspace_file: Path, tmp_path: Path, database_url: str, languages: str, lang: str
+) -> None:
+    workspace_file.write_text(workspace_file.read_text() + languages)
+    short = post(1, id="short", text="Ekelhaft. Schimmel im Brot.", lang=None)  # CLD2 alone: Dutch
+    src = write_jsonl(tmp_path / "p.jsonl", [short])
+    assert runner.invoke(app, ["import", str(src), "--config", str(workspace_file)]).exit_code == 0
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(select(Post.lang)).scalar_one() == lang
+    finally:
+        engine.dispose()
+
+
 def test_replay_events_carry_the_analysis(workspace_file: Path, tmp_path: Path) -> None:
     src = write_jsonl(tmp_path / "p.jsonl", _posts())
     events = tmp_path / "events.jsonl"

@@ -93,7 +93,6 @@ UND_CASES: list[str] = [
     "...",
     "ok",
     "xD",
-    "Danke",
     "\x00\x01\x02",
     "\ud800",
     "\ufffe\uffff",

@@ -143,3 +143,76 @@ def test_train_complaints_exclude_non_commercial_keeps_the_card_clean(tmp_path: 
     card = json.loads(model.with_suffix(".card.json").read_text(encoding="utf-8"))
     assert card["non_commercial"] == []
     assert set(card["data"]) == {"own"}
+
+
+# analysis.languages: the workspace's expected languages, a prior for short posts ------------------
+
+SHORT_DE = "Ekelhaft. Schimmel im Brot."  # CLD2 alone calls it Dutch
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "languages"),
+    [
+        ("", ["de", "en"]),
+        ("analysis:\n  enabled: true\n", ["de", "en"]),
+        ("analysis:\n  languages: [en]\n", ["en"]),
+        ("analysis:\n  languages: [fr, de]\n", ["fr", "de"]),
+        ("analysis:\n  languages: []\n", []),
+    ],
+)
+def test_languages_setting(yaml_text: str, languages: list[str]) -> None:
+    from crisisdesk.workspace import parse_config
+
+    assert parse_config(yaml_text, path="crisisdesk.yaml").analysis.languages == languages
+
+
+def test_the_template_documents_the_default_languages() -> None:
+    from crisisdesk.workspace import WORKSPACE_TEMPLATE, parse_config
+
+    line = "  # languages: [de, en]"
+    assert line in WORKSPACE_TEMPLATE
+    uncommented = WORKSPACE_TEMPLATE.replace(line, "  languages: [de, en]")
+    assert parse_config(uncommented, path="crisisdesk.yaml").analysis.languages == ["de", "en"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[de, xx]", "analysis.languages: Value error, 'xx' is not a language code crisisdesk knows"),
+        ("[german]", "'german' is not a language code"),
+        ("[DE, en]", "'DE': write language codes in lower case ('de')"),
+        ("[de, en, de]", "'de' is listed twice"),
+        ("de", "analysis.languages: Input should be a valid list"),
+        ("[1]", "analysis.languages[0]: Input should be a valid string"),
+    ],
+)
+def test_languages_setting_refuses_what_it_cannot_use(value: str, message: str) -> None:
+    from crisisdesk.core.errors import ConfigError
+    from crisisdesk.workspace import parse_config
+
+    with pytest.raises(ConfigError) as info:
+        parse_config(f"analysis:\n  languages: {value}\n", path="ws/crisisdesk.yaml")
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected", "lang"),
+    [("[de, en]", ("de", "en"), "de"), ("[]", (), "nl"), ("[en]", ("en",), "nl")],
+)
+def test_analyze_uses_the_languages_of_the_workspace(
+    tmp_path: Path, languages: str, expected: tuple[str, ...], lang: str
+) -> None:
+    config = tmp_path / "crisisdesk.yaml"
+    config.write_text(f"analysis:\n  languages: {languages}\n", encoding="utf-8")
+    posts = _posts(tmp_path, SHORT_DE)
+    assert _analyze(str(posts), "--config", str(config))[0]["lang"] == lang
+
+    from crisisdesk.analysis.analyzer import workspace_analyzer
+    from crisisdesk.settings import load_settings
+    from crisisdesk.workspace import load_workspace
+
+    assert workspace_analyzer(load_workspace(config, load_settings())).languages == expected
+
+
+def test_analyze_without_a_workspace_expects_german_and_english(tmp_path: Path) -> None:
+    assert _analyze(str(_posts(tmp_path, SHORT_DE)))[0]["lang"] == "de"

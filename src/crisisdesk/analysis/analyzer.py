@@ -17,7 +17,7 @@ import orjson
 
 from crisisdesk.analysis.complaint_model import load_complaint_model
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintClassifier, ComplaintType
-from crisisdesk.analysis.language import UNDETERMINED, detect_many
+from crisisdesk.analysis.language import PREFERRED_LANGUAGES, UNDETERMINED, detect_many
 from crisisdesk.analysis.linear import TextModel, decide
 from crisisdesk.analysis.service import load_model
 from crisisdesk.analysis.transformer import TransformerConfig, TransformerHead
@@ -32,8 +32,10 @@ class Analyzer:
     """Scores batches of texts with one model and one complaint taxonomy."""
 
     def __init__(self, model: TextModel, complaints: ComplaintClassifier | None = None,
-                 transformers: Sequence[TransformerHead] = ()) -> None:
+                 transformers: Sequence[TransformerHead] = (),
+                 languages: Sequence[str] = PREFERRED_LANGUAGES) -> None:
         self.model = model
+        self.languages = tuple(languages)  # the workspace's expected languages: a prior for short posts
         self.complaints = complaints or ComplaintClassifier()
         self.transformers = {t.config.task: t for t in transformers}
         # A complaint classifier trained on the same features scores the batch's matrix as is.
@@ -47,7 +49,7 @@ class Analyzer:
         """One dict per text: ``lang``, ``lang_score``, ``sentiment``, ``insult``, ``complaint_types``."""
         if not texts:
             return []
-        guesses = detect_many(texts)
+        guesses = detect_many(texts, preferred=self.languages)
         features = self.model.featurizer.transform(texts)  # once, for every head and the check below
         scores = self.model.scores_of(features)
         empty = features.getnnz(axis=1) == 0
@@ -117,23 +119,26 @@ class AnalysisEnricher:
 def build_analyzer(model_path: Path | None = None,
                    complaint_types: Sequence[ComplaintType] | None = None,
                    transformers: Sequence[TransformerConfig] = (), root: Path | None = None,
-                   complaint_model: Path | None = None) -> Analyzer:
+                   complaint_model: Path | None = None,
+                   languages: Sequence[str] = PREFERRED_LANGUAGES) -> Analyzer:
     backing = load_complaint_model(complaint_model) if complaint_model is not None else None
     classifier = ComplaintClassifier(complaint_types or DEFAULT_TAXONOMY, backing)
     heads = [TransformerHead(config, root=root) for config in transformers]
-    return Analyzer(load_model(model_path), classifier, heads)
+    return Analyzer(load_model(model_path), classifier, heads, languages)
 
 
 def workspace_analyzer(workspace: Workspace | None, *, model: Path | None = None,
                        complaint_model: Path | None = None) -> Analyzer:
-    """The analysis a workspace configures (model, taxonomy, complaint model, transformers);
-    defaults without one. ``model`` and ``complaint_model`` override the workspace's files."""
+    """The analysis a workspace configures (model, taxonomy, complaint model, transformers,
+    expected languages); defaults without one. ``model`` and ``complaint_model`` override the
+    workspace's files."""
     if workspace is None:
         return build_analyzer(model, complaint_model=complaint_model)
     analysis = workspace.config.analysis
     return build_analyzer(model or model_path(workspace), analysis.complaint_types, analysis.transformers,
                           root=workspace.root,
-                          complaint_model=complaint_model or complaint_model_path(workspace))
+                          complaint_model=complaint_model or complaint_model_path(workspace),
+                          languages=analysis.languages)
 
 
 def analyze_lines(source: IO[bytes], sink: IO[bytes], *, model_path: Path | None = None,

@@ -17,12 +17,28 @@ with the alternatives. What this module adds to raw CLD2, and why (numbers from
   "ambiguous": we then ask for its best-effort guess and keep it, marked unreliable and with a
   low score, when it names a preferred (audience) language on a few letters or any language on
   a few words; otherwise ``"und"``.
-* **An audience prior, only where it is cheap to be right.** CLD2 likes to call short German
-  posts Dutch, Luxembourgish or Danish and short English ones Scots. When a short post lands on
-  such a neighbour, we re-ask CLD2 with each preferred language as a hint and take a preferred
-  language that CLD2 then reports as reliable. A blanket hint (CLD2's ``hintLanguage`` on every
-  post, or the HTTP-header hint ``"de,en"``) was measured and rejected: it turned short
-  Portuguese, Italian and Spanish crisis tweets into English or German.
+* **The workspace's languages as a prior on short posts.** ``preferred`` is the list a workspace
+  expects (``analysis.languages``, default ``de, en``; order = preference). On a short post
+  (under :data:`_PRIOR_MAX_BYTES`) that CLD2 does not reliably give to the first of them, two
+  cheap second opinions, in this order:
+
+  - *CLD2 hinted.* CLD2 likes to call short German posts Dutch, Luxembourgish or Danish and
+    short English ones Scots. When it lands on such a neighbour, we re-ask it with each
+    preferred language as a hint and take a preferred language it then reports as reliable.
+  - *The words.* :mod:`~crisisdesk.analysis.language_markers` counts the words that speak for
+    each language ("Ekelhaft. Schimmel im Brot.": "im" and "-haft" for German, nothing for
+    Dutch). A preferred language wins when more words speak for it than for CLD2's verdict,
+    for the other preferred languages and for any other language (one word when CLD2
+    declined, two against a reliable verdict). Words shared between languages count for
+    all of them, so a Dutch or Spanish post keeps its language. Conversely, when CLD2 names a
+    preferred language but more words speak for one other language, that one wins (a tie
+    between several: ``"und"``), which stops short Spanish or Italian posts from coming out
+    English.
+
+  A blanket hint (CLD2's ``hintLanguage`` on every post, or the HTTP-header hint ``"de,en"``)
+  was measured and rejected: it turned short Portuguese, Italian and Spanish crisis tweets into
+  English or German. ``bench/eval_language_short.py`` measures all of this on short real posts
+  (numbers in ``docs/analysis.md``).
 """
 
 from __future__ import annotations
@@ -34,11 +50,23 @@ from typing import Final
 
 import pycld2
 
-__all__ = ["PREFERRED_LANGUAGES", "UNDETERMINED", "LanguageGuess", "detect", "detect_many"]
+from crisisdesk.analysis.language_markers import marker_scores
+
+__all__ = [
+    "KNOWN_LANGUAGES",
+    "PREFERRED_LANGUAGES",
+    "UNDETERMINED",
+    "LanguageGuess",
+    "check_languages",
+    "detect",
+    "detect_many",
+]
 
 UNDETERMINED: Final = "und"
 
-# crisisdesk's audience. Order matters only for ties in the neighbour prior.
+# crisisdesk's audience unless a workspace says otherwise (``analysis.languages``). Order is
+# preference: a reliable CLD2 verdict for the first language is never second-guessed, and ties
+# between preferred languages go to the earlier one.
 PREFERRED_LANGUAGES: Final[tuple[str, ...]] = ("de", "en")
 
 # Longer posts add nothing to the verdict on the dominant language but cost linear time: CLD2
@@ -75,10 +103,30 @@ _NOISE_RE: Final = re.compile(
 # pt/it/es/fr crisis tweets (CrisisLexT26) it changed 7 verdicts, all und/vo -> en on posts
 # that were only a hashtag and a URL. Re-asking for *every* non-preferred verdict, or hinting
 # every post, turned 22 of those foreign tweets into de/en ("vamos pra boate kiss" -> en).
+# Re-measured with the word prior (below) by bench/eval_language_short.py ("Whole posts"): the
+# calibration posts 112 -> 82 errors; the 8,462 tweets of the pt/it/es/fr events de 4 -> 3 and
+# en 2,991 -> 2,812 (those events have English tweets too), und 17 -> 87.
 _NEIGHBOURS: Final = frozenset({"af", "da", "fy", "lb", "nl", "nn", "no", "sco", "sv", "ia", "vo", "war"})
 
-# The neighbour prior only runs on short input: a long text CLD2 calls Dutch is Dutch.
-_PRIOR_MAX_BYTES: Final = 60
+# The prior only runs on short input: a long text CLD2 calls Dutch is Dutch. CLD2's count of
+# letters and spaces; 80 bytes is about 12 words. Chosen on short cuts of real posts (the dev
+# half of bench/eval_language_short.py: 89,813 German, 62,761 English, 21,757 foreign): with the
+# limit at 40 / 60 / 80 / 100 bytes, 4,392 / 4,179 / 4,099 / 4,078 German and 655 / 654 / 656 /
+# 657 English posts came out wrong and 1,083 / 849 / 780 / 776 foreign ones came out de or en
+# (CLD2 alone with the rules of before: 6,858 German, 1,005 English, 2,275 foreign de/en).
+_PRIOR_MAX_BYTES: Final = 80
+
+# How many more words must speak for a preferred language. Against a declined CLD2 one word is
+# enough ("Re: Noch"); against a reliable verdict two, so that one German-looking word in a
+# post CLD2 is sure is Malay ("dann tahukah anda", CLD2: ms) leaves it alone. On the same dev
+# cuts, one word against reliable verdicts too fixed 215 more German posts and turned 21 more
+# foreign ones into de/en; three words cost 343 German posts and saved 14 foreign ones. Two
+# words against a declined CLD2 cost 580 German and 217 English posts.
+_MIN_MARKERS: Final = 1
+_MIN_MARKERS_RELIABLE: Final = 2
+
+# CLD2 names Hebrew and Javanese by deprecated codes; a hint must use them.
+_CLD2_CODES: Final = {"he": "iw", "jv": "jw"}
 
 # When CLD2 declines, its best-effort guess is kept if it names a preferred language and CLD2
 # saw at least _MIN_GUESS_BYTES of text (its own count: letters and spaces, no emoji, digits
@@ -95,10 +143,16 @@ _MIN_OTHER_GUESS_BYTES: Final = 20
 # a clean single-language post; lower when CLD2 attributes part of the text to another language). A verdict
 # that only the prior made reliable, and an unreliable best-effort guess, are scaled down so
 # that a consumer thresholding on the score sees them below every plain reliable verdict.
-# Precision per band on the calibration set: plain reliable 0.9986 (15,727/15,749), prior
-# override 0.96 (22/23), unreliable guess 0.92 (358/390).
+# Precision per band on the calibration set (before the word prior): plain reliable 0.9986
+# (15,727/15,749), prior override 0.96 (22/23), unreliable guess 0.92 (358/390). A verdict of
+# the words is unreliable and scores between those: right 0.99 of the time on the dev cuts
+# (3,167/3,212), against 0.86 for guesses there.
+# A language the words name against CLD2's preferred one scores lowest: right 0.75 of the time
+# on the dev cuts (593/788), mostly Spanish and Italian posts CLD2 had called English.
 _PRIOR_FACTOR: Final = 0.7
 _GUESS_FACTOR: Final = 0.4
+_WORD_SCORE: Final = 0.45
+_RIVAL_SCORE: Final = 0.3
 
 # CLD2 codes that are not ISO 639-1: deprecated codes, regional variants, and pseudo-languages.
 # Codes of languages with no ISO 639-1 code (``ceb``, ``haw``, ``sco``, ...) stay as CLD2 gives
@@ -116,6 +170,13 @@ _CODE_MAP: Final[dict[str, str]] = {
     "zzh": UNDETERMINED,
     "zzp": UNDETERMINED,
 }
+
+# The ISO 639-1 codes CLD2 can answer with: what a workspace may list as its languages.
+KNOWN_LANGUAGES: Final = frozenset(
+    code
+    for code in (_CODE_MAP.get(cld2, cld2) for _, cld2 in pycld2.LANGUAGES)
+    if len(code) == 2 and code.isalpha() and code.islower()
+)
 
 _Details = tuple[tuple[str, str, int, float], ...]
 _Result = tuple[bool, int, _Details]
@@ -137,6 +198,23 @@ class LanguageGuess:
 
 
 _UND: Final = LanguageGuess(UNDETERMINED, 0.0, False)
+
+
+def check_languages(codes: Sequence[str]) -> list[str]:
+    """A workspace's ``analysis.languages`` as given, or a ValueError that says what is wrong."""
+    seen: set[str] = set()
+    for code in codes:
+        if code.lower() in KNOWN_LANGUAGES and code != code.lower():
+            raise ValueError(f"{code!r}: write language codes in lower case ({code.lower()!r})")
+        if code not in KNOWN_LANGUAGES:
+            raise ValueError(
+                f"{code!r} is not a language code crisisdesk knows: use two-letter ISO 639-1 codes "
+                "such as de, en, fr, nl, tr"
+            )
+        if code in seen:
+            raise ValueError(f"{code!r} is listed twice")
+        seen.add(code)
+    return list(codes)
 
 
 def to_iso639_1(code: str) -> str:
@@ -177,15 +255,48 @@ def _neighbour_prior(text: str, preferred: Sequence[str]) -> LanguageGuess | Non
     best: LanguageGuess | None = None
     best_raw = -1.0
     for lang in preferred:
-        result = _cld2(text, hint=lang)
+        result = _cld2(text, hint=_CLD2_CODES.get(lang, lang))
         if result is None:
             continue
         reliable, _, details = result
         _, code, percent, raw_score = details[0]
-        if reliable and code == lang and raw_score > best_raw:
+        if reliable and to_iso639_1(code) == lang and raw_score > best_raw:
             best = LanguageGuess(lang, round(_PRIOR_FACTOR * percent / 100, 3), True)
             best_raw = raw_score
     return best
+
+
+def _word_prior(text: str, preferred: Sequence[str], verdict: str, reliable: bool) -> LanguageGuess | None:
+    """What the post's words say against CLD2's ``verdict``; ``None``: they say nothing new.
+
+    An expected language wins when more of the words speak for it than for the verdict and for
+    every other language. Otherwise, when CLD2 named an expected language and more words speak for
+    a single other language, that one is taken (several tied: ``"und"``).
+    """
+    scores = marker_scores(text)
+    if not scores:
+        return None
+    best, best_score, second = "", 0, 0
+    for lang in preferred:
+        score = scores.get(lang, 0)
+        if score > best_score:
+            best, best_score, second = lang, score, best_score
+        elif score > second:
+            second = score
+    rival, rival_score, rivals = "", 0, 0
+    for lang, score in scores.items():
+        if lang not in preferred:
+            if score > rival_score:
+                rival, rival_score, rivals = lang, score, 1
+            elif score == rival_score:
+                rivals += 1
+    enough = _MIN_MARKERS_RELIABLE if reliable else _MIN_MARKERS
+    ahead = best_score > max(rival_score, second, scores.get(verdict, 0))
+    if best != verdict and best_score >= enough and ahead:
+        return LanguageGuess(best, _WORD_SCORE, False)
+    if verdict in preferred and rival_score > max(best_score, scores.get(verdict, 0)):
+        return LanguageGuess(rival, _RIVAL_SCORE, False) if rivals == 1 else _UND
+    return None
 
 
 def _detect_prepared(text: str, preferred: Sequence[str]) -> LanguageGuess:
@@ -195,11 +306,16 @@ def _detect_prepared(text: str, preferred: Sequence[str]) -> LanguageGuess:
     reliable, text_bytes, details = result
     _, code, percent, _ = details[0]
     lang = to_iso639_1(code)
+    short = bool(preferred) and text_bytes < _PRIOR_MAX_BYTES
     if reliable and lang != UNDETERMINED:
-        if code in _NEIGHBOURS and text_bytes < _PRIOR_MAX_BYTES and preferred:
-            hinted = _neighbour_prior(text, preferred)
-            if hinted is not None:
-                return hinted
+        if short and lang != preferred[0]:
+            if code in _NEIGHBOURS and lang not in preferred:
+                hinted = _neighbour_prior(text, preferred)
+                if hinted is not None:
+                    return hinted
+            worded = _word_prior(text, preferred, lang, True)
+            if worded is not None:
+                return worded
         return LanguageGuess(lang, round(percent / 100, 3), True)
     # CLD2 declined (too little text, or no language clearly ahead): it is ambiguous to CLD2.
     if text_bytes < _MIN_GUESS_BYTES:
@@ -210,6 +326,10 @@ def _detect_prepared(text: str, preferred: Sequence[str]) -> LanguageGuess:
     _, text_bytes, details = guess
     _, code, percent, _ = details[0]
     lang = to_iso639_1(code)
+    if short:
+        worded = _word_prior(text, preferred, lang, False)
+        if worded is not None:
+            return worded
     if lang == UNDETERMINED or text_bytes < (
         _MIN_GUESS_BYTES if lang in preferred else _MIN_OTHER_GUESS_BYTES
     ):
