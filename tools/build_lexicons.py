@@ -22,7 +22,8 @@ OUT = Path(__file__).resolve().parents[1] / "src" / "crisisdesk" / "analysis" / 
 
 def german(xml_path: Path) -> list[str]:
     rows = []
-    for word in ET.parse(xml_path).getroot().iter("word"):
+    # The file is the one named in the docstring, read on a developer's machine: not untrusted.
+    for word in ET.parse(xml_path).getroot().iter("word"):  # noqa: S314
         form = word.get("form", "").strip()
         polarity = float(word.get("polarity") or 0)
         if not form or " " in form or "_" in form or abs(polarity) < 0.3:
@@ -48,7 +49,8 @@ def english() -> list[str]:
 
 def main() -> None:
     header = "# form\tpos\tpolarity (-1..+1)\n"
-    (OUT / "de_polarity.tsv").write_text(header + "\n".join(german(Path(sys.argv[1]))) + "\n", encoding="utf-8")
+    german_rows = german(Path(sys.argv[1]))
+    (OUT / "de_polarity.tsv").write_text(header + "\n".join(german_rows) + "\n", encoding="utf-8")
     (OUT / "en_polarity.tsv").write_text(header + "\n".join(english()) + "\n", encoding="utf-8")
 
 

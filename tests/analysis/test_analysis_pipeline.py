@@ -19,7 +19,7 @@ TEXTS = {
     "angry_de": "Die Bahn ist schon wieder 40 Minuten zu spät, ihr Vollidioten!",
     "happy_en": "Thanks @united, the crew was amazing and the flight was on time!",
     "fire_de": "Der Akku hat Feuer gefangen, das ist lebensgefährlich",
-    "emoji": "😀",
+    "emoji": "🦄",  # an emoji no cue list knows: nothing to judge
 }
 
 

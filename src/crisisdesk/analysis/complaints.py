@@ -111,6 +111,7 @@ DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
         name="health", label_de="Gesundheit", label_en="Health",
         query=(
             "lebensmittelvergiftung OR vergiftung OR vergiftet OR salmonell* OR listeri* OR schimmel* "
+            "OR verschimmelt "
             "OR übelkeit OR erbrochen OR durchfall OR allergisch* OR \"krank geworden\" OR "
             "\"ins krankenhaus\" OR \"im krankenhaus\" OR \"food poisoning\" OR poisoned OR "
             "salmonella OR listeria OR mold OR mould OR moldy OR mouldy OR \"got sick\" OR vomit* OR "

@@ -157,6 +157,13 @@ def _member(values: U32, table: U32) -> npt.NDArray[np.bool_]:
 class WordSpans:
     """What the featurizer knows about the words of a batch, in text order."""
 
+    @classmethod
+    def none(cls, codes: U32) -> WordSpans:
+        """A batch without a single word (emoji only): its emoji and punctuation still count."""
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(codes, empty, empty, np.zeros(0, dtype=np.uint32), empty,
+                   np.zeros(1, dtype=np.uint32), np.zeros(0, dtype=np.uint32))
+
     codes: U32  # the folded batch, one code point per position
     starts: I64
     ends: I64

@@ -102,8 +102,8 @@ class Featurizer:
         self._char_ngrams(codes, is_sep, doc, cols, rows)
         words = self._word_ngrams(codes, doc, cols, rows)
         n_plain = sum(len(c) for c in cols)
-        if self.cues and words is not None:
-            cue_cols, cue_rows = cue_tokens(words, doc)
+        if self.cues:
+            cue_cols, cue_rows = cue_tokens(words if words is not None else WordSpans.none(codes), doc)
             cols.extend(cue_cols)
             rows.extend(cue_rows)
         row = np.concatenate(rows)
