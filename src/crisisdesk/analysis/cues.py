@@ -202,10 +202,7 @@ def cue_tokens(words: WordSpans, position_doc: I64) -> tuple[list[U32], list[I64
         intense[1:] = _member(h[:-1], t.intensifiers) & ~boundary[1:]
         negative = _member(h, t.negative)
         positive = _member(h, t.positive)
-        for length, table in t.negative_heads.items():
-            negative |= self_suffix(words, length, table)
-        for length, table in t.positive_heads.items():
-            positive |= self_suffix(words, length, table) & ~negative
+        _compound_heads(words, t, negative, positive)
         emit("lex_neg", negative & ~in_scope, doc)
         emit("lex_pos", positive & ~in_scope, doc)
         emit("lex_neg_negated", negative & in_scope, doc)
@@ -235,15 +232,27 @@ def cue_tokens(words: WordSpans, position_doc: I64) -> tuple[list[U32], list[I64
     return cols, rows
 
 
-def self_suffix(words: WordSpans, length: int, table: U32) -> npt.NDArray[np.bool_]:
-    """Words longer than ``length`` + 2 whose last ``length`` characters hash into ``table``."""
-    long_enough = (words.ends - words.starts) >= length + 3
-    if not long_enough.any():
-        return long_enough
-    start = words.ends - length
-    with np.errstate(over="ignore"):
-        tail = (words.prefix[words.ends] - words.prefix[start]) * words.powers[start]
-    return long_enough & _member(tail, table)
+def _compound_heads(words: WordSpans, t: CueTables, negative: npt.NDArray[np.bool_],
+                    positive: npt.NDArray[np.bool_]) -> None:
+    """Mark words that end in a lexicon noun ("Lebensmittel|vergiftung") in place.
+
+    Only words at least three letters longer than a head are looked at, and the tail hash is
+    computed for those alone: long words are a small share of a batch, so this stays cheap.
+    """
+    lengths = words.ends - words.starts
+    for length in sorted(set(t.negative_heads) | set(t.positive_heads)):
+        candidates = np.flatnonzero(lengths >= length + 3)
+        if len(candidates) == 0:
+            continue
+        ends = words.ends[candidates]
+        start = ends - length
+        with np.errstate(over="ignore"):
+            tail = (words.prefix[ends] - words.prefix[start]) * words.powers[start]
+        if length in t.negative_heads:
+            negative[candidates[_member(tail, t.negative_heads[length])]] = True
+        if length in t.positive_heads:
+            hit = candidates[_member(tail, t.positive_heads[length])]
+            positive[hit[~negative[hit]]] = True
 
 
 def token_column(name: str, bits: int) -> int:
