@@ -114,7 +114,7 @@ def _iso(at: datetime) -> str:
 class RetrainIn(BaseModel):
     """How to retrain; every field has the CLI's default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # 0 is not false
 
     dry_run: bool = Field(default=False, description="Train and judge, never ship.")
     force: bool = Field(default=False, description="Ship even when worse (audited as forced).")
