@@ -23,6 +23,7 @@ from scipy import sparse
 from sklearn.model_selection import GroupKFold
 
 from crisisdesk.analysis.complaints import ComplaintClassifier
+from crisisdesk.analysis.linear import Head, HeadKind, decide
 from crisisdesk.sources.matcher import MatchDoc
 from crisisdesk.training.datasets_split import near_duplicate_key
 
@@ -72,13 +73,11 @@ def out_of_fold(X: sparse.csr_matrix, y: npt.NDArray[np.str_], texts: Sequence[s
 
 
 def apply_rule(p: npt.NDArray[np.float64], neg: int, negative_at: float | None, complaint_at: float | None,
-           flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    chosen = p.argmax(axis=1)
-    if negative_at is not None:
-        chosen = np.where(p[:, neg] >= negative_at, neg, chosen)
-    if complaint_at is not None:
-        chosen = np.where(flags & (p[:, neg] >= complaint_at), neg, chosen)
-    return np.asarray(chosen, dtype=np.int64)
+               flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """The class per row under a rule: the analyzer's own :func:`~crisisdesk.analysis.linear.decide`."""
+    classes = tuple("negative" if i == neg else f"class{i}" for i in range(p.shape[1]))
+    head = Head("rule", HeadKind.SOFTMAX, classes, 0, negative_at, complaint_at)
+    return decide(head, np.asarray(p, dtype=np.float32), flags)
 
 
 def choose_rule(p: npt.NDArray[np.float64], y: npt.NDArray[np.str_], classes: Sequence[str],
