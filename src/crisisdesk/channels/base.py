@@ -219,6 +219,67 @@ class PollingConnector(Connector, Protocol):
         """What is new since ``cursor`` (None: the first poll); raises :class:`PlatformError`."""
 
 
+class Action(StrEnum):
+    """What crisisdesk can ask a platform to do; each needs a :class:`Capability` (:data:`NEEDS`)."""
+
+    REPLY_PUBLIC = "reply_public"  # a comment reply, an X or Mastodon reply: everyone sees it
+    REPLY_PRIVATE = "reply_private"  # a direct/chat message, or Meta's private reply to a comment
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    DELETE = "delete"
+    BLOCK = "block"
+
+
+#: The capability each action needs; the core refuses an action the connector lacks.
+NEEDS: dict[Action, Capability] = {
+    Action.REPLY_PUBLIC: Capability.REPLY_PUBLIC, Action.REPLY_PRIVATE: Capability.REPLY_PRIVATE,
+    Action.HIDE: Capability.HIDE, Action.UNHIDE: Capability.HIDE, Action.DELETE: Capability.DELETE,
+    Action.BLOCK: Capability.BLOCK,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One outbound call, as the outbox hands it to a connector.
+
+    ``target`` is the platform's id of the item acted on or replied to (a comment, a message, a
+    status; the post's ``external_id``), ``thread`` crisisdesk's thread id of it
+    (``telegram:<bot>:<chat>``), ``recipient`` the person's id on the platform (their author id).
+    ``context`` holds what the stored post knows beyond that: ``post`` (the canonical post dict as
+    stored, with ``author``, ``conversation_id``, ``url``), ``attachments`` and ``public``; a connector
+    takes what its platform needs from it (Bluesky's parent cid, an e-mail's Message-ID and subject).
+    ``idempotency_key`` is the outbox's key: sent along where a platform accepts one.
+    """
+
+    action: Action
+    idempotency_key: str
+    target: str | None = None
+    thread: str | None = None
+    recipient: str | None = None
+    text: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What the platform answered to a successful call: the id of what it created (None for a
+    hide, delete or block), and notes for people (``{"message_status": "accepted"}``)."""
+
+    external_id: str | None
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class SendingConnector(Connector, Protocol):
+    """A connector that acts on the platform; which actions it takes is its :attr:`capabilities`."""
+
+    def send(self, outbound: Outbound) -> Sent:
+        """Make the call; raise :class:`PlatformError` when the platform refuses, ``permanent`` when
+        a retry cannot help (a closed 24-hour window, a deleted target, a missing permission),
+        with ``retry_after`` from the platform's own rate-limit signal when it gives one. A call
+        made without the data it needs (no recipient for a private reply) raises a permanent
+        :class:`PlatformError` naming what is missing, before anything is sent."""
+
+
 def load_json(body: bytes) -> Any:
     """A stored body as JSON, or the :class:`PayloadError` that marks its delivery failed."""
     try:
