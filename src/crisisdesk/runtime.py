@@ -24,6 +24,7 @@ from crisisdesk.channels.base import Connector
 from crisisdesk.channels.polling import Pollers
 from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
 from crisisdesk.channels.registry import connector_for
+from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
@@ -63,6 +64,7 @@ class Runtime:
     dispatcher: Dispatcher | None = None
     channel_processor: DeliveryProcessor | None = None
     pollers: Pollers | None = None
+    outbox_sender: OutboxSender | None = None
     _connectors: tuple[WorkspaceConfig, dict[str, Connector]] | None = None
     _ticker: threading.Thread | None = None
     _stop_ticker: threading.Event = field(default_factory=threading.Event)
@@ -100,7 +102,15 @@ class Runtime:
             self.pollers = Pollers(self.connectors, engine=lambda: self.engine, clock=SystemClock(),
                                    stored=self.delivery_stored)
         self.pollers.sync()
+        if self.outbox_sender is None:
+            self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock())
+            self.outbox_sender.start()
         return self.channel_processor
+
+    def outbox_queued(self) -> None:
+        """Wake the outbox sender: a reply or moderation action was just queued."""
+        if self.outbox_sender is not None:
+            self.outbox_sender.kick()
 
     def delivery_stored(self) -> None:
         if self.channel_processor is not None:
@@ -204,6 +214,9 @@ class Runtime:
         if self.channel_processor is not None:
             self.channel_processor.stop()
             self.channel_processor = None
+        if self.outbox_sender is not None:
+            self.outbox_sender.stop()
+            self.outbox_sender = None
         if self._ticker is not None:
             self._stop_ticker.set()
             self._ticker.join(10)

@@ -98,6 +98,16 @@ CASES = [
     Case("POST", "/api/v1/analysis/retrain", Permission.MANAGE_ANALYSIS, 202,
          lambda w, who: {"dry_run": True}),
     Case("GET", "/api/v1/analysis/retrain", Permission.MANAGE_MONITORS, 200),
+    # The world has no channels: whoever may reply learns that (404), the others are refused first.
+    Case("POST", "/api/v1/outbox", Permission.REPLY, 404,
+         lambda w, who: {"channel": "none", "action": "reply_public", "idempotency_key": f"key-{who}",
+                         "text": "Danke"}),
+    Case("POST", "/api/v1/outbox", Permission.MODERATE, 404,
+         lambda w, who: {"channel": "none", "action": "hide", "idempotency_key": f"key-{who}-hide",
+                         "target": "c1"}),
+    Case("GET", "/api/v1/outbox", Permission.VIEW, 200),
+    Case("GET", "/api/v1/outbox/{outbox_item}", Permission.VIEW, 404),
+    Case("POST", "/api/v1/outbox/{outbox_item}/retry", Permission.VIEW, 404),
     *ITEM_CASES,
     Case("POST", "/api/v1/auth/logout", ANYONE, 204),  # last: it ends the session
 ]
@@ -127,7 +137,8 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
          .replace("{situation_id}/severity", "{own_situation}/severity")
          .replace("{situation_id}/resolve", "{own_situation}/resolve")
          .replace("{situation_id}", "{situation}").replace("{platform}/{post_id}", "x/p0")
-         .replace("{platform}/{external_id}", "x/p0").replace("{name}", "bahn").replace("{key}", "{item}"))
+         .replace("{platform}/{external_id}", "x/p0").replace("{name}", "bahn").replace("{key}", "{item}")
+         .replace("{item_id}", "{outbox_item}"))
         for m, p in routes}
     assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
 
@@ -139,7 +150,7 @@ def _run(world: World, who: str, client: TestClient, headers: dict[str, str]) ->
     problems = []
     for case in CASES:
         path = case.path.format(analyst=world.user_ids[Role.ANALYST], own_token=own_token,
-                                situation=world.situation_id, own_situation=own_situation,
+                                situation=world.situation_id, own_situation=own_situation, outbox_item=999_999,
                                 item="4" if "/policies/" in case.path else f"i-{who}")
         kwargs: dict[str, Any] = {"headers": headers}
         if case.body is not None:

@@ -23,6 +23,7 @@ from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.limits import BodyLimitMiddleware
 from crisisdesk.api.monitors import monitors_router
 from crisisdesk.api.outage import install_outage_handler
+from crisisdesk.api.outbox import outbox_router
 from crisisdesk.api.posts import posts_router
 from crisisdesk.api.responses import complete, errors
 from crisisdesk.api.retrain import RetrainJob, retrain_router
@@ -173,6 +174,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(items_router(runtime, on_saved=lambda _saved: runtime.reload_if_changed()))
     app.state.retrain = RetrainJob(runtime)  # the settings' Analysis page shares it
     app.include_router(retrain_router(app.state.retrain))
+    app.include_router(outbox_router(runtime, queued=runtime.outbox_queued))
     install_web(app, runtime)
     install_outage_handler(app, runtime.engine, page=unavailable_page)
 

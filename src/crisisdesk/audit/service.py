@@ -42,6 +42,10 @@ class AuditAction(StrEnum):
     NOTIFICATION_SENT = "notification.sent"
     CONFIG_CHANGED = "config.changed"
     MODEL_RETRAINED = "model.retrained"
+    OUTBOUND_QUEUED = "outbound.queued"
+    OUTBOUND_SENT = "outbound.sent"
+    OUTBOUND_FAILED = "outbound.failed"
+    OUTBOUND_RETRIED = "outbound.retried"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -63,6 +67,13 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.CONFIG_CHANGED: "The workspace configuration stored in the database was replaced.",
     AuditAction.MODEL_RETRAINED: "A model retrained from label corrections was put in force (held-back "
     "scores before/after, corrections used, whether it was forced although worse).",
+    AuditAction.OUTBOUND_QUEUED: "A person or rule asked for a reply, private reply or moderation action "
+    "on a channel (channel, action, post, text).",
+    AuditAction.OUTBOUND_SENT: "The platform accepted an outbound call (channel, action, its id there, "
+    "attempt).",
+    AuditAction.OUTBOUND_FAILED: "An outbound call failed for good (the platform's error, permanent or "
+    "given up).",
+    AuditAction.OUTBOUND_RETRIED: "A person queued a failed or uncertain outbound call again.",
 }
 
 

@@ -73,3 +73,54 @@ class ChannelCursor(Base):
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: Polls that failed in a row; 0 after a success.
     failures: Mapped[int] = mapped_column(default=0)
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its (next) attempt
+    SENDING = "sending"  # claimed by a sender; the call may be under way
+    SENT = "sent"  # the platform accepted it (``external_id`` is its id there)
+    FAILED = "failed"  # refused for good, or given up after the retries; ``last_error`` says why
+    #: The sender died during the call: it may or may not have reached the platform. Not sent
+    #: again by itself (a public reply twice is worse than a late one); a person looks and retries.
+    UNCERTAIN = "uncertain"
+
+
+class OutboxItem(Base):
+    """One outbound call (reply, private reply, hide, delete, block) and what became of it.
+
+    ``(channel, idempotency_key)`` is unique: asking twice with the same key returns the first
+    request instead of sending twice. ``delivery_state`` is the platform's later word (delivered,
+    read), moved forward only."""
+
+    __tablename__ = "channel_outbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "idempotency_key"),
+        Index("ix_channel_outbox_due", "status", "next_attempt_at"),
+        Index("ix_channel_outbox_external", "channel", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    #: The stored post acted on or answered (None for a message started by us).
+    post_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True, index=True)
+    target: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    thread: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    recipient: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The platform's own error code of the last failure (Graph code, Telegram error_code, …).
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivery_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    delivery_state_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_by_user_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)

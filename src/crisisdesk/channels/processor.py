@@ -14,9 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from crisisdesk.channels import service
-from crisisdesk.channels.base import Connector, PayloadError, Unparsed
+from crisisdesk.channels.base import Connector, Delivery, PayloadError, Unparsed
+from crisisdesk.channels.outbox import apply_statuses
 from crisisdesk.core.clock import Clock
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.pipeline.runner import PipelineRunner
@@ -30,6 +32,8 @@ class ProcessReport:
     posts: int = 0
     unparsed: int = 0
     failed: int = 0
+    #: Items of our outbox whose delivery state moved (delivered, read, failed).
+    statuses: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
 
 
@@ -46,6 +50,7 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
     if not batch:
         return report
     items: list[RawItem] = []
+    reports: list[tuple[str, Delivery]] = []
     outcomes: list[tuple[service.PendingDelivery, dict[str, int], list[Unparsed], str | None]] = []
     for delivery in batch:
         report.deliveries += 1
@@ -55,6 +60,8 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
             outcomes.append((delivery, {}, [], str(exc)))
             report.failed += 1
             continue
+        if parsed.statuses or parsed.watermarks:
+            reports.append((delivery.channel, parsed))
         theirs = [p for p in parsed.posts if not p.own]
         items.extend(RawItem(f"channel:{delivery.channel}", delivery.id, p.post) for p in theirs)
         counts = {"posts": len(theirs), "own": len(parsed.posts) - len(theirs),
@@ -72,6 +79,10 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
             unparsed.extend(extra)
             if counts:
                 counts["unparsed"] += len(extra)
+    if reports:
+        with Session(engine) as session, session.begin():
+            for channel, parsed in reports:
+                report.statuses += apply_statuses(session, channel, parsed.statuses, parsed.watermarks)
     service.finish_many(engine, [(d, counts, unparsed, error) for d, counts, unparsed, error in outcomes],
                         now=clock.now())
     report.unparsed += sum(len(u) for _, _, u, _ in outcomes)

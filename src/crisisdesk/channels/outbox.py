@@ -1,0 +1,245 @@
+"""The durable outbox of outbound calls: asking for one, claiming it, recording what came of it.
+
+Every reply, private reply and moderation action is a row first (committed with its audit entry),
+then a call: a crash never loses a request, and the same idempotency key asked twice (a double
+click, a client's retry) is one row, sent once. A call under way when its sender died is marked
+``uncertain`` rather than repeated: a platform without idempotency keys would show the reply
+twice. Delivery and read reports that arrive later by webhook move ``delivery_state`` forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from crisisdesk.audit.service import Actor, AuditAction, record
+from crisisdesk.channels.base import (
+    NEEDS,
+    STATE_RANK,
+    Action,
+    Connector,
+    DeliveryState,
+    Outbound,
+    StatusReport,
+    Watermark,
+)
+from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.posts.models import Author, Post
+
+#: Longest text accepted for any platform; each connector refuses what its platform does not take.
+MAX_TEXT = 65_536
+_REPLIES = {Action.REPLY_PUBLIC, Action.REPLY_PRIVATE}
+
+
+class OutboxError(CrisisdeskError):
+    """A request the outbox refuses; ``status`` is the HTTP answer (404, 409 or 422)."""
+
+    def __init__(self, message: str, *, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRequest:
+    """What a person (or a rule) asks for. With ``post_id`` the target, thread and recipient come
+    from the stored post unless given; without it they must be given."""
+
+    channel: str
+    action: Action
+    idempotency_key: str
+    post_id: int | None = None
+    text: str | None = None
+    target: str | None = None
+    thread: str | None = None
+    recipient: str | None = None
+
+
+def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[str, Connector],
+            actor: Actor, now: datetime) -> tuple[OutboxItem, bool]:
+    """Queue ``request`` (and audit who asked); ``(row, True)`` when new, ``(existing, False)`` when
+    the key was used before for the same request. Raises :class:`OutboxError` naming the problem."""
+    connector = connectors.get(request.channel)
+    if connector is None:
+        known = ", ".join(sorted(connectors)) or "none"
+        raise OutboxError(f"no enabled channel {request.channel!r} (enabled: {known})", status=404)
+    needed = NEEDS[request.action]
+    if needed not in connector.capabilities:
+        can = ", ".join(sorted(a.value for a, c in NEEDS.items() if c in connector.capabilities)) or "nothing"
+        raise OutboxError(f"channel {request.channel!r} cannot {request.action.value} (it can: {can})")
+    text = request.text.strip() if request.text is not None else None
+    if request.action in _REPLIES and not text:
+        raise OutboxError(f"{request.action.value} needs a text")
+    if text is not None and len(text) > MAX_TEXT:
+        raise OutboxError(f"text has {len(text)} characters; at most {MAX_TEXT}")
+    existing = session.scalar(select(OutboxItem).where(OutboxItem.channel == request.channel,
+                                                       OutboxItem.idempotency_key == request.idempotency_key))
+    if existing is not None:
+        asked = (request.action.value, request.post_id, text)
+        if (existing.action, existing.post_id, existing.text) != asked:
+            raise OutboxError(f"idempotency key {request.idempotency_key!r} was used for another request "
+                              f"(outbox item {existing.id})", status=409)
+        return existing, False
+    target, thread, recipient = request.target, request.thread, request.recipient
+    context: dict[str, Any] = {}
+    if request.post_id is not None:
+        post = session.get(Post, request.post_id)
+        if post is None:
+            raise OutboxError(f"no post {request.post_id}", status=404)
+        if post.channel is not None and post.channel != request.channel:
+            raise OutboxError(f"post {post.id} arrived on channel {post.channel!r}, not {request.channel!r}")
+        author = session.get(Author, post.author_id) if post.author_id is not None else None
+        target = target or post.external_id
+        thread = thread or post.conversation_id
+        recipient = recipient or (author.external_id if author is not None else None)
+        context = {"post": _stored_post(post), "platform": post.platform}
+    item = OutboxItem(channel=request.channel, idempotency_key=request.idempotency_key,
+                      action=request.action.value, post_id=request.post_id, target=target, thread=thread,
+                      recipient=recipient, text=text, context=context, status=OutboxStatus.QUEUED,
+                      attempts=0, next_attempt_at=now, created_at=now, created_by=actor.label,
+                      created_by_user_id=actor.user_id)
+    session.add(item)
+    session.flush()
+    record(session, actor=actor, action=AuditAction.OUTBOUND_QUEUED, at=now, target_type="outbox",
+           target_id=item.id, after={"channel": item.channel, "action": item.action, "post_id": item.post_id,
+                                     "target": target, "text": text})
+    return item, True
+
+
+def _stored_post(post: Post) -> dict[str, Any]:
+    """The post as it was received (its canonical dict), or the columns when that is unreadable."""
+    try:
+        raw = orjson.loads(post.raw)
+    except orjson.JSONDecodeError:
+        raw = None
+    if isinstance(raw, dict):
+        return raw
+    return {"platform": post.platform, "id": post.external_id, "text": post.text, "url": post.url,
+            "conversation_id": post.conversation_id, "in_reply_to": post.in_reply_to}
+
+
+def outbound(item: OutboxItem) -> Outbound:
+    return Outbound(action=Action(item.action), idempotency_key=f"{item.channel}:{item.idempotency_key}",
+                    target=item.target, thread=item.thread, recipient=item.recipient, text=item.text,
+                    context=dict(item.context or {}))
+
+
+# -- the sender's side ------------------------------------------------------------------------------
+
+def due(session: Session, now: datetime, *, channels: Sequence[str], limit: int = 50) -> list[OutboxItem]:
+    """Queued items whose time has come, oldest first (PostgreSQL: rows another sender holds are skipped)."""
+    if not channels:
+        return []
+    stmt = (select(OutboxItem).where(OutboxItem.status == OutboxStatus.QUEUED,
+                                     OutboxItem.next_attempt_at <= now, OutboxItem.channel.in_(channels))
+            .order_by(OutboxItem.next_attempt_at, OutboxItem.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def next_due_at(session: Session, *, channels: Sequence[str]) -> datetime | None:
+    return session.scalar(select(func.min(OutboxItem.next_attempt_at))
+                          .where(OutboxItem.status == OutboxStatus.QUEUED, OutboxItem.channel.in_(channels)))
+
+
+def claim(session: Session, item: OutboxItem, *, now: datetime) -> bool:
+    """Take a due item for one attempt; False when another sender took it first."""
+    result = session.execute(
+        update(OutboxItem).where(OutboxItem.id == item.id, OutboxItem.status == OutboxStatus.QUEUED,
+                                 OutboxItem.attempts == item.attempts)
+        .values(status=OutboxStatus.SENDING, attempts=item.attempts + 1, claimed_at=now)
+        .execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def mark_sent(session: Session, item_id: int, *, external_id: str | None, now: datetime) -> None:
+    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(
+        status=OutboxStatus.SENT, external_id=external_id, sent_at=now, last_error=None, error_code=None,
+        delivery_state=DeliveryState.SENT.value, delivery_state_at=now))
+
+
+def mark_retry(session: Session, item_id: int, *, error: str, code: str | None, next_at: datetime) -> None:
+    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(
+        status=OutboxStatus.QUEUED, last_error=error[:2000], error_code=code, next_attempt_at=next_at))
+
+
+def mark_failed(session: Session, item_id: int, *, error: str, code: str | None) -> None:
+    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(
+        status=OutboxStatus.FAILED, last_error=error[:2000], error_code=code))
+
+
+def mark_interrupted(session: Session, *, now: datetime, lease: timedelta) -> list[OutboxItem]:
+    """Items left ``sending`` longer than ``lease`` (their sender died mid-call) become uncertain."""
+    rows = list(session.scalars(select(OutboxItem).where(OutboxItem.status == OutboxStatus.SENDING,
+                                                         OutboxItem.claimed_at < now - lease)))
+    for row in rows:
+        row.status = OutboxStatus.UNCERTAIN
+        row.last_error = (f"attempt {row.attempts} was interrupted: it may or may not have reached the "
+                          "platform; check there, then retry or leave it")
+    session.flush()
+    return rows
+
+
+def retry(session: Session, item_id: int, *, actor: Actor, now: datetime) -> OutboxItem:
+    """Queue a failed or uncertain item again (a person's decision, audited)."""
+    item = session.get(OutboxItem, item_id)
+    if item is None:
+        raise OutboxError(f"no outbox item {item_id}", status=404)
+    if item.status not in (OutboxStatus.FAILED, OutboxStatus.UNCERTAIN):
+        raise OutboxError(f"outbox item {item_id} is {item.status}; only failed or uncertain items are "
+                          "retried", status=409)
+    before = item.status
+    item.status = OutboxStatus.QUEUED
+    item.next_attempt_at = now
+    session.flush()
+    record(session, actor=actor, action=AuditAction.OUTBOUND_RETRIED, at=now, target_type="outbox",
+           target_id=item.id, before={"status": before, "error": item.last_error},
+           after={"status": item.status})
+    return item
+
+
+# -- reports from the platforms -----------------------------------------------------------------------
+
+def apply_statuses(session: Session, channel: str, statuses: Sequence[StatusReport],
+                   watermarks: Sequence[Watermark]) -> int:
+    """Move ``delivery_state`` of what we sent forward (never back: platforms report out of order).
+
+    A failure report counts after ``sent``/``delivered`` too (WhatsApp reports an undeliverable
+    message as ``failed`` after ``sent``). Returns how many items changed."""
+    changed = 0
+    by_id: dict[str, list[StatusReport]] = {}
+    for status in statuses:
+        by_id.setdefault(status.external_id, []).append(status)
+    if by_id:
+        rows = session.scalars(select(OutboxItem).where(OutboxItem.channel == channel,
+                                                        OutboxItem.external_id.in_(list(by_id))))
+        for row in rows:
+            moved = [_advance(row, r.state, r.at, r.error)
+                     for r in sorted(by_id[row.external_id or ""], key=lambda r: STATE_RANK[r.state])]
+            changed += any(moved)
+    for mark in watermarks:
+        rows = session.scalars(select(OutboxItem).where(
+            OutboxItem.channel == channel, OutboxItem.thread == mark.thread,
+            OutboxItem.status == OutboxStatus.SENT, OutboxItem.sent_at <= mark.at))
+        for row in rows:
+            changed += _advance(row, mark.state, mark.at, None)
+    session.flush()
+    return changed
+
+
+def _advance(row: OutboxItem, state: DeliveryState, at: datetime, error: str | None) -> bool:
+    current = DeliveryState(row.delivery_state) if row.delivery_state else None
+    if current is not None and STATE_RANK[state] <= STATE_RANK[current]:
+        return False
+    row.delivery_state = state.value
+    row.delivery_state_at = at
+    if state is DeliveryState.FAILED:
+        row.last_error = (error or "the platform reported the message as not delivered")[:2000]
+    return True

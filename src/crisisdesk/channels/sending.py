@@ -1,0 +1,159 @@
+"""Sends what the channel outbox holds: claims due items, calls the connector, records the outcome.
+
+One background thread, woken when something is queued: outbound calls are rare next to inbound
+ones, and one caller per process keeps a platform's rate limit simple to honour (a ``Retry-After``
+holds that item back; the others go on). Errors are classified by the connector
+(:class:`~crisisdesk.channels.base.PlatformError`): permanent ones fail the item at once with the
+platform's reason, transient ones are retried with backoff up to ``max_attempts``. Every final
+outcome is an audit entry (an outbound action) and a failure because of dead credentials is also
+reported to ``on_reauthorize`` (channel health).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import cast
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from crisisdesk.audit.service import Actor, AuditAction, record
+from crisisdesk.channels import outbox
+from crisisdesk.channels.base import NEEDS, Action, Connector, Outbound, PlatformError, SendingConnector, Sent
+from crisisdesk.channels.models import OutboxStatus
+from crisisdesk.core.clock import Clock
+from crisisdesk.db import log_failure
+from crisisdesk.notify.dispatcher import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+#: A call that has not come back after this long is taken as interrupted (its sender died).
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    item_id: int
+    channel: str
+    status: OutboxStatus
+    detail: str
+
+
+class OutboxSender:
+    """``run_once()`` for tests and one-shot use; ``start()`` runs it in a thread until ``stop()``."""
+
+    def __init__(self, engine: Callable[[], Engine], connectors: Callable[[], Mapping[str, Connector]], *,
+                 clock: Clock, policy: RetryPolicy | None = None, interval: float = 5.0,
+                 on_reauthorize: Callable[[str, str], None] | None = None) -> None:
+        self._engine = engine
+        self._connectors = connectors
+        self.clock = clock
+        self.policy = policy or RetryPolicy(max_attempts=6, base=5.0, cap=900.0)
+        self._interval = interval
+        self._on_reauthorize = on_reauthorize
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="channel-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            timeout = self._interval
+            try:
+                self.run_once()
+                with Session(self._engine()) as session:
+                    next_at = outbox.next_due_at(session, channels=sorted(self._connectors()))
+                if next_at is not None:
+                    timeout = min(timeout, max((next_at - self.clock.now()).total_seconds(), 0.05))
+            except Exception as exc:  # the database may be away: the next round retries
+                log_failure(self._engine(), exc, log, "channel outbox: sending failed; trying again")
+            self._wake.wait(timeout)
+            self._wake.clear()
+
+    def run_once(self) -> list[Outcome]:
+        """Attempt every item due now, one after the other; return what happened."""
+        connectors = self._connectors()
+        engine = self._engine()
+        now = self.clock.now()
+        with Session(engine) as session, session.begin():
+            for row in outbox.mark_interrupted(session, now=now, lease=LEASE):
+                log.warning("outbox %d (%s %s): interrupted; marked uncertain", row.id, row.channel,
+                            row.action)
+            claimed = [row for row in outbox.due(session, now, channels=sorted(connectors))
+                       if outbox.claim(session, row, now=now)]
+            jobs = [(row.id, row.channel, row.attempts + 1, outbox.outbound(row)) for row in claimed]
+        # Claims are committed before any call: a crash from here leaves 'sending' rows (uncertain).
+        outcomes = []
+        for item_id, channel, attempt, call in jobs:
+            outcomes.append(self._attempt(engine, connectors.get(channel), item_id, channel, attempt, call))
+        return outcomes
+
+    def _attempt(self, engine: Engine, connector: Connector | None, item_id: int, channel: str, attempt: int,
+                 call: Outbound) -> Outcome:
+        try:
+            if connector is None or NEEDS[call.action] not in connector.capabilities:
+                raise PlatformError(f"channel {channel!r} is gone or cannot {call.action.value} any more",
+                                    permanent=True)
+            sent = cast(SendingConnector, connector).send(call)
+        except PlatformError as exc:
+            return self._failed(engine, item_id, channel, attempt, call.action, exc)
+        except Exception as exc:  # a bug in a connector: retried (bounded) with the traceback logged
+            log.exception("outbox %d (%s): the connector crashed", item_id, channel)
+            return self._failed(engine, item_id, channel, attempt, call.action,
+                                PlatformError(f"internal error: {type(exc).__name__}: {exc}"))
+        return self._sent(engine, item_id, channel, attempt, call.action, sent)
+
+    def _sent(self, engine: Engine, item_id: int, channel: str, attempt: int, action: Action,
+              sent: Sent) -> Outcome:
+        now = self.clock.now()
+        with Session(engine) as session, session.begin():
+            outbox.mark_sent(session, item_id, external_id=sent.external_id, now=now)
+            record(session, actor=Actor.system(), action=AuditAction.OUTBOUND_SENT, at=now,
+                   target_type="outbox", target_id=item_id, after={"channel": channel, "action": action.value,
+                                             "external_id": sent.external_id, "attempt": attempt,
+                                             **sent.details})
+        log.info("outbox %d (%s %s): sent, platform id %s", item_id, channel, action.value, sent.external_id)
+        return Outcome(item_id, channel, OutboxStatus.SENT, sent.external_id or "done")
+
+    def _failed(self, engine: Engine, item_id: int, channel: str, attempt: int, action: Action,
+                error: PlatformError) -> Outcome:
+        now = self.clock.now()
+        code = None if error.code is None else str(error.code)
+        message = str(error)
+        if not error.permanent and attempt < self.policy.max_attempts:
+            delay = self.policy.delay(attempt, error.retry_after, random.random())  # noqa: S311 (jitter)
+            with Session(engine) as session, session.begin():
+                outbox.mark_retry(session, item_id, error=message, code=code,
+                                  next_at=now + timedelta(seconds=delay))
+            log.warning("outbox %d (%s %s): attempt %d failed, retry in %.0f s: %s", item_id, channel,
+                        action.value, attempt, delay, message)
+            return Outcome(item_id, channel, OutboxStatus.QUEUED, message)
+        if not error.permanent:
+            message = f"gave up after {attempt} attempts: {message}"
+        with Session(engine) as session, session.begin():
+            outbox.mark_failed(session, item_id, error=message, code=code)
+            record(session, actor=Actor.system(), action=AuditAction.OUTBOUND_FAILED, at=now,
+                   target_type="outbox", target_id=item_id,
+                   after={"channel": channel, "action": action.value, "attempt": attempt,
+                          "error": message[:500], "code": code})
+        log.error("outbox %d (%s %s): failed: %s", item_id, channel, action.value, message)
+        if error.reauthorize and self._on_reauthorize is not None:
+            self._on_reauthorize(channel, message)
+        return Outcome(item_id, channel, OutboxStatus.FAILED, message)
