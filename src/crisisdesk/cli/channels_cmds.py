@@ -1,22 +1,32 @@
-"""``crisisdesk channels list`` and ``crisisdesk channels check KEY``."""
+"""``crisisdesk channels list``, ``check KEY``, ``send KEY ACTION`` and ``outbox``."""
 
 from __future__ import annotations
 
+import getpass
+import uuid
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from crisisdesk.channels.base import PlatformError
+from crisisdesk.audit.service import Actor
+from crisisdesk.channels.base import Action, Connector, PlatformError
+from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outbox import OutboundRequest, OutboxError, enqueue
 from crisisdesk.channels.registry import connector_for
+from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.channels.service import channel_counts
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace, out
+from crisisdesk.core.clock import SystemClock
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.runtime import open_engine
+from crisisdesk.workspace import Workspace
 
 channels_app = typer.Typer(
     name="channels", no_args_is_help=True,
-    help="Connected accounts and feeds: their state, and a check of their credentials.")
+    help="Connected accounts and feeds: their state, a check of their credentials, sending and the outbox.")
 
 
 @channels_app.command("list")
@@ -64,3 +74,90 @@ def check(key: Annotated[str, typer.Argument(help="The channel's key in crisisde
     out.print(f"[green]{key}[/]: {found.platform} account {result.account}", highlight=False)
     for name, value in result.details.items():
         out.print(f"  {name}: {value}", highlight=False, soft_wrap=True)
+
+
+def _enabled_connectors(workspace: Workspace) -> dict[str, Connector]:
+    return {c.key: connector_for(c) for c in workspace.config.channels if c.enabled}
+
+
+@channels_app.command("send")
+@friendly_errors
+def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
+         action: Annotated[Action, typer.Argument(help="What to do on the platform.")],
+         post: Annotated[int | None, typer.Option("--post", help="The stored post (its number in crisisdesk) "
+                                                  "to answer or act on.")] = None,
+         text: Annotated[str | None, typer.Option("--text", help="The reply's text.")] = None,
+         target: Annotated[str | None, typer.Option(
+             help="The platform's id of the item (without --post).")] = None,
+         recipient: Annotated[str | None, typer.Option(help="The person's id on the platform.")] = None,
+         thread: Annotated[str | None, typer.Option(help="The thread (without --post).")] = None,
+         idempotency_key: Annotated[str | None, typer.Option(
+             "--key", help="Idempotency key: the same key twice sends once [default: a new one].")] = None,
+         queue_only: Annotated[bool, typer.Option(
+             "--queue-only", help="Only queue it; `crisisdesk serve` sends it.")] = False,
+         config: ConfigOption = None) -> None:
+    """Reply, reply privately, hide, unhide, delete or block through a channel: queued in the outbox
+    (audited as cli:<login>) and, unless --queue-only, attempted at once. Exit 1 when it failed."""
+    _, workspace = open_workspace(config)
+    connectors = _enabled_connectors(workspace)
+    request = OutboundRequest(channel=key, action=action, idempotency_key=idempotency_key or uuid.uuid4().hex,
+                              post_id=post, text=text, target=target, recipient=recipient, thread=thread)
+    engine = open_engine(workspace)
+    clock = SystemClock()
+    try:
+        try:
+            with Session(engine) as session, session.begin():
+                item, created = enqueue(session, request, connectors=connectors,
+                                        actor=Actor.cli(getpass.getuser()), now=clock.now())
+                item_id, status = item.id, item.status
+        except OutboxError as exc:
+            raise CrisisdeskError(str(exc)) from None
+        out.print(f"outbox item {item_id} ({'queued' if created else 'asked before: ' + status}), "
+                  f"key {request.idempotency_key}", highlight=False)
+        if queue_only or not created:
+            return
+        sender = OutboxSender(lambda: engine, lambda: {key: connectors[key]}, clock=clock)
+        outcome = next((o for o in sender.run_once() if o.item_id == item_id), None)
+    finally:
+        engine.dispose()
+    if outcome is None:
+        out.print("not attempted now (another sender holds it); see `crisisdesk channels outbox`")
+    elif outcome.status == OutboxStatus.SENT:
+        out.print(f"[green]sent[/]: platform id {outcome.detail}", highlight=False)
+    elif outcome.status == OutboxStatus.QUEUED:
+        out.print(f"[yellow]not sent yet, will be retried by `crisisdesk serve`[/]: {outcome.detail}",
+                  highlight=False, soft_wrap=True)
+    else:
+        err.print(f"[red]failed[/]: {outcome.detail}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@channels_app.command("outbox")
+@friendly_errors
+def outbox_list(channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+                status: Annotated[OutboxStatus | None, typer.Option(help="Only items in this state.")] = None,
+                limit: Annotated[int, typer.Option(min=1, max=1000)] = 30,
+                config: ConfigOption = None) -> None:
+    """What was asked of the channels, newest first: state, the platform's id, delivery, errors."""
+    _, workspace = open_workspace(config)
+    engine = open_engine(workspace)
+    stmt = select(OutboxItem).order_by(OutboxItem.id.desc()).limit(limit)
+    if channel is not None:
+        stmt = stmt.where(OutboxItem.channel == channel)
+    if status is not None:
+        stmt = stmt.where(OutboxItem.status == status.value)
+    table = Table("id", "channel", "action", "post", "status", "tries", "platform id", "delivery",
+                  "asked (UTC)", "by", "error")
+    try:
+        with Session(engine) as session:
+            items = list(session.scalars(stmt))
+    finally:
+        engine.dispose()
+    if not items:
+        out.print("The outbox is empty.")
+        return
+    for i in items:
+        table.add_row(str(i.id), i.channel, i.action, str(i.post_id or "–"), i.status, str(i.attempts),
+                      i.external_id or "–", i.delivery_state or "–", i.created_at.strftime("%Y-%m-%d %H:%M"),
+                      i.created_by, (i.last_error or "")[:80])
+    out.print(table)
