@@ -1,9 +1,15 @@
-"""The part of the Telegram Bot API that notifications use, as a responder for :class:`HttpSink`.
+"""The part of the Telegram Bot API that notifications and the connector use, as a responder for
+:class:`HttpSink`.
 
 ``sendMessage`` checks what the real API checks that matters to us: the token in the path, a
 ``chat_id`` and ``text``, ``parse_mode=HTML`` text that parses (only Telegram's tags, balanced,
 no stray ``<`` or ``&``), at most 4,096 characters after parsing, and URL buttons with http(s)
-URLs. Errors come in the Bot API shape ``{"ok": false, "error_code", "description"}``.
+URLs; ``reply_parameters`` must name a message that exists in the chat. ``deleteMessage``,
+``banChatMember`` and ``banChatSenderChat`` act on the chats and messages the test set up.
+People who blocked the bot (``blocked``) or never started it (``started``) get Telegram's 403s;
+:meth:`TelegramBotApi.fail_next` scripts any other answer after the token was checked. Errors
+come in the Bot API shape ``{"ok": false, "error_code", "description"}``. Private chats have the
+person's (positive) id, groups and channels negative ids, as on Telegram.
 """
 
 from __future__ import annotations
@@ -70,8 +76,13 @@ def parse_html(text: str) -> tuple[str, list[str]]:
     return "".join(checker.visible), problems  # convert_charrefs has decoded the entities
 
 
+def chat_type(chat_id: int) -> str:
+    return "private" if chat_id > 0 else "supergroup"
+
+
 class TelegramBotApi:
-    """``responder`` for an :class:`HttpSink`; ``messages`` holds every accepted sendMessage body."""
+    """``responder`` for an :class:`HttpSink`; ``messages`` holds every accepted sendMessage body,
+    ``deleted`` the (chat, message) pairs deleted, ``banned`` the (chat, member) pairs banned."""
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -79,21 +90,52 @@ class TelegramBotApi:
         #: What getWebhookInfo answers (Telegram's own record of our webhook and its last error).
         self.webhook_info: dict[str, Any] = {"url": "", "has_custom_certificate": False,
                                              "pending_update_count": 0}
+        #: Messages that exist, as (chat id, message id): what a reply or a delete may name.
+        self.existing: set[tuple[int, int]] = set()
+        self.deleted: list[tuple[int, int]] = []
+        self.banned: list[tuple[int, int]] = []
+        #: People who blocked the bot; None in ``started``: everybody has started it.
+        self.blocked: set[int] = set()
+        self.started: set[int] | None = None
+        self._failures: list[Reply] = []
+
+    def message(self, chat_id: int, message_id: int) -> None:
+        """A message that is in the chat (one a webhook delivered)."""
+        self.existing.add((chat_id, message_id))
+
+    def fail_next(self, *replies: Reply) -> None:
+        """Answer the next calls with a valid token with these (then normally again)."""
+        self._failures.extend(replies)
 
     def __call__(self, rec: Recorded) -> Reply:
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", rec.path)
         if not match or match.group(1) != self.token:
             return error(401, "Unauthorized")
-        if match.group(2) == "getMe":
+        if self._failures:
+            return self._failures.pop(0)
+        method = match.group(2)
+        if method == "getMe":
             return Reply(200, {"ok": True, "result": {"id": int(self.token.split(":")[0]), "is_bot": True,
                                                       "first_name": "Voltaro", "username": "voltaro_bot"}})
-        if match.group(2) == "getWebhookInfo":
+        if method == "getWebhookInfo":
             return Reply(200, {"ok": True, "result": self.webhook_info})
-        if match.group(2) != "sendMessage":
+        if method in ("deleteMessage", "banChatMember", "banChatSenderChat"):
+            return self._moderate(method, rec.json())
+        if method != "sendMessage":
             return error(404, "Not Found")
         body = rec.json()
         if "chat_id" not in body:
             return error(400, "Bad Request: chat_id is empty")
+        chat = body["chat_id"]
+        if isinstance(chat, int) and chat in self.blocked:
+            return error(403, "Forbidden: bot was blocked by the user")
+        if isinstance(chat, int) and chat > 0 and self.started is not None and chat not in self.started:
+            return error(403, "Forbidden: bot can't initiate conversation with a user")
+        replied = body.get("reply_parameters") or {}
+        if "message_id" in replied and (chat, replied["message_id"]) not in self.existing:
+            return error(400, "Bad Request: message to be replied not found")
+        if "message_thread_id" in body and not isinstance(body["message_thread_id"], int):
+            return error(400, "Bad Request: message thread not found")
         text = body.get("text") or ""
         if body.get("parse_mode") == "HTML":
             text, problems = parse_html(text)
@@ -108,6 +150,29 @@ class TelegramBotApi:
                 if "url" in button and not re.match(r"^https?://", button["url"]):
                     return error(400, "Bad Request: BUTTON_URL_INVALID")
         self.messages.append(body)
+        sent_id = len(self.messages)
+        if isinstance(chat, int):
+            self.existing.add((chat, sent_id))
+        kind = chat_type(chat) if isinstance(chat, int) else "supergroup"
         return Reply(200, {"ok": True, "result": {
-            "message_id": len(self.messages), "date": 1700000000, "text": text,
-            "chat": {"id": body["chat_id"], "type": "supergroup"}}})
+            "message_id": sent_id, "date": 1700000000, "text": text,
+            "chat": {"id": chat, "type": kind}}})
+
+    def _moderate(self, method: str, body: dict[str, Any]) -> Reply:
+        chat = body.get("chat_id")
+        if not isinstance(chat, int):
+            return error(400, "Bad Request: chat_id is empty")
+        if method == "deleteMessage":
+            message = body.get("message_id")
+            if not isinstance(message, int) or (chat, message) not in self.existing:
+                return error(400, "Bad Request: message to delete not found")
+            self.existing.discard((chat, message))
+            self.deleted.append((chat, message))
+            return Reply(200, {"ok": True, "result": True})
+        if chat > 0:
+            return error(400, "Bad Request: method is available only for supergroups and channel")
+        member = body.get("user_id" if method == "banChatMember" else "sender_chat_id")
+        if not isinstance(member, int) or (member < 0) != (method == "banChatSenderChat"):
+            return error(400, "Bad Request: invalid user_id specified")
+        self.banned.append((chat, member))
+        return Reply(200, {"ok": True, "result": True})

@@ -44,4 +44,6 @@ def bot_error(response: httpx.Response, data: Any) -> PlatformError:
     if code in (401, 404):
         return PlatformError(f"{text}: the bot token is wrong or was revoked", code=code, permanent=True,
                              reauthorize=True)
-    return PlatformError(text, code=code, permanent=code < 500)
+    if parameters.get("migrate_to_chat_id") is not None:  # the group became a supergroup
+        text += f" (the group is now the supergroup {parameters['migrate_to_chat_id']})"
+    return PlatformError(text, code=code, permanent=isinstance(code, int) and code < 500)

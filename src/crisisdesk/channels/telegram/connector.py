@@ -3,19 +3,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from crisisdesk.channels.base import Capability, CheckResult, Delivery, load_json
+from crisisdesk.channels.base import (
+    NEEDS,
+    Capability,
+    CheckResult,
+    Delivery,
+    Outbound,
+    PlatformError,
+    Sent,
+    load_json,
+)
 from crisisdesk.channels.signatures import check_token, header
 from crisisdesk.channels.telegram.client import BotApi
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.telegram.mapping import map_update
+from crisisdesk.channels.telegram.sending import send
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
 class TelegramConnector:
-    """A bot's updates, one per webhook request, with our secret token in a header."""
+    """A bot's updates, one per webhook request, with our secret token in a header; it replies in
+    the chat, deletes messages and bans members of groups (see :mod:`.sending`)."""
 
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.WEBHOOK})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.WEBHOOK, Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.DELETE,
+        Capability.BLOCK})
 
     def __init__(self, config: TelegramConfig) -> None:
         self.config = config
@@ -48,3 +61,12 @@ class TelegramConnector:
 
     def parse(self, body: bytes) -> Delivery:
         return map_update(load_json(body), bot_id=self.bot_id, channel=self.key)
+
+    def send(self, outbound: Outbound) -> Sent:
+        if NEEDS[outbound.action] not in self.capabilities:
+            raise PlatformError(f"a Telegram bot cannot {outbound.action.value}", permanent=True)
+        api = BotApi(self.config)
+        try:
+            return send(api, outbound, bot_id=self.bot_id)
+        finally:
+            api.close()

@@ -1,5 +1,9 @@
 """The Viber REST bot API: POST JSON with ``X-Viber-Auth-Token``; HTTP stays 200 and ``status``
-says what happened (0 ok, 2 a bad token, 12 too many requests, … see CHANNEL-APIS.md §3.3)."""
+says what happened (0 ok, 2 a bad token, 12 too many requests, … see CHANNEL-APIS.md §3.3).
+
+Every status Viber names is permanent (the same call gets the same answer) except the two rate
+limits, 12 and 18, retried after a minute; a status it does not name is its "general error",
+retried with the caller's backoff."""
 
 from __future__ import annotations
 
@@ -14,7 +18,15 @@ _RETRY = {12, 18}
 _NAMES = {1: "invalidUrl", 2: "invalidAuthToken", 3: "badData", 4: "missingData", 5: "receiverNotRegistered",
           6: "receiverNotSubscribed", 7: "publicAccountBlocked", 8: "publicAccountNotFound",
           9: "publicAccountSuspended", 10: "webhookNotSet", 11: "receiverNoSuitableDevice",
-          12: "tooManyRequests", 13: "apiVersionNotSupported"}
+          12: "tooManyRequests", 13: "apiVersionNotSupported", 14: "incompatibleWithVersion",
+          15: "publicAccountNotAuthorized", 16: "inboxMessageStateMismatch", 17: "unsupportedMessageType",
+          18: "messageRateExceeded", 19: "editMessageFailed", 20: "unsupportedMedia"}
+#: What to do about a status, for the people who read the error.
+_HINTS = {2: "the auth token is wrong or was replaced: set the bot's current one",
+          5: "the person has no Viber account (any more)",
+          6: "the person has not subscribed to the bot or unsubscribed: they must write to it first",
+          7: "the bot is blocked", 9: "the bot is suspended",
+          10: "set the bot's webhook first (Viber sends nothing for a bot without one)"}
 
 
 class ViberApi:
@@ -34,6 +46,8 @@ class ViberApi:
         if status == 0:
             return data
         text = f"({status} {_NAMES.get(status, 'error')}) {data.get('status_message', '')}".strip()
+        if status in _HINTS:
+            text += f": {_HINTS[status]}"
         if status in _RETRY:
             raise PlatformError(text, code=status, retry_after=60.0)
         raise PlatformError(text, code=status, permanent=status in _NAMES, reauthorize=status == 2)

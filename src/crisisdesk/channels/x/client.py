@@ -1,7 +1,8 @@
-"""X API v2 over HTTP with the app's bearer token: rate-limit headers read on every answer, and
-errors (problem JSON, or the legacy ``{"errors": [{"code": 88}]}``) turned into readable
-:class:`PlatformError` s: 401 a dead token, 429 wait until ``x-rate-limit-reset``, 5xx retry,
-other 4xx permanent with X's own words. See CHANNEL-APIS.md §5.6."""
+"""X API v2 over HTTP: reading with the app's bearer token, acting as our account with OAuth 1.0a
+user context (:mod:`.oauth1`). Rate-limit headers are read on every answer, and errors (problem
+JSON, or the legacy ``{"errors": [{"code": 88}]}``) turned into readable :class:`PlatformError` s:
+401 dead credentials, 429 wait until ``x-rate-limit-reset``, 5xx retry, other 4xx (403 duplicate
+content, not allowed) permanent with X's own words. See CHANNEL-APIS.md §5.5–5.6."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import httpx
 from crisisdesk.channels.base import PlatformError
 from crisisdesk.channels.http import client, unreachable
 from crisisdesk.channels.x.config import XConfig
+from crisisdesk.channels.x.oauth1 import UserContext
 
 API = "https://api.x.com"
 #: Wait after a 429 without a usable reset header (X recommends backing off from one minute).
@@ -89,10 +91,21 @@ def _legacy_codes(data: Any) -> set[int]:
     return {e["code"] for e in errors if isinstance(e.get("code"), int)}
 
 
+#: What a 401 means, by the credentials the call was made with.
+_DEAD = {
+    "app": "the bearer token is invalid or was revoked: create a new one in the developer portal",
+    "user": "the user-context keys (api_key, api_secret, access_token, access_token_secret) are invalid "
+            "or were revoked: generate new ones in the developer portal, with read and write permission",
+}
+
+
 class XApi:
     def __init__(self, config: XConfig) -> None:
         self.base = config.base(API)
         self._token = config.bearer_token
+        keys = config.user_context
+        #: Our account's OAuth 1.0a keys; None when the channel only listens.
+        self.user = UserContext(*(k.get_secret_value() for k in keys)) if keys is not None else None
 
     def get(self, path: str, params: dict[str, str | int]) -> Answer:
         headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
@@ -103,7 +116,20 @@ class XApi:
             raise unreachable(self.base, exc) from exc
         return self.answer(response)
 
-    def answer(self, response: httpx.Response) -> Answer:
+    def act(self, method: str, path: str, body: dict[str, Any] | None = None) -> Answer:
+        """A call as our account (user context): posting, hiding, deleting, ``/2/users/me``."""
+        if self.user is None:
+            raise PlatformError("this X channel has no user-context keys (api_key, api_secret, access_token, "
+                                "access_token_secret): it can only listen", permanent=True)
+        headers = {"Authorization": self.user.authorization(method, f"{self.base}{path}")}
+        try:
+            with client(self.base, headers=headers) as http:
+                response = http.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise unreachable(self.base, exc) from exc
+        return self.answer(response, credentials="user")
+
+    def answer(self, response: httpx.Response, *, credentials: str = "app") -> Answer:
         limits = RateLimit.of(response)
         try:
             data: Any = response.json()
@@ -120,8 +146,8 @@ class XApi:
             raise PlatformError(f"{text} (rate limited, next try in {wait:.0f} s)", code=status,
                                 retry_after=wait)
         if status == 401 or 89 in codes or 32 in codes:
-            raise PlatformError(f"{text} (the bearer token is invalid or was revoked: create a new one "
-                                "in the developer portal)", code=status, permanent=True, reauthorize=True)
+            raise PlatformError(f"{text} ({_DEAD[credentials]})", code=status, permanent=True,
+                                reauthorize=True)
         if status >= 500 or status in (408, 409):
             raise PlatformError(text, code=status)
         if response.is_success:  # 2xx without a JSON object: not X speaking

@@ -16,9 +16,9 @@ _USER_CONTEXT = ("api_key", "api_secret", "access_token", "access_token_secret")
 
 class XConfig(ChannelConfigBase):
     """An X account (or just a search) listened to by polling recent search every ``interval``
-    seconds with an app-only bearer token. The user-context keys are for public replies, which
-    are not built yet; they are validated now so that a half-filled block fails at start, not at
-    the first reply."""
+    seconds with an app-only bearer token. The user-context keys (OAuth 1.0a, of our account, with
+    read and write permission) let the channel reply, hide replies and delete our posts; they come
+    as a set of four, so that a half-filled block fails at start, not at the first reply."""
 
     platform: Literal["x"] = "x"
     bearer_token: Secret = Field(description="The app's bearer token (app-only), e.g. env:X_BEARER_TOKEN.")
@@ -77,7 +77,7 @@ class XConfig(ChannelConfigBase):
 
     @property
     def user_context(self) -> tuple[SecretStr, SecretStr, SecretStr, SecretStr] | None:
-        """The four OAuth 1.0a secrets, when given (for replies, later)."""
+        """The four OAuth 1.0a secrets, when given: the channel acts as our account with them."""
         if self.api_key and self.api_secret and self.access_token and self.access_token_secret:
             return self.api_key, self.api_secret, self.access_token, self.access_token_secret
         return None

@@ -9,6 +9,12 @@ stored oldest first, so that posts are processed in the order they were written 
 the version it replaces). The very first
 poll has no ``since_id``: it reaches back ``backfill_minutes`` with ``start_time``, and keeps that
 start until a tweet is found, so a quiet first hour skips nothing.
+
+What a channel can do depends on its keys: with the bearer token alone it only listens; with
+the four user-context keys it also replies, hides replies and deletes our posts
+(:mod:`.sending`). The two are two classes, each with fixed capabilities as every connector
+has; ``XConnector(config)`` gives the one the configuration can serve, so the registry keeps one
+entry for X.
 """
 
 from __future__ import annotations
@@ -18,10 +24,20 @@ import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from crisisdesk.channels.base import Capability, CheckResult, Delivery, Fetched, PlatformError
+from crisisdesk.channels.base import (
+    NEEDS,
+    Capability,
+    CheckResult,
+    Delivery,
+    Fetched,
+    Outbound,
+    PlatformError,
+    Sent,
+)
 from crisisdesk.channels.x.client import XApi, problem
 from crisisdesk.channels.x.config import XConfig
 from crisisdesk.channels.x.mapping import map_page
+from crisisdesk.channels.x.sending import send
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +65,11 @@ class XConnector:
     """Reads an X search (our mentions and/or a query) with an app-only bearer token."""
 
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.POLL})
+
+    def __new__(cls, config: XConfig) -> XConnector:
+        if cls is XConnector and config.user_context is not None:
+            return super().__new__(XActingConnector)
+        return super().__new__(cls)
 
     def __init__(self, config: XConfig) -> None:
         self.config = config
@@ -149,6 +170,26 @@ class XConnector:
             account = f"@{user.get('username', self.config.account)} ({user.get('id')})"
             followers = (user.get("public_metrics") or {}).get("followers_count")
             details["followers"] = str(followers if followers is not None else "?")
-        if self.config.user_context:
-            details["user context"] = "configured (replies are not built yet)"
+        if self.api.user is not None:
+            me = self.api.act("GET", "/2/users/me").data.get("data")
+            if not isinstance(me, dict):
+                raise PlatformError("/2/users/me answered without the account", permanent=True)
+            details["replies as"] = f"@{me.get('username')} ({me.get('id')})"
+            if self.config.account and str(me.get("username", "")).lower() != self.config.account.lower():
+                details["warning"] = (f"the user-context keys belong to @{me.get('username')}, "
+                                      f"not to account @{self.config.account}")
         return CheckResult(account, details)
+
+    def send(self, outbound: Outbound) -> Sent:
+        if NEEDS[outbound.action] not in self.capabilities:
+            why = ("this channel has no user-context keys, it only listens" if self.api.user is None
+                   else "crisisdesk does not do that on X")
+            raise PlatformError(f"X channel {self.key} cannot {outbound.action.value}: {why}", permanent=True)
+        return send(self.api, outbound, account=self.config.account)
+
+
+class XActingConnector(XConnector):
+    """An X channel with user-context keys: it listens, and acts as our account."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.POLL, Capability.REPLY_PUBLIC, Capability.HIDE, Capability.DELETE})

@@ -1,0 +1,83 @@
+"""Acting on X as our account (CHANNEL-APIS.md §5.5): public replies, hiding replies, deleting.
+
+* ``REPLY_PUBLIC``: ``POST /2/tweets`` with ``reply.in_reply_to_tweet_id``; X answers 201 with
+  the new post's id.
+* ``HIDE`` / ``UNHIDE``: ``PUT /2/tweets/:id/hidden`` with ``{"hidden": true|false}``; X allows it
+  for replies in conversations our account started.
+* ``DELETE``: ``DELETE /2/tweets/:id``; X deletes only our own posts, so a post known to be
+  somebody else's is refused before the call (hide it instead).
+
+The post acted on is the newest version: an edited post is stored under its first id, and its
+``url`` (in the context) names the latest version, which is the one people see and reply to.
+Direct messages are not sent: X delivers DMs to apps only at the Enterprise level, so an answer
+to a DM could never be read here, and the conversation would vanish from the inbox.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent
+from crisisdesk.channels.x.client import XApi, problem
+
+_STATUS_URL = re.compile(r"/status(?:es)?/(\d+)(?:[/?#]|$)")
+
+
+def refuse(text: str) -> PlatformError:
+    return PlatformError(text, permanent=True)
+
+
+def _post(context: Mapping[str, Any]) -> Mapping[str, Any]:
+    post = context.get("post")
+    return post if isinstance(post, Mapping) else {}
+
+
+def tweet_id(outbound: Outbound) -> str:
+    """The id of the post acted on: the latest version named by the context's URL, else the target."""
+    if not outbound.target:
+        raise refuse(f"no target: {outbound.action.value} needs the id of the post on X")
+    if not outbound.target.isdigit():
+        raise refuse(f"target {outbound.target!r} is not an X post id (digits)")
+    url = _post(outbound.context).get("url")
+    found = _STATUS_URL.search(url) if isinstance(url, str) else None
+    return found.group(1) if found else outbound.target
+
+
+def _data(answer: Mapping[str, Any], what: str) -> Mapping[str, Any]:
+    data = answer.get("data")
+    if not isinstance(data, Mapping):
+        raise refuse(f"X answered {what} without data: {problem(answer) or 'no explanation'}")
+    return data
+
+
+def send(api: XApi, outbound: Outbound, *, account: str | None) -> Sent:
+    if outbound.action == Action.REPLY_PUBLIC:
+        if outbound.text is None or not outbound.text.strip():
+            raise refuse("no text: a reply needs the text to post")
+        parent = tweet_id(outbound)
+        body = {"text": outbound.text, "reply": {"in_reply_to_tweet_id": parent}}
+        created = _data(api.act("POST", "/2/tweets", body).data, "the reply")
+        if created.get("id") is None:
+            raise refuse("X answered the reply without the new post's id")  # it may be posted: no retry
+        return Sent(str(created["id"]), {"in_reply_to": parent})
+    if outbound.action in (Action.HIDE, Action.UNHIDE):
+        target = tweet_id(outbound)
+        hidden = outbound.action == Action.HIDE
+        state = _data(api.act("PUT", f"/2/tweets/{target}/hidden", {"hidden": hidden}).data, "hiding")
+        if state.get("hidden") is not hidden:
+            raise refuse(f"X answered hidden={state.get('hidden')!r} for post {target}, asked for {hidden}")
+        return Sent(None, {"hidden": str(hidden).lower()})
+    if outbound.action == Action.DELETE:
+        target = tweet_id(outbound)
+        author = _post(outbound.context).get("author")
+        handle = author.get("handle") if isinstance(author, Mapping) else None
+        if account and isinstance(handle, str) and handle.lower() != account.lower():
+            raise refuse(f"the post is @{handle}'s: X lets @{account} delete only its own posts "
+                         "(hide a reply instead)")
+        state = _data(api.act("DELETE", f"/2/tweets/{target}").data, "deleting")
+        if state.get("deleted") is not True:
+            raise refuse(f"X did not delete post {target} (deleted={state.get('deleted')!r})")
+        return Sent(None, {"deleted": "true"})
+    raise refuse(f"crisisdesk does not {outbound.action.value} on X")
