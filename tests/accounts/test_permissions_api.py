@@ -150,7 +150,8 @@ def _run(world: World, who: str, client: TestClient, headers: dict[str, str]) ->
     problems = []
     for case in CASES:
         path = case.path.format(analyst=world.user_ids[Role.ANALYST], own_token=own_token,
-                                situation=world.situation_id, own_situation=own_situation, outbox_item=999_999,
+                                situation=world.situation_id, own_situation=own_situation,
+                                outbox_item=999_999,
                                 item="4" if "/policies/" in case.path else f"i-{who}")
         kwargs: dict[str, Any] = {"headers": headers}
         if case.body is not None:
