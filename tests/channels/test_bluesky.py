@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -199,7 +200,7 @@ def test_cli_check_names_the_account(pds: tuple[HttpSink, BlueskyApi], workspace
 def test_the_service_polls_search_into_matched_posts(pds: tuple[HttpSink, BlueskyApi],
                                                      workspace_file: Path) -> None:
     sink, api = pds
-    api.publish("Voltaro Akku raucht", author=FAN)
+    view = api.publish("Voltaro Akku raucht", author=FAN)
     workspace_file.write_text(
         "monitors:\n  - name: voltaro\n    query: voltaro\n"
         f"channels:\n  - key: sky\n    platform: bluesky\n    handle: {HANDLE}\n"
@@ -213,10 +214,13 @@ def test_the_service_polls_search_into_matched_posts(pds: tuple[HttpSink, Bluesk
         found: list[Any] = []
         while not found and time.monotonic() < deadline:
             with runtime.engine.connect() as conn:
-                found = list(conn.execute(select(Post.text, Post.channel, Post.lang)
+                found = list(conn.execute(select(Post.text, Post.channel, Post.lang, Post.raw)
                                           .where(Post.platform == "bluesky")).all())
             time.sleep(0.05)
         assert [(r.channel, r.text, r.lang) for r in found] == [("sky", "Voltaro Akku raucht", "de")]
+        # the stored raw post keeps what a reply needs (the CIDs), which no column holds
+        parent = {"uri": view["uri"], "cid": view["cid"]}
+        assert orjson.loads(found[0].raw)["reply_ref"] == {"root": parent, "parent": parent}
     finally:
         runtime.close()
 

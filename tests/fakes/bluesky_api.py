@@ -6,6 +6,12 @@ password in, access and refresh JWTs out; an expired access token answers ``400 
 earlier of createdAt and indexedAt, ``since`` inclusive, ``limit``, opaque ``cursor``),
 ``app.bsky.notification.listNotifications`` (newest first, ``reasons``, ``cursor``) and
 ``app.bsky.actor.getProfile``; ``RateLimit-*`` headers and ``429`` when the budget is spent.
+
+And the writes to our own repository: ``com.atproto.repo.createRecord`` (``app.bsky.feed.post``
+checked as the lexicon says: text at most 300 graphemes, ``createdAt``, a ``reply`` whose root and
+parent are strong references with ``uri`` and ``cid``, facets with byte ranges inside the text;
+``app.bsky.graph.block`` with a DID subject; ``400 InvalidRequest`` otherwise) and
+``com.atproto.repo.deleteRecord``; another account's ``repo`` answers ``401``.
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ class BlueskyApi:
         self.reset = time.time() + 300
         self.honour_reasons = True
         self._n = itertools.count(1)
+        self.records: dict[str, dict[str, Any]] = {}  # at:// URI -> record written through the API
+        self.deleted: list[str] = []
 
     # -- content -------------------------------------------------------------------------
     def publish(self, text: str, *, author: dict[str, Any], reply_to: dict[str, Any] | None = None,
@@ -126,11 +134,34 @@ class BlueskyApi:
             page, cursor = self._page(items, query)
             answer = {"notifications": page, **({"cursor": cursor} if cursor else {})}
             return Reply(200, answer, headers=headers)
+        if nsid in ("com.atproto.repo.createRecord", "com.atproto.repo.deleteRecord") and rec.body:
+            return self._write(nsid, rec.json(), headers)
         if nsid == "app.bsky.actor.getProfile":
             if query.get("actor", [""])[0] not in (self.did, self.handle):
                 return Reply(400, _error("InvalidRequest", "Profile not found"), headers=headers)
             return Reply(200, self.profile, headers=headers)
         return Reply(501, _error("MethodNotImplemented", "Method Not Implemented"), headers=headers)
+
+    def _write(self, nsid: str, body: dict[str, Any], headers: dict[str, str]) -> Reply:
+        if body.get("repo") not in (self.did, self.handle):
+            return Reply(401, _error("AuthenticationRequired", "Authentication Required"), headers=headers)
+        collection = str(body.get("collection") or "")
+        n = next(self._n)
+        commit = {"cid": f"bafyc{n}", "rev": f"3lrev{n:08d}"}
+        if nsid == "com.atproto.repo.deleteRecord":
+            uri = f"at://{self.did}/{collection}/{body.get('rkey')}"
+            if self.records.pop(uri, None) is not None:
+                self.deleted.append(uri)
+            return Reply(200, {"commit": commit}, headers=headers)
+        record = body.get("record") or {}
+        problem = _invalid(collection, record)
+        if problem:
+            return Reply(400, _error("InvalidRequest", f"Invalid {collection} record: {problem}"),
+                         headers=headers)
+        uri = f"at://{self.did}/{collection}/3lsent{n:07d}"
+        self.records[uri] = record
+        return Reply(200, {"uri": uri, "cid": f"bafyrei{n}", "commit": commit, "validationStatus": "valid"},
+                     headers=headers)
 
     def _session(self) -> dict[str, Any]:
         n = next(self._n)
@@ -161,6 +192,37 @@ class BlueskyApi:
         start = int(query.get("cursor", ["0"])[0])
         page = items[start:start + limit]
         return page, str(start + limit) if start + limit < len(items) else None
+
+
+def _strong_ref(value: Any) -> bool:
+    return (isinstance(value, dict) and str(value.get("uri", "")).startswith("at://")
+            and isinstance(value.get("cid"), str) and bool(value["cid"]))
+
+
+def _invalid(collection: str, record: dict[str, Any]) -> str | None:
+    """What the lexicon refuses in a record, or None."""
+    if record.get("$type") != collection:
+        return f"Record/$type must be {collection}"
+    if not isinstance(record.get("createdAt"), str):
+        return "Record must have the property \"createdAt\""
+    if collection == "app.bsky.graph.block":
+        return None if str(record.get("subject", "")).startswith("did:") else "Record/subject must be a did"
+    if collection != "app.bsky.feed.post":
+        return "Lexicon not found"
+    text = record.get("text")
+    if not isinstance(text, str):
+        return "Record must have the property \"text\""
+    if len(text) > 300:
+        return "Record/text must not be longer than 300 graphemes"
+    reply = record.get("reply")
+    if reply is not None and not (_strong_ref(reply.get("root")) and _strong_ref(reply.get("parent"))):
+        return "Record/reply/parent must have the property \"cid\""
+    size = len(text.encode())
+    for facet in record.get("facets") or []:
+        index = facet.get("index") or {}
+        if not 0 <= index.get("byteStart", -1) < index.get("byteEnd", -1) <= size:
+            return "Record/facets/index is out of the text"
+    return None
 
 
 def _error(error: str, message: str) -> dict[str, str]:

@@ -5,11 +5,20 @@ and ``/api/v1/timelines/tag/:tag``, with the instance's paging (newest first; ``
 newest page above an id, ``min_id`` = the page right after it, ``max_id`` = older; ``Link``
 headers with ``rel="next"``/``rel="prev"``), the ``X-RateLimit-*`` headers and ``429`` when the
 budget is spent, and ``401`` for a wrong token.
+
+And what it sends (§6.3): ``POST /api/v1/statuses`` (JSON or form; ``422 Validation failed: …``
+for a blank or too long text or an unknown visibility, ``404`` for an unknown ``in_reply_to_id``;
+an ``Idempotency-Key`` seen before answers with the status made the first time),
+``DELETE /api/v1/statuses/:id`` (our own statuses only, else ``404 Record not found``) and
+``POST /api/v1/accounts/:id/block`` (accounts the instance knows); writes need a ``write`` scope
+(``403 This action is outside the authorized scopes``).
 """
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -29,6 +38,12 @@ class MastodonApi:
         self.max_limit = 40
         self.honour_types = True  # False: an instance before 3.5, which ignores types[]
         self._ids = itertools.count(110_000_000_000_000_001)
+        self.scopes = {"read", "write"}
+        self.max_chars = 500
+        self.created: dict[str, dict[str, Any]] = {}  # statuses made through the API, by id
+        self.keys: dict[str, str] = {}  # Idempotency-Key -> the status id it made
+        self.deleted: list[str] = []
+        self.blocked: list[str] = []
 
     def next_id(self) -> str:
         return str(next(self._ids))
@@ -60,6 +75,8 @@ class MastodonApi:
             return Reply(429, {"error": "Too many requests"}, headers=headers)
         url = urlsplit(rec.path)
         query = parse_qs(url.query)
+        if rec.method != "GET":
+            return self._write(rec, url.path, headers)
         if url.path == "/api/v1/accounts/verify_credentials":
             return Reply(200, self.account, headers=headers)
         if url.path == "/api/v1/notifications":
@@ -88,3 +105,70 @@ class MastodonApi:
         else:  # the newest page
             chosen = ordered[-limit:]
         return list(reversed(chosen))
+
+    # -- writes --------------------------------------------------------------------------
+    def _known_statuses(self) -> dict[str, dict[str, Any]]:
+        found = {str(s["id"]): s for tag in self.statuses_by_tag.values() for s in tag}
+        found.update({str(n["status"]["id"]): n["status"] for n in self.notifications if n.get("status")})
+        found.update(self.created)
+        return found
+
+    def _known_accounts(self) -> set[str]:
+        found = {str(s["account"]["id"]) for s in self._known_statuses().values() if s.get("account")}
+        return found | {str(n["account"]["id"]) for n in self.notifications} | {str(self.account["id"])}
+
+    def _write(self, rec: Recorded, path: str, headers: dict[str, str]) -> Reply:
+        if not self.scopes & {"write", "write:statuses", "write:blocks"}:
+            return Reply(403, {"error": "This action is outside the authorized scopes"}, headers=headers)
+        if rec.method == "POST" and path == "/api/v1/statuses":
+            return self._create(rec, headers)
+        if rec.method == "DELETE" and path.startswith("/api/v1/statuses/"):
+            ident = unquote(path.rsplit("/", 1)[1])
+            status = self.created.get(ident)
+            if status is None or status["account"]["id"] != self.account["id"]:
+                return Reply(404, {"error": "Record not found"}, headers=headers)
+            del self.created[ident]
+            self.deleted.append(ident)
+            return Reply(200, {**status, "text": status["content"]}, headers=headers)
+        match = re.fullmatch(r"/api/v1/accounts/([^/]+)/block", path)
+        if rec.method == "POST" and match:
+            account = unquote(match.group(1))
+            if account not in self._known_accounts():
+                return Reply(404, {"error": "Record not found"}, headers=headers)
+            self.blocked.append(account)
+            return Reply(200, {"id": account, "following": False, "blocking": True, "muting": False},
+                         headers=headers)
+        return Reply(404, {"error": "Record not found"}, headers=headers)
+
+    def _create(self, rec: Recorded, headers: dict[str, str]) -> Reply:
+        key = rec.headers.get("idempotency-key")
+        if key and key in self.keys:
+            return Reply(200, self.created.get(self.keys[key]) or {"id": self.keys[key]}, headers=headers)
+        if rec.headers.get("content-type", "").startswith("application/json"):
+            form = {k: str(v) if v is not None else None for k, v in rec.json().items()}
+        else:
+            form = {k: v[0] for k, v in parse_qs(rec.body.decode()).items()}
+        text = form.get("status") or ""
+        visibility = form.get("visibility") or "public"
+        if not text.strip():
+            return Reply(422, {"error": "Validation failed: Text can't be blank"}, headers=headers)
+        if len(text) > self.max_chars:
+            limit = f"Validation failed: Text character limit of {self.max_chars} exceeded"
+            return Reply(422, {"error": limit}, headers=headers)
+        if visibility not in ("public", "unlisted", "private", "direct"):
+            return Reply(422, {"error": "Validation failed: Visibility is not included in the list"},
+                         headers=headers)
+        parent = form.get("in_reply_to_id")
+        if parent and parent not in self._known_statuses():
+            return Reply(404, {"error": "The post you are trying to reply to does not appear to exist."},
+                         headers=headers)
+        ident = self.next_id()
+        status = {"id": ident, "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                  "content": f"<p>{html.escape(text)}</p>", "visibility": visibility,
+                  "in_reply_to_id": parent, "account": self.account, "language": form.get("language"),
+                  "url": f"https://social.example/@{self.account['acct']}/{ident}",
+                  "uri": f"https://social.example/users/{self.account['acct']}/statuses/{ident}"}
+        self.created[ident] = status
+        if key:
+            self.keys[key] = ident
+        return Reply(200, status, headers=headers)

@@ -3,7 +3,8 @@
 Sessions are expensive to create (the PDS allows few per day), so the session is kept in memory
 and renewed with ``refreshSession`` when the access token expires (``400``/``401`` with
 ``ExpiredToken``); only a refused refresh creates a new session. Tokens are never written to the
-database: a restart logs in again.
+database: a restart logs in again. A token still expired after the renewal needs a new login
+(``reauthorize``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def xrpc_error(nsid: str, response: httpx.Response) -> PlatformError:
     text = f"{nsid}: ({response.status_code}{' ' + error if error else ''}) {message}"
     if response.status_code == 429:
         return PlatformError(f"{text}: rate limited", code=429, retry_after=_until_reset(response))
-    if response.status_code == 401 or error in ("AuthenticationRequired", "AccountTakedown"):
+    if response.status_code == 401 or error in ("AuthenticationRequired", "AccountTakedown", *_EXPIRED):
         return PlatformError(f"{text}: the handle or app password is wrong or was revoked", code=error or 401,
                              permanent=True, reauthorize=True)
     return PlatformError(text, code=error or response.status_code,
@@ -99,16 +100,25 @@ class Xrpc:
                 raise xrpc_error(nsid, response)
         self.login()
 
-    def get(self, nsid: str, params: Any = None) -> Any:
+    def call(self, method: str, nsid: str, *, params: Any = None, json: Any = None) -> Any:
+        """One call with the session (logged in first if there is none, renewed once if the access
+        token expired); the answer's JSON, or the :class:`PlatformError` for the refusal."""
         if self._access is None:
             self.login()
-        response = self._send("GET", nsid, token=self._access, params=params)
+        response = self._send(method, nsid, token=self._access, params=params, json=json)
         if response.status_code in (400, 401) and _said(response)[0] in (*_EXPIRED, "AuthenticationRequired"):
             self._renew()
-            response = self._send("GET", nsid, token=self._access, params=params)
+            response = self._send(method, nsid, token=self._access, params=params, json=json)
         if not response.is_success:
             raise xrpc_error(nsid, response)
         try:
             return response.json()
         except ValueError:
             raise PlatformError(f"{nsid} did not answer with JSON", retry_after=60.0) from None
+
+    def get(self, nsid: str, params: Any = None) -> Any:
+        return self.call("GET", nsid, params=params)
+
+    def procedure(self, nsid: str, body: dict[str, Any]) -> Any:
+        """An XRPC procedure (a POST with a JSON body), such as ``com.atproto.repo.createRecord``."""
+        return self.call("POST", nsid, json=body)

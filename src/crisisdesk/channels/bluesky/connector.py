@@ -22,10 +22,20 @@ from typing import Any, ClassVar
 
 import orjson
 
-from crisisdesk.channels.base import Capability, CheckResult, Delivery, Fetched, PlatformError
+from crisisdesk.channels.base import (
+    Action,
+    Capability,
+    CheckResult,
+    Delivery,
+    Fetched,
+    Outbound,
+    PlatformError,
+    Sent,
+)
 from crisisdesk.channels.bluesky.client import Xrpc
 from crisisdesk.channels.bluesky.config import BlueskyConfig
 from crisisdesk.channels.bluesky.mapping import POST_REASONS, map_body, parse_time, sort_at
+from crisisdesk.channels.bluesky.sending import block_record, record_key, reply_record
 
 LIMIT = 100
 MAX_PAGES = 10
@@ -38,7 +48,8 @@ Page = Callable[[str | None, str | None], tuple[list[dict[str, Any]], str | None
 
 
 class BlueskyConnector:
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.POLL})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.POLL, Capability.REPLY_PUBLIC, Capability.DELETE, Capability.BLOCK})
 
     def __init__(self, config: BlueskyConfig) -> None:
         self.config = config
@@ -128,6 +139,42 @@ class BlueskyConnector:
 
     def parse(self, body: bytes) -> Delivery:
         return map_body(body, channel=self.key)
+
+    def send(self, outbound: Outbound) -> Sent:
+        """A reply or a block as a new record in our repository, a deletion of one of ours
+        (sending.py); everything the call needs is checked before the first request."""
+        action, now = outbound.action, datetime.now(UTC)
+        if action is Action.REPLY_PUBLIC:
+            return self._create(outbound, reply_record(outbound, now))
+        if action is Action.BLOCK:
+            created = self._create(outbound, block_record(outbound, now))
+            return Sent(None, {"block": created.external_id or "", **created.details})
+        if action is Action.DELETE:
+            return self._delete(outbound)
+        raise PlatformError(f"Bluesky cannot {action.value} (no such call for an app password session)",
+                            code="unsupported", permanent=True)
+
+    def _create(self, outbound: Outbound, record: dict[str, Any]) -> Sent:
+        nsid = "com.atproto.repo.createRecord"
+        if self.xrpc.did is None:
+            self.xrpc.login()
+        data = self.xrpc.procedure(nsid, {"repo": self.xrpc.did, "collection": record["$type"],
+                                          "record": record})
+        if not isinstance(data, dict) or not data.get("uri"):
+            raise PlatformError(f"{nsid} answered without the new record's uri", retry_after=30.0)
+        return Sent(str(data["uri"]), {"cid": str(data.get("cid") or "")})
+
+    def _delete(self, outbound: Outbound) -> Sent:
+        repo, collection, rkey = record_key(outbound)
+        if self.xrpc.did is None:
+            self.xrpc.login()
+        if repo not in (self.xrpc.did, self.xrpc.handle):
+            raise PlatformError(f"Bluesky delete: {outbound.target} is in {repo}'s repository, not ours "
+                                f"({self.xrpc.did}): only our own posts can be deleted",
+                                code="not_ours", permanent=True)
+        self.xrpc.procedure("com.atproto.repo.deleteRecord",
+                            {"repo": self.xrpc.did, "collection": collection, "rkey": rkey})
+        return Sent(None)
 
     def check(self) -> CheckResult:
         self.xrpc.login()

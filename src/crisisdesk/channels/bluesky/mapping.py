@@ -8,6 +8,12 @@ The id is the post's ``at://`` URI (unique, at most ~120 characters); the thread
 ``bluesky:<root URI>`` (``record.reply.root``, else the post itself). Post views carry
 ``likeCount``/``repostCount``/``replyCount``; notifications carry the record only (no counts).
 Views carry no follower counts: ``followers`` stays empty. Bluesky posts are all public.
+
+A reply names its parent and the thread's root each by URI *and* CID (a strong reference); the
+post's fields have no place for a CID, so the post keeps, under ``reply_ref``, the ``reply``
+object a reply to it needs: ``{"root": {"uri", "cid"}, "parent": {"uri", "cid"}}`` (the parent is
+the post itself). The canonical post ignores the field and the stored raw post keeps it; that is
+where sending takes it from (sending.py).
 """
 
 from __future__ import annotations
@@ -65,6 +71,26 @@ def _attachments(item: dict[str, Any]) -> list[Attachment]:
     return found
 
 
+def strong_ref(value: Any) -> dict[str, str] | None:
+    """A ``com.atproto.repo.strongRef`` (``{"uri", "cid"}``), or None when either part is missing."""
+    if not isinstance(value, dict):
+        return None
+    uri, cid = value.get("uri"), value.get("cid")
+    if not isinstance(uri, str) or not uri.startswith("at://") or not isinstance(cid, str) or not cid:
+        return None
+    return {"uri": uri, "cid": cid}
+
+
+def reply_ref(item: dict[str, Any]) -> dict[str, dict[str, str]] | None:
+    """The ``reply`` object of a post answering ``item`` (its root, and ``item`` as the parent)."""
+    parent = strong_ref(item)
+    reply = item["record"].get("reply")
+    root = strong_ref(reply.get("root")) if isinstance(reply, dict) else parent
+    if parent is None or root is None:
+        return None
+    return {"root": root, "parent": parent}
+
+
 def item_to_post(item: dict[str, Any], *, channel: str, me: str | None) -> InboundPost:
     """A post view (search) or a notification (its record and author) as an inbound post."""
     uri = str(item["uri"])
@@ -83,6 +109,9 @@ def item_to_post(item: dict[str, Any], *, channel: str, me: str | None) -> Inbou
         "author": {"id": author.get("did"), "handle": author.get("handle"),
                    "name": author.get("displayName") or author.get("handle"), "followers": None},
     }
+    ref = reply_ref(item)
+    if ref is not None:
+        post["reply_ref"] = ref
     if "likeCount" in item or "repostCount" in item or "replyCount" in item:
         post["metrics"] = {"likes": item.get("likeCount"), "shares": item.get("repostCount"),
                            "replies": item.get("replyCount")}

@@ -43,7 +43,7 @@ class EmailConfig(ChannelConfigBase):
     platform: Literal["email"] = "email"
     address: str = Field(description="Our address in this mailbox.")
     imap: ImapConfig
-    smtp: SmtpConfig | None = Field(default=None, description="For replies (not sent yet).")
+    smtp: SmtpConfig | None = Field(default=None, description="The server replies are sent through.")
     interval: int = Field(default=60, ge=1, le=3600,
                           description="Seconds between checks; with IDLE, the longest wait in IDLE.")
     idle: bool = Field(default=True, description="Wait with IMAP IDLE when the server offers it.")

@@ -10,9 +10,19 @@ import orjson
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from crisisdesk.channels.base import Capability, CheckResult, Delivery, Fetched, PlatformError
+from crisisdesk.channels.base import (
+    Action,
+    Capability,
+    CheckResult,
+    Delivery,
+    Fetched,
+    Outbound,
+    PlatformError,
+    Sent,
+)
 from crisisdesk.channels.email.config import EmailConfig
 from crisisdesk.channels.email.mapping import map_body
+from crisisdesk.channels.email.sending import deliver, reply_message
 
 #: Longest single IDLE (RFC 2177: re-issue before the server's 30-minute autologout).
 MAX_IDLE = 25 * 60
@@ -23,7 +33,8 @@ class EmailConnector:
     the server renumbered the folder, so it is read again from the backfill date (mails are unique
     by Message-ID, so nothing counts twice)."""
 
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.POLL})
+    #: Replies need the channel's ``smtp`` block; a channel without one refuses them when sending.
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.POLL, Capability.REPLY_PRIVATE})
 
     def __init__(self, config: EmailConfig) -> None:
         self.config = config
@@ -99,6 +110,19 @@ class EmailConnector:
 
     def parse(self, body: bytes) -> Delivery:
         return map_body(body, channel=self.key, own_address=self.config.address)
+
+    def send(self, outbound: Outbound) -> Sent:
+        """A reply by SMTP (sending.py); the id it returns is our Message-ID, without ``<>``."""
+        if outbound.action is not Action.REPLY_PRIVATE:
+            raise PlatformError(f"e-mail cannot {outbound.action.value}: a mail can only be answered",
+                                code="unsupported", permanent=True)
+        smtp = self.config.smtp
+        if smtp is None:
+            raise PlatformError(f"e-mail reply_private: channel {self.key} has no smtp block to send through",
+                                code="missing", permanent=True)
+        msg, address = reply_message(outbound, smtp=smtp, mailbox=self.config.address, now=datetime.now(UTC))
+        deliver(smtp, msg, address)
+        return Sent(str(msg["Message-ID"]).strip("<>"), {"to": address})
 
     def check(self) -> CheckResult:
         client = self._connect()

@@ -5,6 +5,11 @@ The stored body is ``{"uid", "uidvalidity", "internaldate", "message": <the raw 
 base64>}``: the message exactly as the server had it, plus where it was. Text is the plain part
 (else the HTML part without its tags), with the quoted history below "On … wrote:" / "Am …
 schrieb …:" cut off, the subject in front.
+
+Replying needs two things the canonical post has no field for: the subject as it was, and the
+``Reply-To`` addresses (contact forms send from their own address and put the customer there).
+The post keeps them as ``subject`` and ``reply_to``; the canonical post ignores them and the
+stored raw post keeps them for sending.py.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import formataddr, getaddresses, parsedate_to_datetime
 from typing import Any
 
 import orjson
@@ -103,6 +108,10 @@ def map_body(body: bytes, *, channel: str, own_address: str) -> Delivery:
     }
     if replies_to:
         post["in_reply_to"] = replies_to[0][:255]
+    post["subject"] = subject
+    reply_to = [formataddr(pair) for pair in getaddresses([str(message.get("Reply-To", ""))]) if pair[1]]
+    if reply_to:
+        post["reply_to"] = reply_to
     own = bool(address) and address.lower() == own_address.lower()
     return Delivery(posts=[InboundPost(post, thread=f"{PLATFORM}:{channel}:{root}", public=False,
                                        attachments=attachments(message), own=own)])

@@ -1,4 +1,5 @@
-"""A Mastodon account on one instance: its token reads our notifications and hashtag timelines."""
+"""A Mastodon account on one instance: its token reads our notifications and hashtag timelines,
+and, with write scopes, replies, deletes our statuses and blocks accounts."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ class MastodonConfig(ChannelConfigBase):
 
     platform: Literal["mastodon"] = "mastodon"
     base_url: str = Field(description="The instance, e.g. https://mastodon.social.")
-    access_token: Secret = Field(description="A user token with read scope, e.g. env:MASTODON_TOKEN.")
+    access_token: Secret = Field(description="A user token with read scope (and write:statuses, "
+                                 "write:blocks to reply and block), e.g. env:MASTODON_TOKEN.")
     hashtags: list[str] = Field(default_factory=list, max_length=50,
                                 description="Hashtags to follow, without #.")
     interval: int = Field(default=60, ge=15, le=86400, description="Seconds between polls.")

@@ -11,17 +11,26 @@ are waiting, the next poll follows at once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlparse
 
 import httpx
 import orjson
 
-from crisisdesk.channels.base import Capability, CheckResult, Delivery, Fetched, PlatformError
-from crisisdesk.channels.http import client, retry_after, unreachable
+from crisisdesk.channels.base import (
+    Capability,
+    CheckResult,
+    Delivery,
+    Fetched,
+    Outbound,
+    PlatformError,
+    Sent,
+)
+from crisisdesk.channels.http import client, unreachable
 from crisisdesk.channels.mastodon.config import MastodonConfig
+from crisisdesk.channels.mastodon.errors import refusal, until_reset
 from crisisdesk.channels.mastodon.mapping import map_body, statuses_of
+from crisisdesk.channels.mastodon.sending import call_for, sent_from
 
 LIMIT = 40  # the most /timelines/tag returns per page
 MAX_PAGES = 10
@@ -50,22 +59,10 @@ def _newest(response: httpx.Response, items: list[Any]) -> str | None:
     return max(ids, key=lambda i: (len(i), i)) if ids else None
 
 
-def _until_reset(response: httpx.Response) -> float:
-    """Seconds until ``X-RateLimit-Reset`` (an ISO time), else Retry-After, else a minute."""
-    reset = response.headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return max(1.0, (moment - datetime.now(UTC)).total_seconds())
-        except ValueError:
-            pass
-    return retry_after(response) or 60.0
-
-
 class MastodonConnector:
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.POLL})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.POLL, Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.DELETE,
+        Capability.BLOCK})
 
     def __init__(self, config: MastodonConfig) -> None:
         self.config = config
@@ -77,27 +74,23 @@ class MastodonConnector:
     def key(self) -> str:
         return self.config.key
 
-    def _get(self, path: str, params: list[tuple[str, str]] | None = None) -> httpx.Response:
+    def _request(self, method: str, path: str, *, params: list[tuple[str, str]] | None = None,
+                 json: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
         token = self.config.access_token.get_secret_value()
         try:
-            with client(self.base, headers={"Authorization": f"Bearer {token}"}) as http:
-                response = http.get(path, params=tuple(params or ()))
+            with client(self.base, headers={"Authorization": f"Bearer {token}", **(headers or {})}) as http:
+                return http.request(method, path, params=tuple(params or ()), json=json)
         except httpx.HTTPError as exc:
             raise unreachable(self.base, exc) from exc
+
+    def _get(self, path: str, params: list[tuple[str, str]] | None = None) -> httpx.Response:
+        response = self._request("GET", path, params=params)
         if response.is_success:
             return response
-        try:
-            said = response.json().get("error")
-        except (ValueError, AttributeError):
-            said = None
-        text = f"({response.status_code}) {said or response.reason_phrase}"
-        if response.status_code == 429:
-            raise _RateLimited(_until_reset(response), f"{text}: rate limited")
-        if response.status_code == 401:
-            raise PlatformError(f"{text}: the access token is invalid or was revoked", code=401,
-                                permanent=True, reauthorize=True)
-        raise PlatformError(text, code=response.status_code, permanent=response.status_code < 500,
-                            retry_after=retry_after(response))
+        error = refusal(response)
+        if error.code == 429:
+            raise _RateLimited(error.retry_after or 60.0, str(error))
+        raise error
 
     def _call(self, path: str, params: list[tuple[str, str]] | None = None) -> httpx.Response:
         try:
@@ -172,13 +165,22 @@ class MastodonConnector:
                 raise PlatformError(f"{path} answered a page without status ids", retry_after=60.0)
             since[source] = newest
             if response.headers.get("X-RateLimit-Remaining") == "0":
-                raise _RateLimited(_until_reset(response), f"{path}: no requests left until the reset")
+                raise _RateLimited(until_reset(response), f"{path}: no requests left until the reset")
             if start is None or len(items) < LIMIT:
                 return True
         return False
 
     def parse(self, body: bytes) -> Delivery:
         return map_body(body, host=self.host, channel=self.key)
+
+    def send(self, outbound: Outbound) -> Sent:
+        """A reply, a deletion or a block (see sending.py); a refused call as its PlatformError."""
+        call = call_for(outbound)
+        headers = {"Idempotency-Key": call.idempotency_key} if call.idempotency_key else None
+        response = self._request(call.method, call.path, json=call.body, headers=headers)
+        if not response.is_success:
+            raise refusal(response, f"{call.method} {call.path}")
+        return sent_from(call, response)
 
     def check(self) -> CheckResult:
         account = self._account()
