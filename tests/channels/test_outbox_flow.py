@@ -154,6 +154,24 @@ def test_the_platforms_refusal_ends_as_a_failed_item_with_its_words(
     assert client.get(f"/api/v1/outbox/{item['id']}", headers=agent).json()["status"] == "sent"
 
 
+def test_moderation_of_a_post_goes_to_its_channel(client: TestClient, bot: tuple[HttpSink, TelegramBotApi]) -> None:
+    sink, _ = bot
+    receive(client)
+    agent, analyst = token(client, Role.AGENT), token(client, Role.ANALYST)
+    url = f"/api/v1/posts/telegram/{PERSON}:42/moderation"
+    assert client.post(url, json={"action": "delete"}, headers=analyst).status_code == 403
+    hide = client.post(url, json={"action": "hide"}, headers=agent)
+    assert hide.status_code == 422 and "cannot hide" in hide.json()["detail"]  # Telegram has no hiding
+    assert client.post("/api/v1/posts/telegram/1:1/moderation", json={"action": "delete"},
+                       headers=agent).status_code == 404
+    deleted = client.post(url, json={"action": "delete", "idempotency_key": "del-42-abcdef"}, headers=agent)
+    assert deleted.status_code == 202 and deleted.json()["action"] == "delete"
+    send_due(client)
+    (call,) = [r for r in sink.requests if r.path.endswith("/deleteMessage")]
+    assert call.json() == {"chat_id": PERSON, "message_id": 42}
+    assert client.get(f"/api/v1/outbox/{deleted.json()['id']}", headers=agent).json()["status"] == "sent"
+
+
 def test_cli_send_and_outbox(workspace: Path, bot: tuple[HttpSink, TelegramBotApi]) -> None:
     sink, _ = bot
     runner = CliRunner()

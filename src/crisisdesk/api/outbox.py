@@ -8,8 +8,9 @@ returns the first request (``200``) instead of sending twice. Replies need the p
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,7 @@ from crisisdesk.api.responses import errors
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.posts.models import Post
 from crisisdesk.runtime import Runtime
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
@@ -77,6 +79,19 @@ class OutboxOut(BaseModel):
         return cls.model_validate(values)
 
 
+class ModerationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["hide", "unhide", "delete", "ban_author"]
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$",
+                                        description="Sending the same key again returns the first request "
+                                                    "[default: a new key, i.e. a new request].")
+
+
+_MODERATION = {"hide": Action.HIDE, "unhide": Action.UNHIDE, "delete": Action.DELETE,
+               "ban_author": Action.BLOCK}
+
+
 def needed(action: Action) -> Permission:
     return Permission.REPLY if action in _REPLIES else Permission.MODERATE
 
@@ -89,9 +104,10 @@ def _check(principal: Principal, action: Action) -> None:
 
 def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     """``queued()`` is called after a new request is committed (it wakes the sender)."""
-    router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
+    router = APIRouter(tags=["outbox"])
+    base = "/api/v1/outbox"
 
-    @router.post("", response_model=OutboxOut, status_code=status.HTTP_202_ACCEPTED,
+    @router.post(base, response_model=OutboxOut, status_code=status.HTTP_202_ACCEPTED,
                  responses={200: {"model": OutboxOut, "description": "This idempotency key was used "
                                   "before for the same request: that request, not a new one."},
                             **errors(404, 409)},
@@ -102,6 +118,9 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
             channel=body.channel, action=body.action, idempotency_key=body.idempotency_key,
             post_id=body.post_id, text=body.text, target=body.target, thread=body.thread,
             recipient=body.recipient)
+        return _queue(principal, request, response)
+
+    def _queue(principal: Principal, request: outbox.OutboundRequest, response: Response) -> OutboxOut:
         try:
             with Session(runtime.engine) as session, session.begin():
                 item, created = outbox.enqueue(session, request, connectors=runtime.connectors(),
@@ -116,7 +135,27 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
             response.status_code = status.HTTP_200_OK
         return out
 
-    @router.get("", response_model=list[OutboxOut], summary="Outbound calls, newest first")
+    @router.post("/api/v1/posts/{platform}/{external_id:path}/moderation", response_model=OutboxOut,
+                     status_code=status.HTTP_202_ACCEPTED, responses=errors(404, 409),
+                     summary="Hide, unhide or delete a post on its platform, or ban its author")
+    def moderate(platform: str, external_id: str, body: ModerationIn, response: Response,
+                 principal: Annotated[Principal, Depends(require(Permission.MODERATE))]) -> OutboxOut:
+        with Session(runtime.engine) as session:
+            post = session.scalar(select(Post).where(Post.platform == platform,
+                                                     Post.external_id == external_id))
+            if post is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no post {platform}/{external_id}")
+            post_id, channel = post.id, post.channel
+        if channel is None or channel not in runtime.connectors():
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                f"post {platform}/{external_id} did not arrive through a connected channel "
+                                f"({channel or 'none'}): crisisdesk cannot act on it on {platform}")
+        key = body.idempotency_key or f"moderation-{uuid.uuid4().hex}"
+        request = outbox.OutboundRequest(channel=channel, action=_MODERATION[body.action],
+                                         idempotency_key=key, post_id=post_id)
+        return _queue(principal, request, response)
+
+    @router.get(base, response_model=list[OutboxOut], summary="Outbound calls, newest first")
     def listing(principal: Viewer, channel: str | None = None,
                 state: Annotated[OutboxStatus | None, Query(alias="status")] = None,
                 post_id: int | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -133,7 +172,8 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
         with Session(runtime.engine) as session:
             return [OutboxOut.of(item) for item in session.scalars(stmt)]
 
-    @router.get("/{item_id}", response_model=OutboxOut, responses=errors(404), summary="One outbound call")
+    @router.get(base + "/{item_id}", response_model=OutboxOut, responses=errors(404),
+                summary="One outbound call")
     def one(item_id: int, principal: Viewer) -> OutboxOut:
         with Session(runtime.engine) as session:
             item = session.get(OutboxItem, item_id)
@@ -141,7 +181,7 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, f"no outbox item {item_id}")
             return OutboxOut.of(item)
 
-    @router.post("/{item_id}/retry", response_model=OutboxOut, responses=errors(404, 409),
+    @router.post(base + "/{item_id}/retry", response_model=OutboxOut, responses=errors(404, 409),
                  summary="Queue a failed or uncertain call again")
     def again(item_id: int, principal: Viewer) -> OutboxOut:
         try:
