@@ -107,7 +107,8 @@ CASES = [
                          "target": "c1"}),
     Case("GET", "/api/v1/outbox", Permission.VIEW, 200),
     # x/p0 came in over the API, not a channel: whoever may moderate learns that (422).
-    Case("POST", "/api/v1/posts/x/p0/moderation", Permission.MODERATE, 422, lambda w, who: {"action": "hide"}),
+    Case("POST", "/api/v1/posts/x/p0/moderation", Permission.MODERATE, 422,
+         lambda w, who: {"action": "hide"}),
     Case("GET", "/api/v1/outbox/{outbox_item}", Permission.VIEW, 404),
     Case("POST", "/api/v1/outbox/{outbox_item}/retry", Permission.VIEW, 404),
     *ITEM_CASES,

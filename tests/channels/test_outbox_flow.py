@@ -154,7 +154,8 @@ def test_the_platforms_refusal_ends_as_a_failed_item_with_its_words(
     assert client.get(f"/api/v1/outbox/{item['id']}", headers=agent).json()["status"] == "sent"
 
 
-def test_moderation_of_a_post_goes_to_its_channel(client: TestClient, bot: tuple[HttpSink, TelegramBotApi]) -> None:
+def test_moderation_of_a_post_goes_to_its_channel(
+        client: TestClient, bot: tuple[HttpSink, TelegramBotApi]) -> None:
     sink, _ = bot
     receive(client)
     agent, analyst = token(client, Role.AGENT), token(client, Role.ANALYST)
