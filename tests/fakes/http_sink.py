@@ -62,6 +62,9 @@ class HttpSink:
             def do_GET(self) -> None:
                 self._handle()
 
+            def do_DELETE(self) -> None:
+                self._handle()
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
