@@ -1,19 +1,21 @@
-"""The part every Meta connector shares: handshake, signature and envelope, over one config."""
+"""The part every Meta connector shares: handshake, signature, envelope and sending, over one config."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import ClassVar
 
-from crisisdesk.channels.base import Capability, CheckResult, Delivery
+from crisisdesk.channels.base import NEEDS, Capability, CheckResult, Delivery, Outbound, Sent
 from crisisdesk.channels.meta import webhook
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.config import MetaChannelConfig
+from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
 from crisisdesk.channels.meta.webhook import Entry
 
 
 class MetaConnector:
-    """Subclasses name the envelope's ``object``, the account entries must be for, and the mapping."""
+    """Subclasses name the envelope's ``object``, the account entries must be for, the mapping,
+    and the Graph call each action they can take becomes (:meth:`plan`)."""
 
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.WEBHOOK, Capability.HANDSHAKE})
     envelope_object: ClassVar[str]
@@ -59,3 +61,12 @@ class MetaConnector:
     def parse(self, body: bytes) -> Delivery:
         return webhook.parse_envelope(body, expected_object=self.envelope_object,
                                       account_id=self.entry_account, map_entry=self.map_entry)
+
+    def send(self, outbound: Outbound) -> Sent:
+        """One Graph call for ``outbound``; an action this channel cannot take is refused unsent."""
+        if NEEDS[outbound.action] not in self.capabilities:
+            raise refuse(outbound, f"channel {self.key} cannot do that")
+        return perform(self.config, self.plan(outbound))
+
+    def plan(self, outbound: Outbound) -> GraphCall:
+        raise NotImplementedError

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crisisdesk.channels.base import Capability, Delivery
+from crisisdesk.channels.base import Capability, Delivery, Outbound
 from crisisdesk.channels.meta.connector import MetaConnector
+from crisisdesk.channels.meta.sending import GraphCall
 from crisisdesk.channels.meta.webhook import Entry
+from crisisdesk.channels.whatsapp import sending
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
 from crisisdesk.channels.whatsapp.mapping import map_entry
 
@@ -14,9 +16,11 @@ class WhatsAppConnector(MetaConnector):
 
     The entry's id is the business account's, which may own several numbers; messages are routed by
     ``metadata.phone_number_id``, so a delivery for a sibling number is kept aside, not stored.
+    It sends text messages (private replies); WhatsApp has no public replies and no moderation.
     """
 
-    capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {Capability.DELIVERY_STATUS}
+    capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {
+        Capability.DELIVERY_STATUS, Capability.REPLY_PRIVATE}
     check_fields = ("display_phone_number", "verified_name", "quality_rating")
     envelope_object = "whatsapp_business_account"
 
@@ -34,3 +38,6 @@ class WhatsAppConnector(MetaConnector):
 
     def map_entry(self, entry: Entry) -> Delivery:
         return map_entry(entry, phone_number_id=self.number.phone_number_id, channel=self.key)
+
+    def plan(self, outbound: Outbound) -> GraphCall:
+        return sending.plan(outbound, phone_number_id=self.number.phone_number_id)
