@@ -84,8 +84,9 @@ def test_each_connector_declares_what_its_platform_can_do() -> None:
     sending = {Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.HIDE, Capability.DELETE,
                Capability.BLOCK}
     meta = {Capability.WEBHOOK, Capability.HANDSHAKE}
-    assert FacebookConnector.capabilities == meta | (sending - {Capability.BLOCK})
-    assert InstagramConnector.capabilities == meta | (sending - {Capability.BLOCK})
+    statuses = {Capability.DELIVERY_STATUS}  # Messenger / Instagram DM delivery and read watermarks
+    assert FacebookConnector.capabilities == meta | statuses | (sending - {Capability.BLOCK})
+    assert InstagramConnector.capabilities == meta | statuses | (sending - {Capability.BLOCK})
     assert WhatsAppConnector.capabilities == meta | {Capability.REPLY_PRIVATE, Capability.DELIVERY_STATUS}
     connectors: list[SendingConnector] = [facebook("http://127.0.0.1:9"), instagram("http://127.0.0.1:9"),
                                           whatsapp("http://127.0.0.1:9")]

@@ -29,8 +29,21 @@ from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
 from tests.accounts.fixtures import FAST_HASHER
-from tests.channels.payloads import BOT_TOKEN, TG_SECRET, tg_update
+from tests.channels.payloads import (
+    APP_SECRET,
+    BOT_TOKEN,
+    PNID,
+    TG_SECRET,
+    VERIFY_TOKEN,
+    WABA_ID,
+    meta_body,
+    meta_signature,
+    tg_update,
+    wa_text,
+    wa_value,
+)
 from tests.fakes.http_sink import HttpSink
+from tests.fakes.meta_send import GraphSend
 from tests.fakes.telegram_bot import TelegramBotApi, error
 
 PERSON = 987654321  # the chat of tg_update's private message
@@ -189,3 +202,52 @@ def test_cli_send_and_outbox(workspace: Path, bot: tuple[HttpSink, TelegramBotAp
     assert refused.exit_code != 0 and "cannot hide" in refused.output
     listing = runner.invoke(cli, ["channels", "outbox", "-c", str(workspace)])
     assert listing.exit_code == 0 and "reply_private" in listing.output and "sent" in listing.output
+
+
+def test_whatsapp_reply_then_its_status_webhooks_move_it_to_read(workspace_file: Path) -> None:
+    api = GraphSend("wa-token", numbers=(PNID,))
+    with HttpSink(responder=api) as sink:
+        workspace_file.write_text(f"""
+channels:
+  - key: voltaro-wa
+    platform: whatsapp
+    phone_number_id: "{PNID}"
+    access_token: wa-token
+    app_secret: {APP_SECRET}
+    verify_token: {VERIFY_TOKEN}
+    api_base: {sink.url}
+""", encoding="utf-8")
+        runtime = build_runtime(load_workspace(workspace_file, Settings()), Settings(), clock=SystemClock())
+        with TestClient(create_app(runtime, api_token="t")) as client:
+            def deliver(value: dict[str, Any]) -> None:
+                body = meta_body("whatsapp_business_account", [{"id": WABA_ID, "changes": [value]}])
+                r = client.post("/webhooks/voltaro-wa", content=body,
+                                headers={"X-Hub-Signature-256": meta_signature(body),
+                                         "Content-Type": "application/json"})
+                assert r.status_code == 200
+                runtime.process_deliveries()
+
+            deliver(wa_value(messages=[wa_text("wamid.IN1", "Mein Roller qualmt. Was soll ich tun?")]))
+            with runtime.engine.connect() as conn:
+                post_id = int(conn.execute(select(Post.id)).scalar_one())
+            agent = token(client, Role.AGENT)
+            item = client.post("/api/v1/outbox", headers=agent, json={
+                "channel": "voltaro-wa", "action": "reply_private", "post_id": post_id,
+                "text": "Bitte laden Sie den Roller nicht mehr. Wir rufen Sie heute an.",
+                "idempotency_key": "wa-reply-000001"}).json()
+            send_due(client)
+            (sent,) = [r for r in sink.requests if r.path.endswith(f"/{PNID}/messages")]
+            assert sent.json()["to"] == "4915112345678"
+            assert sent.json()["context"] == {"message_id": "wamid.IN1"}
+            wamid = client.get(f"/api/v1/outbox/{item['id']}", headers=agent).json()["external_id"]
+            assert wamid in api.created
+
+            def status(state: str, ts: str) -> dict[str, Any]:
+                return {"id": wamid, "status": state, "timestamp": ts, "recipient_id": "4915112345678"}
+
+            deliver(wa_value(statuses=[status("read", "1764846300")]))
+            deliver(wa_value(statuses=[status("delivered", "1764846200")]))  # late: changes nothing
+            done = client.get(f"/api/v1/outbox/{item['id']}", headers=agent).json()
+            assert done["delivery_state"] == "read"
+            assert done["delivery_state_at"].startswith("2025-12-04T11:05:00")
+        runtime.close()

@@ -16,7 +16,8 @@ class FacebookConnector(MetaConnector):
     hiding and deleting comments through the Graph API."""
 
     capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {
-        Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.HIDE, Capability.DELETE}
+        Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.HIDE, Capability.DELETE,
+        Capability.DELIVERY_STATUS}  # Messenger and Instagram DM delivery and read watermarks
 
     check_fields = ("name", "id")
     envelope_object = "page"
