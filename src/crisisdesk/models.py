@@ -3,11 +3,12 @@
 from crisisdesk.accounts.models import ApiToken, LoginFailure, User, WebSession
 from crisisdesk.analysis.models import LabelCorrection
 from crisisdesk.audit.models import AuditEntry
-from crisisdesk.channels.models import ChannelCursor, ChannelDelivery, UnparsedItem
+from crisisdesk.channels.models import ChannelCursor, ChannelDelivery, OutboxItem, UnparsedItem
 from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
 from crisisdesk.escalation.models import AckLinkUse, Escalation
+from crisisdesk.inbox.models import Contact, ContactIdentity, Conversation, ConversationEvent
 from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
@@ -20,12 +21,17 @@ __all__ = [
     "Base",
     "ChannelCursor",
     "ChannelDelivery",
+    "Contact",
+    "ContactIdentity",
+    "Conversation",
+    "ConversationEvent",
     "Delivery",
     "Escalation",
     "LabelCorrection",
     "LoginFailure",
     "Monitor",
     "MonitorMatch",
+    "OutboxItem",
     "Post",
     "SeriesBucket",
     "SeriesShare",

@@ -32,6 +32,7 @@ from crisisdesk.db import log_failure, make_engine, migrate
 from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
+from crisisdesk.inbox.service import answered
 from crisisdesk.notify.dispatcher import Dispatcher
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
 from crisisdesk.pipeline.parallel import PrepareWorkers
@@ -103,7 +104,8 @@ class Runtime:
                                    stored=self.delivery_stored)
         self.pollers.sync()
         if self.outbox_sender is None:
-            self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock())
+            self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock(),
+                                              on_sent=answered)
             self.outbox_sender.start()
         return self.channel_processor
 

@@ -16,7 +16,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy.engine import Engine
@@ -49,13 +49,16 @@ class OutboxSender:
 
     def __init__(self, engine: Callable[[], Engine], connectors: Callable[[], Mapping[str, Connector]], *,
                  clock: Clock, policy: RetryPolicy | None = None, interval: float = 5.0,
-                 on_reauthorize: Callable[[str, str], None] | None = None) -> None:
+                 on_reauthorize: Callable[[str, str], None] | None = None,
+                 on_sent: Callable[[Session, int, datetime], None] | None = None) -> None:
         self._engine = engine
         self._connectors = connectors
         self.clock = clock
         self.policy = policy or RetryPolicy(max_attempts=6, base=5.0, cap=900.0)
         self._interval = interval
         self._on_reauthorize = on_reauthorize
+        #: Runs in the transaction that records a success (the inbox marks the conversation answered).
+        self._on_sent = on_sent
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -125,6 +128,8 @@ class OutboxSender:
         now = self.clock.now()
         with Session(engine) as session, session.begin():
             outbox.mark_sent(session, item_id, external_id=sent.external_id, now=now)
+            if self._on_sent is not None:
+                self._on_sent(session, item_id, now)
             record(session, actor=Actor.system(), action=AuditAction.OUTBOUND_SENT, at=now,
                    target_type="outbox", target_id=item_id, after={"channel": channel, "action": action.value,
                                              "external_id": sent.external_id, "attempt": attempt,

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from crisisdesk.bus.base import EVENTS_TOPIC, INGEST_TOPIC, Bus, Message
 from crisisdesk.core.clock import Clock, StreamClock
+from crisisdesk.inbox import threads as conversations
 from crisisdesk.pipeline import stages
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
 from crisisdesk.pipeline.events import PostKey, RawItem, Rejection, StoredPost
@@ -120,6 +121,7 @@ class PipelineRunner:
             written = post_store.write_posts(
                 conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now(), self.authors
             )
+            conversations.attach(conn, written.stored, written.authors, self.clock.now())
             alerts = (self.detector.process(conn, written.stored, written.new_authors)
                       if self.detector is not None else [])
         self.authors.remember(written.authors)  # committed: safe to reuse in later batches

@@ -1,0 +1,252 @@
+"""``/api/v1/conversations`` and ``/api/v1/contacts``: the inbox over HTTP.
+
+Lists by view with counts and keyset pages, one conversation with its messages (inbound posts and
+our outbound replies with their delivery state) and timeline, answering it (queued in the channel
+outbox, sent by ``crisisdesk serve``), and the team's moves: status, priority, assignee, tags and
+internal notes. Reading needs ``view``; answering and changing need ``reply``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crisisdesk.accounts.deps import require
+from crisisdesk.accounts.models import User
+from crisisdesk.accounts.roles import Permission
+from crisisdesk.accounts.schemas import Principal
+from crisisdesk.api.responses import errors
+from crisisdesk.inbox import service
+from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus, Priority
+from crisisdesk.inbox.service import Change, Filters, InboxError, View
+from crisisdesk.runtime import Runtime
+
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
+Replier = Annotated[Principal, Depends(require(Permission.REPLY))]
+
+
+class ConversationOut(BaseModel):
+    id: int
+    platform: str
+    thread: str
+    channel: str | None
+    contact_id: int | None
+    public: bool | None
+    subject: str
+    status: ConversationStatus
+    snoozed_until: datetime | None
+    priority: Priority
+    assignee_user_id: int | None
+    team: str | None
+    tags: list[str]
+    created_at: datetime
+    last_message_at: datetime
+    last_inbound_at: datetime | None
+    last_outbound_at: datetime | None
+    waiting_since: datetime | None
+    first_response_at: datetime | None
+    messages: int = Field(description="Inbound messages so far.")
+    negative: int
+    insults: int
+
+    @classmethod
+    def of(cls, c: Conversation) -> ConversationOut:
+        return cls.model_validate({name: getattr(c, name) for name in cls.model_fields})
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next: str | None = Field(description="Pass as `after` for the next page; null: the last page.")
+    counts: dict[str, int] = Field(description="Conversations per view (same status).")
+
+
+class AuthorOut(BaseModel):
+    id: str
+    handle: str | None
+    name: str | None
+    followers: int | None
+
+
+class MessageOut(BaseModel):
+    id: str
+    direction: str = Field(description="in: from the person; out: our reply.")
+    at: datetime
+    text: str
+    external_id: str | None = Field(description="The platform's id (outbound: once sent).")
+    post_id: int | None = None
+    kind: str | None = None
+    url: str | None = None
+    author: AuthorOut | None = None
+    sentiment: str | None = None
+    insult: str | None = None
+    complaint_types: list[str] = Field(default_factory=list)
+    outbox_id: int | None = None
+    action: str | None = None
+    private: bool | None = None
+    status: str | None = Field(default=None,
+                               description="Outbound: queued, sending, sent, failed, uncertain.")
+    delivery_state: str | None = None
+    error: str | None = None
+    by: str | None = None
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    kind: str
+    actor: str
+    body: dict[str, Any]
+    text: str | None
+
+
+class ConversationDetail(ConversationOut):
+    messages: list[MessageOut] = Field(description="Inbound and outbound, oldest first.")  # type: ignore[assignment]
+    message_count: int = Field(description="Inbound messages so far.")
+    events: list[EventOut] = Field(description="Assignments, status changes, notes, oldest first.")
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=65_536)
+    private: bool = Field(default=False, description="Answer privately (a DM, Meta's private reply).")
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")
+
+
+class ChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ConversationStatus | None = None
+    snoozed_until: datetime | None = None
+    priority: Priority | None = None
+    assignee_user_id: int | None = Field(default=None, ge=0, description="0 unassigns.")
+    team: str | None = Field(default=None, max_length=64, description="Empty unassigns the team.")
+    tags: list[str] | None = Field(default=None, max_length=50)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+def _detail(session: Session, c: Conversation) -> ConversationDetail:
+    base = ConversationOut.of(c).model_dump()
+    return ConversationDetail.model_validate({
+        **base, "message_count": base["messages"], "messages": service.messages(session, c),
+        "events": [EventOut.model_validate(e) for e in service.events(session, c.id)]})
+
+
+def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
+    router = APIRouter(tags=["inbox"])
+
+    def fail(exc: InboxError) -> HTTPException:
+        return HTTPException(exc.status, str(exc))
+
+    @router.get("/api/v1/conversations", response_model=ConversationPage, responses=errors(400),
+                summary="Conversations of a view, newest activity first")
+    def listing(principal: Viewer, view: View = View.ALL,
+                state: Annotated[ConversationStatus | None, Query(alias="status")] = ConversationStatus.OPEN,
+                channel: str | None = None, monitor: str | None = None, contact_id: int | None = None,
+                q: Annotated[str | None, Query(max_length=200)] = None,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                after: str | None = None) -> ConversationPage:
+        user_id = principal.user.id if principal.user is not None else None
+        filters = Filters(view=view, status=state, channel=channel, monitor=monitor, contact_id=contact_id,
+                          q=q)
+        with Session(runtime.engine) as session:
+            try:
+                rows, cursor = service.list_conversations(session, filters, user_id=user_id, limit=limit,
+                                                          after=after)
+            except InboxError as exc:
+                raise fail(exc) from None
+            counts = service.view_counts(session, user_id=user_id, status=state)
+            return ConversationPage(items=[ConversationOut.of(r) for r in rows], next=cursor, counts=counts)
+
+    @router.get("/api/v1/conversations/{conversation_id}", response_model=ConversationDetail,
+                responses=errors(404), summary="One conversation: its messages in and out, and its timeline")
+    def one(conversation_id: int, principal: Viewer) -> ConversationDetail:
+        with Session(runtime.engine) as session:
+            try:
+                return _detail(session, service.get(session, conversation_id))
+            except InboxError as exc:
+                raise fail(exc) from None
+
+    @router.post("/api/v1/conversations/{conversation_id}/messages", response_model=MessageOut,
+                 status_code=status.HTTP_202_ACCEPTED, responses=errors(404, 409),
+                 summary="Answer the conversation through its channel (sent in the background)")
+    def answer(conversation_id: int, body: ReplyIn, principal: Replier) -> MessageOut:
+        key = body.idempotency_key or f"reply-{uuid.uuid4().hex}"
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                conversation = service.get(session, conversation_id)
+                item = service.reply(session, conversation, body.text, private=body.private, key=key,
+                                     connectors=runtime.connectors(), actor=principal.actor,
+                                     now=runtime.runner.clock.now())
+                out = MessageOut.model_validate(service.outbound_message(item))
+        except InboxError as exc:
+            raise fail(exc) from None
+        if queued is not None:
+            queued()
+        return out
+
+    @router.patch("/api/v1/conversations/{conversation_id}", response_model=ConversationOut,
+                  responses=errors(404), summary="Change status, priority, assignee, team or tags")
+    def edit(conversation_id: int, body: ChangeIn, principal: Replier) -> ConversationOut:
+        what = Change(status=body.status, snoozed_until=body.snoozed_until, priority=body.priority,
+                      assignee_user_id=body.assignee_user_id, team=body.team, tags=body.tags)
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                conversation = service.get(session, conversation_id)
+
+                def active(user_id: int) -> bool:
+                    return bool(session.scalar(select(User.id).where(User.id == user_id, User.active)))
+
+                service.change(session, conversation, what, actor=principal.actor,
+                               now=runtime.runner.clock.now(), user_exists=active)
+                session.flush()
+                return ConversationOut.of(conversation)
+        except InboxError as exc:
+            raise fail(exc) from None
+
+    @router.post("/api/v1/conversations/{conversation_id}/notes", response_model=EventOut,
+                 status_code=status.HTTP_201_CREATED, responses=errors(404),
+                 summary="An internal note (never sent to the person)")
+    def note(conversation_id: int, body: NoteIn, principal: Replier) -> EventOut:
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                conversation = service.get(session, conversation_id)
+                service.add_note(session, conversation, body.text, actor=principal.actor,
+                                 now=runtime.runner.clock.now())
+                session.flush()
+                last = session.scalar(select(ConversationEvent)
+                                      .where(ConversationEvent.conversation_id == conversation_id)
+                                      .order_by(ConversationEvent.id.desc()))
+                return EventOut.model_validate(last)
+        except InboxError as exc:
+            raise fail(exc) from None
+
+    @router.get("/api/v1/contacts/{contact_id}", responses=errors(404),
+                summary="A contact: their identities on each platform and all their conversations")
+    def contact(contact_id: int, principal: Viewer) -> dict[str, Any]:
+        with Session(runtime.engine) as session:
+            try:
+                found, identities = service.contact_of(session, contact_id)
+            except InboxError as exc:
+                raise fail(exc) from None
+            rows, _ = service.list_conversations(session, Filters(status=None, contact_id=contact_id),
+                                                 user_id=None, limit=200)
+            return {"id": found.id, "name": found.name,
+                    "identities": [{"platform": a.platform, "id": a.external_id, "handle": a.handle,
+                                    "name": a.name} for a in identities],
+                    "conversations": [ConversationOut.of(r).model_dump() for r in rows]}
+
+    return router

@@ -1,0 +1,114 @@
+"""What the inbox keeps: conversations, the contacts behind them, and each conversation's timeline.
+
+A conversation's messages are not copied: inbound ones are the posts of its thread (``posts`` by
+platform and ``conversation_id``), outbound ones the outbox items answering them. The row holds
+what lists must sort and filter on without reading the messages (last activity, who is waiting
+for an answer since when, counts of negative and insulting messages), kept current as posts are
+stored (:mod:`crisisdesk.inbox.threads`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crisisdesk.db import Base, BigIntKey, UTCDateTime
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "open"
+    PENDING = "pending"  # waiting for the person, not for us
+    SNOOZED = "snoozed"  # out of the lists until ``snoozed_until`` or a new message
+    RESOLVED = "resolved"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Contact(Base):
+    """A person across platforms: one or more platform identities (``authors``) linked to it."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    #: The identity it was made for (contacts are created a batch at a time and found by it).
+    first_author_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactIdentity(Base):
+    """One platform identity of a contact. ``linked``: ``auto`` (first seen, or the platforms say
+    it is the same person) or ``manual`` (a person merged it; ``merged_from`` allows the undo)."""
+
+    __tablename__ = "contact_identities"
+
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    linked: Mapped[str] = mapped_column(String(16))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The contact this identity belonged to before a manual merge (None: never merged).
+    merged_from: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("platform", "thread"),
+        Index("ix_conversations_status_last", "status", "last_message_at"),
+        Index("ix_conversations_assignee", "assignee_user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    #: The posts' ``conversation_id``: a comment thread, a chat, an e-mail thread, an X conversation.
+    thread: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str | None] = mapped_column(String(255), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    #: Everybody can read it (comments) or only us (chats, e-mail); None: not known.
+    public: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.OPEN)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL)
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_outbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The oldest inbound message not answered yet (None: nobody waits for us).
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    insults: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConversationEvent(Base):
+    """The timeline beside the messages: assignments, status and priority changes, tags, notes."""
+
+    __tablename__ = "conversation_events"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(320))
+    actor_user_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+    #: Note text, or the change: {"from": …, "to": …}.
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
