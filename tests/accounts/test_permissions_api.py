@@ -106,6 +106,16 @@ CASES = [
          lambda w, who: {"channel": "none", "action": "hide", "idempotency_key": f"key-{who}-hide",
                          "target": "c1"}),
     Case("GET", "/api/v1/outbox", Permission.VIEW, 200),
+    Case("GET", "/api/v1/conversations", Permission.VIEW, 200),
+    # The world has no conversations: whoever may read or act learns that (404).
+    Case("GET", "/api/v1/conversations/{conversation}", Permission.VIEW, 404),
+    Case("POST", "/api/v1/conversations/{conversation}/messages", Permission.REPLY, 404,
+         lambda w, who: {"text": "Danke"}),
+    Case("PATCH", "/api/v1/conversations/{conversation}", Permission.REPLY, 404,
+         lambda w, who: {"priority": "high"}),
+    Case("POST", "/api/v1/conversations/{conversation}/notes", Permission.REPLY, 404,
+         lambda w, who: {"text": "Notiz"}),
+    Case("GET", "/api/v1/contacts/{contact}", Permission.VIEW, 404),
     # x/p0 came in over the API, not a channel: whoever may moderate learns that (422).
     Case("POST", "/api/v1/posts/x/p0/moderation", Permission.MODERATE, 422,
          lambda w, who: {"action": "hide"}),
@@ -141,7 +151,8 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
          .replace("{situation_id}/resolve", "{own_situation}/resolve")
          .replace("{situation_id}", "{situation}").replace("{platform}/{post_id}", "x/p0")
          .replace("{platform}/{external_id}", "x/p0").replace("{name}", "bahn").replace("{key}", "{item}")
-         .replace("{item_id}", "{outbox_item}"))
+         .replace("{item_id}", "{outbox_item}").replace("{conversation_id}", "{conversation}")
+         .replace("{contact_id}", "{contact}"))
         for m, p in routes}
     assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
 
@@ -154,7 +165,7 @@ def _run(world: World, who: str, client: TestClient, headers: dict[str, str]) ->
     for case in CASES:
         path = case.path.format(analyst=world.user_ids[Role.ANALYST], own_token=own_token,
                                 situation=world.situation_id, own_situation=own_situation,
-                                outbox_item=999_999,
+                                outbox_item=999_999, conversation=999_999, contact=999_999,
                                 item="4" if "/policies/" in case.path else f"i-{who}")
         kwargs: dict[str, Any] = {"headers": headers}
         if case.body is not None:
