@@ -19,11 +19,17 @@ runner = CliRunner()
 
 
 def test_row_form_round_trips() -> None:
-    rows = [post(1), post(2, author=None, metrics=None, url="https://example.org/ä", lang=None)]
+    rows = [post(1), post(2, author=None, metrics=None, url="https://example.org/ä", lang=None),
+            post(3, visibility="private", attachments=[{"type": "image", "media_id": "m1", "size": 10}])]
     items = [RawItem("t", i, json.dumps(r)) for i, r in enumerate(rows)]
+    items[2].delivery_id = 42
+    items = RawItem.batch_from_message(json.loads(json.dumps(RawItem.batch_to_message(items))))
+    assert [i.delivery_id for i in items] == [None, None, 42]
     posts = normalize(items, max_text_chars=1000).posts
     posts[0].monitors = ["bahn"]
     posts[0].enrichment = {"lang": "de", "score": 0.5}
+    assert (posts[2].visibility, posts[2].attachments, posts[2].delivery_id) == (
+        "private", [{"type": "image", "media_id": "m1", "size": 10}], 42)
     again = [NormalizedPost.from_row(json.loads(json.dumps(p.to_row()))) for p in posts]
     assert again == posts
 
@@ -33,7 +39,8 @@ def _snapshot(url: str) -> tuple[list[tuple[object, ...]], ...]:
     try:
         with engine.connect() as conn:
             posts = conn.execute(select(Post.platform, Post.external_id, Post.text, Post.content_hash,
-                                        Post.version, Post.created_at, Post.sentiment, Post.complaint_types)
+                                        Post.version, Post.created_at, Post.sentiment, Post.complaint_types,
+                                        Post.visibility, Post.attachments)
                                  .order_by(Post.external_id)).all()
             authors = conn.execute(select(Author.external_id, Author.followers)
                                    .order_by(Author.external_id)).all()
@@ -54,6 +61,7 @@ def test_workers_store_the_same_as_in_process(workspace_file: Path, tmp_path: Pa
     rows: list[object] = [post(i, text=("Streik! " if i % 3 else "Deutsche Bahn ") + str(i))
                           for i in range(1, 60)]
     rows[10] = "{broken"
+    rows[19] = post(20, text="Streik! 20", visibility="public", attachments=[{"type": "video", "size": 5}])
     rows.append(post(5, text="Deutsche Bahn fällt aus"))  # an update of a post from an earlier batch
     rows.append(post(6, text="Deutsche Bahn 6"))  # a duplicate of an earlier batch's post
     src = write_jsonl(tmp_path / "p.jsonl", rows)
@@ -66,6 +74,7 @@ def test_workers_store_the_same_as_in_process(workspace_file: Path, tmp_path: Pa
     assert {r[1]: r[2] for r in posts}["p5"] == "Deutsche Bahn fällt aus"
     assert all(r[6] in {"negative", "neutral", "positive"} for r in posts)  # analysed on either path
     assert {r[1]: r[7] for r in posts}["p5"] == '["outage"]'  # "fällt aus" re-analysed after the edit
+    assert {r[1]: r[8:] for r in posts}["p20"] == ("public", [{"type": "video", "size": 5}])
     assert len(authors) == 7
     streik = {ext for name, ext in matches if name == "streik"}
     bahn = {ext for name, ext in matches if name == "bahn"}

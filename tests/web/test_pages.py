@@ -197,6 +197,44 @@ def test_the_monitor_page_lists_filters_and_corrects_posts(world: World) -> None
                         follow_redirects=False).status_code == 403
 
 
+def test_the_post_list_shows_private_deleted_and_attachments_in_both_languages(world: World) -> None:
+    from crisisdesk.posts.service import mark_deleted
+    from crisisdesk.sources.models import Monitor
+    from tests.accounts.fixtures import SERVICE_TOKEN, T0
+
+    at = (T0 - timedelta(minutes=5)).isoformat()  # before "now" (T0), where the range ends
+    posts = [
+        {"platform": "whatsapp", "id": "dm1", "created_at": at, "text": "Deutsche Bahn: mein Ticket",
+         "visibility": "private", "channel": "bahn-wa",
+         "attachments": [{"type": "image", "url": "https://cdn.example.org/ticket.jpg", "size": 2_048},
+                         {"type": "location", "url": "geo:52.52,13.40"},
+                         {"type": "document", "media_id": "77", "name": "Rechnung.pdf"},
+                         {"type": "file", "url": "javascript:alert(1)"}]},
+        {"platform": "facebook", "id": "c1", "created_at": at, "text": "Deutsche Bahn, nie wieder",
+         "visibility": "public", "url": "javascript:alert(2)"},
+    ]
+    r = world.client.post("/api/v1/posts", json=posts, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+    assert r.json()["summary"]["imported"] == 2, r.text
+    with world.engine.begin() as conn:
+        assert mark_deleted(conn, [(("facebook", "c1"), T0 + timedelta(hours=1))], T0) == 1
+        mid = conn.execute(select(Monitor.id).where(Monitor.name == "bahn")).scalar_one()
+    params = {"range": "custom", "start": "2026-12-01", "end": "2026-12-01"}
+    for lang, private, deleted, image, place in (("en", "private", "deleted", "Image", "Location"),
+                                                 ("de", "privat", "gelöscht", "Bild", "Standort")):
+        c, _ = browser(world, Role.ANALYST, lang=lang)
+        page = c.get(f"/monitors/{mid}", params=params).text
+        dm = page[page.index('id="post-whatsapp-dm1"'):]
+        dm = dm[:dm.index("</article>")]
+        comment = page[page.index('class="post deleted" id="post-facebook-c1"'):]
+        comment = comment[:comment.index("</article>")]
+        assert '<span class="tag"' in dm and f">{private}</span>" in dm and f">{deleted}</span>" not in dm
+        assert f">{deleted}</span>" in comment and f">{private}</span>" not in comment
+        assert "Deutsche Bahn, nie wieder" in comment  # the text is kept
+        assert f'{image} (2 kB) · <a href="https://cdn.example.org/ticket.jpg"' in dm
+        assert f"{place} · geo:52.52,13.40" in dm and "Rechnung.pdf" in dm and "77" in dm
+        assert 'href="javascript:' not in page  # links from posts are http(s) only
+
+
 def test_load_more_keeps_the_filters() -> None:
     from starlette.requests import Request
 

@@ -4,6 +4,12 @@ Every post goes through the same pipeline as an imported one (normalize, dedupe,
 store, detection); a post the pipeline refuses is kept as unparsed with its reason. Processing is
 idempotent: a delivery processed twice (a crash between storing its posts and marking it done)
 stores nothing new, since posts are deduplicated by platform and id.
+
+What the inbox needs beyond a canonical post travels in it: whether the item is public or private
+and its attachments (canonical fields, validated like an imported post's), and the delivery that
+carried it (``RawItem.delivery_id``, set here only: the stored raw bytes are the platform's own
+payload). An edit is a new version of the post (the pipeline updates a known post whose content
+changed, and analyses it again); a deletion marks the stored post, which keeps its text.
 """
 
 from __future__ import annotations
@@ -11,19 +17,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.channels import service
-from crisisdesk.channels.base import Connector, Delivery, PayloadError, Unparsed
+from crisisdesk.channels.base import Attachment, Connector, Delivery, InboundPost, PayloadError, Unparsed
 from crisisdesk.channels.outbox import apply_statuses
 from crisisdesk.core.clock import Clock
-from crisisdesk.pipeline.events import RawItem
+from crisisdesk.pipeline.events import PostKey, RawItem
 from crisisdesk.pipeline.runner import PipelineRunner
+from crisisdesk.pipeline.stages import describe_validation_error
+from crisisdesk.posts import service as post_store
+from crisisdesk.posts.schemas import MAX_ATTACHMENTS, AttachmentIn, Visibility
 
 log = logging.getLogger(__name__)
+
+_ATTACHMENT: TypeAdapter[AttachmentIn] = TypeAdapter(AttachmentIn)
 
 
 @dataclass
@@ -34,6 +48,9 @@ class ProcessReport:
     failed: int = 0
     #: Items of our outbox whose delivery state moved (delivered, read, failed).
     statuses: int = 0
+    #: Deletions the platforms reported, and how many of them named a stored post.
+    deletions: int = 0
+    deleted: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
 
 
@@ -43,14 +60,17 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
 
     All their posts go through the pipeline as one batch (one transaction, one analysis pass: at
     hundreds of deliveries a second, a transaction per delivery would fall behind), then the
-    deliveries are marked done together.
+    deletions are applied (after the posts, so an item created and deleted within the batch ends
+    deleted), then the deliveries are marked done together.
     """
     report = ProcessReport()
     batch = service.pending(engine, channels=sorted(connectors), limit=limit)
     if not batch:
         return report
+    now = clock.now()
     items: list[RawItem] = []
     reports: list[tuple[str, Delivery]] = []
+    deletions: list[tuple[PostKey, datetime]] = []
     outcomes: list[tuple[service.PendingDelivery, dict[str, int], list[Unparsed], str | None]] = []
     for delivery in batch:
         report.deliveries += 1
@@ -62,13 +82,28 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
             continue
         if parsed.statuses or parsed.watermarks:
             reports.append((delivery.channel, parsed))
-        theirs = [p for p in parsed.posts if not p.own]
-        items.extend(RawItem(f"channel:{delivery.channel}", delivery.id, p.post) for p in theirs)
-        counts = {"posts": len(theirs), "own": len(parsed.posts) - len(theirs),
+        unparsed = list(parsed.unparsed)
+        theirs: list[InboundPost] = []
+        gone = [((d.platform, d.external_id), d.at) for d in parsed.deletions]
+        for p in parsed.posts:
+            if p.deleted:  # the item as it was removed: the time is when we heard of it
+                key = _key(p.post)
+                if key is None:
+                    unparsed.append(Unparsed("deleted item without platform and id", p.post))
+                else:
+                    gone.append((key, now))
+            elif not p.own:
+                theirs.append(p)
+        source = f"channel:{delivery.channel}"
+        items.extend(RawItem(source, delivery.id, _canonical(p, unparsed), delivery_id=delivery.id)
+                     for p in theirs)
+        deletions.extend(gone)
+        counts = {"posts": len(theirs), "own": sum(p.own and not p.deleted for p in parsed.posts),
                   "statuses": len(parsed.statuses) + len(parsed.watermarks),
-                  "deletions": len(parsed.deletions), "unparsed": len(parsed.unparsed)}
-        outcomes.append((delivery, counts, list(parsed.unparsed), None))
+                  "deletions": len(gone), "unparsed": len(unparsed)}
+        outcomes.append((delivery, counts, unparsed, None))
         report.posts += len(theirs)
+        report.deletions += len(gone)
         report.by_channel[delivery.channel] = report.by_channel.get(delivery.channel, 0) + len(theirs)
     if items:
         refused: dict[int | None, list[Unparsed]] = {}
@@ -83,10 +118,49 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
         with Session(engine) as session, session.begin():
             for channel, parsed in reports:
                 report.statuses += apply_statuses(session, channel, parsed.statuses, parsed.watermarks)
+    if deletions:
+        with engine.begin() as conn:
+            report.deleted = post_store.mark_deleted(conn, deletions, now)
     service.finish_many(engine, [(d, counts, unparsed, error) for d, counts, unparsed, error in outcomes],
-                        now=clock.now())
+                        now=now)
     report.unparsed += sum(len(u) for _, _, u, _ in outcomes)
     return report
+
+
+def _key(post: Mapping[str, Any]) -> PostKey | None:
+    platform, external_id = post.get("platform"), post.get("id")
+    if not isinstance(platform, str) or not isinstance(external_id, str | int) or external_id == "":
+        return None
+    return (platform, str(external_id))
+
+
+def _canonical(inbound: InboundPost, unparsed: list[Unparsed]) -> dict[str, Any]:
+    """The canonical post with what the connector said besides it: public or private, and the
+    attachments. An attachment that is not valid (a link beyond the length limit) or one beyond
+    :data:`MAX_ATTACHMENTS` is left out and kept as unparsed with the reason, so that it never
+    costs the post."""
+    post = {**inbound.post,
+            "visibility": (Visibility.PUBLIC if inbound.public else Visibility.PRIVATE).value}
+    attachments: list[dict[str, Any]] = []
+    for i, attachment in enumerate(inbound.attachments):
+        data = _attachment(attachment)
+        where = f"attachment {i} of {inbound.post.get('platform')}:{inbound.post.get('id')}"
+        if len(attachments) == MAX_ATTACHMENTS:
+            unparsed.append(Unparsed(f"{where}: more than {MAX_ATTACHMENTS} attachments", data))
+            continue
+        try:
+            _ATTACHMENT.validate_python(data)
+        except ValidationError as exc:
+            unparsed.append(Unparsed(f"{where}: {describe_validation_error(exc)}", data))
+            continue
+        attachments.append(data)
+    if attachments:
+        post["attachments"] = attachments
+    return post
+
+
+def _attachment(attachment: Attachment) -> dict[str, Any]:
+    return {k: v for k, v in asdict(attachment).items() if v is not None}
 
 
 class DeliveryProcessor:

@@ -15,6 +15,7 @@ from crisisdesk.dashboards.schemas import (
     PostAuthorDetail,
     PostDetail,
     PostMetrics,
+    attachment_list,
 )
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
@@ -55,5 +56,6 @@ def post_detail(conn: Connection, *, platform: str, external_id: str) -> PostDet
                               insult_score=p.insult_score, insult_kind=p.insult_kind,
                               complaint_types=complaint_list(p.complaint_types)),
         monitors=list(monitors), corrections=corrections, version=p.version, ingested_at=p.ingested_at,
-        updated_at=p.updated_at,
+        updated_at=p.updated_at, visibility=p.visibility, attachments=attachment_list(p.attachments),
+        deleted_at=p.deleted_at, delivery_id=p.delivery_id,
     )

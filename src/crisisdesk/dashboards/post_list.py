@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Table, and_, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
-from crisisdesk.dashboards.schemas import PostAuthor, PostPage, PostRow
+from crisisdesk.dashboards.schemas import PostAuthor, PostPage, PostRow, attachment_list
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import MonitorMatch
 
@@ -41,7 +41,8 @@ SCAN_LIMIT = 20_000
 MAX_LIMIT = 200
 _SQLITE_CONTAINS = "crisisdesk_contains"
 _COLUMNS = ("id", "platform", "external_id", "kind", "text", "lang", "url", "author_id", "likes", "shares",
-            "replies", "sentiment", "sentiment_score", "insult", "insult_kind", "complaint_types")
+            "replies", "sentiment", "sentiment_score", "insult", "insult_kind", "complaint_types", "channel",
+            "conversation_id", "visibility", "attachments", "deleted_at")
 
 
 class CursorError(ValueError):
@@ -174,5 +175,7 @@ def _row(r: Any) -> PostRow:
         id=r.id, platform=r.platform, external_id=r.external_id, kind=r.kind, created_at=r.key_at,
         text=r.text, lang=r.lang, url=r.url, author=author, likes=r.likes, shares=r.shares,
         replies=r.replies, sentiment=r.sentiment, sentiment_score=r.sentiment_score, insult=r.insult,
-        insult_kind=r.insult_kind, complaint_types=types,
+        insult_kind=r.insult_kind, complaint_types=types, channel=r.channel,
+        conversation_id=r.conversation_id, visibility=r.visibility,
+        attachments=attachment_list(r.attachments), deleted_at=r.deleted_at,
     )

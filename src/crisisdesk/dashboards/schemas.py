@@ -209,6 +209,25 @@ class PostAuthor(_Model):
     verified: bool | None
 
 
+class PostAttachment(_Model):
+    """A file that came with a post, as the platform described it (recorded, not downloaded)."""
+
+    type: str = Field(description="image, video, audio, document, file, sticker, location, link, …")
+    url: str | None = Field(None, description="Where it is (a link, or `geo:` for a place).")
+    media_id: str | None = Field(None, description="The platform's id to fetch it by, when there is no link.")
+    mime_type: str | None = None
+    size: int | None = Field(None, description="Bytes.")
+    name: str | None = Field(None, description="File name or description.")
+
+
+def attachment_list(stored: object) -> list[PostAttachment]:
+    """The attachments stored with a post (validated when it was ingested; anything else is skipped)."""
+    if not isinstance(stored, list):
+        return []
+    return [PostAttachment.model_validate(a) for a in stored
+            if isinstance(a, dict) and isinstance(a.get("type"), str)]
+
+
 class PostRow(_Model):
     id: int
     platform: str
@@ -227,6 +246,14 @@ class PostRow(_Model):
     insult: str | None
     insult_kind: str | None
     complaint_types: list[str]
+    channel: str | None = Field(None, description="The page, account or inbox it arrived in.")
+    conversation_id: str | None = Field(None, description="The thread or chat it belongs to.")
+    visibility: Literal["public", "private"] | None = Field(
+        None, description="public: everybody can see it (a comment); private: only we can (a message); "
+        "null: the source did not say.")
+    attachments: list[PostAttachment] = Field(default_factory=list)
+    deleted_at: datetime | None = Field(
+        None, description="When the author deleted it on the platform; the text is kept for the record.")
 
 
 class PostPage(_Model):
@@ -298,3 +325,10 @@ class PostDetail(_Model):
     version: int = Field(description="1, plus one for every change the platform delivered (edits, metrics).")
     ingested_at: datetime
     updated_at: datetime
+    visibility: Literal["public", "private"] | None = Field(
+        None, description="public: everybody can see it; private: only we can; null: the source did not say.")
+    attachments: list[PostAttachment] = Field(default_factory=list)
+    deleted_at: datetime | None = Field(None, description="When the author deleted it on the platform.")
+    delivery_id: int | None = Field(
+        None, description="The channel delivery whose raw body carried it (the platform's own payload); "
+        "null for imported posts.")

@@ -22,20 +22,26 @@ class RawItem:
 
     ``data`` is JSON text (a JSON Lines line, an API body item) or an already mapped dict (CSV).
     ``position`` is what a user needs to find it again: the line number, or the index in a batch.
+    ``delivery_id`` is set by the channel processor alone: the stored delivery (its raw bytes)
+    the item came in, kept with the post. It is not part of ``data``, so no file or API client
+    can claim a delivery.
     """
 
     source: str
     position: int | None
     data: str | dict[str, Any]
+    delivery_id: int | None = None
 
     @staticmethod
     def batch_to_message(items: Sequence[RawItem]) -> Message:
-        """A whole batch is one bus message: per-message overhead is paid per batch, not per post."""
-        return {"items": [(i.source, i.position, i.data) for i in items]}
+        """A whole batch is one bus message: per-message overhead is paid per batch, not per post.
+        An item from a channel delivery carries its id as a fourth element."""
+        return {"items": [(i.source, i.position, i.data) if i.delivery_id is None
+                          else (i.source, i.position, i.data, i.delivery_id) for i in items]}
 
     @staticmethod
     def batch_from_message(message: Message) -> list[RawItem]:
-        return [RawItem(source, position, data) for source, position, data in message["items"]]
+        return [RawItem(*item) for item in message["items"]]
 
 
 def printable(text: str) -> str:
@@ -114,6 +120,11 @@ class NormalizedPost:
     position: int | None
     enrichment: dict[str, Any] = field(default_factory=dict)
     monitors: list[str] = field(default_factory=list)
+    #: ``public`` or ``private`` when the source said; attachments as validated dicts (None: none).
+    visibility: str | None = None
+    attachments: list[dict[str, Any]] | None = None
+    #: The channel delivery that carried it (:attr:`RawItem.delivery_id`).
+    delivery_id: int | None = None
 
     @property
     def key(self) -> PostKey:
@@ -136,7 +147,8 @@ class NormalizedPost:
             self.lang, self.url, self.in_reply_to, self.conversation_id, self.channel,
             None if a is None else [a.platform, a.external_id, a.handle, a.name, a.followers, a.verified],
             self.likes, self.shares, self.replies, self.views, self.raw, self.content_hash,
-            self.source, self.position, self.enrichment, self.monitors,
+            self.source, self.position, self.enrichment, self.monitors, self.visibility,
+            self.attachments, self.delivery_id,
         ]
 
     @classmethod
@@ -145,7 +157,8 @@ class NormalizedPost:
         return cls(
             row[0], row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5], row[6], row[7],
             row[8], row[9], None if author is None else AuthorRef(*author), row[11], row[12],
-            row[13], row[14], row[15], row[16], row[17], row[18], row[19], row[20],
+            row[13], row[14], row[15], row[16], row[17], row[18], row[19], row[20], row[21], row[22],
+            row[23],
         )
 
 

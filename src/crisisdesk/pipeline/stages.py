@@ -29,7 +29,15 @@ from crisisdesk.pipeline.events import (
     StoredPost,
     printable,
 )
-from crisisdesk.posts.schemas import MAX_COUNT, PLAIN_FIELDS, POST_ADAPTER, PostIn, clean_text, unstorable
+from crisisdesk.posts.schemas import (
+    ATTACHMENT_PLAIN_FIELDS,
+    MAX_COUNT,
+    PLAIN_FIELDS,
+    POST_ADAPTER,
+    PostIn,
+    clean_text,
+    unstorable,
+)
 from crisisdesk.sources.matcher import MonitorSet
 
 
@@ -174,6 +182,8 @@ def _to_post(p: PostIn, raw: str, item: RawItem) -> NormalizedPost:
     m = get("metrics") or {}
     lang = get("lang")
     kind = get("kind")
+    visibility = get("visibility")
+    attachments = get("attachments")
     return NormalizedPost(
         platform,
         p["id"],
@@ -194,6 +204,11 @@ def _to_post(p: PostIn, raw: str, item: RawItem) -> NormalizedPost:
         _content_hash(p),
         item.source,
         item.position,
+        {},
+        [],
+        visibility.value if visibility else None,
+        [{k: v for k, v in a.items() if v is not None} for a in attachments] if attachments else None,
+        item.delivery_id,
     )
 
 
@@ -213,20 +228,29 @@ def _parse_json_post(data: str) -> PostIn:
             loaded = json.loads(data)
         except ValueError:
             raise exc from None
-        return POST_ADAPTER.validate_python(_author_cleaned(loaded))
+        return POST_ADAPTER.validate_python(_free_text_cleaned(loaded))
 
 
-def _author_cleaned(data: Any) -> Any:
-    """``data`` with the author's handle and name cleaned before validation, since their length
-    limit makes pydantic refuse a lone surrogate that :func:`clean_text` would remove (a copy:
-    the caller's object is the rejected input, if it comes to that)."""
-    author = data.get("author") if isinstance(data, dict) else None
-    if not isinstance(author, dict):
+def _free_text_cleaned(data: Any) -> Any:
+    """``data`` with the author's handle and name and the attachments' names cleaned before
+    validation, since their length limit makes pydantic refuse a lone surrogate that
+    :func:`clean_text` would remove (a copy: the caller's object is the rejected input, if it
+    comes to that)."""
+    if not isinstance(data, dict):
         return data
-    cleaned = {k: clean_text(author[k]) for k in ("handle", "name") if isinstance(author.get(k), str)}
-    if all(cleaned[k] is author[k] for k in cleaned):
-        return data
-    return {**data, "author": {**author, **cleaned}}
+    author = data.get("author")
+    if isinstance(author, dict):
+        cleaned = {k: clean_text(author[k]) for k in ("handle", "name") if isinstance(author.get(k), str)}
+        if any(cleaned[k] is not author[k] for k in cleaned):
+            data = {**data, "author": {**author, **cleaned}}
+    attachments = data.get("attachments")
+    if isinstance(attachments, list):
+        names = [a.get("name") if isinstance(a, dict) else None for a in attachments]
+        fixed = [clean_text(n) if isinstance(n, str) else n for n in names]
+        if any(f is not n for f, n in zip(fixed, names, strict=True)):
+            data = {**data, "attachments": [{**a, "name": f} if f is not n else a
+                                            for a, n, f in zip(attachments, names, fixed, strict=True)]}
+    return data
 
 
 def _clean_strings(p: PostIn) -> str | None:
@@ -242,6 +266,11 @@ def _clean_strings(p: PostIn) -> str | None:
             author["name"] = clean_text(name)
         if why := unstorable(author.get("id")):
             problems.append(f"author.id: {why}")
+    for i, attachment in enumerate(p.get("attachments") or ()):
+        if (name := attachment.get("name")) is not None:
+            attachment["name"] = clean_text(name)
+        problems += [f"attachments.{i}.{field}: {why}" for field in ATTACHMENT_PLAIN_FIELDS
+                     if (why := unstorable(cast("dict[str, Any]", attachment).get(field)))]
     return "; ".join(problems) or None
 
 
@@ -257,7 +286,7 @@ def _normalize_one(item: RawItem, max_text_chars: int) -> NormalizedPost | str:
         return problem
     try:
         parsed = (_parse_json_post(data) if isinstance(data, str)
-                  else POST_ADAPTER.validate_python(_author_cleaned(data)))
+                  else POST_ADAPTER.validate_python(_free_text_cleaned(data)))
     except ValidationError as exc:
         return describe_validation_error(exc)
     # NULs and lone surrogates reach JSON text only as \u escapes: most lines skip the check.

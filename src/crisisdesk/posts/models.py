@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisisdesk.db import Base, BigIntKey, UTCDateTime
@@ -35,7 +48,8 @@ class Post(Base):
     """One post, comment, message, review or article; unique per (platform, external id).
 
     ``content_hash`` fingerprints everything we normalise, so a re-delivered identical post is a
-    duplicate while an edited one (new text or metrics) is an update.
+    duplicate while an edited one (new text or metrics) is an update. A post the author deleted
+    keeps its row and text (``deleted_at`` set): it happened, and it still counts for history.
     """
 
     __tablename__ = "posts"
@@ -45,6 +59,9 @@ class Post(Base):
         Index("ix_posts_author_id", "author_id"),
         Index("ix_posts_conversation", "platform", "conversation_id"),
         Index("ix_posts_sentiment_time", "sentiment", "created_at"),
+        # Partial: imported posts (no delivery) cost the index nothing.
+        Index("ix_posts_delivery_id", "delivery_id", sqlite_where=sql("delivery_id IS NOT NULL"),
+              postgresql_where=sql("delivery_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
@@ -70,8 +87,20 @@ class Post(Base):
     insult_score: Mapped[float | None] = mapped_column(Float)
     insult_kind: Mapped[str | None] = mapped_column(String(16))
     complaint_types: Mapped[str | None] = mapped_column(Text)
+    #: public (a comment everybody sees) or private (a direct message); None: the source did not say.
+    visibility: Mapped[str | None] = mapped_column(String(16))
+    #: Files that came with it, recorded not downloaded: [{type, url, media_id, mime_type, size, name}].
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
     raw: Mapped[str] = mapped_column(Text, doc="The payload as received (JSON text).")
+    #: The channel delivery (``channel_deliveries.id``) whose raw bytes carried the latest version:
+    #: the platform's own payload. Not a foreign key: deliveries are never deleted, and adding one
+    #: to the existing table would make SQLite rebuild it, which fires the ON DELETE CASCADE of
+    #: monitor matches and label corrections (migration 0012); it would also add a check to every
+    #: insert of the import path.
+    delivery_id: Mapped[int | None] = mapped_column(BigIntKey)
     content_hash: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the platform reported it deleted (None: it was not).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -45,6 +45,12 @@ def unstorable(value: str | None) -> str | None:
 
 #: Fields refused when :func:`unstorable`; free text (text, author name and handle) is cleaned.
 PLAIN_FIELDS = ("id", "lang", "url", "in_reply_to", "conversation_id", "channel")
+#: The same for each attachment; its ``name`` (a file name or alt text) is free text, cleaned.
+ATTACHMENT_PLAIN_FIELDS = ("type", "url", "media_id", "mime_type")
+
+#: Attachments one post may carry. Telegram albums and e-mails bring a few, Facebook at most ten;
+#: hundreds would be a broken export, and every one is shown with the post.
+MAX_ATTACHMENTS = 50
 
 
 Count = Annotated[int | None, Field(ge=0, le=MAX_COUNT)]
@@ -74,6 +80,28 @@ class PostKind(StrEnum):
     ARTICLE = "article"
 
 
+class Visibility(StrEnum):
+    """Who can see an item on its platform: everybody (a comment, a post) or only us (a message)."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class AttachmentIn(TypedDict):
+    """A file that came with a post, recorded (not downloaded): its kind (``image``, ``video``,
+    ``audio``, ``file``, ``sticker``, ``location``, …), where it is (a link, or the platform's
+    media id to fetch it by), its MIME type, size in bytes and file name, as far as known."""
+
+    __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
+
+    type: Annotated[str, Field(min_length=1, max_length=32)]
+    url: NotRequired[Annotated[str | None, Field(max_length=4096)]]
+    media_id: NotRequired[Annotated[str | None, Field(max_length=512)]]
+    mime_type: NotRequired[Annotated[str | None, Field(max_length=255)]]
+    size: NotRequired[Count]
+    name: NotRequired[Annotated[str | None, Field(max_length=1000)]]
+
+
 class AuthorIn(TypedDict, total=False):
     __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
 
@@ -100,8 +128,11 @@ class PostIn(TypedDict):
     normalize stage then cleans free text (:func:`clean_text`) and refuses identifiers that cannot
     be stored (:func:`unstorable`); it does so in plain Python, only for items that can hold such
     characters, since validators called from here would cost every post. Unknown fields are
-    ignored (and kept in the raw payload). A TypedDict rather than a model: validation is the
-    same, three times faster, and this runs for every ingested post.
+    ignored (and kept in the raw payload). ``visibility`` and ``attachments`` are what a channel
+    knows about an item (a file or API client may send them too); which stored delivery carried a
+    channel's item is not a field here: only the channel processor knows it
+    (``RawItem.delivery_id``). A TypedDict rather than a model: validation is the same, three
+    times faster, and this runs for every ingested post.
     """
 
     __pydantic_config__ = ConfigDict(coerce_numbers_to_str=True)  # type: ignore[misc]
@@ -118,6 +149,8 @@ class PostIn(TypedDict):
     conversation_id: NotRequired[Annotated[str | None, Field(max_length=255)]]
     channel: NotRequired[Annotated[str | None, Field(max_length=255)]]
     metrics: NotRequired[MetricsIn | None]
+    visibility: NotRequired[Visibility | None]
+    attachments: NotRequired[Annotated[list[AttachmentIn] | None, Field(max_length=MAX_ATTACHMENTS)]]
 
 
 #: Validates canonical posts, from JSON text or from Python objects.

@@ -125,7 +125,7 @@ _POST_COLUMNS = (
     "platform", "external_id", "kind", "created_at", "text", "lang", "url", "in_reply_to",
     "conversation_id", "channel", "author_id", "likes", "shares", "replies", "views", "raw",
     "content_hash", "version", "ingested_at", "updated_at", "sentiment", "sentiment_score", "insult",
-    "insult_score", "insult_kind", "complaint_types",
+    "insult_score", "insult_kind", "complaint_types", "visibility", "attachments", "delivery_id",
 )
 _MATCH_COLUMNS = ("monitor_id", "post_id", "post_created_at")
 _AUTHOR_COLUMNS = ("platform", "external_id", "handle", "name", "followers", "verified", "first_seen",
@@ -156,6 +156,7 @@ def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, A
         "author_id": author_id, "likes": p.likes, "shares": p.shares, "replies": p.replies,
         "views": p.views, "raw": p.raw, "content_hash": p.content_hash, "version": 1,
         "ingested_at": now, "updated_at": now, **dict(zip(_ANALYSIS_COLUMNS, _analysis(p), strict=True)),
+        "visibility": p.visibility, "attachments": p.attachments, "delivery_id": p.delivery_id,
     }
 
 
@@ -200,7 +201,8 @@ def write_posts(
         returned = insert_rows(conn, _posts, _POST_COLUMNS, [
             (p.platform, p.external_id, p.kind, created_at[p.key], p.text, p.lang, p.url, p.in_reply_to,
              p.conversation_id, p.channel, aid(p), p.likes, p.shares, p.replies, p.views, p.raw,
-             p.content_hash, 1, stamp, stamp, *_analysis(p))
+             p.content_hash, 1, stamp, stamp, *_analysis(p), p.visibility,
+             None if p.attachments is None else orjson.dumps(p.attachments).decode(), p.delivery_id)
             for p in new
         ], returning=("platform", "external_id", "id"))
         new_ids = {(platform, external_id): post_id for platform, external_id, post_id in returned}
@@ -232,3 +234,26 @@ def write_posts(
 def count_posts(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(_posts)).scalar_one())
+
+
+def mark_deleted(conn: Connection, deletions: Iterable[tuple[PostKey, datetime]], now: datetime) -> int:
+    """Mark stored posts as deleted on their platform, at the time the platform gave.
+
+    The row and its text stay: what was said is part of the record, and the post still counts for
+    the history (volumes, situations) it was part of. A post marked before keeps its first time, so
+    a redelivered deletion changes nothing; a deletion of a post never stored is no error (it may
+    predate the channel, or be of an item that never became a post). Returns how many of the
+    deletions named a stored post.
+    """
+    first: dict[PostKey, datetime] = {}
+    for key, at in deletions:
+        first[key] = min(at, first.get(key, at))
+    if not first:
+        return 0
+    stored = select_by_keys(conn, _posts, ("id", "deleted_at"), list(first))
+    rows = [{"b_id": post_id, "deleted_at": first[key], "updated_at": now}
+            for key, (post_id, deleted_at) in stored.items() if deleted_at is None]
+    if rows:
+        conn.execute(update(_posts).where(_posts.c.id == bindparam("b_id"))
+                     .values(deleted_at=bindparam("deleted_at"), updated_at=bindparam("updated_at")), rows)
+    return len(stored)

@@ -18,6 +18,7 @@ from typing import Literal
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel import units as babel_units
 
 Lang = Literal["de", "en"]
 DateStyle = Literal["short", "medium", "long", "time", "date", "day", "hour"]
@@ -51,6 +52,19 @@ def format_number(value: float, lang: Lang, *, decimals: int = 0, compact: bool 
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     return babel_numbers.format_decimal(round(value, decimals), format=pattern, locale=_locale(lang),
                                         decimal_quantization=True)
+
+
+#: Decimal units, as the platforms state their limits ("16 MB").
+_BYTE_UNITS = (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3))
+
+
+def format_bytes(value: int, lang: Lang) -> str:
+    """A file size: ``1_500_000`` → "1,5 MB" (de) / "1.5 MB" (en); below a kilobyte in bytes."""
+    for unit, size in _BYTE_UNITS:
+        if value >= size:
+            return babel_units.format_unit(value / size, unit, length="short", format="#,##0.#",
+                                           locale=_locale(lang))
+    return babel_units.format_unit(value, "digital-byte", length="short", locale=_locale(lang))
 
 
 def format_percent(value: float, lang: Lang, *, decimals: int = 1) -> str:
@@ -99,6 +113,9 @@ class Formatter:
 
     def number(self, value: float) -> str:
         return format_number(value, self.lang, compact=True)
+
+    def size(self, value: int) -> str:
+        return format_bytes(value, self.lang)
 
     def percent(self, value: float) -> str:
         whole = _finite(value) and round(value * 100, 1).is_integer()

@@ -44,8 +44,16 @@ def _has_text(key: str) -> bool:
     return key in MESSAGES
 
 
+def _web_link(url: str | None) -> bool:
+    """Whether a link from the data (a post's, an attachment's) may be an ``href``: http(s) only.
+    Posts come from anyone; a ``javascript:`` link would run in the reader's session, and other
+    schemes (``geo:``, a platform's media id) are shown as text."""
+    return isinstance(url, str) and url[:8].lower().startswith(("https://", "http://"))
+
+
 env.globals["sparkline"] = _sparkline
 env.globals["has_text"] = _has_text
+env.globals["web_link"] = _web_link
 
 
 def _signal_value(fmt: Formatter, signal: str, value: float) -> str:

@@ -14,7 +14,7 @@ import crisisdesk.db
 
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
