@@ -69,6 +69,7 @@ def test_messages_become_conversations_that_an_agent_answers(
 ) -> None:
     sink, api = bot
     api.message(LENA, 50)
+    api.message(LENA, 51)
     message(client, 1, LENA, "Mein Akku ist geplatzt!", message_id=50)
     message(client, 2, LENA, "Hallo?? Niemand da?", message_id=51, date=1764846600)
     message(client, 3, JONAS, "Wann kommt meine Lieferung?", message_id=60, date=1764846300, name="Jonas")
@@ -115,7 +116,7 @@ def test_messages_become_conversations_that_an_agent_answers(
     detail = client.get(f"/api/v1/conversations/{lena['id']}", headers=analyst).json()
     assert [(m["direction"], m["text"][:12]) for m in detail["messages"]] == [
         ("in", "Mein Akku is"),
-        ("in", "Hallo?? Nie"[:12]),
+        ("in", "Hallo?? Niem"),
         ("out", "Das tut uns "),
     ]
     out = detail["messages"][-1]
