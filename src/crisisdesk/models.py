@@ -8,7 +8,7 @@ from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
 from crisisdesk.escalation.models import AckLinkUse, Escalation
-from crisisdesk.inbox.models import Contact, ContactIdentity, Conversation, ConversationEvent
+from crisisdesk.inbox.models import Contact, ContactIdentity, Conversation, ConversationEvent, RuleRun
 from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
@@ -33,6 +33,7 @@ __all__ = [
     "MonitorMatch",
     "OutboxItem",
     "Post",
+    "RuleRun",
     "SeriesBucket",
     "SeriesShare",
     "Situation",

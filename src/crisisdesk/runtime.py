@@ -12,10 +12,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from crisisdesk.analysis.analyzer import AnalysisEnricher, workspace_analyzer
 from crisisdesk.bus.base import Bus
@@ -32,9 +34,11 @@ from crisisdesk.db import log_failure, make_engine, migrate
 from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
+from crisisdesk.inbox.rules import RuleEngine, from_normalized
 from crisisdesk.inbox.service import answered
 from crisisdesk.notify.dispatcher import Dispatcher
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
+from crisisdesk.pipeline.events import StoredPost
 from crisisdesk.pipeline.parallel import PrepareWorkers
 from crisisdesk.pipeline.runner import PipelineRunner
 from crisisdesk.settings import Settings
@@ -108,6 +112,22 @@ class Runtime:
                                               on_sent=answered)
             self.outbox_sender.start()
         return self.channel_processor
+
+    def install_inbox_rules(self) -> None:
+        """Let the runner run the inbox rules of the configuration in force (none: nothing to run)."""
+        rules = RuleEngine(self.workspace.config.inbox.rules, connectors=self.connectors)
+        if not rules:
+            self.runner.inbox_rules = None
+            return
+        clock = self.runner.clock
+
+        def run(conn: Connection, stored: list[StoredPost], threaded: Mapping[int, int]) -> int:
+            with Session(bind=conn) as session:
+                outcomes = rules.apply(session, [from_normalized(s) for s in stored], threaded, clock.now())
+            return sum(bool(a.get("ok")) for o in outcomes for a in o.actions if "outbox" in a)
+
+        self.runner.inbox_rules = run
+        self.runner.outbox_queued = self.outbox_queued
 
     def outbox_queued(self) -> None:
         """Wake the outbox sender: a reply or moderation action was just queued."""
@@ -194,6 +214,7 @@ class Runtime:
                 self.runner.reconfigure(monitors=compiled.monitors, monitor_ids=compiled.monitor_ids,
                                         detector=compiled.detector, enricher=enricher)
                 self.workspace = workspace
+                self.install_inbox_rules()
             if self.dispatcher is not None:
                 self.dispatcher.reconfigure(config.notify.targets, smtp=config.notify.smtp)
             if self.pollers is not None:
@@ -347,5 +368,7 @@ def build_runtime(
         workers=prepare_workers,
         detector=compiled.detector,
     )
-    return Runtime(workspace, settings, engine, bus, runner, deliver=deliver,
-                   version=stored.version if stored is not None else None, own_enricher=own_enricher)
+    runtime = Runtime(workspace, settings, engine, bus, runner, deliver=deliver,
+                      version=stored.version if stored is not None else None, own_enricher=own_enricher)
+    runtime.install_inbox_rules()
+    return runtime

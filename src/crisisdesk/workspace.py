@@ -29,6 +29,7 @@ from crisisdesk.escalation.config import (
     PersonConfig,
     check_references,
 )
+from crisisdesk.inbox.rules_config import InboxConfig
 from crisisdesk.notify.schemas import NotifyConfig
 from crisisdesk.settings import Settings
 from crisisdesk.sources.query import QuerySyntaxError, parse
@@ -113,6 +114,7 @@ class WorkspaceConfig(BaseModel):
     monitors: list[MonitorConfig] = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(
         default_factory=list, description="Connected accounts and feeds (see docs/channels/).")
+    inbox: InboxConfig = Field(default_factory=InboxConfig, description="Inbox rules (see docs/inbox.md).")
 
     @field_validator("channels")
     @classmethod

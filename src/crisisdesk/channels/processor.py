@@ -135,12 +135,16 @@ def _key(post: Mapping[str, Any]) -> PostKey | None:
 
 
 def _canonical(inbound: InboundPost, unparsed: list[Unparsed]) -> dict[str, Any]:
-    """The canonical post with what the connector said besides it: public or private, and the
-    attachments. An attachment that is not valid (a link beyond the length limit) or one beyond
+    """The canonical post with what the connector said besides it: its thread, public or private,
+    and the attachments. An attachment that is not valid (a link beyond the length limit) or one beyond
     :data:`MAX_ATTACHMENTS` is left out and kept as unparsed with the reason, so that it never
     costs the post."""
     post = {**inbound.post,
             "visibility": (Visibility.PUBLIC if inbound.public else Visibility.PRIVATE).value}
+    if inbound.thread:
+        # The connector's thread is the conversation: unique across platforms and channels, and the
+        # form its own sending reads back (a page's comment thread, a chat, a mail thread).
+        post["conversation_id"] = inbound.thread[:255]
     attachments: list[dict[str, Any]] = []
     for i, attachment in enumerate(inbound.attachments):
         data = _attachment(attachment)

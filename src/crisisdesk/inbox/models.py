@@ -92,6 +92,9 @@ class Conversation(Base):
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Set once the conversation is a ticket: "2026-0142", counted per year.
+    ticket: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    ticket_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     messages: Mapped[int] = mapped_column(Integer, default=0)
     negative: Mapped[int] = mapped_column(Integer, default=0)
     insults: Mapped[int] = mapped_column(Integer, default=0)
@@ -112,3 +115,18 @@ class ConversationEvent(Base):
     #: Note text, or the change: {"from": …, "to": …}.
     body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RuleRun(Base):
+    """One rule acting on one inbound message: what each action did (or why it could not)."""
+
+    __tablename__ = "inbox_rule_runs"
+    __table_args__ = (Index("ix_inbox_rule_runs_rule_at", "rule", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(120))
+    post_id: Mapped[int] = mapped_column(BigIntKey)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -250,6 +250,21 @@ def change(session: Session, conversation: Conversation, what: Change, *, actor:
     return changed
 
 
+def open_ticket(session: Session, conversation: Conversation, *, actor: Actor, now: datetime) -> str:
+    """Make the conversation a ticket (its number, counted per year, ``2026-0142``); a ticket
+    already is one and keeps its number."""
+    if conversation.ticket is not None:
+        return conversation.ticket
+    prefix = f"{now.year}-"
+    last = session.scalar(select(func.max(Conversation.ticket)).where(Conversation.ticket.like(f"{prefix}%")))
+    number = int(last.split("-", 1)[1]) + 1 if last else 1
+    conversation.ticket = f"{prefix}{number:04d}"
+    conversation.ticket_opened_at = now
+    conversation.updated_at = now
+    _event(session, conversation, "ticket", actor, now, body={"ticket": conversation.ticket})
+    return conversation.ticket
+
+
 def add_note(session: Session, conversation: Conversation, text: str, *, actor: Actor, now: datetime) -> None:
     if not text.strip():
         raise InboxError("a note needs a text")

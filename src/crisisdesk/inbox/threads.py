@@ -58,8 +58,8 @@ def _visibility(post: Any) -> bool | None:
 
 
 def attach(conn: Connection, stored: Sequence[StoredPost], authors: Mapping[PostKey, tuple[Any, ...]],
-           now: datetime) -> list[int]:
-    """Put the batch's new posts into their conversations; returns the ids of those touched."""
+           now: datetime) -> dict[int, int]:
+    """Put the batch's new posts into their conversations; returns each such post's conversation."""
     groups: dict[tuple[str, str], _Group] = {}
     for s in stored:
         p = s.post
@@ -83,10 +83,10 @@ def attach(conn: Connection, stored: Sequence[StoredPost], authors: Mapping[Post
             if g.first == p.created_at:
                 g.author_id = int(row[0])
     if not groups:
-        return []
+        return {}
     contacts = _contacts_of(conn, {a for g in groups.values() for a in g.author_ids}, authors, now)
     existing = _existing(conn, list(groups))
-    touched: list[int] = []
+    ids: dict[tuple[str, str], int] = {}
     fresh: list[dict[str, Any]] = []
     for key, g in groups.items():
         assert g.first is not None
@@ -101,7 +101,7 @@ def attach(conn: Connection, stored: Sequence[StoredPost], authors: Mapping[Post
                           "last_inbound_at": g.last, "waiting_since": g.first, "messages": g.messages,
                           "negative": g.negative, "insults": g.insults})
             continue
-        touched.append(row["id"])
+        ids[key] = int(row["id"])
         values: dict[str, Any] = {
             "updated_at": now, "messages": _conversations.c.messages + g.messages,
             "negative": _conversations.c.negative + g.negative,
@@ -120,12 +120,12 @@ def attach(conn: Connection, stored: Sequence[StoredPost], authors: Mapping[Post
             conn.execute(insert(_events).values(conversation_id=row["id"], at=now, kind="reopened",
                                                 actor="system", body={"from": row["status"], "to": "open"}))
         conn.execute(update(_conversations).where(_conversations.c.id == row["id"]).values(**values))
-    if fresh:
-        for start in range(0, len(fresh), _CHUNK):
-            ids = conn.execute(insert(_conversations).returning(_conversations.c.id),
-                               fresh[start:start + _CHUNK]).scalars().all()
-            touched.extend(int(i) for i in ids)
-    return touched
+    for start in range(0, len(fresh), _CHUNK):
+        returning = (_conversations.c.platform, _conversations.c.thread, _conversations.c.id)
+        made = conn.execute(insert(_conversations).returning(*returning), fresh[start:start + _CHUNK])
+        ids.update({(platform, thread): int(i) for platform, thread, i in made})
+    return {s.post_id: ids[(s.post.platform, s.post.conversation_id)] for s in stored
+            if s.action == "created" and s.post.conversation_id}
 
 
 def _existing(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:

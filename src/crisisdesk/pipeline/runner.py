@@ -32,6 +32,9 @@ from crisisdesk.sources.matcher import MonitorSet
 
 PIPELINE_GROUP = "pipeline"
 
+#: (connection, the batch's new messages of conversations, post id → conversation id) → outbox items queued.
+InboxRules = Callable[[Connection, list[StoredPost], Mapping[int, int]], int]
+
 
 class Detector(Protocol):
     """What runs after the store stage, in the batch's transaction (see crisisdesk.detection)."""
@@ -84,6 +87,10 @@ class PipelineRunner:
         #: escalation, a person): the dispatcher's wake-up, the web app's live hub, the demo board.
         self.listeners: list[Callable[[list[Message]], None]] = []
         self._inflight: deque[tuple[list[RawItem], Future[bytes]]] = deque()
+        #: The inbox's rules, run in the batch's transaction on new messages of conversations; they
+        #: return how many outbound calls they queued, and ``outbox_queued`` is told after the commit.
+        self.inbox_rules: InboxRules | None = None
+        self.outbox_queued: Callable[[], None] | None = None
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
     def handle(self, items: Sequence[RawItem]) -> BatchResult:
@@ -121,7 +128,11 @@ class PipelineRunner:
             written = post_store.write_posts(
                 conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now(), self.authors
             )
-            conversations.attach(conn, written.stored, written.authors, self.clock.now())
+            threaded = conversations.attach(conn, written.stored, written.authors, self.clock.now())
+            queued = 0
+            if threaded and self.inbox_rules is not None:
+                messages = [s for s in written.stored if s.post_id in threaded]
+                queued = self.inbox_rules(conn, messages, threaded)
             alerts = (self.detector.process(conn, written.stored, written.new_authors)
                       if self.detector is not None else [])
         self.authors.remember(written.authors)  # committed: safe to reuse in later batches
@@ -132,6 +143,8 @@ class PipelineRunner:
         if stored and self.bus.has_subscribers(EVENTS_TOPIC):
             self.bus.publish(EVENTS_TOPIC, stages.emit(stored, self.clock.now()))
         self.publish(alerts)
+        if queued and self.outbox_queued is not None:
+            self.outbox_queued()
         return result
 
     def tick(self) -> list[Message]:

@@ -1,4 +1,4 @@
-"""inbox: contacts and their platform identities, conversations, conversation timelines
+"""inbox: contacts and their platform identities, conversations (tickets), timelines, rule runs
 
 Revision ID: 0015
 Revises: 0014
@@ -64,13 +64,16 @@ def upgrade() -> None:
     sa.Column('waiting_since', _AT, nullable=True),
     sa.Column('first_response_at', _AT, nullable=True),
     sa.Column('resolved_at', _AT, nullable=True),
+    sa.Column('ticket', sa.String(length=32), nullable=True),
+    sa.Column('ticket_opened_at', _AT, nullable=True),
     sa.Column('messages', sa.Integer(), nullable=False),
     sa.Column('negative', sa.Integer(), nullable=False),
     sa.Column('insults', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_user_id'], ['users.id'], name=op.f('fk_conversations_assignee_user_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_conversations_contact_id_contacts'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
-    sa.UniqueConstraint('platform', 'thread', name=op.f('uq_conversations_platform_thread'))
+    sa.UniqueConstraint('platform', 'thread', name=op.f('uq_conversations_platform_thread')),
+    sa.UniqueConstraint('ticket', name=op.f('uq_conversations_ticket'))
     )
     op.create_index('ix_conversations_assignee', 'conversations', ['assignee_user_id', 'status'], unique=False)
     op.create_index(op.f('ix_conversations_channel'), 'conversations', ['channel'], unique=False)
@@ -90,9 +93,24 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation_events'))
     )
     op.create_index(op.f('ix_conversation_events_conversation_id'), 'conversation_events', ['conversation_id'], unique=False)
+    op.create_table('inbox_rule_runs',
+    sa.Column('id', _ID, autoincrement=True, nullable=False),
+    sa.Column('rule', sa.String(length=120), nullable=False),
+    sa.Column('post_id', _ID, nullable=False),
+    sa.Column('conversation_id', _ID, nullable=False),
+    sa.Column('at', _AT, nullable=False),
+    sa.Column('actions', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_inbox_rule_runs_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_rule_runs'))
+    )
+    op.create_index(op.f('ix_inbox_rule_runs_conversation_id'), 'inbox_rule_runs', ['conversation_id'], unique=False)
+    op.create_index('ix_inbox_rule_runs_rule_at', 'inbox_rule_runs', ['rule', 'at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_inbox_rule_runs_rule_at', table_name='inbox_rule_runs')
+    op.drop_index(op.f('ix_inbox_rule_runs_conversation_id'), table_name='inbox_rule_runs')
+    op.drop_table('inbox_rule_runs')
     op.drop_index(op.f('ix_conversation_events_conversation_id'), table_name='conversation_events')
     op.drop_table('conversation_events')
     op.drop_index(op.f('ix_conversations_waiting_since'), table_name='conversations')

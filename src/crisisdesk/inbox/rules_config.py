@@ -1,0 +1,146 @@
+"""Inbox rules as the workspace declares them: conditions on an inbound message, actions on its
+conversation. Validated when the workspace is loaded, so a broken rule names its place there.
+
+```yaml
+inbox:
+  rules:
+    - name: complaints-to-private
+      when: {public: true, sentiment: negative, complaint_types: [billing_price, delivery_delay]}
+      then:
+        - tag: complaint
+        - priority: high
+        - move_to_private:
+            public: {de: "Das tut uns leid, {{contact.first_name}}. Wir schreiben Ihnen privat.",
+                     en: "We're sorry, {{contact.first_name}}. We'll message you privately."}
+            private: {de: "Hallo {{contact.first_name}}, …", en: "Hello {{contact.first_name}}, …"}
+        - ticket: true
+```
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.inbox.models import Priority
+from crisisdesk.sources.matcher import MonitorSet
+
+
+class Texts(BaseModel):
+    """A text per language; the message's language picks one, German or English otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    de: str | None = Field(default=None, min_length=1, max_length=4000)
+    en: str | None = Field(default=None, min_length=1, max_length=4000)
+
+    @model_validator(mode="after")
+    def _one(self) -> Texts:
+        if self.de is None and self.en is None:
+            raise ValueError("give the text in de, en or both")
+        return self
+
+    def pick(self, lang: str | None) -> str:
+        if lang == "de":
+            return self.de or self.en or ""
+        return self.en or self.de or ""
+
+
+class When(BaseModel):
+    """Every condition given must hold (lists: any of their values)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: list[str] | None = None
+    platform: list[str] | None = None
+    public: bool | None = None
+    kind: list[str] | None = None
+    lang: list[str] | None = None
+    sentiment: list[Literal["negative", "neutral", "positive"]] | None = None
+    insult: bool | None = Field(default=None, description="true: the insult classifier flagged it.")
+    complaint_types: list[str] | None = None
+    monitor: list[str] | None = None
+    query: str | None = Field(default=None, min_length=1, description="The monitoring query language.")
+    min_followers: int | None = Field(default=None, ge=0)
+    verified: bool | None = None
+
+    @field_validator("channel", "platform", "kind", "lang", "sentiment", "complaint_types", "monitor",
+                     mode="before")
+    @classmethod
+    def _listed(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("query")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                MonitorSet.compile([("rule", value)])
+            except (CrisisdeskError, ValueError) as exc:
+                raise ValueError(f"query does not compile: {exc}") from None
+        return value
+
+
+class MoveToPrivate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public: Texts = Field(description="The public answer inviting the person to a private conversation.")
+    private: Texts = Field(description="The first private message.")
+
+
+class Then(BaseModel):
+    """One action; exactly one field set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tag: str | None = Field(default=None, min_length=1, max_length=64)
+    priority: Priority | None = None
+    assign: str | None = Field(default=None, description="A user's e-mail address.")
+    team: str | None = Field(default=None, min_length=1, max_length=64)
+    reply: Texts | None = Field(default=None, description="An automatic answer, publicly where the "
+                                "conversation is public.")
+    reply_private: Texts | None = None
+    move_to_private: MoveToPrivate | None = None
+    hide: bool | None = None
+    ticket: bool | None = None
+    status: Literal["pending", "resolved"] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Then:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"one action per entry (given: {', '.join(given) or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+
+class RuleConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[\w][\w .\-]*$")
+    enabled: bool = True
+    when: When = Field(default_factory=When)
+    then: list[Then] = Field(min_length=1)
+    stop: bool = Field(default=False, description="Later rules are not tried once this one acted.")
+
+
+class InboxConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[RuleConfig] = Field(default_factory=list, description="Tried in order on every inbound "
+                                    "message that belongs to a conversation.")
+
+    @field_validator("rules")
+    @classmethod
+    def _unique(cls, rules: list[RuleConfig]) -> list[RuleConfig]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.name in seen:
+                raise ValueError(f"rule name {rule.name!r} given twice")
+            seen.add(rule.name)
+        return rules
