@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.channels.models import OutboxItem
@@ -170,3 +170,46 @@ def test_broken_rules_are_refused_with_their_place(rule: str, words: str) -> Non
     with pytest.raises(ConfigError) as refused:
         parse_config(f"inbox:\n  rules:\n    - {rule}\n", path=Path("crisisdesk.yaml"))
     assert words in str(refused.value) and "inbox.rules" in str(refused.value)
+
+
+def test_rules_api_shows_runs_and_tries_a_rule_without_acting(
+    runtime: Runtime, graph: tuple[HttpSink, GraphSend]
+) -> None:
+    from crisisdesk.accounts.roles import Role
+    from crisisdesk.api.app import create_app
+    from tests.channels.test_outbox_flow import token
+
+    _, api = graph
+    api.add_comment("900_1", "facebook", author="5550001")
+    with TestClient(create_app(runtime, api_token="t")) as client:
+        deliver(client, runtime, "1", "Ich will mein Geld zurück!", author="5550001", name="Lena Krause")
+        deliver(client, runtime, "3", "Wann kommt der Rückruf für den Akku?", author="5550003", name="Ute")
+        lead, analyst = token(client, Role.CRISIS_LEAD), token(client, Role.ANALYST)
+        assert client.get("/api/v1/inbox/rules", headers=analyst).status_code == 403
+        listed = {r["name"]: r for r in client.get("/api/v1/inbox/rules", headers=lead).json()}
+        assert listed["refund-to-private"]["runs_7d"] == 1 and listed["hide-insults"]["runs_7d"] == 0
+        queued_before = len(api.created)
+        tried = client.post(
+            "/api/v1/inbox/rules/dry-run",
+            headers=lead,
+            json={"rule": {"name": "recall", "when": {"query": "rückruf"}, "then": [{"tag": "recall"}]}},
+        )
+        assert tried.status_code == 200, tried.text
+        assert tried.json()["tried"] == 2
+        assert [m["text"] for m in tried.json()["matched"]] == ["Wann kommt der Rückruf für den Akku?"]
+        by_name = client.post(
+            "/api/v1/inbox/rules/dry-run", headers=lead, json={"name": "refund-to-private"}
+        ).json()
+        assert [m["would"] for m in by_name["matched"]] == [["tag", "move_to_private", "ticket", "priority"]]
+        bad = client.post(
+            "/api/v1/inbox/rules/dry-run",
+            headers=lead,
+            json={"rule": {"name": "x", "then": [{"tag": "a", "hide": True}]}},
+        )
+        assert bad.status_code == 422 and "one action per entry" in bad.json()["detail"]
+        assert (
+            client.post("/api/v1/inbox/rules/dry-run", headers=lead, json={"name": "nope"}).status_code == 404
+        )
+        with Session(runtime.engine) as session:  # trying changed nothing
+            assert session.scalar(select(func.count()).select_from(RuleRun)) == 1
+        assert len(api.created) == queued_before

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     LABEL_POSTS = "label_posts"
     REPLY = "reply"
     MODERATE = "moderate"
+    MANAGE_RULES = "manage_rules"
     APPROVE_REPLIES = "approve_replies"
     MANAGE_MONITORS = "manage_monitors"
     MANAGE_NOTIFICATIONS = "manage_notifications"
@@ -45,7 +46,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.CRISIS_LEAD: frozenset({
         _P.VIEW, _P.ACKNOWLEDGE, _P.CHANGE_SEVERITY, _P.RESOLVE, _P.LABEL_POSTS, _P.REPLY, _P.MODERATE,
-        _P.APPROVE_REPLIES, _P.MANAGE_MONITORS, _P.MANAGE_NOTIFICATIONS,
+        _P.APPROVE_REPLIES, _P.MANAGE_MONITORS, _P.MANAGE_NOTIFICATIONS, _P.MANAGE_RULES,
     }),
     Role.SPOKESPERSON: frozenset({_P.VIEW, _P.ACKNOWLEDGE, _P.LABEL_POSTS, _P.REPLY, _P.MODERATE,
                                   _P.APPROVE_REPLIES}),
@@ -73,6 +74,7 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     _P.LABEL_POSTS: "Correct the analysis of a post (sentiment, insult, complaint types).",
     _P.REPLY: "Draft and send replies from the inbox.",
     _P.MODERATE: "Hide, unhide and delete comments and block accounts on the connected channels.",
+    _P.MANAGE_RULES: "Try inbox rules on past messages and see what each rule did.",
     _P.APPROVE_REPLIES: "Approve replies that need a spokesperson's sign-off.",
     _P.MANAGE_MONITORS: "Create, change and deactivate monitors.",
     _P.MANAGE_NOTIFICATIONS: "Change notification targets, people and escalation policies.",

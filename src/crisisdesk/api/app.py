@@ -21,6 +21,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.conversations import conversations_router
+from crisisdesk.api.inbox_rules import inbox_rules_router
 from crisisdesk.api.limits import BodyLimitMiddleware
 from crisisdesk.api.monitors import monitors_router
 from crisisdesk.api.outage import install_outage_handler
@@ -177,6 +178,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(retrain_router(app.state.retrain))
     app.include_router(outbox_router(runtime, queued=runtime.outbox_queued))
     app.include_router(conversations_router(runtime, queued=runtime.outbox_queued))
+    app.include_router(inbox_rules_router(runtime))
     install_web(app, runtime)
     install_outage_handler(app, runtime.engine, page=unavailable_page)
 

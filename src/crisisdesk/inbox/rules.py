@@ -281,34 +281,27 @@ class RuleEngine:
 
     def dry_run(
         self, session: Session, rule: RuleConfig, *, since: datetime, limit: int = 500
-    ) -> list[dict[str, Any]]:
-        """What ``rule`` would have done on the inbound messages of conversations since ``since``."""
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """What ``rule`` would have done on the newest ``limit`` inbound messages of conversations
+        received since ``since``: how many were tried, and the ones it matched with its actions."""
+        in_thread = (Conversation.platform == Post.platform) & (Conversation.thread == Post.conversation_id)
         rows = session.execute(
             select(Post, Author, Conversation.id)
-            .join(
-                Conversation,
-                (Conversation.platform == Post.platform) & (Conversation.thread == Post.conversation_id),
-            )
+            .join(Conversation, in_thread)
             .outerjoin(Author, Author.id == Post.author_id)
-            .where(Post.created_at >= since)
-            .order_by(Post.created_at.desc())
+            .where(Post.ingested_at >= since)
+            .order_by(Post.ingested_at.desc(), Post.id.desc())
             .limit(limit)
-        )
+        ).all()
         engine = RuleEngine([rule], connectors=self._connectors)
         out = []
         for post, author, cid in rows:
-            m = from_stored(session, post, author)
-            if engine.matches(rule, m):
+            if engine.matches(rule, from_stored(session, post, author)):
                 out.append(
-                    {
-                        "post_id": post.id,
-                        "conversation_id": cid,
-                        "text": post.text[:200],
-                        "at": post.created_at.isoformat(),
-                        "would": [t.kind for t in rule.then],
-                    }
+                    {"post_id": post.id, "conversation_id": cid, "text": post.text[:200],
+                     "at": post.created_at.isoformat(), "would": [t.kind for t in rule.then]}
                 )
-        return out
+        return len(rows), out
 
 
 class _Doc:

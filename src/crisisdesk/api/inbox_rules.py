@@ -1,0 +1,112 @@
+"""``/api/v1/inbox/rules``: the inbox rules in force with what each did lately, and a dry run of a
+rule (one in force by name, or a new one as written) on the last days' inbound messages.
+
+Rules themselves live in the workspace configuration (``inbox.rules``, see docs/inbox.md) and are
+changed with it; trying one here changes nothing. Both need the permission ``manage_rules``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crisisdesk.accounts.deps import require
+from crisisdesk.accounts.roles import Permission
+from crisisdesk.accounts.schemas import Principal
+from crisisdesk.api.responses import errors
+from crisisdesk.inbox.models import RuleRun
+from crisisdesk.inbox.rules import RuleEngine
+from crisisdesk.inbox.rules_config import RuleConfig
+from crisisdesk.runtime import Runtime
+
+Manager = Annotated[Principal, Depends(require(Permission.MANAGE_RULES))]
+
+
+class RuleOut(BaseModel):
+    name: str
+    enabled: bool
+    rule: dict[str, Any] = Field(description="The rule as configured.")
+    runs_7d: int = Field(description="Messages it acted on in the last 7 days.")
+    failed_actions_7d: int = Field(
+        description="Of its actions in the last 7 days, those that could not be done."
+    )
+    last_run_at: datetime | None
+
+
+class DryRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, description="A rule in force, by name.")
+    rule: dict[str, Any] | None = Field(
+        default=None,
+        description="Or a rule as it would be written under inbox.rules (validated the same way).",
+    )
+    days: int = Field(default=7, ge=1, le=90)
+    limit: int = Field(default=500, ge=1, le=5000, description="How many recent messages to try.")
+
+
+class DryRunOut(BaseModel):
+    rule: str
+    since: datetime
+    tried: int
+    matched: list[dict[str, Any]]
+
+
+def inbox_rules_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/inbox/rules", tags=["inbox"])
+
+    @router.get("", response_model=list[RuleOut], summary="The inbox rules in force and what they did lately")
+    def rules(principal: Manager) -> list[RuleOut]:
+        since = runtime.runner.clock.now() - timedelta(days=7)
+        out = []
+        with Session(runtime.engine) as session:
+            for rule in runtime.workspace.config.inbox.rules:
+                runs = list(
+                    session.scalars(select(RuleRun).where(RuleRun.rule == rule.name, RuleRun.at >= since))
+                )
+                last = session.scalar(select(func.max(RuleRun.at)).where(RuleRun.rule == rule.name))
+                out.append(
+                    RuleOut(
+                        name=rule.name,
+                        enabled=rule.enabled,
+                        rule=rule.model_dump(exclude_none=True),
+                        runs_7d=len(runs),
+                        last_run_at=last,
+                        failed_actions_7d=sum(not a.get("ok") for r in runs for a in r.actions),
+                    )
+                )
+        return out
+
+    @router.post(
+        "/dry-run",
+        response_model=DryRunOut,
+        responses=errors(404),
+        summary="What a rule would have done on the last days' messages (changes nothing)",
+    )
+    def dry_run(body: DryRunIn, principal: Manager) -> DryRunOut:
+        if (body.name is None) == (body.rule is None):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either name or rule")
+        if body.name is not None:
+            rule = next((r for r in runtime.workspace.config.inbox.rules if r.name == body.name), None)
+            if rule is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no inbox rule {body.name!r}")
+        else:
+            try:
+                rule = RuleConfig.model_validate(body.rule)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'rule'}: {e['msg']}" for e in exc.errors()
+                )
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"rule: {problems}") from None
+        since = runtime.runner.clock.now() - timedelta(days=body.days)
+        engine = RuleEngine([rule], connectors=runtime.connectors)
+        with Session(runtime.engine) as session:
+            tried, matched = engine.dry_run(session, rule, since=since, limit=body.limit)
+        return DryRunOut(rule=rule.name, since=since, tried=tried, matched=matched)
+
+    return router
