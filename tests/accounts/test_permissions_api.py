@@ -117,6 +117,7 @@ CASES = [
          lambda w, who: {"text": "Notiz"}),
     Case("GET", "/api/v1/contacts/{contact}", Permission.VIEW, 404),
     Case("GET", "/api/v1/inbox/rules", Permission.MANAGE_RULES, 200),
+    Case("GET", "/api/v1/inbox/saved-replies", Permission.VIEW, 200),
     Case("POST", "/api/v1/inbox/rules/dry-run", Permission.MANAGE_RULES, 200,
          lambda w, who: {"rule": {"name": "try", "when": {"query": "bahn"}, "then": [{"tag": "bahn"}]}}),
     # x/p0 came in over the API, not a channel: whoever may moderate learns that (422).

@@ -25,6 +25,7 @@ from crisisdesk.api.responses import errors
 from crisisdesk.inbox import service
 from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus, Priority
 from crisisdesk.inbox.service import Change, Filters, InboxError, View
+from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.runtime import Runtime
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
@@ -116,7 +117,9 @@ class ConversationDetail(ConversationOut):
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=65_536)
+    text: str | None = Field(default=None, min_length=1, max_length=65_536)
+    saved_reply: str | None = Field(default=None, description="A saved reply's name instead of a text: "
+                                    "filled in for this conversation, in the person's language.")
     private: bool = Field(default=False, description="Answer privately (a DM, Meta's private reply).")
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")
 
@@ -132,6 +135,14 @@ class ChangeIn(BaseModel):
     tags: list[str] | None = Field(default=None, max_length=50)
 
 
+class SavedReplyOut(BaseModel):
+    name: str
+    title: str | None
+    de: str | None
+    en: str | None
+    filled: str | None = Field(description="Filled in for the conversation asked about, in its language.")
+
+
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -143,6 +154,16 @@ def _detail(session: Session, c: Conversation) -> ConversationDetail:
     return ConversationDetail.model_validate({
         **base, "message_count": base["messages"], "messages": service.messages(session, c),
         "events": [EventOut.model_validate(e) for e in service.events(session, c.id)]})
+
+
+def _saved(session: Session, conversation: Conversation, name: str, principal: Principal,
+           replies: Any = None) -> str:
+    found = next((r for r in (replies or []) if r.name == name), None)
+    if found is None:
+        raise InboxError(f"no saved reply {name!r}", status=422)
+    agent = principal.user.name if principal.user is not None else None
+    return fill(found.text, service.language_of(session, conversation), values_for(session, conversation,
+                                                                                   agent=agent))
 
 
 def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
@@ -185,10 +206,14 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                  summary="Answer the conversation through its channel (sent in the background)")
     def answer(conversation_id: int, body: ReplyIn, principal: Replier) -> MessageOut:
         key = body.idempotency_key or f"reply-{uuid.uuid4().hex}"
+        if (body.text is None) == (body.saved_reply is None):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either text or saved_reply")
         try:
             with Session(runtime.engine) as session, session.begin():
                 conversation = service.get(session, conversation_id)
-                item = service.reply(session, conversation, body.text, private=body.private, key=key,
+                text = body.text or _saved(session, conversation, str(body.saved_reply), principal,
+                                           runtime.workspace.config.inbox.saved_replies)
+                item = service.reply(session, conversation, text, private=body.private, key=key,
                                      connectors=runtime.connectors(), actor=principal.actor,
                                      now=runtime.runner.clock.now())
                 out = MessageOut.model_validate(service.outbound_message(item))
@@ -248,5 +273,23 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                     "identities": [{"platform": a.platform, "id": a.external_id, "handle": a.handle,
                                     "name": a.name} for a in identities],
                     "conversations": [ConversationOut.of(r).model_dump() for r in rows]}
+
+    @router.get("/api/v1/inbox/saved-replies", response_model=list[SavedReplyOut], responses=errors(404),
+                summary="Saved replies; with conversation_id, filled in for that conversation")
+    def saved_replies(principal: Viewer, conversation_id: int | None = None) -> list[SavedReplyOut]:
+        replies = runtime.workspace.config.inbox.saved_replies
+        with Session(runtime.engine) as session:
+            try:
+                conversation = service.get(session, conversation_id) if conversation_id is not None else None
+            except InboxError as exc:
+                raise fail(exc) from None
+            out = []
+            for r in replies:
+                filled = None
+                if conversation is not None:
+                    filled = _saved(session, conversation, r.name, principal, replies)
+                out.append(SavedReplyOut(name=r.name, title=r.title, de=r.text.de, en=r.text.en,
+                                         filled=filled))
+            return out
 
     return router

@@ -10,7 +10,6 @@ the same conditions on stored messages and says what would have happened, changi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,13 +24,12 @@ from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector
 from crisisdesk.inbox import service
-from crisisdesk.inbox.models import Contact, Conversation, ConversationStatus, Priority, RuleRun
+from crisisdesk.inbox.models import Conversation, ConversationStatus, Priority, RuleRun
 from crisisdesk.inbox.rules_config import RuleConfig, Texts, When
+from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.pipeline.events import NormalizedPost, StoredPost
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.matcher import MonitorSet
-
-_PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
 
 
 @dataclass
@@ -342,15 +340,5 @@ def from_stored(session: Session, post: Post, author: Author | None) -> Message:
 
 
 def render(texts: Texts, session: Session, conversation: Conversation, m: Message) -> str:
-    """The text in the message's language with ``{{contact.first_name}}``, ``{{contact.name}}`` and
-    ``{{ticket}}`` filled in (an unknown placeholder is left as written, visibly)."""
-    contact = session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-    name = (contact.name if contact else None) or ""
-    values = {
-        "contact.name": name,
-        "contact.first_name": name.split(" ")[0] if name else "",
-        "ticket": conversation.ticket or "",
-    }
-    text = texts.pick(m.lang)
-    filled = _PLACEHOLDER.sub(lambda g: values.get(g.group(1), g.group(0)), text)
-    return re.sub(r"\s+([,.!?])", r"\1", filled).strip()
+    """A rule's text for this message's conversation, in the message's language."""
+    return fill(texts, m.lang, values_for(session, conversation, agent=None))

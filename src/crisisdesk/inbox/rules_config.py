@@ -19,7 +19,7 @@ inbox:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -129,18 +129,31 @@ class RuleConfig(BaseModel):
     stop: bool = Field(default=False, description="Later rules are not tried once this one acted.")
 
 
+class SavedReply(BaseModel):
+    """A prepared answer in German and English with placeholders (``{{contact.first_name}}``,
+    ``{{contact.name}}``, ``{{agent.name}}``, ``{{ticket}}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[\w][\w .\-]*$")
+    title: str | None = Field(default=None, max_length=200, description="What the team sees in the list.")
+    text: Texts
+
+
 class InboxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    saved_replies: list[SavedReply] = Field(default_factory=list)
 
     rules: list[RuleConfig] = Field(default_factory=list, description="Tried in order on every inbound "
                                     "message that belongs to a conversation.")
 
-    @field_validator("rules")
+    @field_validator("rules", "saved_replies")
     @classmethod
-    def _unique(cls, rules: list[RuleConfig]) -> list[RuleConfig]:
+    def _unique(cls, items: list[Any]) -> list[Any]:
         seen: set[str] = set()
-        for rule in rules:
-            if rule.name in seen:
-                raise ValueError(f"rule name {rule.name!r} given twice")
-            seen.add(rule.name)
-        return rules
+        for item in items:
+            if item.name in seen:
+                raise ValueError(f"name {item.name!r} given twice")
+            seen.add(item.name)
+        return items

@@ -293,6 +293,13 @@ def reply(session: Session, conversation: Conversation, text: str, *, private: b
     return item
 
 
+def language_of(session: Session, conversation: Conversation) -> str | None:
+    """The language of the person's latest message (what a prepared answer is written in)."""
+    return session.scalar(select(Post.lang).where(Post.platform == conversation.platform,
+                                                  Post.conversation_id == conversation.thread)
+                          .order_by(Post.created_at.desc(), Post.id.desc()).limit(1))
+
+
 def answered(session: Session, item_id: int, now: datetime) -> None:
     """An outbox reply reached the platform: the conversation is answered (for the outbox sender)."""
     item = session.get(OutboxItem, item_id)
