@@ -8,7 +8,14 @@ from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
 from crisisdesk.escalation.models import AckLinkUse, Escalation
-from crisisdesk.inbox.models import Contact, ContactIdentity, Conversation, ConversationEvent, RuleRun
+from crisisdesk.inbox.models import (
+    Contact,
+    ContactIdentity,
+    Conversation,
+    ConversationEvent,
+    ModerationReview,
+    RuleRun,
+)
 from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
@@ -29,6 +36,7 @@ __all__ = [
     "Escalation",
     "LabelCorrection",
     "LoginFailure",
+    "ModerationReview",
     "Monitor",
     "MonitorMatch",
     "OutboxItem",

@@ -118,6 +118,9 @@ CASES = [
     Case("GET", "/api/v1/contacts/{contact}", Permission.VIEW, 404),
     Case("GET", "/api/v1/inbox/rules", Permission.MANAGE_RULES, 200),
     Case("GET", "/api/v1/inbox/saved-replies", Permission.VIEW, 200),
+    Case("GET", "/api/v1/moderation/reviews", Permission.MODERATE, 200),
+    Case("POST", "/api/v1/moderation/reviews/{review}", Permission.MODERATE, 404,
+         lambda w, who: {"decision": "confirm"}),
     Case("POST", "/api/v1/inbox/rules/dry-run", Permission.MANAGE_RULES, 200,
          lambda w, who: {"rule": {"name": "try", "when": {"query": "bahn"}, "then": [{"tag": "bahn"}]}}),
     # x/p0 came in over the API, not a channel: whoever may moderate learns that (422).
@@ -156,7 +159,7 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
          .replace("{situation_id}", "{situation}").replace("{platform}/{post_id}", "x/p0")
          .replace("{platform}/{external_id}", "x/p0").replace("{name}", "bahn").replace("{key}", "{item}")
          .replace("{item_id}", "{outbox_item}").replace("{conversation_id}", "{conversation}")
-         .replace("{contact_id}", "{contact}"))
+         .replace("{contact_id}", "{contact}").replace("{review_id}", "{review}"))
         for m, p in routes}
     assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
 
@@ -170,6 +173,7 @@ def _run(world: World, who: str, client: TestClient, headers: dict[str, str]) ->
         path = case.path.format(analyst=world.user_ids[Role.ANALYST], own_token=own_token,
                                 situation=world.situation_id, own_situation=own_situation,
                                 outbox_item=999_999, conversation=999_999, contact=999_999,
+                                review=999_999,
                                 item="4" if "/policies/" in case.path else f"i-{who}")
         kwargs: dict[str, Any] = {"headers": headers}
         if case.body is not None:

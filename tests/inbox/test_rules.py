@@ -213,3 +213,72 @@ def test_rules_api_shows_runs_and_tries_a_rule_without_acting(
         with Session(runtime.engine) as session:  # trying changed nothing
             assert session.scalar(select(func.count()).select_from(RuleRun)) == 1
         assert len(api.created) == queued_before
+
+
+def test_what_a_rule_hid_waits_for_a_person_who_can_restore_it(
+    runtime: Runtime, graph: tuple[HttpSink, GraphSend]
+) -> None:
+    from crisisdesk.accounts.roles import Role
+    from crisisdesk.analysis.models import LabelCorrection
+    from crisisdesk.api.app import create_app
+    from crisisdesk.audit.models import AuditEntry
+    from tests.channels.test_outbox_flow import token
+
+    _, api = graph
+    api.add_comment("900_2", "facebook", author="5550002")
+    api.add_comment("900_4", "facebook", author="5550004")
+    with TestClient(create_app(runtime, api_token="t")) as client:
+        deliver(client, runtime, "2", "Ihr Betrüger!", author="5550002", name="Max")
+        deliver(client, runtime, "4", "Idioten, alle miteinander", author="5550004", name="Eva")
+
+        def send() -> None:
+            OutboxSender(
+                lambda: runtime.engine, runtime.connectors, clock=SystemClock(), on_sent=answered
+            ).run_once()
+
+        send()
+        assert api.comments["900_2"].hidden is True and api.comments["900_4"].hidden is True
+        agent, analyst = token(client, Role.AGENT), token(client, Role.ANALYST)
+        assert client.get("/api/v1/moderation/reviews", headers=analyst).status_code == 403
+        pending = client.get("/api/v1/moderation/reviews", headers=agent).json()
+        assert [(r["external_id"], r["rule"], r["hidden"]) for r in pending] == [
+            ("900_4", "hide-insults", "sent"),
+            ("900_2", "hide-insults", "sent"),
+        ]
+        assert all(r["score"] is not None for r in pending)
+        by_id = {r["external_id"]: r["id"] for r in pending}
+        restored = client.post(
+            f"/api/v1/moderation/reviews/{by_id['900_2']}", json={"decision": "restore"}, headers=agent
+        )
+        assert restored.status_code == 200 and restored.json()["status"] == "restored", restored.text
+        confirmed = client.post(
+            f"/api/v1/moderation/reviews/{by_id['900_4']}", json={"decision": "confirm"}, headers=agent
+        )
+        assert (
+            confirmed.json()["status"] == "confirmed"
+            and confirmed.json()["decided_by"] == "agent@example.org"
+        )
+        again = client.post(
+            f"/api/v1/moderation/reviews/{by_id['900_4']}", json={"decision": "restore"}, headers=agent
+        )
+        assert again.status_code == 409
+        send()
+        assert api.comments["900_2"].hidden is False and api.comments["900_4"].hidden is True
+        assert client.get("/api/v1/moderation/reviews", headers=agent).json() == []
+    with Session(runtime.engine) as session:
+        labels = session.execute(
+            select(LabelCorrection.task, LabelCorrection.label, LabelCorrection.source).order_by(
+                LabelCorrection.id
+            )
+        ).all()
+        assert [tuple(x) for x in labels] == [
+            ("insult", "none", "moderation"),
+            ("insult", "offense", "moderation"),
+        ]
+        decided = session.scalars(
+            select(AuditEntry.after).where(AuditEntry.action == "moderation.decided")
+        ).all()
+        assert [(a["decision"], a["rule"]) for a in decided] == [
+            ("restore", "hide-insults"),
+            ("confirm", "hide-insults"),
+        ]

@@ -23,6 +23,7 @@ from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.conversations import conversations_router
 from crisisdesk.api.inbox_rules import inbox_rules_router
 from crisisdesk.api.limits import BodyLimitMiddleware
+from crisisdesk.api.moderation import moderation_router
 from crisisdesk.api.monitors import monitors_router
 from crisisdesk.api.outage import install_outage_handler
 from crisisdesk.api.outbox import outbox_router
@@ -179,6 +180,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(outbox_router(runtime, queued=runtime.outbox_queued))
     app.include_router(conversations_router(runtime, queued=runtime.outbox_queued))
     app.include_router(inbox_rules_router(runtime))
+    app.include_router(moderation_router(runtime, queued=runtime.outbox_queued))
     install_web(app, runtime)
     install_outage_handler(app, runtime.engine, page=unavailable_page)
 

@@ -46,6 +46,7 @@ class AuditAction(StrEnum):
     OUTBOUND_SENT = "outbound.sent"
     OUTBOUND_FAILED = "outbound.failed"
     OUTBOUND_RETRIED = "outbound.retried"
+    MODERATION_DECIDED = "moderation.decided"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -74,6 +75,8 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.OUTBOUND_FAILED: "An outbound call failed for good (the platform's error, permanent or "
     "given up).",
     AuditAction.OUTBOUND_RETRIED: "A person queued a failed or uncertain outbound call again.",
+    AuditAction.MODERATION_DECIDED: "A person confirmed or restored an item a rule hid (the rule, the "
+    "classifier's score, the decision).",
 }
 
 

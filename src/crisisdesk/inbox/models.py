@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisisdesk.db import Base, BigIntKey, UTCDateTime
@@ -130,3 +130,30 @@ class RuleRun(Base):
                                                  index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"  # a person agreed: it stays hidden
+    RESTORED = "restored"  # a person disagreed: shown again, and the classifier learns from it
+
+
+class ModerationReview(Base):
+    """An item a rule hid on the platform, waiting for a person to confirm or restore it."""
+
+    __tablename__ = "moderation_reviews"
+    __table_args__ = (Index("ix_moderation_reviews_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+    rule: Mapped[str] = mapped_column(String(120))
+    #: The insult classifier's score when the rule acted (None: the rule did not look at it).
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    outbox_id: Mapped[int] = mapped_column(BigIntKey)
+    status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    #: The unhide call a restore queued.
+    restore_outbox_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)

@@ -24,7 +24,14 @@ from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector
 from crisisdesk.inbox import service
-from crisisdesk.inbox.models import Conversation, ConversationStatus, Priority, RuleRun
+from crisisdesk.inbox.models import (
+    Conversation,
+    ConversationStatus,
+    ModerationReview,
+    Priority,
+    ReviewStatus,
+    RuleRun,
+)
 from crisisdesk.inbox.rules_config import RuleConfig, Texts, When
 from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.pipeline.events import NormalizedPost, StoredPost
@@ -45,6 +52,7 @@ class Message:
     lang: str | None
     sentiment: str | None
     insult: bool
+    insult_score: float | None
     complaint_types: list[str]
     monitors: list[str]
     followers: int | None
@@ -72,6 +80,7 @@ def from_normalized(stored: StoredPost) -> Message:
         p.lang,
         (e.get("sentiment") or {}).get("label"),
         (e.get("insult") or {}).get("label") == "offense",
+        (e.get("insult") or {}).get("score"),
         list(e.get("complaint_types") or []),
         list(p.monitors),
         p.author.followers if p.author else None,
@@ -106,6 +115,8 @@ class RuleEngine:
         if w.public is not None and m.public is not w.public:
             return False
         if w.insult is not None and m.insult is not w.insult:
+            return False
+        if w.insult_score_at_least is not None and (m.insult_score or 0.0) < w.insult_score_at_least:
             return False
         if w.complaint_types is not None and not set(w.complaint_types) & set(m.complaint_types):
             return False
@@ -210,6 +221,18 @@ class RuleEngine:
                 }[kind]
                 text = None if kind == "hide" else render(value, session, conversation, m)
                 done["outbox"] = self._queue(session, rule, index, action, conversation, m, text, actor, now)
+                if kind == "hide":  # a person confirms or restores what a rule hid
+                    session.add(
+                        ModerationReview(
+                            post_id=m.post_id,
+                            conversation_id=conversation.id,
+                            rule=rule.name,
+                            score=m.insult_score,
+                            outbox_id=done["outbox"],
+                            status=ReviewStatus.PENDING,
+                            created_at=now,
+                        )
+                    )
             elif kind == "move_to_private":
                 done["outbox"] = [
                     self._queue(
@@ -296,8 +319,13 @@ class RuleEngine:
         for post, author, cid in rows:
             if engine.matches(rule, from_stored(session, post, author)):
                 out.append(
-                    {"post_id": post.id, "conversation_id": cid, "text": post.text[:200],
-                     "at": post.created_at.isoformat(), "would": [t.kind for t in rule.then]}
+                    {
+                        "post_id": post.id,
+                        "conversation_id": cid,
+                        "text": post.text[:200],
+                        "at": post.created_at.isoformat(),
+                        "would": [t.kind for t in rule.then],
+                    }
                 )
         return len(rows), out
 
@@ -332,6 +360,7 @@ def from_stored(session: Session, post: Post, author: Author | None) -> Message:
         post.lang,
         post.sentiment,
         post.insult == "offense",
+        post.insult_score,
         orjson.loads(post.complaint_types) if post.complaint_types else [],
         monitors,
         author.followers if author else None,

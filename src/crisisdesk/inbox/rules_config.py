@@ -60,6 +60,8 @@ class When(BaseModel):
     lang: list[str] | None = None
     sentiment: list[Literal["negative", "neutral", "positive"]] | None = None
     insult: bool | None = Field(default=None, description="true: the insult classifier flagged it.")
+    insult_score_at_least: float | None = Field(default=None, ge=0.0, le=1.0,
+                                                description="The insult classifier's score at least this.")
     complaint_types: list[str] | None = None
     monitor: list[str] | None = None
     query: str | None = Field(default=None, min_length=1, description="The monitoring query language.")

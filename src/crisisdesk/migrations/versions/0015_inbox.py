@@ -105,9 +105,29 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_inbox_rule_runs_conversation_id'), 'inbox_rule_runs', ['conversation_id'], unique=False)
     op.create_index('ix_inbox_rule_runs_rule_at', 'inbox_rule_runs', ['rule', 'at'], unique=False)
+    op.create_table('moderation_reviews',
+    sa.Column('id', _ID, autoincrement=True, nullable=False),
+    sa.Column('post_id', _ID, nullable=False),
+    sa.Column('conversation_id', _ID, nullable=True),
+    sa.Column('rule', sa.String(length=120), nullable=False),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('outbox_id', _ID, nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', _AT, nullable=False),
+    sa.Column('decided_at', _AT, nullable=True),
+    sa.Column('decided_by', sa.String(length=320), nullable=True),
+    sa.Column('restore_outbox_id', _ID, nullable=True),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_moderation_reviews_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_reviews'))
+    )
+    op.create_index(op.f('ix_moderation_reviews_post_id'), 'moderation_reviews', ['post_id'], unique=False)
+    op.create_index('ix_moderation_reviews_status', 'moderation_reviews', ['status', 'created_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_moderation_reviews_status', table_name='moderation_reviews')
+    op.drop_index(op.f('ix_moderation_reviews_post_id'), table_name='moderation_reviews')
+    op.drop_table('moderation_reviews')
     op.drop_index('ix_inbox_rule_runs_rule_at', table_name='inbox_rule_runs')
     op.drop_index(op.f('ix_inbox_rule_runs_conversation_id'), table_name='inbox_rule_runs')
     op.drop_table('inbox_rule_runs')
