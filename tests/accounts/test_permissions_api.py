@@ -118,6 +118,7 @@ CASES = [
     Case("GET", "/api/v1/contacts/{contact}", Permission.VIEW, 404),
     Case("GET", "/api/v1/inbox/rules", Permission.MANAGE_RULES, 200),
     Case("GET", "/api/v1/inbox/saved-replies", Permission.VIEW, 200),
+    Case("GET", "/api/v1/inbox/performance", Permission.VIEW, 200),
     Case("GET", "/api/v1/moderation/reviews", Permission.MODERATE, 200),
     Case("POST", "/api/v1/moderation/reviews/{review}", Permission.MODERATE, 404,
          lambda w, who: {"decision": "confirm"}),

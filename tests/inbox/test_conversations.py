@@ -126,6 +126,11 @@ def test_messages_become_conversations_that_an_agent_answers(
         and out["by"] == "agent@example.org"
     )
     assert detail["waiting_since"] is None and detail["first_response_at"] is not None
+    perf = client.get("/api/v1/inbox/performance", params={"days": 30}, headers=analyst).json()
+    assert perf["conversations"] == 2 and perf["first_response_seconds"]["n"] == 1
+    assert perf["first_response_seconds"]["median"] > 0  # from Lena's first message to our reply
+    assert perf["replies"] == [{"by": "agent@example.org", "channel": "voltaro-tg", "count": 1}]
+    assert perf["waiting_for_us"] == 1 and perf["unassigned_open"] == 2
     waiting = client.get("/api/v1/conversations", params={"view": "waiting"}, headers=analyst).json()
     assert [c["subject"] for c in waiting["items"]] == ["Wann kommt meine Lieferung?"]
 

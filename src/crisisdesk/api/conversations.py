@@ -9,7 +9,7 @@ internal notes. Reading needs ``view``; answering and changing need ``reply``.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -22,6 +22,7 @@ from crisisdesk.accounts.models import User
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
+from crisisdesk.inbox import performance as perf
 from crisisdesk.inbox import service
 from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus, Priority
 from crisisdesk.inbox.service import Change, Filters, InboxError, View
@@ -273,6 +274,13 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                     "identities": [{"platform": a.platform, "id": a.external_id, "handle": a.handle,
                                     "name": a.name} for a in identities],
                     "conversations": [ConversationOut.of(r).model_dump() for r in rows]}
+
+    @router.get("/api/v1/inbox/performance", responses=errors(400),
+                summary="Response and resolution times, replies per person and channel, open workload")
+    def performance(principal: Viewer, days: Annotated[int, Query(ge=1, le=365)] = 7) -> dict[str, Any]:
+        until = runtime.runner.clock.now()
+        with Session(runtime.engine) as session:
+            return perf.report(session, since=until - timedelta(days=days), until=until)
 
     @router.get("/api/v1/inbox/saved-replies", response_model=list[SavedReplyOut], responses=errors(404),
                 summary="Saved replies; with conversation_id, filled in for that conversation")

@@ -1,0 +1,110 @@
+"""How the team is doing: response and resolution times, replies per person and channel, and the
+open workload per person, over a period (for the inbox's performance page and its API).
+
+Times are measured from the first inbound message of a conversation (its ``created_at`` on the
+platform) to our first reply reaching the platform, and to the conversation's resolution.
+Medians and 90th percentiles, in seconds; None where nothing was measured.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from statistics import median, quantiles
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crisisdesk.accounts.models import User
+from crisisdesk.channels.base import Action
+from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.inbox.models import Conversation, ConversationStatus
+from crisisdesk.posts.models import Post
+
+
+def _spread(values: list[float]) -> dict[str, float | int | None]:
+    if not values:
+        return {"n": 0, "median": None, "p90": None}
+    p90 = quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
+    return {"n": len(values), "median": round(median(values), 1), "p90": round(p90, 1)}
+
+
+def report(session: Session, *, since: datetime, until: datetime) -> dict[str, Any]:
+    first_inbound = (
+        select(Post.platform, Post.conversation_id, func.min(Post.created_at).label("first"))
+        .group_by(Post.platform, Post.conversation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Conversation.first_response_at,
+            Conversation.resolved_at,
+            Conversation.status,
+            first_inbound.c.first,
+        )
+        .join(
+            first_inbound,
+            (first_inbound.c.platform == Conversation.platform)
+            & (first_inbound.c.conversation_id == Conversation.thread),
+        )
+        .where(Conversation.created_at >= since, Conversation.created_at < until)
+    ).all()
+    first_response = [
+        (r.first_response_at - r.first).total_seconds()
+        for r in rows
+        if r.first_response_at is not None and r.first_response_at >= r.first
+    ]
+    resolution = [
+        (r.resolved_at - r.first).total_seconds()
+        for r in rows
+        if r.status == ConversationStatus.RESOLVED and r.resolved_at is not None and r.resolved_at >= r.first
+    ]
+    replies = session.execute(
+        select(OutboxItem.created_by, OutboxItem.channel, func.count())
+        .where(
+            OutboxItem.action.in_([Action.REPLY_PUBLIC.value, Action.REPLY_PRIVATE.value]),
+            OutboxItem.status == OutboxStatus.SENT,
+            OutboxItem.sent_at >= since,
+            OutboxItem.sent_at < until,
+        )
+        .group_by(OutboxItem.created_by, OutboxItem.channel)
+    ).all()
+    workload = session.execute(
+        select(User.id, User.name, User.email, func.count(Conversation.id))
+        .join(Conversation, Conversation.assignee_user_id == User.id)
+        .where(Conversation.status.in_([ConversationStatus.OPEN.value, ConversationStatus.PENDING.value]))
+        .group_by(User.id, User.name, User.email)
+    ).all()
+    unassigned = (
+        session.scalar(
+            select(func.count())
+            .select_from(Conversation)
+            .where(
+                Conversation.status == ConversationStatus.OPEN.value, Conversation.assignee_user_id.is_(None)
+            )
+        )
+        or 0
+    )
+    waiting = (
+        session.scalar(
+            select(func.count())
+            .select_from(Conversation)
+            .where(
+                Conversation.status == ConversationStatus.OPEN.value, Conversation.waiting_since.is_not(None)
+            )
+        )
+        or 0
+    )
+    return {
+        "since": since,
+        "until": until,
+        "conversations": len(rows),
+        "first_response_seconds": _spread(first_response),
+        "resolution_seconds": _spread(resolution),
+        "replies": [{"by": by, "channel": channel, "count": n} for by, channel, n in replies],
+        "workload": [
+            {"user_id": uid, "name": name, "email": email, "open": n} for uid, name, email, n in workload
+        ],
+        "unassigned_open": int(unassigned),
+        "waiting_for_us": int(waiting),
+    }
