@@ -245,3 +245,40 @@ def test_unknown_conversation_is_404(client: TestClient, people: dict[str, dict[
 
 
 def _unused(_: Iterator[None]) -> None: ...
+
+
+def test_contacts_merge_and_the_merge_can_be_undone(
+    client: TestClient, people: dict[str, dict[str, str]]
+) -> None:
+    message(client, 1, LENA, "Mein Akku ist geplatzt!", message_id=50)
+    message(client, 2, JONAS, "Ich bin Lena, vom Handy meines Mannes", message_id=60, name="Jonas")
+    agent, analyst = people["agent"], people["analyst"]
+    items = client.get("/api/v1/conversations", headers=agent).json()["items"]
+    lena, other = (
+        next(c["contact_id"] for c in items if c["subject"].startswith(s)) for s in ("Mein", "Ich bin")
+    )
+    assert (
+        client.post(f"/api/v1/contacts/{lena}/merge", json={"other": other}, headers=analyst).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/api/v1/contacts/{lena}/merge", json={"other": lena}, headers=agent).status_code == 422
+    )
+    assert (
+        client.post(f"/api/v1/contacts/{lena}/merge", json={"other": 4242}, headers=agent).status_code == 404
+    )
+    merged = client.post(f"/api/v1/contacts/{lena}/merge", json={"other": other}, headers=agent)
+    assert merged.status_code == 200 and merged.json()["identities_moved"] == 1
+    page = client.get(f"/api/v1/contacts/{lena}", headers=agent).json()
+    assert sorted(i["id"] for i in page["identities"]) == sorted([str(LENA), str(JONAS)])
+    assert len(page["conversations"]) == 2
+    assert (
+        client.post(f"/api/v1/contacts/{lena}/merge", json={"other": other}, headers=agent).status_code == 409
+    )
+    undone = client.post(f"/api/v1/contacts/{lena}/unmerge", json={"other": other}, headers=agent)
+    assert undone.status_code == 200 and undone.json()["identities_returned"] == 1
+    assert [i["id"] for i in client.get(f"/api/v1/contacts/{lena}", headers=agent).json()["identities"]] == [
+        str(LENA)
+    ]
+    back = client.get(f"/api/v1/contacts/{other}", headers=agent).json()
+    assert [c["subject"] for c in back["conversations"]] == ["Ich bin Lena, vom Handy meines Mannes"]

@@ -144,6 +144,12 @@ class SavedReplyOut(BaseModel):
     filled: str | None = Field(description="Filled in for the conversation asked about, in its language.")
 
 
+class ContactLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    other: int = Field(ge=1, description="The other contact's id.")
+
+
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -299,5 +305,27 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                 out.append(SavedReplyOut(name=r.name, title=r.title, de=r.text.de, en=r.text.en,
                                          filled=filled))
             return out
+
+    @router.post("/api/v1/contacts/{contact_id}/merge", responses=errors(404, 409),
+                 summary="Merge another contact into this one (the same person); undo with /unmerge")
+    def merge(contact_id: int, body: ContactLinkIn, principal: Replier) -> dict[str, int]:
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                moved = service.merge_contacts(session, contact_id, body.other, actor=principal.actor,
+                                               now=runtime.runner.clock.now())
+        except InboxError as exc:
+            raise fail(exc) from None
+        return {"contact_id": contact_id, "identities_moved": moved}
+
+    @router.post("/api/v1/contacts/{contact_id}/unmerge", responses=errors(404, 409),
+                 summary="Undo a merge: the other contact gets its identities and conversations back")
+    def unmerge(contact_id: int, body: ContactLinkIn, principal: Replier) -> dict[str, int]:
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                back = service.unmerge_contacts(session, contact_id, body.other, actor=principal.actor,
+                                                now=runtime.runner.clock.now())
+        except InboxError as exc:
+            raise fail(exc) from None
+        return {"contact_id": contact_id, "identities_returned": back}
 
     return router

@@ -47,6 +47,8 @@ class AuditAction(StrEnum):
     OUTBOUND_FAILED = "outbound.failed"
     OUTBOUND_RETRIED = "outbound.retried"
     MODERATION_DECIDED = "moderation.decided"
+    CONTACTS_MERGED = "contacts.merged"
+    CONTACTS_UNMERGED = "contacts.unmerged"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -77,6 +79,9 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.OUTBOUND_RETRIED: "A person queued a failed or uncertain outbound call again.",
     AuditAction.MODERATION_DECIDED: "A person confirmed or restored an item a rule hid (the rule, the "
     "classifier's score, the decision).",
+    AuditAction.CONTACTS_MERGED: "Two contacts were found to be one person and merged (their identities "
+    "and conversations).",
+    AuditAction.CONTACTS_UNMERGED: "A merge of contacts was undone.",
 }
 
 

@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from crisisdesk.audit.service import Actor
+from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector
 from crisisdesk.channels.models import OutboxItem
@@ -87,14 +87,23 @@ def _filtered(filters: Filters, *, user_id: int | None) -> Select[Conversation]:
         stmt = stmt.where(c.insults > 0)
     in_thread = and_(Post.platform == c.platform, Post.conversation_id == c.thread)
     if filters.monitor is not None:
-        stmt = stmt.where(exists(select(Post.id).join(MonitorMatch, MonitorMatch.post_id == Post.id)
-                                 .join(Monitor, Monitor.id == MonitorMatch.monitor_id)
-                                 .where(in_thread, Monitor.name == filters.monitor)))
+        stmt = stmt.where(
+            exists(
+                select(Post.id)
+                .join(MonitorMatch, MonitorMatch.post_id == Post.id)
+                .join(Monitor, Monitor.id == MonitorMatch.monitor_id)
+                .where(in_thread, Monitor.name == filters.monitor)
+            )
+        )
     if filters.q:
         pattern = f"%{_escape_like(filters.q.strip().lower())}%"
         in_text = func.lower(Post.text).like(pattern, escape="\\")
-        stmt = stmt.where(or_(func.lower(c.subject).like(pattern, escape="\\"),
-                              exists(select(Post.id).where(in_thread, in_text))))
+        stmt = stmt.where(
+            or_(
+                func.lower(c.subject).like(pattern, escape="\\"),
+                exists(select(Post.id).where(in_thread, in_text)),
+            )
+        )
     return stmt
 
 
@@ -117,24 +126,33 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return moment, cid
 
 
-def list_conversations(session: Session, filters: Filters, *, user_id: int | None, limit: int = 50,
-                       after: str | None = None) -> tuple[list[Conversation], str | None]:
+def list_conversations(
+    session: Session, filters: Filters, *, user_id: int | None, limit: int = 50, after: str | None = None
+) -> tuple[list[Conversation], str | None]:
     """Newest activity first, ``limit`` at a time; the cursor of the next page (None: no more)."""
     stmt = _filtered(filters, user_id=user_id)
     if after is not None:
         at, cid = decode_cursor(after)
-        stmt = stmt.where(or_(Conversation.last_message_at < at,
-                              and_(Conversation.last_message_at == at, Conversation.id < cid)))
-    rows = list(session.scalars(stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-                                .limit(limit + 1)))
+        stmt = stmt.where(
+            or_(
+                Conversation.last_message_at < at,
+                and_(Conversation.last_message_at == at, Conversation.id < cid),
+            )
+        )
+    rows = list(
+        session.scalars(
+            stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit + 1)
+        )
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
     return rows, (encode_cursor(last.last_message_at, last.id) if more and last is not None else None)
 
 
-def view_counts(session: Session, *, user_id: int | None,
-                status: ConversationStatus | None) -> dict[str, int]:
+def view_counts(
+    session: Session, *, user_id: int | None, status: ConversationStatus | None
+) -> dict[str, int]:
     """How many conversations each view holds (of one status, open by default)."""
     counts = {}
     for view in View:
@@ -152,15 +170,29 @@ def get(session: Session, conversation_id: int) -> Conversation:
 
 def messages(session: Session, conversation: Conversation) -> list[dict[str, Any]]:
     """Inbound posts and outbound outbox items of the conversation, oldest first."""
-    posts = list(session.execute(
-        select(Post, Author).outerjoin(Author, Author.id == Post.author_id)
-        .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
-        .order_by(Post.created_at, Post.id).limit(MAX_MESSAGES)))
+    posts = list(
+        session.execute(
+            select(Post, Author)
+            .outerjoin(Author, Author.id == Post.author_id)
+            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+            .order_by(Post.created_at, Post.id)
+            .limit(MAX_MESSAGES)
+        )
+    )
     post_ids = [p.id for p, _ in posts]
-    outbound = list(session.scalars(select(OutboxItem).where(
-        OutboxItem.action.in_(_REPLIES),
-        or_(and_(OutboxItem.thread == conversation.thread, OutboxItem.channel == conversation.channel),
-            OutboxItem.post_id.in_(post_ids or [-1])))))
+    outbound = list(
+        session.scalars(
+            select(OutboxItem).where(
+                OutboxItem.action.in_(_REPLIES),
+                or_(
+                    and_(
+                        OutboxItem.thread == conversation.thread, OutboxItem.channel == conversation.channel
+                    ),
+                    OutboxItem.post_id.in_(post_ids or [-1]),
+                ),
+            )
+        )
+    )
     out: list[dict[str, Any]] = [_inbound(p, a) for p, a in posts]
     out.extend(outbound_message(o) for o in outbound)
     out.sort(key=lambda m: (m["at"], m["id"]))
@@ -168,33 +200,79 @@ def messages(session: Session, conversation: Conversation) -> list[dict[str, Any
 
 
 def _inbound(post: Post, author: Author | None) -> dict[str, Any]:
-    return {"id": f"in:{post.id}", "direction": "in", "post_id": post.id, "external_id": post.external_id,
-            "at": post.created_at, "text": post.text, "kind": post.kind, "url": post.url,
-            "author": None if author is None else {"id": author.external_id, "handle": author.handle,
-                                                  "name": author.name, "followers": author.followers},
-            "sentiment": post.sentiment, "insult": post.insult,
-            "complaint_types": orjson.loads(post.complaint_types) if post.complaint_types else [],
-            "status": None}
+    return {
+        "id": f"in:{post.id}",
+        "direction": "in",
+        "post_id": post.id,
+        "external_id": post.external_id,
+        "at": post.created_at,
+        "text": post.text,
+        "kind": post.kind,
+        "url": post.url,
+        "author": None
+        if author is None
+        else {
+            "id": author.external_id,
+            "handle": author.handle,
+            "name": author.name,
+            "followers": author.followers,
+        },
+        "sentiment": post.sentiment,
+        "insult": post.insult,
+        "complaint_types": orjson.loads(post.complaint_types) if post.complaint_types else [],
+        "status": None,
+    }
 
 
 def outbound_message(item: OutboxItem) -> dict[str, Any]:
-    return {"id": f"out:{item.id}", "direction": "out", "outbox_id": item.id, "external_id": item.external_id,
-            "at": item.sent_at or item.created_at, "text": item.text or "", "action": item.action,
-            "private": item.action == Action.REPLY_PRIVATE.value, "status": item.status,
-            "delivery_state": item.delivery_state, "error": item.last_error, "by": item.created_by,
-            "in_reply_to_post_id": item.post_id}
+    return {
+        "id": f"out:{item.id}",
+        "direction": "out",
+        "outbox_id": item.id,
+        "external_id": item.external_id,
+        "at": item.sent_at or item.created_at,
+        "text": item.text or "",
+        "action": item.action,
+        "private": item.action == Action.REPLY_PRIVATE.value,
+        "status": item.status,
+        "delivery_state": item.delivery_state,
+        "error": item.last_error,
+        "by": item.created_by,
+        "in_reply_to_post_id": item.post_id,
+    }
 
 
 def events(session: Session, conversation_id: int) -> list[ConversationEvent]:
-    return list(session.scalars(select(ConversationEvent)
-                                .where(ConversationEvent.conversation_id == conversation_id)
-                                .order_by(ConversationEvent.at, ConversationEvent.id)))
+    return list(
+        session.scalars(
+            select(ConversationEvent)
+            .where(ConversationEvent.conversation_id == conversation_id)
+            .order_by(ConversationEvent.at, ConversationEvent.id)
+        )
+    )
 
 
-def _event(session: Session, conversation: Conversation, kind: str, actor: Actor, now: datetime, *,
-           body: Mapping[str, Any] | None = None, text: str | None = None) -> None:
-    session.add(ConversationEvent(conversation_id=conversation.id, at=now, kind=kind, actor=actor.label,
-                                  actor_user_id=actor.user_id, body=dict(body or {}), text=text))
+def _event(
+    session: Session,
+    conversation: Conversation,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    body: Mapping[str, Any] | None = None,
+    text: str | None = None,
+) -> None:
+    session.add(
+        ConversationEvent(
+            conversation_id=conversation.id,
+            at=now,
+            kind=kind,
+            actor=actor.label,
+            actor_user_id=actor.user_id,
+            body=dict(body or {}),
+            text=text,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +287,15 @@ class Change:
     tags: Sequence[str] | None = None
 
 
-def change(session: Session, conversation: Conversation, what: Change, *, actor: Actor, now: datetime,
-           user_exists: Any = None) -> list[str]:
+def change(
+    session: Session,
+    conversation: Conversation,
+    what: Change,
+    *,
+    actor: Actor,
+    now: datetime,
+    user_exists: Any = None,
+) -> list[str]:
     """Apply ``what`` and write one timeline event per changed field; returns the fields changed."""
     changed: list[str] = []
 
@@ -272,20 +357,35 @@ def add_note(session: Session, conversation: Conversation, text: str, *, actor: 
     conversation.updated_at = now
 
 
-def reply(session: Session, conversation: Conversation, text: str, *, private: bool, key: str,
-          connectors: Mapping[str, Connector], actor: Actor, now: datetime) -> OutboxItem:
+def reply(
+    session: Session,
+    conversation: Conversation,
+    text: str,
+    *,
+    private: bool,
+    key: str,
+    connectors: Mapping[str, Connector],
+    actor: Actor,
+    now: datetime,
+) -> OutboxItem:
     """Answer the conversation's latest inbound message through its channel (queued in the outbox).
 
     A conversation only we can read (a chat, an e-mail) is always answered privately."""
     if conversation.channel is None:
-        raise InboxError(f"conversation {conversation.id} did not arrive through a connected channel: "
-                         "answer it on the platform")
-    latest = session.scalar(select(Post.id).where(Post.platform == conversation.platform,
-                                                  Post.conversation_id == conversation.thread)
-                            .order_by(Post.created_at.desc(), Post.id.desc()).limit(1))
+        raise InboxError(
+            f"conversation {conversation.id} did not arrive through a connected channel: "
+            "answer it on the platform"
+        )
+    latest = session.scalar(
+        select(Post.id)
+        .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(1)
+    )
     action = Action.REPLY_PRIVATE if private or conversation.public is False else Action.REPLY_PUBLIC
-    request = outbox.OutboundRequest(channel=conversation.channel, action=action, idempotency_key=key,
-                                     post_id=latest, text=text)
+    request = outbox.OutboundRequest(
+        channel=conversation.channel, action=action, idempotency_key=key, post_id=latest, text=text
+    )
     try:
         item, _ = outbox.enqueue(session, request, connectors=connectors, actor=actor, now=now)
     except outbox.OutboxError as exc:
@@ -295,9 +395,12 @@ def reply(session: Session, conversation: Conversation, text: str, *, private: b
 
 def language_of(session: Session, conversation: Conversation) -> str | None:
     """The language of the person's latest message (what a prepared answer is written in)."""
-    return session.scalar(select(Post.lang).where(Post.platform == conversation.platform,
-                                                  Post.conversation_id == conversation.thread)
-                          .order_by(Post.created_at.desc(), Post.id.desc()).limit(1))
+    return session.scalar(
+        select(Post.lang)
+        .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(1)
+    )
 
 
 def answered(session: Session, item_id: int, now: datetime) -> None:
@@ -308,17 +411,106 @@ def answered(session: Session, item_id: int, now: datetime) -> None:
     post = session.get(Post, item.post_id) if item.post_id is not None else None
     if post is None or post.conversation_id is None:
         return
-    session.execute(update(Conversation).where(Conversation.platform == post.platform,
-                                               Conversation.thread == post.conversation_id).values(
-        last_outbound_at=now, waiting_since=None, updated_at=now,
-        first_response_at=func.coalesce(Conversation.first_response_at, now), last_message_at=now))
+    session.execute(
+        update(Conversation)
+        .where(Conversation.platform == post.platform, Conversation.thread == post.conversation_id)
+        .values(
+            last_outbound_at=now,
+            waiting_since=None,
+            updated_at=now,
+            first_response_at=func.coalesce(Conversation.first_response_at, now),
+            last_message_at=now,
+        )
+    )
 
 
 def contact_of(session: Session, contact_id: int) -> tuple[Contact, list[Author]]:
     found = session.get(Contact, contact_id)
     if found is None:
         raise InboxError(f"no contact {contact_id}", status=404)
-    identities = list(session.scalars(
-        select(Author).join(ContactIdentity, ContactIdentity.author_id == Author.id)
-        .where(ContactIdentity.contact_id == contact_id)))
+    identities = list(
+        session.scalars(
+            select(Author)
+            .join(ContactIdentity, ContactIdentity.author_id == Author.id)
+            .where(ContactIdentity.contact_id == contact_id)
+        )
+    )
     return found, identities
+
+
+def merge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Actor, now: datetime) -> int:
+    """Make ``other`` part of ``keep`` (the same person on another platform, or twice on one):
+    its identities and conversations move over, remembering where they came from for the undo.
+    Returns how many identities moved."""
+    if keep_id == other_id:
+        raise InboxError("a contact cannot be merged into itself")
+    keep, other = session.get(Contact, keep_id), session.get(Contact, other_id)
+    if keep is None or other is None:
+        raise InboxError(f"no contact {other_id if keep is not None else keep_id}", status=404)
+    identities = list(session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == other_id)))
+    if not identities:
+        raise InboxError(f"contact {other_id} has no identities left (merged already?)", status=409)
+    for identity in identities:
+        identity.contact_id, identity.merged_from, identity.linked, identity.linked_at = (
+            keep_id,
+            other_id,
+            "manual",
+            now,
+        )
+    session.execute(
+        update(Conversation).where(Conversation.contact_id == other_id).values(contact_id=keep_id)
+    )
+    keep.updated_at = now
+    record(
+        session,
+        actor=actor,
+        action=AuditAction.CONTACTS_MERGED,
+        at=now,
+        target_type="contact",
+        target_id=keep_id,
+        after={"merged": other_id, "identities": len(identities)},
+    )
+    session.flush()
+    return len(identities)
+
+
+def unmerge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Actor, now: datetime) -> int:
+    """Undo :func:`merge_contacts`: the identities that came from ``other`` go back, and so do the
+    conversations their messages started. Returns how many identities went back."""
+    identities = list(
+        session.scalars(
+            select(ContactIdentity).where(
+                ContactIdentity.contact_id == keep_id, ContactIdentity.merged_from == other_id
+            )
+        )
+    )
+    if not identities:
+        raise InboxError(f"contact {keep_id} holds nothing merged from contact {other_id}", status=409)
+    authors = {i.author_id for i in identities}
+    for identity in identities:
+        identity.contact_id, identity.merged_from, identity.linked, identity.linked_at = (
+            other_id,
+            None,
+            "auto",
+            now,
+        )
+    for conversation in session.scalars(select(Conversation).where(Conversation.contact_id == keep_id)):
+        first_author = session.scalar(
+            select(Post.author_id)
+            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+            .order_by(Post.created_at, Post.id)
+            .limit(1)
+        )
+        if first_author in authors:
+            conversation.contact_id = other_id
+    record(
+        session,
+        actor=actor,
+        action=AuditAction.CONTACTS_UNMERGED,
+        at=now,
+        target_type="contact",
+        target_id=keep_id,
+        after={"restored": other_id, "identities": len(identities)},
+    )
+    session.flush()
+    return len(identities)
