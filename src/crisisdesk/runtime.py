@@ -34,6 +34,7 @@ from crisisdesk.db import log_failure, make_engine, migrate
 from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
+from crisisdesk.inbox.presence import PresenceBoard
 from crisisdesk.inbox.rules import RuleEngine, from_normalized
 from crisisdesk.inbox.service import answered
 from crisisdesk.notify.dispatcher import Dispatcher
@@ -70,6 +71,8 @@ class Runtime:
     channel_processor: DeliveryProcessor | None = None
     pollers: Pollers | None = None
     outbox_sender: OutboxSender | None = None
+    #: Who has which conversation open (collision detection), in this process.
+    presence: PresenceBoard = field(default_factory=PresenceBoard)
     _connectors: tuple[WorkspaceConfig, dict[str, Connector]] | None = None
     _ticker: threading.Thread | None = None
     _stop_ticker: threading.Event = field(default_factory=threading.Event)

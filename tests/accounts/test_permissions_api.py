@@ -109,6 +109,7 @@ CASES = [
     Case("GET", "/api/v1/conversations", Permission.VIEW, 200),
     # The world has no conversations: whoever may read or act learns that (404).
     Case("GET", "/api/v1/conversations/{conversation}", Permission.VIEW, 404),
+    Case("PUT", "/api/v1/conversations/{conversation}/presence", Permission.VIEW, 404, lambda w, who: {}),
     Case("POST", "/api/v1/conversations/{conversation}/messages", Permission.REPLY, 404,
          lambda w, who: {"text": "Danke"}),
     Case("PATCH", "/api/v1/conversations/{conversation}", Permission.REPLY, 404,

@@ -282,3 +282,42 @@ def test_contacts_merge_and_the_merge_can_be_undone(
     ]
     back = client.get(f"/api/v1/contacts/{other}", headers=agent).json()
     assert [c["subject"] for c in back["conversations"]] == ["Ich bin Lena, vom Handy meines Mannes"]
+
+
+def test_colleagues_see_each_other_and_a_reply_after_a_colleagues_asks_first(
+    client: TestClient, bot: tuple[HttpSink, TelegramBotApi], people: dict[str, dict[str, str]]
+) -> None:
+    _, api = bot
+    api.message(LENA, 50)
+    message(client, 1, LENA, "Mein Akku ist geplatzt!", message_id=50)
+    agent = people["agent"]
+    lead = token(client, Role.CRISIS_LEAD)
+    cid = client.get("/api/v1/conversations", headers=agent).json()["items"][0]["id"]
+    url = f"/api/v1/conversations/{cid}"
+    assert client.put(f"{url}/presence", json={}, headers=agent).json() == []
+    seen_by_lead = client.put(
+        f"{url}/presence", json={"typing": True, "draft": "Hallo Lena,"}, headers=lead
+    ).json()
+    assert [p["name"] for p in seen_by_lead] == ["agent"]
+    seen_by_agent = client.put(f"{url}/presence", json={}, headers=agent).json()
+    assert [(p["name"], p["typing"], p["draft"]) for p in seen_by_agent] == [
+        ("crisis_lead", True, "Hallo Lena,")
+    ]
+    assert client.put("/api/v1/conversations/4242/presence", json={}, headers=agent).status_code == 404
+
+    newest = client.get(url, headers=agent).json()["messages"][-1]["id"]
+    first = client.post(f"{url}/messages", json={"text": "Wir kümmern uns.", "seen": newest}, headers=lead)
+    assert first.status_code == 202
+    clash = client.post(f"{url}/messages", json={"text": "Das tut uns leid!", "seen": newest}, headers=agent)
+    assert clash.status_code == 409 and "crisis_lead@example.org answered meanwhile" in clash.json()["detail"]
+    seen_now = client.get(url, headers=agent).json()["messages"][-1]["id"]
+    assert (
+        client.post(
+            f"{url}/messages", json={"text": "Ergänzung", "seen": seen_now}, headers=agent
+        ).status_code
+        == 202
+    )
+    forced = client.post(
+        f"{url}/messages", json={"text": "Noch was", "seen": newest, "force": True}, headers=agent
+    )
+    assert forced.status_code == 202

@@ -123,6 +123,10 @@ class ReplyIn(BaseModel):
                                     "filled in for this conversation, in the person's language.")
     private: bool = Field(default=False, description="Answer privately (a DM, Meta's private reply).")
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")
+    seen: str | None = Field(default=None, max_length=40, description="The newest message id on your screen "
+                             "(\"in:12\", \"out:5\"): if a colleague answered after it, the answer is 409 "
+                             "(send again with force to answer anyway).")
+    force: bool = False
 
 
 class ChangeIn(BaseModel):
@@ -142,6 +146,21 @@ class SavedReplyOut(BaseModel):
     de: str | None
     en: str | None
     filled: str | None = Field(description="Filled in for the conversation asked about, in its language.")
+
+
+class PresenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    typing: bool = False
+    draft: str | None = Field(default=None, max_length=65_536, description="What I am writing (shown to "
+                              "colleagues so that nobody answers twice).")
+
+
+class PresenceOut(BaseModel):
+    user_id: int
+    name: str
+    typing: bool
+    draft: str | None
 
 
 class ContactLinkIn(BaseModel):
@@ -218,6 +237,13 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
         try:
             with Session(runtime.engine) as session, session.begin():
                 conversation = service.get(session, conversation_id)
+                if body.seen is not None and not body.force:
+                    newer = service.newer_reply_by_someone_else(session, conversation, seen=body.seen,
+                                                                me=principal.actor.label)
+                    if newer is not None:
+                        raise InboxError(f"{newer['by']} answered meanwhile ({newer['at']:%H:%M} UTC): "
+                                         f"{newer['text'][:200]!r}; send with force to answer anyway",
+                                         status=409)
                 text = body.text or _saved(session, conversation, str(body.saved_reply), principal,
                                            runtime.workspace.config.inbox.saved_replies)
                 item = service.reply(session, conversation, text, private=body.private, key=key,
@@ -280,6 +306,20 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                     "identities": [{"platform": a.platform, "id": a.external_id, "handle": a.handle,
                                     "name": a.name} for a in identities],
                     "conversations": [ConversationOut.of(r).model_dump() for r in rows]}
+
+    @router.put("/api/v1/conversations/{conversation_id}/presence", response_model=list[PresenceOut],
+                responses=errors(404), summary="I have it open (typing?): who else has")
+    def presence(conversation_id: int, body: PresenceIn, principal: Viewer) -> list[PresenceOut]:
+        if principal.user is None:
+            return []
+        with Session(runtime.engine) as session:
+            try:
+                service.get(session, conversation_id)
+            except InboxError as exc:
+                raise fail(exc) from None
+        others = runtime.presence.beat(conversation_id, principal.user.id, principal.user.name,
+                                       typing=body.typing, draft=body.draft)
+        return [PresenceOut(user_id=p.user_id, name=p.name, typing=p.typing, draft=p.draft) for p in others]
 
     @router.get("/api/v1/inbox/performance", responses=errors(400),
                 summary="Response and resolution times, replies per person and channel, open workload")

@@ -514,3 +514,21 @@ def unmerge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Ac
     )
     session.flush()
     return len(identities)
+
+
+def newer_reply_by_someone_else(session: Session, conversation: Conversation, *, seen: str,
+                                me: str) -> dict[str, Any] | None:
+    """The newest reply in the conversation that someone other than ``me`` queued after the message
+    ``seen`` (a message id of :func:`messages`, the newest the person had on screen); None if none.
+
+    An unknown ``seen`` counts as having seen nothing (every reply by others is newer)."""
+    listed = messages(session, conversation)
+    at = next((m["at"] for m in listed if m["id"] == seen), None)
+    for m in reversed(listed):
+        if m["direction"] != "out" or m["by"] == me or m["status"] == "failed":
+            continue
+        if at is None or (m["at"] > at and m["id"] != seen):
+            found: dict[str, Any] = m
+            return found
+        break
+    return None
