@@ -110,6 +110,9 @@ class EventOut(BaseModel):
 
 
 class ConversationDetail(ConversationOut):
+    private_window_closes_at: datetime | None = Field(
+        default=None, description="The platform takes free-form private messages until then (Meta: 24 "
+        "hours after the person's last message); null: no such limit.")
     messages: list[MessageOut] = Field(description="Inbound and outbound, oldest first.")  # type: ignore[assignment]
     message_count: int = Field(description="Inbound messages so far.")
     events: list[EventOut] = Field(description="Assignments, status changes, notes, oldest first.")
@@ -175,10 +178,11 @@ class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
 
 
-def _detail(session: Session, c: Conversation) -> ConversationDetail:
+def _detail(session: Session, c: Conversation, connectors: Any) -> ConversationDetail:
     base = ConversationOut.of(c).model_dump()
     return ConversationDetail.model_validate({
         **base, "message_count": base["messages"], "messages": service.messages(session, c),
+        "private_window_closes_at": service.window_closes_at(c, connectors),
         "events": [EventOut.model_validate(e) for e in service.events(session, c.id)]})
 
 
@@ -223,7 +227,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     def one(conversation_id: int, principal: Viewer) -> ConversationDetail:
         with Session(runtime.engine) as session:
             try:
-                return _detail(session, service.get(session, conversation_id))
+                return _detail(session, service.get(session, conversation_id), runtime.connectors())
             except InboxError as exc:
                 raise fail(exc) from None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
@@ -267,6 +267,14 @@ class Sent:
 
     external_id: str | None
     details: dict[str, str] = field(default_factory=dict)
+
+
+#: How long after a person's last message a platform lets us write to them privately, where it
+#: limits that (Meta's 24-hour customer service window; WhatsApp then needs a template). A
+#: connector declares it as ``private_reply_window``; without it there is no limit.
+def private_reply_window(connector: object) -> timedelta | None:
+    window = getattr(connector, "private_reply_window", None)
+    return window if isinstance(window, timedelta) else None
 
 
 class SendingConnector(Connector, Protocol):

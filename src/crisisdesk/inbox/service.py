@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.channels import outbox
-from crisisdesk.channels.base import Action, Connector
+from crisisdesk.channels.base import Action, Connector, private_reply_window
 from crisisdesk.channels.models import OutboxItem
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.inbox.models import (
@@ -383,6 +383,13 @@ def reply(
         .limit(1)
     )
     action = Action.REPLY_PRIVATE if private or conversation.public is False else Action.REPLY_PUBLIC
+    closes = window_closes_at(conversation, connectors)
+    if conversation.public is False and closes is not None and now > closes:
+        raise InboxError(
+            f"the platform's window for private messages closed at {closes:%Y-%m-%d %H:%M} UTC "
+            "(24 hours after the person's last message): a free-form message is refused now; "
+            "wait for the person to write again (WhatsApp: or send an approved template)"
+        )
     request = outbox.OutboundRequest(
         channel=conversation.channel, action=action, idempotency_key=key, post_id=latest, text=text
     )
@@ -401,6 +408,16 @@ def language_of(session: Session, conversation: Conversation) -> str | None:
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(1)
     )
+
+
+def window_closes_at(conversation: Conversation, connectors: Mapping[str, Connector]) -> datetime | None:
+    """When the platform stops taking free-form private messages in this conversation (None: no
+    such limit, or nothing heard from the person yet)."""
+    connector = connectors.get(conversation.channel or "")
+    window = private_reply_window(connector) if connector is not None else None
+    if window is None or conversation.last_inbound_at is None:
+        return None
+    return conversation.last_inbound_at + window
 
 
 def answered(session: Session, item_id: int, now: datetime) -> None:
@@ -516,8 +533,9 @@ def unmerge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Ac
     return len(identities)
 
 
-def newer_reply_by_someone_else(session: Session, conversation: Conversation, *, seen: str,
-                                me: str) -> dict[str, Any] | None:
+def newer_reply_by_someone_else(
+    session: Session, conversation: Conversation, *, seen: str, me: str
+) -> dict[str, Any] | None:
     """The newest reply in the conversation that someone other than ``me`` queued after the message
     ``seen`` (a message id of :func:`messages`, the newest the person had on screen); None if none.
 

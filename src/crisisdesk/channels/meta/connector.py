@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import ClassVar
 
 from crisisdesk.channels.base import NEEDS, Capability, CheckResult, Delivery, Outbound, Sent
@@ -19,6 +20,9 @@ class MetaConnector:
 
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.WEBHOOK, Capability.HANDSHAKE})
     envelope_object: ClassVar[str]
+    #: Messenger, Instagram and WhatsApp: free-form private messages only within 24 hours of the
+    #: person's last message (CHANNEL-APIS.md §1.6, §2.3).
+    private_reply_window: ClassVar[timedelta] = timedelta(hours=24)
 
     def __init__(self, config: MetaChannelConfig) -> None:
         self.config = config
