@@ -1,0 +1,249 @@
+"""Inbox reads at scale: the conversation list by view and one conversation, server-side time.
+
+    python bench/bench_inbox.py [--conversations 100000] [--messages 10] [--database sqlite|postgresql]
+
+Fills a migrated database with ``--conversations`` conversations of ``--messages`` inbound posts
+each (1,000,000 posts by default), a contact per conversation, a tenth of the conversations
+negative and a third waiting for an answer, then times the service functions the API and the
+inbox page call (:mod:`crisisdesk.inbox.service`): the list of each view with its counts, the
+second page, a text search, and one conversation with its messages. Target of issue 13: under
+150 ms each. The baseline, run in the same process on the same data, is the bare indexed query
+``SELECT … FROM conversations WHERE status = 'open' ORDER BY last_message_at DESC LIMIT 50``:
+the ratio says what the service adds to the cheapest possible list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from crisisdesk.db import make_engine, migrate
+from crisisdesk.inbox import service
+from crisisdesk.inbox.service import Filters, View
+
+WORDS = (
+    "akku",
+    "lieferung",
+    "rechnung",
+    "hotline",
+    "roller",
+    "rückruf",
+    "danke",
+    "warum",
+    "heute",
+    "bestellung",
+    "refund",
+    "battery",
+    "delivery",
+    "still",
+    "waiting",
+    "broken",
+    "bitte",
+    "morgen",
+)
+
+
+def fill(engine: Engine, conversations: int, messages: int, seed: int = 7) -> None:
+    rnd = random.Random(seed)
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        stamp = t0.isoformat(sep=" ") if engine.dialect.name == "sqlite" else t0
+        mark = "?" if engine.dialect.name == "sqlite" else "%s"
+
+        def many(sql: str, rows: list[tuple[object, ...]]) -> None:
+            cur.executemany(sql.replace("?", mark), rows)
+
+        many(
+            "INSERT INTO authors (id, platform, external_id, handle, name, first_seen, updated_at) "
+            "VALUES (?, 'telegram', ?, NULL, ?, ?, ?)",
+            [(i + 1, str(1000 + i), f"Person {i}", stamp, stamp) for i in range(conversations)],
+        )
+        many(
+            "INSERT INTO contacts (id, name, first_author_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [(i + 1, f"Person {i}", i + 1, stamp, stamp) for i in range(conversations)],
+        )
+        many(
+            "INSERT INTO contact_identities (author_id, contact_id, linked, linked_at) "
+            "VALUES (?, ?, 'auto', ?)",
+            [(i + 1, i + 1, stamp) for i in range(conversations)],
+        )
+        conv_rows, post_rows = [], []
+        post_id = 0
+        for c in range(conversations):
+            start = t0 + timedelta(seconds=rnd.randrange(30 * 86400))
+            last = start + timedelta(minutes=messages * 7)
+            negative = rnd.random() < 0.1
+            waiting = rnd.random() < 0.33
+            at = (lambda d: d.isoformat(sep=" ")) if engine.dialect.name == "sqlite" else (lambda d: d)
+            conv_rows.append(
+                (
+                    c + 1,
+                    "telegram",
+                    f"telegram:1:{c}",
+                    "tg",
+                    c + 1,
+                    False,
+                    f"Betreff {c}",
+                    "open",
+                    "normal",
+                    "[]",
+                    at(start),
+                    at(last),
+                    at(last),
+                    at(last),
+                    at(start) if waiting else None,
+                    messages,
+                    messages // 2 if negative else 0,
+                    0,
+                )
+            )
+            for m in range(messages):
+                post_id += 1
+                body = " ".join(rnd.choice(WORDS) for _ in range(12))
+                post_rows.append(
+                    (
+                        post_id,
+                        "telegram",
+                        f"{c}:{m}",
+                        "message",
+                        at(start + timedelta(minutes=7 * m)),
+                        body,
+                        f"telegram:1:{c}",
+                        "tg",
+                        c + 1,
+                        "{}",
+                        f"h{post_id}",
+                        at(start),
+                        at(start),
+                        "negative" if negative and m % 2 else "neutral",
+                    )
+                )
+            if len(post_rows) >= 50_000:
+                many(
+                    "INSERT INTO posts (id, platform, external_id, kind, created_at, text, conversation_id, "
+                "channel, "
+                    "author_id, raw, content_hash, version, ingested_at, updated_at, sentiment) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                    post_rows,
+                )
+                post_rows = []
+        if post_rows:
+            many(
+                "INSERT INTO posts (id, platform, external_id, kind, created_at, text, conversation_id, "
+                "channel, "
+                "author_id, raw, content_hash, version, ingested_at, updated_at, sentiment) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                post_rows,
+            )
+        many(
+            "INSERT INTO conversations (id, platform, thread, channel, contact_id, public, subject, status, "
+            "priority, tags, created_at, updated_at, last_message_at, last_inbound_at, waiting_since, "
+            "messages, negative, "
+            "insults) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conv_rows,
+        )
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    fn()  # warm the caches once
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    return statistics.median(runs), max(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.database == "sqlite":
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        else:
+            url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        engine = make_engine(url)
+        if args.database == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        migrate(engine)
+        started = time.perf_counter()
+        fill(engine, args.conversations, args.messages)
+        print(
+            f"filled {args.conversations:,} conversations, {args.conversations * args.messages:,} messages "
+            f"in {time.perf_counter() - started:.0f} s ({args.database})"
+        )
+        with Session(engine) as session:
+
+            def baseline() -> object:
+                return session.execute(
+                    text(
+                        "SELECT id, subject, last_message_at FROM conversations "
+                        "WHERE status = 'open' ORDER BY last_message_at DESC LIMIT 50"
+                    )
+                ).all()
+
+            def listing(view: View, q: str | None = None) -> Callable[[], object]:
+                return lambda: (
+                    service.list_conversations(session, Filters(view=view, q=q), user_id=1, limit=50),
+                    service.view_counts(session, user_id=1, status=None),
+                )
+
+            first, cursor = service.list_conversations(session, Filters(), user_id=1, limit=50)
+            one = service.get(session, first[0].id)
+            base, _ = timed(baseline, args.repeat)
+            print(f"{'baseline: bare indexed list query':44s} median {base:8.1f} ms")
+            cases: list[tuple[str, Callable[[], object]]] = [
+                ("list all + counts of every view", listing(View.ALL)),
+                ("list waiting + counts", listing(View.WAITING)),
+                ("list negative + counts", listing(View.NEGATIVE)),
+                (
+                    "second page (keyset)",
+                    lambda: service.list_conversations(session, Filters(), user_id=1, limit=50, after=cursor),
+                ),
+                (
+                    "text search q=rückruf (first page)",
+                    lambda: service.list_conversations(session, Filters(q="rückruf"), user_id=1, limit=50),
+                ),
+                (
+                    "text search, a word no message has",
+                    lambda: service.list_conversations(session, Filters(q="zeppelin"), user_id=1, limit=50),
+                ),
+                ("one conversation with its messages", lambda: service.messages(session, one)),
+            ]
+            for name, fn in cases:
+                med, worst = timed(fn, args.repeat)
+                verdict = "ok" if med < 150 else "OVER 150 ms"
+                print(
+                    f"{name:44s} median {med:8.1f} ms  max {worst:8.1f} ms  "
+                    f"{med / base:7.1f}x baseline  {verdict}"
+                )
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
