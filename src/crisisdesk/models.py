@@ -13,6 +13,7 @@ from crisisdesk.inbox.models import (
     ContactIdentity,
     Conversation,
     ConversationEvent,
+    ConversationWord,
     ModerationReview,
     RuleRun,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "ContactIdentity",
     "Conversation",
     "ConversationEvent",
+    "ConversationWord",
     "Delivery",
     "Escalation",
     "LabelCorrection",

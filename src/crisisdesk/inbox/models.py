@@ -157,3 +157,22 @@ class ModerationReview(Base):
     decided_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
     #: The unhide call a restore queued.
     restore_outbox_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+
+
+#: Words are compared bytewise: a prefix search is then an index range on both databases.
+_WORD = String(64).with_variant(String(64, collation="C"), "postgresql")
+
+
+class ConversationWord(Base):
+    """Which conversations use which word (folded, 2–64 characters): the inbox's text search.
+
+    A small inverted index kept by :mod:`crisisdesk.inbox.threads` for messages of conversations
+    only, so that a search over a million messages is an index range scan per query word instead
+    of reading every message (a database's own full-text search would differ between SQLite and
+    PostgreSQL and cost every imported post, not only the inbox's)."""
+
+    __tablename__ = "conversation_words"
+
+    word: Mapped[str] = mapped_column(_WORD, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 primary_key=True, index=True)

@@ -29,8 +29,10 @@ from crisisdesk.inbox.models import (
     Conversation,
     ConversationEvent,
     ConversationStatus,
+    ConversationWord,
     Priority,
 )
+from crisisdesk.inbox.threads import words
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
 
@@ -96,19 +98,13 @@ def _filtered(filters: Filters, *, user_id: int | None) -> Select[Conversation]:
             )
         )
     if filters.q:
-        pattern = f"%{_escape_like(filters.q.strip().lower())}%"
-        in_text = func.lower(Post.text).like(pattern, escape="\\")
-        stmt = stmt.where(
-            or_(
-                func.lower(c.subject).like(pattern, escape="\\"),
-                exists(select(Post.id).where(in_thread, in_text)),
-            )
-        )
+        terms = sorted(words(filters.q))
+        if not terms:
+            raise InboxError("q: give at least one word of two letters or more", status=400)
+        for term in terms:  # every word of the query, as the start of a word of the conversation
+            stmt = stmt.where(c.id.in_(select(ConversationWord.conversation_id).where(
+                ConversationWord.word >= term, ConversationWord.word < term + "\U0010ffff")))
     return stmt
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def encode_cursor(at: datetime, conversation_id: int) -> str:

@@ -10,19 +10,23 @@ batch whatever its size, so an import of a million posts pays little for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
+from crisisdesk.core.text import fold
 from crisisdesk.inbox.models import (
     Contact,
     ContactIdentity,
     Conversation,
     ConversationEvent,
     ConversationStatus,
+    ConversationWord,
 )
 from crisisdesk.pipeline.events import PostKey, StoredPost
 
@@ -30,7 +34,11 @@ _conversations = cast(Table, Conversation.__table__)
 _identities = cast(Table, ContactIdentity.__table__)
 _contacts = cast(Table, Contact.__table__)
 _events = cast(Table, ConversationEvent.__table__)
+_words = cast(Table, ConversationWord.__table__)
 _CHUNK = 500
+_WORDS = re.compile(r"\w{2,64}")
+#: Words indexed per message at most (a pasted essay must not flood the index).
+MAX_WORDS = 300
 SUBJECT_CHARS = 140
 #: A conversation in one of these states comes back to the lists when the person writes again.
 _REOPEN = {ConversationStatus.RESOLVED, ConversationStatus.SNOOZED, ConversationStatus.PENDING}
@@ -124,8 +132,27 @@ def attach(conn: Connection, stored: Sequence[StoredPost], authors: Mapping[Post
         returning = (_conversations.c.platform, _conversations.c.thread, _conversations.c.id)
         made = conn.execute(insert(_conversations).returning(*returning), fresh[start:start + _CHUNK])
         ids.update({(platform, thread): int(i) for platform, thread, i in made})
-    return {s.post_id: ids[(s.post.platform, s.post.conversation_id)] for s in stored
-            if s.action == "created" and s.post.conversation_id}
+    conversation_of = {s.post_id: ids[(s.post.platform, s.post.conversation_id)] for s in stored
+                       if s.action == "created" and s.post.conversation_id}
+    _index_words(conn, [(conversation_of[s.post_id], s.post.text) for s in stored
+                        if s.post_id in conversation_of])
+    return conversation_of
+
+
+def words(text: str) -> set[str]:
+    """The searchable words of a text: folded (ä = ae, case and accents gone), 2–64 characters."""
+    return set(_WORDS.findall(fold(text))[:MAX_WORDS])
+
+
+def _index_words(conn: Connection, texts: Sequence[tuple[int, str]]) -> None:
+    rows = {(w, cid) for cid, text in texts for w in words(text)}
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    ordered = sorted(rows)
+    for start in range(0, len(ordered), 2000):
+        chunk = [{"word": w, "conversation_id": c} for w, c in ordered[start:start + 2000]]
+        conn.execute(dialect.insert(_words).on_conflict_do_nothing(), chunk)
 
 
 def _existing(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:

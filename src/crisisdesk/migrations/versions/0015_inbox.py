@@ -105,6 +105,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_inbox_rule_runs_conversation_id'), 'inbox_rule_runs', ['conversation_id'], unique=False)
     op.create_index('ix_inbox_rule_runs_rule_at', 'inbox_rule_runs', ['rule', 'at'], unique=False)
+    op.create_table('conversation_words',
+    sa.Column('word', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('conversation_id', _ID, nullable=False),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_conversation_words_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('word', 'conversation_id', name=op.f('pk_conversation_words'))
+    )
+    op.create_index(op.f('ix_conversation_words_conversation_id'), 'conversation_words', ['conversation_id'], unique=False)
     op.create_table('moderation_reviews',
     sa.Column('id', _ID, autoincrement=True, nullable=False),
     sa.Column('post_id', _ID, nullable=False),
@@ -125,6 +132,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_conversation_words_conversation_id'), table_name='conversation_words')
+    op.drop_table('conversation_words')
     op.drop_index('ix_moderation_reviews_status', table_name='moderation_reviews')
     op.drop_index(op.f('ix_moderation_reviews_post_id'), table_name='moderation_reviews')
     op.drop_table('moderation_reviews')
