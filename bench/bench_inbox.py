@@ -191,11 +191,13 @@ def main() -> None:
         if args.database == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         else:
-            url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+            admin = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("DROP DATABASE IF EXISTS crisisdesk_bench_inbox"))
+                conn.execute(text("CREATE DATABASE crisisdesk_bench_inbox"))
+            admin.dispose()
+            url = "postgresql+psycopg://postgres@127.0.0.1:5432/crisisdesk_bench_inbox"
         engine = make_engine(url)
-        if args.database == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         migrate(engine)
         started = time.perf_counter()
         fill(engine, args.conversations, args.messages)
