@@ -22,6 +22,7 @@ from crisisdesk.accounts.models import User
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
+from crisisdesk.core.fields import MAX_ID, Id
 from crisisdesk.inbox import performance as perf
 from crisisdesk.inbox import service
 from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus, Priority
@@ -138,7 +139,7 @@ class ChangeIn(BaseModel):
     status: ConversationStatus | None = None
     snoozed_until: datetime | None = None
     priority: Priority | None = None
-    assignee_user_id: int | None = Field(default=None, ge=0, description="0 unassigns.")
+    assignee_user_id: int | None = Field(default=None, ge=0, le=MAX_ID, description="0 unassigns.")
     team: str | None = Field(default=None, max_length=64, description="Empty unassigns the team.")
     tags: list[str] | None = Field(default=None, max_length=50)
 
@@ -169,7 +170,7 @@ class PresenceOut(BaseModel):
 class ContactLinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    other: int = Field(ge=1, description="The other contact's id.")
+    other: Id = Field(description="The other contact's id.")
 
 
 class NoteIn(BaseModel):
@@ -206,7 +207,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                 summary="Conversations of a view, newest activity first")
     def listing(principal: Viewer, view: View = View.ALL,
                 state: Annotated[ConversationStatus | None, Query(alias="status")] = ConversationStatus.OPEN,
-                channel: str | None = None, monitor: str | None = None, contact_id: int | None = None,
+                channel: str | None = None, monitor: str | None = None, contact_id: Id | None = None,
                 q: Annotated[str | None, Query(max_length=200)] = None,
                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
                 after: str | None = None) -> ConversationPage:
@@ -224,7 +225,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.get("/api/v1/conversations/{conversation_id}", response_model=ConversationDetail,
                 responses=errors(404), summary="One conversation: its messages in and out, and its timeline")
-    def one(conversation_id: int, principal: Viewer) -> ConversationDetail:
+    def one(conversation_id: Id, principal: Viewer) -> ConversationDetail:
         with Session(runtime.engine) as session:
             try:
                 return _detail(session, service.get(session, conversation_id), runtime.connectors())
@@ -234,7 +235,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     @router.post("/api/v1/conversations/{conversation_id}/messages", response_model=MessageOut,
                  status_code=status.HTTP_202_ACCEPTED, responses=errors(404, 409),
                  summary="Answer the conversation through its channel (sent in the background)")
-    def answer(conversation_id: int, body: ReplyIn, principal: Replier) -> MessageOut:
+    def answer(conversation_id: Id, body: ReplyIn, principal: Replier) -> MessageOut:
         key = body.idempotency_key or f"reply-{uuid.uuid4().hex}"
         if (body.text is None) == (body.saved_reply is None):
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either text or saved_reply")
@@ -262,7 +263,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.patch("/api/v1/conversations/{conversation_id}", response_model=ConversationOut,
                   responses=errors(404), summary="Change status, priority, assignee, team or tags")
-    def edit(conversation_id: int, body: ChangeIn, principal: Replier) -> ConversationOut:
+    def edit(conversation_id: Id, body: ChangeIn, principal: Replier) -> ConversationOut:
         what = Change(status=body.status, snoozed_until=body.snoozed_until, priority=body.priority,
                       assignee_user_id=body.assignee_user_id, team=body.team, tags=body.tags)
         try:
@@ -282,7 +283,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     @router.post("/api/v1/conversations/{conversation_id}/notes", response_model=EventOut,
                  status_code=status.HTTP_201_CREATED, responses=errors(404),
                  summary="An internal note (never sent to the person)")
-    def note(conversation_id: int, body: NoteIn, principal: Replier) -> EventOut:
+    def note(conversation_id: Id, body: NoteIn, principal: Replier) -> EventOut:
         try:
             with Session(runtime.engine) as session, session.begin():
                 conversation = service.get(session, conversation_id)
@@ -298,7 +299,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.get("/api/v1/contacts/{contact_id}", responses=errors(404),
                 summary="A contact: their identities on each platform and all their conversations")
-    def contact(contact_id: int, principal: Viewer) -> dict[str, Any]:
+    def contact(contact_id: Id, principal: Viewer) -> dict[str, Any]:
         with Session(runtime.engine) as session:
             try:
                 found, identities = service.contact_of(session, contact_id)
@@ -313,7 +314,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.put("/api/v1/conversations/{conversation_id}/presence", response_model=list[PresenceOut],
                 responses=errors(404), summary="I have it open (typing?): who else has")
-    def presence(conversation_id: int, body: PresenceIn, principal: Viewer) -> list[PresenceOut]:
+    def presence(conversation_id: Id, body: PresenceIn, principal: Viewer) -> list[PresenceOut]:
         if principal.user is None:
             return []
         with Session(runtime.engine) as session:
@@ -334,7 +335,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.get("/api/v1/inbox/saved-replies", response_model=list[SavedReplyOut], responses=errors(404),
                 summary="Saved replies; with conversation_id, filled in for that conversation")
-    def saved_replies(principal: Viewer, conversation_id: int | None = None) -> list[SavedReplyOut]:
+    def saved_replies(principal: Viewer, conversation_id: Id | None = None) -> list[SavedReplyOut]:
         replies = runtime.workspace.config.inbox.saved_replies
         with Session(runtime.engine) as session:
             try:
@@ -352,7 +353,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.post("/api/v1/contacts/{contact_id}/merge", responses=errors(404, 409),
                  summary="Merge another contact into this one (the same person); undo with /unmerge")
-    def merge(contact_id: int, body: ContactLinkIn, principal: Replier) -> dict[str, int]:
+    def merge(contact_id: Id, body: ContactLinkIn, principal: Replier) -> dict[str, int]:
         try:
             with Session(runtime.engine) as session, session.begin():
                 moved = service.merge_contacts(session, contact_id, body.other, actor=principal.actor,
@@ -363,7 +364,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.post("/api/v1/contacts/{contact_id}/unmerge", responses=errors(404, 409),
                  summary="Undo a merge: the other contact gets its identities and conversations back")
-    def unmerge(contact_id: int, body: ContactLinkIn, principal: Replier) -> dict[str, int]:
+    def unmerge(contact_id: Id, body: ContactLinkIn, principal: Replier) -> dict[str, int]:
         try:
             with Session(runtime.engine) as session, session.begin():
                 back = service.unmerge_contacts(session, contact_id, body.other, actor=principal.actor,

@@ -25,6 +25,7 @@ from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem
+from crisisdesk.core.fields import Id
 from crisisdesk.inbox.models import ModerationReview, ReviewStatus
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.runtime import Runtime
@@ -99,7 +100,7 @@ def moderation_router(runtime: Runtime, *, queued: object = None) -> APIRouter:
         responses=errors(404, 409),
         summary="Confirm (stays hidden) or restore (shown again) what a rule hid",
     )
-    def decide(review_id: int, body: DecisionIn, principal: Moderator) -> ReviewOut:
+    def decide(review_id: Id, body: DecisionIn, principal: Moderator) -> ReviewOut:
         now = runtime.runner.clock.now()
         with Session(runtime.engine) as session, session.begin():
             review = session.get(ModerationReview, review_id)

@@ -24,6 +24,7 @@ from crisisdesk.api.responses import errors
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.core.fields import Id
 from crisisdesk.posts.models import Post
 from crisisdesk.runtime import Runtime
 
@@ -39,7 +40,7 @@ class OutboundIn(BaseModel):
     idempotency_key: str = Field(min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$",
                                  description="Your key for this request: sending it again returns the "
                                              "first request instead of acting twice.")
-    post_id: int | None = Field(default=None, ge=1, description="The stored post to answer or act on; "
+    post_id: Id | None = Field(default=None, description="The stored post to answer or act on; "
                                 "target, thread and recipient are taken from it unless given.")
     text: str | None = Field(default=None, max_length=outbox.MAX_TEXT)
     target: str | None = Field(default=None, max_length=255,
@@ -158,8 +159,8 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     @router.get(base, response_model=list[OutboxOut], summary="Outbound calls, newest first")
     def listing(principal: Viewer, channel: str | None = None,
                 state: Annotated[OutboxStatus | None, Query(alias="status")] = None,
-                post_id: int | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                before_id: Annotated[int | None, Query(ge=1)] = None) -> list[OutboxOut]:
+                post_id: Id | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                before_id: Id | None = None) -> list[OutboxOut]:
         stmt = select(OutboxItem).order_by(OutboxItem.id.desc()).limit(limit)
         if channel is not None:
             stmt = stmt.where(OutboxItem.channel == channel)
@@ -174,7 +175,7 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.get(base + "/{item_id}", response_model=OutboxOut, responses=errors(404),
                 summary="One outbound call")
-    def one(item_id: int, principal: Viewer) -> OutboxOut:
+    def one(item_id: Id, principal: Viewer) -> OutboxOut:
         with Session(runtime.engine) as session:
             item = session.get(OutboxItem, item_id)
             if item is None:
@@ -183,7 +184,7 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.post(base + "/{item_id}/retry", response_model=OutboxOut, responses=errors(404, 409),
                  summary="Queue a failed or uncertain call again")
-    def again(item_id: int, principal: Viewer) -> OutboxOut:
+    def again(item_id: Id, principal: Viewer) -> OutboxOut:
         try:
             with Session(runtime.engine) as session, session.begin():
                 found = session.get(OutboxItem, item_id)
