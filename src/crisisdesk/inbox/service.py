@@ -300,3 +300,12 @@ def contact_of(session: Session, contact_id: int) -> tuple[Contact, list[Author]
         select(Author).join(ContactIdentity, ContactIdentity.author_id == Author.id)
         .where(ContactIdentity.contact_id == contact_id)))
     return found, identities
+
+
+def contact_names(session: Session, contact_ids: Sequence[int | None]) -> dict[int, str | None]:
+    """The names of these contacts, by id (a list page shows a name per row, read at once)."""
+    ids = sorted({i for i in contact_ids if i is not None})
+    if not ids:
+        return {}
+    found = session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(ids)))
+    return {row.id: row.name for row in found}
