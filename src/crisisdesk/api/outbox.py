@@ -25,7 +25,7 @@ from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.core.fields import Id
-from crisisdesk.posts.models import Post
+from crisisdesk.inbox import moderation
 from crisisdesk.runtime import Runtime
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
@@ -89,10 +89,6 @@ class ModerationIn(BaseModel):
                                                     "[default: a new key, i.e. a new request].")
 
 
-_MODERATION = {"hide": Action.HIDE, "unhide": Action.UNHIDE, "delete": Action.DELETE,
-               "ban_author": Action.BLOCK}
-
-
 def needed(action: Action) -> Permission:
     return Permission.REPLY if action in _REPLIES else Permission.MODERATE
 
@@ -141,19 +137,13 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                      summary="Hide, unhide or delete a post on its platform, or ban its author")
     def moderate(platform: str, external_id: str, body: ModerationIn, response: Response,
                  principal: Annotated[Principal, Depends(require(Permission.MODERATE))]) -> OutboxOut:
-        with Session(runtime.engine) as session:
-            post = session.scalar(select(Post).where(Post.platform == platform,
-                                                     Post.external_id == external_id))
-            if post is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no post {platform}/{external_id}")
-            post_id, channel = post.id, post.channel
-        if channel is None or channel not in runtime.connectors():
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                                f"post {platform}/{external_id} did not arrive through a connected channel "
-                                f"({channel or 'none'}): crisisdesk cannot act on it on {platform}")
         key = body.idempotency_key or f"moderation-{uuid.uuid4().hex}"
-        request = outbox.OutboundRequest(channel=channel, action=_MODERATION[body.action],
-                                         idempotency_key=key, post_id=post_id)
+        with Session(runtime.engine) as session:
+            try:  # the same request the conversation page's buttons make (inbox.moderation)
+                request = moderation.request_for(session, platform=platform, external_id=external_id,
+                                                 name=body.action, key=key, connectors=runtime.connectors())
+            except outbox.OutboxError as exc:
+                raise HTTPException(exc.status, str(exc)) from None
         return _queue(principal, request, response)
 
     @router.get(base, response_model=list[OutboxOut], summary="Outbound calls, newest first")

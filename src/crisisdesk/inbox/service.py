@@ -109,8 +109,13 @@ def _filtered(filters: Filters, *, user_id: int | None) -> Select[Conversation]:
         if not terms:
             raise InboxError("q: give at least one word of two letters or more", status=400)
         for term in terms:  # every word of the query, as the start of a word of the conversation
-            stmt = stmt.where(c.id.in_(select(ConversationWord.conversation_id).where(
-                ConversationWord.word >= term, ConversationWord.word < term + "\U0010ffff")))
+            stmt = stmt.where(
+                c.id.in_(
+                    select(ConversationWord.conversation_id).where(
+                        ConversationWord.word >= term, ConversationWord.word < term + "\U0010ffff"
+                    )
+                )
+            )
     return stmt
 
 
@@ -557,3 +562,12 @@ def newer_reply_by_someone_else(
             return found
         break
     return None
+
+
+def contact_names(session: Session, contact_ids: Sequence[int | None]) -> dict[int, str | None]:
+    """The names of these contacts, by id (a list page shows a name per row, read at once)."""
+    ids = sorted({i for i in contact_ids if i is not None})
+    if not ids:
+        return {}
+    found = session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(ids)))
+    return {row.id: row.name for row in found}

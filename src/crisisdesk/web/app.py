@@ -1,6 +1,6 @@
 """Mounting the web pages on the HTTP app: routers, static files, HTML error pages.
 
-The pages call the same services as the JSON API (``dashboards``, ``detection.service``,
+The pages call the same services as the JSON API (``dashboards``, ``detection.service``, ``inbox``,
 ``detection.manual``, ``escalation.actions``, ``accounts``, ``audit``): there is no second code
 path. A request without a session is sent to the sign-in page; one without the permission gets
 a 403 page (API paths keep their JSON errors).
@@ -20,6 +20,8 @@ from crisisdesk.web import (
     admin_pages,
     analysis_pages,
     auth_pages,
+    inbox_forms,
+    inbox_pages,
     live,
     monitor_pages,
     overview_pages,
@@ -52,8 +54,8 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     hub = live.LiveHub()
     runtime.runner.listeners.append(hub.publish_threadsafe)
     app.state.live = hub
-    for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages, admin_pages,
-                   settings_pages, settings_item_pages, analysis_pages, live):
+    for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages, inbox_pages,
+                   inbox_forms, admin_pages, settings_pages, settings_item_pages, analysis_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from crisisdesk.web.i18n_analysis import ANALYSIS_MESSAGES
+from crisisdesk.web.i18n_inbox import INBOX_MESSAGES
 
 Lang = Literal["de", "en"]
 LANGS: tuple[Lang, ...] = ("de", "en")
@@ -412,6 +413,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "role.agent": {"de": "Agent/in", "en": "Agent"},
     "role.analyst": {"de": "Analyst/in", "en": "Analyst"},
     **ANALYSIS_MESSAGES,
+    **INBOX_MESSAGES,
 }
 
 

@@ -1,0 +1,213 @@
+"""The inbox: conversations by view with their counts, and one conversation with its thread (what
+people wrote and what we answered, with its delivery), the contact's other conversations and the
+team's timeline, with the forms to act on it (:mod:`crisisdesk.web.inbox_forms`).
+
+The pages read through the same services as ``/api/v1/conversations`` (:mod:`crisisdesk.inbox.service`):
+views, counts, keyset pages and search are the API's, not a second query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from crisisdesk.accounts.deps import require
+from crisisdesk.accounts.roles import Permission
+from crisisdesk.accounts.schemas import Principal
+from crisisdesk.accounts.service import list_users
+from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.channels.base import Capability
+from crisisdesk.core.fields import Id
+from crisisdesk.inbox import moderation, service
+from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
+from crisisdesk.inbox.service import Filters, InboxError, View
+from crisisdesk.posts.models import Author
+from crisisdesk.runtime import Runtime
+from crisisdesk.web.formatting import format_timedelta
+from crisisdesk.web.i18n import MESSAGES, Lang, t
+from crisisdesk.web.templating import render, request_lang
+
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
+PAGE_SIZE = 50
+MAX_QUERY = 200
+#: The list's status filter: one status, or ``any`` (every status).
+STATUSES = [s.value for s in ConversationStatus] + ["any"]
+#: How many of the contact's other conversations the page links to.
+OTHERS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """What a person typed into a form that was refused: shown again, so nothing is lost."""
+
+    reply: str = ""
+    visibility: str = ""
+    note: str = ""
+    tags: str | None = None
+    status: str = ""
+    snoozed_until: str = ""
+
+
+def _user_names(session: Session) -> dict[int, str]:
+    return {u.id: u.name or u.email for u in list_users(session)}
+
+
+def _label(key: str, lang: Lang, fallback: str) -> str:
+    """A value from the data (a status, an event kind) in the reader's language, else as stored."""
+    return t(key, lang) if key in MESSAGES else fallback
+
+
+def _timeline(events: Sequence[ConversationEvent], lang: Lang,
+              users: Mapping[int, str]) -> list[dict[str, Any]]:
+    """Each event as the page says it: what happened, and the change (from → to) in words."""
+
+    def word(kind: str, value: Any) -> str:
+        if value is None or value == [] or value == "":
+            return t("inbox.nobody", lang) if kind == "assigned" else "–"
+        if kind == "assigned":
+            return users.get(value, f"#{value}") if isinstance(value, int) else str(value)
+        if kind == "status":
+            return _label(f"inbox.status.{value}", lang, str(value))
+        if kind == "priority":
+            return _label(f"inbox.priority.{value}", lang, str(value))
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    out = []
+    for e in events:
+        body = e.body or {}
+        if "from" in body or "to" in body:
+            detail = f"{word(e.kind, body.get('from'))} → {word(e.kind, body.get('to'))}"
+        else:
+            detail = ", ".join(f"{k}: {v}" for k, v in sorted(body.items()))
+        out.append({"id": e.id, "at": e.at, "kind": e.kind, "actor": e.actor, "detail": detail,
+                    "what": _label(f"inbox.event.{e.kind}", lang, e.kind),
+                    "note": e.text if e.kind == "note" else None})
+    return out
+
+
+def _since(now: datetime, lang: Lang) -> Callable[[datetime | None], str]:
+    """How long ago, in words ("2 Stunden" / "2 hours"), on the service's clock (stream time in a replay)."""
+
+    def since(at: datetime | None) -> str:
+        return "" if at is None else format_timedelta(max(now - at, timedelta(0)), lang)
+
+    return since
+
+
+def _complaint_labels(runtime: Runtime, lang: Lang) -> dict[str, str]:
+    taxonomy = runtime.workspace.config.analysis.complaint_types or list(DEFAULT_TAXONOMY)
+    return {x.name: (x.label_de if lang == "de" else x.label_en) for x in taxonomy}
+
+
+def conversation_page(runtime: Runtime, request: Request, user: Principal, conversation_id: int, *,
+                      done: str = "", error: str = "", typed: Typed | None = None,
+                      status_code: int = 200) -> HTMLResponse:
+    """The conversation page; with ``error`` (and what was typed) after a refused form."""
+    lang = request_lang(request, user)
+    connectors = runtime.connectors()
+    with Session(runtime.engine) as session:
+        try:
+            c = service.get(session, conversation_id)
+        except InboxError:
+            return render(request, "error.html", user, nav="inbox", status_code=404,
+                          message=t("inbox.error.no_conversation", lang, id=conversation_id))
+        thread = service.messages(session, c)
+        events = service.events(session, c.id)
+        users = _user_names(session)
+        assignable = [(u.id, u.name or u.email) for u in list_users(session, active=True)]
+        contact: Contact | None = None
+        identities: list[Author] = []
+        others: list[Conversation] = []
+        if c.contact_id is not None:
+            contact, identities = service.contact_of(session, c.contact_id)
+            rows, _ = service.list_conversations(session, Filters(status=None, contact_id=c.contact_id),
+                                                 user_id=None, limit=OTHERS + 1)
+            others = [r for r in rows if r.id != c.id][:OTHERS]
+        inbound = [m["post_id"] for m in thread if m["direction"] == "in"]
+        moderations = moderation.requests_of(session, inbound)
+    connector = connectors.get(c.channel) if c.channel is not None else None
+    capabilities = connector.capabilities if connector is not None else frozenset()
+    replies = {"public": Capability.REPLY_PUBLIC in capabilities and c.public is not False,
+               "private": Capability.REPLY_PRIVATE in capabilities}
+    render_key = uuid.uuid4().hex
+    return render(
+        request, "conversation.html", user, nav="inbox", status_code=status_code, c=c, thread=thread,
+        timeline=_timeline(events, lang, users), users=users, assignable=assignable, contact=contact,
+        identities=identities, others=others, moderations=moderations, connected=connector is not None,
+        replies=replies, moderation_names=list(moderation.MODERATION),
+        can_moderate={name: moderation.possible(connector, name) for name in moderation.MODERATION},
+        impossible=[t(f"inbox.moderate.{name}", lang) for name in moderation.MODERATION
+                    if not moderation.possible(connector, name)],
+        action_names={action.value: name for name, action in moderation.MODERATION.items()},
+        statuses=[s.value for s in ConversationStatus], priorities=[p.value for p in Priority],
+        complaint_label=_complaint_labels(runtime, lang), since=_since(runtime.runner.clock.now(), lang),
+        reply_key=f"web-reply-{render_key}", moderation_key=f"web-mod-{render_key[:16]}",
+        done=t(f"inbox.done.{done}", lang) if f"inbox.done.{done}" in MESSAGES else "",
+        error=error, typed=typed or Typed(tags=", ".join(c.tags or [])))
+
+
+def _query(params: Mapping[str, str], **changes: str) -> str:
+    """The list's URL with ``changes`` to its filters (empty ones left out)."""
+    merged = {**params, **changes}
+    return "/inbox?" + urlencode([(k, v) for k, v in merged.items() if v])
+
+
+def router(runtime: Runtime) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+
+    @r.get("/inbox", response_class=HTMLResponse)
+    def inbox(request: Request, user: Viewer, view: str = "all", status: str = "open", channel: str = "",
+              monitor: str = "", q: str = "", after: str = "") -> HTMLResponse:
+        lang = request_lang(request, user)
+        problems: list[str] = []
+        if view not in {v.value for v in View}:
+            problems.append(t("inbox.error.bad_view", lang, value=view))
+            view = View.ALL.value
+        if status not in STATUSES:
+            problems.append(t("inbox.error.bad_status", lang, value=status))
+            status = ConversationStatus.OPEN.value
+        if len(q) > MAX_QUERY:
+            problems.append(t("inbox.error.long_query", lang, limit=MAX_QUERY))
+            q = q[:MAX_QUERY]
+        state = None if status == "any" else ConversationStatus(status)
+        filters = Filters(view=View(view), status=state, channel=channel or None, monitor=monitor or None,
+                          q=q.strip() or None)
+        user_id = user.user.id if user.user is not None else None
+        with Session(runtime.engine) as session:
+            try:
+                rows, cursor = service.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE,
+                                                          after=after or None)
+            except InboxError:
+                problems.append(t("inbox.error.bad_cursor", lang))
+                after = ""
+                rows, cursor = service.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE)
+            counts = service.view_counts(session, user_id=user_id, status=state)
+            contacts = service.contact_names(session, [c.contact_id for c in rows])
+            users = _user_names(session)
+        params = {"view": view, "status": status, "channel": channel, "monitor": monitor, "q": q}
+        config = runtime.workspace.config
+        return render(
+            request, "inbox.html", user, nav="inbox", status_code=400 if problems else 200, rows=rows,
+            views=[(v.value, counts.get(v.value, 0), _query(params, view=v.value)) for v in View],
+            view=view, status=status, statuses=STATUSES, channel=channel, monitor=monitor, q=q,
+            channels=sorted(ch.key for ch in config.channels),
+            monitors=sorted(m.name for m in config.monitors),
+            contacts=contacts, users=users, problems=problems, since=_since(runtime.runner.clock.now(), lang),
+            older=_query(params, after=cursor) if cursor else "", newest=_query(params) if after else "")
+
+    @r.get("/inbox/{conversation_id}", response_class=HTMLResponse)
+    def conversation(request: Request, conversation_id: Id, user: Viewer, done: str = "") -> HTMLResponse:
+        return conversation_page(runtime, request, user, conversation_id, done=done)
+
+    return r
+

@@ -1,0 +1,59 @@
+// crisisdesk inbox: keyboard shortcuts and confirmations; the pages work without this file.
+// List: j/k move between conversations (Enter opens). Conversation: j/k move between messages,
+// r focuses the reply, n the internal note, u goes back to the inbox.
+(function () {
+  "use strict";
+  var hint = document.getElementById("shortcuts");
+  if (hint) { hint.hidden = false; }
+
+  document.querySelectorAll("button[data-confirm]").forEach(function (button) {
+    button.addEventListener("click", function (e) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
+
+  function typing(el) {
+    if (!el) { return false; }
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+
+  // What j/k walk through: the conversation links of the list, or the messages of a conversation.
+  function stops() {
+    var links = document.querySelectorAll("a.row-link");
+    if (links.length) { return Array.prototype.slice.call(links); }
+    return Array.prototype.slice.call(document.querySelectorAll("article.message"));
+  }
+
+  function move(step) {
+    var items = stops();
+    if (!items.length) { return; }
+    var current = items.indexOf(document.activeElement);
+    var next = current < 0 ? (step > 0 ? 0 : items.length - 1)
+      : Math.min(items.length - 1, Math.max(0, current + step));
+    items[next].focus();
+    items[next].scrollIntoView({ block: "nearest" });
+  }
+
+  function focus(id) {
+    var el = document.getElementById(id);
+    if (!el) { return false; }
+    el.focus();
+    el.scrollIntoView({ block: "center" });
+    return true;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) { return; }
+    var handled = true;
+    switch (e.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "r": handled = focus("reply-text"); break;
+      case "n": handled = focus("note-text"); break;
+      case "u": if (document.getElementById("back")) { window.location.href = "/inbox"; } else { handled = false; } break;
+      default: handled = false;
+    }
+    if (handled) { e.preventDefault(); }
+  });
+})();
