@@ -36,7 +36,7 @@ from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
 from crisisdesk.inbox.presence import PresenceBoard
 from crisisdesk.inbox.rules import RuleEngine, from_normalized
-from crisisdesk.inbox.service import answered
+from crisisdesk.inbox.service import answered, wake_snoozed
 from crisisdesk.notify.dispatcher import Dispatcher
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
 from crisisdesk.pipeline.events import StoredPost
@@ -158,6 +158,11 @@ class Runtime:
                     self.runner.tick()
                 except Exception as exc:  # keep ticking; the next tick retries what failed
                     log_failure(self.engine, exc, log, "detection tick failed")
+                try:
+                    with Session(self.engine) as session, session.begin():
+                        wake_snoozed(session, SystemClock().now())
+                except Exception as exc:  # the next tick tries again
+                    log_failure(self.engine, exc, log, "waking snoozed conversations failed")
 
         self._ticker = threading.Thread(target=loop, name="crisisdesk-tick", daemon=True)
         self._ticker.start()

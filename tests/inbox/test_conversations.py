@@ -321,3 +321,33 @@ def test_colleagues_see_each_other_and_a_reply_after_a_colleagues_asks_first(
         f"{url}/messages", json={"text": "Noch was", "seen": newest, "force": True}, headers=agent
     )
     assert forced.status_code == 202
+
+
+def test_a_snoozed_conversation_wakes_when_its_time_comes(
+    client: TestClient, people: dict[str, dict[str, str]]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+    from crisisdesk.inbox.service import wake_snoozed
+
+    message(client, 1, LENA, "Ich melde mich morgen wieder", message_id=50)
+    agent = people["agent"]
+    cid = client.get("/api/v1/conversations", headers=agent).json()["items"][0]["id"]
+    until = datetime.now(UTC) + timedelta(hours=1)
+    snoozed = client.patch(
+        f"/api/v1/conversations/{cid}",
+        json={"status": "snoozed", "snoozed_until": until.isoformat()},
+        headers=agent,
+    )
+    assert snoozed.status_code == 200 and snoozed.json()["status"] == "snoozed"
+    assert client.get("/api/v1/conversations", headers=agent).json()["items"] == []
+    engine = runtime_of(client).engine
+    with Session(engine) as session, session.begin():
+        assert wake_snoozed(session, until - timedelta(minutes=1)) == 0
+    with Session(engine) as session, session.begin():
+        assert wake_snoozed(session, until + timedelta(seconds=1)) == 1
+    woke = client.get(f"/api/v1/conversations/{cid}", headers=agent).json()
+    assert woke["status"] == "open" and woke["snoozed_until"] is None
+    assert [e["kind"] for e in woke["events"]][-1] == "woke"

@@ -571,3 +571,17 @@ def contact_names(session: Session, contact_ids: Sequence[int | None]) -> dict[i
         return {}
     found = session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(ids)))
     return {row.id: row.name for row in found}
+
+
+def wake_snoozed(session: Session, now: datetime) -> int:
+    """Snoozed conversations whose time has come are open again (the ticker calls this)."""
+    due = list(session.scalars(select(Conversation).where(
+        Conversation.status == ConversationStatus.SNOOZED.value, Conversation.snoozed_until <= now)))
+    for conversation in due:
+        _event(session, conversation, "woke", Actor.system(), now,
+               body={"from": ConversationStatus.SNOOZED.value, "to": ConversationStatus.OPEN.value})
+        conversation.status = ConversationStatus.OPEN.value
+        conversation.snoozed_until = None
+        conversation.updated_at = now
+    session.flush()
+    return len(due)
