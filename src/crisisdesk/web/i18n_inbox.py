@@ -118,7 +118,7 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.event.note": {"de": "Interne Notiz", "en": "Internal note"},
     "inbox.event.reopened": {"de": "Durch neue Nachricht wieder geöffnet", "en": "Reopened by a new message"},
     "inbox.event.ticket": {"de": "Ticket eröffnet", "en": "Ticket opened"},
-    "inbox.event.woke": {"de": "Zurückgestellt bis jetzt: wieder offen", "en": "Snooze ended: open again"},
+    "inbox.event.woke": {"de": "Wiedervorlage: wieder offen", "en": "Snooze ended: open again"},
     "inbox.note": {"de": "Interne Notiz", "en": "Internal note"},
     "inbox.note_hint": {"de": "Nur für das Team; wird nie an die Person gesendet.",
                         "en": "For the team only; never sent to the person."},
