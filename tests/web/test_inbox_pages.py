@@ -207,6 +207,14 @@ def test_the_conversation_shows_messages_in_and_out_and_a_reply_is_sent(
     assert english_left(page) == []
     key = re.search(r'name="key" value="(web-reply-[0-9a-f]+)"', page)
     assert key
+    # Collision detection: the page reports itself (with the CSRF token) and shows who else is here.
+    assert f'data-conversation="{chats["lena"]}"' in page and 'name="csrf-token"' in page
+    assert 'data-here="Ebenfalls geöffnet von:"' in page
+    lead, lead_csrf = browser(world, Role.CRISIS_LEAD, lang="de")
+    assert lead.put(f"/api/v1/conversations/{chats['lena']}/presence", json={"typing": True, "draft": "Hallo"},
+                    headers={"X-CSRF-Token": lead_csrf}).status_code == 200
+    others = c.put(f"/api/v1/conversations/{chats['lena']}/presence", json={}, headers={"X-CSRF-Token": csrf})
+    assert [(p["typing"], p["draft"]) for p in others.json()] == [(True, "Hallo")]
 
     form = {"csrf_token": csrf, "text": "Das tut uns leid, Lena. Wir rufen heute an.", "key": key.group(1)}
     r = c.post(f"{lena}/reply", data=form, follow_redirects=False)

@@ -118,6 +118,8 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.event.note": {"de": "Interne Notiz", "en": "Internal note"},
     "inbox.event.reopened": {"de": "Durch neue Nachricht wieder geöffnet", "en": "Reopened by a new message"},
     "inbox.event.ticket": {"de": "Ticket eröffnet", "en": "Ticket opened"},
+    "inbox.presence_here": {"de": "Ebenfalls geöffnet von:", "en": "Also open for:"},
+    "inbox.presence_typing": {"de": "schreibt gerade", "en": "is typing"},
     "inbox.event.woke": {"de": "Wiedervorlage: wieder offen", "en": "Snooze ended: open again"},
     "inbox.note": {"de": "Interne Notiz", "en": "Internal note"},
     "inbox.note_hint": {"de": "Nur für das Team; wird nie an die Person gesendet.",

@@ -43,6 +43,36 @@
     return true;
   }
 
+  // Collision detection: tell the server every 10 s that this conversation is open here (and
+  // whether a reply is being typed), and show who else has it open, typing what.
+  var presence = document.getElementById("presence");
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  if (presence && csrf && window.fetch) {
+    var reply = document.getElementById("reply-text");
+    var beat = function () {
+      var draft = reply ? reply.value : "";
+      window.fetch("/api/v1/conversations/" + presence.getAttribute("data-conversation") + "/presence", {
+        method: "PUT", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf.getAttribute("content") },
+        body: JSON.stringify({ typing: draft.length > 0, draft: draft || null })
+      }).then(function (r) { return r.ok ? r.json() : []; }).then(function (others) {
+        presence.textContent = "";
+        if (!others.length) { presence.hidden = true; return; }
+        presence.appendChild(document.createTextNode(presence.getAttribute("data-here") + " "));
+        others.forEach(function (p, i) {
+          var who = document.createElement("strong");
+          who.textContent = p.name;
+          presence.appendChild(who);
+          var what = p.typing ? " (" + presence.getAttribute("data-typing") + (p.draft ? ": “" + p.draft.slice(0, 120) + "”" : "") + ")" : "";
+          presence.appendChild(document.createTextNode(what + (i < others.length - 1 ? ", " : "")));
+        });
+        presence.hidden = false;
+      }).catch(function () { /* the next beat tries again */ });
+    };
+    beat();
+    window.setInterval(beat, 10000);
+  }
+
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) { return; }
     var handled = true;
