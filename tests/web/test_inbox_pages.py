@@ -211,7 +211,8 @@ def test_the_conversation_shows_messages_in_and_out_and_a_reply_is_sent(
     assert f'data-conversation="{chats["lena"]}"' in page and 'name="csrf-token"' in page
     assert 'data-here="Ebenfalls geöffnet von:"' in page
     lead, lead_csrf = browser(world, Role.CRISIS_LEAD, lang="de")
-    # Collision detection: the page reports itself (CSRF token in hand) and shows who else is here.
+    beat = {"typing": True, "draft": "Hallo"}
+    assert lead.put(f"/api/v1/conversations/{chats['lena']}/presence", json=beat,
                     headers={"X-CSRF-Token": lead_csrf}).status_code == 200
     others = c.put(f"/api/v1/conversations/{chats['lena']}/presence", json={}, headers={"X-CSRF-Token": csrf})
     assert [(p["typing"], p["draft"]) for p in others.json()] == [(True, "Hallo")]
