@@ -4,6 +4,7 @@ their channel and thread; a forged delivery is refused; nothing is lost on the w
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any, cast
 import httpx
 import orjson
 import pytest
+from rich.console import Console
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
@@ -24,6 +26,8 @@ from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.rss.config import RssConfig
 from crisisdesk.channels.rss.connector import RssConnector
 from crisisdesk.cli.main import app
+from crisisdesk.demo.dashboard import LiveDashboard
+from crisisdesk.demo.dashboard_channels import ChannelBoard
 from crisisdesk.demo.feed import NewsFeed
 from crisisdesk.demo.own_channels import (
     CHANNELS,
@@ -35,9 +39,10 @@ from crisisdesk.demo.own_channels import (
     ChannelSecrets,
     DemoChannel,
     Router,
+    Way,
     expected,
 )
-from crisisdesk.demo.payloads import Article, meta_headers, signed_delivery, whatsapp_message
+from crisisdesk.demo.payloads import WEBHOOKS, Article, meta_headers, signed_delivery, whatsapp_message
 from crisisdesk.demo.people import FACEBOOK_PAGE
 from crisisdesk.demo.scenario import generate_scenario
 from crisisdesk.demo.web import DemoWebServer, bind
@@ -224,11 +229,12 @@ def test_a_forged_delivery_to_the_demo_webhook_is_refused_and_nothing_stored(
     assert message["text"] in texts and not any("überweisen" in t for t in texts)
 
 
-@pytest.mark.parametrize("channel", [WHATSAPP, VIBER, FACEBOOK], ids=lambda c: c.platform)
+@pytest.mark.parametrize("channel", [c for c in CHANNELS if c.way is Way.WEBHOOK], ids=lambda c: c.platform)
 def test_the_demos_deliveries_are_what_the_connectors_read(
         channel: DemoChannel, scenario: list[dict[str, Any]], tmp_path: Path) -> None:
-    """Every item of a channel, built and signed by the demo, verifies and parses into the post it
-    came from: the platform's time, the author as the contact, the text, our channel."""
+    """Every item of a webhook channel, built and signed by the demo, verifies and parses into the
+    post it came from: the platform's time, the author as the contact, the text, our channel."""
+    assert channel.key in WEBHOOKS  # every webhook channel has its payload and signature
     credentials = ChannelSecrets.generate()
     config = parse_config(workspace_yaml(channels=credentials, feed_url="http://127.0.0.1:9/feed.xml"),
                           path="crisisdesk.yaml")
@@ -276,3 +282,20 @@ def test_the_news_feed_answers_304_until_an_article_is_published(scenario: list[
     post = rss.parse(third.bodies[0]).posts[0].post
     assert datetime.fromisoformat(post["created_at"]) == articles[2].published
     assert post["url"] == articles[2].link and post["author"]["handle"] == articles[2].outlet
+
+
+def test_the_dashboard_shows_the_channels_only_when_there_are_some() -> None:
+    def render(dashboard: LiveDashboard) -> str:
+        out = io.StringIO()
+        Console(file=out, width=120).print(dashboard)
+        return out.getvalue()
+
+    dashboard = LiveDashboard(["voltaro"])
+    assert "Voltaro's channels" not in render(dashboard)
+    dashboard.channels = ChannelBoard(CHANNELS)
+    row = dashboard.channels.rows[WHATSAPP.key]
+    row.received, row.processed, row.waiting, row.posts, row.unparsed = 12, 11, 1, 10, 2
+    shown = render(dashboard)
+    assert "Voltaro's channels" in shown
+    assert re.search(r"voltaro-wa\s+│ whatsapp webhook\s+│\s+12 │\s+11 \(\+1\) │\s+10 │\s+2 │\s+0", shown)
+    assert dashboard.summary()["channels"][WHATSAPP.key]["unparsed"] == 2

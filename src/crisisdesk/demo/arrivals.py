@@ -28,7 +28,7 @@ from crisisdesk.channels.polling import poll_once
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.demo.dashboard_channels import ChannelBoard
 from crisisdesk.demo.feed import NewsFeed
-from crisisdesk.demo.own_channels import ChannelSecrets, DemoChannel
+from crisisdesk.demo.own_channels import ChannelSecrets, DemoChannel, Way
 from crisisdesk.demo.payloads import Article, signed_delivery
 from crisisdesk.runtime import Runtime
 
@@ -58,7 +58,7 @@ class Arrivals:
         published: list[DemoChannel] = []
         for channel, post in items:
             row = self.board.rows[channel.key]
-            if channel.way == "feed":
+            if channel.way is Way.FEED:
                 self.feed.publish(Article.of(post))
                 row.sent += 1
                 if channel not in published:

@@ -89,7 +89,7 @@ class ChannelBoard:
                 self.rows[key].posts += posts
 
     def table(self, title: str | None = None) -> Table:
-        table = Table(title=title or LABELS["title"], title_justify="left", expand=False)
+        table = Table(title=title or LABELS["title"], title_justify="left", expand=True)
         table.add_column(LABELS["channel"], style="bold cyan", no_wrap=True)
         table.add_column(LABELS["via"], no_wrap=True)
         for name in ("received", "processed", "posts", "unparsed", "failed"):

@@ -32,7 +32,6 @@ class NewsFeed:
         self._articles: list[Article] = []
         self._body = b""
         self._etag = ""
-        self.fetches = 0
         self.unchanged = 0  # fetches answered 304
         feed = self
 
@@ -46,7 +45,6 @@ class NewsFeed:
                     return
                 body, etag = feed.current()
                 with feed._lock:
-                    feed.fetches += 1
                     fresh = self.headers.get("If-None-Match") != etag
                     feed.unchanged += not fresh
                 headers = {"ETag": etag, "Content-Type": "application/rss+xml; charset=utf-8"}

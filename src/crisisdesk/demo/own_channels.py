@@ -19,6 +19,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Final
 
 from crisisdesk.demo.people import BRAND_ACCOUNT, FACEBOOK_PAGE
@@ -31,19 +32,25 @@ PHONE_NUMBER_ID: Final = "106540352242922"
 DISPLAY_NUMBER: Final = "4930555018"
 
 
+class Way(StrEnum):
+    """How a channel's items come."""
+
+    WEBHOOK = "webhook"  # signed POSTs to the web app's /webhooks/{key}
+    FEED = "feed"  # entries of a feed the channel fetches
+
+
 @dataclass(frozen=True)
 class DemoChannel:
     key: str
     platform: str
-    #: How its items come: ``webhook`` (signed POSTs to the web app) or ``feed`` (polled).
-    way: str
+    way: Way
     label: str
 
 
-WHATSAPP: Final = DemoChannel("voltaro-wa", "whatsapp", "webhook", "WhatsApp number")
-VIBER: Final = DemoChannel("voltaro-viber", "viber", "webhook", "Viber bot")
-FACEBOOK: Final = DemoChannel("voltaro-fb", "facebook", "webhook", "Facebook page")
-PRESS: Final = DemoChannel("voltaro-press", "rss", "feed", "news feed")
+WHATSAPP: Final = DemoChannel("voltaro-wa", "whatsapp", Way.WEBHOOK, "WhatsApp number")
+VIBER: Final = DemoChannel("voltaro-viber", "viber", Way.WEBHOOK, "Viber bot")
+FACEBOOK: Final = DemoChannel("voltaro-fb", "facebook", Way.WEBHOOK, "Facebook page")
+PRESS: Final = DemoChannel("voltaro-press", "rss", Way.FEED, "news feed")
 CHANNELS: Final = (WHATSAPP, VIBER, FACEBOOK, PRESS)
 #: The scenario's service messages by platform → the channel that receives them.
 _SERVICE: Final = {"whatsapp": WHATSAPP, "viber": VIBER}
@@ -71,20 +78,23 @@ class ChannelSecrets:
 def channels_yaml(credentials: ChannelSecrets, *, feed_url: str) -> str:
     """The ``channels:`` section of the demo workspace."""
     c = credentials
-    meta = (f'    access_token: "{{token}}"\n    app_secret: "{c.meta_app_secret}"\n'
-            f'    verify_token: "{c.meta_verify_token}"\n    api_base: {NOWHERE}\n')
+
+    def meta(token: str) -> str:
+        return (f'    access_token: "{token}"\n    app_secret: "{c.meta_app_secret}"\n'
+                f'    verify_token: "{c.meta_verify_token}"\n    api_base: {NOWHERE}\n')
+
     return (
         "# Voltaro's own accounts. The demo delivers their items itself: each WhatsApp message, Viber\n"
         "# message and comment on the Facebook page is signed as the platform signs it and posted to\n"
         "# this web app's /webhooks/{key}; the press feed is served by the demo on 127.0.0.1. The\n"
         "# credentials are made up for each run; api_base points at a closed port, so nothing is sent.\n"
         "channels:\n"
-        f"  - key: {WHATSAPP.key}\n    platform: whatsapp\n    phone_number_id: \"{PHONE_NUMBER_ID}\"\n"
-        + meta.format(token=c.whatsapp_token)
-        + f"  - key: {VIBER.key}\n    platform: viber\n    auth_token: \"{c.viber_token}\"\n"
+        f'  - key: {WHATSAPP.key}\n    platform: whatsapp\n    phone_number_id: "{PHONE_NUMBER_ID}"\n'
+        + meta(c.whatsapp_token)
+        + f'  - key: {VIBER.key}\n    platform: viber\n    auth_token: "{c.viber_token}"\n'
         f"    sender_name: Voltaro\n    api_base: {NOWHERE}\n"
-        f"  - key: {FACEBOOK.key}\n    platform: facebook\n    page_id: \"{FACEBOOK_PAGE}\"\n"
-        + meta.format(token=c.page_token)
+        f'  - key: {FACEBOOK.key}\n    platform: facebook\n    page_id: "{FACEBOOK_PAGE}"\n'
+        + meta(c.page_token)
         + f"  - key: {PRESS.key}\n    platform: rss\n    url: {feed_url}\n"
     )
 

@@ -16,10 +16,10 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -35,8 +35,8 @@ from crisisdesk.demo.own_channels import (
 )
 from crisisdesk.demo.people import FACEBOOK_PAGE
 
-META_SIGNATURE = "X-Hub-Signature-256"
-VIBER_SIGNATURE = "X-Viber-Content-Signature"
+META_SIGNATURE: Final = "X-Hub-Signature-256"
+VIBER_SIGNATURE: Final = "X-Viber-Content-Signature"
 #: The scenario joins an article's headline and its lead with this dash.
 _LEAD = " – "
 
@@ -126,19 +126,32 @@ def viber_headers(body: bytes, auth_token: str) -> dict[str, str]:
     return {"Content-Type": "application/json", VIBER_SIGNATURE: signature}
 
 
+def _meta_signed(body: bytes, credentials: ChannelSecrets) -> dict[str, str]:
+    return meta_headers(body, credentials.meta_app_secret)
+
+
+def _viber_signed(body: bytes, credentials: ChannelSecrets) -> dict[str, str]:
+    return viber_headers(body, credentials.viber_token)
+
+
+Body = Callable[[Mapping[str, Any]], bytes]
+Sign = Callable[[bytes, ChannelSecrets], dict[str, str]]
+#: Each webhook channel of the demo: how its platform writes a post, and how it signs the bytes.
+WEBHOOKS: Final[dict[str, tuple[Body, Sign]]] = {
+    WHATSAPP.key: (whatsapp_message, _meta_signed),
+    VIBER.key: (viber_message, _viber_signed),
+    FACEBOOK.key: (facebook_comment, _meta_signed),
+}
+
+
 def signed_delivery(channel: DemoChannel, post: Mapping[str, Any],
                     credentials: ChannelSecrets) -> tuple[bytes, dict[str, str]]:
     """The body and headers ``channel``'s platform would POST for ``post``."""
-    if channel == WHATSAPP:
-        body = whatsapp_message(post)
-        return body, meta_headers(body, credentials.meta_app_secret)
-    if channel == FACEBOOK:
-        body = facebook_comment(post)
-        return body, meta_headers(body, credentials.meta_app_secret)
-    if channel == VIBER:
-        body = viber_message(post)
-        return body, viber_headers(body, credentials.viber_token)
-    raise ValueError(f"channel {channel.key} does not receive webhooks")
+    if channel.key not in WEBHOOKS:
+        raise ValueError(f"channel {channel.key} does not receive webhooks")
+    build, sign = WEBHOOKS[channel.key]
+    body = build(post)
+    return body, sign(body, credentials)
 
 
 @dataclass(frozen=True)
