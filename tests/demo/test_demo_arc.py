@@ -43,6 +43,9 @@ def test_demo_shows_the_whole_arc() -> None:
     assert re.search(r"notifications received [1-9][\d,]*, refused 0", out)
     assert re.search(r"acknowledged: #\d+ \S+ by Lena Wagner", out)
     assert "refused for" not in out
+    # Voltaro's messages, page comments and articles came through its channels, all of them
+    assert re.search(r"channel items: ([1-9][\d,]*) in the scenario, \1 delivered, \1 received, \1 posts; "
+                     r"refused 0", out)
 
 
 def test_demo_workspace_is_valid_and_complete() -> None:

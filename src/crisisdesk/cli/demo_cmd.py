@@ -4,7 +4,9 @@ The whole arc runs for real: the generated posts go through the pipeline, detect
 raises situations, the escalation's notifications leave over HTTP to a local sink the demo starts,
 a simulated crisis lead acknowledges through the signed link, and the situations resolve.
 Meanwhile the web app serves the same runtime on 127.0.0.1, so the arc can be followed (and
-acknowledged by hand, with ``--no-auto-ack``) in a browser.
+acknowledged by hand, with ``--no-auto-ack``) in a browser. The posts that reach a brand over its
+own accounts (private messages, comments on its page, press articles) arrive on Voltaro's channels:
+as signed webhooks to that web app and from a local news feed (see :mod:`crisisdesk.demo.arrivals`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -26,47 +29,57 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
+from crisisdesk.channels.processor import DeliveryProcessor
 from crisisdesk.cli.common import err, friendly_errors, out
 from crisisdesk.cli.ingest_cmds import parse_speed
 from crisisdesk.core.clock import StreamClock
 from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.demo.arrivals import Arrivals
 from crisisdesk.demo.dashboard import POST_EVENT, LiveDashboard
 from crisisdesk.demo.dashboard_alerts import AlertFeed, SituationBoard, channel, stamp, timeline_line
+from crisisdesk.demo.dashboard_channels import ChannelBoard
+from crisisdesk.demo.feed import NewsFeed
+from crisisdesk.demo.own_channels import CHANNELS, ChannelSecrets, Router
+from crisisdesk.demo.replay import Channels, replay_scenario
 from crisisdesk.demo.responder import CrisisLead, settle
 from crisisdesk.demo.scenario import generate_scenario, scenario_end
 from crisisdesk.demo.sink import NotificationSink
-from crisisdesk.demo.web import DEFAULT_PORT, DemoLogin, DemoWebServer, bind, create_demo_users, demo_password
+from crisisdesk.demo.web import (
+    DEFAULT_PORT,
+    DemoLogin,
+    DemoWebServer,
+    bind,
+    create_demo_users,
+    demo_password,
+    webhook_app,
+)
 from crisisdesk.demo.workspace import CRISIS_LEAD, DEMO_BASE_URL, TARGETS, workspace_yaml
-from crisisdesk.ingest.importer import IngestRun, RejectsWriter, replay_items
-from crisisdesk.ingest.readers import read_jsonl
+from crisisdesk.ingest.importer import IngestRun, RejectsWriter
 from crisisdesk.notify import service as outbox
 from crisisdesk.pipeline.runner import BatchResult
-from crisisdesk.runtime import Runtime, build_runtime
+from crisisdesk.runtime import build_runtime
 from crisisdesk.settings import load_settings
 from crisisdesk.workspace import load_workspace, secret_key
 
-#: At most this many posts, and this much stream time, per batch: the escalation's waits and the
-#: crisis lead's reaction are minutes, so the demo must look at the sink every couple of minutes.
-BATCH_SIZE = 25
-BATCH_STREAM_SECONDS = 120.0
-#: ``replay_items`` cuts a batch when the next post is due more than 0.02 s (of its clock) later.
-_CUT_SECONDS = 0.02
 
-
-def _write_scenario(path: Path, *, seed: int, calm_days: int, crisis_days: int) -> tuple[int, float]:
-    """Write the generated scenario as canonical JSON Lines; returns (posts, stream seconds)."""
+def _write_scenario(path: Path, *, seed: int, calm_days: int, crisis_days: int) -> tuple[int, float, int]:
+    """Write the generated scenario as canonical JSON Lines; returns (posts, stream seconds, posts
+    that arrive on Voltaro's channels)."""
     count = 0
     first = last = None
+    router = Router()
+    arriving = 0
     with path.open("wb") as f:
         for post in generate_scenario(seed=seed, calm_days=calm_days, crisis_days=crisis_days):
             f.write(orjson.dumps(post) + b"\n")
             count += 1
+            arriving += router.route(post) is not None
             last = post["created_at"]
             first = first or last
     if first is None or last is None:
-        return 0, 0.0
+        return 0, 0.0, 0
     span = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
-    return count, span
+    return count, span, arriving
 
 
 @friendly_errors
@@ -106,24 +119,34 @@ def demo(
         raise CrisisdeskError(f"{config_path} exists already; pick an empty --keep directory")
     webhook_secret = secrets.token_urlsafe(24)
     hooks = {name: webhook_secret for name, kind in TARGETS if kind == "webhook"}
+    credentials = ChannelSecrets.generate()  # this run's channel secrets: in the file, never printed
     # Bound now, so that the acknowledgement links in the notifications point at this web app.
-    sock = bind(port) if web else None
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}" if sock else DEMO_BASE_URL
+    # Without the web app, a socket all the same: Voltaro's channels receive their webhooks there.
+    sock = bind(port) if web else bind(0)
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}" if web else DEMO_BASE_URL
     try:
-        with NotificationSink(hooks) as sink:
-            config_path.write_text(workspace_yaml(sink.url, webhook_secret=webhook_secret, base_url=base_url),
-                                   encoding="utf-8")
-            _run(root, config_path, sink, seconds=seconds, speed=speed, seed=seed, calm_days=calm_days,
-                 crisis_days=crisis_days, live=live, sock=sock, auto_ack=auto_ack,
-                 hold=(out.is_terminal and web) if hold is None else (hold and web))
+        with NotificationSink(hooks) as sink, NewsFeed() as feed:
+            config_path.write_text(workspace_yaml(sink.url, webhook_secret=webhook_secret, base_url=base_url,
+                                                  channels=credentials, feed_url=feed.url), encoding="utf-8")
+            _run(root, config_path, sink, _Inbound(credentials, feed), seconds=seconds, speed=speed,
+                 seed=seed, calm_days=calm_days, crisis_days=crisis_days, live=live, sock=sock, web=web,
+                 auto_ack=auto_ack, hold=(out.is_terminal and web) if hold is None else (hold and web))
         if keep:
             out.print(f"The workspace stays in [bold]{root}[/]: try "
-                      f"[bold]crisisdesk situations --config {config_path}[/]")
+                      f"[bold]crisisdesk situations --config {config_path}[/] or "
+                      f"[bold]crisisdesk channels list --config {config_path}[/]")
     finally:
-        if sock is not None:
-            sock.close()
+        sock.close()
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class _Inbound:
+    """What Voltaro's channels need from the run: its secrets and its press feed."""
+
+    credentials: ChannelSecrets
+    feed: NewsFeed
 
 
 def _announce(url: str, logins: tuple[DemoLogin, ...], password: str) -> None:
@@ -155,12 +178,13 @@ def _hold(url: str, logins: tuple[DemoLogin, ...], password: str, show: Callable
         out.print("Stopping the web app.", highlight=False)
 
 
-def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: float, speed: str | None,
-         seed: int, calm_days: int, crisis_days: int, live: bool, sock: socket.socket | None,
-         auto_ack: bool, hold: bool) -> None:
+def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inbound, *, seconds: float,
+         speed: str | None, seed: int, calm_days: int, crisis_days: int, live: bool, sock: socket.socket,
+         web: bool, auto_ack: bool, hold: bool) -> None:
     scenario = root / "scenario.jsonl"
     with err.status("generating the scenario…"):
-        total, span = _write_scenario(scenario, seed=seed, calm_days=calm_days, crisis_days=crisis_days)
+        total, span, arriving = _write_scenario(scenario, seed=seed, calm_days=calm_days,
+                                                crisis_days=crisis_days)
     factor = parse_speed(speed) if speed is not None else max(span / seconds, 1.0)
     # The demo always runs on the embedded database, whatever CRISISDESK_DATABASE_URL says.
     settings = load_settings().model_copy(update={"database_url": None})
@@ -171,6 +195,7 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
     dashboard = LiveDashboard([m.name for m in workspace.config.monitors], title="crisisdesk demo — Voltaro",
                               people=people)
     board = dashboard.alerts
+    dashboard.channels = ChannelBoard(CHANNELS)
     # Situation events reach the board from the runner's listeners, whoever caused them (detection,
     # escalation, the simulated lead, a person in the browser or over the API); the bus brings posts.
     feed = AlertFeed()
@@ -179,14 +204,17 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
     show_live = live and out.is_terminal
     dashboard.fit = show_live
     seen = 0
-    server: DemoWebServer | None = None
     logins: tuple[DemoLogin, ...] = ()
     password = demo_password()
-    if sock is not None:
+    if web:
         logins = create_demo_users(runtime.engine, clock, password)
         server = DemoWebServer(runtime, sock)
-        server.start()
+    else:
+        server = DemoWebServer(runtime, sock, app=webhook_app(runtime))
+    server.start()
+    if web:
         _announce(server.url, logins, password)
+    arrivals = Arrivals(runtime, server.url, inbound.credentials, inbound.feed, dashboard.channels)
 
     def after_batch(_result: BatchResult) -> None:
         """Between batches: let the sink catch up, let the lead react, log the arc without a screen."""
@@ -210,23 +238,32 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
     pace = "as fast as possible" if factor is None else f"{factor:,.0f}× real time"
     err.print(f"Replaying {total:,} posts ({span / 86400:.1f} days of stream time) {pace}; "
               f"notifications go to the local sink at {sink.url}.", highlight=False)
+    err.print(f"{arriving:,} of them arrive on Voltaro's channels: "
+              + ", ".join(f"{c.key} ({c.label})" for c in CHANNELS)
+              + f"; webhooks to {server.url}/webhooks/{{key}}, the press feed at {inbound.feed.url}.",
+              highlight=False, soft_wrap=True)
     runtime.start_notifications()
+    channels = Channels(Router(), arrivals.deliver)
+    end = scenario_end(calm_days=calm_days, crisis_days=crisis_days)
     try:
         if show_live:
             with Live(dashboard, console=out, refresh_per_second=4, screen=False):
-                result = _replay(run, runtime, scenario, factor, after_batch,
-                                 scenario_end(calm_days=calm_days, crisis_days=crisis_days))
+                result = replay_scenario(run, runtime, scenario, factor, after_batch, end, channels)
         else:
-            result = _replay(run, runtime, scenario, factor, after_batch,
-                             scenario_end(calm_days=calm_days, crisis_days=crisis_days))
+            result = replay_scenario(run, runtime, scenario, factor, after_batch, end, channels)
+        arrivals.process()
         with Session(runtime.engine) as session:
             deliveries = outbox.counts(session)
         if not show_live:
             out.print(dashboard)
         _print_summary(dashboard.summary(), result.summary.model_dump())
+        _print_channels(dashboard.channels, arrivals, arriving)
         _print_lifecycle(board, sink, deliveries, lead)
-        if server is not None:
+        if web:
             if hold:
+                # From now on, deliveries to the webhooks (by hand, say) are processed as `serve` does.
+                runtime.channel_processor = DeliveryProcessor(runtime.process_deliveries)
+                runtime.channel_processor.start()
                 feed.pump(dashboard.observe)
                 for _ in board.drain_log():
                     pass  # shown above; from here on the terminal prints what people do
@@ -239,33 +276,9 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, *, seconds: floa
             else:
                 _announce(server.url, logins, password)
     finally:
-        if server is not None:
-            server.stop()
+        arrivals.close()
+        server.stop()
         runtime.close()
-
-
-def _replay(run: IngestRun, runtime: Runtime, scenario: Path, factor: float | None,
-            after_batch: Callable[[BatchResult], None], end: datetime) -> BatchResult:
-    if factor is None:
-        # Full speed on a virtual clock: "sleeping" only moves it on, so nothing waits, yet batches
-        # are still cut every BATCH_STREAM_SECONDS of stream time.
-        virtual = _VirtualClock()
-        result = replay_items(run, read_jsonl(scenario), speed=BATCH_STREAM_SECONDS / _CUT_SECONDS,
-                              batch_size=BATCH_SIZE, on_batch=after_batch, sleep=virtual.sleep,
-                              monotonic=virtual.monotonic)
-    else:
-        result = replay_items(run, read_jsonl(scenario), speed=factor, batch_size=BATCH_SIZE,
-                              on_batch=after_batch)
-    # The stream runs to the end of its last day: time passes without posts, so detection can
-    # resolve what calmed down after the last post, then the outbox is emptied.
-    clock = runtime.runner.clock
-    if isinstance(clock, StreamClock):
-        clock.advance(end)
-    runtime.runner.tick()
-    run.after_batch(BatchResult())
-    runtime.finish_notifications()
-    after_batch(BatchResult())
-    return result
 
 
 def _print_summary(dash: dict[str, object], ingest: dict[str, int]) -> None:
@@ -276,20 +289,22 @@ def _print_summary(dash: dict[str, object], ingest: dict[str, int]) -> None:
             table.add_row(str(name), f"{count:,}")
     out.print(table)
     out.print(
-        f"posts read {ingest['read']:,}, imported {ingest['imported']:,}, "
+        f"posts imported from the scenario file: read {ingest['read']:,}, imported {ingest['imported']:,}, "
         f"duplicates {ingest['duplicates']:,}, rejected {ingest['rejected']:,}"
     )
 
 
-class _VirtualClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
+def _print_channels(board: ChannelBoard, arrivals: Arrivals, expected: int) -> None:
+    """What arrived on each channel, against what the scenario sent there."""
+    out.print(board.table("What arrived on Voltaro's channels"))
+    rows = board.rows.values()
+    sent = sum(r.sent for r in rows)
+    out.print(f"channel items: {expected:,} in the scenario, {sent:,} delivered, "
+              f"{sum(r.received for r in rows):,} received, {sum(r.posts for r in rows):,} posts; "
+              f"refused {len(arrivals.refused):,}", highlight=False)
+    for refusal in arrivals.refused[:5]:
+        out.print(f"[red]delivery refused[/] by {refusal.channel}: HTTP {refusal.status} {refusal.reason}",
+                  highlight=False, soft_wrap=True)
 
 
 def _print_lifecycle(board: SituationBoard, sink: NotificationSink, deliveries: dict[str, int],

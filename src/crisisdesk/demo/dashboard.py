@@ -5,7 +5,8 @@ replay of two weeks in thirty seconds shows the same rates and sparklines as the
 Memory stays bounded however long the stream is: per-minute and per-hour counters live in deques
 pruned by stream time, and the top posts are kept per minute in heaps of at most ``top_n`` entries,
 which is enough to know the exact top ``top_n`` of the whole window without holding every post.
-The situation lifecycle (``alert.*`` events, notifications) has its own panels in ``dashboard_alerts``.
+The situation lifecycle (``alert.*`` events, notifications) has its own panels in ``dashboard_alerts``,
+what arrived on Voltaro's channels its own table in ``dashboard_channels``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rich.text import Text
 
 from crisisdesk.demo.buckets import BucketSeries as BucketSeries  # re-exported: older imports
 from crisisdesk.demo.dashboard_alerts import SituationBoard
+from crisisdesk.demo.dashboard_channels import ChannelBoard
 
 # Every label on screen, in one place so a later i18n pass only has to swap this mapping.
 LABELS: Final[dict[str, str]] = {
@@ -131,6 +133,8 @@ class LiveDashboard:
         self._events: deque[tuple[str, str, str]] = deque(maxlen=_EVENT_LOG_SIZE)
         self._event_counts: dict[str, int] = {}
         self.alerts = SituationBoard(people)  # person key -> name, for who was notified
+        #: Per channel counts, filled by the demo when its workspace has channels (else not shown).
+        self.channels = ChannelBoard()
         #: Fit the terminal's height (a live screen); False: render everything (a printed report).
         self.fit = False
 
@@ -280,6 +284,7 @@ class LiveDashboard:
             "span_seconds": span,
             "events": dict(self._event_counts),
             "situations": self.alerts.summary(),
+            "channels": self.channels.summary(),
         }
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -287,6 +292,8 @@ class LiveDashboard:
         than the screen scrolls away and repaints garbage, so the situation lists are cut to the
         lines left under the fixed parts ("… and N more")."""
         fixed: list[RenderableType] = [self._header(), self._monitor_table(), self._top_table()]
+        if self.channels:
+            fixed.insert(2, self.channels.table())
         events = self._event_panel()
         if not self.fit:
             yield Group(*fixed, *self.alerts.panels(), *events)

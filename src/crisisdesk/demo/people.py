@@ -56,6 +56,8 @@ OUTLETS: Final = (
     ("Mobility Wire", "mobilitywire.example", "en", 420_000, "news"),
     ("The Ledger Post", "ledgerpost.example", "en", 3_100_000, "business"),
 )
+#: Voltaro's Facebook page: Meta's post ids are ``<page id>_<post id>``, so the demo's are too.
+FACEBOOK_PAGE: Final = "104772301"
 # Our own accounts, as they appear in the ``channel`` field.
 BRAND_ACCOUNT: Final = {"id": "voltaro", "handle": "voltaro", "name": "Voltaro", "followers": 48_300,
                         "verified": True}
@@ -171,7 +173,7 @@ class Ids:
         number = self._BASE.get(platform, 0) + n * self._STEP.get(platform, 1)
         salt = f"{self._rng.getrandbits(32):08x}"
         if platform == "facebook":
-            return f"104772301_{number}"
+            return f"{FACEBOOK_PAGE}_{number}"
         if platform == "telegram":
             return f"-1001620448315:{number}"
         if platform == "email":

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Final
 
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,8 @@ from crisisdesk.accounts.actions import create_user
 from crisisdesk.accounts.roles import Role
 from crisisdesk.api.app import create_app
 from crisisdesk.audit.service import Actor
-from crisisdesk.core.clock import Clock
+from crisisdesk.channels.views import webhook_router
+from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.runtime import Runtime
 
 HOST: Final = "127.0.0.1"
@@ -65,7 +67,9 @@ def create_demo_users(engine: Engine, clock: Clock, password: str) -> tuple[Demo
 def bind(port: int, host: str = HOST) -> socket.socket:
     """A listening socket on ``port``, or on a free port when that one is taken (0: any free port)."""
     for candidate in dict.fromkeys((port, 0)):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+        # without it every response waits 40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, candidate))
@@ -78,14 +82,26 @@ def bind(port: int, host: str = HOST) -> socket.socket:
     raise OSError(f"no port to listen on at {host}")
 
 
+def webhook_app(runtime: Runtime) -> FastAPI:
+    """Only ``/webhooks/{key}``, as ``crisisdesk serve`` has it: what the demo serves with
+    ``--no-web``, so that Voltaro's channels still receive their deliveries over HTTP."""
+    app = FastAPI(title="crisisdesk demo webhooks", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(webhook_router(lambda key: runtime.connectors().get(key),
+                                      engine=lambda: runtime.engine, clock=SystemClock(),
+                                      stored=runtime.delivery_stored))
+    return app
+
+
 class DemoWebServer:
     """uvicorn in a daemon thread, serving the JSON API and the web pages of ``runtime`` on ``sock``
-    (bound beforehand, so that the workspace's acknowledgement links can name its port)."""
+    (bound beforehand, so that the workspace's acknowledgement links can name its port), or only
+    ``app`` when one is given (:func:`webhook_app`)."""
 
-    def __init__(self, runtime: Runtime, sock: socket.socket) -> None:
+    def __init__(self, runtime: Runtime, sock: socket.socket, *, app: FastAPI | None = None) -> None:
         self._sock = sock
         self.host, self.port = sock.getsockname()[:2]
-        app = create_app(runtime, api_token=secrets.token_urlsafe(24))
+        if app is None:
+            app = create_app(runtime, api_token=secrets.token_urlsafe(24))
         # Forwarded headers only from CRISISDESK_TRUSTED_PROXIES, as in `crisisdesk serve`.
         config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=1,
                                 lifespan="off", **runtime.settings.proxy_options())

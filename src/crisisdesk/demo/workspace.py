@@ -1,4 +1,5 @@
-"""The demo workspace: Voltaro's monitors plus the crisis team, its channels and its escalation.
+"""The demo workspace: Voltaro's monitors plus the crisis team, its channels and its escalation,
+and Voltaro's own accounts (:mod:`crisisdesk.demo.own_channels`).
 
 Every notification target points at the demo's own local sink (:mod:`crisisdesk.demo.sink`), so
 the demo shows real deliveries — signed webhooks, Slack and Teams payloads over HTTP — without
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from crisisdesk.demo import compose
+from crisisdesk.demo.own_channels import ChannelSecrets, channels_yaml
 
 #: Where acknowledgement links point: ``crisisdesk serve`` on its default address.
 DEMO_BASE_URL: Final = "http://127.0.0.1:8000"
@@ -95,9 +97,15 @@ def target_path(name: str, kind: str) -> str:
 
 
 def workspace_yaml(sink_url: str | None = None, *, webhook_secret: str | None = None,
-                   base_url: str = DEMO_BASE_URL) -> str:
-    """The demo's ``crisisdesk.yaml``; without ``sink_url`` only monitors and detection."""
+                   base_url: str = DEMO_BASE_URL, channels: ChannelSecrets | None = None,
+                   feed_url: str | None = None) -> str:
+    """The demo's ``crisisdesk.yaml``; without ``sink_url`` only monitors and detection. With
+    ``channels`` (this run's credentials) and the press feed's ``feed_url``, Voltaro's accounts."""
     parts = [compose.WORKSPACE_YAML, _DETECTION]
+    if channels is not None:
+        if feed_url is None:
+            raise ValueError("the demo's channels need the URL of its press feed")
+        parts.append(channels_yaml(channels, feed_url=feed_url))
     if sink_url is None:
         return "\n".join(parts)
     if not webhook_secret or len(webhook_secret) < 16:
