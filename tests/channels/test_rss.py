@@ -139,3 +139,18 @@ def test_the_service_polls_feeds_into_matched_posts(feed: tuple[HttpSink, FeedSe
         assert titles == [("tagesblatt", "Voltaro: Akku-Brände in Berlin")]
     finally:
         runtime.close()
+
+
+def test_a_feed_declared_with_its_reach_gives_its_articles_that_reach() -> None:
+    import orjson
+
+    from crisisdesk.channels.rss.mapping import map_body
+
+    body = orjson.dumps({"feed": {"title": "Tagesblatt", "link": "https://tagesblatt.example"},
+                         "entry": {"id": "a1", "title": "Akkus brennen", "link": "https://tagesblatt.example/a1"},
+                         "seen": "2026-12-01T10:00:00+00:00", "name": None, "reach": 900_000})
+    (post,) = map_body(body, channel="press").posts
+    assert post.post["author"]["followers"] == 900_000
+    unsized = orjson.dumps({"feed": {}, "entry": {"id": "a2", "title": "x"},
+                            "seen": "2026-12-01T10:00:00+00:00"})
+    assert "followers" not in map_body(unsized, channel="press").posts[0].post["author"]

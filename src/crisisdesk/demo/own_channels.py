@@ -20,9 +20,10 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from statistics import median
 from typing import Any, Final
 
-from crisisdesk.demo.people import BRAND_ACCOUNT, FACEBOOK_PAGE
+from crisisdesk.demo.people import BRAND_ACCOUNT, FACEBOOK_PAGE, OUTLETS
 
 #: Where the channels that could send would send to: the discard port, where nothing listens.
 NOWHERE: Final = "http://127.0.0.1:9"
@@ -96,6 +97,8 @@ def channels_yaml(credentials: ChannelSecrets, *, feed_url: str) -> str:
         f'  - key: {FACEBOOK.key}\n    platform: facebook\n    page_id: "{FACEBOOK_PAGE}"\n'
         + meta(c.page_token)
         + f"  - key: {PRESS.key}\n    platform: rss\n    url: {feed_url}\n"
+        # A feed says nothing of its audience: the outlets' median reach stands for it.
+        + f"    reach: {int(median(o[3] for o in OUTLETS))}\n"
     )
 
 

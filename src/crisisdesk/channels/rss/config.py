@@ -17,6 +17,10 @@ class RssConfig(ChannelConfigBase):
     interval: int = Field(default=300, ge=30, le=86400, description="Seconds between fetches.")
     name: str | None = Field(default=None, max_length=200,
                              description="Shown as the source; default: the feed's title.")
+    reach: int | None = Field(default=None, ge=0, le=10**10,
+                              description="The outlet's audience (readers, subscribers): counted as the "
+                              "followers of its articles' author, so that press pickup weighs in "
+                              "detection's reach like a large account does. A feed says nothing of it.")
 
     @field_validator("url")
     @classmethod

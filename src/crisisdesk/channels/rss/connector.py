@@ -81,7 +81,8 @@ class RssConnector:
                     kept[when] = list(kept[when])[:6]
             if "tags" in kept:
                 kept["tags"] = [t.get("term") for t in kept["tags"] if isinstance(t, dict)]
-            bodies.append(orjson.dumps({"feed": feed, "entry": kept, "seen": now, "name": self.config.name},
+            bodies.append(orjson.dumps({"feed": feed, "entry": kept, "seen": now, "name": self.config.name,
+                                        "reach": self.config.reach},
                                        default=str))
         cursor.update(seen=seen[-SEEN:], etag=response.headers.get("ETag"),
                       modified=response.headers.get("Last-Modified"))

@@ -75,5 +75,8 @@ def map_body(body: bytes, *, channel: str) -> Delivery:
     }
     if entry.get("author"):
         post["author"]["handle"] = str(entry["author"])[:255]
+    reach = data.get("reach")
+    if isinstance(reach, int) and not isinstance(reach, bool) and reach >= 0:
+        post["author"]["followers"] = reach
     out.posts.append(InboundPost(post, thread=None, public=True))
     return out
