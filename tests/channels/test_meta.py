@@ -111,7 +111,7 @@ def test_feed_comments_replies_edits_and_removals(facebook: FacebookConnector) -
     first, reply, edit = delivery.posts
     assert first.post["kind"] == "comment" and first.post["in_reply_to"] == f"{PAGE_ID}_900"
     assert reply.post["kind"] == "reply" and reply.post["in_reply_to"] == "900_1"
-    assert first.thread == reply.thread == f"facebook:{PAGE_ID}:post:{PAGE_ID}_900"
+    assert first.thread == reply.thread == f"facebook:{PAGE_ID}:comment:900_1"  # one thread per comment
     assert first.public and not first.own and first.post["author"] == {"id": "5550001", "name": "Lena Krause"}
     assert edit.edited and not first.edited
     assert first.post["channel"] == "voltaro-fb"

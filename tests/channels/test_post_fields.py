@@ -248,7 +248,7 @@ def test_the_post_api_shows_what_the_channel_said(client: TestClient) -> None:
                                    "mime_type": "application/pdf", "size": None, "name": "Rechnung.pdf"}]
     comment = by_id["900_3"]
     assert comment["visibility"] == "public" and comment["attachments"] == []
-    assert comment["conversation_id"] == f"facebook:{PAGE_ID}:post:{PAGE_ID}_900"  # the connector's thread
+    assert comment["conversation_id"] == f"facebook:{PAGE_ID}:comment:900_3"  # the connector's thread
     detail = client.get("/api/v1/posts/whatsapp/wamid.DOC", headers=headers).json()
     assert detail["visibility"] == "private" and detail["attachments"] == doc["attachments"]
     assert detail["deleted_at"] is None and raw_body(client, detail["delivery_id"]) == body

@@ -136,8 +136,10 @@ def test_channel_posts_carry_channel_thread_and_the_platform_time(
                and r.kind == "message" for r in wa)
     assert all(r.conversation_id.startswith(f"viber:{VIBER.key}:") and r.visibility == "private"
                for r in viber)
-    assert all(r.conversation_id.startswith(f"facebook:{FACEBOOK_PAGE}:post:{FACEBOOK_PAGE}_")
+    # one thread per top-level comment and its replies
+    assert all(r.conversation_id.startswith(f"facebook:{FACEBOOK_PAGE}:comment:")
                and r.visibility == "public" and r.kind in {"comment", "reply"} for r in fb)
+    assert len({r.conversation_id for r in fb}) == sum(r.kind == "comment" for r in fb)
     assert all(r.platform == "news" and r.kind == "article" and r.visibility == "public" for r in press)
     # one thread per person writing to the number or the bot
     for channel, rows_of in ((WHATSAPP, wa), (VIBER, viber)):

@@ -1,7 +1,7 @@
 """A Facebook page's deliveries as posts: feed changes (posts and comments) and Messenger chats.
 
-Feed comments are public posts in the thread of the page post they sit under; a comment whose
-parent is another comment is a reply. The page's own feed actions (its replies, its hiding of a
+Feed comments are public posts; a top-level comment and the replies under it are one thread (one
+conversation in the inbox), and a comment whose parent is another comment is a reply. The page's own feed actions (its replies, its hiding of a
 comment) arrive as feed changes too: they are stored as our own, never as a customer's post.
 Reactions, shares, likes and hides are kept as unparsed and counted (the inbox issue acts on them).
 """
@@ -81,9 +81,14 @@ def _map_feed(value: FeedValue, raw: dict[str, Any], out: Delivery, *, page_id: 
         out.unparsed.append(Unparsed(f"feed {value.item} {value.verb}", raw))
         return
     root = value.post_id or item_id
-    thread = f"{PLATFORM}:{page_id}:post:{root}"
     is_comment = value.item == "comment"
     reply_to_comment = is_comment and value.parent_id is not None and value.parent_id != value.post_id
+    # One conversation per comment thread (a top-level comment and the replies under it), so that
+    # each person who comments is answered in their own thread, not in one of hundreds under a post.
+    if is_comment:
+        thread = f"{PLATFORM}:{page_id}:comment:{value.parent_id if reply_to_comment else item_id}"
+    else:
+        thread = f"{PLATFORM}:{page_id}:post:{root}"
     post: dict[str, Any] = {
         "platform": PLATFORM, "id": item_id, "created_at": iso(at), "text": value.message or "",
         "kind": ("reply" if reply_to_comment else "comment") if is_comment else "post",
