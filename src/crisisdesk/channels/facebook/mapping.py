@@ -1,8 +1,9 @@
 """A Facebook page's deliveries as posts: feed changes (posts and comments) and Messenger chats.
 
-Feed comments are public posts; a top-level comment and the replies under it are one thread (one
-conversation in the inbox), and a comment whose parent is another comment is a reply. The page's own feed actions (its replies, its hiding of a
-comment) arrive as feed changes too: they are stored as our own, never as a customer's post.
+Feed comments are public posts; a top-level comment and the replies under it are one thread
+(one conversation in the inbox), and a comment whose parent is another comment is a reply. The
+page's own feed actions (its replies, its hiding of a comment) arrive as feed changes too: they
+are stored as our own, never as a customer's post.
 Reactions, shares, likes and hides are kept as unparsed and counted (the inbox issue acts on them).
 """
 
