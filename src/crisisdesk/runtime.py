@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,13 +20,16 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.analysis.analyzer import AnalysisEnricher, workspace_analyzer
-from crisisdesk.bus.base import Bus
+from crisisdesk.bus.base import Bus, Message
 from crisisdesk.bus.memory import MemoryBus
 from crisisdesk.channels.base import Connector
+from crisisdesk.channels.health_alerts import AlertSettings
+from crisisdesk.channels.health_monitor import HealthMonitor
 from crisisdesk.channels.polling import Pollers
 from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.sending import OutboxSender
+from crisisdesk.channels.service import record_credentials
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
@@ -71,9 +74,12 @@ class Runtime:
     channel_processor: DeliveryProcessor | None = None
     pollers: Pollers | None = None
     outbox_sender: OutboxSender | None = None
+    health: HealthMonitor | None = None
     #: Who has which conversation open (collision detection), in this process.
     presence: PresenceBoard = field(default_factory=PresenceBoard)
     _connectors: tuple[WorkspaceConfig, dict[str, Connector]] | None = None
+    #: Escalates channel alerts when detection, which has one, is switched off.
+    _own_escalator: tuple[WorkspaceConfig, Escalator | None] | None = None
     _ticker: threading.Thread | None = None
     _stop_ticker: threading.Event = field(default_factory=threading.Event)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -101,8 +107,9 @@ class Runtime:
         return process_pending(self.engine, self.connectors(), self.runner, clock=SystemClock())
 
     def start_channels(self) -> DeliveryProcessor:
-        """Process stored deliveries in a background thread, woken as each one is stored, and poll
-        the polling channels (one thread each; a changed configuration restarts what changed)."""
+        """Process stored deliveries in a background thread, woken as each one is stored, poll
+        the polling channels (one thread each; a changed configuration restarts what changed),
+        send what the outbox holds, and watch the channels' health."""
         if self.channel_processor is None:
             self.channel_processor = DeliveryProcessor(self.process_deliveries)
             self.channel_processor.start()
@@ -112,9 +119,46 @@ class Runtime:
         self.pollers.sync()
         if self.outbox_sender is None:
             self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock(),
-                                              on_sent=answered)
+                                              on_sent=answered, on_reauthorize=self.credentials_refused)
             self.outbox_sender.start()
+        if self.health is None:
+            self.health = self.health_monitor()
+            self.health.start()
         return self.channel_processor
+
+    def health_monitor(self, interval: float = 60.0) -> HealthMonitor:
+        """Channel health on this runtime's configuration, clock and escalation (not started)."""
+        return HealthMonitor(engine=lambda: self.engine, channels=lambda: self.workspace.config.channels,
+                             connectors=self.connectors, clock=self.runner.clock, turn=self.health_turn,
+                             settings=self.alert_settings, interval=interval)
+
+    def alert_settings(self) -> AlertSettings:
+        config = self.workspace.config
+        return AlertSettings({c.key: c.health.severity for c in config.channels},
+                             lang=config.detection.language, playbook=config.playbook)
+
+    def credentials_refused(self, channel: str, message: str) -> None:
+        """The outbox heard from the platform that the channel's credentials are dead (the time is
+        the runner's, which channel health judges by)."""
+        with self.engine.begin() as conn:
+            record_credentials(conn, channel=channel, error=message, source="send",
+                               now=self.runner.clock.now())
+        if self.health is not None:
+            self.health.kick()
+
+    def health_turn(self, action: Callable[[Connection, Escalator | None], list[Message]]) -> list[Message]:
+        """Run a channel-health change in the runner's turn, with the escalator in force: the
+        detection's, or, with detection switched off, one of the configuration's own."""
+        return self.runner.with_detector(lambda conn, detector: action(conn, self._escalator(detector)))
+
+    def _escalator(self, detector: object) -> Escalator | None:
+        if isinstance(detector, Watch) and detector.escalator is not None:
+            return detector.escalator
+        config = self.workspace.config
+        if self._own_escalator is None or self._own_escalator[0] is not config:
+            own = build_escalator(self.workspace, self.settings, deliver=self.deliver)
+            self._own_escalator = (config, own)
+        return self._own_escalator[1]
 
     def install_inbox_rules(self) -> None:
         """Let the runner run the inbox rules of the configuration in force (none: nothing to run)."""
@@ -248,6 +292,9 @@ class Runtime:
         if self.outbox_sender is not None:
             self.outbox_sender.stop()
             self.outbox_sender = None
+        if self.health is not None:
+            self.health.stop()
+            self.health = None
         if self._ticker is not None:
             self._stop_ticker.set()
             self._ticker.join(10)
@@ -317,15 +364,20 @@ def build_watch(workspace: Workspace, settings: Settings, monitor_ids: dict[str,
     config = workspace.config
     detection = DetectionEngine(config=config.detection, playbook=config.playbook, monitor_ids=monitor_ids,
                                 risk_in_match_stage=True)
-    escalator = None
-    if config.escalation.enabled and config.escalation.policies:
-        escalator = Escalator(
-            config=config.escalation, people=config.people, roles=config.roles,
-            targets=config.notify.targets, secret=secret_key(workspace, settings),
-            lang=config.detection.language, deliver=deliver,
-            playbook=config.playbook,
-        )
-    return Watch(detection, escalator)
+    return Watch(detection, build_escalator(workspace, settings, deliver=deliver))
+
+
+def build_escalator(workspace: Workspace, settings: Settings, *, deliver: bool) -> Escalator | None:
+    """The workspace's escalation policies; None when switched off or there are none."""
+    config = workspace.config
+    if not (config.escalation.enabled and config.escalation.policies):
+        return None
+    return Escalator(
+        config=config.escalation, people=config.people, roles=config.roles,
+        targets=config.notify.targets, secret=secret_key(workspace, settings),
+        lang=config.detection.language, deliver=deliver,
+        playbook=config.playbook,
+    )
 
 
 def open_engine(workspace: Workspace) -> Engine:

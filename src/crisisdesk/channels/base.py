@@ -57,13 +57,19 @@ class PlatformError(CrisisdeskError):
     ``code`` is the platform's own (Graph error code, Telegram error_code, Viber status)."""
 
     def __init__(self, message: str, *, code: int | str | None = None, permanent: bool = False,
-                 retry_after: float | None = None, reauthorize: bool = False) -> None:
+                 retry_after: float | None = None, reauthorize: bool = False,
+                 rate_limited: bool | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.permanent = permanent
         self.retry_after = retry_after
         #: The credentials are dead (Meta 190, Telegram 401): the channel needs new ones.
         self.reauthorize = reauthorize
+        #: We asked too often and the platform holds us back (channel health tells a poller kept
+        #: waiting from one that fails). Without a word from the connector: HTTP's 429 as the code,
+        #: which X, Mastodon, Bluesky and Telegram use; a platform with codes of its own (Meta's
+        #: 4, 17, 32, 613) says so with ``rate_limited=True``.
+        self.rate_limited = code == 429 if rate_limited is None else rate_limited
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,13 @@
-"""What every channel block in ``crisisdesk.yaml`` has: a key, an on/off switch and an API base."""
+"""What every channel block in ``crisisdesk.yaml`` has: a key, an on/off switch, an API base and
+the thresholds of its health alerts."""
 
 from __future__ import annotations
 
 import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crisisdesk.channels.health import HealthConfig
 
 _KEY = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -18,6 +21,8 @@ class ChannelConfigBase(BaseModel):
     key: str = Field(pattern=_KEY, description="Lower-case letters, digits, - and _; used in URLs.")
     enabled: bool = True
     api_base: str | None = Field(default=None, description="Replaces the platform's API address.")
+    health: HealthConfig = Field(default_factory=HealthConfig, description="When the channel's "
+                                 "problems raise an alert (docs/channels/README.md, Channel health).")
 
     @field_validator("api_base")
     @classmethod

@@ -28,6 +28,8 @@ class ChannelDelivery(Base):
     __table_args__ = (
         UniqueConstraint("channel", "digest"),
         Index("ix_channel_deliveries_pending", "status", "id"),
+        #: A channel's deliveries by time: its last one, the last 24 hours (health), today's.
+        Index("ix_channel_deliveries_received", "channel", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
@@ -73,6 +75,30 @@ class ChannelCursor(Base):
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: Polls that failed in a row; 0 after a success.
     failures: Mapped[int] = mapped_column(default=0)
+    #: Since when the platform has refused every poll for asking too often (None after any other
+    #: outcome): a poller kept waiting is a health problem of its own, not a failing one.
+    limited_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ChannelHealth(Base):
+    """What channel health needs that no other table keeps: the platform's word that the
+    credentials are dead (from a poll, a send or a check), and when they were last checked.
+
+    The word stands until something worked after it (a poll, a send, a check): health compares
+    the times instead of clearing the flag on every success, so polls and sends write nothing more.
+    """
+
+    __tablename__ = "channel_health"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credentials_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    credentials_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Where the platform said it: poll, send or check.
+    credentials_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The last check of the credentials (``channels check``, the page's button, the periodic one).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checked_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class OutboxStatus(StrEnum):

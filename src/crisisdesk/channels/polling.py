@@ -3,9 +3,10 @@ that blocks never holds up another.
 
 Each poll runs the connector's ``fetch`` from the stored cursor, then stores the bodies and the new
 cursor in one transaction (a crash before that repeats the poll; after it, nothing is fetched
-twice) and wakes the processor. A refused or failed poll is recorded on the channel (its error and
-the failures in a row, for ``channels list`` and health) and retried after the platform's
-``Retry-After``, or after a backoff that doubles up to ``MAX_BACKOFF``.
+twice) and wakes the processor. A refused or failed poll is recorded on the channel (its error,
+the failures in a row, since when the platform holds us back for asking too often, and its word
+that the credentials are dead: for ``channels list`` and channel health) and retried after the
+platform's ``Retry-After``, or after a backoff that doubles up to ``MAX_BACKOFF``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def poll_once(connector: PollingConnector, *, engine: Engine, clock: Clock) -> f
     try:
         fetched = connector.fetch(cursor)
     except PlatformError as exc:
-        failures = service.record_failure(engine, channel=connector.key, error=str(exc), now=clock.now())
+        failures = service.record_failure(engine, channel=connector.key, error=str(exc), now=clock.now(),
+                                          rate_limited=exc.rate_limited, reauthorize=exc.reauthorize)
         wait = backoff(failures, exc.retry_after)
         log.warning("channel %s: poll failed (%d in a row), next try in %.0f s: %s", connector.key,
                     failures, wait, exc)

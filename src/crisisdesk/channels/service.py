@@ -8,12 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, func, insert, select, update
+from sqlalchemy import Insert, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from crisisdesk.channels.base import Unparsed
-from crisisdesk.channels.models import ChannelCursor, ChannelDelivery, DeliveryStatus, UnparsedItem
+from crisisdesk.channels.models import (
+    ChannelCursor,
+    ChannelDelivery,
+    ChannelHealth,
+    DeliveryStatus,
+    UnparsedItem,
+)
+from crisisdesk.db import UTCDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +56,13 @@ def load_cursor(engine: Engine, channel: str) -> dict[str, Any] | None:
             .scalar_one_or_none()
 
 
-def _upsert_cursor(conn: Connection, channel: str, values: dict[str, Any], *, failures: Any) -> None:
-    """Insert the channel's row with ``values`` or update it; ``failures`` is the new count, as a
-    number or an expression over the stored one."""
+def _upsert_cursor(conn: Connection, channel: str, values: dict[str, Any], *,
+                   changes: dict[str, Any]) -> None:
+    """Insert the channel's row with ``values`` or update the stored one with ``changes`` (values
+    or expressions over the stored row)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    first = 0 if isinstance(failures, int) else 1
-    stmt = dialect.insert(ChannelCursor).values(channel=channel, failures=first, **values)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["channel"],
-                                            set_={**values, "failures": failures}))
+    stmt = dialect.insert(ChannelCursor).values(channel=channel, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["channel"], set_=changes))
 
 
 def store_fetched(engine: Engine, *, channel: str, bodies: Sequence[bytes], cursor: dict[str, Any],
@@ -64,17 +70,53 @@ def store_fetched(engine: Engine, *, channel: str, bodies: Sequence[bytes], curs
     """A poll's bodies and its new cursor in one transaction; returns how many bodies were new."""
     with engine.begin() as conn:
         new = sum(not _add(conn, channel=channel, body=b, now=now).duplicate for b in bodies)
-        _upsert_cursor(conn, channel, {"cursor": cursor, "updated_at": now, "last_ok_at": now}, failures=0)
+        values = {"cursor": cursor, "updated_at": now, "last_ok_at": now, "failures": 0,
+                  "limited_since": None}
+        _upsert_cursor(conn, channel, values, changes=values)
     return new
 
 
-def record_failure(engine: Engine, *, channel: str, error: str, now: datetime) -> int:
-    """Note a failed poll (the cursor stays); returns the failures in a row, this one included."""
+def record_failure(engine: Engine, *, channel: str, error: str, now: datetime, rate_limited: bool = False,
+                   reauthorize: bool = False) -> int:
+    """Note a failed poll (the cursor stays); returns the failures in a row, this one included.
+
+    ``rate_limited``: the platform refused because we asked too often; the run of such refusals
+    starts ``limited_since`` (any other failure ends it). ``reauthorize``: the platform said the
+    credentials are dead (kept for channel health, see :func:`record_credentials`)."""
+    values = {"updated_at": now, "last_error": error[:2000], "last_error_at": now}
+    since = func.coalesce(ChannelCursor.limited_since, literal(now, UTCDateTime())) if rate_limited else None
     with engine.begin() as conn:
-        _upsert_cursor(conn, channel, {"updated_at": now, "last_error": error[:2000], "last_error_at": now},
-                       failures=ChannelCursor.failures + 1)
+        first = {**values, "failures": 1, "limited_since": now if rate_limited else None}
+        _upsert_cursor(conn, channel, first,
+                       changes={**values, "failures": ChannelCursor.failures + 1, "limited_since": since})
+        if reauthorize:
+            record_credentials(conn, channel=channel, error=error, source="poll", now=now)
         return int(conn.execute(select(ChannelCursor.failures)
                                 .where(ChannelCursor.channel == channel)).scalar_one())
+
+
+def _upsert_health(conn: Connection, channel: str, values: dict[str, Any]) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(ChannelHealth).values(channel=channel, updated_at=values["updated_at"], **{
+        k: v for k, v in values.items() if k != "updated_at"})
+    conn.execute(stmt.on_conflict_do_update(index_elements=["channel"], set_=values))
+
+
+def record_credentials(conn: Connection, *, channel: str, error: str, source: str, now: datetime) -> None:
+    """The platform said the channel's credentials are dead (``source``: poll, send or check).
+
+    The word stands until a poll, a send or a check works after it (see channels/health.py)."""
+    _upsert_health(conn, channel, {"credentials_error": error[:2000], "credentials_error_at": now,
+                                   "credentials_source": source, "updated_at": now})
+
+
+def record_check(conn: Connection, *, channel: str, ok: bool, now: datetime) -> None:
+    """A check of the credentials ran; ``ok``: the platform accepted them (a refusal that says the
+    credentials are dead is :func:`record_credentials` besides)."""
+    values: dict[str, Any] = {"checked_at": now, "updated_at": now}
+    if ok:
+        values["checked_ok_at"] = now
+    _upsert_health(conn, channel, values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""``crisisdesk channels list``, ``check KEY``, ``send KEY ACTION`` and ``outbox``."""
+"""``crisisdesk channels list`` (with each channel's health), ``check KEY``, ``send KEY ACTION`` and
+``outbox``."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels.base import Action, Connector, PlatformError
+from crisisdesk.channels.health import State
+from crisisdesk.channels.health_facts import HealthSubject, health_of
+from crisisdesk.channels.health_monitor import check as check_credentials
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.channels.outbox import OutboundRequest, OutboxError, enqueue
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.sending import OutboxSender
-from crisisdesk.channels.service import channel_counts
+from crisisdesk.channels.service import channel_counts, record_credentials
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace, out
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.core.errors import CrisisdeskError
@@ -32,7 +37,8 @@ channels_app = typer.Typer(
 @channels_app.command("list")
 @friendly_errors
 def list_channels(config: ConfigOption = None) -> None:
-    """Each channel with what arrived: deliveries, waiting, failed, kept unparsed, the last one."""
+    """Each channel with its health and what arrived: deliveries, waiting, failed, kept unparsed,
+    the last one, and what it can do."""
     _, workspace = open_workspace(config)
     channels = workspace.config.channels
     if not channels:
@@ -41,35 +47,51 @@ def list_channels(config: ConfigOption = None) -> None:
     engine = open_engine(workspace)
     table = Table("channel", "platform", "state", "deliveries", "waiting", "failed", "unparsed",
                   "last delivery (UTC)", "can")
+    subjects = [HealthSubject.of(c, connector_for(c)) for c in channels]
     try:
         with engine.connect() as conn:
-            for channel in channels:
+            health = health_of(conn, subjects, SystemClock().now())
+            for channel, subject in zip(channels, subjects, strict=True):
                 counts = channel_counts(conn, channel.key)
-                connector = connector_for(channel)
                 last = counts.last_received.strftime("%Y-%m-%d %H:%M:%S") if counts.last_received else "–"
-                table.add_row(channel.key, channel.platform, "enabled" if channel.enabled else "disabled",
+                table.add_row(channel.key, channel.platform, _STATES[health[channel.key].state],
                               str(counts.deliveries), str(counts.pending), str(counts.failed),
                               str(counts.unparsed), last,
-                              ", ".join(sorted(c.value for c in connector.capabilities)))
+                              ", ".join(sorted(c.value for c in subject.capabilities)))
     finally:
         engine.dispose()
     out.print(table)
+
+
+_STATES: dict[State, str] = {
+    State.RECEIVING: "receiving",
+    State.SILENT: "[yellow]silent[/]",
+    State.RATE_LIMITED: "[yellow]rate limited[/]",
+    State.FAILING: "[red]failing[/]",
+    State.CREDENTIALS_DEAD: "[red]credentials dead[/]",
+    State.DISABLED: "disabled",
+}
 
 
 @channels_app.command("check")
 @friendly_errors
 def check(key: Annotated[str, typer.Argument(help="The channel's key in crisisdesk.yaml.")],
           config: ConfigOption = None) -> None:
-    """Ask the platform whom the channel's credentials belong to; exit 1 with its answer if refused."""
+    """Ask the platform whom the channel's credentials belong to; exit 1 with its answer if refused.
+    The answer counts for channel health: a refusal for dead credentials raises an alert, a success
+    ends one."""
     _, workspace = open_workspace(config)
     found = next((c for c in workspace.config.channels if c.key == key), None)
     if found is None:
         known = ", ".join(c.key for c in workspace.config.channels) or "none"
         raise CrisisdeskError(f"no channel {key!r} in the configuration (channels: {known})")
+    engine = open_engine(workspace)
     try:
-        result = connector_for(found).check()
-    except PlatformError as exc:
-        err.print(f"[red]{key}: {found.platform} refused:[/] {exc}", highlight=False, soft_wrap=True)
+        result = check_credentials(engine, connector_for(found), clock=SystemClock())
+    finally:
+        engine.dispose()
+    if isinstance(result, PlatformError):
+        err.print(f"[red]{key}: {found.platform} refused:[/] {result}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     out.print(f"[green]{key}[/]: {found.platform} account {result.account}", highlight=False)
     for name, value in result.details.items():
@@ -116,7 +138,8 @@ def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
                   f"key {request.idempotency_key}", highlight=False)
         if queue_only or not created:
             return
-        sender = OutboxSender(lambda: engine, lambda: {key: connectors[key]}, clock=clock)
+        sender = OutboxSender(lambda: engine, lambda: {key: connectors[key]}, clock=clock,
+                              on_reauthorize=lambda channel, error: _refused(engine, channel, error))
         outcome = next((o for o in sender.run_once() if o.item_id == item_id), None)
     finally:
         engine.dispose()
@@ -130,6 +153,13 @@ def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
     else:
         err.print(f"[red]failed[/]: {outcome.detail}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _refused(engine: Engine, channel: str, error: str) -> None:
+    """The platform said the credentials are dead: kept for channel health (``crisisdesk serve``
+    raises the alert)."""
+    with engine.begin() as conn:
+        record_credentials(conn, channel=channel, error=error, source="send", now=SystemClock().now())
 
 
 @channels_app.command("outbox")

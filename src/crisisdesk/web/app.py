@@ -20,6 +20,7 @@ from crisisdesk.web import (
     admin_pages,
     analysis_pages,
     auth_pages,
+    channel_pages,
     inbox_forms,
     inbox_pages,
     live,
@@ -55,7 +56,8 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     runtime.runner.listeners.append(hub.publish_threadsafe)
     app.state.live = hub
     for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages, inbox_pages,
-                   inbox_forms, admin_pages, settings_pages, settings_item_pages, analysis_pages, live):
+                   inbox_forms, admin_pages, settings_pages, settings_item_pages, analysis_pages, channel_pages,
+                   live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from crisisdesk.web.i18n_analysis import ANALYSIS_MESSAGES
+from crisisdesk.web.i18n_channels import CHANNEL_MESSAGES
 from crisisdesk.web.i18n_inbox import INBOX_MESSAGES
 
 Lang = Literal["de", "en"]
@@ -414,6 +415,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "role.analyst": {"de": "Analyst/in", "en": "Analyst"},
     **ANALYSIS_MESSAGES,
     **INBOX_MESSAGES,
+    **CHANNEL_MESSAGES,
 }
 
 

@@ -1,0 +1,154 @@
+"""The health round of ``crisisdesk serve``: check the credentials that are due, judge every
+channel, open and resolve its alerts.
+
+One thread, every ``interval`` seconds and when woken (the outbox heard that credentials are dead).
+The credential checks call the platforms (seconds each), so they run first and outside the
+runner's turn; the alerts then run in the runner's turn (``turn``), in one transaction with the
+escalation they start or stop, and their events are published after the commit like any
+situation's.
+
+Which credentials are checked: a polling channel uses its credentials on every poll, so only the
+others (webhook channels, which would otherwise learn of a dead token when a reply fails in the
+middle of a crisis) are asked every ``health.check_hours``; a channel whose credentials the
+platform refused is asked again as soon as its configuration changed (new credentials) and at
+every start of the service, so that an alert ends when the new ones work.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Connection, Engine
+
+from crisisdesk.bus.base import Message
+from crisisdesk.channels import service
+from crisisdesk.channels.base import Capability, CheckResult, Connector, PlatformError
+from crisisdesk.channels.common_config import ChannelConfigBase
+from crisisdesk.channels.health import Finding, credentials_dead
+from crisisdesk.channels.health_alerts import AlertSettings, sync_alerts
+from crisisdesk.channels.health_facts import HealthSubject, checked_at, facts_of, health_of
+from crisisdesk.core.clock import Clock
+from crisisdesk.db import log_failure
+from crisisdesk.escalation.engine import Escalator
+
+log = logging.getLogger(__name__)
+
+#: Runs an action on a connection in the runner's turn, with the escalator in force (or None),
+#: and publishes what it returns after the commit.
+Turn = Callable[[Callable[[Connection, Escalator | None], list[Message]]], list[Message]]
+
+
+class HealthMonitor:
+    """``run_once()`` for tests and one-shot use; ``start()`` runs it every ``interval`` seconds."""
+
+    def __init__(self, *, engine: Callable[[], Engine], channels: Callable[[], Sequence[ChannelConfigBase]],
+                 connectors: Callable[[], Mapping[str, Connector]], clock: Clock, turn: Turn,
+                 settings: Callable[[], AlertSettings], interval: float = 60.0) -> None:
+        self._engine = engine
+        self._channels = channels
+        self._connectors = connectors
+        self.clock = clock
+        self._turn = turn
+        self._settings = settings
+        self._interval = interval
+        #: The connector each channel's credentials were last checked with in this process.
+        self._checked: dict[str, Connector] = {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="channel-health", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception as exc:  # the database may be away: the next round tries again
+                log_failure(self._engine(), exc, log, "channel health: the round failed; trying again")
+            self._wake.wait(self._interval)
+            self._wake.clear()
+
+    def subjects(self) -> list[HealthSubject]:
+        """The enabled channels with their connectors (a switched-off one has no alerts)."""
+        connectors = self._connectors()
+        return [HealthSubject.of(c, connectors[c.key]) for c in self._channels() if c.key in connectors]
+
+    def run_once(self) -> list[Message]:
+        """Check the credentials that are due, then open and resolve alerts; returns the events."""
+        subjects = self.subjects()
+        self.check_credentials(subjects, self.clock.now())
+        now = self.clock.now()
+        settings = self._settings()
+        alerting = [s for s in subjects if s.config.alerts]
+
+        def alerts(conn: Connection, escalator: Escalator | None) -> list[Message]:
+            views = health_of(conn, alerting, now)
+            found: dict[str, list[Finding]] = {key: view.findings for key, view in views.items()}
+            return sync_alerts(conn, found, settings=settings, now=now, escalator=escalator)
+
+        events = self._turn(alerts)
+        for event in events:
+            if event.get("event") in ("alert.opened", "alert.resolved"):
+                log.warning("channel %s: %s", event.get("channel"), event.get("summary"))
+        return events
+
+    def check_credentials(self, subjects: Sequence[HealthSubject], now: datetime) -> list[str]:
+        """Ask the platform about the credentials of each channel that is due; returns their keys."""
+        connectors = self._connectors()
+        candidates = [s for s in subjects
+                      if Capability.POLL not in s.capabilities and s.config.check_hours > 0]
+        if not candidates:
+            return []
+        engine = self._engine()
+        with engine.connect() as conn:
+            last = checked_at(conn, [s.key for s in candidates])
+            refused = {s.key for s in candidates
+                       if credentials_dead(facts_of(conn, s.key, s.capabilities, now))}
+        due = []
+        for subject in candidates:
+            connector = connectors[subject.key]
+            at = last.get(subject.key)
+            if at is None or now - at >= timedelta(hours=subject.config.check_hours) or (
+                    subject.key in refused and self._checked.get(subject.key) is not connector):
+                due.append(subject.key)
+                self._checked[subject.key] = connector
+                check(engine, connector, clock=self.clock)
+        return due
+
+
+def check(engine: Engine, connector: Connector, *, clock: Clock) -> CheckResult | PlatformError:
+    """Ask the platform whom the credentials belong to and record what it said for channel health:
+    a success (which ends an alert for dead credentials), or a refusal (which, when it says the
+    credentials are dead, raises one). Returns the answer or the refusal."""
+    try:
+        result = connector.check()
+    except PlatformError as exc:
+        with engine.begin() as conn:
+            service.record_check(conn, channel=connector.key, ok=False, now=clock.now())
+            if exc.reauthorize:
+                service.record_credentials(conn, channel=connector.key, error=str(exc), source="check",
+                                           now=clock.now())
+        log.warning("channel %s: the credentials check was refused: %s", connector.key, exc)
+        return exc
+    except Exception as exc:  # a connector's bug must not end the round; said once, checked again later
+        log.exception("channel %s: the credentials check crashed", connector.key)
+        with engine.begin() as conn:
+            service.record_check(conn, channel=connector.key, ok=False, now=clock.now())
+        return PlatformError(f"internal error: {type(exc).__name__}: {exc}")
+    with engine.begin() as conn:
+        service.record_check(conn, channel=connector.key, ok=True, now=clock.now())
+    return result
