@@ -17,13 +17,17 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from crisisdesk.channels.base import PollingConnector
+from crisisdesk.audit.service import Actor
+from crisisdesk.channels.base import Action, PollingConnector
 from crisisdesk.channels.health_alerts import open_alerts
+from crisisdesk.channels.outbox import OutboundRequest, enqueue
 from crisisdesk.channels.polling import poll_once
 from crisisdesk.channels.service import store_delivery
 from crisisdesk.cli.main import app
+from crisisdesk.core.clock import SystemClock
 from crisisdesk.detection.manual import resolve
 from crisisdesk.detection.models import Situation
 from crisisdesk.detection.service import get_situation, list_situations
@@ -33,8 +37,10 @@ from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace, parse_config
 from tests.accounts.fixtures import FakeClock
+from tests.channels.payloads import BOT_TOKEN, TG_SECRET
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.mastodon_api import MastodonApi
+from tests.fakes.telegram_bot import TelegramBotApi
 
 TOKEN = "mastodon-user-token"
 SECRET = "hook-secret-0123456789"
@@ -258,3 +264,45 @@ def test_a_busy_webhook_channel_that_goes_silent(workspace_file: Path, clock: Fa
         assert statuses == ["resolved", "resolved"]
     finally:
         desk.runtime.close()
+
+
+def test_the_service_raises_the_alert_when_the_outbox_hears_the_token_is_dead(workspace_file: Path) -> None:
+    """``crisisdesk serve``'s own threads: the outbox sender reports the refusal, the health thread
+    is woken and opens the alert (nothing called by hand but the request to send)."""
+    api = TelegramBotApi(BOT_TOKEN)
+    api.message(987654321, 42)
+    with HttpSink(responder=api) as bot:
+        workspace_file.write_text(f"""
+monitors:
+  - {{name: akku, query: akku}}
+channels:
+  - key: voltaro-tg
+    platform: telegram
+    bot_token: "{BOT_TOKEN}"
+    secret_token: {TG_SECRET}
+    api_base: {bot.url}
+""", encoding="utf-8")
+        settings = Settings()
+        runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=SystemClock())
+        try:
+            runtime.start_channels()
+            bot.wait_for(1)  # the health thread checked the new channel's credentials at start (getMe)
+            assert bot.requests[0].path.endswith("/getMe")
+            api.token = "123456789:revoked"
+            with Session(runtime.engine) as session, session.begin():
+                enqueue(session, OutboundRequest(channel="voltaro-tg", action=Action.REPLY_PRIVATE,
+                                                 idempotency_key="k-1", target="987654321:42",
+                                                 recipient="987654321", thread="telegram:123456789:987654321",
+                                                 text="Wir melden uns."),
+                        connectors=runtime.connectors(), actor=Actor.system(), now=SystemClock().now())
+            runtime.outbox_queued()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with runtime.engine.connect() as conn:
+                    alerts = open_alerts(conn)
+                if alerts:
+                    break
+                time.sleep(0.05)
+            assert list(alerts) == [("voltaro-tg", "credentials")]
+        finally:
+            runtime.close()

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from crisisdesk.bus.base import Message
@@ -41,6 +41,9 @@ _monitors: Table = Monitor.__table__  # type: ignore[assignment]
 
 #: The monitors of channels' alerts are named this and the channel's key.
 PREFIX = "channel:"
+#: PostgreSQL's advisory lock of a health round: two processes of the service never both open the
+#: same alert (SQLite has one writer at a time anyway).
+_LOCK = 0x63_68_61_6E_6E_65_6C  # "channel"
 LANGS = ("de", "en")
 
 
@@ -90,6 +93,8 @@ def sync_alerts(conn: Connection, findings: Mapping[str, Sequence[Finding]], *, 
     is gone, and let the escalation react (start, stop, run due steps). ``findings``: the problems
     of every channel whose alerts are on; a channel not in it has its open alerts resolved.
     Returns the events in order, for the runner to publish after the commit."""
+    if conn.dialect.name == "postgresql":  # service processes sharing the database take turns
+        conn.execute(select(func.pg_advisory_xact_lock(_LOCK)))
     events: list[Message] = []
     alerts = open_alerts(conn)
     for channel, found in findings.items():
