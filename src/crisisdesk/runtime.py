@@ -271,6 +271,8 @@ class Runtime:
                 self.dispatcher.reconfigure(config.notify.targets, smtp=config.notify.smtp)
             if self.pollers is not None:
                 self.pollers.sync()
+            if self.health is not None:
+                self.health.kick()  # new credentials are checked, changed thresholds applied, now
             self.version = version
             log.info("configuration %s applied (monitors: %s)", _describe(version),
                      ", ".join(m.name for m in config.monitors) or "none")

@@ -149,6 +149,8 @@ def test_dead_credentials_show_with_their_alert_and_a_check_ends_it(world: World
         assert state in tg and "Unauthorized" in tg
         assert f'href="/situations/{opened["situation"]}"' in tg
         assert "401" in tg and ("fehlgeschlagen" if lang == "de" else "failed") in tg  # the outbox item
+        overview = lead.get("/").text  # among the open situations, though no monitor's
+        assert f'href="/situations/{opened["situation"]}"><strong>channel:voltaro-tg</strong>' in overview
         situations = lead.get("/situations").text
         assert "channel:voltaro-tg" in situations and cause in situations
         page = lead.get(f"/situations/{opened['situation']}").text
@@ -170,6 +172,7 @@ def test_dead_credentials_show_with_their_alert_and_a_check_ends_it(world: World
     assert checked.status_code == 200 and "the platform accepts the credentials" in checked.text
     assert [e["event"] for e in runtime.health_monitor().run_once()] == ["alert.resolved"]
     assert "receiving" in card(admin.get("/settings/channels").text, "voltaro-tg")
+    assert "channel:voltaro-tg" not in admin.get("/").text
 
 
 def test_every_problem_and_state_has_its_words() -> None:

@@ -23,6 +23,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -75,6 +76,22 @@ def open_alerts(conn: Connection) -> dict[tuple[str, str], OpenAlert]:
     for row in rows:
         channel = channel_of(row.name) or ""
         out.setdefault((channel, row.cause), OpenAlert(row.id, channel, row.cause, row.severity))
+    return out
+
+
+def open_alert_rows(conn: Connection) -> list[dict[str, Any]]:
+    """The open alerts of every channel as situations (with the monitor's name), most severe and
+    newest first: for the pages that list open situations beside the monitors' own."""
+    rows = conn.execute(
+        select(_situations, _monitors.c.name.label("monitor"))
+        .join(_monitors, _monitors.c.id == _situations.c.monitor_id)
+        .where(_monitors.c.name.startswith(PREFIX, autoescape=True), _situations.c.status == "open")
+        .order_by(_situations.c.severity.desc(), _situations.c.id.desc())).mappings()
+    out = []
+    for row in rows:
+        explanation = json.loads(row["explanation"] or "{}")
+        out.append({**{k: v for k, v in row.items() if k != "explanation"},
+                    "summary": explanation.get("summary", ""), "summaries": explanation.get("summaries", {})})
     return out
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import Connection
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
+from crisisdesk.channels.health_alerts import open_alert_rows
+from crisisdesk.dashboards.schemas import SituationBrief
 from crisisdesk.dashboards.service import overview
 from crisisdesk.detection.service import list_situations
 from crisisdesk.runtime import Runtime
@@ -56,9 +58,11 @@ def router(runtime: Runtime) -> APIRouter:
         with runtime.engine.connect() as conn:
             data = overview(conn, now=now)
             quiet = _quiet_hint(conn, data, now, request_formatter(request, user).tz)
+            # A dead channel is an open situation too, though no monitor's (channels/health_alerts.py).
+            channel_alerts = [SituationBrief.model_validate(row) for row in open_alert_rows(conn)]
         partial = request.headers.get("x-partial") == "1"
         return render(request, "overview_live.html" if partial else "overview.html", user, nav="overview",
-                      data=data, quiet=quiet)
+                      data=data, quiet=quiet, channel_alerts=channel_alerts)
 
     @r.get("/situations", response_class=HTMLResponse)
     def situations_page(request: Request, user: Viewer, status: str | None = None) -> HTMLResponse:
