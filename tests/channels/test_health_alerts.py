@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from crisisdesk.api.app import create_app
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels.base import Action, PollingConnector
 from crisisdesk.channels.health_alerts import open_alerts
@@ -157,6 +160,16 @@ def test_a_dead_token_opens_one_alert_that_escalates_and_resolves_when_polls_wor
     assert note["monitor"] == "channel:masto" and "401" in note["summary"]
     assert note["ack_url"].startswith(f"http://crisis.example.org/ack/{alert['situation']}?t=")
 
+    # Olga acknowledges through the notification's signed link, as for any situation.
+    link = urlsplit(note["ack_url"])
+    with TestClient(create_app(desk.runtime, api_token="service-token")) as web:
+        assert "channel:masto" in web.get(f"{link.path}?{link.query}").text
+        acked = web.post(link.path, data={"t": parse_qs(link.query)["t"][0]})
+        assert acked.status_code == 200, acked.text
+    with desk.runtime.engine.connect() as conn:
+        assert conn.execute(select(Situation.acknowledged_by)).scalar_one() == "Olga"
+        assert conn.execute(select(Escalation.status)).scalar_one() == "acknowledged"
+
     for _ in range(3):  # the token stays dead: polls fail, and it stays one alert
         desk.clock.advance(minutes=2)
         desk.poll()
@@ -177,7 +190,7 @@ def test_a_dead_token_opens_one_alert_that_escalates_and_resolves_when_polls_wor
     assert [e["situation"] for e in resolved] == [alert["situation"]]
     assert desk.situations()[0]["status"] == "resolved"
     with desk.runtime.engine.connect() as conn:
-        assert conn.execute(select(Escalation.status)).scalars().all() == ["resolved"]
+        assert conn.execute(select(Situation.status)).scalars().all() == ["resolved"]
         assert open_alerts(conn) == {}
     [notice] = desk.hooks_of("situation.resolved", 1)
     assert "masto" in notice.json()["notification"]["summary"]

@@ -102,8 +102,11 @@ class HealthMonitor:
 
         events = self._turn(alerts)
         for event in events:
-            if event.get("event") in ("alert.opened", "alert.resolved"):
-                log.warning("channel %s: %s", event.get("channel"), event.get("summary"))
+            if event.get("event") == "alert.opened":
+                log.warning("channel %s: alert %s: %s", event.get("channel"), event["situation"],
+                            event.get("summary"))
+            elif event.get("event") == "alert.resolved" and event.get("channel"):
+                log.info("channel %s: alert %s resolved", event.get("channel"), event["situation"])
         return events
 
     def check_credentials(self, subjects: Sequence[HealthSubject], now: datetime) -> list[str]:
