@@ -56,8 +56,8 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     runtime.runner.listeners.append(hub.publish_threadsafe)
     app.state.live = hub
     for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages, inbox_pages,
-                   inbox_forms, admin_pages, settings_pages, settings_item_pages, analysis_pages, channel_pages,
-                   live):
+                   inbox_forms, admin_pages, settings_pages, settings_item_pages, analysis_pages,
+                   channel_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)
