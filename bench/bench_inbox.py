@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.db import make_engine, migrate
 from crisisdesk.inbox import service
-from crisisdesk.inbox.service import Filters, View
+from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.threads import words
 
 WORDS = (
@@ -217,11 +217,11 @@ def main() -> None:
 
             def listing(view: View, q: str | None = None) -> Callable[[], object]:
                 return lambda: (
-                    service.list_conversations(session, Filters(view=view, q=q), user_id=1, limit=50),
-                    service.view_counts(session, user_id=1, status=None),
+                    listing.list_conversations(session, Filters(view=view, q=q), user_id=1, limit=50),
+                    listing.view_counts(session, user_id=1, status=None),
                 )
 
-            first, cursor = service.list_conversations(session, Filters(), user_id=1, limit=50)
+            first, cursor = listing.list_conversations(session, Filters(), user_id=1, limit=50)
             one = service.get(session, first[0].id)
             base, _ = timed(baseline, args.repeat)
             print(f"{'baseline: bare indexed list query':44s} median {base:8.1f} ms")
@@ -231,15 +231,15 @@ def main() -> None:
                 ("list negative + counts", listing(View.NEGATIVE)),
                 (
                     "second page (keyset)",
-                    lambda: service.list_conversations(session, Filters(), user_id=1, limit=50, after=cursor),
+                    lambda: listing.list_conversations(session, Filters(), user_id=1, limit=50, after=cursor),
                 ),
                 (
                     "text search q=rückruf (first page)",
-                    lambda: service.list_conversations(session, Filters(q="rückruf"), user_id=1, limit=50),
+                    lambda: listing.list_conversations(session, Filters(q="rückruf"), user_id=1, limit=50),
                 ),
                 (
                     "text search, a word no message has",
-                    lambda: service.list_conversations(session, Filters(q="zeppelin"), user_id=1, limit=50),
+                    lambda: listing.list_conversations(session, Filters(q="zeppelin"), user_id=1, limit=50),
                 ),
                 ("one conversation with its messages", lambda: service.messages(session, one)),
             ]

@@ -23,10 +23,12 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
 from crisisdesk.core.fields import MAX_ID, Id
+from crisisdesk.inbox import contacts, listing, service
 from crisisdesk.inbox import performance as perf
-from crisisdesk.inbox import service
+from crisisdesk.inbox.errors import InboxError
+from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus, Priority
-from crisisdesk.inbox.service import Change, Filters, InboxError, View
+from crisisdesk.inbox.service import Change
 from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.runtime import Runtime
 
@@ -205,7 +207,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.get("/api/v1/conversations", response_model=ConversationPage, responses=errors(400),
                 summary="Conversations of a view, newest activity first")
-    def listing(principal: Viewer, view: View = View.ALL,
+    def conversations_page(principal: Viewer, view: View = View.ALL,
                 state: Annotated[ConversationStatus | None, Query(alias="status")] = ConversationStatus.OPEN,
                 channel: str | None = None, monitor: str | None = None, contact_id: Id | None = None,
                 q: Annotated[str | None, Query(max_length=200)] = None,
@@ -216,11 +218,11 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                           q=q)
         with Session(runtime.engine) as session:
             try:
-                rows, cursor = service.list_conversations(session, filters, user_id=user_id, limit=limit,
+                rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=limit,
                                                           after=after)
             except InboxError as exc:
                 raise fail(exc) from None
-            counts = service.view_counts(session, user_id=user_id, status=state)
+            counts = listing.view_counts(session, user_id=user_id, status=state)
             return ConversationPage(items=[ConversationOut.of(r) for r in rows], next=cursor, counts=counts)
 
     @router.get("/api/v1/conversations/{conversation_id}", response_model=ConversationDetail,
@@ -302,10 +304,10 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     def contact(contact_id: Id, principal: Viewer) -> dict[str, Any]:
         with Session(runtime.engine) as session:
             try:
-                found, identities = service.contact_of(session, contact_id)
+                found, identities = contacts.contact_of(session, contact_id)
             except InboxError as exc:
                 raise fail(exc) from None
-            rows, _ = service.list_conversations(session, Filters(status=None, contact_id=contact_id),
+            rows, _ = listing.list_conversations(session, Filters(status=None, contact_id=contact_id),
                                                  user_id=None, limit=200)
             return {"id": found.id, "name": found.name,
                     "identities": [{"platform": a.platform, "id": a.external_id, "handle": a.handle,
@@ -356,7 +358,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     def merge(contact_id: Id, body: ContactLinkIn, principal: Replier) -> dict[str, int]:
         try:
             with Session(runtime.engine) as session, session.begin():
-                moved = service.merge_contacts(session, contact_id, body.other, actor=principal.actor,
+                moved = contacts.merge_contacts(session, contact_id, body.other, actor=principal.actor,
                                                now=runtime.runner.clock.now())
         except InboxError as exc:
             raise fail(exc) from None
@@ -367,7 +369,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     def unmerge(contact_id: Id, body: ContactLinkIn, principal: Replier) -> dict[str, int]:
         try:
             with Session(runtime.engine) as session, session.begin():
-                back = service.unmerge_contacts(session, contact_id, body.other, actor=principal.actor,
+                back = contacts.unmerge_contacts(session, contact_id, body.other, actor=principal.actor,
                                                 now=runtime.runner.clock.now())
         except InboxError as exc:
             raise fail(exc) from None

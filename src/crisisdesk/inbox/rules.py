@@ -24,6 +24,7 @@ from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector
 from crisisdesk.inbox import service
+from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,
     ConversationStatus,
@@ -207,7 +208,7 @@ class RuleEngine:
                     select(User.id).where(func.lower(User.email) == str(value).lower(), User.active)
                 )
                 if user_id is None:
-                    raise service.InboxError(f"no active user {value!r} to assign to")
+                    raise InboxError(f"no active user {value!r} to assign to")
                 service.change(
                     session, conversation, service.Change(assignee_user_id=user_id), actor=actor, now=now
                 )
@@ -267,7 +268,7 @@ class RuleEngine:
                     actor=actor,
                     now=now,
                 )
-        except (service.InboxError, outbox.OutboxError) as exc:
+        except (InboxError, outbox.OutboxError) as exc:
             done.update(ok=False, error=str(exc))
             return done
         done["ok"] = True
@@ -287,7 +288,7 @@ class RuleEngine:
         part: str = "",
     ) -> int:
         if conversation.channel is None:
-            raise service.InboxError("the conversation did not arrive through a connected channel")
+            raise InboxError("the conversation did not arrive through a connected channel")
         key = f"rule-{rule.name}-{m.post_id}-{index}{part}"[:128]
         item, _ = outbox.enqueue(
             session,

@@ -1,5 +1,6 @@
-"""Reading and changing conversations: the lists by view, one conversation with its messages, the
-team's moves on it (status, priority, assignee, tags, notes) and answers through the outbox.
+"""Reading and changing one conversation: its messages, the team's moves on it (status, priority,
+assignee, tags, notes, tickets) and answers through the outbox. The lists are in
+:mod:`crisisdesk.inbox.listing`, contacts in :mod:`crisisdesk.inbox.contacts`.
 
 A conversation's inbound messages are the posts of its thread, its outbound ones the outbox items
 of its thread (a reply, a private reply); both are merged by time for the conversation view.
@@ -7,170 +8,30 @@ of its thread (a reply, a private reply); both are merged by time for the conver
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from crisisdesk.audit.service import Actor, AuditAction, record
+from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector, private_reply_window
 from crisisdesk.channels.models import OutboxItem
-from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
-    Contact,
-    ContactIdentity,
     Conversation,
     ConversationEvent,
     ConversationStatus,
-    ConversationWord,
     Priority,
 )
-from crisisdesk.inbox.threads import words
 from crisisdesk.posts.models import Author, Post
-from crisisdesk.sources.models import Monitor, MonitorMatch
 
 MAX_MESSAGES = 500
 _REPLIES = (Action.REPLY_PUBLIC.value, Action.REPLY_PRIVATE.value)
-
-
-class InboxError(CrisisdeskError):
-    """A request the inbox refuses; ``status`` is the HTTP answer."""
-
-    def __init__(self, message: str, *, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class View(StrEnum):
-    ALL = "all"
-    MINE = "mine"
-    UNASSIGNED = "unassigned"
-    WAITING = "waiting"  # the person waits for our answer
-    NEGATIVE = "negative"
-    INSULTS = "insults"
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    view: View = View.ALL
-    status: ConversationStatus | None = ConversationStatus.OPEN
-    channel: str | None = None
-    monitor: str | None = None
-    contact_id: int | None = None
-    q: str | None = None
-
-
-def _view_condition(view: View, user_id: int | None) -> ColumnElement[bool] | None:
-    c = Conversation
-    if view is View.MINE:
-        return c.assignee_user_id == (user_id if user_id is not None else -1)
-    if view is View.UNASSIGNED:
-        return and_(c.assignee_user_id.is_(None), c.team.is_(None))
-    if view is View.WAITING:
-        return c.waiting_since.is_not(None)
-    if view is View.NEGATIVE:
-        return c.negative > 0
-    if view is View.INSULTS:
-        return c.insults > 0
-    return None
-
-
-def _filtered(filters: Filters, *, user_id: int | None) -> Select[Conversation]:
-    c = Conversation
-    stmt = select(c)
-    if filters.status is not None:
-        stmt = stmt.where(c.status == filters.status.value)
-    if filters.channel is not None:
-        stmt = stmt.where(c.channel == filters.channel)
-    if filters.contact_id is not None:
-        stmt = stmt.where(c.contact_id == filters.contact_id)
-    condition = _view_condition(filters.view, user_id)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    in_thread = and_(Post.platform == c.platform, Post.conversation_id == c.thread)
-    if filters.monitor is not None:
-        stmt = stmt.where(
-            exists(
-                select(Post.id)
-                .join(MonitorMatch, MonitorMatch.post_id == Post.id)
-                .join(Monitor, Monitor.id == MonitorMatch.monitor_id)
-                .where(in_thread, Monitor.name == filters.monitor)
-            )
-        )
-    if filters.q:
-        terms = sorted(words(filters.q))
-        if not terms:
-            raise InboxError("q: give at least one word of two letters or more", status=400)
-        for term in terms:  # every word of the query, as the start of a word of the conversation
-            stmt = stmt.where(
-                c.id.in_(
-                    select(ConversationWord.conversation_id).where(
-                        ConversationWord.word >= term, ConversationWord.word < term + "\U0010ffff"
-                    )
-                )
-            )
-    return stmt
-
-
-def encode_cursor(at: datetime, conversation_id: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([at.astimezone(UTC).isoformat(), conversation_id])).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        at, cid = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None or not isinstance(cid, int):
-            raise ValueError("not a cursor")
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise InboxError("after: not a cursor this list gave out", status=400) from None
-    return moment, cid
-
-
-def list_conversations(
-    session: Session, filters: Filters, *, user_id: int | None, limit: int = 50, after: str | None = None
-) -> tuple[list[Conversation], str | None]:
-    """Newest activity first, ``limit`` at a time; the cursor of the next page (None: no more)."""
-    stmt = _filtered(filters, user_id=user_id)
-    if after is not None:
-        at, cid = decode_cursor(after)
-        stmt = stmt.where(
-            or_(
-                Conversation.last_message_at < at,
-                and_(Conversation.last_message_at == at, Conversation.id < cid),
-            )
-        )
-    rows = list(
-        session.scalars(
-            stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit + 1)
-        )
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    return rows, (encode_cursor(last.last_message_at, last.id) if more and last is not None else None)
-
-
-def view_counts(
-    session: Session, *, user_id: int | None, status: ConversationStatus | None
-) -> dict[str, int]:
-    """How many conversations each view holds (of one status, open by default): one pass."""
-    columns = []
-    for view in View:
-        condition = _view_condition(view, user_id)
-        columns.append(func.count() if condition is None else func.sum(case((condition, 1), else_=0)))
-    stmt = select(*columns).select_from(Conversation)
-    if status is not None:
-        stmt = stmt.where(Conversation.status == status.value)
-    row = session.execute(stmt).one()
-    return {view.value: int(value or 0) for view, value in zip(View, row, strict=True)}
 
 
 def get(session: Session, conversation_id: int) -> Conversation:
@@ -453,98 +314,6 @@ def answered(session: Session, item_id: int, now: datetime) -> None:
     )
 
 
-def contact_of(session: Session, contact_id: int) -> tuple[Contact, list[Author]]:
-    found = session.get(Contact, contact_id)
-    if found is None:
-        raise InboxError(f"no contact {contact_id}", status=404)
-    identities = list(
-        session.scalars(
-            select(Author)
-            .join(ContactIdentity, ContactIdentity.author_id == Author.id)
-            .where(ContactIdentity.contact_id == contact_id)
-        )
-    )
-    return found, identities
-
-
-def merge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Actor, now: datetime) -> int:
-    """Make ``other`` part of ``keep`` (the same person on another platform, or twice on one):
-    its identities and conversations move over, remembering where they came from for the undo.
-    Returns how many identities moved."""
-    if keep_id == other_id:
-        raise InboxError("a contact cannot be merged into itself")
-    keep, other = session.get(Contact, keep_id), session.get(Contact, other_id)
-    if keep is None or other is None:
-        raise InboxError(f"no contact {other_id if keep is not None else keep_id}", status=404)
-    identities = list(session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == other_id)))
-    if not identities:
-        raise InboxError(f"contact {other_id} has no identities left (merged already?)", status=409)
-    for identity in identities:
-        identity.contact_id, identity.merged_from, identity.linked, identity.linked_at = (
-            keep_id,
-            other_id,
-            "manual",
-            now,
-        )
-    session.execute(
-        update(Conversation).where(Conversation.contact_id == other_id).values(contact_id=keep_id)
-    )
-    keep.updated_at = now
-    record(
-        session,
-        actor=actor,
-        action=AuditAction.CONTACTS_MERGED,
-        at=now,
-        target_type="contact",
-        target_id=keep_id,
-        after={"merged": other_id, "identities": len(identities)},
-    )
-    session.flush()
-    return len(identities)
-
-
-def unmerge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Actor, now: datetime) -> int:
-    """Undo :func:`merge_contacts`: the identities that came from ``other`` go back, and so do the
-    conversations their messages started. Returns how many identities went back."""
-    identities = list(
-        session.scalars(
-            select(ContactIdentity).where(
-                ContactIdentity.contact_id == keep_id, ContactIdentity.merged_from == other_id
-            )
-        )
-    )
-    if not identities:
-        raise InboxError(f"contact {keep_id} holds nothing merged from contact {other_id}", status=409)
-    authors = {i.author_id for i in identities}
-    for identity in identities:
-        identity.contact_id, identity.merged_from, identity.linked, identity.linked_at = (
-            other_id,
-            None,
-            "auto",
-            now,
-        )
-    for conversation in session.scalars(select(Conversation).where(Conversation.contact_id == keep_id)):
-        first_author = session.scalar(
-            select(Post.author_id)
-            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
-            .order_by(Post.created_at, Post.id)
-            .limit(1)
-        )
-        if first_author in authors:
-            conversation.contact_id = other_id
-    record(
-        session,
-        actor=actor,
-        action=AuditAction.CONTACTS_UNMERGED,
-        at=now,
-        target_type="contact",
-        target_id=keep_id,
-        after={"restored": other_id, "identities": len(identities)},
-    )
-    session.flush()
-    return len(identities)
-
-
 def newer_reply_by_someone_else(
     session: Session, conversation: Conversation, *, seen: str, me: str
 ) -> dict[str, Any] | None:
@@ -562,15 +331,6 @@ def newer_reply_by_someone_else(
             return found
         break
     return None
-
-
-def contact_names(session: Session, contact_ids: Sequence[int | None]) -> dict[int, str | None]:
-    """The names of these contacts, by id (a list page shows a name per row, read at once)."""
-    ids = sorted({i for i in contact_ids if i is not None})
-    if not ids:
-        return {}
-    found = session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(ids)))
-    return {row.id: row.name for row in found}
 
 
 def wake_snoozed(session: Session, now: datetime) -> int:

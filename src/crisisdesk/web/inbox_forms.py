@@ -30,8 +30,9 @@ from crisisdesk.channels import outbox
 from crisisdesk.channels.base import NEEDS, Action
 from crisisdesk.core.fields import Id
 from crisisdesk.inbox import moderation, service
+from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import ConversationStatus, Priority
-from crisisdesk.inbox.service import Change, InboxError
+from crisisdesk.inbox.service import Change
 from crisisdesk.posts.models import Post
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.i18n import Lang, t

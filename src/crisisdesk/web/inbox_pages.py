@@ -26,9 +26,10 @@ from crisisdesk.accounts.service import list_users
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.channels.base import Capability
 from crisisdesk.core.fields import Id
-from crisisdesk.inbox import moderation, service
+from crisisdesk.inbox import contacts, listing, moderation, service
+from crisisdesk.inbox.errors import InboxError
+from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
-from crisisdesk.inbox.service import Filters, InboxError, View
 from crisisdesk.posts.models import Author
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.formatting import format_timedelta
@@ -129,8 +130,8 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         identities: list[Author] = []
         others: list[Conversation] = []
         if c.contact_id is not None:
-            contact, identities = service.contact_of(session, c.contact_id)
-            rows, _ = service.list_conversations(session, Filters(status=None, contact_id=c.contact_id),
+            contact, identities = contacts.contact_of(session, c.contact_id)
+            rows, _ = listing.list_conversations(session, Filters(status=None, contact_id=c.contact_id),
                                                  user_id=None, limit=OTHERS + 1)
             others = [r for r in rows if r.id != c.id][:OTHERS]
         inbound = [m["post_id"] for m in thread if m["direction"] == "in"]
@@ -185,14 +186,14 @@ def router(runtime: Runtime) -> APIRouter:
         user_id = user.user.id if user.user is not None else None
         with Session(runtime.engine) as session:
             try:
-                rows, cursor = service.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE,
+                rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE,
                                                           after=after or None)
             except InboxError:
                 problems.append(t("inbox.error.bad_cursor", lang))
                 after = ""
-                rows, cursor = service.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE)
-            counts = service.view_counts(session, user_id=user_id, status=state)
-            contacts = service.contact_names(session, [c.contact_id for c in rows])
+                rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE)
+            counts = listing.view_counts(session, user_id=user_id, status=state)
+            names = contacts.contact_names(session, [c.contact_id for c in rows])
             users = _user_names(session)
         params = {"view": view, "status": status, "channel": channel, "monitor": monitor, "q": q}
         config = runtime.workspace.config
@@ -202,7 +203,7 @@ def router(runtime: Runtime) -> APIRouter:
             view=view, status=status, statuses=STATUSES, channel=channel, monitor=monitor, q=q,
             channels=sorted(ch.key for ch in config.channels),
             monitors=sorted(m.name for m in config.monitors),
-            contacts=contacts, users=users, problems=problems, since=_since(runtime.runner.clock.now(), lang),
+            contacts=names, users=users, problems=problems, since=_since(runtime.runner.clock.now(), lang),
             older=_query(params, after=cursor) if cursor else "", newest=_query(params) if after else "")
 
     @r.get("/inbox/{conversation_id}", response_class=HTMLResponse)

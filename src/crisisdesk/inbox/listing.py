@@ -1,0 +1,144 @@
+"""The inbox's lists: which conversations a view holds, filtered and searched, a page at a time
+(keyset cursors over the last activity), and the counts of every view in one pass."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import orjson
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from crisisdesk.inbox.errors import InboxError
+from crisisdesk.inbox.models import Conversation, ConversationStatus, ConversationWord
+from crisisdesk.inbox.threads import words
+from crisisdesk.posts.models import Post
+from crisisdesk.sources.models import Monitor, MonitorMatch
+
+
+class View(StrEnum):
+    ALL = "all"
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    WAITING = "waiting"  # the person waits for our answer
+    NEGATIVE = "negative"
+    INSULTS = "insults"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    view: View = View.ALL
+    status: ConversationStatus | None = ConversationStatus.OPEN
+    channel: str | None = None
+    monitor: str | None = None
+    contact_id: int | None = None
+    q: str | None = None
+
+
+def _view_condition(view: View, user_id: int | None) -> ColumnElement[bool] | None:
+    c = Conversation
+    if view is View.MINE:
+        return c.assignee_user_id == (user_id if user_id is not None else -1)
+    if view is View.UNASSIGNED:
+        return and_(c.assignee_user_id.is_(None), c.team.is_(None))
+    if view is View.WAITING:
+        return c.waiting_since.is_not(None)
+    if view is View.NEGATIVE:
+        return c.negative > 0
+    if view is View.INSULTS:
+        return c.insults > 0
+    return None
+
+
+def _filtered(filters: Filters, *, user_id: int | None) -> Select[Conversation]:
+    c = Conversation
+    stmt = select(c)
+    if filters.status is not None:
+        stmt = stmt.where(c.status == filters.status.value)
+    if filters.channel is not None:
+        stmt = stmt.where(c.channel == filters.channel)
+    if filters.contact_id is not None:
+        stmt = stmt.where(c.contact_id == filters.contact_id)
+    condition = _view_condition(filters.view, user_id)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    in_thread = and_(Post.platform == c.platform, Post.conversation_id == c.thread)
+    if filters.monitor is not None:
+        stmt = stmt.where(
+            exists(
+                select(Post.id)
+                .join(MonitorMatch, MonitorMatch.post_id == Post.id)
+                .join(Monitor, Monitor.id == MonitorMatch.monitor_id)
+                .where(in_thread, Monitor.name == filters.monitor)
+            )
+        )
+    if filters.q:
+        terms = sorted(words(filters.q))
+        if not terms:
+            raise InboxError("q: give at least one word of two letters or more", status=400)
+        for term in terms:  # every word of the query, as the start of a word of the conversation
+            stmt = stmt.where(
+                c.id.in_(
+                    select(ConversationWord.conversation_id).where(
+                        ConversationWord.word >= term, ConversationWord.word < term + "\U0010ffff"
+                    )
+                )
+            )
+    return stmt
+
+
+def encode_cursor(at: datetime, conversation_id: int) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([at.astimezone(UTC).isoformat(), conversation_id])).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        at, cid = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None or not isinstance(cid, int):
+            raise ValueError("not a cursor")
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        raise InboxError("after: not a cursor this list gave out", status=400) from None
+    return moment, cid
+
+
+def list_conversations(
+    session: Session, filters: Filters, *, user_id: int | None, limit: int = 50, after: str | None = None
+) -> tuple[list[Conversation], str | None]:
+    """Newest activity first, ``limit`` at a time; the cursor of the next page (None: no more)."""
+    stmt = _filtered(filters, user_id=user_id)
+    if after is not None:
+        at, cid = decode_cursor(after)
+        stmt = stmt.where(
+            or_(
+                Conversation.last_message_at < at,
+                and_(Conversation.last_message_at == at, Conversation.id < cid),
+            )
+        )
+    rows = list(
+        session.scalars(
+            stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    return rows, (encode_cursor(last.last_message_at, last.id) if more and last is not None else None)
+
+
+def view_counts(
+    session: Session, *, user_id: int | None, status: ConversationStatus | None
+) -> dict[str, int]:
+    """How many conversations each view holds (of one status, open by default): one pass."""
+    columns = []
+    for view in View:
+        condition = _view_condition(view, user_id)
+        columns.append(func.count() if condition is None else func.sum(case((condition, 1), else_=0)))
+    stmt = select(*columns).select_from(Conversation)
+    if status is not None:
+        stmt = stmt.where(Conversation.status == status.value)
+    row = session.execute(stmt).one()
+    return {view.value: int(value or 0) for view, value in zip(View, row, strict=True)}
