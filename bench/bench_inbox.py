@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.db import make_engine, migrate
-from crisisdesk.inbox import service
+from crisisdesk.inbox import listing, service
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.threads import words
 
@@ -215,7 +215,7 @@ def main() -> None:
                     )
                 ).all()
 
-            def listing(view: View, q: str | None = None) -> Callable[[], object]:
+            def a_view(view: View, q: str | None = None) -> Callable[[], object]:
                 return lambda: (
                     listing.list_conversations(session, Filters(view=view, q=q), user_id=1, limit=50),
                     listing.view_counts(session, user_id=1, status=None),
@@ -226,9 +226,9 @@ def main() -> None:
             base, _ = timed(baseline, args.repeat)
             print(f"{'baseline: bare indexed list query':44s} median {base:8.1f} ms")
             cases: list[tuple[str, Callable[[], object]]] = [
-                ("list all + counts of every view", listing(View.ALL)),
-                ("list waiting + counts", listing(View.WAITING)),
-                ("list negative + counts", listing(View.NEGATIVE)),
+                ("list all + counts of every view", a_view(View.ALL)),
+                ("list waiting + counts", a_view(View.WAITING)),
+                ("list negative + counts", a_view(View.NEGATIVE)),
                 (
                     "second page (keyset)",
                     lambda: listing.list_conversations(session, Filters(), user_id=1, limit=50, after=cursor),
