@@ -20,9 +20,10 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -58,13 +59,13 @@ WORDS = (
 def fill(engine: Engine, conversations: int, messages: int, seed: int = 7) -> None:
     rnd = random.Random(seed)
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
-    raw = engine.raw_connection()
+    raw: Any = engine.raw_connection()  # the DB-API connection (untyped)
     try:
         cur = raw.cursor()
         stamp = t0.isoformat(sep=" ") if engine.dialect.name == "sqlite" else t0
         mark = "?" if engine.dialect.name == "sqlite" else "%s"
 
-        def many(sql: str, rows: list[tuple[object, ...]]) -> None:
+        def many(sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
             cur.executemany(sql.replace("?", mark), rows)
 
         many(
@@ -81,14 +82,20 @@ def fill(engine: Engine, conversations: int, messages: int, seed: int = 7) -> No
             "VALUES (?, ?, 'auto', ?)",
             [(i + 1, i + 1, stamp) for i in range(conversations)],
         )
-        conv_rows, post_rows, word_rows = [], [], []
+        is_sqlite = engine.dialect.name == "sqlite"
+
+        def at(moment: datetime) -> Any:  # SQLite's driver takes the text form the column stores
+            return moment.isoformat(sep=" ") if is_sqlite else moment
+
+        conv_rows: list[tuple[Any, ...]] = []
+        post_rows: list[tuple[Any, ...]] = []
+        word_rows: list[tuple[str, int]] = []
         post_id = 0
         for c in range(conversations):
             start = t0 + timedelta(seconds=rnd.randrange(30 * 86400))
             last = start + timedelta(minutes=messages * 7)
             negative = rnd.random() < 0.1
             waiting = rnd.random() < 0.33
-            at = (lambda d: d.isoformat(sep=" ")) if engine.dialect.name == "sqlite" else (lambda d: d)
             conv_rows.append(
                 (
                     c + 1,

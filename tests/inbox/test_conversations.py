@@ -43,8 +43,8 @@ def message(
         message_id=message_id,
         date=date,
         chat={"id": chat, "type": "private", "first_name": name},
-        **{"from": {"id": chat, "is_bot": False, "first_name": name, "language_code": "de"}},
     )
+    update["message"]["from"] = {"id": chat, "is_bot": False, "first_name": name, "language_code": "de"}
     r = client.post(
         "/webhooks/voltaro-tg",
         content=json.dumps(update).encode(),

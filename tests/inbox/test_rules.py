@@ -168,7 +168,7 @@ def test_a_public_refund_complaint_moves_to_private_and_an_insult_is_hidden(
 )
 def test_broken_rules_are_refused_with_their_place(rule: str, words: str) -> None:
     with pytest.raises(ConfigError) as refused:
-        parse_config(f"inbox:\n  rules:\n    - {rule}\n", path=Path("crisisdesk.yaml"))
+        parse_config(f"inbox:\n  rules:\n    - {rule}\n", path="crisisdesk.yaml")
     assert words in str(refused.value) and "inbox.rules" in str(refused.value)
 
 

@@ -109,9 +109,9 @@ def test_every_viewer_sees_the_channels_in_their_language(world: World, lang: st
     assert "/settings/monitors" not in page.text  # the hub's other sections are not offered either
 
     admin, _ = browser(world, Role.ADMIN, lang)
-    page = admin.get("/settings/channels").text
-    assert "/settings/channels/voltaro-tg/check" in page and 'href="/settings/document"' in page
-    assert "/settings/monitors" in page
+    admin_page = admin.get("/settings/channels").text
+    assert "/settings/channels/voltaro-tg/check" in admin_page and 'href="/settings/document"' in admin_page
+    assert "/settings/monitors" in admin_page
 
 
 def test_only_manage_channels_may_check(world: World) -> None:
