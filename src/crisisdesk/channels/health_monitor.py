@@ -17,7 +17,6 @@ every start of the service, so that an alert ends when the new ones work.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from crisisdesk.bus.base import Message
 from crisisdesk.channels import service
+from crisisdesk.channels.background import RoundLoop
 from crisisdesk.channels.base import Capability, CheckResult, Connector, PlatformError
 from crisisdesk.channels.common_config import ChannelConfigBase
 from crisisdesk.channels.health import Finding, credentials_dead
@@ -41,46 +41,30 @@ log = logging.getLogger(__name__)
 Turn = Callable[[Callable[[Connection, Escalator | None], list[Message]]], list[Message]]
 
 
-class HealthMonitor:
+class HealthMonitor(RoundLoop):
     """``run_once()`` for tests and one-shot use; ``start()`` runs it every ``interval`` seconds."""
+
+    thread_name = "channel-health"
 
     def __init__(self, *, engine: Callable[[], Engine], channels: Callable[[], Sequence[ChannelConfigBase]],
                  connectors: Callable[[], Mapping[str, Connector]], clock: Clock, turn: Turn,
                  settings: Callable[[], AlertSettings], interval: float = 60.0) -> None:
+        super().__init__(interval)
         self._engine = engine
         self._channels = channels
         self._connectors = connectors
         self.clock = clock
         self._turn = turn
         self._settings = settings
-        self._interval = interval
         #: The connector each channel's credentials were last checked with in this process.
         self._checked: dict[str, Connector] = {}
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def kick(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="channel-health", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception as exc:  # the database may be away: the next round tries again
-                log_failure(self._engine(), exc, log, "channel health: the round failed; trying again")
-            self._wake.wait(self._interval)
-            self._wake.clear()
+    def _round(self) -> float | None:
+        try:
+            self.run_once()
+        except Exception as exc:  # the database may be away: the next round tries again
+            log_failure(self._engine(), exc, log, "channel health: the round failed; trying again")
+        return None
 
     def subjects(self) -> list[HealthSubject]:
         """The enabled channels with their connectors (a switched-off one has no alerts)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.channels import outbox
+from crisisdesk.channels.background import RoundLoop
 from crisisdesk.channels.base import NEEDS, Action, Connector, Outbound, PlatformError, SendingConnector, Sent
 from crisisdesk.channels.models import OutboxStatus
 from crisisdesk.core.clock import Clock
@@ -44,51 +44,35 @@ class Outcome:
     detail: str
 
 
-class OutboxSender:
+class OutboxSender(RoundLoop):
     """``run_once()`` for tests and one-shot use; ``start()`` runs it in a thread until ``stop()``."""
+
+    thread_name = "channel-outbox"
 
     def __init__(self, engine: Callable[[], Engine], connectors: Callable[[], Mapping[str, Connector]], *,
                  clock: Clock, policy: RetryPolicy | None = None, interval: float = 5.0,
                  on_reauthorize: Callable[[str, str], None] | None = None,
                  on_sent: Callable[[Session, int, datetime], None] | None = None) -> None:
+        super().__init__(interval)
         self._engine = engine
         self._connectors = connectors
         self.clock = clock
         self.policy = policy or RetryPolicy(max_attempts=6, base=5.0, cap=900.0)
-        self._interval = interval
         self._on_reauthorize = on_reauthorize
         #: Runs in the transaction that records a success (the inbox marks the conversation answered).
         self._on_sent = on_sent
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def kick(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="channel-outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            timeout = self._interval
-            try:
-                self.run_once()
-                with Session(self._engine()) as session:
-                    next_at = outbox.next_due_at(session, channels=sorted(self._connectors()))
-                if next_at is not None:
-                    timeout = min(timeout, max((next_at - self.clock.now()).total_seconds(), 0.05))
-            except Exception as exc:  # the database may be away: the next round retries
-                log_failure(self._engine(), exc, log, "channel outbox: sending failed; trying again")
-            self._wake.wait(timeout)
-            self._wake.clear()
+    def _round(self) -> float | None:
+        timeout = self._interval
+        try:
+            self.run_once()
+            with Session(self._engine()) as session:
+                next_at = outbox.next_due_at(session, channels=sorted(self._connectors()))
+            if next_at is not None:
+                timeout = min(timeout, max((next_at - self.clock.now()).total_seconds(), 0.05))
+        except Exception as exc:  # the database may be away: the next round retries
+            log_failure(self._engine(), exc, log, "channel outbox: sending failed; trying again")
+        return timeout
 
     def run_once(self) -> list[Outcome]:
         """Attempt every item due now, one after the other; return what happened."""
