@@ -1,17 +1,19 @@
 """The inbox's lists: which conversations a view holds, filtered and searched, a page at a time
-(keyset cursors over the last activity), and the counts of every view in one pass."""
+(keyset cursors over the last activity; the view "SLA soon due" over the earliest due time,
+soonest first), and the counts of every view in one pass."""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from crisisdesk.inbox import sla
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import Conversation, ConversationStatus, ConversationWord
 from crisisdesk.inbox.threads import words
@@ -26,6 +28,7 @@ class View(StrEnum):
     WAITING = "waiting"  # the person waits for our answer
     NEGATIVE = "negative"
     INSULTS = "insults"
+    SLA_DUE = "sla_due"  # tickets with a due time within inbox.sla.warn_before_minutes, or overdue
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +39,20 @@ class Filters:
     monitor: str | None = None
     contact_id: int | None = None
     q: str | None = None
+    #: The view SLA_DUE holds tickets due before this (None: now plus 30 minutes).
+    due_before: datetime | None = None
 
 
-def _view_condition(view: View, user_id: int | None) -> ColumnElement[bool] | None:
+def due_before(now: datetime, warn_before_minutes: int) -> datetime:
+    return now + timedelta(minutes=warn_before_minutes)
+
+
+def _view_condition(
+    view: View, user_id: int | None, due: datetime | None = None
+) -> ColumnElement[bool] | None:
     c = Conversation
+    if view is View.SLA_DUE:
+        return sla.due_condition(due or due_before(datetime.now(UTC), 30))
     if view is View.MINE:
         return c.assignee_user_id == (user_id if user_id is not None else -1)
     if view is View.UNASSIGNED:
@@ -62,7 +75,7 @@ def _filtered(filters: Filters, *, user_id: int | None) -> Select[Conversation]:
         stmt = stmt.where(c.channel == filters.channel)
     if filters.contact_id is not None:
         stmt = stmt.where(c.contact_id == filters.contact_id)
-    condition = _view_condition(filters.view, user_id)
+    condition = _view_condition(filters.view, user_id, filters.due_before)
     if condition is not None:
         stmt = stmt.where(condition)
     in_thread = and_(Post.platform == c.platform, Post.conversation_id == c.thread)
@@ -109,6 +122,8 @@ def list_conversations(
     session: Session, filters: Filters, *, user_id: int | None, limit: int = 50, after: str | None = None
 ) -> tuple[list[Conversation], str | None]:
     """Newest activity first, ``limit`` at a time; the cursor of the next page (None: no more)."""
+    if filters.view is View.SLA_DUE:
+        return _by_due(session, filters, user_id=user_id, limit=limit, after=after)
     stmt = _filtered(filters, user_id=user_id)
     if after is not None:
         at, cid = decode_cursor(after)
@@ -129,13 +144,31 @@ def list_conversations(
     return rows, (encode_cursor(last.last_message_at, last.id) if more and last is not None else None)
 
 
+def _by_due(
+    session: Session, filters: Filters, *, user_id: int | None, limit: int, after: str | None
+) -> tuple[list[Conversation], str | None]:
+    """The view SLA_DUE: soonest due first (a ticket in it always has ``sla_due``), the cursor over
+    (``sla_due``, id) in the same format as the others'."""
+    c = Conversation
+    stmt = _filtered(filters, user_id=user_id)
+    if after is not None:
+        at, cid = decode_cursor(after)
+        stmt = stmt.where(or_(c.sla_due > at, and_(c.sla_due == at, c.id > cid)))
+    rows = list(session.scalars(stmt.order_by(c.sla_due, c.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    cursor = encode_cursor(last.sla_due, last.id) if more and last is not None and last.sla_due else None
+    return rows, cursor
+
+
 def view_counts(
-    session: Session, *, user_id: int | None, status: ConversationStatus | None
+    session: Session, *, user_id: int | None, status: ConversationStatus | None, due: datetime | None = None
 ) -> dict[str, int]:
     """How many conversations each view holds (of one status, open by default): one pass."""
     columns = []
     for view in View:
-        condition = _view_condition(view, user_id)
+        condition = _view_condition(view, user_id, due)
         columns.append(func.count() if condition is None else func.sum(case((condition, 1), else_=0)))
     stmt = select(*columns).select_from(Conversation)
     if status is not None:

@@ -24,6 +24,7 @@ from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector
 from crisisdesk.inbox import service
+from crisisdesk.inbox.calendar import BusinessCalendar
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,
@@ -58,6 +59,8 @@ class Message:
     monitors: list[str]
     followers: int | None
     verified: bool | None
+    #: When the person wrote it (the business_hours condition); None: not known.
+    at: datetime | None = None
 
 
 @dataclass
@@ -86,15 +89,21 @@ def from_normalized(stored: StoredPost) -> Message:
         list(p.monitors),
         p.author.followers if p.author else None,
         p.author.verified if p.author else None,
+        p.created_at,
     )
 
 
 class RuleEngine:
     def __init__(
-        self, rules: Sequence[RuleConfig], *, connectors: Callable[[], Mapping[str, Connector]]
+        self,
+        rules: Sequence[RuleConfig],
+        *,
+        connectors: Callable[[], Mapping[str, Connector]],
+        calendar: BusinessCalendar | None = None,
     ) -> None:
         self.rules = [r for r in rules if r.enabled]
         self._connectors = connectors
+        self.calendar = calendar or BusinessCalendar()
         self._queries = {
             r.name: MonitorSet.compile([(r.name, r.when.query)]) for r in self.rules if r.when.query
         }
@@ -126,6 +135,10 @@ class RuleEngine:
         if w.min_followers is not None and (m.followers or 0) < w.min_followers:
             return False
         if w.verified is not None and bool(m.verified) is not w.verified:
+            return False
+        if w.business_hours is not None and (
+            m.at is None or self.calendar.is_open(m.at) is not w.business_hours
+        ):
             return False
         query = self._queries.get(rule.name)
         return query is None or bool(query.match(m.doc))
@@ -315,7 +328,7 @@ class RuleEngine:
             .order_by(Post.ingested_at.desc(), Post.id.desc())
             .limit(limit)
         ).all()
-        engine = RuleEngine([rule], connectors=self._connectors)
+        engine = RuleEngine([rule], connectors=self._connectors, calendar=self.calendar)
         out = []
         for post, author, cid in rows:
             if engine.matches(rule, from_stored(session, post, author)):
@@ -366,6 +379,7 @@ def from_stored(session: Session, post: Post, author: Author | None) -> Message:
         monitors,
         author.followers if author else None,
         author.verified if author else None,
+        post.created_at,
     )
 
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.inbox.models import Priority
+from crisisdesk.inbox.sla_config import BusinessHours, SlaConfig
 from crisisdesk.sources.matcher import MonitorSet
 
 
@@ -67,6 +68,8 @@ class When(BaseModel):
     query: str | None = Field(default=None, min_length=1, description="The monitoring query language.")
     min_followers: int | None = Field(default=None, ge=0)
     verified: bool | None = None
+    business_hours: bool | None = Field(default=None, description="true: the message came inside "
+                                        "inbox.business_hours; false: outside them.")
 
     @field_validator("channel", "platform", "kind", "lang", "sentiment", "complaint_types", "monitor",
                      mode="before")
@@ -146,6 +149,9 @@ class InboxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     saved_replies: list[SavedReply] = Field(default_factory=list)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours, description="When the team works: "
+                                          "the rules' business_hours condition and the SLA count by it.")
+    sla: SlaConfig = Field(default_factory=SlaConfig, description="Ticket SLAs (see docs/inbox.md).")
 
     rules: list[RuleConfig] = Field(default_factory=list, description="Tried in order on every inbound "
                                     "message that belongs to a conversation.")
