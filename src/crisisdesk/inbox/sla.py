@@ -7,11 +7,12 @@ or reopened — and the callers (the pipeline's inbox hook, the API and web form
 sender's "answered" callback) call it in the same transaction as the change:
 
 - **first response**: while nobody has answered yet and the person waits, due the target's
-  minutes after they started waiting (not before the ticket was opened: a conversation made a
-  ticket late is not overdue at once);
+  minutes after they started waiting, but not before the ticket's clock started (a conversation
+  made a ticket late, or reopened after a message we left unanswered, is not overdue at once);
 - **next response**: the same once we have answered before and the person wrote again;
-- **resolution**: while the ticket is not resolved, due the target's minutes after the clock
-  started: when the ticket was opened (or SLAs were switched on) or last reopened.
+- **resolution**: while the ticket is not resolved, due the target's minutes after its clock
+  started (``resolution_from``): when the ticket was opened (or SLAs were switched on: old tickets
+  do not all breach at once) or last reopened.
 
 An answer sent clears the response due time, resolving clears all of them. Minutes are business
 minutes of ``inbox.business_hours`` unless ``inbox.sla.business_hours`` is false. Breaches are
@@ -84,7 +85,7 @@ def refresh(conversation: Conversation, policy: SlaPolicy | None, now: datetime)
             kind = FIRST_RESPONSE if c.first_response_at is None else NEXT_RESPONSE
             minutes = policy.config.target(c.priority, kind)
             if minutes is not None:
-                start = max(c.waiting_since, c.ticket_opened_at or c.waiting_since)
+                start = max(c.waiting_since, c.resolution_from)
                 due[kind] = policy.due(start, minutes)
     for kind, value in due.items():
         if due_of(c, kind) != value:
