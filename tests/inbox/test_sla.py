@@ -80,7 +80,8 @@ def test_open_and_closed_including_a_night_shift_across_the_clock_change() -> No
     assert calendar.is_open(berlin(2026, 12, 7, 8, 0)) and calendar.is_open(berlin(2026, 12, 7, 17, 59))
     assert not calendar.is_open(berlin(2026, 12, 7, 18, 0)) and not calendar.is_open(berlin(2026, 12, 5, 12))
     assert not calendar.is_open(berlin(2026, 12, 24, 10, 0))  # a holiday
-    night = BusinessCalendar(BusinessHours.model_validate({"days": ["sat"], "start": "22:00", "end": "06:00"}))
+    shift = {"days": ["sat"], "start": "22:00", "end": "06:00"}
+    night = BusinessCalendar(BusinessHours.model_validate(shift))
     assert night.is_open(berlin(2026, 3, 29, 5, 30))  # Sunday morning: Saturday's shift
     assert not night.is_open(berlin(2026, 3, 29, 22, 30))  # Sunday evening: no shift starts
     # 22:00 to 06:00 over the night the clocks go forward is seven hours, not eight.
