@@ -332,3 +332,38 @@ def test_weekend_tickets_count_from_monday_and_the_soon_due_view_sorts_by_due_ti
     assert (resolved["event"], resolved["situation"]) == ("alert.resolved", alert["situation"])
     desk.patch(anna["id"], priority="urgent")  # the same due time again: reported once already
     assert desk.alerts() == []
+
+
+def signed_in(desk: Desk, lang: str) -> TestClient:
+    """The agent in a browser, in ``lang`` (the user ``token`` made)."""
+    c = TestClient(desk.client.app, base_url="http://localhost", headers={"Accept-Language": lang})
+    r = c.post("/login", data={"email": "agent@example.org", "password": "a long enough password", "next": "/"},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return c
+
+
+def test_the_pages_show_tickets_due_times_and_breaches_in_german_and_english(desk: Desk) -> None:
+    desk.clock.advance(hours=46)  # Monday, 09:00 in Berlin
+    desk.say(30, ANNA, "Akku kaputt", desk.clock.now(), ("Anna", "Weber"))
+    [anna] = desk.page()["items"]
+    desk.clock.advance(minutes=40)  # the first answer is 10 minutes late
+    [opened] = desk.alerts()
+    texts = {
+        "de": ("SLA bald fällig", "Ticket 2026-0001", "Erste Antwort: seit 10 Minuten überfällig", "Lösung: fällig in",
+               "SLA überschritten", "SLA: erste Antwort überfällig"),
+        "en": ("SLA soon due", "Ticket 2026-0001", "First response: overdue by 10 minutes", "Resolution: due in",
+               "SLA breached", "SLA: first response overdue"),
+    }
+    for lang, (view, ticket, late, resolution, event, cause) in texts.items():
+        browser = signed_in(desk, lang)
+        listed = browser.get("/inbox", params={"view": "sla_due"})
+        assert listed.status_code == 200 and view in listed.text and ticket in listed.text
+        assert 'class="tag sla sla-breached"' in listed.text and f'id="c-{anna["id"]}"' in listed.text
+        page = browser.get(f"/inbox/{anna['id']}")
+        assert page.status_code == 200, page.text
+        for text in (ticket, late, resolution, event):
+            assert text in page.text, (lang, text)
+        assert f'href="/situations/{opened["situation"]}"' in page.text
+        situation = browser.get(f"/situations/{opened['situation']}")
+        assert situation.status_code == 200 and cause in situation.text and MONITOR in situation.text

@@ -210,7 +210,7 @@ def _open(
         "target": kind,
         "due": due.isoformat(),
         "priority": conversation.priority,
-        "channels": [conversation.channel] if conversation.channel else [],
+        "channel": conversation.channel,
     }
     sid = int(
         conn.execute(

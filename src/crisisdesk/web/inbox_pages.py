@@ -26,7 +26,7 @@ from crisisdesk.accounts.service import list_users
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.channels.base import Capability
 from crisisdesk.core.fields import Id
-from crisisdesk.inbox import contacts, listing, moderation, service
+from crisisdesk.inbox import contacts, listing, moderation, service, sla, sla_alerts
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
@@ -105,6 +105,21 @@ def _since(now: datetime, lang: Lang) -> Callable[[datetime | None], str]:
     return since
 
 
+def _until(now: datetime, lang: Lang) -> Callable[[datetime | None], str]:
+    """How long until, in words (a due time)."""
+
+    def until(at: datetime | None) -> str:
+        return "" if at is None else format_timedelta(max(at - now, timedelta(0)), lang)
+
+    return until
+
+
+def _sla(c: Conversation, now: datetime, alerts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The ticket's due times as the page shows them: which, when, overdue, its alert."""
+    return [{"kind": kind, "due": due, "overdue": due <= now, "situation": alerts.get(kind)}
+            for kind in sla.KINDS if (due := sla.due_of(c, kind)) is not None]
+
+
 def _complaint_labels(runtime: Runtime, lang: Lang) -> dict[str, str]:
     taxonomy = runtime.workspace.config.analysis.complaint_types or list(DEFAULT_TAXONOMY)
     return {x.name: (x.label_de if lang == "de" else x.label_en) for x in taxonomy}
@@ -136,6 +151,8 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
             others = [r for r in rows if r.id != c.id][:OTHERS]
         inbound = [m["post_id"] for m in thread if m["direction"] == "in"]
         moderations = moderation.requests_of(session, inbound)
+        alerts = sla_alerts.breach_situations(session.connection(), c.id) if c.ticket else {}
+    now = runtime.runner.clock.now()
     connector = connectors.get(c.channel) if c.channel is not None else None
     capabilities = connector.capabilities if connector is not None else frozenset()
     replies = {"public": Capability.REPLY_PUBLIC in capabilities and c.public is not False,
@@ -151,8 +168,9 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
                     if not moderation.possible(connector, name)],
         action_names={action.value: name for name, action in moderation.MODERATION.items()},
         statuses=[s.value for s in ConversationStatus], priorities=[p.value for p in Priority],
-        complaint_label=_complaint_labels(runtime, lang), since=_since(runtime.runner.clock.now(), lang),
-        reply_key=f"web-reply-{render_key}", moderation_key=f"web-mod-{render_key[:16]}",
+        complaint_label=_complaint_labels(runtime, lang), since=_since(now, lang), until=_until(now, lang),
+        sla=_sla(c, now, alerts), reply_key=f"web-reply-{render_key}",
+        moderation_key=f"web-mod-{render_key[:16]}",
         done=t(f"inbox.done.{done}", lang) if f"inbox.done.{done}" in MESSAGES else "",
         error=error, typed=typed or Typed(tags=", ".join(c.tags or [])))
 
@@ -181,8 +199,10 @@ def router(runtime: Runtime) -> APIRouter:
             problems.append(t("inbox.error.long_query", lang, limit=MAX_QUERY))
             q = q[:MAX_QUERY]
         state = None if status == "any" else ConversationStatus(status)
+        now = runtime.runner.clock.now()
+        due = listing.due_before(now, runtime.workspace.config.inbox.sla.warn_before_minutes)
         filters = Filters(view=View(view), status=state, channel=channel or None, monitor=monitor or None,
-                          q=q.strip() or None)
+                          q=q.strip() or None, due_before=due)
         user_id = user.user.id if user.user is not None else None
         with Session(runtime.engine) as session:
             try:
@@ -192,7 +212,7 @@ def router(runtime: Runtime) -> APIRouter:
                 problems.append(t("inbox.error.bad_cursor", lang))
                 after = ""
                 rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE)
-            counts = listing.view_counts(session, user_id=user_id, status=state)
+            counts = listing.view_counts(session, user_id=user_id, status=state, due=due)
             names = contacts.contact_names(session, [c.contact_id for c in rows])
             users = _user_names(session)
         params = {"view": view, "status": status, "channel": channel, "monitor": monitor, "q": q}
@@ -203,7 +223,8 @@ def router(runtime: Runtime) -> APIRouter:
             view=view, status=status, statuses=STATUSES, channel=channel, monitor=monitor, q=q,
             channels=sorted(ch.key for ch in config.channels),
             monitors=sorted(m.name for m in config.monitors),
-            contacts=names, users=users, problems=problems, since=_since(runtime.runner.clock.now(), lang),
+            contacts=names, users=users, problems=problems, since=_since(now, lang), until=_until(now, lang),
+            now=now,
             older=_query(params, after=cursor) if cursor else "", newest=_query(params) if after else "")
 
     @r.get("/inbox/{conversation_id}", response_class=HTMLResponse)
