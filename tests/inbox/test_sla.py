@@ -100,8 +100,10 @@ def test_configuration_defaults_and_errors_name_their_place() -> None:
         ("inbox: {sla: {targets: {asap: {}}}}", "inbox.sla.targets.asap"),
         ("inbox: {sla: {severity: {low: 9}}}", "inbox.sla.severity"),
         ("inbox: {business_hours: {holidays: [soon]}}", "inbox.business_hours.holidays[0]"),
-        ("inbox: {rules: [{name: r, when: {business_hours: maybe}, then: [{tag: x}]}]}",
-         "inbox.rules[0].when.business_hours"),
+        (
+            "inbox: {rules: [{name: r, when: {business_hours: maybe}, then: [{tag: x}]}]}",
+            "inbox.rules[0].when.business_hours",
+        ),
     ]:
         with pytest.raises(ConfigError) as caught:
             parse_config(text, path="w")
@@ -162,13 +164,25 @@ class Desk:
 
     def say(self, update_id: int, chat: int, text: str, at: datetime, name: tuple[str, str]) -> None:
         self.api.message(chat, update_id)
-        update = tg_update(update_id, text=text, message_id=update_id, date=int(at.timestamp()),
-                           chat={"id": chat, "type": "private", "first_name": name[0]})
-        update["message"]["from"] = {"id": chat, "is_bot": False, "first_name": name[0], "last_name": name[1],
-                                     "language_code": "de"}
-        r = self.client.post("/webhooks/voltaro-tg", content=json.dumps(update).encode(),
-                             headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET,
-                                      "Content-Type": "application/json"})
+        update = tg_update(
+            update_id,
+            text=text,
+            message_id=update_id,
+            date=int(at.timestamp()),
+            chat={"id": chat, "type": "private", "first_name": name[0]},
+        )
+        update["message"]["from"] = {
+            "id": chat,
+            "is_bot": False,
+            "first_name": name[0],
+            "last_name": name[1],
+            "language_code": "de",
+        }
+        r = self.client.post(
+            "/webhooks/voltaro-tg",
+            content=json.dumps(update).encode(),
+            headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET, "Content-Type": "application/json"},
+        )
         assert r.status_code == 200, r.text
         self.runtime.process_deliveries()
 
@@ -242,15 +256,25 @@ def test_a_ticket_breaches_once_escalates_and_resolves_when_the_answer_is_sent(d
     assert urgent["sla_breached"] == ["first_response"]
 
     [opened] = desk.alerts()
-    assert (opened["event"], opened["monitor"], opened["cause"], opened["severity"]) == \
-        ("alert.opened", MONITOR, "sla_first_reply", 4)
+    assert (opened["event"], opened["monitor"], opened["cause"], opened["severity"]) == (
+        "alert.opened",
+        MONITOR,
+        "sla_first_reply",
+        4,
+    )
     assert opened["summaries"] == {
         "de": "Ticket 2026-0001 (Anna Weber): erste Antwort seit 5 Min. überfällig",
-        "en": "Ticket 2026-0001 (Anna Weber): first response overdue by 5 min"}
+        "en": "Ticket 2026-0001 (Anna Weber): first response overdue by 5 min",
+    }
     assert opened["notified"] == ["olga"] and opened["targets"] == ["ops-hook"]
     [hook] = desk.hooks_of("situation.opened", 1)
-    assert verify(SECRET, body=hook.body, timestamp=hook.headers["x-crisisdesk-timestamp"],
-                  signature=hook.headers["x-crisisdesk-signature"], now=time.time())
+    assert verify(
+        SECRET,
+        body=hook.body,
+        timestamp=hook.headers["x-crisisdesk-timestamp"],
+        signature=hook.headers["x-crisisdesk-signature"],
+        now=time.time(),
+    )
     note = hook.json()["notification"]
     assert note["monitor"] == MONITOR and "2026-0001" in note["summary"]
     assert note["ack_url"].startswith(f"http://crisis.example.org/ack/{opened['situation']}?t=")
@@ -263,13 +287,16 @@ def test_a_ticket_breaches_once_escalates_and_resolves_when_the_answer_is_sent(d
     [breach] = [e for e in desk.one(anna["id"])["events"] if e["kind"] == "sla.breached"]
     assert breach["body"]["target"] == "first_response" and breach["body"]["situation"] == opened["situation"]
 
-    sent = desk.client.post(f"/api/v1/conversations/{anna['id']}/messages",
-                            json={"text": "Das tut uns leid, Frau Weber. Wir rufen Sie gleich an."},
-                            headers=desk.agent)
+    sent = desk.client.post(
+        f"/api/v1/conversations/{anna['id']}/messages",
+        json={"text": "Das tut uns leid, Frau Weber. Wir rufen Sie gleich an."},
+        headers=desk.agent,
+    )
     assert sent.status_code == 202, sent.text
     assert desk.one(anna["id"])["first_response_due"] is not None  # queued is not answered
-    OutboxSender(lambda: desk.runtime.engine, desk.runtime.connectors, clock=desk.clock,
-                 on_sent=desk.runtime.answered).run_once()
+    OutboxSender(
+        lambda: desk.runtime.engine, desk.runtime.connectors, clock=desk.clock, on_sent=desk.runtime.answered
+    ).run_once()
     assert len([r for r in desk.sink.requests if r.path.endswith("/sendMessage")]) == 1
     answered = desk.one(anna["id"])
     assert answered["first_response_due"] is None and answered["sla_breached"] == []
@@ -287,8 +314,9 @@ def test_a_ticket_breaches_once_escalates_and_resolves_when_the_answer_is_sent(d
     assert at(desk.one(anna["id"])["next_response_due"]) == again + timedelta(minutes=20)
 
     done = desk.patch(anna["id"], status="resolved")  # resolving ends every target
-    assert [done[k] for k in ("first_response_due", "next_response_due", "resolution_due", "sla_due")] == \
-        [None] * 4
+    assert [done[k] for k in ("first_response_due", "next_response_due", "resolution_due", "sla_due")] == [
+        None
+    ] * 4
     desk.clock.advance(hours=9)  # 18:36: after hours
     desk.say(12, ANNA, "Geht schon wieder nicht", desk.clock.now(), ("Anna", "Weber"))
     reopened = desk.one(anna["id"])
@@ -337,8 +365,11 @@ def test_weekend_tickets_count_from_monday_and_the_soon_due_view_sorts_by_due_ti
 def signed_in(desk: Desk, lang: str) -> TestClient:
     """The agent in a browser, in ``lang`` (the user ``token`` made)."""
     c = TestClient(desk.client.app, base_url="http://localhost", headers={"Accept-Language": lang})
-    r = c.post("/login", data={"email": "agent@example.org", "password": "a long enough password", "next": "/"},
-               follow_redirects=False)
+    r = c.post(
+        "/login",
+        data={"email": "agent@example.org", "password": "a long enough password", "next": "/"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return c
 
@@ -350,10 +381,22 @@ def test_the_pages_show_tickets_due_times_and_breaches_in_german_and_english(des
     desk.clock.advance(minutes=40)  # the first answer is 10 minutes late
     [opened] = desk.alerts()
     texts = {
-        "de": ("SLA bald fällig", "Ticket 2026-0001", "Erste Antwort: seit 10 Minuten überfällig", "Lösung: fällig in",
-               "SLA überschritten", "SLA: erste Antwort überfällig"),
-        "en": ("SLA soon due", "Ticket 2026-0001", "First response: overdue by 10 minutes", "Resolution: due in",
-               "SLA breached", "SLA: first response overdue"),
+        "de": (
+            "SLA bald fällig",
+            "Ticket 2026-0001",
+            "Erste Antwort: seit 10 Minuten überfällig",
+            "Lösung: fällig in",
+            "SLA überschritten",
+            "SLA: erste Antwort überfällig",
+        ),
+        "en": (
+            "SLA soon due",
+            "Ticket 2026-0001",
+            "First response: overdue by 10 minutes",
+            "Resolution: due in",
+            "SLA breached",
+            "SLA: first response overdue",
+        ),
     }
     for lang, (view, ticket, late, resolution, event, cause) in texts.items():
         browser = signed_in(desk, lang)
