@@ -144,7 +144,8 @@ inbox:
       normal: {{first_response: 30, next_response: 60, resolution: 240}}
       urgent: {{first_response: 15, next_response: 20, resolution: 120}}
   rules:
-    - name: every-message-a-ticket
+    - name: complaints-are-tickets
+      when: {{query: 'akku OR lieferung'}}
       then: [{{ticket: true}}]
     - name: after-hours
       when: {{business_hours: false}}
@@ -410,3 +411,24 @@ def test_the_pages_show_tickets_due_times_and_breaches_in_german_and_english(des
         assert f'href="/situations/{opened["situation"]}"' in page.text
         situation = browser.get(f"/situations/{opened['situation']}")
         assert situation.status_code == 200 and cause in situation.text and MONITOR in situation.text
+
+
+def test_only_tickets_have_due_times_and_a_conversation_made_a_ticket_late_is_not_overdue_at_once(
+    desk: Desk,
+) -> None:
+    desk.clock.advance(hours=46)  # Monday, 09:00 in Berlin
+    desk.say(40, JONAS, "Hallo, kurze Frage", desk.clock.now(), ("Jonas", "Berg"))
+    [jonas] = desk.page()["items"]
+    assert jonas["ticket"] is None and jonas["sla_due"] is None and jonas["first_response_due"] is None
+    desk.clock.advance(hours=2)  # nobody answered for two hours: no SLA, nothing overdue
+    assert desk.alerts() == [] and desk.page()["counts"]["sla_due"] == 0
+    ticket = desk.patch(jonas["id"], ticket=True)
+    assert ticket["ticket"] == "2026-0001"
+    assert at(ticket["first_response_due"]) == desk.clock.now() + timedelta(minutes=30)
+    assert at(ticket["resolution_due"]) == desk.clock.now() + timedelta(minutes=240)
+    assert desk.patch(jonas["id"], ticket=True)["ticket"] == "2026-0001"  # a ticket stays one
+    bad = desk.client.patch(
+        f"/api/v1/conversations/{jonas['id']}", json={"ticket": False}, headers=desk.agent
+    )
+    assert bad.status_code == 422
+    assert desk.alerts() == []
