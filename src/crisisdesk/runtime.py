@@ -37,6 +37,7 @@ from crisisdesk.db import log_failure, make_engine, migrate
 from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
+from crisisdesk.inbox import sla, sla_alerts
 from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.presence import PresenceBoard
 from crisisdesk.inbox.rules import RuleEngine, from_normalized
@@ -120,7 +121,7 @@ class Runtime:
         self.pollers.sync()
         if self.outbox_sender is None:
             self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock(),
-                                              on_sent=answered, on_reauthorize=self.credentials_refused)
+                                              on_sent=self.answered, on_reauthorize=self.credentials_refused)
             self.outbox_sender.start()
         if self.health is None:
             self.health = self.health_monitor()
@@ -162,17 +163,24 @@ class Runtime:
         return self._own_escalator[1]
 
     def install_inbox_rules(self) -> None:
-        """Let the runner run the inbox rules of the configuration in force (none: nothing to run)."""
+        """Let the runner run the inbox rules of the configuration in force and bring the SLA due
+        times of the tickets that got messages up to date (neither: nothing to run)."""
         inbox = self.workspace.config.inbox
-        rules = RuleEngine(inbox.rules, connectors=self.connectors, teams=inbox.teams, notices=self.notices())
-        if not rules:
+        rules = RuleEngine(inbox.rules, connectors=self.connectors, teams=inbox.teams, notices=self.notices(),
+                           calendar=inbox.business_hours.calendar())
+        policy = sla.policy_of(inbox)
+        if not rules and policy is None:
             self.runner.inbox_rules = None
             return
         clock = self.runner.clock
 
         def run(conn: Connection, stored: list[StoredPost], threaded: Mapping[int, int]) -> int:
             with Session(bind=conn) as session:
-                outcomes = rules.apply(session, [from_normalized(s) for s in stored], threaded, clock.now())
+                now = clock.now()
+                messages = [from_normalized(s) for s in stored]
+                outcomes = rules.apply(session, messages, threaded, now) if rules else []
+                if policy is not None:
+                    sla.refresh_tickets(session, threaded.values(), policy, now)
             return sum(bool(a.get("ok")) for o in outcomes for a in o.actions
                        if "outbox" in a or "notified" in a)
 
@@ -190,6 +198,27 @@ class Runtime:
         """Wake the notification dispatcher: an inbox notice was just committed."""
         if self.dispatcher is not None:
             self.dispatcher.kick()
+
+    def answered(self, session: Session, item_id: int, now: datetime) -> None:
+        """An outbox reply reached the platform: the conversation is answered, its SLA met."""
+        answered(session, item_id, now)
+        policy = sla.policy_of(self.workspace.config.inbox)
+        if policy is not None:
+            sla.refresh_answered(session, item_id, policy, now)
+
+    def sla_policy(self) -> sla.SlaPolicy | None:
+        """The ticket SLA in force (None: switched off), for the API and web forms."""
+        return sla.policy_of(self.workspace.config.inbox)
+
+    def check_sla(self, now: datetime | None = None) -> list[Message]:
+        """Report overdue tickets as alerts and resolve those met, in the runner's turn with the
+        escalation in force (the ticker calls this; tests pass their own ``now``)."""
+        config = self.workspace.config
+        at = now or self.runner.clock.now()
+        settings = sla_alerts.SlaAlertSettings(lang=config.detection.language, playbook=config.playbook)
+        policy = sla.policy_of(config.inbox)
+        return self.health_turn(lambda conn, escalator: sla_alerts.check(
+            conn, policy, now=at, settings=settings, escalator=escalator))
 
     def outbox_queued(self) -> None:
         """Wake the outbox sender: a reply or moderation action was just queued."""
@@ -227,6 +256,10 @@ class Runtime:
                         wake_snoozed(session, SystemClock().now())
                 except Exception as exc:  # the next tick tries again
                     log_failure(self.engine, exc, log, "waking snoozed conversations failed")
+                try:
+                    self.check_sla()
+                except Exception as exc:  # the next tick tries again
+                    log_failure(self.engine, exc, log, "checking ticket SLAs failed")
 
         self._ticker = threading.Thread(target=loop, name="crisisdesk-tick", daemon=True)
         self._ticker.start()

@@ -9,8 +9,8 @@ internal notes. Reading needs ``view``; answering and changing need ``reply``.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,7 +23,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
 from crisisdesk.core.fields import MAX_ID, Id
-from crisisdesk.inbox import contacts, listing, service
+from crisisdesk.inbox import contacts, listing, service, sla
 from crisisdesk.inbox import performance as perf
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
@@ -60,10 +60,20 @@ class ConversationOut(BaseModel):
     messages: int = Field(description="Inbound messages so far.")
     negative: int
     insults: int
+    ticket: str | None = Field(description="The ticket number (\"2026-0142\"); null: not a ticket.")
+    ticket_opened_at: datetime | None
+    first_response_due: datetime | None = Field(description="SLA: our first answer is due then.")
+    next_response_due: datetime | None = Field(description="SLA: our answer to the person's latest "
+                                               "messages is due then.")
+    resolution_due: datetime | None = Field(description="SLA: the ticket should be resolved by then.")
+    sla_due: datetime | None = Field(description="The earliest of the three.")
+    sla_breached: list[str] = Field(description="The SLA targets overdue now: first_response, "
+                                    "next_response, resolution.")
 
     @classmethod
-    def of(cls, c: Conversation) -> ConversationOut:
-        return cls.model_validate({name: getattr(c, name) for name in cls.model_fields})
+    def of(cls, c: Conversation, now: datetime | None = None) -> ConversationOut:
+        values = {name: getattr(c, name) for name in cls.model_fields if name != "sla_breached"}
+        return cls.model_validate(values | {"sla_breached": sla.breached(c, now or datetime.now(UTC))})
 
 
 class ConversationPage(BaseModel):
@@ -145,6 +155,8 @@ class ChangeIn(BaseModel):
     assignee_user_id: int | None = Field(default=None, ge=0, le=MAX_ID, description="0 unassigns.")
     team: str | None = Field(default=None, max_length=64, description="Empty unassigns the team.")
     tags: list[str] | None = Field(default=None, max_length=50)
+    ticket: Literal[True] | None = Field(default=None, description="true: make the conversation a ticket "
+                                         "(numbered, with SLA due times); a ticket stays one.")
 
 
 class SavedReplyOut(BaseModel):
@@ -182,8 +194,8 @@ class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
 
 
-def _detail(session: Session, c: Conversation, connectors: Any) -> ConversationDetail:
-    base = ConversationOut.of(c).model_dump()
+def _detail(session: Session, c: Conversation, connectors: Any, now: datetime) -> ConversationDetail:
+    base = ConversationOut.of(c, now).model_dump()
     return ConversationDetail.model_validate({
         **base, "message_count": base["messages"], "messages": service.messages(session, c),
         "private_window_closes_at": service.window_closes_at(c, connectors),
@@ -216,8 +228,10 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
                 after: str | None = None) -> ConversationPage:
         user_id = principal.user.id if principal.user is not None else None
+        now = runtime.runner.clock.now()
+        due = listing.due_before(now, runtime.workspace.config.inbox.sla.warn_before_minutes)
         filters = Filters(view=view, status=state, channel=channel, monitor=monitor, contact_id=contact_id,
-                          q=q, situation=situation)
+                          q=q, situation=situation, due_before=due)
         email = principal.user.email if principal.user is not None else None
         teams = teams_of(runtime.workspace.config.inbox.teams, email)
         with Session(runtime.engine) as session:
@@ -226,15 +240,17 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                                                           after=after, teams=teams)
             except InboxError as exc:
                 raise fail(exc) from None
-            counts = listing.view_counts(session, user_id=user_id, status=state, teams=teams)
-            return ConversationPage(items=[ConversationOut.of(r) for r in rows], next=cursor, counts=counts)
+            counts = listing.view_counts(session, user_id=user_id, status=state, teams=teams, due=due)
+            return ConversationPage(items=[ConversationOut.of(r, now) for r in rows], next=cursor,
+                                    counts=counts)
 
     @router.get("/api/v1/conversations/{conversation_id}", response_model=ConversationDetail,
                 responses=errors(404), summary="One conversation: its messages in and out, and its timeline")
     def one(conversation_id: Id, principal: Viewer) -> ConversationDetail:
         with Session(runtime.engine) as session:
             try:
-                return _detail(session, service.get(session, conversation_id), runtime.connectors())
+                return _detail(session, service.get(session, conversation_id), runtime.connectors(),
+                               runtime.runner.clock.now())
             except InboxError as exc:
                 raise fail(exc) from None
 
@@ -268,7 +284,8 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
         return out
 
     @router.patch("/api/v1/conversations/{conversation_id}", response_model=ConversationOut,
-                  responses=errors(404), summary="Change status, priority, assignee, team or tags")
+                  responses=errors(404),
+                  summary="Change status, priority, assignee, team or tags; make it a ticket")
     def edit(conversation_id: Id, body: ChangeIn, principal: Replier) -> ConversationOut:
         what = Change(status=body.status, snoozed_until=body.snoozed_until, priority=body.priority,
                       assignee_user_id=body.assignee_user_id, team=body.team, tags=body.tags)
@@ -279,10 +296,14 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                 def active(user_id: int) -> bool:
                     return bool(session.scalar(select(User.id).where(User.id == user_id, User.active)))
 
-                service.change(session, conversation, what, actor=principal.actor,
-                               now=runtime.runner.clock.now(), user_exists=active)
+                now = runtime.runner.clock.now()
+                if body.ticket:
+                    service.open_ticket(session, conversation, actor=principal.actor, now=now)
+                service.change(session, conversation, what, actor=principal.actor, now=now,
+                               user_exists=active)
+                sla.refresh(conversation, runtime.sla_policy(), now)
                 session.flush()
-                return ConversationOut.of(conversation)
+                return ConversationOut.of(conversation, now)
         except InboxError as exc:
             raise fail(exc) from None
 

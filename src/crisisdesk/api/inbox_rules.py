@@ -104,7 +104,8 @@ def inbox_rules_router(runtime: Runtime) -> APIRouter:
                 )
                 raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"rule: {problems}") from None
         since = runtime.runner.clock.now() - timedelta(days=body.days)
-        engine = RuleEngine([rule], connectors=runtime.connectors)
+        engine = RuleEngine([rule], connectors=runtime.connectors,
+                            calendar=runtime.workspace.config.inbox.business_hours.calendar())
         with Session(runtime.engine) as session:
             tried, matched = engine.dry_run(session, rule, since=since, limit=body.limit)
         return DryRunOut(rule=rule.name, since=since, tried=tried, matched=matched)

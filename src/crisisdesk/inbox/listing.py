@@ -1,18 +1,20 @@
 """The inbox's lists: which conversations a view holds, filtered and searched, a page at a time
-(keyset cursors over the last activity), and the counts of every view in one pass."""
+(keyset cursors over the last activity; the view "SLA soon due" over the earliest due time,
+soonest first), and the counts of every view in one pass."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from crisisdesk.inbox import sla
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import Conversation, ConversationMention, ConversationStatus, ConversationWord
 from crisisdesk.inbox.situations import Window, window
@@ -30,6 +32,7 @@ class View(StrEnum):
     INSULTS = "insults"
     TEAM = "team"  # assigned to one of my teams
     MENTIONS = "mentions"  # a note @mentions me
+    SLA_DUE = "sla_due"  # tickets with a due time within inbox.sla.warn_before_minutes, or overdue
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +45,21 @@ class Filters:
     q: str | None = None
     #: Messages of one situation: its monitor's, written while it was open (see inbox.situations).
     situation: int | None = None
+    #: The view SLA_DUE holds tickets due before this (None: now plus 30 minutes).
+    due_before: datetime | None = None
 
 
-def _view_condition(view: View, user_id: int | None, teams: Sequence[str] = ()) -> ColumnElement[bool] | None:
+def due_before(now: datetime, warn_before_minutes: int) -> datetime:
+    return now + timedelta(minutes=warn_before_minutes)
+
+
+def _view_condition(
+    view: View, user_id: int | None, teams: Sequence[str] = (), due: datetime | None = None
+) -> ColumnElement[bool] | None:
     c = Conversation
     me = user_id if user_id is not None else -1
+    if view is View.SLA_DUE:
+        return sla.due_condition(due or due_before(datetime.now(UTC), 30))
     if view is View.TEAM:
         return c.team.in_(list(teams)) if teams else false()
     if view is View.MENTIONS:
@@ -75,7 +88,7 @@ def _filtered(
         stmt = stmt.where(c.channel == filters.channel)
     if filters.contact_id is not None:
         stmt = stmt.where(c.contact_id == filters.contact_id)
-    condition = _view_condition(filters.view, user_id, teams)
+    condition = _view_condition(filters.view, user_id, teams, filters.due_before)
     if condition is not None:
         stmt = stmt.where(condition)
     in_thread = and_(Post.platform == c.platform, Post.conversation_id == c.thread)
@@ -136,9 +149,11 @@ def list_conversations(
     after: str | None = None,
     teams: Sequence[str] = (),
 ) -> tuple[list[Conversation], str | None]:
-    """Newest activity first, ``limit`` at a time; the cursor of the next page (None: no more).
-    ``teams``: the viewer's teams (the "team" view)."""
+    """Newest activity first (the SLA_DUE view: soonest due first), ``limit`` at a time; the cursor
+    of the next page (None: no more). ``teams``: the viewer's teams (the "team" view)."""
     span = window(session, filters.situation) if filters.situation is not None else None
+    if filters.view is View.SLA_DUE:
+        return _by_due(session, filters, user_id=user_id, limit=limit, after=after, teams=teams, span=span)
     stmt = _filtered(filters, user_id=user_id, teams=teams, span=span)
     if after is not None:
         at, cid = decode_cursor(after)
@@ -159,13 +174,43 @@ def list_conversations(
     return rows, (encode_cursor(last.last_message_at, last.id) if more and last is not None else None)
 
 
+def _by_due(
+    session: Session,
+    filters: Filters,
+    *,
+    user_id: int | None,
+    limit: int,
+    after: str | None,
+    teams: Sequence[str],
+    span: Window | None,
+) -> tuple[list[Conversation], str | None]:
+    """The view SLA_DUE: soonest due first (a ticket in it always has ``sla_due``), the cursor over
+    (``sla_due``, id) in the same format as the others'."""
+    c = Conversation
+    stmt = _filtered(filters, user_id=user_id, teams=teams, span=span)
+    if after is not None:
+        at, cid = decode_cursor(after)
+        stmt = stmt.where(or_(c.sla_due > at, and_(c.sla_due == at, c.id > cid)))
+    rows = list(session.scalars(stmt.order_by(c.sla_due, c.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    cursor = encode_cursor(last.sla_due, last.id) if more and last is not None and last.sla_due else None
+    return rows, cursor
+
+
 def view_counts(
-    session: Session, *, user_id: int | None, status: ConversationStatus | None, teams: Sequence[str] = ()
+    session: Session,
+    *,
+    user_id: int | None,
+    status: ConversationStatus | None,
+    teams: Sequence[str] = (),
+    due: datetime | None = None,
 ) -> dict[str, int]:
     """How many conversations each view holds (of one status, open by default): one pass."""
     columns = []
     for view in View:
-        condition = _view_condition(view, user_id, teams)
+        condition = _view_condition(view, user_id, teams, due)
         columns.append(func.count() if condition is None else func.sum(case((condition, 1), else_=0)))
     stmt = select(*columns).select_from(Conversation)
     if status is not None:

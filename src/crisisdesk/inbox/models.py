@@ -95,6 +95,15 @@ class Conversation(Base):
     #: Set once the conversation is a ticket: "2026-0142", counted per year.
     ticket: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
     ticket_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: A ticket's SLA (crisisdesk.inbox.sla): each target's due time while it is open, the earliest
+    #: of them (what the "SLA soon due" view sorts by), when the resolution clock started (opening
+    #: or the last reopening), and the due times already reported as breached, by target.
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sla_due: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    resolution_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sla_breached: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     messages: Mapped[int] = mapped_column(Integer, default=0)
     negative: Mapped[int] = mapped_column(Integer, default=0)
     insults: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,6 +24,7 @@ from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector
 from crisisdesk.inbox import service
+from crisisdesk.inbox.calendar import BusinessCalendar
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,
@@ -62,6 +63,8 @@ class Message:
     monitors: list[str]
     followers: int | None
     verified: bool | None
+    #: When the person wrote it (the business_hours condition); None: not known.
+    at: datetime | None = None
 
 
 @dataclass
@@ -90,6 +93,7 @@ def from_normalized(stored: StoredPost) -> Message:
         list(p.monitors),
         p.author.followers if p.author else None,
         p.author.verified if p.author else None,
+        p.created_at,
     )
 
 
@@ -103,7 +107,7 @@ def situation_severity(m: Message, situations: Mapping[str, int]) -> int | None:
     return max((situations[n] for n in m.monitors if n in situations), default=None)
 
 
-def _checks(w: When) -> tuple[Check, ...]:
+def _checks(w: When, calendar: BusinessCalendar) -> tuple[Check, ...]:
     """The message conditions of ``w`` as predicates, only those given (compiled once per rule:
     with hundreds of rules, each message is tried against a handful of predicates per rule)."""
     out: list[Check] = []
@@ -128,6 +132,8 @@ def _checks(w: When) -> tuple[Check, ...]:
         out.append(lambda m, v=w.min_followers: (m.followers or 0) >= v)  # type: ignore[misc]
     if w.verified is not None:
         out.append(lambda m, v=w.verified: bool(m.verified) is v)  # type: ignore[misc]
+    if w.business_hours is not None:
+        out.append(lambda m, v=w.business_hours: m.at is not None and calendar.is_open(m.at) is v)  # type: ignore[misc]
     return tuple(out)
 
 
@@ -139,18 +145,20 @@ class RuleEngine:
         connectors: Callable[[], Mapping[str, Connector]],
         teams: Mapping[str, TeamConfig] | None = None,
         notices: Notices | None = None,
+        calendar: BusinessCalendar | None = None,
     ) -> None:
         self.rules = [r for r in rules if r.enabled]
         self._connectors = connectors
         self.teams = dict(teams or {})
         self.notices = notices or Notices(deliver=False)
+        self.calendar = calendar or BusinessCalendar()
         #: Whether any rule looks at situations (then each batch reads the open ones once).
         self._situational = any(
             r.when.in_situation is not None or r.when.situation_severity_at_least is not None
             for r in self.rules
         )
         self._unqueried = [r for r in self.rules if r.when.query is None]
-        self._checks = {r.name: _checks(r.when) for r in self.rules}
+        self._checks = {r.name: _checks(r.when, self.calendar) for r in self.rules}
         # One matcher for the queries of every rule: a message's text is read once, whatever the
         # number of rules (see sources.matcher).
         self._queries = MonitorSet.compile([(r.name, r.when.query) for r in self.rules if r.when.query])
@@ -411,7 +419,7 @@ class RuleEngine:
             .order_by(Post.ingested_at.desc(), Post.id.desc())
             .limit(limit)
         ).all()
-        engine = RuleEngine([rule], connectors=self._connectors, teams=self.teams)
+        engine = RuleEngine([rule], connectors=self._connectors, teams=self.teams, calendar=self.calendar)
         history = open_situations(session, since) if engine._situational else None
         out = []
         for post, author, cid in rows:
@@ -464,6 +472,7 @@ def from_stored(session: Session, post: Post, author: Author | None) -> Message:
         monitors,
         author.followers if author else None,
         author.verified if author else None,
+        post.created_at,
     )
 
 

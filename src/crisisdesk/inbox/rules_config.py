@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.escalation.config import RECIPIENT
 from crisisdesk.inbox.models import Priority
+from crisisdesk.inbox.sla_config import BusinessHours, SlaConfig
 from crisisdesk.inbox.team_config import TeamConfig, check_team_name
 from crisisdesk.sources.matcher import MonitorSet
 
@@ -73,6 +74,8 @@ class When(BaseModel):
                                       "has an open situation; false: none has.")
     situation_severity_at_least: int | None = Field(default=None, ge=1, le=4, description="An open "
                                                     "situation of one of its monitors is this severe.")
+    business_hours: bool | None = Field(default=None, description="true: the message came inside "
+                                        "inbox.business_hours; false: outside them.")
 
     @field_validator("channel", "platform", "kind", "lang", "sentiment", "complaint_types", "monitor",
                      mode="before")
@@ -174,6 +177,9 @@ class InboxConfig(BaseModel):
     saved_replies: list[SavedReply] = Field(default_factory=list)
     teams: dict[str, TeamConfig] = Field(default_factory=dict, description="Who works the inbox, "
                                          "by team; round-robin assignment picks among them.")
+    business_hours: BusinessHours = Field(default_factory=BusinessHours, description="When the team works: "
+                                          "the rules' business_hours condition and the SLA count by it.")
+    sla: SlaConfig = Field(default_factory=SlaConfig, description="Ticket SLAs (see docs/inbox.md).")
 
     rules: list[RuleConfig] = Field(default_factory=list, description="Tried in order on every inbound "
                                     "message that belongs to a conversation.")

@@ -29,7 +29,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import NEEDS, Action
 from crisisdesk.core.fields import Id
-from crisisdesk.inbox import moderation, service
+from crisisdesk.inbox import moderation, service, sla
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import ConversationStatus, Priority
 from crisisdesk.inbox.service import Change
@@ -89,6 +89,7 @@ def router(runtime: Runtime) -> APIRouter:
                     return bool(session.scalar(select(User.id).where(User.id == user_id, User.active)))
 
                 service.change(session, conversation, what, actor=user.actor, now=now(), user_exists=active)
+                sla.refresh(conversation, runtime.sla_policy(), now())
         except InboxError as exc:
             return refused(request, user, conversation_id, explain(exc, request_lang(request, user)), typed)
         return back(conversation_id, done, "manage")

@@ -27,7 +27,7 @@ from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.channels.base import Capability
 from crisisdesk.core.fields import Id
 from crisisdesk.detection.models import Situation
-from crisisdesk.inbox import contacts, listing, moderation, service
+from crisisdesk.inbox import contacts, listing, moderation, service, sla, sla_alerts
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
@@ -107,6 +107,21 @@ def _since(now: datetime, lang: Lang) -> Callable[[datetime | None], str]:
     return since
 
 
+def _until(now: datetime, lang: Lang) -> Callable[[datetime | None], str]:
+    """How long until, in words (a due time)."""
+
+    def until(at: datetime | None) -> str:
+        return "" if at is None else format_timedelta(max(at - now, timedelta(0)), lang)
+
+    return until
+
+
+def _sla(c: Conversation, now: datetime, alerts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The ticket's due times as the page shows them: which, when, overdue, its alert."""
+    return [{"kind": kind, "due": due, "overdue": due <= now, "situation": alerts.get(kind)}
+            for kind in sla.KINDS if (due := sla.due_of(c, kind)) is not None]
+
+
 def _complaint_labels(runtime: Runtime, lang: Lang) -> dict[str, str]:
     taxonomy = runtime.workspace.config.analysis.complaint_types or list(DEFAULT_TAXONOMY)
     return {x.name: (x.label_de if lang == "de" else x.label_en) for x in taxonomy}
@@ -138,6 +153,8 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
             others = [r for r in rows if r.id != c.id][:OTHERS]
         inbound = [m["post_id"] for m in thread if m["direction"] == "in"]
         moderations = moderation.requests_of(session, inbound)
+        alerts = sla_alerts.breach_situations(session.connection(), c.id) if c.ticket else {}
+    now = runtime.runner.clock.now()
     connector = connectors.get(c.channel) if c.channel is not None else None
     capabilities = connector.capabilities if connector is not None else frozenset()
     replies = {"public": Capability.REPLY_PUBLIC in capabilities and c.public is not False,
@@ -153,8 +170,9 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
                     if not moderation.possible(connector, name)],
         action_names={action.value: name for name, action in moderation.MODERATION.items()},
         statuses=[s.value for s in ConversationStatus], priorities=[p.value for p in Priority],
-        complaint_label=_complaint_labels(runtime, lang), since=_since(runtime.runner.clock.now(), lang),
-        reply_key=f"web-reply-{render_key}", moderation_key=f"web-mod-{render_key[:16]}",
+        complaint_label=_complaint_labels(runtime, lang), since=_since(now, lang), until=_until(now, lang),
+        sla=_sla(c, now, alerts), reply_key=f"web-reply-{render_key}",
+        moderation_key=f"web-mod-{render_key[:16]}",
         done=t(f"inbox.done.{done}", lang) if f"inbox.done.{done}" in MESSAGES else "",
         error=error, typed=typed or Typed(tags=", ".join(c.tags or [])))
 
@@ -184,6 +202,8 @@ def router(runtime: Runtime) -> APIRouter:
             q = q[:MAX_QUERY]
         state = None if status == "any" else ConversationStatus(status)
         situation_id = int(situation) if situation.isdigit() and len(situation) < 12 else None
+        now = runtime.runner.clock.now()
+        due = listing.due_before(now, runtime.workspace.config.inbox.sla.warn_before_minutes)
         user_id = user.user.id if user.user is not None else None
         teams = teams_of(runtime.workspace.config.inbox.teams, user.user.email if user.user else None)
         with Session(runtime.engine) as session:
@@ -191,7 +211,7 @@ def router(runtime: Runtime) -> APIRouter:
                 problems.append(t("inbox.error.bad_situation", lang, value=situation))
                 situation, situation_id = "", None
             filters = Filters(view=View(view), status=state, channel=channel or None, monitor=monitor or None,
-                              q=q.strip() or None, situation=situation_id)
+                              q=q.strip() or None, situation=situation_id, due_before=due)
             try:
                 rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE,
                                                           after=after or None, teams=teams)
@@ -200,7 +220,7 @@ def router(runtime: Runtime) -> APIRouter:
                 after = ""
                 rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE,
                                                           teams=teams)
-            counts = listing.view_counts(session, user_id=user_id, status=state, teams=teams)
+            counts = listing.view_counts(session, user_id=user_id, status=state, teams=teams, due=due)
             names = contacts.contact_names(session, [c.contact_id for c in rows])
             users = _user_names(session)
         params = {"view": view, "status": status, "channel": channel, "monitor": monitor, "q": q,
@@ -213,7 +233,8 @@ def router(runtime: Runtime) -> APIRouter:
             situation=situation,
             channels=sorted(ch.key for ch in config.channels),
             monitors=sorted(m.name for m in config.monitors),
-            contacts=names, users=users, problems=problems, since=_since(runtime.runner.clock.now(), lang),
+            contacts=names, users=users, problems=problems, since=_since(now, lang), until=_until(now, lang),
+            now=now,
             older=_query(params, after=cursor) if cursor else "", newest=_query(params) if after else "")
 
     @r.get("/inbox/{conversation_id}", response_class=HTMLResponse)
