@@ -130,6 +130,10 @@ class SituationBoard:
         while self._log:
             yield self._log.popleft()
 
+    def note(self, at: datetime | None, event: str, text: str) -> None:
+        """A line of the timeline from elsewhere in the demo (the simulated team's moves)."""
+        self._note(at, event, text)
+
     def _situation(self, sid: int, event: Mapping[str, Any], at: datetime | None) -> Situation:
         found = self.situations.get(sid)
         if found is None:
@@ -323,7 +327,8 @@ class AlertFeed:
 
 
 _EVENT_STYLES: Final = {"opened": "bold red", "raised": "bold dark_orange", "lowered": "bold yellow",
-                        "escalated": "bold magenta", "acknowledged": "bold green", "resolved": "bold blue"}
+                        "escalated": "bold magenta", "acknowledged": "bold green", "resolved": "bold blue",
+                        "inbox": "bold cyan"}
 
 
 def timeline_line(entry: Entry, width: int = 200) -> Text:

@@ -78,6 +78,8 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.reply": {"de": "Antworten", "en": "Reply"},
     "inbox.reply_text": {"de": "Antwort", "en": "Your reply"},
     "inbox.reply_as": {"de": "Antworten als", "en": "Reply as"},
+    "inbox.saved_reply": {"de": "Gespeicherte Antwort einsetzen", "en": "Insert a saved reply"},
+    "inbox.saved_reply_choose": {"de": "– auswählen –", "en": "– choose –"},
     "inbox.reply_public": {"de": "öffentliche Antwort (alle sehen sie)",
                            "en": "public reply (everyone sees it)"},
     "inbox.reply_private": {"de": "private Nachricht", "en": "private message"},

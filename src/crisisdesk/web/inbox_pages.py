@@ -30,6 +30,7 @@ from crisisdesk.inbox import contacts, listing, moderation, service
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
+from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.posts.models import Author
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.formatting import format_timedelta
@@ -136,6 +137,11 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
             others = [r for r in rows if r.id != c.id][:OTHERS]
         inbound = [m["post_id"] for m in thread if m["direction"] == "in"]
         moderations = moderation.requests_of(session, inbound)
+        # The saved replies, filled in for this conversation and this reader (inbox.js inserts them).
+        values = values_for(session, c, agent=user.user.name if user.user is not None else None)
+        written_in = service.language_of(session, c)
+        saved = [(r.name, r.title or r.name, fill(r.text, written_in, values))
+                 for r in runtime.workspace.config.inbox.saved_replies]
     connector = connectors.get(c.channel) if c.channel is not None else None
     capabilities = connector.capabilities if connector is not None else frozenset()
     replies = {"public": Capability.REPLY_PUBLIC in capabilities and c.public is not False,
@@ -152,7 +158,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         action_names={action.value: name for name, action in moderation.MODERATION.items()},
         statuses=[s.value for s in ConversationStatus], priorities=[p.value for p in Priority],
         complaint_label=_complaint_labels(runtime, lang), since=_since(runtime.runner.clock.now(), lang),
-        reply_key=f"web-reply-{render_key}", moderation_key=f"web-mod-{render_key[:16]}",
+        saved_replies=saved, reply_key=f"web-reply-{render_key}", moderation_key=f"web-mod-{render_key[:16]}",
         done=t(f"inbox.done.{done}", lang) if f"inbox.done.{done}" in MESSAGES else "",
         error=error, typed=typed or Typed(tags=", ".join(c.tags or [])))
 

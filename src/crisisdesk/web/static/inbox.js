@@ -43,6 +43,18 @@
     return true;
   }
 
+  // Saved replies: choosing one puts its text, filled in for this conversation, into the reply.
+  var picker = document.getElementById("saved-reply");
+  if (picker) {
+    document.getElementById("saved-replies").hidden = false;
+    picker.addEventListener("change", function () {
+      var chosen = picker.options[picker.selectedIndex];
+      var text = chosen ? chosen.getAttribute("data-text") : "";
+      var area = document.getElementById("reply-text");
+      if (text && area) { area.value = text; area.focus(); }
+    });
+  }
+
   // Collision detection: tell the server every 10 s that this conversation is open here (and
   // whether a reply is being typed), and show who else has it open, typing what.
   var presence = document.getElementById("presence");
