@@ -127,7 +127,8 @@ def test_a_colleague_sees_who_has_the_conversation_open(browser: Browser, replay
         sam_ctx.close()
 
 
-def test_lead_hands_a_conversation_to_a_colleague_with_a_note(context: BrowserContext, replayed: Demo) -> None:
+def test_lead_hands_a_conversation_to_a_colleague_with_a_note(context: BrowserContext,
+                                                              replayed: Demo) -> None:
     page = Watched(context).page
     sign_in(page, replayed, LEAD)
     target = next(c for c in conversations(page, replayed, channel="voltaro-fb")
@@ -162,7 +163,8 @@ def test_a_rule_moved_a_complaint_to_a_private_chat_with_a_ticket(context: Brows
     ticket = page.locator("#timeline li.event-ticket").inner_text()
     number = re.search(r"\d{4}-\d{4}", ticket)
     assert number is not None
-    assert number.group(0) in answers.filter(has_text=number.group(0)).inner_text()  # named in the private answer
+    # the private answer names the ticket
+    assert number.group(0) in answers.filter(has_text=number.group(0)).inner_text()
     assert page.locator(".conversation-meta .tag", has_text="complaint").count() == 1
 
 

@@ -80,18 +80,19 @@ def test_the_team_answers_with_saved_replies_and_hands_one_over(run: tuple[str, 
         assert all(c.first_response_at is not None for c in taken)
         notes = list(session.scalars(select(ConversationEvent).where(ConversationEvent.kind == "note")))
         assert len(notes) == 1 and notes[0].actor == "mia@crisisdesk.example"
-        handed = [e for e in session.scalars(select(ConversationEvent).where(
+        handed = list(session.scalars(select(ConversationEvent).where(
             ConversationEvent.conversation_id == notes[0].conversation_id,
-            ConversationEvent.kind == "assigned"))]
+            ConversationEvent.kind == "assigned")))
         assert len(handed) == 2 and handed[0].body["to"] == handed[1].body["from"] != handed[1].body["to"]
     # the timeline says what the team did, the summary what left
     assert re.search(r"inbox\s+Mia Schulz took conversation #\d+ \(voltaro-\w+\) and answered (publicly|"
                      r"privately \(ticket \d{4}-\d{4}\)) with the saved reply", output)
     assert re.search(r"inbox\s+Mia Schulz handed conversation #\d+ to Sam Taylor with a note", output)
     assert re.search(r"inbox\s+\w+ \w+ confirmed hiding an insult", output)
-    assert re.search(r"inbox rules: complaints-to-private \d+×, hide-insults \d+×, safety-urgent \d+×", output)
-    assert re.search(r"simulated team: \d+ conversations taken, \d+ moves; moderation reviews: confirmed \d+; "
-                     r"refused 0", output)
+    assert re.search(r"inbox rules: complaints-to-private \d+×, hide-insults \d+×, safety-urgent \d+×",
+                     output)
+    assert re.search(r"simulated team: \d+ conversations taken, \d+ moves; moderation reviews: "
+                     r"confirmed \d+; refused 0", output)
     assert not re.search(r"│ reply_\w+\s+│ (failed|uncertain|queued)", output)
 
 
@@ -122,4 +123,5 @@ def test_the_platforms_stand_in_refuses_a_wrong_token() -> None:
         status, answer = platforms.answer("POST", "/v25.0/104772301_1/comments",
                                           {"authorization": "Bearer right"}, b'{"message": "hi"}')
         assert status == 200 and answer["id"]
-        assert [(c.platform, c.action, c.text) for c in platforms.calls] == [("facebook", "reply_public", "hi")]
+        calls = [(c.platform, c.action, c.text) for c in platforms.calls]
+        assert calls == [("facebook", "reply_public", "hi")]

@@ -139,9 +139,9 @@ def demo(
             config_path.write_text(workspace_yaml(sink.url, webhook_secret=webhook_secret, base_url=base_url,
                                                   channels=credentials, feed_url=feed.url,
                                                   platforms_url=platforms.url), encoding="utf-8")
-            _run(root, config_path, sink, _Inbound(credentials, feed, platforms), seconds=seconds, speed=speed,
-                 seed=seed, calm_days=calm_days, crisis_days=crisis_days, live=live, sock=sock, web=web,
-                 auto_ack=auto_ack, team=team,
+            _run(root, config_path, sink, _Inbound(credentials, feed, platforms), seconds=seconds,
+                 speed=speed, seed=seed, calm_days=calm_days, crisis_days=crisis_days, live=live, sock=sock,
+                 web=web, auto_ack=auto_ack, team=team,
                  hold=(out.is_terminal and web) if hold is None else (hold and web))
         if keep:
             out.print(f"The workspace stays in [bold]{root}[/]: try "
@@ -235,10 +235,7 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
     # step, on the stream clock, so that a run is reproducible; after the replay in the background.
     sender = OutboxSender(lambda: runtime.engine, runtime.connectors, clock=clock, on_sent=answered,
                           on_reauthorize=runtime.credentials_refused)
-    if web:
-        server = DemoWebServer(runtime, sock)
-    else:
-        server = DemoWebServer(runtime, sock, app=webhook_app(runtime))
+    server = DemoWebServer(runtime, sock) if web else DemoWebServer(runtime, sock, app=webhook_app(runtime))
     server.start()
     if web:
         _announce(server.url, logins, password)

@@ -42,7 +42,8 @@ def print_inbox(engine: Engine, team: InboxTeam, platforms: PlatformSink) -> Non
     calls = Counter((c.platform, c.action) for c in platforms.calls)
     out.print("platform calls: " + (", ".join(f"{p} {a} {n:,}" for (p, a), n in sorted(calls.items()))
                                     or "none"), highlight=False)
-    out.print(f"simulated team: {team.taken} conversations taken, {len(team.moves)} moves; moderation reviews: "
+    out.print(f"simulated team: {team.taken} conversations taken, {len(team.moves)} moves; "
+              "moderation reviews: "
               + (", ".join(f"{status} {n}" for status, n in sorted(reviews.items())) or "none")
               + f"; refused {len(team.refused)}", highlight=False)
     for problem in team.refused[:5]:

@@ -128,7 +128,8 @@ class PlatformSink:
 
     # -- answering ----------------------------------------------------------------------------
 
-    def answer(self, method: str, path: str, headers: Mapping[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
+    def answer(self, method: str, path: str, headers: Mapping[str, str],
+               raw: bytes) -> tuple[int, dict[str, Any]]:
         """The platform's answer to one call (status, JSON body)."""
         try:
             body = orjson.loads(raw) if raw else {}
@@ -176,7 +177,8 @@ class PlatformSink:
         self._keep("facebook", "reply_private", who, text, new)
         return 200, {"recipient_id": f"psid-{who}", "message_id": new}
 
-    def _viber(self, method: str, headers: Mapping[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _viber(self, method: str, headers: Mapping[str, str],
+               body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if headers.get("x-viber-auth-token") != self.viber_token:
             return 200, {"status": 2, "status_message": "invalidAuthToken"}
         if method != "send_message":
@@ -188,7 +190,8 @@ class PlatformSink:
         self._keep("viber", "reply_private", str(receiver), text, str(token))
         return 200, {"status": 0, "status_message": "ok", "message_token": token}
 
-    def _keep(self, platform: str, action: str, target: str, text: str | None, external_id: str | None) -> None:
+    def _keep(self, platform: str, action: str, target: str, text: str | None,
+              external_id: str | None) -> None:
         with self._lock:
             self._calls.append(Call(platform, action, target, text, external_id, datetime.now(UTC)))
 

@@ -228,8 +228,8 @@ class InboxTeam:
             return
         self.taken += 1
         self.runtime.outbox_queued()
-        self.moves.append(Move(now, agent.login.name, f"answered the handed-over conversation #{conversation_id} "
-                                                      f"with the saved reply {APOLOGY}"))
+        self.moves.append(Move(now, agent.login.name, f"answered the handed-over conversation "
+                                                      f"#{conversation_id} with the saved reply {APOLOGY}"))
 
     def _confirm(self, agent: _Agent, review_id: int, now: datetime) -> None:
         """Keep a comment a rule hid hidden: the review queue's "confirm", as the agent."""
