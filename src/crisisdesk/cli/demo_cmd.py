@@ -7,6 +7,9 @@ Meanwhile the web app serves the same runtime on 127.0.0.1, so the arc can be fo
 acknowledged by hand, with ``--no-auto-ack``) in a browser. The posts that reach a brand over its
 own accounts (private messages, comments on its page, press articles) arrive on Voltaro's channels:
 as signed webhooks to that web app and from a local news feed (see :mod:`crisisdesk.demo.arrivals`).
+They become the inbox's conversations: the workspace's rules answer and hide, a simulated social
+media team works them (:mod:`crisisdesk.demo.team`), and what is answered leaves through the
+outbox to a local stand-in for the platforms (:mod:`crisisdesk.demo.platforms`).
 """
 
 from __future__ import annotations

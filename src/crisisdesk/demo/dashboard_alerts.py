@@ -80,7 +80,7 @@ class Entry:
     """One line of the timeline."""
 
     at: datetime | None
-    event: str  # opened | raised | lowered | escalated | acknowledged | resolved
+    event: str  # opened | raised | lowered | escalated | acknowledged | resolved | inbox
     text: str
 
 
