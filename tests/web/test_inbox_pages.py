@@ -417,3 +417,53 @@ def test_imported_conversations_say_where_to_answer(world: World) -> None:
     refused = c.post(f"/inbox/{conversation.id}/reply", data={"csrf_token": csrf, "text": "Hallo"})
     assert refused.status_code == 422 and "did not come through a connected channel" in refused.text
     assert outbox(world) == []
+
+
+def test_new_messages_reach_open_inbox_pages_live(world: World) -> None:
+    """A committed batch with new conversation messages is one ``inbox`` event on the live hub
+    (naming the conversations and the batch's highest post id); the list part the page then
+    re-fetches (``X-Partial``) holds the new conversation and the views' counts, without the page
+    around it; an open conversation has the notice the event reveals."""
+    import asyncio
+    import threading
+
+    from crisisdesk.posts.models import Post
+    from crisisdesk.web.live import LiveHub
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        hub: LiveHub = world.client.app.state.live  # type: ignore[attr-defined]
+
+        async def attach() -> asyncio.Queue[str]:
+            return hub.attach()
+
+        async def drain(queue: asyncio.Queue[str]) -> list[str]:
+            await asyncio.sleep(0.05)
+            return [queue.get_nowait() for _ in range(queue.qsize())]
+
+        queue = asyncio.run_coroutine_threadsafe(attach(), loop).result(5)
+        message(world, 1, LENA, "Mein Akku ist geplatzt!", message_id=50)
+        frames = asyncio.run_coroutine_threadsafe(drain(queue), loop).result(5)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+    (conversation,) = rows(world, Conversation)
+    (post,) = rows(world, Post)
+    assert len(frames) == 1 and frames[0].startswith("event: inbox\ndata: "), frames
+    assert json.loads(frames[0].split("data: ", 1)[1]) == {
+        "event": "inbox.updated", "conversations": [conversation.id], "upto": post.id}
+
+    c, _ = browser(world, Role.AGENT)
+    page = c.get("/inbox")
+    assert 'data-inbox-live="/inbox?view=all&amp;status=open"' in page.text
+    part = c.get("/inbox?view=all&status=open", headers={"X-Partial": "1"})
+    assert part.status_code == 200
+    assert f'id="c-{conversation.id}"' in part.text and 'id="inbox-views-fresh"' in part.text
+    assert "<html" not in part.text and "<form" not in part.text
+    one = c.get(f"/inbox/{conversation.id}")
+    notice = (f'id="new-messages" role="status" aria-live="polite" hidden '
+              f'data-conversation="{conversation.id}"')
+    assert notice in one.text

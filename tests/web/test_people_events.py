@@ -136,6 +136,8 @@ def test_the_live_hub_gets_a_person_s_event_once(world: World, loop: asyncio.Abs
     world.client.post(f"/api/v1/situations/{world.situation_id}/ack", headers=world.bearer(Role.AGENT))
     c, csrf = browser(world, Role.CRISIS_LEAD)
     c.post(f"/situations/{world.situation_id}/ack", data={"csrf_token": csrf})
-    got = [json.loads(p) for p in asyncio.run_coroutine_threadsafe(drain(queue), loop).result(5)]
+    frames = asyncio.run_coroutine_threadsafe(drain(queue), loop).result(5)
+    assert all(f.startswith("event: alert\ndata: ") for f in frames), frames
+    got = [json.loads(f.split("data: ", 1)[1]) for f in frames]
     assert [(e["event"], e["via"]) for e in got] == [("alert.acknowledged", "api"),
                                                      ("alert.acknowledged", "web")]

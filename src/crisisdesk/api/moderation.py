@@ -21,7 +21,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.responses import errors
-from crisisdesk.audit.service import AuditAction, record
+from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem
@@ -101,76 +101,84 @@ def moderation_router(runtime: Runtime, *, queued: object = None) -> APIRouter:
         summary="Confirm (stays hidden) or restore (shown again) what a rule hid",
     )
     def decide(review_id: Id, body: DecisionIn, principal: Moderator) -> ReviewOut:
-        now = runtime.runner.clock.now()
-        with Session(runtime.engine) as session, session.begin():
-            review = session.get(ModerationReview, review_id)
-            if review is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no moderation review {review_id}")
-            if review.status != ReviewStatus.PENDING:
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT,
-                    f"review {review_id} was decided already ({review.status} by {review.decided_by})",
-                )
-            post = session.get(Post, review.post_id)
-            hide = session.get(OutboxItem, review.outbox_id)
-            assert post is not None
-            if body.decision == "restore":
-                if hide is None:
-                    raise HTTPException(
-                        status.HTTP_409_CONFLICT, "the hide call is gone; restore on the platform"
-                    )
-                try:
-                    item, _ = outbox.enqueue(
-                        session,
-                        outbox.OutboundRequest(
-                            channel=hide.channel,
-                            action=Action.UNHIDE,
-                            post_id=post.id,
-                            idempotency_key=f"restore-{review.id}-{uuid.uuid4().hex[:8]}",
-                        ),
-                        connectors=runtime.connectors(),
-                        actor=principal.actor,
-                        now=now,
-                    )
-                except outbox.OutboxError as exc:
-                    raise HTTPException(exc.status, str(exc)) from None
-                review.restore_outbox_id = item.id
-            review.status = (
-                ReviewStatus.RESTORED if body.decision == "restore" else ReviewStatus.CONFIRMED
-            ).value
-            review.decided_at = now
-            review.decided_by = principal.actor.label
-            record(
-                session,
-                actor=principal.actor,
-                action=AuditAction.MODERATION_DECIDED,
-                at=now,
-                target_type="post",
-                target_id=post.id,
-                after={
-                    "decision": body.decision,
-                    "rule": review.rule,
-                    "score": review.score,
-                    "platform": post.platform,
-                    "external_id": post.external_id,
-                },
-            )
-            platform, external_id = post.platform, post.external_id
-        taxonomy = runtime.workspace.config.analysis.complaint_types or DEFAULT_TAXONOMY
-        correct(
-            runtime.engine,
-            platform=platform,
-            external_id=external_id,
-            correction=Correction(insult="offense" if body.decision == "confirm" else "none"),
-            complaint_names=[t.name for t in taxonomy],
-            source="moderation",
-            now=now,
-        )
-        if body.decision == "restore" and callable(queued):
-            queued()
+        decide_review(runtime, review_id, body.decision, actor=principal.actor, queued=queued)
         with Session(runtime.engine) as session:
             found = session.get(ModerationReview, review_id)
             assert found is not None
             return _out(session, found)
 
     return router
+
+
+def decide_review(runtime: Runtime, review_id: int, decision: Literal["confirm", "restore"], *, actor: Actor,
+                  queued: object = None) -> None:
+    """Confirm or restore what a rule hid, as ``actor``: the review's decision and its audit entry in
+    one transaction, then the label correction; a restore queues the unhide. One path for the API
+    and the demo's simulated team. Raises HTTPException: 404 unknown review, 409 decided already."""
+    now = runtime.runner.clock.now()
+    with Session(runtime.engine) as session, session.begin():
+        review = session.get(ModerationReview, review_id)
+        if review is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no moderation review {review_id}")
+        if review.status != ReviewStatus.PENDING:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"review {review_id} was decided already ({review.status} by {review.decided_by})",
+            )
+        post = session.get(Post, review.post_id)
+        hide = session.get(OutboxItem, review.outbox_id)
+        assert post is not None
+        if decision == "restore":
+            if hide is None:
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT, "the hide call is gone; restore on the platform"
+                )
+            try:
+                item, _ = outbox.enqueue(
+                    session,
+                    outbox.OutboundRequest(
+                        channel=hide.channel,
+                        action=Action.UNHIDE,
+                        post_id=post.id,
+                        idempotency_key=f"restore-{review.id}-{uuid.uuid4().hex[:8]}",
+                    ),
+                    connectors=runtime.connectors(),
+                    actor=actor,
+                    now=now,
+                )
+            except outbox.OutboxError as exc:
+                raise HTTPException(exc.status, str(exc)) from None
+            review.restore_outbox_id = item.id
+        review.status = (
+            ReviewStatus.RESTORED if decision == "restore" else ReviewStatus.CONFIRMED
+        ).value
+        review.decided_at = now
+        review.decided_by = actor.label
+        record(
+            session,
+            actor=actor,
+            action=AuditAction.MODERATION_DECIDED,
+            at=now,
+            target_type="post",
+            target_id=post.id,
+            after={
+                "decision": decision,
+                "rule": review.rule,
+                "score": review.score,
+                "platform": post.platform,
+                "external_id": post.external_id,
+            },
+        )
+        platform, external_id = post.platform, post.external_id
+    taxonomy = runtime.workspace.config.analysis.complaint_types or DEFAULT_TAXONOMY
+    correct(
+        runtime.engine,
+        platform=platform,
+        external_id=external_id,
+        correction=Correction(insult="offense" if decision == "confirm" else "none"),
+        complaint_names=[t.name for t in taxonomy],
+        source="moderation",
+        now=now,
+    )
+    if decision == "restore" and callable(queued):
+        queued()

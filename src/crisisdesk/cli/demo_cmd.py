@@ -7,6 +7,9 @@ Meanwhile the web app serves the same runtime on 127.0.0.1, so the arc can be fo
 acknowledged by hand, with ``--no-auto-ack``) in a browser. The posts that reach a brand over its
 own accounts (private messages, comments on its page, press articles) arrive on Voltaro's channels:
 as signed webhooks to that web app and from a local news feed (see :mod:`crisisdesk.demo.arrivals`).
+They become the inbox's conversations: the workspace's rules answer and hide, a simulated social
+media team works them (:mod:`crisisdesk.demo.team`), and what is answered leaves through the
+outbox to a local stand-in for the platforms (:mod:`crisisdesk.demo.platforms`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
 from crisisdesk.channels.processor import DeliveryProcessor
+from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.cli.common import err, friendly_errors, out
 from crisisdesk.cli.ingest_cmds import parse_speed
 from crisisdesk.core.clock import StreamClock
@@ -39,12 +43,17 @@ from crisisdesk.demo.dashboard import POST_EVENT, LiveDashboard
 from crisisdesk.demo.dashboard_alerts import AlertFeed, SituationBoard, channel, stamp, timeline_line
 from crisisdesk.demo.dashboard_channels import ChannelBoard
 from crisisdesk.demo.feed import NewsFeed
-from crisisdesk.demo.own_channels import CHANNELS, ChannelSecrets, Router
+from crisisdesk.demo.inbox_summary import print_inbox
+from crisisdesk.demo.own_channels import CHANNELS, PHONE_NUMBER_ID, ChannelSecrets, Router
+from crisisdesk.demo.people import FACEBOOK_PAGE
+from crisisdesk.demo.platforms import PlatformSink
 from crisisdesk.demo.replay import Channels, replay_scenario
 from crisisdesk.demo.responder import CrisisLead, settle
 from crisisdesk.demo.scenario import generate_scenario, scenario_end
 from crisisdesk.demo.sink import NotificationSink
+from crisisdesk.demo.team import ON_DUTY_FROM, InboxTeam
 from crisisdesk.demo.web import (
+    AGENTS,
     DEFAULT_PORT,
     DemoLogin,
     DemoWebServer,
@@ -54,6 +63,7 @@ from crisisdesk.demo.web import (
     webhook_app,
 )
 from crisisdesk.demo.workspace import CRISIS_LEAD, DEMO_BASE_URL, TARGETS, workspace_yaml
+from crisisdesk.inbox.service import answered
 from crisisdesk.ingest.importer import IngestRun, RejectsWriter
 from crisisdesk.notify import service as outbox
 from crisisdesk.pipeline.runner import BatchResult
@@ -109,6 +119,9 @@ def demo(
     auto_ack: Annotated[bool, typer.Option(
         "--auto-ack/--no-auto-ack", help="Let the simulated crisis lead acknowledge the pages; "
         "without it, acknowledging is left to you in the browser.")] = True,
+    team: Annotated[bool, typer.Option(
+        "--team/--no-team", help="Let the simulated social media team work the inbox during the crisis; "
+        "without it, the inbox is all yours.")] = True,
 ) -> None:
     """Generate a bilingual brand crisis and replay it through the pipeline, live in the terminal
     and in the browser."""
@@ -125,12 +138,14 @@ def demo(
     sock = bind(port) if web else bind(0)
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}" if web else DEMO_BASE_URL
     try:
-        with NotificationSink(hooks) as sink, NewsFeed() as feed:
+        with NotificationSink(hooks) as sink, NewsFeed() as feed, _platforms(credentials) as platforms:
             config_path.write_text(workspace_yaml(sink.url, webhook_secret=webhook_secret, base_url=base_url,
-                                                  channels=credentials, feed_url=feed.url), encoding="utf-8")
-            _run(root, config_path, sink, _Inbound(credentials, feed), seconds=seconds, speed=speed,
-                 seed=seed, calm_days=calm_days, crisis_days=crisis_days, live=live, sock=sock, web=web,
-                 auto_ack=auto_ack, hold=(out.is_terminal and web) if hold is None else (hold and web))
+                                                  channels=credentials, feed_url=feed.url,
+                                                  platforms_url=platforms.url), encoding="utf-8")
+            _run(root, config_path, sink, _Inbound(credentials, feed, platforms), seconds=seconds,
+                 speed=speed, seed=seed, calm_days=calm_days, crisis_days=crisis_days, live=live, sock=sock,
+                 web=web, auto_ack=auto_ack, team=team,
+                 hold=(out.is_terminal and web) if hold is None else (hold and web))
         if keep:
             out.print(f"The workspace stays in [bold]{root}[/]: try "
                       f"[bold]crisisdesk situations --config {config_path}[/] or "
@@ -143,10 +158,19 @@ def demo(
 
 @dataclass(frozen=True)
 class _Inbound:
-    """What Voltaro's channels need from the run: its secrets and its press feed."""
+    """What Voltaro's channels need from the run: its secrets, its press feed and the stand-in for
+    the platforms they send to."""
 
     credentials: ChannelSecrets
     feed: NewsFeed
+    platforms: PlatformSink
+
+
+def _platforms(credentials: ChannelSecrets) -> PlatformSink:
+    """The platforms' stand-in, taking this run's tokens of the page, the number and the bot."""
+    return PlatformSink(graph_tokens={credentials.page_token: FACEBOOK_PAGE,
+                                      credentials.whatsapp_token: PHONE_NUMBER_ID},
+                        viber_token=credentials.viber_token)
 
 
 def _announce(url: str, logins: tuple[DemoLogin, ...], password: str) -> None:
@@ -180,7 +204,7 @@ def _hold(url: str, logins: tuple[DemoLogin, ...], password: str, show: Callable
 
 def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inbound, *, seconds: float,
          speed: str | None, seed: int, calm_days: int, crisis_days: int, live: bool, sock: socket.socket,
-         web: bool, auto_ack: bool, hold: bool) -> None:
+         web: bool, auto_ack: bool, team: bool, hold: bool) -> None:
     scenario = root / "scenario.jsonl"
     with err.status("generating the scenario…"):
         total, span, arriving = _write_scenario(scenario, seed=seed, calm_days=calm_days,
@@ -204,13 +228,17 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
     show_live = live and out.is_terminal
     dashboard.fit = show_live
     seen = 0
-    logins: tuple[DemoLogin, ...] = ()
     password = demo_password()
-    if web:
-        logins = create_demo_users(runtime.engine, clock, password)
-        server = DemoWebServer(runtime, sock)
-    else:
-        server = DemoWebServer(runtime, sock, app=webhook_app(runtime))
+    # The accounts exist without the web app too: the simulated team acts as its agents.
+    logins = create_demo_users(runtime.engine, clock, password)
+    # The team is on duty from the first issue (level 2) until the last situation is over.
+    agents = InboxTeam(runtime, AGENTS, on_duty=lambda: team and any(
+        s.severity >= ON_DUTY_FROM for s in board.open_situations()))
+    # Replies and moderation leave through the outbox to the platforms' stand-in: sent after every
+    # step, on the stream clock, so that a run is reproducible; after the replay in the background.
+    sender = OutboxSender(lambda: runtime.engine, runtime.connectors, clock=clock, on_sent=answered,
+                          on_reauthorize=runtime.credentials_refused)
+    server = DemoWebServer(runtime, sock) if web else DemoWebServer(runtime, sock, app=webhook_app(runtime))
     server.start()
     if web:
         _announce(server.url, logins, password)
@@ -226,6 +254,9 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
         seen = len(received)
         if auto_ack:
             lead.poll(clock.now())  # its acknowledgements come through the feed, like everyone's
+        for move in agents.poll(clock.now()):
+            board.note(move.at, "inbox", f"{move.agent} {move.text}")
+        sender.run_once()
         feed.pump(dashboard.observe)
         if not show_live:
             print_timeline(board)
@@ -259,11 +290,15 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
         _print_summary(dashboard.summary(), result.summary.model_dump())
         _print_channels(dashboard.channels, arrivals, arriving)
         _print_lifecycle(board, sink, deliveries, lead)
+        sender.run_once()
+        print_inbox(runtime.engine, agents, inbound.platforms)
         if web:
             if hold:
                 # From now on, deliveries to the webhooks (by hand, say) are processed as `serve` does.
                 runtime.channel_processor = DeliveryProcessor(runtime.process_deliveries)
                 runtime.channel_processor.start()
+                runtime.outbox_sender = sender  # what people answer in the browser is sent at once
+                sender.start()
                 feed.pump(dashboard.observe)
                 for _ in board.drain_log():
                     pass  # shown above; from here on the terminal prints what people do

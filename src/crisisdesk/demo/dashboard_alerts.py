@@ -80,7 +80,7 @@ class Entry:
     """One line of the timeline."""
 
     at: datetime | None
-    event: str  # opened | raised | lowered | escalated | acknowledged | resolved
+    event: str  # opened | raised | lowered | escalated | acknowledged | resolved | inbox
     text: str
 
 
@@ -129,6 +129,10 @@ class SituationBoard:
         """The timeline entries since the last call, oldest first (for a log without a screen)."""
         while self._log:
             yield self._log.popleft()
+
+    def note(self, at: datetime | None, event: str, text: str) -> None:
+        """A line of the timeline from elsewhere in the demo (the simulated team's moves)."""
+        self._note(at, event, text)
 
     def _situation(self, sid: int, event: Mapping[str, Any], at: datetime | None) -> Situation:
         found = self.situations.get(sid)
@@ -323,7 +327,8 @@ class AlertFeed:
 
 
 _EVENT_STYLES: Final = {"opened": "bold red", "raised": "bold dark_orange", "lowered": "bold yellow",
-                        "escalated": "bold magenta", "acknowledged": "bold green", "resolved": "bold blue"}
+                        "escalated": "bold magenta", "acknowledged": "bold green", "resolved": "bold blue",
+                        "inbox": "bold cyan"}
 
 
 def timeline_line(entry: Entry, width: int = 200) -> Text:

@@ -10,8 +10,9 @@ reviews) is imported as before.
 
 The credentials are made up for each run and live only in the demo's ``crisisdesk.yaml``: the
 demo signs its deliveries with them, and nothing else knows them. ``api_base`` of the accounts
-that could send points at a closed port on 127.0.0.1, so that nothing the demo does can reach a
-platform.
+that can send points at the demo's stand-in for the platforms on 127.0.0.1
+(:mod:`crisisdesk.demo.platforms`), so that replies and moderation leave through the outbox as
+in production, yet nothing the demo does can reach a platform.
 """
 
 from __future__ import annotations
@@ -76,24 +77,28 @@ class ChannelSecrets:
         return "ChannelSecrets(…)"  # never in a log or a traceback
 
 
-def channels_yaml(credentials: ChannelSecrets, *, feed_url: str) -> str:
-    """The ``channels:`` section of the demo workspace."""
+def channels_yaml(credentials: ChannelSecrets, *, feed_url: str, platforms_url: str = NOWHERE) -> str:
+    """The ``channels:`` section of the demo workspace; what the channels send goes to
+    ``platforms_url`` (the demo's :class:`~crisisdesk.demo.platforms.PlatformSink`; Viber's under
+    ``/viber``), by default nowhere."""
     c = credentials
+    viber_base = NOWHERE if platforms_url == NOWHERE else platforms_url.rstrip("/") + "/viber"
 
     def meta(token: str) -> str:
         return (f'    access_token: "{token}"\n    app_secret: "{c.meta_app_secret}"\n'
-                f'    verify_token: "{c.meta_verify_token}"\n    api_base: {NOWHERE}\n')
+                f'    verify_token: "{c.meta_verify_token}"\n    api_base: {platforms_url}\n')
 
     return (
         "# Voltaro's own accounts. The demo delivers their items itself: each WhatsApp message, Viber\n"
         "# message and comment on the Facebook page is signed as the platform signs it and posted to\n"
         "# this web app's /webhooks/{key}; the press feed is served by the demo on 127.0.0.1. The\n"
-        "# credentials are made up for each run; api_base points at a closed port, so nothing is sent.\n"
+        "# credentials are made up for each run; api_base points at the demo's stand-in for the\n"
+        "# platforms on 127.0.0.1, so replies and moderation are sent, but never reach anybody.\n"
         "channels:\n"
         f'  - key: {WHATSAPP.key}\n    platform: whatsapp\n    phone_number_id: "{PHONE_NUMBER_ID}"\n'
         + meta(c.whatsapp_token)
         + f'  - key: {VIBER.key}\n    platform: viber\n    auth_token: "{c.viber_token}"\n'
-        f"    sender_name: Voltaro\n    api_base: {NOWHERE}\n"
+        f"    sender_name: Voltaro\n    api_base: {viber_base}\n"
         f'  - key: {FACEBOOK.key}\n    platform: facebook\n    page_id: "{FACEBOOK_PAGE}"\n'
         + meta(c.page_token)
         + f"  - key: {PRESS.key}\n    platform: rss\n    url: {feed_url}\n"

@@ -42,11 +42,18 @@ class DemoLogin:
     lang: str | None = None
 
 
+#: The social media team's agents, who work the inbox during the crisis (:mod:`crisisdesk.demo.team`);
+#: the same people as in the workspace's ``people``.
+AGENTS: Final = (
+    DemoLogin("mia@crisisdesk.example", "Mia Schulz", Role.AGENT, "de"),
+    DemoLogin("sam@crisisdesk.example", "Sam Taylor", Role.AGENT, "en"),
+)
 #: The demo's accounts: the first is the one the terminal suggests.
 DEMO_LOGINS: Final = (
     DemoLogin("demo@crisisdesk.example", "Demo Crisis Lead", Role.CRISIS_LEAD),
     DemoLogin("admin@crisisdesk.example", "Demo Admin", Role.ADMIN),
     DemoLogin("analyst@crisisdesk.example", "Demo Analyst", Role.ANALYST),
+    *AGENTS,
 )
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from crisisdesk.demo import compose
-from crisisdesk.demo.own_channels import ChannelSecrets, channels_yaml
+from crisisdesk.demo.inbox_setup import INBOX_YAML
+from crisisdesk.demo.own_channels import NOWHERE, ChannelSecrets, channels_yaml
 
 #: Where acknowledgement links point: ``crisisdesk serve`` on its default address.
 DEMO_BASE_URL: Final = "http://127.0.0.1:8000"
@@ -98,14 +99,16 @@ def target_path(name: str, kind: str) -> str:
 
 def workspace_yaml(sink_url: str | None = None, *, webhook_secret: str | None = None,
                    base_url: str = DEMO_BASE_URL, channels: ChannelSecrets | None = None,
-                   feed_url: str | None = None) -> str:
+                   feed_url: str | None = None, platforms_url: str = NOWHERE) -> str:
     """The demo's ``crisisdesk.yaml``; without ``sink_url`` only monitors and detection. With
-    ``channels`` (this run's credentials) and the press feed's ``feed_url``, Voltaro's accounts."""
+    ``channels`` (this run's credentials) and the press feed's ``feed_url``, Voltaro's accounts
+    (sending to ``platforms_url``) and the inbox's saved replies and rules."""
     parts = [compose.WORKSPACE_YAML, _DETECTION]
     if channels is not None:
         if feed_url is None:
             raise ValueError("the demo's channels need the URL of its press feed")
-        parts.append(channels_yaml(channels, feed_url=feed_url))
+        parts.append(channels_yaml(channels, feed_url=feed_url, platforms_url=platforms_url))
+        parts.append(INBOX_YAML)
     if sink_url is None:
         return "\n".join(parts)
     if not webhook_secret or len(webhook_secret) < 16:

@@ -91,6 +91,10 @@ class PipelineRunner:
         #: return how many outbound calls they queued, and ``outbox_queued`` is told after the commit.
         self.inbox_rules: InboxRules | None = None
         self.outbox_queued: Callable[[], None] | None = None
+        #: Told after each commit that brought conversations new messages: ``{"event":
+        #: "inbox.updated", "conversations": [ids], "upto": the batch's highest post id}`` (the web
+        #: app's live hub, so that open inbox pages refresh).
+        self.inbox_listeners: list[Callable[[Message], None]] = []
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
     def handle(self, items: Sequence[RawItem]) -> BatchResult:
@@ -145,6 +149,11 @@ class PipelineRunner:
         self.publish(alerts)
         if queued and self.outbox_queued is not None:
             self.outbox_queued()
+        if threaded and self.inbox_listeners:
+            update: Message = {"event": "inbox.updated", "conversations": sorted(set(threaded.values())),
+                               "upto": max(threaded)}
+            for listener in self.inbox_listeners:
+                listener(update)
         return result
 
     def tick(self) -> list[Message]:

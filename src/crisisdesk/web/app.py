@@ -54,6 +54,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     hub = live.LiveHub()
     runtime.runner.listeners.append(hub.publish_threadsafe)
+    runtime.runner.inbox_listeners.append(hub.publish_inbox_threadsafe)
     app.state.live = hub
     for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages, inbox_pages,
                    inbox_forms, admin_pages, settings_pages, settings_item_pages, analysis_pages,

@@ -32,6 +32,7 @@ from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
 from crisisdesk.inbox.teams import teams_of
+from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.posts.models import Author
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.formatting import format_timedelta
@@ -154,6 +155,11 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         inbound = [m["post_id"] for m in thread if m["direction"] == "in"]
         moderations = moderation.requests_of(session, inbound)
         alerts = sla_alerts.breach_situations(session.connection(), c.id) if c.ticket else {}
+        # The saved replies, filled in for this conversation and this reader (inbox.js inserts them).
+        values = values_for(session, c, agent=user.user.name if user.user is not None else None)
+        written_in = service.language_of(session, c)
+        saved = [(r.name, r.title or r.name, fill(r.text, written_in, values))
+                 for r in runtime.workspace.config.inbox.saved_replies]
     now = runtime.runner.clock.now()
     connector = connectors.get(c.channel) if c.channel is not None else None
     capabilities = connector.capabilities if connector is not None else frozenset()
@@ -171,7 +177,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         action_names={action.value: name for name, action in moderation.MODERATION.items()},
         statuses=[s.value for s in ConversationStatus], priorities=[p.value for p in Priority],
         complaint_label=_complaint_labels(runtime, lang), since=_since(now, lang), until=_until(now, lang),
-        sla=_sla(c, now, alerts), reply_key=f"web-reply-{render_key}",
+        sla=_sla(c, now, alerts), saved_replies=saved, reply_key=f"web-reply-{render_key}",
         moderation_key=f"web-mod-{render_key[:16]}",
         done=t(f"inbox.done.{done}", lang) if f"inbox.done.{done}" in MESSAGES else "",
         error=error, typed=typed or Typed(tags=", ".join(c.tags or [])))
@@ -226,8 +232,10 @@ def router(runtime: Runtime) -> APIRouter:
         params = {"view": view, "status": status, "channel": channel, "monitor": monitor, "q": q,
                   "situation": situation}
         config = runtime.workspace.config
+        partial = request.headers.get("x-partial") == "1" and not problems
         return render(
-            request, "inbox.html", user, nav="inbox", status_code=400 if problems else 200, rows=rows,
+            request, "inbox_live.html" if partial else "inbox.html", user, nav="inbox",
+            status_code=400 if problems else 200, rows=rows, live_url=_query(params, after=after),
             views=[(v.value, counts.get(v.value, 0), _query(params, view=v.value)) for v in View],
             view=view, status=status, statuses=STATUSES, channel=channel, monitor=monitor, q=q,
             situation=situation,

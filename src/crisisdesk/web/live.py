@@ -4,7 +4,8 @@ The pipeline runs in worker threads; each committed batch that produced alerts c
 :meth:`LiveHub.publish_threadsafe`, which hands the events to the event loop, where every
 connected browser has a small bounded queue (a slow client loses old events, never blocks the
 pipeline). Pages listen with ``EventSource('/live')`` and re-fetch the part that changed.
-Posts do not travel here one by one: the monitor page polls its list when told ``posts``.
+Posts do not travel here one by one: the monitor page polls its list when told ``posts``, and
+inbox pages re-fetch their list when an ``inbox`` event names conversations with new messages.
 """
 
 from __future__ import annotations
@@ -43,10 +44,17 @@ class LiveHub:
         self._queues.discard(queue)
 
     def publish_threadsafe(self, events: list[Message]) -> None:
+        self._send([f"event: alert\ndata: {json.dumps(_slim(e), ensure_ascii=False)}" for e in events])
+
+    def publish_inbox_threadsafe(self, update: Message) -> None:
+        """New messages in conversations: open inbox pages refresh their list, an open conversation
+        offers to show its new messages."""
+        self._send([f"event: inbox\ndata: {json.dumps(update)}"])
+
+    def _send(self, payloads: list[str]) -> None:
         loop = self._loop
         if loop is None or not self._queues or loop.is_closed():
             return
-        payloads = [json.dumps(_slim(e), ensure_ascii=False) for e in events]
         with contextlib.suppress(RuntimeError):  # the loop is shutting down
             loop.call_soon_threadsafe(self._fan_out, payloads)
 
@@ -83,7 +91,7 @@ def router(runtime: Runtime) -> APIRouter:
                     except TimeoutError:
                         yield ": keepalive\n\n"
                         continue
-                    yield f"event: alert\ndata: {payload}\n\n"
+                    yield f"{payload}\n\n"
             finally:
                 hub.detach(queue)
 

@@ -43,6 +43,18 @@
     return true;
   }
 
+  // Saved replies: choosing one puts its text, filled in for this conversation, into the reply.
+  var picker = document.getElementById("saved-reply");
+  if (picker) {
+    document.getElementById("saved-replies").hidden = false;
+    picker.addEventListener("change", function () {
+      var chosen = picker.options[picker.selectedIndex];
+      var text = chosen ? chosen.getAttribute("data-text") : "";
+      var area = document.getElementById("reply-text");
+      if (text && area) { area.value = text; area.focus(); }
+    });
+  }
+
   // Collision detection: tell the server every 10 s that this conversation is open here (and
   // whether a reply is being typed), and show who else has it open, typing what.
   var presence = document.getElementById("presence");
@@ -71,6 +83,38 @@
     };
     beat();
     window.setInterval(beat, 10000);
+  }
+
+  // Live: new messages refresh the list (and the views' counts) of an open inbox page, keeping
+  // the keyboard focus; an open conversation shows a notice with a link to load them (a reply
+  // being typed is never thrown away).
+  var list = document.getElementById("inbox-live");
+  var fresh = document.getElementById("new-messages");
+  if ((list || fresh) && window.EventSource && window.fetch) {
+    var timer = null;
+    var refresh = function () {
+      timer = null;
+      window.fetch(list.getAttribute("data-inbox-live"), { credentials: "same-origin", headers: { "X-Partial": "1" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          var focused = document.activeElement && document.activeElement.id;
+          list.innerHTML = html;
+          var views = document.getElementById("inbox-views-fresh");
+          if (views) { document.getElementById("inbox-views").innerHTML = views.innerHTML; views.remove(); }
+          if (focused && document.getElementById(focused)) { document.getElementById(focused).focus(); }
+        });
+    };
+    var source = new window.EventSource("/live");
+    source.addEventListener("inbox", function (e) {
+      var data;
+      try { data = JSON.parse(e.data); } catch (err) { return; }
+      if (list) {
+        if (!timer) { timer = window.setTimeout(refresh, 250); }
+      } else if ((data.conversations || []).indexOf(Number(fresh.getAttribute("data-conversation"))) >= 0) {
+        fresh.hidden = false;
+      }
+    });
   }
 
   document.addEventListener("keydown", function (e) {
