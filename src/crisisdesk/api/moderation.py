@@ -57,7 +57,8 @@ class DecisionIn(BaseModel):
     decision: Literal["confirm", "restore"]
 
 
-def _out(session: Session, r: ModerationReview) -> ReviewOut:
+def review_out(session: Session, r: ModerationReview) -> ReviewOut:
+    """One review as the API and the review page show it."""
     post = session.get(Post, r.post_id)
     assert post is not None
     author = session.get(Author, post.author_id) if post.author_id else None
@@ -92,7 +93,7 @@ def moderation_router(runtime: Runtime, *, queued: object = None) -> APIRouter:
                 .order_by(ModerationReview.id.desc())
                 .limit(200)
             )
-            return [_out(session, r) for r in rows]
+            return [review_out(session, r) for r in rows]
 
     @router.post(
         "/{review_id}",
@@ -105,7 +106,7 @@ def moderation_router(runtime: Runtime, *, queued: object = None) -> APIRouter:
         with Session(runtime.engine) as session:
             found = session.get(ModerationReview, review_id)
             assert found is not None
-            return _out(session, found)
+            return review_out(session, found)
 
     return router
 

@@ -27,6 +27,7 @@ from crisisdesk.web import (
     monitor_pages,
     overview_pages,
     preferences_pages,
+    review_pages,
     settings_item_pages,
     settings_pages,
     situation_pages,
@@ -56,9 +57,10 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     runtime.runner.listeners.append(hub.publish_threadsafe)
     runtime.runner.inbox_listeners.append(hub.publish_inbox_threadsafe)
     app.state.live = hub
-    for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages, inbox_pages,
-                   inbox_forms, admin_pages, settings_pages, settings_item_pages, analysis_pages,
-                   channel_pages, live):
+    # review_pages before inbox_pages: /inbox/reviews is not a conversation's /inbox/{id}.
+    for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages,
+                   review_pages, inbox_pages, inbox_forms, admin_pages, settings_pages, settings_item_pages,
+                   analysis_pages, channel_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)
