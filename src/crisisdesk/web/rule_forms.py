@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
-from crisisdesk.core.errors import ConfigError, config_path
+from crisisdesk.configuration.items import Kind, check_item
 from crisisdesk.inbox.rules_config import RuleConfig
 from crisisdesk.web.i18n import Lang, t
 
@@ -80,14 +79,6 @@ def parse(text: str, lang: Lang) -> dict[str, Any]:
 
 
 def rule_of(name: str, value: dict[str, Any]) -> RuleConfig:
-    """An unsaved rule for a dry run, validated like a stored one; ConfigError naming the field
-    (``inbox.rules[name=x].then[0]: …``) when it is not a rule."""
-    where = f"inbox.rules[name={name}]"
-    data = {**value, "name": name}
-    try:
-        return RuleConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{where}{'.' if e['loc'] else ''}{config_path(e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError("database", "", problems) from None
+    """An unsaved rule for a dry run, checked exactly as saving it would check it (ConfigError
+    naming the field: ``inbox.rules[name=x].then[0]: …``)."""
+    return RuleConfig.model_validate(check_item(Kind.RULES, name, value))
