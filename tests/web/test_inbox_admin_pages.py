@@ -141,7 +141,7 @@ def test_the_rules_are_listed_in_words_with_what_they_did(world: World, chats: d
     assert "Acted: 1 in 24 h, 1 in 7 days" in words and "Never acted yet." in words
     assert f'href="/inbox/{chats["lena"]}">Conversation #{chats["lena"]}</a>' in html
     assert "tag “akku” (done)" in words
-    assert 'id="read-only"' in html and "/inbox/rules/akku" not in html and "dry_run=" not in html
+    assert 'id="read-only"' in html and "/inbox/rules/akku/edit" not in html and "dry_run=" not in html
     # Linked from the inbox.
     assert 'href="/inbox/rules" id="nav-inbox-rules"' in en.get("/inbox").text
 
@@ -161,10 +161,10 @@ def test_who_may_not_manage_rules_reads_but_cannot_change_or_try(world: World, r
     assert c.get("/inbox/rules").status_code == 200
     refused = [
         c.get("/inbox/rules/new"),
-        c.get("/inbox/rules/akku"),
+        c.get("/inbox/rules/akku/edit"),
         c.get("/inbox/rules", params={"dry_run": "akku"}),
         post(c, csrf, "/inbox/rules", {"name": "mine", "text": "then: [{tag: x}]"}),
-        post(c, csrf, "/inbox/rules/akku", {"text": "then: [{tag: x}]", "action": "try"}),
+        post(c, csrf, "/inbox/rules/akku/edit", {"text": "then: [{tag: x}]", "action": "try"}),
         post(c, csrf, "/inbox/rules/akku/enabled", {"enabled": "false"}),
         post(c, csrf, "/inbox/rules/akku/move", {"to": "down"}),
         post(c, csrf, "/inbox/rules/akku/delete"),
@@ -194,10 +194,10 @@ def test_a_rule_is_created_changed_switched_moved_and_deleted_as_configuration(w
     assert (created.target_id, created.actor) == ("angry-chats", "crisis-lead@example.org")
     assert created.after is not None and created.after["version"] == first
 
-    page = c.get("/inbox/rules/angry-chats").text
+    page = c.get("/inbox/rules/angry-chats/edit").text
     assert "sentiment:\n  - negative" in textarea(page) and "name:" not in textarea(page)
     changed = textarea(page).replace("urgent", "high")
-    second = saved_as(post(c, csrf, "/inbox/rules/angry-chats", {"text": changed, "action": "save"}))
+    second = saved_as(post(c, csrf, "/inbox/rules/angry-chats/edit", {"text": changed, "action": "save"}))
     assert second == first + 1 and stored_rules(world)[2]["then"][1] == {"priority": "high"}
 
     third = saved_as(post(c, csrf, "/inbox/rules/angry-chats/move", {"to": "up"}))
@@ -284,7 +284,7 @@ def test_a_rule_is_tried_stored_or_as_typed_without_acting(world: World, chats: 
     assert [m["conversation_id"] for m in api["matched"]] == [chats["jonas"]] and api["tried"] == 2
 
     typed = "when: {query: 'akku OR lieferung'}\nthen:\n  - reply: {de: 'Danke!', en: 'Thanks!'}\n"
-    r = post(c, csrf, "/inbox/rules/akku", {"text": typed, "action": "try", "days": "3"})
+    r = post(c, csrf, "/inbox/rules/akku/edit", {"text": typed, "action": "try", "days": "3"})
     assert r.status_code == 200 and textarea(r.text) == typed
     assert re.search(r'id="trial-summary" data-tried="2" data-matched="2"', r.text)
     assert "Would have: answer automatically: “Thanks!”" in text_of(r.text)

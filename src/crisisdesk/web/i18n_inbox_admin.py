@@ -35,6 +35,7 @@ INBOX_ADMIN_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "rules.latest": {"de": "Letzte Läufe", "en": "Latest runs"},
     "rules.never": {"de": "Noch nie gewirkt.", "en": "Never acted yet."},
     "rules.conversation": {"de": "Unterhaltung #{id}", "en": "Conversation #{id}"},
+    "rules.conversation_col": {"de": "Unterhaltung", "en": "Conversation"},
     "rules.ok": {"de": "erledigt", "en": "done"},
     "rules.not_done": {"de": "nicht möglich: {error}", "en": "not done: {error}"},
     "rules.edit": {"de": "Bearbeiten", "en": "Edit"},

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -208,7 +209,7 @@ class RulePages:
 
     def after(self, saved: Saved, name: str = "") -> RedirectResponse:
         self.runtime.reload_if_changed()  # in force here at once, as after an API change
-        anchor = f"#rule-{name}" if name else ""
+        anchor = f"#rule-{quote(name)}" if name else ""
         return RedirectResponse(f"/inbox/rules?saved={saved.stored.version}{anchor}", status_code=303)
 
     def put(self, user: Principal, name: str, value: Any) -> Saved:
@@ -301,14 +302,15 @@ def router(runtime: Runtime) -> APIRouter:
     def create(request: Request, user: Manager, fields: Fields) -> Response:
         return pages.submit(request, user, fields, name=fields.get("name", "").strip(), new=True)
 
-    @r.get("/inbox/rules/{name}", response_class=HTMLResponse)
+    # The editor is /{name}/edit, so that no rule name ("new") is taken by another page.
+    @r.get("/inbox/rules/{name}/edit", response_class=HTMLResponse)
     def edit(request: Request, name: str, user: Manager) -> HTMLResponse:
         item = pages.find(name)
         if item is None:
             return pages.not_found(request, user, name)
         return pages.editor(request, user, RuleForm(name=name, text=to_text(item.value)), new=False)
 
-    @r.post("/inbox/rules/{name}")
+    @r.post("/inbox/rules/{name}/edit")
     def save(request: Request, name: str, user: Manager, fields: Fields) -> Response:
         return pages.submit(request, user, fields, name=name, new=False)
 

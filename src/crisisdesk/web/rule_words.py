@@ -45,7 +45,11 @@ def conditions(when: When, lang: Lang, *, complaint_labels: Mapping[str, str] | 
     if when.insult is not None:
         out.append(t("rules.c.insult" if when.insult else "rules.c.no_insult", lang))
     if when.insult_score_at_least is not None:
-        out.append(t("rules.c.insult_score", lang, score=format_percent(when.insult_score_at_least, lang)))
+        score = when.insult_score_at_least
+        whole = round(score * 100, 1).is_integer()
+        out.append(
+            t("rules.c.insult_score", lang, score=format_percent(score, lang, decimals=0 if whole else 1))
+        )
     if when.complaint_types is not None:
         out.append(
             t("rules.c.complaint_types", lang, values=_any_of(when.complaint_types, lang, complaint_labels))
