@@ -219,6 +219,9 @@ def test_a_rule_is_created_changed_switched_moved_and_deleted_as_configuration(w
     assert stored is not None and "# Battery trouble first: it can be dangerous." in stored.text
     assert "# switched off until the carrier answers" in stored.text
     assert post(c, csrf, "/inbox/rules/angry-chats/delete").status_code == 404
+    assert post(c, csrf, "/inbox/rules/akku/move", {"to": "sideways"}).status_code == 303
+    no_token = c.post("/inbox/rules/akku/delete", follow_redirects=False)
+    assert no_token.status_code == 403 and version(world) == fifth  # nothing stored without the CSRF token
 
 
 @pytest.mark.parametrize(

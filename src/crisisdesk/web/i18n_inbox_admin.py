@@ -83,6 +83,7 @@ INBOX_ADMIN_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     },
     # Dry run
     "rules.dry_run": {"de": "Probelauf", "en": "Dry run"},
+    "rules.dry_result": {"de": "Ergebnis des Probelaufs", "en": "Dry run result"},
     "rules.dry_run_hint": {
         "de": "Was die Regel mit den Nachrichten der letzten Tage getan hätte; "
         "nichts wird geändert oder gesendet.",
@@ -163,8 +164,8 @@ INBOX_ADMIN_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "perf.times": {"de": "Zeiten", "en": "Times"},
     "perf.measure": {"de": "Messgröße", "en": "Measure"},
     "perf.median": {"de": "Median", "en": "Median"},
-    "perf.p90": {"de": "90 %", "en": "90th percentile"},
-    "perf.measured": {"de": "gemessen", "en": "measured"},
+    "perf.p90": {"de": "90. Perzentil", "en": "90th percentile"},
+    "perf.measured": {"de": "Gemessene Unterhaltungen", "en": "Conversations measured"},
     "perf.first_response": {"de": "Erste Antwort", "en": "First response"},
     "perf.resolution": {"de": "Erledigung", "en": "Resolution"},
     "perf.replies_person": {"de": "Antworten je Person", "en": "Replies per person"},

@@ -331,7 +331,9 @@ def router(runtime: Runtime) -> APIRouter:
         names = [i.key for i in pages.items()]
         if name not in names:
             return pages.not_found(request, user, name)
-        step = {"up": -1, "down": 1}.get(fields.get("to", ""), 0)
+        step = {"up": -1, "down": 1}.get(fields.get("to", ""))
+        if step is None:  # not a button of the page: nothing to store
+            return RedirectResponse("/inbox/rules", status_code=303)
         try:
             with runtime.engine.begin() as conn:
                 saved = move_item(
