@@ -354,3 +354,44 @@ def test_the_performance_page_shows_the_apis_numbers(
     html = de.get("/inbox/performance").text
     assert "Team-Leistung" in html and "Antworten je Kanal" in html and "Erste Antwort" in html
     assert english_left(html) == []
+
+
+def test_a_rule_is_put_together_from_fields_and_tried_or_saved(world: World, chats: dict[str, int]) -> None:
+    c, csrf = browser(world, LEAD)
+    assert 'id="quick"' in c.get("/inbox/rules/new").text
+    typed = "# my draft, not finished\nwhen: {"
+    fields = {
+        "name": "quick",
+        "text": typed,
+        "q-public": "false",
+        "q-query": "akku OR lieferung",
+        "q-insult": "150 %",
+        "q-tag": "chat",
+        "q-priority": "high",
+        "q-ticket": "true",
+    }
+    refused = post(c, csrf, "/inbox/rules", {**fields, "action": "quick-save"})
+    assert refused.status_code == 422
+    html = unescape(refused.text)
+    assert (
+        "inbox.rules[name=quick].when.insult_score_at_least: Input should be less than or equal to 1" in html
+    )
+    assert textarea(refused.text) == typed  # the text area's draft is not touched by the fields
+    assert 'name="q-insult" value="150 %"' in refused.text
+    assert 'name="q-ticket" value="true" checked' in refused.text
+    assert '<option value="high" selected>' in refused.text and '<details id="quick" open>' in refused.text
+
+    fields["q-insult"] = ""
+    tried = post(c, csrf, "/inbox/rules", {**fields, "action": "quick-try"})
+    assert tried.status_code == 200
+    assert re.search(r'id="trial-summary" data-tried="2" data-matched="2"', tried.text)
+    assert "Would have: tag “chat”; set the priority to high; open a ticket" in text_of(tried.text)
+
+    saved_as(post(c, csrf, "/inbox/rules", {**fields, "action": "quick-save"}))
+    assert stored_rules(world)[-1] == {
+        "name": "quick",
+        "enabled": True,
+        "when": {"public": False, "query": "akku OR lieferung"},
+        "then": [{"tag": "chat"}, {"priority": "high"}, {"ticket": True}],
+        "stop": False,
+    }

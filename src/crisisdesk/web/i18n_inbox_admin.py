@@ -81,6 +81,23 @@ INBOX_ADMIN_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
         "de": "Regeln ändern und ausprobieren dürfen Personen mit der Berechtigung „Regeln verwalten“.",
         "en": "Changing and trying rules needs the permission “manage rules”.",
     },
+    # The small form
+    "rules.quick": {"de": "Oder mit Feldern zusammenstellen", "en": "Or put it together with fields"},
+    "rules.quick_hint": {
+        "de": "Die häufigsten Bedingungen und Aktionen; alle ausgefüllten Bedingungen müssen "
+        "zutreffen. Alles Weitere im Text oben.",
+        "en": "The most common conditions and actions; every condition filled in must hold. "
+        "Everything else in the text above.",
+    },
+    "rules.q.any": {"de": "egal", "en": "any"},
+    "rules.q.public": {"de": "Sichtbarkeit", "en": "Visibility"},
+    "rules.q.sentiment": {"de": "Stimmung", "en": "Sentiment"},
+    "rules.q.query": {"de": "Suche (Abfragesprache der Monitore)", "en": "Query (the monitors' language)"},
+    "rules.q.insult": {"de": "Beleidigung mindestens (0–1)", "en": "Insult at least (0–1)"},
+    "rules.q.tag": {"de": "Schlagwort", "en": "Tag"},
+    "rules.q.assign": {"de": "Zuweisen an (E-Mail)", "en": "Assign to (e-mail)"},
+    "rules.quick_save": {"de": "Aus den Feldern speichern", "en": "Save from the fields"},
+    "rules.quick_try": {"de": "Aus den Feldern ausprobieren", "en": "Try from the fields"},
     # Dry run
     "rules.dry_run": {"de": "Probelauf", "en": "Dry run"},
     "rules.dry_result": {"de": "Ergebnis des Probelaufs", "en": "Dry run result"},

@@ -37,12 +37,21 @@ from crisisdesk.configuration.items import (
 )
 from crisisdesk.configuration.service import export_text, latest
 from crisisdesk.core.errors import ConfigError
+from crisisdesk.inbox.models import Priority
 from crisisdesk.inbox.rule_activity import activity, try_rule
 from crisisdesk.inbox.rules_config import RuleConfig
 from crisisdesk.runtime import Runtime
 from crisisdesk.web import rule_words
 from crisisdesk.web.i18n import Lang, t
-from crisisdesk.web.rule_forms import RuleForm, RuleTextError, parse, rule_of, to_text
+from crisisdesk.web.rule_forms import (
+    QUICK_FIELDS,
+    RuleForm,
+    RuleTextError,
+    parse,
+    quick_value,
+    rule_of,
+    to_text,
+)
 from crisisdesk.web.templating import render, request_lang
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
@@ -52,12 +61,21 @@ DRY_RUN_LIMIT = 500
 MAX_DAYS = 90
 
 
-async def _fields(request: Request) -> dict[str, str]:
+async def _fields(request: Request) -> dict[str, list[str]]:
     """The form as sent, text areas untouched (not stripped: what was typed comes back as typed)."""
-    return {k: v for k, v in (await request.form()).multi_items() if isinstance(v, str)}
+    out: dict[str, list[str]] = {}
+    for k, v in (await request.form()).multi_items():
+        if isinstance(v, str):
+            out.setdefault(k, []).append(v)
+    return out
 
 
-Fields = Annotated[dict[str, str], Depends(_fields)]
+Fields = Annotated[dict[str, list[str]], Depends(_fields)]
+
+
+def first(fields: dict[str, list[str]], name: str, default: str = "") -> str:
+    values = fields.get(name)
+    return values[0] if values else default
 
 
 def _days(text: str, lang: Lang) -> tuple[int, str | None]:
@@ -189,6 +207,9 @@ class RulePages:
             form=form,
             new=new,
             trial=trial,
+            channels=sorted(ch.key for ch in self.runtime.workspace.config.channels),
+            priorities=[p.value for p in Priority],
+            sentiments=["negative", "neutral", "positive"],
         )
 
     def not_found(self, request: Request, user: Principal, name: str) -> HTMLResponse:
@@ -226,19 +247,28 @@ class RulePages:
             )
 
     def submit(
-        self, request: Request, user: Principal, fields: dict[str, str], *, name: str, new: bool
+        self, request: Request, user: Principal, fields: dict[str, list[str]], *, name: str, new: bool
     ) -> Response:
-        """Save the typed rule, or try it without saving (``action=try``); refused: the editor
-        again with the text as typed and every problem, the ones about the name beside it."""
+        """Save the typed rule, or try it without saving (``action=try``); ``quick-save`` and
+        ``quick-try`` take the rule from the small form's fields instead of the text. Refused: the
+        editor again with the text and the fields as typed and every problem, the ones about the
+        name beside it."""
         lang = request_lang(request, user)
-        form = RuleForm(name=name, text=fields.get("text", ""), days=fields.get("days", "7"))
+        action = first(fields, "action", "save")
+        quick = action.startswith("quick-")
+        form = RuleForm(
+            name=name,
+            text=first(fields, "text"),
+            days=first(fields, "days", "7"),
+            quick={k: fields[k] for k in QUICK_FIELDS if k in fields} if quick else {},
+        )
         where = f"inbox.rules[name={name}]"
         try:
             if not name:
                 form.name_problems.append(t("rules.name_hint", lang))
                 raise RuleTextError("")
-            value = parse(form.text, lang)
-            if fields.get("action") == "try":
+            value = quick_value(fields) if quick else parse(form.text, lang)
+            if action in ("try", "quick-try"):
                 days, bad = _days(form.days, lang)
                 if bad:
                     form.problems.append(bad)
@@ -300,7 +330,7 @@ def router(runtime: Runtime) -> APIRouter:
 
     @r.post("/inbox/rules")
     def create(request: Request, user: Manager, fields: Fields) -> Response:
-        return pages.submit(request, user, fields, name=fields.get("name", "").strip(), new=True)
+        return pages.submit(request, user, fields, name=first(fields, "name").strip(), new=True)
 
     # The editor is /{name}/edit, so that no rule name ("new") is taken by another page.
     @r.get("/inbox/rules/{name}/edit", response_class=HTMLResponse)
@@ -319,7 +349,7 @@ def router(runtime: Runtime) -> APIRouter:
         item = pages.find(name)
         if item is None:
             return pages.not_found(request, user, name)
-        value = {**item.value, "enabled": fields.get("enabled") == "true"}
+        value = {**item.value, "enabled": first(fields, "enabled") == "true"}
         try:
             saved = pages.put(user, name, value)
         except ConfigError as exc:
@@ -331,7 +361,7 @@ def router(runtime: Runtime) -> APIRouter:
         names = [i.key for i in pages.items()]
         if name not in names:
             return pages.not_found(request, user, name)
-        step = {"up": -1, "down": 1}.get(fields.get("to", ""))
+        step = {"up": -1, "down": 1}.get(first(fields, "to"))
         if step is None:  # not a button of the page: nothing to store
             return RedirectResponse("/inbox/rules", status_code=303)
         try:

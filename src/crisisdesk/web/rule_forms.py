@@ -8,6 +8,7 @@ this module adds is the text's own problems (not YAML, not a mapping), with line
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,8 @@ class RuleForm:
     problems: list[str] = field(default_factory=list)
     #: Problems that are about the name (the page puts them beside the name's input).
     name_problems: list[str] = field(default_factory=list)
+    #: The small form's fields as sent (``q-…``: values), shown again as they were.
+    quick: dict[str, list[str]] = field(default_factory=dict)
 
 
 def to_text(value: Any) -> str:
@@ -82,3 +85,66 @@ def rule_of(name: str, value: dict[str, Any]) -> RuleConfig:
     """An unsaved rule for a dry run, checked exactly as saving it would check it (ConfigError
     naming the field: ``inbox.rules[name=x].then[0]: …``)."""
     return RuleConfig.model_validate(check_item(Kind.RULES, name, value))
+
+
+# --------------------------------------------------------------------------------------------
+# The small form: the common conditions and actions as fields, for people who do not write YAML
+
+#: The fields of the small form (``q-`` names), each kept as typed when the form comes back.
+QUICK_FIELDS = (
+    "q-public",
+    "q-sentiment",
+    "q-channel",
+    "q-query",
+    "q-insult",
+    "q-tag",
+    "q-priority",
+    "q-assign",
+    "q-ticket",
+    "q-hide",
+    "q-stop",
+)
+
+
+def quick_value(fields: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The rule's value from the small form's fields (empty ones left out); the configuration
+    then checks it like a typed rule, so a wrong score or address is named by its field."""
+
+    def one(name: str) -> str:
+        values = fields.get(name) or [""]
+        return values[0].strip()
+
+    when: dict[str, Any] = {}
+    if one("q-public") in ("true", "false"):
+        when["public"] = one("q-public") == "true"
+    for key in ("sentiment", "channel"):
+        chosen = [v for v in fields.get(f"q-{key}", []) if v.strip()]
+        if chosen:
+            when[key] = chosen
+    if one("q-query"):
+        when["query"] = one("q-query")
+    if one("q-insult"):
+        when["insult_score_at_least"] = _number(one("q-insult"))
+    then: list[dict[str, Any]] = []
+    for key in ("tag", "priority", "assign"):
+        if one(f"q-{key}"):
+            then.append({key: one(f"q-{key}")})
+    for key in ("ticket", "hide"):
+        if one(f"q-{key}") == "true":
+            then.append({key: True})
+    value: dict[str, Any] = {"enabled": True}
+    if when:
+        value["when"] = when
+    value["then"] = then
+    value["stop"] = one("q-stop") == "true"
+    return value
+
+
+def _number(text: str) -> float | str:
+    """A score as typed: "0.85", "0,85" or "85 %" (a share), else the text for the model to refuse."""
+    cleaned = text.replace(",", ".").replace("%", "").strip()
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return text
+    return number / 100 if "%" in text or number > 1 else number
