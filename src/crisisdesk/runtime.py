@@ -37,6 +37,7 @@ from crisisdesk.db import log_failure, make_engine, migrate
 from crisisdesk.detection.engine import RISK_PREFIX, DetectionEngine
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
+from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.presence import PresenceBoard
 from crisisdesk.inbox.rules import RuleEngine, from_normalized
 from crisisdesk.inbox.service import answered, wake_snoozed
@@ -162,7 +163,8 @@ class Runtime:
 
     def install_inbox_rules(self) -> None:
         """Let the runner run the inbox rules of the configuration in force (none: nothing to run)."""
-        rules = RuleEngine(self.workspace.config.inbox.rules, connectors=self.connectors)
+        inbox = self.workspace.config.inbox
+        rules = RuleEngine(inbox.rules, connectors=self.connectors, teams=inbox.teams, notices=self.notices())
         if not rules:
             self.runner.inbox_rules = None
             return
@@ -171,15 +173,33 @@ class Runtime:
         def run(conn: Connection, stored: list[StoredPost], threaded: Mapping[int, int]) -> int:
             with Session(bind=conn) as session:
                 outcomes = rules.apply(session, [from_normalized(s) for s in stored], threaded, clock.now())
-            return sum(bool(a.get("ok")) for o in outcomes for a in o.actions if "outbox" in a)
+            return sum(bool(a.get("ok")) for o in outcomes for a in o.actions
+                       if "outbox" in a or "notified" in a)
 
         self.runner.inbox_rules = run
-        self.runner.outbox_queued = self.outbox_queued
+        self.runner.outbox_queued = self.outbox_queued_or_notices
+
+    def notices(self) -> Notices:
+        """Where inbox notices (a rule's ``notify``, @mentions) go under the configuration in force."""
+        config = self.workspace.config
+        return Notices(people=config.people, roles=config.roles, targets=config.notify.targets,
+                       base_url=config.escalation.base_url,
+                       lang="de" if config.detection.language == "de" else "en", deliver=self.deliver)
+
+    def notices_queued(self) -> None:
+        """Wake the notification dispatcher: an inbox notice was just committed."""
+        if self.dispatcher is not None:
+            self.dispatcher.kick()
 
     def outbox_queued(self) -> None:
         """Wake the outbox sender: a reply or moderation action was just queued."""
         if self.outbox_sender is not None:
             self.outbox_sender.kick()
+
+    def outbox_queued_or_notices(self) -> None:
+        """After the rules' transaction committed: their replies and notices leave now."""
+        self.outbox_queued()
+        self.notices_queued()
 
     def delivery_stored(self) -> None:
         if self.channel_processor is not None:

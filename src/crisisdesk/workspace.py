@@ -28,6 +28,7 @@ from crisisdesk.escalation.config import (
     EscalationConfig,
     PersonConfig,
     check_references,
+    unknown_recipients,
 )
 from crisisdesk.inbox.rules_config import InboxConfig
 from crisisdesk.notify.schemas import NotifyConfig
@@ -188,6 +189,12 @@ def parse_config(text: str, *, path: str) -> WorkspaceConfig:
             errors.append(f"analysis.complaint_types[{i}].query ({ctype.name!r}): {exc}")
     errors.extend(check_references(people=config.people, roles=config.roles,
                                    escalation=config.escalation, targets=set(config.notify.targets)))
+    for i, rule in enumerate(config.inbox.rules):
+        for j, then in enumerate(rule.then):
+            if then.notify is not None:
+                errors.extend(unknown_recipients(
+                    then.notify.to, f"inbox.rules[{i}].then[{j}].notify.to", people=config.people,
+                    roles=config.roles, targets=set(config.notify.targets)))
     if errors:
         raise ConfigError(path, "", "; ".join(errors))
     return config

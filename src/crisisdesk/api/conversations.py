@@ -29,6 +29,7 @@ from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus, Priority
 from crisisdesk.inbox.service import Change
+from crisisdesk.inbox.teams import teams_of
 from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.runtime import Runtime
 
@@ -210,19 +211,22 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     def conversations_page(principal: Viewer, view: View = View.ALL,
                 state: Annotated[ConversationStatus | None, Query(alias="status")] = ConversationStatus.OPEN,
                 channel: str | None = None, monitor: str | None = None, contact_id: Id | None = None,
+                situation: Id | None = None,
                 q: Annotated[str | None, Query(max_length=200)] = None,
                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
                 after: str | None = None) -> ConversationPage:
         user_id = principal.user.id if principal.user is not None else None
         filters = Filters(view=view, status=state, channel=channel, monitor=monitor, contact_id=contact_id,
-                          q=q)
+                          q=q, situation=situation)
+        email = principal.user.email if principal.user is not None else None
+        teams = teams_of(runtime.workspace.config.inbox.teams, email)
         with Session(runtime.engine) as session:
             try:
                 rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=limit,
-                                                          after=after)
+                                                          after=after, teams=teams)
             except InboxError as exc:
                 raise fail(exc) from None
-            counts = listing.view_counts(session, user_id=user_id, status=state)
+            counts = listing.view_counts(session, user_id=user_id, status=state, teams=teams)
             return ConversationPage(items=[ConversationOut.of(r) for r in rows], next=cursor, counts=counts)
 
     @router.get("/api/v1/conversations/{conversation_id}", response_model=ConversationDetail,
@@ -290,14 +294,16 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
             with Session(runtime.engine) as session, session.begin():
                 conversation = service.get(session, conversation_id)
                 service.add_note(session, conversation, body.text, actor=principal.actor,
-                                 now=runtime.runner.clock.now())
+                                 now=runtime.runner.clock.now(), notices=runtime.notices())
                 session.flush()
                 last = session.scalar(select(ConversationEvent)
                                       .where(ConversationEvent.conversation_id == conversation_id)
                                       .order_by(ConversationEvent.id.desc()))
-                return EventOut.model_validate(last)
+                out = EventOut.model_validate(last)
         except InboxError as exc:
             raise fail(exc) from None
+        runtime.notices_queued()
+        return out
 
     @router.get("/api/v1/contacts/{contact_id}", responses=errors(404),
                 summary="A contact: their identities on each platform and all their conversations")

@@ -9,6 +9,7 @@ repeats ``repeat`` times. Recipients are written ``role:crisis_lead``, ``person:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from crisisdesk.core.zones import check_zone
 
 #: The roles of the default crisis playbook (a workspace may add its own under ``roles:``).
 DEFAULT_ROLES = ("crisis_lead", "spokesperson", "legal", "management", "social_media_team")
-_RECIPIENT = re.compile(r"^(role|person|target):[\w][\w.\-]*$")
+RECIPIENT = re.compile(r"^(role|person|target):[\w][\w.\-]*$")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -65,6 +66,8 @@ class PersonConfig(BaseModel):
     targets: list[str] = Field(min_length=1, description="Names of notify.targets.")
     working_hours: WorkingHours | None = None
     lang: Literal["de", "en"] | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$", description=(
+        "The person's crisisdesk account: @mentions of it in inbox notes reach the person's targets."))
 
 
 class StepConfig(BaseModel):
@@ -76,7 +79,7 @@ class StepConfig(BaseModel):
     @field_validator("notify")
     @classmethod
     def _recipients(cls, value: list[str]) -> list[str]:
-        bad = [r for r in value if not _RECIPIENT.match(r)]
+        bad = [r for r in value if not RECIPIENT.match(r)]
         if bad:
             raise ValueError(f"{', '.join(map(repr, bad))}: write role:NAME, person:NAME or target:NAME")
         return value
@@ -133,9 +136,18 @@ def check_references(*, people: dict[str, PersonConfig], roles: dict[str, list[s
                 errors.append(f"roles.{role}[{i}]: unknown person {member!r}")
     for p, policy in enumerate(escalation.policies):
         for s, step in enumerate(policy.steps):
-            for r, recipient in enumerate(step.notify):
-                kind, _, name = recipient.partition(":")
-                known = {"role": set(roles), "person": set(people), "target": targets}[kind]
-                if name not in known:
-                    errors.append(f"escalation.policies[{p}].steps[{s}].notify[{r}]: unknown {kind} {name!r}")
+            errors.extend(unknown_recipients(step.notify, f"escalation.policies[{p}].steps[{s}].notify",
+                                             people=people, roles=roles, targets=targets))
+    return errors
+
+
+def unknown_recipients(recipients: list[str], place: str, *, people: Mapping[str, object],
+                       roles: Mapping[str, object], targets: set[str]) -> list[str]:
+    """An error for each ``role:``/``person:``/``target:`` recipient that names nobody known."""
+    errors = []
+    for r, recipient in enumerate(recipients):
+        kind, _, name = recipient.partition(":")
+        known = {"role": set(roles), "person": set(people), "target": targets}[kind]
+        if name not in known:
+            errors.append(f"{place}[{r}]: unknown {kind} {name!r}")
     return errors

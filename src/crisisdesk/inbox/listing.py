@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.inbox.errors import InboxError
-from crisisdesk.inbox.models import Conversation, ConversationStatus, ConversationWord
+from crisisdesk.inbox.models import Conversation, ConversationMention, ConversationStatus, ConversationWord
+from crisisdesk.inbox.situations import Window, window
 from crisisdesk.inbox.threads import words
 from crisisdesk.posts.models import Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
@@ -26,6 +28,8 @@ class View(StrEnum):
     WAITING = "waiting"  # the person waits for our answer
     NEGATIVE = "negative"
     INSULTS = "insults"
+    TEAM = "team"  # assigned to one of my teams
+    MENTIONS = "mentions"  # a note @mentions me
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +40,17 @@ class Filters:
     monitor: str | None = None
     contact_id: int | None = None
     q: str | None = None
+    #: Messages of one situation: its monitor's, written while it was open (see inbox.situations).
+    situation: int | None = None
 
 
-def _view_condition(view: View, user_id: int | None) -> ColumnElement[bool] | None:
+def _view_condition(view: View, user_id: int | None, teams: Sequence[str] = ()) -> ColumnElement[bool] | None:
     c = Conversation
+    me = user_id if user_id is not None else -1
+    if view is View.TEAM:
+        return c.team.in_(list(teams)) if teams else false()
+    if view is View.MENTIONS:
+        return c.id.in_(select(ConversationMention.conversation_id).where(ConversationMention.user_id == me))
     if view is View.MINE:
         return c.assignee_user_id == (user_id if user_id is not None else -1)
     if view is View.UNASSIGNED:
@@ -53,7 +64,9 @@ def _view_condition(view: View, user_id: int | None) -> ColumnElement[bool] | No
     return None
 
 
-def _filtered(filters: Filters, *, user_id: int | None) -> Select[Conversation]:
+def _filtered(
+    filters: Filters, *, user_id: int | None, teams: Sequence[str] = (), span: Window | None = None
+) -> Select[Conversation]:
     c = Conversation
     stmt = select(c)
     if filters.status is not None:
@@ -62,10 +75,19 @@ def _filtered(filters: Filters, *, user_id: int | None) -> Select[Conversation]:
         stmt = stmt.where(c.channel == filters.channel)
     if filters.contact_id is not None:
         stmt = stmt.where(c.contact_id == filters.contact_id)
-    condition = _view_condition(filters.view, user_id)
+    condition = _view_condition(filters.view, user_id, teams)
     if condition is not None:
         stmt = stmt.where(condition)
     in_thread = and_(Post.platform == c.platform, Post.conversation_id == c.thread)
+    if span is not None:
+        written = [Post.created_at >= span.start] + ([Post.created_at <= span.end] if span.end else [])
+        stmt = stmt.where(
+            exists(
+                select(Post.id)
+                .join(MonitorMatch, MonitorMatch.post_id == Post.id)
+                .where(in_thread, MonitorMatch.monitor_id == span.monitor_id, *written)
+            )
+        )
     if filters.monitor is not None:
         stmt = stmt.where(
             exists(
@@ -106,10 +128,18 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def list_conversations(
-    session: Session, filters: Filters, *, user_id: int | None, limit: int = 50, after: str | None = None
+    session: Session,
+    filters: Filters,
+    *,
+    user_id: int | None,
+    limit: int = 50,
+    after: str | None = None,
+    teams: Sequence[str] = (),
 ) -> tuple[list[Conversation], str | None]:
-    """Newest activity first, ``limit`` at a time; the cursor of the next page (None: no more)."""
-    stmt = _filtered(filters, user_id=user_id)
+    """Newest activity first, ``limit`` at a time; the cursor of the next page (None: no more).
+    ``teams``: the viewer's teams (the "team" view)."""
+    span = window(session, filters.situation) if filters.situation is not None else None
+    stmt = _filtered(filters, user_id=user_id, teams=teams, span=span)
     if after is not None:
         at, cid = decode_cursor(after)
         stmt = stmt.where(
@@ -130,12 +160,12 @@ def list_conversations(
 
 
 def view_counts(
-    session: Session, *, user_id: int | None, status: ConversationStatus | None
+    session: Session, *, user_id: int | None, status: ConversationStatus | None, teams: Sequence[str] = ()
 ) -> dict[str, int]:
     """How many conversations each view holds (of one status, open by default): one pass."""
     columns = []
     for view in View:
-        condition = _view_condition(view, user_id)
+        condition = _view_condition(view, user_id, teams)
         columns.append(func.count() if condition is None else func.sum(case((condition, 1), else_=0)))
     stmt = select(*columns).select_from(Conversation)
     if status is not None:

@@ -176,3 +176,31 @@ class ConversationWord(Base):
     word: Mapped[str] = mapped_column(_WORD, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
                                                  primary_key=True, index=True)
+
+
+class TeamTurn(Base):
+    """Whose turn it was last in a team's round robin: the next assignment starts after them.
+
+    One row per team, locked while a conversation is assigned, so that two processes assigning
+    at once do not both give work to the same member."""
+
+    __tablename__ = "inbox_team_turns"
+
+    team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_user_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConversationMention(Base):
+    """A person @mentioned in a note: the conversation shows in their "mentions" view."""
+
+    __tablename__ = "conversation_mentions"
+    __table_args__ = (Index("ix_conversation_mentions_user", "user_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(BigIntKey)
+    by: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

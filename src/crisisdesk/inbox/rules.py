@@ -33,7 +33,11 @@ from crisisdesk.inbox.models import (
     ReviewStatus,
     RuleRun,
 )
-from crisisdesk.inbox.rules_config import RuleConfig, Texts, When
+from crisisdesk.inbox.notices import Notices
+from crisisdesk.inbox.rules_config import Notify, RuleConfig, Texts, When
+from crisisdesk.inbox.situations import open_situations
+from crisisdesk.inbox.team_config import TeamConfig
+from crisisdesk.inbox.teams import round_robin
 from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.pipeline.events import NormalizedPost, StoredPost
 from crisisdesk.posts.models import Author, Post
@@ -89,60 +93,125 @@ def from_normalized(stored: StoredPost) -> Message:
     )
 
 
+Check = Callable[[Message], bool]
+
+
+def situation_severity(m: Message, situations: Mapping[str, int]) -> int | None:
+    """The severity of the worst open situation of the message's monitors (None: none is open)."""
+    if not situations:
+        return None
+    return max((situations[n] for n in m.monitors if n in situations), default=None)
+
+
+def _checks(w: When) -> tuple[Check, ...]:
+    """The message conditions of ``w`` as predicates, only those given (compiled once per rule:
+    with hundreds of rules, each message is tried against a handful of predicates per rule)."""
+    out: list[Check] = []
+    for wanted, attr in ((w.channel, "channel"), (w.platform, "platform"), (w.kind, "kind"), (w.lang, "lang"),
+                         (w.sentiment, "sentiment")):
+        if wanted is not None:
+            allowed = frozenset(wanted)
+            out.append(lambda m, a=attr, ok=allowed: getattr(m, a) in ok)  # type: ignore[misc]
+    if w.public is not None:
+        out.append(lambda m, v=w.public: m.public is v)  # type: ignore[misc]
+    if w.insult is not None:
+        out.append(lambda m, v=w.insult: m.insult is v)  # type: ignore[misc]
+    if w.insult_score_at_least is not None:
+        out.append(lambda m, v=w.insult_score_at_least: (m.insult_score or 0.0) >= v)  # type: ignore[misc]
+    if w.complaint_types is not None:
+        types = frozenset(w.complaint_types)
+        out.append(lambda m: not types.isdisjoint(m.complaint_types))
+    if w.monitor is not None:
+        monitors = frozenset(w.monitor)
+        out.append(lambda m: not monitors.isdisjoint(m.monitors))
+    if w.min_followers is not None:
+        out.append(lambda m, v=w.min_followers: (m.followers or 0) >= v)  # type: ignore[misc]
+    if w.verified is not None:
+        out.append(lambda m, v=w.verified: bool(m.verified) is v)  # type: ignore[misc]
+    return tuple(out)
+
+
 class RuleEngine:
     def __init__(
-        self, rules: Sequence[RuleConfig], *, connectors: Callable[[], Mapping[str, Connector]]
+        self,
+        rules: Sequence[RuleConfig],
+        *,
+        connectors: Callable[[], Mapping[str, Connector]],
+        teams: Mapping[str, TeamConfig] | None = None,
+        notices: Notices | None = None,
     ) -> None:
         self.rules = [r for r in rules if r.enabled]
         self._connectors = connectors
-        self._queries = {
-            r.name: MonitorSet.compile([(r.name, r.when.query)]) for r in self.rules if r.when.query
-        }
+        self.teams = dict(teams or {})
+        self.notices = notices or Notices(deliver=False)
+        #: Whether any rule looks at situations (then each batch reads the open ones once).
+        self._situational = any(
+            r.when.in_situation is not None or r.when.situation_severity_at_least is not None
+            for r in self.rules
+        )
+        self._unqueried = [r for r in self.rules if r.when.query is None]
+        self._checks = {r.name: _checks(r.when) for r in self.rules}
+        # One matcher for the queries of every rule: a message's text is read once, whatever the
+        # number of rules (see sources.matcher).
+        self._queries = MonitorSet.compile([(r.name, r.when.query) for r in self.rules if r.when.query])
 
     def __bool__(self) -> bool:
         return bool(self.rules)
 
-    def matches(self, rule: RuleConfig, m: Message) -> bool:
+    def _candidates(self, queries: set[str]) -> list[RuleConfig]:
+        """The rules worth trying, in order: those without a query, and those whose query matched
+        (with hundreds of rules most are ruled out by their query at no cost per rule)."""
+        if not queries:
+            return self._unqueried
+        return [r for r in self.rules if r.when.query is None or r.name in queries]
+
+    def queries_matching(self, m: Message) -> set[str]:
+        """The names of the rules whose query matches ``m`` (one pass for all of them)."""
+        return set(self._queries.match(m.doc)) if len(self._queries) else set()
+
+    def matches(
+        self,
+        rule: RuleConfig,
+        m: Message,
+        situations: Mapping[str, int] | None = None,
+        queries: set[str] | None = None,
+    ) -> bool:
+        """Whether every condition of ``rule`` holds for ``m``; ``situations``: the severity of the
+        open situation of each monitor that has one, at the message's time; ``queries``: what
+        :meth:`queries_matching` said of ``m`` (computed here when not given)."""
+        for check in self._checks[rule.name]:
+            if not check(m):
+                return False
         w: When = rule.when
-        checks = (
-            (w.channel, m.channel),
-            (w.platform, m.platform),
-            (w.kind, m.kind),
-            (w.lang, m.lang),
-            (w.sentiment, m.sentiment),
-        )
-        if any(wanted is not None and value not in wanted for wanted, value in checks):
-            return False
-        if w.public is not None and m.public is not w.public:
-            return False
-        if w.insult is not None and m.insult is not w.insult:
-            return False
-        if w.insult_score_at_least is not None and (m.insult_score or 0.0) < w.insult_score_at_least:
-            return False
-        if w.complaint_types is not None and not set(w.complaint_types) & set(m.complaint_types):
-            return False
-        if w.monitor is not None and not set(w.monitor) & set(m.monitors):
-            return False
-        if w.min_followers is not None and (m.followers or 0) < w.min_followers:
-            return False
-        if w.verified is not None and bool(m.verified) is not w.verified:
-            return False
-        query = self._queries.get(rule.name)
-        return query is None or bool(query.match(m.doc))
+        if w.in_situation is not None or w.situation_severity_at_least is not None:
+            worst = situation_severity(m, situations or {})
+            if w.in_situation is not None and (worst is not None) is not w.in_situation:
+                return False
+            if w.situation_severity_at_least is not None and (worst or 0) < w.situation_severity_at_least:
+                return False
+        if w.query is None:
+            return True
+        return rule.name in (queries if queries is not None else self.queries_matching(m))
 
     def apply(
         self, session: Session, messages: Sequence[Message], conversation_of: Mapping[int, int], now: datetime
     ) -> list[Outcome]:
         """Run the rules on each message of a conversation; record and return what each did."""
         outcomes: list[Outcome] = []
+        situations = open_situations(session, now).at(now) if self._situational else {}
+        wanted = {conversation_of[m.post_id] for m in messages if m.post_id in conversation_of}
+        conversations = {
+            c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(wanted)))
+        } if wanted and self.rules else {}
         for m in messages:
             cid = conversation_of.get(m.post_id)
             if cid is None:
                 continue
-            for rule in self.rules:
-                if not self.matches(rule, m):
+            queries = self.queries_matching(m)
+            for rule in self._candidates(queries):
+                if not self.matches(rule, m, situations, queries):
                     continue
-                conversation = session.get(Conversation, cid)
+                conversation = conversations.get(cid)
                 if conversation is None:
                     break
                 outcome = Outcome(rule.name, m.post_id, cid)
@@ -212,6 +281,20 @@ class RuleEngine:
                 service.change(
                     session, conversation, service.Change(assignee_user_id=user_id), actor=actor, now=now
                 )
+            elif kind == "assign_round_robin":
+                pick = round_robin(session, value, self.teams[value], now)
+                service.change(session, conversation, service.Change(team=value), actor=actor, now=now)
+                if pick.passed:
+                    done["passed"] = dict(pick.passed)
+                if pick.user_id is None:
+                    raise InboxError(f"nobody of team {value!r} can take it now (on shift, active, "
+                                     "under max_open): left to the team")
+                service.change(
+                    session, conversation, service.Change(assignee_user_id=pick.user_id), actor=actor, now=now
+                )
+                done["assigned"] = pick.email
+            elif kind == "notify":
+                done["notified"] = self._notify(session, rule, index, value, conversation, m, now)
             elif kind == "ticket":
                 done["ticket"] = service.open_ticket(session, conversation, actor=actor, now=now)
             elif kind in ("reply", "reply_private", "hide"):
@@ -274,6 +357,19 @@ class RuleEngine:
         done["ok"] = True
         return done
 
+    def _notify(
+        self, session: Session, rule: RuleConfig, index: int, value: Notify, conversation: Conversation,
+        m: Message, now: datetime,
+    ) -> list[str]:
+        targets, people = self.notices.people_of(value.to, now)
+        excerpt = getattr(m.doc, "text", "") or ""
+        who = conversation.subject or f"#{conversation.id}"
+        summary = {lang: value.text.pick(lang) if value.text else excerpt for lang in ("de", "en")}
+        title = {"de": f"Regel {rule.name}: {who}", "en": f"Rule {rule.name}: {who}"}
+        queued = self.notices.send(session, conversation, key=f"rule-{rule.name}-{m.post_id}-{index}",
+                                   targets=targets, title=title, summary=summary, at=now)
+        return people or queued
+
     def _queue(
         self,
         session: Session,
@@ -315,10 +411,12 @@ class RuleEngine:
             .order_by(Post.ingested_at.desc(), Post.id.desc())
             .limit(limit)
         ).all()
-        engine = RuleEngine([rule], connectors=self._connectors)
+        engine = RuleEngine([rule], connectors=self._connectors, teams=self.teams)
+        history = open_situations(session, since) if engine._situational else None
         out = []
         for post, author, cid in rows:
-            if engine.matches(rule, from_stored(session, post, author)):
+            situations = history.at(post.created_at) if history is not None else None
+            if engine.matches(rule, from_stored(session, post, author), situations):
                 out.append(
                     {
                         "post_id": post.id,

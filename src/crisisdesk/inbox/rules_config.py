@@ -24,7 +24,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.escalation.config import RECIPIENT
 from crisisdesk.inbox.models import Priority
+from crisisdesk.inbox.team_config import TeamConfig, check_team_name
 from crisisdesk.sources.matcher import MonitorSet
 
 
@@ -67,6 +69,10 @@ class When(BaseModel):
     query: str | None = Field(default=None, min_length=1, description="The monitoring query language.")
     min_followers: int | None = Field(default=None, ge=0)
     verified: bool | None = None
+    in_situation: bool | None = Field(default=None, description="true: one of the message's monitors "
+                                      "has an open situation; false: none has.")
+    situation_severity_at_least: int | None = Field(default=None, ge=1, le=4, description="An open "
+                                                    "situation of one of its monitors is this severe.")
 
     @field_validator("channel", "platform", "kind", "lang", "sentiment", "complaint_types", "monitor",
                      mode="before")
@@ -92,6 +98,23 @@ class MoveToPrivate(BaseModel):
     private: Texts = Field(description="The first private message.")
 
 
+class Notify(BaseModel):
+    """Tell people about the conversation through their notification targets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[str] = Field(min_length=1, description="role:NAME, person:NAME or target:NAME")
+    text: Texts | None = Field(default=None, description="What to say; default: the message and why.")
+
+    @field_validator("to")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        bad = [r for r in value if not RECIPIENT.match(r)]
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))}: write role:NAME, person:NAME or target:NAME")
+        return value
+
+
 class Then(BaseModel):
     """One action; exactly one field set."""
 
@@ -101,6 +124,9 @@ class Then(BaseModel):
     priority: Priority | None = None
     assign: str | None = Field(default=None, description="A user's e-mail address.")
     team: str | None = Field(default=None, min_length=1, max_length=64)
+    assign_round_robin: str | None = Field(default=None, min_length=1, max_length=64, description=(
+        "A team of inbox.teams: the team, and the next of its members on shift."))
+    notify: Notify | None = None
     reply: Texts | None = Field(default=None, description="An automatic answer, publicly where the "
                                 "conversation is public.")
     reply_private: Texts | None = None
@@ -146,9 +172,28 @@ class InboxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     saved_replies: list[SavedReply] = Field(default_factory=list)
+    teams: dict[str, TeamConfig] = Field(default_factory=dict, description="Who works the inbox, "
+                                         "by team; round-robin assignment picks among them.")
 
     rules: list[RuleConfig] = Field(default_factory=list, description="Tried in order on every inbound "
                                     "message that belongs to a conversation.")
+
+    @field_validator("teams")
+    @classmethod
+    def _team_names(cls, teams: dict[str, TeamConfig]) -> dict[str, TeamConfig]:
+        for name in teams:
+            check_team_name(name)
+        return teams
+
+    @model_validator(mode="after")
+    def _known_teams(self) -> InboxConfig:
+        for i, rule in enumerate(self.rules):
+            for j, then in enumerate(rule.then):
+                team = then.assign_round_robin
+                if team is not None and team not in self.teams:
+                    raise ValueError(f"rules[{i}].then[{j}].assign_round_robin: no team {team!r} "
+                                     f"(inbox.teams has {', '.join(sorted(self.teams)) or 'none'})")
+        return self
 
     @field_validator("rules", "saved_replies")
     @classmethod

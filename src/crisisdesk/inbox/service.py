@@ -25,9 +25,11 @@ from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,
     ConversationEvent,
+    ConversationMention,
     ConversationStatus,
     Priority,
 )
+from crisisdesk.inbox.notices import Notices, mentioned
 from crisisdesk.posts.models import Author, Post
 
 MAX_MESSAGES = 500
@@ -134,18 +136,18 @@ def _event(
     *,
     body: Mapping[str, Any] | None = None,
     text: str | None = None,
-) -> None:
-    session.add(
-        ConversationEvent(
-            conversation_id=conversation.id,
-            at=now,
-            kind=kind,
-            actor=actor.label,
-            actor_user_id=actor.user_id,
-            body=dict(body or {}),
-            text=text,
-        )
+) -> ConversationEvent:
+    event = ConversationEvent(
+        conversation_id=conversation.id,
+        at=now,
+        kind=kind,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        body=dict(body or {}),
+        text=text,
     )
+    session.add(event)
+    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,11 +225,34 @@ def open_ticket(session: Session, conversation: Conversation, *, actor: Actor, n
     return conversation.ticket
 
 
-def add_note(session: Session, conversation: Conversation, text: str, *, actor: Actor, now: datetime) -> None:
+def add_note(
+    session: Session, conversation: Conversation, text: str, *, actor: Actor, now: datetime,
+    notices: Notices | None = None,
+) -> list[str]:
+    """An internal note; the accounts it @mentions see the conversation in their "mentions" view
+    and hear of it through their targets (a person of the workspace whose ``email`` is theirs).
+    Returns the addresses mentioned."""
     if not text.strip():
         raise InboxError("a note needs a text")
-    _event(session, conversation, "note", actor, now, text=text.strip())
+    notices = notices or Notices(deliver=False)
+    users = notices.resolve_users(session, mentioned(text))
+    body = {"mentions": sorted({email for _, email in users.values()})} if users else None
+    event = _event(session, conversation, "note", actor, now, text=text.strip(), body=body)
     conversation.updated_at = now
+    session.flush()
+    for uid, email in sorted(set(users.values())):
+        session.add(ConversationMention(conversation_id=conversation.id, user_id=uid, event_id=event.id,
+                                        by=actor.label, at=now))
+        person = notices.person_by_email(email)
+        if person is None or uid == actor.user_id:
+            continue
+        targets, _ = notices.people_of([f"person:{person}"], now)
+        subject = conversation.ticket or conversation.subject or f"#{conversation.id}"
+        notices.send(session, conversation, key=f"mention:{event.id}:{uid}", targets=targets,
+                     title={"de": f"{actor.label} erwähnt Sie: {subject}",
+                            "en": f"{actor.label} mentioned you: {subject}"},
+                     summary={"de": text.strip(), "en": text.strip()}, at=now)
+    return sorted({email for _, email in users.values()})
 
 
 def reply(

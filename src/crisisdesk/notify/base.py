@@ -71,6 +71,8 @@ def context_key(notification: Notification, context: DeliveryContext | None) -> 
     """The idempotency key a receiver may dedupe on (stable across retries and restarts)."""
     if context is not None:
         return context.key
+    if notification.situation_id is None:
+        return f"conversation:{notification.conversation_id}:{notification.kind.value}"
     return f"situation:{notification.situation_id}:{notification.kind.value}"
 
 

@@ -91,7 +91,10 @@ def build_message(
     msg["Date"] = date_header
     msg["Message-ID"] = message_id(key, smtp.from_address)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
-    msg["X-Crisisdesk-Situation"] = str(n.situation_id)
+    if n.situation_id is not None:
+        msg["X-Crisisdesk-Situation"] = str(n.situation_id)
+    if n.conversation_id is not None:
+        msg["X-Crisisdesk-Conversation"] = str(n.conversation_id)
     msg["X-Crisisdesk-Delivery"] = key
     msg.set_content(render.plain_text(n), charset="utf-8")
     msg.add_alternative(html_body(n), subtype="html", charset="utf-8")

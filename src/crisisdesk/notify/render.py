@@ -21,6 +21,10 @@ STRINGS: Final[dict[Lang, dict[str, str]]] = {
         "kind.updated": "Situation updated",
         "kind.escalated": "Situation escalated",
         "kind.resolved": "Situation resolved",
+        "kind.inbox": "Inbox",
+        "conversation": "Conversation",
+        "open_conversation": "Open the conversation",
+        "conversation_line": "The conversation: {url}",
         "severity": "Severity",
         "monitor": "Monitor",
         "situation": "Situation",
@@ -47,6 +51,10 @@ STRINGS: Final[dict[Lang, dict[str, str]]] = {
         "kind.updated": "Lage aktualisiert",
         "kind.escalated": "Lage eskaliert",
         "kind.resolved": "Lage beendet",
+        "kind.inbox": "Posteingang",
+        "conversation": "Unterhaltung",
+        "open_conversation": "Unterhaltung öffnen",
+        "conversation_line": "Zur Unterhaltung: {url}",
         "severity": "Schweregrad",
         "monitor": "Monitor",
         "situation": "Lage",
@@ -77,11 +85,14 @@ def text(lang: Lang, key: str) -> str:
 def action_label(n: Notification, lang: Lang | None = None) -> str:
     """The button's words: acknowledge an alert; a resolved situation's link only opens its page
     (there is nothing left to acknowledge)."""
+    if n.kind is NotificationKind.INBOX:
+        return text(lang or n.lang, "open_conversation")
     return text(lang or n.lang, "open_situation" if n.kind is NotificationKind.RESOLVED else "acknowledge")
 
 
 def action_line(n: Notification, lang: Lang | None = None) -> str:
-    key = "open_line" if n.kind is NotificationKind.RESOLVED else "ack_line"
+    key = {NotificationKind.RESOLVED: "open_line", NotificationKind.INBOX: "conversation_line"}.get(
+        n.kind, "ack_line")
     return text(lang or n.lang, key).format(url=n.ack_url)
 
 
@@ -132,8 +143,11 @@ def facts(n: Notification) -> list[tuple[str, str]]:
     out = [
         (text(n.lang, "severity"), f"{severity_label(n)} ({n.severity}/4)"),
         (text(n.lang, "monitor"), n.monitor),
-        (text(n.lang, "situation"), f"#{n.situation_id}"),
     ]
+    if n.situation_id is not None:
+        out.append((text(n.lang, "situation"), f"#{n.situation_id}"))
+    if n.conversation_id is not None:
+        out.append((text(n.lang, "conversation"), f"#{n.conversation_id}"))
     if n.channels:
         out.append((text(n.lang, "channels"), ", ".join(n.channels)))
     if n.occurred_at is not None:

@@ -43,6 +43,7 @@ class NotificationKind(StrEnum):
     UPDATED = "updated"
     ESCALATED = "escalated"
     RESOLVED = "resolved"
+    INBOX = "inbox"  # about a conversation (a rule's notice, an @mention), not a situation
 
 
 class TargetKind(StrEnum):
@@ -77,7 +78,9 @@ class Notification(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    situation_id: int
+    situation_id: int | None = Field(default=None, description="None only for inbox notices.")
+    #: The conversation an inbox notice is about (its link opens it).
+    conversation_id: int | None = None
     monitor: str = Field(min_length=1)
     severity: int = Field(ge=1, le=4)
     severity_label: str | None = None
@@ -93,6 +96,15 @@ class Notification(BaseModel):
     occurred_at: AwareDatetime | None = Field(
         default=None, description="When the situation changed (not when the message is sent)."
     )
+
+    @model_validator(mode="after")
+    def _about_something(self) -> Notification:
+        if self.kind is NotificationKind.INBOX:
+            if self.conversation_id is None:
+                raise ValueError("an inbox notice names its conversation_id")
+        elif self.situation_id is None:
+            raise ValueError("a situation's notification names its situation_id")
+        return self
 
 
 # --------------------------------------------------------------------------------------------

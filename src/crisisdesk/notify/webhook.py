@@ -28,7 +28,7 @@ from crisisdesk.notify.base import (
     excerpt,
     post_json,
 )
-from crisisdesk.notify.schemas import Notification, WebhookTarget
+from crisisdesk.notify.schemas import Notification, NotificationKind, WebhookTarget
 
 SIGNATURE_HEADER = "X-Crisisdesk-Signature"
 TIMESTAMP_HEADER = "X-Crisisdesk-Timestamp"
@@ -60,7 +60,8 @@ def verify(
 
 
 def event_name(n: Notification) -> str:
-    return f"situation.{n.kind.value}"
+    """``situation.opened`` …, or ``inbox.notice`` for a notice about a conversation."""
+    return "inbox.notice" if n.kind is NotificationKind.INBOX else f"situation.{n.kind.value}"
 
 
 def body(n: Notification, *, key: str) -> dict[str, Any]:

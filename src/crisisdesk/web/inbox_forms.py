@@ -206,9 +206,10 @@ def router(runtime: Runtime) -> APIRouter:
         try:
             with Session(runtime.engine) as session, session.begin():
                 service.add_note(session, service.get(session, conversation_id), text, actor=user.actor,
-                                 now=now())
+                                 now=now(), notices=runtime.notices())
         except InboxError as exc:
             return refused(request, user, conversation_id, explain(exc, lang), typed)
+        runtime.notices_queued()
         return back(conversation_id, "note", "timeline")
 
     @r.post("/inbox/{conversation_id}/moderate")

@@ -26,10 +26,12 @@ from crisisdesk.accounts.service import list_users
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.channels.base import Capability
 from crisisdesk.core.fields import Id
+from crisisdesk.detection.models import Situation
 from crisisdesk.inbox import contacts, listing, moderation, service
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
+from crisisdesk.inbox.teams import teams_of
 from crisisdesk.posts.models import Author
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.formatting import format_timedelta
@@ -168,7 +170,7 @@ def router(runtime: Runtime) -> APIRouter:
 
     @r.get("/inbox", response_class=HTMLResponse)
     def inbox(request: Request, user: Viewer, view: str = "all", status: str = "open", channel: str = "",
-              monitor: str = "", q: str = "", after: str = "") -> HTMLResponse:
+              monitor: str = "", q: str = "", after: str = "", situation: str = "") -> HTMLResponse:
         lang = request_lang(request, user)
         problems: list[str] = []
         if view not in {v.value for v in View}:
@@ -181,26 +183,34 @@ def router(runtime: Runtime) -> APIRouter:
             problems.append(t("inbox.error.long_query", lang, limit=MAX_QUERY))
             q = q[:MAX_QUERY]
         state = None if status == "any" else ConversationStatus(status)
-        filters = Filters(view=View(view), status=state, channel=channel or None, monitor=monitor or None,
-                          q=q.strip() or None)
+        situation_id = int(situation) if situation.isdigit() and len(situation) < 12 else None
         user_id = user.user.id if user.user is not None else None
+        teams = teams_of(runtime.workspace.config.inbox.teams, user.user.email if user.user else None)
         with Session(runtime.engine) as session:
+            if situation and (situation_id is None or session.get(Situation, situation_id) is None):
+                problems.append(t("inbox.error.bad_situation", lang, value=situation))
+                situation, situation_id = "", None
+            filters = Filters(view=View(view), status=state, channel=channel or None, monitor=monitor or None,
+                              q=q.strip() or None, situation=situation_id)
             try:
                 rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE,
-                                                          after=after or None)
+                                                          after=after or None, teams=teams)
             except InboxError:
                 problems.append(t("inbox.error.bad_cursor", lang))
                 after = ""
-                rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE)
-            counts = listing.view_counts(session, user_id=user_id, status=state)
+                rows, cursor = listing.list_conversations(session, filters, user_id=user_id, limit=PAGE_SIZE,
+                                                          teams=teams)
+            counts = listing.view_counts(session, user_id=user_id, status=state, teams=teams)
             names = contacts.contact_names(session, [c.contact_id for c in rows])
             users = _user_names(session)
-        params = {"view": view, "status": status, "channel": channel, "monitor": monitor, "q": q}
+        params = {"view": view, "status": status, "channel": channel, "monitor": monitor, "q": q,
+                  "situation": situation}
         config = runtime.workspace.config
         return render(
             request, "inbox.html", user, nav="inbox", status_code=400 if problems else 200, rows=rows,
             views=[(v.value, counts.get(v.value, 0), _query(params, view=v.value)) for v in View],
             view=view, status=status, statuses=STATUSES, channel=channel, monitor=monitor, q=q,
+            situation=situation,
             channels=sorted(ch.key for ch in config.channels),
             monitors=sorted(m.name for m in config.monitors),
             contacts=names, users=users, problems=problems, since=_since(runtime.runner.clock.now(), lang),
