@@ -151,3 +151,58 @@ def test_a_rule_without_conditions_acts_on_every_message_and_runs_say_what_they_
             "Ticket anlegen (erledigt)",
         ),
     }[lang]
+
+
+@pytest.mark.parametrize(
+    ("lang", "when", "then"),
+    [
+        (
+            "en",
+            ["while one of its monitors has an open situation", "an open situation of severity 3 or higher"],
+            [
+                "assign in turn within the team social (who is on shift)",
+                "notify role:crisis_lead",
+                "notify person:anna, target:room: “Look at this”",
+            ],
+        ),
+        (
+            "de",
+            ["während einer offenen Lage eines seiner Monitore", "offene Lage mindestens der Stufe 3"],
+            [
+                "reihum zuweisen im Team social (wer Schicht hat)",
+                "benachrichtigen: role:crisis_lead",
+                "benachrichtigen: person:anna, target:room: „Schau mal“",
+            ],
+        ),
+    ],
+)
+def test_situations_round_robin_and_notices_in_words(lang: Lang, when: list[str], then: list[str]) -> None:
+    rule = RuleConfig.model_validate(
+        {
+            "name": "crisis",
+            "when": {"in_situation": True, "situation_severity_at_least": 3},
+            "then": [
+                {"assign_round_robin": "social"},
+                {"notify": {"to": ["role:crisis_lead"]}},
+                {
+                    "notify": {
+                        "to": ["person:anna", "target:room"],
+                        "text": {"de": "Schau mal", "en": "Look at this"},
+                    }
+                },
+            ],
+        }
+    )
+    assert rule_words.conditions(rule.when, lang) == when
+    assert rule_words.actions(rule, lang) == then
+    assert rule_words.conditions(
+        RuleConfig.model_validate(
+            {"name": "calm", "when": {"in_situation": False}, "then": [{"tag": "x"}]}
+        ).when,
+        lang,
+    ) == [
+        {
+            "en": "none of its monitors has an open situation",
+            "de": "keiner seiner Monitore hat eine offene Lage",
+        }[lang]
+    ]

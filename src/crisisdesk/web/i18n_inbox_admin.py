@@ -145,6 +145,18 @@ INBOX_ADMIN_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "rules.c.min_followers": {"de": "mindestens {count} Follower", "en": "at least {count} followers"},
     "rules.c.verified": {"de": "verifiziertes Konto", "en": "verified account"},
     "rules.c.unverified": {"de": "nicht verifiziertes Konto", "en": "unverified account"},
+    "rules.c.in_situation": {
+        "de": "während einer offenen Lage eines seiner Monitore",
+        "en": "while one of its monitors has an open situation",
+    },
+    "rules.c.no_situation": {
+        "de": "keiner seiner Monitore hat eine offene Lage",
+        "en": "none of its monitors has an open situation",
+    },
+    "rules.c.situation_severity": {
+        "de": "offene Lage mindestens der Stufe {level}",
+        "en": "an open situation of severity {level} or higher",
+    },
     "rules.or": {"de": "oder", "en": "or"},
     # Actions in words
     "rules.a.tag": {"de": "Schlagwort „{value}“ setzen", "en": "tag “{value}”"},
@@ -157,6 +169,11 @@ INBOX_ADMIN_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
         "de": "öffentlich antworten „{public}“ und privat weiterschreiben „{private}“",
         "en": "answer publicly “{public}” and go on privately “{private}”",
     },
+    "rules.a.assign_round_robin": {
+        "de": "reihum zuweisen im Team {value} (wer Schicht hat)",
+        "en": "assign in turn within the team {value} (who is on shift)",
+    },
+    "rules.a.notify": {"de": "benachrichtigen: {value}", "en": "notify {value}"},
     "rules.a.hide": {
         "de": "auf der Plattform verbergen (zur Prüfung)",
         "en": "hide on the platform (for review)",

@@ -62,6 +62,10 @@ def conditions(when: When, lang: Lang, *, complaint_labels: Mapping[str, str] | 
         out.append(t("rules.c.min_followers", lang, count=format_number(when.min_followers, lang)))
     if when.verified is not None:
         out.append(t("rules.c.verified" if when.verified else "rules.c.unverified", lang))
+    if when.in_situation is not None:
+        out.append(t("rules.c.in_situation" if when.in_situation else "rules.c.no_situation", lang))
+    if when.situation_severity_at_least is not None:
+        out.append(t("rules.c.situation_severity", lang, level=when.situation_severity_at_least))
     return out or [t("rules.c.any", lang)]
 
 
@@ -80,6 +84,12 @@ def action(then: Then, lang: Lang) -> str:
         )
     if kind in ("hide", "ticket"):
         return t(f"rules.a.{kind}", lang)
+    if kind == "notify":
+        said = t("rules.a.notify", lang, value=", ".join(value.to))
+        if value.text is None:
+            return said
+        opening, closing = ("„", "“") if lang == "de" else ("“", "”")
+        return f"{said}: {opening}{_quote(value.text.pick(lang))}{closing}"
     if kind == "priority":
         value = _label(f"inbox.priority.{value}", lang, str(value))
     elif kind == "status":
