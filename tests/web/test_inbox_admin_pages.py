@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -323,7 +324,18 @@ def test_the_performance_page_shows_the_apis_numbers(
     OutboxSender(
         lambda: world.runtime.engine, world.runtime.connectors, clock=clock, on_sent=answered
     ).run_once()
+    sent_at = clock.now()
     clock.advance(minutes=5)
+    header = {"X-CSRF-Token": csrf}
+    resolved = agent.patch(
+        f"/api/v1/conversations/{chats['lena']}", json={"status": "resolved"}, headers=header
+    )
+    mine = {"assignee_user_id": world.user_ids[Role.AGENT]}
+    assigned = agent.patch(f"/api/v1/conversations/{chats['jonas']}", json=mine, headers=header)
+    assert resolved.status_code == 200 and assigned.status_code == 200, (resolved.text, assigned.text)
+    resolved_at = clock.now()
+    clock.advance(minutes=5)
+    lena_wrote = datetime.fromtimestamp(1764846000, UTC)  # her first message, as Telegram dated it
 
     c, _ = browser(world, Role.ANALYST)
     for period in ("today", "7d", "30d"):
@@ -332,7 +344,18 @@ def test_the_performance_page_shows_the_apis_numbers(
         assert f'data-conversations="{api["conversations"]}"' in html
         assert api["conversations"] == 2
         first = api["first_response_seconds"]
-        assert first["n"] == 1 and first["median"] is not None
+        assert first == {
+            "n": 1,
+            "median": (sent_at - lena_wrote).total_seconds(),
+            "p90": (sent_at - lena_wrote).total_seconds(),
+        }
+        resolution = api["resolution_seconds"]
+        assert (resolution["n"], resolution["median"]) == (1, (resolved_at - lena_wrote).total_seconds())
+        assert f'id="time-resolution" data-n="1" data-median="{resolution["median"]}"' in html
+        assert api["workload"] == [
+            {"user_id": world.user_ids[Role.AGENT], "name": "Agent", "email": "agent@example.org", "open": 1}
+        ]
+        assert re.search(r'id="workload".*?<tr data-count="1"><th scope="row">Agent</th>', html, flags=re.S)
         assert (
             f'id="time-first_response" data-n="1" data-median="{first["median"]}" data-p90="{first["p90"]}"'
             in html
