@@ -43,7 +43,8 @@ def _item_cases() -> list[Case]:
              "policies": (notify, lambda w, who: {"steps": [{"notify": [f"role:i-{who}"]}]}),
              "monitors": (monitors, lambda w, who: {"query": f"word{len(who)}"}),
              "channels": (Permission.MANAGE_CHANNELS,
-                          lambda w, who: {"platform": "rss", "url": "http://127.0.0.1:9/feed.xml"})}
+                          lambda w, who: {"platform": "rss", "url": "http://127.0.0.1:9/feed.xml"}),
+             "rules": (Permission.MANAGE_RULES, lambda w, who: {"then": [{"tag": f"t-{who}"}]})}
     cases = [Case("PUT", base.format(kind=k) + "/{item}", need, 201, body)
              for k, (need, body) in kinds.items()]
     for k in kinds:
@@ -51,7 +52,7 @@ def _item_cases() -> list[Case]:
         cases += [Case("GET", base.format(kind=k), reads, 200),
                   Case("GET", base.format(kind=k) + "/{item}", reads, 200)]
     cases += [Case("DELETE", base.format(kind=k) + "/{item}", kinds[k][0], 200)
-              for k in ("channels", "monitors", "policies", "roles", "people", "targets")]
+              for k in ("rules", "channels", "monitors", "policies", "roles", "people", "targets")]
     return cases
 
 

@@ -74,7 +74,7 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     _P.LABEL_POSTS: "Correct the analysis of a post (sentiment, insult, complaint types).",
     _P.REPLY: "Draft and send replies from the inbox.",
     _P.MODERATE: "Hide, unhide and delete comments and block accounts on the connected channels.",
-    _P.MANAGE_RULES: "Try inbox rules on past messages and see what each rule did.",
+    _P.MANAGE_RULES: "Create, change, reorder and delete inbox rules, and try them on past messages.",
     _P.APPROVE_REPLIES: "Approve replies that need a spokesperson's sign-off.",
     _P.MANAGE_MONITORS: "Create, change and deactivate monitors.",
     _P.MANAGE_NOTIFICATIONS: "Change notification targets, people and escalation policies.",

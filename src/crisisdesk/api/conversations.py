@@ -357,10 +357,15 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     @router.get("/api/v1/inbox/performance", responses=errors(400),
                 summary="Response and resolution times, replies per person and channel, open workload")
-    def performance(principal: Viewer, days: Annotated[int, Query(ge=1, le=365)] = 7) -> dict[str, Any]:
-        until = runtime.runner.clock.now()
+    def performance(principal: Viewer, days: Annotated[int, Query(ge=1, le=365)] = 7,
+                    period: Annotated[perf.Period | None, Query(description="today (since midnight in the "
+                                      "workspace's time zone), 7d or 30d; instead of days")] = None,
+                    ) -> dict[str, Any]:
+        now = runtime.runner.clock.now()
+        since, until = (now - timedelta(days=days), now) if period is None else perf.window(
+            period, now=now, zone=runtime.workspace.config.time_zone)
         with Session(runtime.engine) as session:
-            return perf.report(session, since=until - timedelta(days=days), until=until)
+            return perf.report(session, since=since, until=until)
 
     @router.get("/api/v1/inbox/saved-replies", response_model=list[SavedReplyOut], responses=errors(404),
                 summary="Saved replies; with conversation_id, filled in for that conversation")

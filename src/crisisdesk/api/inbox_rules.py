@@ -1,8 +1,10 @@
 """``/api/v1/inbox/rules``: the inbox rules in force with what each did lately, and a dry run of a
 rule (one in force by name, or a new one as written) on the last days' inbound messages.
 
-Rules themselves live in the workspace configuration (``inbox.rules``, see docs/inbox.md) and are
-changed with it; trying one here changes nothing. Both need the permission ``manage_rules``.
+Rules themselves live in the workspace configuration (``inbox.rules``, see docs/inbox-rules.md) and
+are changed with it (``/api/v1/config/rules/{name}``, or the rules page); trying one here changes
+nothing. Both need the permission ``manage_rules``. The counts come from
+:mod:`crisisdesk.inbox.rule_activity`, as on the rules page.
 """
 
 from __future__ import annotations
@@ -12,15 +14,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
-from crisisdesk.inbox.models import RuleRun
-from crisisdesk.inbox.rules import RuleEngine
+from crisisdesk.inbox.rule_activity import activity, try_rule
 from crisisdesk.inbox.rules_config import RuleConfig
 from crisisdesk.runtime import Runtime
 
@@ -31,6 +31,7 @@ class RuleOut(BaseModel):
     name: str
     enabled: bool
     rule: dict[str, Any] = Field(description="The rule as configured.")
+    runs_24h: int = Field(description="Messages it acted on in the last 24 hours.")
     runs_7d: int = Field(description="Messages it acted on in the last 7 days.")
     failed_actions_7d: int = Field(
         description="Of its actions in the last 7 days, those that could not be done."
@@ -62,25 +63,21 @@ def inbox_rules_router(runtime: Runtime) -> APIRouter:
 
     @router.get("", response_model=list[RuleOut], summary="The inbox rules in force and what they did lately")
     def rules(principal: Manager) -> list[RuleOut]:
-        since = runtime.runner.clock.now() - timedelta(days=7)
-        out = []
+        rules = runtime.workspace.config.inbox.rules
         with Session(runtime.engine) as session:
-            for rule in runtime.workspace.config.inbox.rules:
-                runs = list(
-                    session.scalars(select(RuleRun).where(RuleRun.rule == rule.name, RuleRun.at >= since))
-                )
-                last = session.scalar(select(func.max(RuleRun.at)).where(RuleRun.rule == rule.name))
-                out.append(
-                    RuleOut(
-                        name=rule.name,
-                        enabled=rule.enabled,
-                        rule=rule.model_dump(exclude_none=True),
-                        runs_7d=len(runs),
-                        last_run_at=last,
-                        failed_actions_7d=sum(not a.get("ok") for r in runs for a in r.actions),
-                    )
-                )
-        return out
+            done = activity(session, [r.name for r in rules], now=runtime.runner.clock.now(), latest=0)
+        return [
+            RuleOut(
+                name=rule.name,
+                enabled=rule.enabled,
+                rule=rule.model_dump(exclude_none=True),
+                runs_24h=done[rule.name].runs_24h,
+                runs_7d=done[rule.name].runs_7d,
+                last_run_at=done[rule.name].last_run_at,
+                failed_actions_7d=done[rule.name].failed_actions_7d,
+            )
+            for rule in rules
+        ]
 
     @router.post(
         "/dry-run",
@@ -104,10 +101,11 @@ def inbox_rules_router(runtime: Runtime) -> APIRouter:
                 )
                 raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"rule: {problems}") from None
         since = runtime.runner.clock.now() - timedelta(days=body.days)
-        engine = RuleEngine([rule], connectors=runtime.connectors,
-                            calendar=runtime.workspace.config.inbox.business_hours.calendar())
         with Session(runtime.engine) as session:
-            tried, matched = engine.dry_run(session, rule, since=since, limit=body.limit)
+            tried, matched = try_rule(
+                session, rule, since=since, limit=body.limit, connectors=runtime.connectors,
+                calendar=runtime.workspace.config.inbox.business_hours.calendar()
+            )
         return DryRunOut(rule=rule.name, since=since, tried=tried, matched=matched)
 
     return router

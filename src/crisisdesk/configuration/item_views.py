@@ -1,5 +1,6 @@
-"""The configuration one item at a time over HTTP: monitors, notification targets, people, roles
-and escalation policies (``/api/v1/config/{kind}/{key}``), as the settings forms use them."""
+"""The configuration one item at a time over HTTP: monitors, notification targets, people, roles,
+escalation policies, channels and inbox rules (``/api/v1/config/{kind}/{key}``), as the settings
+forms and the inbox's rules page use them."""
 
 # No ``from __future__ import annotations``: the routes are built in a loop, and FastAPI must see
 # each route's own dependency and body example, which are local names.
@@ -33,6 +34,7 @@ EDIT_PERMISSION: dict[Kind, Permission] = {
     Kind.MONITORS: Permission.MANAGE_MONITORS, Kind.TARGETS: Permission.MANAGE_NOTIFICATIONS,
     Kind.PEOPLE: Permission.MANAGE_NOTIFICATIONS, Kind.ROLES: Permission.MANAGE_NOTIFICATIONS,
     Kind.POLICIES: Permission.MANAGE_NOTIFICATIONS, Kind.CHANNELS: Permission.MANAGE_CHANNELS,
+    Kind.RULES: Permission.MANAGE_RULES,
 }
 
 EXAMPLES: dict[Kind, Any] = {
@@ -46,12 +48,15 @@ EXAMPLES: dict[Kind, Any] = {
                     "secret_token": "env:TELEGRAM_SECRET"},
     Kind.POLICIES: {"steps": [{"notify": ["role:crisis_lead"], "wait_minutes": 15},
                               {"notify": ["role:management", "target:crisis-room"]}], "repeat": 1},
+    Kind.RULES: {"when": {"public": True, "sentiment": ["negative"]},
+                 "then": [{"tag": "complaint"}, {"priority": "high"}], "stop": False},
 }
 KEY_MEANING: dict[Kind, str] = {
     Kind.MONITORS: "the monitor's name", Kind.TARGETS: "the target's name",
     Kind.PEOPLE: "the person's short name (used in roles and policies)", Kind.ROLES: "the role",
     Kind.POLICIES: "the severity (1-4) from which the policy applies",
     Kind.CHANNELS: "the channel's key (used in /webhooks/{key})",
+    Kind.RULES: "the inbox rule's name (rules are tried in the order of the document; new ones last)",
 }
 
 

@@ -1,5 +1,6 @@
-"""One item of the configuration at a time: a monitor, a notification target, a person, a role or
-an escalation policy, created, changed or deleted in the stored YAML document.
+"""One item of the configuration at a time: a monitor, a notification target, a person, a role, an
+escalation policy, a channel or an inbox rule, created, changed, moved or deleted in the stored
+YAML document.
 
 The document stays what people wrote: it is edited round-trip (ruamel.yaml), so comments, order
 and quoting of everything else survive a change made in a form. Each change is checked on its own
@@ -36,6 +37,7 @@ from crisisdesk.configuration.secrets import MASK, TARGET_SECRETS, channel_secre
 from crisisdesk.configuration.service import Change, Stored, current_text, save
 from crisisdesk.core.errors import ConfigError, CrisisdeskError, config_path
 from crisisdesk.escalation.config import PersonConfig, PolicyConfig
+from crisisdesk.inbox.rules_config import RuleConfig
 from crisisdesk.notify.schemas import TargetConfig, TargetKind
 from crisisdesk.workspace import MonitorConfig, WorkspaceConfig
 
@@ -47,6 +49,7 @@ class Kind(StrEnum):
     ROLES = "roles"
     POLICIES = "policies"
     CHANNELS = "channels"
+    RULES = "rules"
 
 
 class ItemNotFound(CrisisdeskError):
@@ -56,15 +59,19 @@ class ItemNotFound(CrisisdeskError):
 
 
 SINGULAR = {Kind.MONITORS: "monitor", Kind.TARGETS: "target", Kind.PEOPLE: "person", Kind.ROLES: "role",
-            Kind.POLICIES: "policy", Kind.CHANNELS: "channel"}
+            Kind.POLICIES: "policy", Kind.CHANNELS: "channel", Kind.RULES: "inbox rule"}
 
 #: Where each kind lives in the document (parents are created when missing).
 _PARENTS: dict[Kind, tuple[str, ...]] = {
     Kind.MONITORS: ("monitors",), Kind.TARGETS: ("notify", "targets"), Kind.PEOPLE: ("people",),
     Kind.ROLES: ("roles",), Kind.POLICIES: ("escalation", "policies"), Kind.CHANNELS: ("channels",),
+    Kind.RULES: ("inbox", "rules"),
 }
 #: The kinds kept as a list of mappings, with the field that names each entry.
-_LIST_KEY: dict[Kind, str] = {Kind.MONITORS: "name", Kind.POLICIES: "severity", Kind.CHANNELS: "key"}
+_LIST_KEY: dict[Kind, str] = {Kind.MONITORS: "name", Kind.POLICIES: "severity", Kind.CHANNELS: "key",
+                              Kind.RULES: "name"}
+#: The list kinds whose order means something (rules are tried in order), so they can be moved.
+ORDERED = frozenset({Kind.RULES})
 
 
 @dataclass(frozen=True)
@@ -252,6 +259,16 @@ def _check_channel(key: str, value: Any) -> dict[str, Any]:
     return {"key": data.pop("key"), **data}  # key first, as people write it
 
 
+def _check_rule(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping with when and then (and enabled, stop)")
+    data = dict(value)
+    if data.setdefault("name", key) != key:
+        raise ValueError(f"the name is {key!r} here (a rule cannot be renamed: create a new one)")
+    RuleConfig.model_validate(data)
+    return {"name": data.pop("name"), **data}  # name first, as people write it
+
+
 def _check_with(adapter: Callable[[Any], object]) -> Callable[[str, Any], Any]:
     def check(_key: str, value: Any) -> Any:
         adapter(value)
@@ -270,6 +287,7 @@ _CHECKS: dict[Kind, Callable[[str, Any], Any]] = {
     Kind.ROLES: _check_with(_MEMBERS.validate_python),
     Kind.POLICIES: _check_policy,
     Kind.CHANNELS: _check_channel,
+    Kind.RULES: _check_rule,
 }
 _KEY_PATTERN = r"^[\w][\w .\-]*$"
 
@@ -380,6 +398,30 @@ def delete_item(conn: Connection, fallback_text: str, kind: Kind, key: str, *, a
     change = Change(kind.value, key, _masked(kind, _plain(before)), None)
     stored, config = save(conn, _dump(doc), actor=actor, at=at, ip=ip, change=change,
                           note=f"{SINGULAR[kind]} {key} deleted")
+    return Saved(stored, config, created=False)
+
+
+def move_item(conn: Connection, fallback_text: str, kind: Kind, key: str, position: int, *, actor: Actor,
+              at: datetime, ip: str | None = None) -> Saved:
+    """Move one item of an ordered kind (inbox rules: tried in order) to ``position`` (0-based,
+    clamped to the list), comments of the document kept; a new version like any other change."""
+    if kind not in ORDERED:
+        where = ".".join(_PARENTS[kind])
+        raise ConfigError("database", "", f"{where}: the order of {kind.value} means nothing")
+    doc = _load(current_text(conn, fallback_text))
+    parent = _parent(doc, kind, create=False)
+    field = _LIST_KEY[kind]
+    index = None if parent is None else next(
+        (i for i, e in enumerate(parent) if isinstance(e, Mapping) and str(e.get(field)) == key), None)
+    if parent is None or index is None:
+        raise ItemNotFound(kind, key)
+    target = max(0, min(position, len(parent) - 1))
+    entry = parent[index]
+    del parent[index]  # CommentedSeq's own delete and insert keep the comments with their entries
+    parent.insert(target, entry)
+    change = Change(kind.value, key, {"position": index + 1}, {"position": target + 1})
+    stored, config = save(conn, _dump(doc), actor=actor, at=at, ip=ip, change=change,
+                          note=f"{SINGULAR[kind]} {key} moved from {index + 1} to {target + 1}")
     return Saved(stored, config, created=False)
 
 

@@ -3,14 +3,18 @@ open workload per person, over a period (for the inbox's performance page and it
 
 Times are measured from the first inbound message of a conversation (its ``created_at`` on the
 platform) to our first reply reaching the platform, and to the conversation's resolution.
-Medians and 90th percentiles, in seconds; None where nothing was measured.
+Medians and 90th percentiles, in seconds; None where nothing was measured. The page and the API
+call :func:`report` with the bounds of :func:`window`, so both show the same numbers.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
+from enum import StrEnum
 from statistics import median, quantiles
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,8 +22,33 @@ from sqlalchemy.orm import Session
 from crisisdesk.accounts.models import User
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
-from crisisdesk.inbox.models import Conversation, ConversationStatus
+from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus
 from crisisdesk.posts.models import Post
+
+
+class Period(StrEnum):
+    TODAY = "today"  # since midnight in the workspace's time zone
+    DAYS_7 = "7d"
+    DAYS_30 = "30d"
+
+
+def window(period: Period, *, now: datetime, zone: str) -> tuple[datetime, datetime]:
+    """The (since, until) of a period ending now; "today" starts at midnight where the team works."""
+    if period is Period.TODAY:
+        local = now.astimezone(ZoneInfo(zone))
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight.astimezone(now.tzinfo), now
+    return now - timedelta(days=7 if period is Period.DAYS_7 else 30), now
+
+
+def sla_breaches(session: Session, *, since: datetime, until: datetime) -> int | None:
+    """The tickets whose SLA was breached in the period (each ``sla.breached`` on a conversation's
+    timeline is one target missed: :mod:`crisisdesk.inbox.sla_alerts`), counted once each."""
+    e = ConversationEvent
+    counted = select(func.count(func.distinct(e.conversation_id))).where(
+        e.kind == "sla.breached", e.at >= since, e.at <= until
+    )
+    return int(session.scalar(counted) or 0)
 
 
 def _spread(values: list[float]) -> dict[str, float | int | None]:
@@ -95,6 +124,11 @@ def report(session: Session, *, since: datetime, until: datetime) -> dict[str, A
         )
         or 0
     )
+    by_person: Counter[str] = Counter()
+    by_channel: Counter[str] = Counter()
+    for by, channel, n in replies:
+        by_person[by] += n
+        by_channel[channel] += n
     return {
         "since": since,
         "until": until,
@@ -102,9 +136,16 @@ def report(session: Session, *, since: datetime, until: datetime) -> dict[str, A
         "first_response_seconds": _spread(first_response),
         "resolution_seconds": _spread(resolution),
         "replies": [{"by": by, "channel": channel, "count": n} for by, channel, n in replies],
+        "replies_by_person": [{"by": k, "count": n} for k, n in sorted(by_person.items(), key=_most)],
+        "replies_by_channel": [{"channel": k, "count": n} for k, n in sorted(by_channel.items(), key=_most)],
+        "sla_breaches": sla_breaches(session, since=since, until=until),
         "workload": [
             {"user_id": uid, "name": name, "email": email, "open": n} for uid, name, email, n in workload
         ],
         "unassigned_open": int(unassigned),
         "waiting_for_us": int(waiting),
     }
+
+
+def _most(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]

@@ -23,6 +23,8 @@ from crisisdesk.web import (
     channel_pages,
     inbox_forms,
     inbox_pages,
+    inbox_performance_pages,
+    inbox_rule_pages,
     live,
     monitor_pages,
     overview_pages,
@@ -57,10 +59,10 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     runtime.runner.listeners.append(hub.publish_threadsafe)
     runtime.runner.inbox_listeners.append(hub.publish_inbox_threadsafe)
     app.state.live = hub
-    # review_pages before inbox_pages: /inbox/reviews is not a conversation's /inbox/{id}.
+    # The inbox's own pages before /inbox/{conversation_id}, which would otherwise take their paths.
     for module in (auth_pages, preferences_pages, overview_pages, situation_pages, monitor_pages,
-                   review_pages, inbox_pages, inbox_forms, admin_pages, settings_pages, settings_item_pages,
-                   analysis_pages, channel_pages, live):
+                   inbox_rule_pages, inbox_performance_pages, review_pages, inbox_pages, inbox_forms,
+                   admin_pages, settings_pages, settings_item_pages, analysis_pages, channel_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)
