@@ -265,7 +265,8 @@ def test_rules_on_situations_and_the_inbox_of_one_situation(
                     severity=3,
                     opened_at=now,
                     updated_at=now,
-                    explanation="{}",
+                    explanation='{"summary": "Battery fires", '
+                    '"summaries": {"de": "Akku-Brände", "en": "Battery fires"}}',
                 )
                 .returning(Situation.id)
             ).scalar_one()
@@ -281,6 +282,21 @@ def test_rules_on_situations_and_the_inbox_of_one_situation(
         # The hour before it opened belongs to it too: both "akku" conversations, not the other one.
         assert len(listed.json()["items"]) == 2
         assert client.get("/api/v1/conversations?situation=999999", headers=lead).status_code == 404
+        from crisisdesk.inbox.texts import values_for
+
+        with Session(runtime.engine) as s:
+            summaries = {
+                c.thread[-2:]: (
+                    values_for(s, c, lang="de")["situation.summary"],
+                    values_for(s, c, lang="en")["situation.summary"],
+                )
+                for c in s.scalars(select(Conversation))
+            }
+        assert summaries == {
+            "30": ("Akku-Brände", "Battery fires"),
+            "31": ("Akku-Brände", "Battery fires"),
+            "32": ("", ""),
+        }
         tried = client.post(
             "/api/v1/inbox/rules/dry-run",
             headers=login_lead(client, runtime),

@@ -467,3 +467,35 @@ def test_new_messages_reach_open_inbox_pages_live(world: World) -> None:
     notice = (f'id="new-messages" role="status" aria-live="polite" hidden '
               f'data-conversation="{conversation.id}"')
     assert notice in one.text
+
+
+def test_a_failed_reply_shows_the_platforms_reason_and_is_sent_again_from_the_page(
+    world: World, chats: dict[str, int], bot: tuple[HttpSink, TelegramBotApi]
+) -> None:
+    from tests.fakes.telegram_bot import error
+
+    sink, api = bot
+    c, csrf = browser(world, Role.AGENT)
+    lena = f"/inbox/{chats['lena']}"
+    key = re.search(r'name="key" value="(web-reply-[0-9a-f]+)"', c.get(lena).text)
+    assert key
+    form = {"csrf_token": csrf, "text": "Sorry, Lena.", "key": key.group(1)}
+    assert c.post(f"{lena}/reply", data=form, follow_redirects=False).status_code == 303
+    api.fail_next(error(403, "Forbidden: bot was blocked by the user"))
+    send_due(world)
+    [item] = outbox(world)
+    assert item.status == "failed"
+    page = c.get(lena).text
+    assert "bot was blocked by the user" in page and f'id="retry-{item.id}"' in page
+    analyst, analyst_csrf = browser(world, Role.ANALYST)
+    assert analyst.post(f"{lena}/retry/{item.id}", data={"csrf_token": analyst_csrf}).status_code == 403
+    assert c.post(f"/inbox/{chats['jonas']}/retry/{item.id}", data={"csrf_token": csrf}).status_code == 422
+    again = c.post(f"{lena}/retry/{item.id}", data={"csrf_token": csrf}, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == f"{lena}?done=retried#out-{item.id}"
+    send_due(world)
+    [item] = outbox(world)
+    assert item.status == "sent"
+    assert len([r for r in sink.requests if r.path.endswith("/sendMessage")]) == 2
+    assert f'id="retry-{item.id}"' not in c.get(lena).text
+    refused = c.post(f"{lena}/retry/{item.id}", data={"csrf_token": csrf})  # sent: nothing to retry
+    assert refused.status_code == 422 and "only failed or uncertain" in refused.text

@@ -208,8 +208,8 @@ def _saved(session: Session, conversation: Conversation, name: str, principal: P
     if found is None:
         raise InboxError(f"no saved reply {name!r}", status=422)
     agent = principal.user.name if principal.user is not None else None
-    return fill(found.text, service.language_of(session, conversation), values_for(session, conversation,
-                                                                                   agent=agent))
+    lang = service.language_of(session, conversation)
+    return fill(found.text, lang, values_for(session, conversation, agent=agent, lang=lang))
 
 
 def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:

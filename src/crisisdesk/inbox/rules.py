@@ -478,4 +478,4 @@ def from_stored(session: Session, post: Post, author: Author | None) -> Message:
 
 def render(texts: Texts, session: Session, conversation: Conversation, m: Message) -> str:
     """A rule's text for this message's conversation, in the message's language."""
-    return fill(texts, m.lang, values_for(session, conversation, agent=None))
+    return fill(texts, m.lang, values_for(session, conversation, agent=None, lang=m.lang))

@@ -53,6 +53,12 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
                              "en": "Restore requested: it will be shown again."},
     "reviews.error.bad_decision": {"de": "Unbekannte Entscheidung „{value}“.",
                                    "en": "Unknown decision “{value}”."},
+    "inbox.retry": {"de": "Erneut senden", "en": "Send again"},
+    "inbox.retry_uncertain": {"de": "Unklar, ob die Plattform sie erhielt: prüfen Sie dort zuerst, "
+                                    "sonst kommt sie womöglich doppelt an.",
+                              "en": "It is not known whether the platform got it: check there first, "
+                                    "or it may arrive twice."},
+    "inbox.done.retried": {"de": "Wird erneut gesendet.", "en": "Queued again."},
     "inbox.view.team": {"de": "Mein Team", "en": "My team"},
     "inbox.view.mentions": {"de": "Erwähnungen", "en": "Mentions"},
     "inbox.status": {"de": "Status", "en": "Status"},

@@ -28,6 +28,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import NEEDS, Action
+from crisisdesk.channels.models import OutboxItem
 from crisisdesk.core.fields import Id
 from crisisdesk.inbox import moderation, service, sla
 from crisisdesk.inbox.errors import InboxError
@@ -212,6 +213,26 @@ def router(runtime: Runtime) -> APIRouter:
             return refused(request, user, conversation_id, explain(exc, lang), typed)
         runtime.notices_queued()
         return back(conversation_id, "note", "timeline")
+
+    @r.post("/inbox/{conversation_id}/retry/{item_id}")
+    def retry(request: Request, conversation_id: Id, item_id: Id, user: Replier) -> Response:
+        """Send a failed or uncertain reply of this conversation again (``outbox.retry``, audited)."""
+        lang = request_lang(request, user)
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                conversation = service.get(session, conversation_id)
+                item = session.get(OutboxItem, item_id)
+                post = session.get(Post, item.post_id) if item is not None and item.post_id else None
+                ours = item is not None and item.channel == conversation.channel and (
+                    item.thread == conversation.thread
+                    or (post is not None and post.conversation_id == conversation.thread))
+                if not ours:
+                    return refused(request, user, conversation_id, t("inbox.error.not_in_thread", lang))
+                outbox.retry(session, item_id, actor=user.actor, now=now())
+        except (InboxError, outbox.OutboxError) as exc:
+            return refused(request, user, conversation_id, explain(exc, lang))
+        runtime.outbox_queued()
+        return back(conversation_id, "retried", f"out-{item_id}")
 
     @r.post("/inbox/{conversation_id}/moderate")
     def moderate(request: Request, conversation_id: Id, user: Moderator,

@@ -156,8 +156,9 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         moderations = moderation.requests_of(session, inbound)
         alerts = sla_alerts.breach_situations(session.connection(), c.id) if c.ticket else {}
         # The saved replies, filled in for this conversation and this reader (inbox.js inserts them).
-        values = values_for(session, c, agent=user.user.name if user.user is not None else None)
         written_in = service.language_of(session, c)
+        agent = user.user.name if user.user is not None else None
+        values = values_for(session, c, agent=agent, lang=written_in)
         saved = [(r.name, r.title or r.name, fill(r.text, written_in, values))
                  for r in runtime.workspace.config.inbox.saved_replies]
     now = runtime.runner.clock.now()
