@@ -40,7 +40,8 @@ from crisisdesk.escalation.watch import Watch
 from crisisdesk.inbox import sla, sla_alerts
 from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.presence import PresenceBoard
-from crisisdesk.inbox.rules import RuleEngine, from_normalized
+from crisisdesk.inbox.rule_conditions import from_normalized
+from crisisdesk.inbox.rules import RuleEngine
 from crisisdesk.inbox.service import answered, wake_snoozed
 from crisisdesk.notify.dispatcher import Dispatcher
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
