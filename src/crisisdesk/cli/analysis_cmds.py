@@ -236,7 +236,7 @@ def optional_workspace(config: Path | None) -> Workspace | None:
 
 def _corrections_by_head(config: Path | None) -> dict[str, list[Any]]:
     """The workspace's corrections, routed to the heads of their language (none without one)."""
-    from crisisdesk.runtime import open_engine
+    from crisisdesk.runtime_config import open_engine
     from crisisdesk.training.corrections import training_examples
 
     workspace = optional_workspace(config)
@@ -266,7 +266,7 @@ def label(
     from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
     from crisisdesk.audit.service import Actor
     from crisisdesk.core.clock import SystemClock
-    from crisisdesk.runtime import open_engine
+    from crisisdesk.runtime_config import open_engine
     from crisisdesk.training.corrections import Correction, correct
 
     platform, sep, external_id = post.partition(":")

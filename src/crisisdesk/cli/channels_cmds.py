@@ -26,7 +26,7 @@ from crisisdesk.channels.service import channel_counts, record_credentials
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace, out
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.core.errors import CrisisdeskError
-from crisisdesk.runtime import open_engine
+from crisisdesk.runtime_config import open_engine
 from crisisdesk.workspace import Workspace
 
 channels_app = typer.Typer(

@@ -58,7 +58,7 @@ def train_complaints(*, output: Path, data: Path | None, fmt: str, text_col: str
 
 
 def _corrections(workspace: Workspace, names: list[str]) -> list[Any]:
-    from crisisdesk.runtime import open_engine
+    from crisisdesk.runtime_config import open_engine
     from crisisdesk.training.complaint_data import corrections_examples
     from crisisdesk.training.corrections import training_examples
     from crisisdesk.training.datasets_base import LoadReport

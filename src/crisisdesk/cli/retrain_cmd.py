@@ -43,7 +43,7 @@ def retrain(
     """
     from crisisdesk.audit.service import Actor
     from crisisdesk.core.clock import SystemClock
-    from crisisdesk.runtime import open_engine
+    from crisisdesk.runtime_config import open_engine
     from crisisdesk.training.datasets import load
     from crisisdesk.training.retrain import RetrainOptions, prepare
     from crisisdesk.training.retrain import retrain as run_retrain

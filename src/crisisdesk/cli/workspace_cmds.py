@@ -12,7 +12,7 @@ from crisisdesk.cli.common import ConfigOption, friendly_errors, open_workspace,
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.db import describe_url
-from crisisdesk.runtime import open_engine
+from crisisdesk.runtime_config import open_engine
 from crisisdesk.settings import load_settings
 from crisisdesk.sources.service import match_counts, sync_monitors
 from crisisdesk.workspace import WORKSPACE_TEMPLATE, load_workspace
