@@ -218,7 +218,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
     def fail(exc: InboxError) -> HTTPException:
         return HTTPException(exc.status, str(exc))
 
-    @router.get("/api/v1/conversations", response_model=ConversationPage, responses=errors(400),
+    @router.get("/api/v1/conversations", response_model=ConversationPage, responses=errors(400, 404),
                 summary="Conversations of a view, newest activity first")
     def conversations_page(principal: Viewer, view: View = View.ALL,
                 state: Annotated[ConversationStatus | None, Query(alias="status")] = ConversationStatus.OPEN,
