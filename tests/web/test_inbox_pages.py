@@ -499,3 +499,43 @@ def test_a_failed_reply_shows_the_platforms_reason_and_is_sent_again_from_the_pa
     assert f'id="retry-{item.id}"' not in c.get(lena).text
     refused = c.post(f"{lena}/retry/{item.id}", data={"csrf_token": csrf})  # sent: nothing to retry
     assert refused.status_code == 422 and "only failed or uncertain" in refused.text
+
+
+def test_a_contacts_page_tells_their_whole_story_and_merges_with_undo(
+    world: World, chats: dict[str, int]
+) -> None:
+    from crisisdesk.audit.models import AuditEntry
+
+    by_id = {c.id: c for c in rows(world, Conversation)}
+    lena, jonas = by_id[chats["lena"]].contact_id, by_id[chats["jonas"]].contact_id
+    assert lena is not None and jonas is not None and lena != jonas
+    analyst, analyst_csrf = browser(world, Role.ANALYST)
+    page = analyst.get(f"/inbox/contacts/{lena}").text
+    assert page.index("Mein Akku ist geplatzt!") < page.index("Hallo?? Niemand da?")
+    assert "Wann kommt meine Lieferung?" not in page and 'id="merge"' not in page  # analysts read only
+    assert analyst.post(f"/inbox/contacts/{lena}/merge",
+                        data={"csrf_token": analyst_csrf, "other": str(jonas)}).status_code == 403
+    assert f'href="/inbox/contacts/{lena}"' in analyst.get(f"/inbox/{chats['lena']}").text
+
+    c, csrf = browser(world, Role.AGENT, lang="de")
+    found = c.get(f"/inbox/contacts/{lena}", params={"find": "jon"}).text
+    assert f'id="merge-{jonas}"' in found and "Zusammenführen" in found
+    assert english_left(found) == []
+    done = c.post(f"/inbox/contacts/{lena}/merge", data={"csrf_token": csrf, "other": str(jonas)},
+                  follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/inbox/contacts/{lena}?done=merged"
+    merged = c.get(f"/inbox/contacts/{lena}").text
+    # One timeline across both conversations, in the order it happened (Jonas wrote in between).
+    assert (merged.index("Mein Akku ist geplatzt!") < merged.index("Wann kommt meine Lieferung?")
+            < merged.index("Hallo?? Niemand da?"))
+    assert f'id="unmerge-{jonas}"' in merged
+    twice = c.post(f"/inbox/contacts/{lena}/merge", data={"csrf_token": csrf, "other": str(jonas)})
+    assert twice.status_code == 409 and "merged already" in twice.text
+    bad = c.post(f"/inbox/contacts/{lena}/merge", data={"csrf_token": csrf, "other": "x1"})
+    assert bad.status_code == 422
+    undone = c.post(f"/inbox/contacts/{lena}/unmerge", data={"csrf_token": csrf, "other": str(jonas)},
+                    follow_redirects=False)
+    assert undone.status_code == 303
+    assert "Wann kommt meine Lieferung?" not in c.get(f"/inbox/contacts/{lena}").text
+    assert {e.action for e in rows(world, AuditEntry)} >= {"contacts.merged", "contacts.unmerged"}
+    assert c.get("/inbox/contacts/99999").status_code == 404
