@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.models import User
@@ -122,6 +122,7 @@ class RuleEngine:
         """Run the rules on each message of a conversation; record and return what each did."""
         outcomes: list[Outcome] = []
         situations = open_situations(session, now).at(now) if self._situational else {}
+        runs: list[dict[str, Any]] = []  # written at once: one multi-row insert, not an object each
         wanted = {conversation_of[m.post_id] for m in messages if m.post_id in conversation_of}
         conversations = {
             c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(wanted)))
@@ -144,19 +145,16 @@ class RuleEngine:
                             session, rule, i, action.kind, getattr(action, action.kind), conversation, m, now
                         )
                     )
-                session.add(
-                    RuleRun(
-                        rule=rule.name,
-                        post_id=m.post_id,
-                        conversation_id=cid,
-                        at=now,
-                        actions=outcome.actions,
-                    )
+                runs.append(
+                    {"rule": rule.name, "post_id": m.post_id, "conversation_id": cid, "at": now,
+                     "actions": outcome.actions}
                 )
                 outcomes.append(outcome)
                 if rule.stop:
                     break
         session.flush()
+        if runs:
+            session.execute(insert(RuleRun), runs)
         return outcomes
 
     def _act(
