@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
 from crisisdesk.accounts.roles import Role
 from crisisdesk.dashboards import service
 from crisisdesk.pipeline.events import NormalizedPost
+from crisisdesk.sources.models import Monitor
 from tests.accounts.fixtures import SERVICE_TOKEN, World
 from tests.dashboards.conftest import NOW, ONSET, T0, Stream
 
@@ -211,6 +213,9 @@ def test_the_overview_is_the_pages_overview(desk: Desk) -> None:
 
 def test_the_monitors_and_one_monitor(desk: Desk) -> None:
     world, stream = desk
+    with world.engine.begin() as conn:  # the holder of a channel's health alerts: not a monitor
+        conn.execute(insert(Monitor).values(name="channel:voltaro-fb", query="", active=False,
+                                            created_at=NOW, updated_at=NOW))
     listed = _get(world, "/api/v1/monitors")
     assert [(m["name"], m["active"]) for m in listed] == [
         ("bahn", True), ("brand", True), ("other", True), ("rival", True)]

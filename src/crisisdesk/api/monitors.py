@@ -63,8 +63,11 @@ def monitors_router(runtime: Runtime) -> APIRouter:
     @router.get("/monitors", response_model=list[MonitorRead], responses=errors(),
                 summary="The monitors, active and removed ones")
     def list_monitors() -> list[MonitorRead]:
+        # The holders of crisisdesk's own alerts (``channel:<key>``, ``inbox:sla``) are not monitors
+        # anybody configured: a configured monitor's name cannot contain ":".
         with runtime.engine.connect() as conn:
             rows = conn.execute(select(Monitor.id, Monitor.name, Monitor.query, Monitor.active)
+                                .where(~Monitor.name.contains(":", autoescape=True))
                                 .order_by(Monitor.name)).all()
         return [described(r) for r in rows]
 
