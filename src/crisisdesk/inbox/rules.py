@@ -27,6 +27,7 @@ from crisisdesk.inbox.calendar import BusinessCalendar
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,
+    ConversationEvent,
     ConversationStatus,
     ModerationReview,
     Priority,
@@ -123,10 +124,13 @@ class RuleEngine:
         outcomes: list[Outcome] = []
         situations = open_situations(session, now).at(now) if self._situational else {}
         runs: list[dict[str, Any]] = []  # written at once: one multi-row insert, not an object each
+        events: list[dict[str, Any]] = []  # the timeline events of the changes, likewise
         wanted = {conversation_of[m.post_id] for m in messages if m.post_id in conversation_of}
-        conversations = {
-            c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(wanted)))
-        } if wanted and self.rules else {}
+        conversations = (
+            {c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(wanted)))}
+            if wanted and self.rules
+            else {}
+        )
         for m in messages:
             cid = conversation_of.get(m.post_id)
             if cid is None:
@@ -142,12 +146,25 @@ class RuleEngine:
                 for i, action in enumerate(rule.then):
                     outcome.actions.append(
                         self._act(
-                            session, rule, i, action.kind, getattr(action, action.kind), conversation, m, now
+                            session,
+                            rule,
+                            i,
+                            action.kind,
+                            getattr(action, action.kind),
+                            conversation,
+                            m,
+                            now,
+                            events,
                         )
                     )
                 runs.append(
-                    {"rule": rule.name, "post_id": m.post_id, "conversation_id": cid, "at": now,
-                     "actions": outcome.actions}
+                    {
+                        "rule": rule.name,
+                        "post_id": m.post_id,
+                        "conversation_id": cid,
+                        "at": now,
+                        "actions": outcome.actions,
+                    }
                 )
                 outcomes.append(outcome)
                 if rule.stop:
@@ -155,6 +172,8 @@ class RuleEngine:
         session.flush()
         if runs:
             session.execute(insert(RuleRun), runs)
+        if events:
+            session.execute(insert(ConversationEvent), events)
         return outcomes
 
     def _act(
@@ -167,7 +186,9 @@ class RuleEngine:
         conversation: Conversation,
         m: Message,
         now: datetime,
+        events: list[dict[str, Any]],
     ) -> dict[str, Any]:
+        """Do one action; its timeline events go to ``events`` (inserted by :meth:`apply` at once)."""
         actor = Actor(f"rule:{rule.name}")
         done: dict[str, Any] = {"action": kind}
         try:
@@ -178,10 +199,16 @@ class RuleEngine:
                     service.Change(tags=[*conversation.tags, value]),
                     actor=actor,
                     now=now,
+                    events=events,
                 )
             elif kind == "priority":
                 service.change(
-                    session, conversation, service.Change(priority=Priority(value)), actor=actor, now=now
+                    session,
+                    conversation,
+                    service.Change(priority=Priority(value)),
+                    actor=actor,
+                    now=now,
+                    events=events,
                 )
             elif kind == "status":
                 service.change(
@@ -190,9 +217,12 @@ class RuleEngine:
                     service.Change(status=ConversationStatus(value)),
                     actor=actor,
                     now=now,
+                    events=events,
                 )
             elif kind == "team":
-                service.change(session, conversation, service.Change(team=value), actor=actor, now=now)
+                service.change(
+                    session, conversation, service.Change(team=value), actor=actor, now=now, events=events
+                )
             elif kind == "assign":
                 user_id = session.scalar(
                     select(User.id).where(func.lower(User.email) == str(value).lower(), User.active)
@@ -200,18 +230,32 @@ class RuleEngine:
                 if user_id is None:
                     raise InboxError(f"no active user {value!r} to assign to")
                 service.change(
-                    session, conversation, service.Change(assignee_user_id=user_id), actor=actor, now=now
+                    session,
+                    conversation,
+                    service.Change(assignee_user_id=user_id),
+                    actor=actor,
+                    now=now,
+                    events=events,
                 )
             elif kind == "assign_round_robin":
                 pick = round_robin(session, value, self.teams[value], now)
-                service.change(session, conversation, service.Change(team=value), actor=actor, now=now)
+                service.change(
+                    session, conversation, service.Change(team=value), actor=actor, now=now, events=events
+                )
                 if pick.passed:
                     done["passed"] = dict(pick.passed)
                 if pick.user_id is None:
-                    raise InboxError(f"nobody of team {value!r} can take it now (on shift, active, "
-                                     "under max_open): left to the team")
+                    raise InboxError(
+                        f"nobody of team {value!r} can take it now (on shift, active, "
+                        "under max_open): left to the team"
+                    )
                 service.change(
-                    session, conversation, service.Change(assignee_user_id=pick.user_id), actor=actor, now=now
+                    session,
+                    conversation,
+                    service.Change(assignee_user_id=pick.user_id),
+                    actor=actor,
+                    now=now,
+                    events=events,
                 )
                 done["assigned"] = pick.email
             elif kind == "notify":
@@ -271,6 +315,7 @@ class RuleEngine:
                     service.Change(tags=[*conversation.tags, "moved-to-private"]),
                     actor=actor,
                     now=now,
+                    events=events,
                 )
         except (InboxError, outbox.OutboxError) as exc:
             done.update(ok=False, error=str(exc))
@@ -279,16 +324,29 @@ class RuleEngine:
         return done
 
     def _notify(
-        self, session: Session, rule: RuleConfig, index: int, value: Notify, conversation: Conversation,
-        m: Message, now: datetime,
+        self,
+        session: Session,
+        rule: RuleConfig,
+        index: int,
+        value: Notify,
+        conversation: Conversation,
+        m: Message,
+        now: datetime,
     ) -> list[str]:
         targets, people = self.notices.people_of(value.to, now)
         excerpt = getattr(m.doc, "text", "") or ""
         who = conversation.subject or f"#{conversation.id}"
         summary = {lang: value.text.pick(lang) if value.text else excerpt for lang in ("de", "en")}
         title = {"de": f"Regel {rule.name}: {who}", "en": f"Rule {rule.name}: {who}"}
-        queued = self.notices.send(session, conversation, key=f"rule-{rule.name}-{m.post_id}-{index}",
-                                   targets=targets, title=title, summary=summary, at=now)
+        queued = self.notices.send(
+            session,
+            conversation,
+            key=f"rule-{rule.name}-{m.post_id}-{index}",
+            targets=targets,
+            title=title,
+            summary=summary,
+            at=now,
+        )
         return people or queued
 
     def _queue(

@@ -170,8 +170,11 @@ def change(
     actor: Actor,
     now: datetime,
     user_exists: Any = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> list[str]:
-    """Apply ``what`` and write one timeline event per changed field; returns the fields changed."""
+    """Apply ``what`` and write one timeline event per changed field; returns the fields changed.
+    ``events``: collect the events' rows there instead, for the caller to insert at once (the
+    rules change hundreds of conversations a batch)."""
     changed: list[str] = []
 
     def put(field: str, value: Any, kind: str) -> None:
@@ -179,7 +182,12 @@ def change(
         if before == value:
             return
         setattr(conversation, field, value)
-        _event(session, conversation, kind, actor, now, body={"from": before, "to": value})
+        if events is None:
+            _event(session, conversation, kind, actor, now, body={"from": before, "to": value})
+        else:
+            events.append({"conversation_id": conversation.id, "at": now, "kind": kind, "actor": actor.label,
+                           "actor_user_id": actor.user_id, "body": {"from": before, "to": value},
+                           "text": None})
         changed.append(field)
 
     if what.status is not None:
