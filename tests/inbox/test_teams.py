@@ -292,6 +292,17 @@ def test_rules_on_situations_and_the_inbox_of_one_situation(
                 )
                 for c in s.scalars(select(Conversation))
             }
+        detail = client.get(f"/api/v1/conversations/{listed.json()['items'][0]['id']}", headers=lead).json()
+        assert detail["monitors"] == ["akku"]
+        assert [(x["id"], x["monitor"], x["severity"]) for x in detail["situations"]] == [(sid, "akku", 3)]
+        other = next(
+            c
+            for c in client.get("/api/v1/conversations", headers=lead).json()["items"]
+            if c["id"] not in {i["id"] for i in listed.json()["items"]}
+        )
+        assert client.get(f"/api/v1/conversations/{other['id']}", headers=lead).json()["situations"] == []
+        page = client.get(f"/inbox/{listed.json()['items'][0]['id']}", headers=lead)
+        assert page.status_code == 200 and f'href="/situations/{sid}"' in page.text
         assert summaries == {
             "30": ("Akku-Brände", "Battery fires"),
             "31": ("Akku-Brände", "Battery fires"),

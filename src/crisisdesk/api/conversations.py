@@ -29,6 +29,7 @@ from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus, Priority
 from crisisdesk.inbox.service import Change
+from crisisdesk.inbox.situations import about
 from crisisdesk.inbox.teams import teams_of
 from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.runtime import Runtime
@@ -130,6 +131,11 @@ class ConversationDetail(ConversationOut):
     messages: list[MessageOut] = Field(description="Inbound and outbound, oldest first.")  # type: ignore[assignment]
     message_count: int = Field(description="Inbound messages so far.")
     events: list[EventOut] = Field(description="Assignments, status changes, notes, oldest first.")
+    monitors: list[str] = Field(default_factory=list, description="The monitors its messages matched.")
+    situations: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "The situations its messages belong to (id, monitor, cause, severity, status, opened_at), newest "
+        "first."))
+    complaint_types: list[str] = Field(default_factory=list, description="Of its messages.")
 
 
 class ReplyIn(BaseModel):
@@ -196,8 +202,10 @@ class NoteIn(BaseModel):
 
 def _detail(session: Session, c: Conversation, connectors: Any, now: datetime) -> ConversationDetail:
     base = ConversationOut.of(c, now).model_dump()
+    found = about(session, c)
     return ConversationDetail.model_validate({
         **base, "message_count": base["messages"], "messages": service.messages(session, c),
+        "monitors": found.monitors, "situations": found.situations, "complaint_types": found.complaint_types,
         "private_window_closes_at": service.window_closes_at(c, connectors),
         "events": [EventOut.model_validate(e) for e in service.events(session, c.id)]})
 

@@ -12,13 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+import orjson
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.detection.models import Situation
 from crisisdesk.inbox.errors import InboxError
-from crisisdesk.sources.models import Monitor
+from crisisdesk.inbox.models import Conversation
+from crisisdesk.posts.models import Post
+from crisisdesk.sources.models import Monitor, MonitorMatch
 
 #: Messages written this long before a situation opened belong to it (the rise that opened it).
 LEAD = timedelta(hours=1)
@@ -71,3 +75,40 @@ def window(session: Session, situation_id: int) -> Window:
     if found is None:
         raise InboxError(f"situation: no situation {situation_id}", status=404)
     return Window(found.monitor_id, found.opened_at - LEAD, found.resolved_at)
+
+
+@dataclass(frozen=True, slots=True)
+class About:
+    """What a conversation's messages are about: the monitors that matched them, the situations
+    those messages belong to (newest first), and their complaint types."""
+
+    monitors: list[str]
+    situations: list[dict[str, Any]]
+    complaint_types: list[str]
+
+
+def about(session: Session, conversation: Conversation) -> About:
+    in_thread = and_(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+    matched = session.execute(
+        select(Monitor.id, Monitor.name, func.min(Post.created_at), func.max(Post.created_at))
+        .join(MonitorMatch, MonitorMatch.monitor_id == Monitor.id)
+        .join(Post, Post.id == MonitorMatch.post_id)
+        .where(in_thread, Monitor.active)
+        .group_by(Monitor.id, Monitor.name)
+        .order_by(Monitor.name)
+    ).all()
+    situations: list[dict[str, Any]] = []
+    for monitor_id, name, first, last in matched:
+        rows = session.execute(
+            select(Situation.id, Situation.cause, Situation.severity, Situation.status, Situation.opened_at)
+            .where(Situation.monitor_id == monitor_id, Situation.opened_at <= last + LEAD,
+                   or_(Situation.resolved_at.is_(None), Situation.resolved_at >= first))
+        ).all()
+        situations += [{"id": sid, "monitor": name, "cause": cause, "severity": severity, "status": status,
+                        "opened_at": opened} for sid, cause, severity, status, opened in rows]
+    situations.sort(key=lambda s: (s["opened_at"], s["id"]), reverse=True)
+    types: set[str] = set()
+    listed = select(Post.complaint_types).where(in_thread, Post.complaint_types.is_not(None))
+    for raw in session.scalars(listed):
+        types.update(orjson.loads(raw) if raw else [])
+    return About([name for _, name, _, _ in matched], situations, sorted(types))

@@ -31,6 +31,7 @@ from crisisdesk.inbox import contacts, listing, moderation, service, sla, sla_al
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
+from crisisdesk.inbox.situations import about
 from crisisdesk.inbox.teams import teams_of
 from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.posts.models import Author
@@ -155,6 +156,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         inbound = [m["post_id"] for m in thread if m["direction"] == "in"]
         moderations = moderation.requests_of(session, inbound)
         alerts = sla_alerts.breach_situations(session.connection(), c.id) if c.ticket else {}
+        found = about(session, c)
         # The saved replies, filled in for this conversation and this reader (inbox.js inserts them).
         written_in = service.language_of(session, c)
         agent = user.user.name if user.user is not None else None
@@ -171,6 +173,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         request, "conversation.html", user, nav="inbox", status_code=status_code, c=c, thread=thread,
         timeline=_timeline(events, lang, users), users=users, assignable=assignable, contact=contact,
         identities=identities, others=others, moderations=moderations, connected=connector is not None,
+        about=found,
         replies=replies, moderation_names=list(moderation.MODERATION),
         can_moderate={name: moderation.possible(connector, name) for name in moderation.MODERATION},
         impossible=[t(f"inbox.moderate.{name}", lang) for name in moderation.MODERATION
