@@ -19,8 +19,8 @@ def test_events_from_another_thread_reach_every_page_and_a_slow_page_loses_only_
         worker.start()
         worker.join()
         await asyncio.sleep(0.05)  # let the loop run the hand-over
-        got_fast = [json.loads(fast.get_nowait()) for _ in range(fast.qsize())]
-        got_slow = [json.loads(slow.get_nowait()) for _ in range(slow.qsize())]
+        got_fast = [json.loads(fast.get_nowait().split("data: ", 1)[1]) for _ in range(fast.qsize())]
+        got_slow = [json.loads(slow.get_nowait().split("data: ", 1)[1]) for _ in range(slow.qsize())]
         hub.detach(fast)
         hub.detach(slow)
         hub.publish_threadsafe(events[:1])  # nobody listens: nothing happens, nothing raises
