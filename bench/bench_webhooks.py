@@ -127,6 +127,14 @@ def main() -> None:
            "CRISISDESK_LOG_LEVEL": "WARNING"}
     if "CRISISDESK_DATABASE_URL" not in env:
         env["CRISISDESK_DATABASE_URL"] = f"sqlite:///{folder / 'crisisdesk.db'}"
+    # The live stream is a page's: it wants a person (the ingest token cannot listen), so an
+    # agent with an API token of their own, made with the CLI as an operator would.
+    cli = [sys.executable, "-m", "crisisdesk.cli.main"]
+    subprocess.run([*cli, "users", "add", "agent@bench.example", "--name", "Bench Agent", "--role", "agent",
+                    "--password-stdin"], env=env, input=b"bench-password-123\n", check=True,
+                   capture_output=True)
+    viewer_token = subprocess.run([*cli, "users", "token", "agent@bench.example", "--name", "bench"], env=env,
+                                  check=True, capture_output=True).stdout.decode().strip()
     server = subprocess.Popen([sys.executable, "-m", "crisisdesk.cli.main", "serve", "--host", "127.0.0.1",
                                "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=open(folder / "serve.log", "wb"))  # noqa: SIM115 - closed with the process
@@ -160,7 +168,7 @@ def main() -> None:
     listening = threading.Event()
 
     def listen() -> None:
-        with httpx.stream("GET", f"{url}/live", headers={"Authorization": "Bearer t"},
+        with httpx.stream("GET", f"{url}/live", headers={"Authorization": f"Bearer {viewer_token}"},
                           timeout=httpx.Timeout(5, read=None)) as r:
             listening.set()
             event = ""
