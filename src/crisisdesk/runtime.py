@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +36,7 @@ from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
 from crisisdesk.inbox import sla, sla_alerts
+from crisisdesk.inbox.models import Conversation
 from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.presence import PresenceBoard
 from crisisdesk.inbox.rule_conditions import from_normalized
@@ -82,6 +83,8 @@ class Runtime:
     health: HealthMonitor | None = None
     #: Who has which conversation open (collision detection), in this process.
     presence: PresenceBoard = field(default_factory=PresenceBoard)
+    #: The inbox rules in force (installed with the configuration; ``trigger: change`` rules read it).
+    rule_engine: RuleEngine | None = None
     _connectors: tuple[WorkspaceConfig, dict[str, Connector]] | None = None
     #: Escalates channel alerts when detection, which has one, is switched off.
     _own_escalator: tuple[WorkspaceConfig, Escalator | None] | None = None
@@ -172,6 +175,7 @@ class Runtime:
         rules = RuleEngine(inbox.rules, connectors=self.connectors, teams=inbox.teams, notices=self.notices(),
                            calendar=inbox.business_hours.calendar())
         policy = sla.policy_of(inbox)
+        self.rule_engine = rules
         if not rules and policy is None:
             self.runner.inbox_rules = None
             return
@@ -189,6 +193,17 @@ class Runtime:
 
         self.runner.inbox_rules = run
         self.runner.outbox_queued = self.outbox_queued_or_notices
+
+    def rules_after_change(self, session: Session, conversation: Conversation, fields: Sequence[str],
+                           now: datetime) -> bool:
+        """Try the ``trigger: change`` rules after a person changed ``conversation`` (inside the
+        caller's transaction); True when they queued a reply or a notice: call
+        :meth:`outbox_queued_or_notices` after the commit."""
+        engine = self.rule_engine
+        if engine is None or not engine.tries_changes or not fields:
+            return False
+        outcomes = engine.changed(session, conversation, fields, now=now)
+        return any(a.get("ok") and ("outbox" in a or "notified" in a) for o in outcomes for a in o.actions)
 
     def notices(self) -> Notices:
         """Where inbox notices (a rule's ``notify``, @mentions) go under the configuration in force."""

@@ -305,15 +305,21 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                     return bool(session.scalar(select(User.id).where(User.id == user_id, User.active)))
 
                 now = runtime.runner.clock.now()
-                if body.ticket:
+                fields = []
+                if body.ticket and conversation.ticket is None:
                     service.open_ticket(session, conversation, actor=principal.actor, now=now)
-                service.change(session, conversation, what, actor=principal.actor, now=now,
-                               user_exists=active)
+                    fields.append("ticket")
+                fields += service.change(session, conversation, what, actor=principal.actor, now=now,
+                                         user_exists=active)
                 sla.refresh(conversation, runtime.sla_policy(), now)
+                acted = runtime.rules_after_change(session, conversation, fields, now)
                 session.flush()
-                return ConversationOut.of(conversation, now)
+                out = ConversationOut.of(conversation, now)
         except InboxError as exc:
             raise fail(exc) from None
+        if acted:  # committed: the rules' replies and notices leave now
+            runtime.outbox_queued_or_notices()
+        return out
 
     @router.post("/api/v1/conversations/{conversation_id}/notes", response_model=EventOut,
                  status_code=status.HTTP_201_CREATED, responses=errors(404),

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crisisdesk.inbox.calendar import BusinessCalendar
+from crisisdesk.inbox.models import Conversation
 from crisisdesk.inbox.rules_config import When
 from crisisdesk.pipeline.events import NormalizedPost, StoredPost
 from crisisdesk.posts.models import Author, Post
@@ -107,6 +108,35 @@ def checks(w: When, calendar: BusinessCalendar) -> tuple[Check, ...]:
         out.append(lambda m, v=w.verified: bool(m.verified) is v)  # type: ignore[misc]
     if w.business_hours is not None:
         out.append(lambda m, v=w.business_hours: m.at is not None and calendar.is_open(m.at) is v)  # type: ignore[misc]
+    return tuple(out)
+
+
+ConversationCheck = Callable[[Conversation, frozenset[str]], bool]
+
+#: What :func:`crisisdesk.inbox.service.change` reports as changed, in the words of ``when.changed``.
+CHANGED_FIELD = {"assignee_user_id": "assignee"}
+
+
+def conversation_checks(w: When) -> tuple[ConversationCheck, ...]:
+    """The conditions of ``w`` on the conversation as it is now, and on what a change touched
+    (the second argument: the ``when.changed`` words of the fields; empty for a new message)."""
+    out: list[ConversationCheck] = []
+    if w.status is not None:
+        statuses = frozenset(w.status)
+        out.append(lambda c, _: c.status in statuses)
+    if w.priority is not None:
+        priorities = frozenset(p.value for p in w.priority)
+        out.append(lambda c, _: c.priority in priorities)
+    if w.tags is not None:
+        tags = frozenset(w.tags)
+        out.append(lambda c, _: not tags.isdisjoint(c.tags or ()))
+    if w.assigned is not None:
+        out.append(lambda c, _, v=w.assigned: (c.assignee_user_id is not None) is v)  # type: ignore[misc]
+    if w.ticket is not None:
+        out.append(lambda c, _, v=w.ticket: (c.ticket is not None) is v)  # type: ignore[misc]
+    if w.changed is not None:
+        touched = frozenset(w.changed)
+        out.append(lambda _, changed: not touched.isdisjoint(changed))
     return tuple(out)
 
 

@@ -10,7 +10,7 @@ the same conditions on stored messages and says what would have happened, changi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,29 +18,26 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from crisisdesk.accounts.models import User
-from crisisdesk.audit.service import Actor
-from crisisdesk.channels import outbox
-from crisisdesk.channels.base import Action, Connector
-from crisisdesk.inbox import service
+from crisisdesk.channels.base import Connector
 from crisisdesk.inbox.calendar import BusinessCalendar
-from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,
     ConversationEvent,
-    ConversationStatus,
-    ModerationReview,
-    Priority,
-    ReviewStatus,
     RuleRun,
 )
 from crisisdesk.inbox.notices import Notices
-from crisisdesk.inbox.rule_conditions import Message, checks, from_stored, situation_severity
-from crisisdesk.inbox.rules_config import Notify, RuleConfig, Texts, When
+from crisisdesk.inbox.rule_actions import RuleActions
+from crisisdesk.inbox.rule_conditions import (
+    CHANGED_FIELD,
+    Message,
+    checks,
+    conversation_checks,
+    from_stored,
+    situation_severity,
+)
+from crisisdesk.inbox.rules_config import RuleConfig, When
 from crisisdesk.inbox.situations import open_situations
 from crisisdesk.inbox.team_config import TeamConfig
-from crisisdesk.inbox.teams import round_robin
-from crisisdesk.inbox.texts import fill, values_for
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.sources.matcher import MonitorSet
 
@@ -53,6 +50,10 @@ class Outcome:
     actions: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: What a new message changed: nothing (``when.changed`` holds only for ``trigger: change``).
+NOTHING: frozenset[str] = frozenset()
+
+
 class RuleEngine:
     def __init__(
         self,
@@ -63,24 +64,33 @@ class RuleEngine:
         notices: Notices | None = None,
         calendar: BusinessCalendar | None = None,
     ) -> None:
-        self.rules = [r for r in rules if r.enabled]
+        every = [r for r in rules if r.enabled]
+        #: The rules tried on a new message, in order (those of ``trigger: change`` apart).
+        self.rules = [r for r in every if "message" in r.trigger]
+        self._change_rules = [r for r in every if "change" in r.trigger]
         self._connectors = connectors
         self.teams = dict(teams or {})
         self.notices = notices or Notices(deliver=False)
+        self.actions = RuleActions(connectors, self.teams, self.notices)
         self.calendar = calendar or BusinessCalendar()
         #: Whether any rule looks at situations (then each batch reads the open ones once).
         self._situational = any(
-            r.when.in_situation is not None or r.when.situation_severity_at_least is not None
-            for r in self.rules
+            r.when.in_situation is not None or r.when.situation_severity_at_least is not None for r in every
         )
+        self._on_conversation = {r.name: conversation_checks(r.when) for r in every}
         self._unqueried = [r for r in self.rules if r.when.query is None]
-        self._checks = {r.name: checks(r.when, self.calendar) for r in self.rules}
+        self._checks = {r.name: checks(r.when, self.calendar) for r in every}
         # One matcher for the queries of every rule: a message's text is read once, whatever the
         # number of rules (see sources.matcher).
-        self._queries = MonitorSet.compile([(r.name, r.when.query) for r in self.rules if r.when.query])
+        self._queries = MonitorSet.compile([(r.name, r.when.query) for r in every if r.when.query])
 
     def __bool__(self) -> bool:
-        return bool(self.rules)
+        return bool(self.rules) or bool(self._change_rules)
+
+    @property
+    def tries_changes(self) -> bool:
+        """Whether any rule is tried on a person's change (``trigger: change``)."""
+        return bool(self._change_rules)
 
     def _candidates(self, queries: set[str]) -> list[RuleConfig]:
         """The rules worth trying, in order: those without a query, and those whose query matched
@@ -142,10 +152,12 @@ class RuleEngine:
                 conversation = conversations.get(cid)
                 if conversation is None:
                     break
+                if not all(check(conversation, NOTHING) for check in self._on_conversation[rule.name]):
+                    continue
                 outcome = Outcome(rule.name, m.post_id, cid)
                 for i, action in enumerate(rule.then):
                     outcome.actions.append(
-                        self._act(
+                        self.actions.act(
                             session,
                             rule,
                             i,
@@ -176,205 +188,85 @@ class RuleEngine:
             session.execute(insert(ConversationEvent), events)
         return outcomes
 
-    def _act(
-        self,
-        session: Session,
-        rule: RuleConfig,
-        index: int,
-        kind: str,
-        value: Any,
-        conversation: Conversation,
-        m: Message,
-        now: datetime,
-        events: list[dict[str, Any]],
-    ) -> dict[str, Any]:
-        """Do one action; its timeline events go to ``events`` (inserted by :meth:`apply` at once)."""
-        actor = Actor(f"rule:{rule.name}")
-        done: dict[str, Any] = {"action": kind}
+    def changed(
+        self, session: Session, conversation: Conversation, fields: Iterable[str], *, now: datetime
+    ) -> list[Outcome]:
+        """Try the ``trigger: change`` rules after a person (or the API) changed ``conversation``:
+        ``fields`` as :func:`crisisdesk.inbox.service.change` reports them (``ticket`` for a new
+        ticket). The rules read the conversation as it is now and its newest inbound message; what
+        they change does not trigger rules again, so two rules can never set each other off."""
+        touched = frozenset(CHANGED_FIELD.get(f, f) for f in fields)
+        if not self._change_rules or not touched:
+            return []
+        row = session.execute(
+            select(Post, Author)
+            .outerjoin(Author, Author.id == Post.author_id)
+            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return []
+        m = from_stored(session, row[0], row[1])
+        session.flush()  # the change's own timeline events first: the newest names this trigger
+        last_event = session.scalar(
+            select(func.max(ConversationEvent.id)).where(ConversationEvent.conversation_id == conversation.id)
+        )
+        situations = open_situations(session, now).at(now) if self._situational else {}
+        queries = self.queries_matching(m)
+        outcomes: list[Outcome] = []
+        events: list[dict[str, Any]] = []
+        runs: list[dict[str, Any]] = []
+        self.actions.trigger = f"c{last_event or 0}"
         try:
-            if kind == "tag":
-                service.change(
-                    session,
-                    conversation,
-                    service.Change(tags=[*conversation.tags, value]),
-                    actor=actor,
-                    now=now,
-                    events=events,
-                )
-            elif kind == "priority":
-                service.change(
-                    session,
-                    conversation,
-                    service.Change(priority=Priority(value)),
-                    actor=actor,
-                    now=now,
-                    events=events,
-                )
-            elif kind == "status":
-                service.change(
-                    session,
-                    conversation,
-                    service.Change(status=ConversationStatus(value)),
-                    actor=actor,
-                    now=now,
-                    events=events,
-                )
-            elif kind == "team":
-                service.change(
-                    session, conversation, service.Change(team=value), actor=actor, now=now, events=events
-                )
-            elif kind == "assign":
-                user_id = session.scalar(
-                    select(User.id).where(func.lower(User.email) == str(value).lower(), User.active)
-                )
-                if user_id is None:
-                    raise InboxError(f"no active user {value!r} to assign to")
-                service.change(
-                    session,
-                    conversation,
-                    service.Change(assignee_user_id=user_id),
-                    actor=actor,
-                    now=now,
-                    events=events,
-                )
-            elif kind == "assign_round_robin":
-                pick = round_robin(session, value, self.teams[value], now)
-                service.change(
-                    session, conversation, service.Change(team=value), actor=actor, now=now, events=events
-                )
-                if pick.passed:
-                    done["passed"] = dict(pick.passed)
-                if pick.user_id is None:
-                    raise InboxError(
-                        f"nobody of team {value!r} can take it now (on shift, active, "
-                        "under max_open): left to the team"
-                    )
-                service.change(
-                    session,
-                    conversation,
-                    service.Change(assignee_user_id=pick.user_id),
-                    actor=actor,
-                    now=now,
-                    events=events,
-                )
-                done["assigned"] = pick.email
-            elif kind == "notify":
-                done["notified"] = self._notify(session, rule, index, value, conversation, m, now)
-            elif kind == "ticket":
-                done["ticket"] = service.open_ticket(session, conversation, actor=actor, now=now)
-            elif kind in ("reply", "reply_private", "hide"):
-                action = {
-                    "reply": Action.REPLY_PRIVATE if m.public is False else Action.REPLY_PUBLIC,
-                    "reply_private": Action.REPLY_PRIVATE,
-                    "hide": Action.HIDE,
-                }[kind]
-                text = None if kind == "hide" else render(value, session, conversation, m)
-                done["outbox"] = self._queue(session, rule, index, action, conversation, m, text, actor, now)
-                if kind == "hide":  # a person confirms or restores what a rule hid
-                    session.add(
-                        ModerationReview(
-                            post_id=m.post_id,
-                            conversation_id=conversation.id,
-                            rule=rule.name,
-                            score=m.insult_score,
-                            outbox_id=done["outbox"],
-                            status=ReviewStatus.PENDING,
-                            created_at=now,
+            for rule in self._change_rules:
+                if not all(check(conversation, touched) for check in self._on_conversation[rule.name]):
+                    continue
+                if not self.matches(rule, m, situations, queries):
+                    continue
+                outcome = Outcome(rule.name, m.post_id, conversation.id)
+                for i, action in enumerate(rule.then):
+                    outcome.actions.append(
+                        self.actions.act(
+                            session,
+                            rule,
+                            i,
+                            action.kind,
+                            getattr(action, action.kind),
+                            conversation,
+                            m,
+                            now,
+                            events,
                         )
                     )
-            elif kind == "move_to_private":
-                done["outbox"] = [
-                    self._queue(
-                        session,
-                        rule,
-                        index,
-                        Action.REPLY_PUBLIC,
-                        conversation,
-                        m,
-                        render(value.public, session, conversation, m),
-                        actor,
-                        now,
-                        part="public",
-                    ),
-                    self._queue(
-                        session,
-                        rule,
-                        index,
-                        Action.REPLY_PRIVATE,
-                        conversation,
-                        m,
-                        render(value.private, session, conversation, m),
-                        actor,
-                        now,
-                        part="private",
-                    ),
-                ]
-                service.change(
-                    session,
-                    conversation,
-                    service.Change(tags=[*conversation.tags, "moved-to-private"]),
-                    actor=actor,
-                    now=now,
-                    events=events,
+                runs.append(
+                    {
+                        "rule": rule.name,
+                        "post_id": m.post_id,
+                        "conversation_id": conversation.id,
+                        "at": now,
+                        "actions": [
+                            *outcome.actions,
+                            {
+                                "action": "trigger",
+                                "trigger": "change",
+                                "changed": sorted(touched),
+                                "ok": True,
+                            },
+                        ],
+                    }
                 )
-        except (InboxError, outbox.OutboxError) as exc:
-            done.update(ok=False, error=str(exc))
-            return done
-        done["ok"] = True
-        return done
-
-    def _notify(
-        self,
-        session: Session,
-        rule: RuleConfig,
-        index: int,
-        value: Notify,
-        conversation: Conversation,
-        m: Message,
-        now: datetime,
-    ) -> list[str]:
-        targets, people = self.notices.people_of(value.to, now)
-        excerpt = getattr(m.doc, "text", "") or ""
-        who = conversation.subject or f"#{conversation.id}"
-        summary = {lang: value.text.pick(lang) if value.text else excerpt for lang in ("de", "en")}
-        title = {"de": f"Regel {rule.name}: {who}", "en": f"Rule {rule.name}: {who}"}
-        queued = self.notices.send(
-            session,
-            conversation,
-            key=f"rule-{rule.name}-{m.post_id}-{index}",
-            targets=targets,
-            title=title,
-            summary=summary,
-            at=now,
-        )
-        return people or queued
-
-    def _queue(
-        self,
-        session: Session,
-        rule: RuleConfig,
-        index: int,
-        action: Action,
-        conversation: Conversation,
-        m: Message,
-        text: str | None,
-        actor: Actor,
-        now: datetime,
-        part: str = "",
-    ) -> int:
-        if conversation.channel is None:
-            raise InboxError("the conversation did not arrive through a connected channel")
-        key = f"rule-{rule.name}-{m.post_id}-{index}{part}"[:128]
-        item, _ = outbox.enqueue(
-            session,
-            outbox.OutboundRequest(
-                channel=conversation.channel, action=action, idempotency_key=key, post_id=m.post_id, text=text
-            ),
-            connectors=self._connectors(),
-            actor=actor,
-            now=now,
-        )
-        return item.id
+                outcomes.append(outcome)
+                if rule.stop:
+                    break
+        finally:
+            self.actions.trigger = None
+        session.flush()
+        if runs:
+            session.execute(insert(RuleRun), runs)
+        if events:
+            session.execute(insert(ConversationEvent), events)
+        return outcomes
 
     def dry_run(
         self, session: Session, rule: RuleConfig, *, since: datetime, limit: int = 500
@@ -406,8 +298,3 @@ class RuleEngine:
                     }
                 )
         return len(rows), out
-
-
-def render(texts: Texts, session: Session, conversation: Conversation, m: Message) -> str:
-    """A rule's text for this message's conversation, in the message's language."""
-    return fill(texts, m.lang, values_for(session, conversation, agent=None, lang=m.lang))

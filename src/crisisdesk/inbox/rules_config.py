@@ -76,9 +76,17 @@ class When(BaseModel):
                                                     "situation of one of its monitors is this severe.")
     business_hours: bool | None = Field(default=None, description="true: the message came inside "
                                         "inbox.business_hours; false: outside them.")
+    # Of the conversation as it is when the rule is tried (after the change, for ``trigger: change``).
+    status: list[Literal["open", "pending", "snoozed", "resolved"]] | None = None
+    priority: list[Priority] | None = None
+    tags: list[str] | None = Field(default=None, description="The conversation has one of these tags.")
+    assigned: bool | None = Field(default=None, description="true: a person has it; false: nobody has.")
+    ticket: bool | None = Field(default=None, description="true: the conversation is a ticket.")
+    changed: list[Literal["status", "priority", "assignee", "team", "tags", "ticket"]] | None = Field(
+        default=None, description="For trigger: change — what the change touched (any of these).")
 
     @field_validator("channel", "platform", "kind", "lang", "sentiment", "complaint_types", "monitor",
-                     mode="before")
+                     "status", "priority", "tags", "changed", mode="before")
     @classmethod
     def _listed(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
@@ -150,6 +158,13 @@ class Then(BaseModel):
         return next(name for name in type(self).model_fields if getattr(self, name) is not None)
 
 
+Trigger = Literal["message", "change"]
+
+
+def _on_message() -> list[Trigger]:
+    return ["message"]
+
+
 class RuleConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -158,6 +173,30 @@ class RuleConfig(BaseModel):
     when: When = Field(default_factory=When)
     then: list[Then] = Field(min_length=1)
     stop: bool = Field(default=False, description="Later rules are not tried once this one acted.")
+    trigger: list[Trigger] = Field(
+        default_factory=_on_message, min_length=1,
+        description="When the rule is tried: on every new inbound message (default), on every change a "
+        "person makes to the conversation (status, priority, assignee, team, tags, ticket), or both. "
+        "Changes made by rules never trigger rules: no loops.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_on(cls, data: object) -> object:
+        # YAML 1.1 reads a bare ``on`` as true: say what to write instead of "keys should be strings".
+        if isinstance(data, dict) and any(k is True or k == "on" for k in data):
+            raise ValueError("write trigger: change (or trigger: [message, change]), not on:")
+        return data
+
+    @field_validator("trigger", mode="before")
+    @classmethod
+    def _on_listed(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _changed_needs_change(self) -> RuleConfig:
+        if self.when.changed is not None and "change" not in self.trigger:
+            raise ValueError("when.changed only holds for trigger: change")
+        return self
 
 
 class SavedReply(BaseModel):
@@ -182,7 +221,8 @@ class InboxConfig(BaseModel):
     sla: SlaConfig = Field(default_factory=SlaConfig, description="Ticket SLAs (see docs/inbox.md).")
 
     rules: list[RuleConfig] = Field(default_factory=list, description="Tried in order on every inbound "
-                                    "message that belongs to a conversation.")
+                                    "message that belongs to a conversation (and, with trigger: change, on "
+                                    "every change a person makes to one).")
 
     @field_validator("teams")
     @classmethod

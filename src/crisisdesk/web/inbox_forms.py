@@ -89,10 +89,15 @@ def router(runtime: Runtime) -> APIRouter:
                 def active(user_id: int) -> bool:
                     return bool(session.scalar(select(User.id).where(User.id == user_id, User.active)))
 
-                service.change(session, conversation, what, actor=user.actor, now=now(), user_exists=active)
-                sla.refresh(conversation, runtime.sla_policy(), now())
+                at = now()
+                fields = service.change(session, conversation, what, actor=user.actor, now=at,
+                                        user_exists=active)
+                sla.refresh(conversation, runtime.sla_policy(), at)
+                acted = runtime.rules_after_change(session, conversation, fields, at)
         except InboxError as exc:
             return refused(request, user, conversation_id, explain(exc, request_lang(request, user)), typed)
+        if acted:  # committed: the rules' replies and notices leave now
+            runtime.outbox_queued_or_notices()
         return back(conversation_id, done, "manage")
 
     @r.post("/inbox/{conversation_id}/reply")

@@ -130,6 +130,8 @@ class RulePages:
                     "text": to_text(item.value),
                     "enabled": rule.enabled if rule else bool(item.value.get("enabled", True)),
                     "when": rule_words.conditions(rule.when, lang, complaint_labels=labels) if rule else [],
+                    # Said only when it is not the usual "on every new message".
+                    "trigger": rule_words.trigger(rule, lang) if rule and rule.trigger != ["message"] else "",
                     "then": rule_words.actions(rule, lang) if rule else [],
                     "activity": done[item.key],
                     "runs": runs,

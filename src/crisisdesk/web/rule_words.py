@@ -66,7 +66,37 @@ def conditions(when: When, lang: Lang, *, complaint_labels: Mapping[str, str] | 
         out.append(t("rules.c.in_situation" if when.in_situation else "rules.c.no_situation", lang))
     if when.situation_severity_at_least is not None:
         out.append(t("rules.c.situation_severity", lang, level=when.situation_severity_at_least))
+    if when.business_hours is not None:
+        out.append(t("rules.c.business_hours" if when.business_hours else "rules.c.after_hours", lang))
+    out += _on_conversation(when, lang)
     return out or [t("rules.c.any", lang)]
+
+
+def _on_conversation(when: When, lang: Lang) -> list[str]:
+    out: list[str] = []
+    names: dict[str, str]
+    if when.changed is not None:
+        names = {c: t(f"rules.changed.{c}", lang) for c in when.changed}
+        out.append(t("rules.c.changed", lang, values=_any_of(list(when.changed), lang, names)))
+    if when.status is not None:
+        names = {s: t(f"inbox.status.{s}", lang) for s in when.status}
+        out.append(t("rules.c.status", lang, values=_any_of(list(when.status), lang, names)))
+    if when.priority is not None:
+        values = [p.value for p in when.priority]
+        names = {v: t(f"inbox.priority.{v}", lang) for v in values}
+        out.append(t("rules.c.priority", lang, values=_any_of(values, lang, names)))
+    if when.tags is not None:
+        out.append(t("rules.c.tags", lang, values=_any_of(when.tags, lang)))
+    if when.assigned is not None:
+        out.append(t("rules.c.assigned" if when.assigned else "rules.c.unassigned", lang))
+    if when.ticket is not None:
+        out.append(t("rules.c.ticket" if when.ticket else "rules.c.no_ticket", lang))
+    return out
+
+
+def trigger(rule: RuleConfig, lang: Lang) -> str:
+    """When the rule is tried, as the rules page says it."""
+    return t("rules.trigger." + "_".join(sorted(rule.trigger)), lang)
 
 
 def action(then: Then, lang: Lang) -> str:
@@ -114,6 +144,10 @@ def done(recorded: Mapping[str, Any], rule: RuleConfig | None, index: int, lang:
     """What one recorded action did: the action in words (from the rule when it still has it at
     that place) and whether it could be done."""
     kind = str(recorded.get("action", ""))
+    if kind == "trigger":  # last of a run of ``trigger: change``: what the person changed
+        changed = [str(c) for c in recorded.get("changed") or []]
+        names = {c: t(f"rules.changed.{c}", lang) if f"rules.changed.{c}" in MESSAGES else c for c in changed}
+        return t("rules.run.after_change", lang, values=_any_of(changed, lang, names))
     said = (
         action(rule.then[index], lang)
         if rule is not None and index < len(rule.then) and rule.then[index].kind == kind
