@@ -263,6 +263,10 @@ def test_assignment_status_priority_tags_and_notes_make_the_timeline(
     assert count(c.get("/inbox").text, "mine") == 1
     assert post("priority", priority="urgent").endswith("done=priority#manage")
     post("tags", tags="akku, safety, akku")
+    assert 'id="ticket-form"' in c.get(lena).text
+    assert post("ticket").endswith("done=ticket#manage")
+    assert post("ticket").endswith("done=ticket#manage")  # a ticket stays one, with its number
+    assert 'id="ticket-form"' not in c.get(lena).text
     post("notes", text="Kundin ist verunsichert,\nbitte anrufen")
 
     no_time = c.post(f"{lena}/status", data={"csrf_token": csrf, "status": "snoozed"})
@@ -278,6 +282,7 @@ def test_assignment_status_priority_tags_and_notes_make_the_timeline(
     assert conversation.status == "snoozed"
     assert conversation.snoozed_until == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     assert (conversation.priority, conversation.tags) == ("urgent", ["akku", "safety"])
+    assert conversation.ticket is not None and conversation.ticket.endswith("-0001")
     post("status", status="resolved")
     post("assign", assignee="")
 
@@ -285,7 +290,7 @@ def test_assignment_status_priority_tags_and_notes_make_the_timeline(
     kinds = [
         e.kind for e in rows(world, ConversationEvent, ConversationEvent.conversation_id == chats["lena"])
     ]
-    assert kinds == ["assigned", "priority", "tags", "note", "status", "status", "assigned"]
+    assert kinds == ["assigned", "priority", "tags", "ticket", "note", "status", "status", "assigned"]
     timeline = text_of(page[page.index('id="timeline"') :])
     assert "Assignee changed · agent@example.org: nobody → Agent" in timeline
     assert "Priority changed · agent@example.org: normal → urgent" in timeline

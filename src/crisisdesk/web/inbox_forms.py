@@ -185,6 +185,22 @@ def router(runtime: Runtime) -> APIRouter:
             return refused(request, user, conversation_id, message)
         return apply(request, user, conversation_id, Change(priority=level), "priority")
 
+    @r.post("/inbox/{conversation_id}/ticket")
+    def make_ticket(request: Request, conversation_id: Id, user: Replier) -> Response:
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                conversation = service.get(session, conversation_id)
+                at = now()
+                fields = [] if conversation.ticket else ["ticket"]
+                service.open_ticket(session, conversation, actor=user.actor, now=at)
+                sla.refresh(conversation, runtime.sla_policy(), at)
+                acted = runtime.rules_after_change(session, conversation, fields, at)
+        except InboxError as exc:
+            return refused(request, user, conversation_id, explain(exc, request_lang(request, user)))
+        if acted:
+            runtime.outbox_queued_or_notices()
+        return back(conversation_id, "ticket", "manage")
+
     @r.post("/inbox/{conversation_id}/tags")
     def set_tags(request: Request, conversation_id: Id, user: Replier,
                  tags: Annotated[str, Form()] = "") -> Response:
