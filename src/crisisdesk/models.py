@@ -5,6 +5,7 @@ from crisisdesk.analysis.models import LabelCorrection
 from crisisdesk.audit.models import AuditEntry
 from crisisdesk.channels.models import ChannelCursor, ChannelDelivery, ChannelHealth, OutboxItem, UnparsedItem
 from crisisdesk.configuration.models import WorkspaceDocument
+from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.db import Base
 from crisisdesk.detection.models import SeriesBucket, SeriesShare, Situation, SituationEvent
 from crisisdesk.escalation.models import AckLinkUse, Escalation
@@ -35,6 +36,8 @@ __all__ = [
     "Conversation",
     "ConversationEvent",
     "ConversationWord",
+    "Crisis",
+    "CrisisSituation",
     "Delivery",
     "Escalation",
     "LabelCorrection",

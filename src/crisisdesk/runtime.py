@@ -32,6 +32,7 @@ from crisisdesk.channels.service import record_credentials
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
+from crisisdesk.crises.tracker import CrisisTracker
 from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
@@ -425,6 +426,7 @@ def build_runtime(
         workers=prepare_workers,
         detector=compiled.detector,
     )
+    runner.crises = CrisisTracker(lang=workspace.config.detection.language).track
     runtime = Runtime(workspace, settings, engine, bus, runner, deliver=deliver,
                       version=stored.version if stored is not None else None, own_enricher=own_enricher)
     runtime.install_inbox_rules()

@@ -21,6 +21,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.conversations import conversations_router
+from crisisdesk.api.crises import crises_router
 from crisisdesk.api.inbox_rules import inbox_rules_router
 from crisisdesk.api.limits import BodyLimitMiddleware
 from crisisdesk.api.moderation import moderation_router
@@ -171,6 +172,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
 
     install_accounts(app, engine=runtime.engine, settings=runtime.settings, service_token=api_token)
     app.include_router(situations_router(runtime))
+    app.include_router(crises_router(runtime))
     app.include_router(posts_router(runtime))
     app.include_router(monitors_router(runtime))
     app.include_router(config_router(runtime))

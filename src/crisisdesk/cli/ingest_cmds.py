@@ -165,8 +165,9 @@ def replay(
     config: ConfigOption = None,
     speed: Annotated[str, typer.Option("--speed", help="N times real time, or 'max'.")] = "max",
     events_out: Annotated[Path | None, typer.Option(
-        "--events-out", help="Write the situation lifecycle here (JSON Lines: alert.opened, "
-        "alert.updated, alert.escalated, alert.resolved).", dir_okay=False,
+        "--events-out", help="Write the situation and crisis lifecycle here (JSON Lines: alert.opened, "
+        "alert.updated, alert.escalated, alert.resolved, crisis.opened, crisis.updated, crisis.resolved).",
+        dir_okay=False,
     )] = None,
     post_events: Annotated[bool, typer.Option(
         "--post-events", help="Also write a post.ingested event per stored post to --events-out.",
@@ -199,7 +200,7 @@ def replay(
 
     def write_event(event: Message) -> None:
         assert events_file is not None
-        if post_events or str(event.get("event", "")).startswith("alert."):
+        if post_events or str(event.get("event", "")).startswith(("alert.", "crisis.")):
             events_file.write(orjson.dumps(event) + b"\n")
 
     sinks = [("events-out", write_event)] if events_file else []

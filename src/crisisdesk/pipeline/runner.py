@@ -95,6 +95,9 @@ class PipelineRunner:
         #: "inbox.updated", "conversations": [ids], "upto": the batch's highest post id}`` (the web
         #: app's live hub, so that open inbox pages refresh).
         self.inbox_listeners: list[Callable[[Message], None]] = []
+        #: Groups the situation events of a transaction into crises inside it, and returns the
+        #: crisis events to publish with them (:class:`crisisdesk.crises.tracker.CrisisTracker`).
+        self.crises: Callable[[Connection, list[Message]], list[Message]] | None = None
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
     def handle(self, items: Sequence[RawItem]) -> BatchResult:
@@ -139,6 +142,7 @@ class PipelineRunner:
                 queued = self.inbox_rules(conn, messages, threaded)
             alerts = (self.detector.process(conn, written.stored, written.new_authors)
                       if self.detector is not None else [])
+            alerts = self._with_crises(conn, alerts)
         self.authors.remember(written.authors)  # committed: safe to reuse in later batches
         stored = written.stored
         result.summary.imported = len(deduped.new)
@@ -162,7 +166,7 @@ class PipelineRunner:
             return []
         with self._lock:
             with self.engine.begin() as conn:
-                alerts = self.detector.tick(conn, self.clock.now())
+                alerts = self._with_crises(conn, self.detector.tick(conn, self.clock.now()))
             self.publish(alerts)
         return alerts
 
@@ -171,9 +175,14 @@ class PipelineRunner:
         transaction, in turn with batches and ticks, and publish its events after the commit."""
         with self._lock:
             with self.engine.begin() as conn:
-                events = action(conn, self.detector)
+                events = self._with_crises(conn, action(conn, self.detector))
             self.publish(events)
         return events
+
+    def _with_crises(self, conn: Connection, alerts: list[Message]) -> list[Message]:
+        if not alerts or self.crises is None:
+            return alerts
+        return [*alerts, *self.crises(conn, alerts)]
 
     @contextmanager
     def turn(self) -> Iterator[None]:

@@ -1,0 +1,1 @@
+"""Crises: the one object a team runs an event from, grouping the situations that belong to it."""

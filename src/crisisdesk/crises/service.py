@@ -1,0 +1,75 @@
+"""Reading crises for the API and pages: the list (open first, newest first) and one crisis with its
+situations, why each joined, and its timeline of situation events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from crisisdesk.crises.models import Crisis, CrisisSituation
+from crisisdesk.detection.models import Situation, SituationEvent
+from crisisdesk.sources.models import Monitor
+
+
+def summary(c: Crisis) -> dict[str, Any]:
+    return {"id": c.id, "title": c.title, "status": c.status, "severity": c.severity, "type": c.type,
+            "monitors": list(c.monitors), "opened_at": c.opened_at.isoformat(),
+            "updated_at": c.updated_at.isoformat(),
+            "resolved_at": c.resolved_at.isoformat() if c.resolved_at else None}
+
+
+def list_crises(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    query = select(Crisis)
+    if status is not None:
+        query = query.where(Crisis.status == status)
+    open_first = case((Crisis.status == "open", 0), else_=1)
+    rows = session.scalars(
+        query.order_by(open_first, Crisis.updated_at.desc(), Crisis.id.desc()).limit(limit))
+    out = []
+    for c in rows:
+        item = summary(c)
+        item["situations"] = list(session.scalars(
+            select(CrisisSituation.situation_id).where(CrisisSituation.crisis_id == c.id)
+            .order_by(CrisisSituation.situation_id)))
+        out.append(item)
+    return out
+
+
+def get_crisis(session: Session, crisis_id: int) -> dict[str, Any] | None:
+    c = session.get(Crisis, crisis_id)
+    if c is None:
+        return None
+    out = summary(c)
+    rows = session.execute(
+        select(Situation, Monitor.name, CrisisSituation)
+        .join(CrisisSituation, CrisisSituation.situation_id == Situation.id)
+        .join(Monitor, Monitor.id == Situation.monitor_id)
+        .where(CrisisSituation.crisis_id == crisis_id).order_by(Situation.opened_at, Situation.id)).all()
+    situations = []
+    for s, monitor, link in rows:
+        stored = _json(s.explanation)
+        situations.append({
+            "id": s.id, "monitor": monitor, "cause": s.cause, "status": s.status, "severity": s.severity,
+            "opened_at": s.opened_at.isoformat(), "resolved_at": s.resolved_at.isoformat() if s.resolved_at
+            else None, "summary": stored.get("summary"), "joined_at": link.joined_at.isoformat(),
+            "joined_by": link.by, "why": link.reason.get("text"),
+            "reason": {k: v for k, v in link.reason.items() if k != "text"}})
+    out["situations"] = situations
+    ids = [s["id"] for s in situations]
+    events: list[SituationEvent] = list(session.scalars(
+        select(SituationEvent).where(SituationEvent.situation_id.in_(ids))
+        .order_by(SituationEvent.at, SituationEvent.id).limit(500))) if ids else []
+    out["timeline"] = [{"at": e.at.isoformat(), "event": e.event, "situation": e.situation_id,
+                        "severity": e.severity, "summary": _json(e.body).get("summary")} for e in events]
+    return out
+
+
+def _json(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

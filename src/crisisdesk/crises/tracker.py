@@ -1,0 +1,181 @@
+"""Keeping crises up to date from the situation events, in the same transaction as the events.
+
+The runner hands every batch's situation events here before it commits (:meth:`CrisisTracker.track`),
+so a crisis never misses a situation that was stored, and its own events (``crisis.opened``,
+``crisis.updated``, ``crisis.resolved``) leave with the situation events after the commit: to the
+events topic (``replay --events-out``), live pages and notifications.
+
+A situation joins the crisis it is tied to (:mod:`crisisdesk.crises.grouping`); one tied to none
+opens a crisis of its own once it reaches :attr:`CrisisTracker.open_at`, and a lesser one waits
+alone (it may join later, when a crisis it belongs to opens or it grows). Internal alert holders
+(monitors whose name has a ``:``, such as channel health and SLA breaches) are not public events
+and never make crises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from crisisdesk.bus.base import Message
+from crisisdesk.crises.grouping import GAP, CrisisFacts, SituationFacts, decide, explain
+from crisisdesk.crises.models import Crisis, CrisisSituation
+from crisisdesk.detection.models import Situation
+from crisisdesk.sources.models import Monitor, MonitorMatch
+
+#: The posts a situation is about: its monitor's matches from this long before it opened.
+LEAD = timedelta(minutes=60)
+#: At most this many of them (the newest) take part in the comparison.
+MAX_POSTS = 2000
+
+
+class CrisisTracker:
+    def __init__(self, *, open_at: int = 2, lang: str = "en") -> None:
+        self.open_at = open_at
+        self.lang = lang
+        self._facts: dict[int, SituationFacts] = {}
+
+    def track(self, conn: Connection, events: Sequence[Message]) -> list[Message]:
+        """Group the situations of ``events``; returns the crisis events to publish with them."""
+        out: list[Message] = []
+        relevant = [e for e in events if str(e.get("event", "")).startswith("alert.")
+                    and ":" not in str(e.get("monitor", ":"))]
+        if not relevant:
+            return out
+        with Session(bind=conn) as session:
+            for e in relevant:
+                event = self._one(session, e)
+                if event is not None:
+                    out.append(event)
+            session.flush()
+        return out
+
+    def _one(self, session: Session, e: Message) -> Message | None:
+        sid = int(e["situation"])
+        at = datetime.fromisoformat(str(e["at"]))
+        situation = session.get(Situation, sid)
+        if situation is None:
+            return None
+        link = session.get(CrisisSituation, sid)
+        if e["event"] == "alert.resolved":
+            self._facts.pop(sid, None)
+            if link is None:
+                return None
+            return self._maybe_resolved(session, session.get_one(Crisis, link.crisis_id), at)
+        facts = self._situation_facts(session, situation, e, at)
+        if link is not None:  # already in a crisis: it may be worse now, or back
+            crisis = session.get_one(Crisis, link.crisis_id)
+            return self._touch(session, crisis, situation.severity, at)
+        join = decide(facts, self._candidates(session, at))
+        if join is not None:
+            crisis = session.get_one(Crisis, join.crisis)
+            session.add(CrisisSituation(situation_id=sid, crisis_id=crisis.id, joined_at=at,
+                                        reason={**join.reason, "text": explain(join.reason, crisis.id,
+                                                                               self.lang)}))
+            if facts.monitor not in crisis.monitors:
+                crisis.monitors = [*crisis.monitors, facts.monitor]
+            return self._touch(session, crisis, situation.severity, at, joined=sid, force=True)
+        if situation.severity < self.open_at:
+            return None
+        crisis = Crisis(title=_title(facts, e), status="open", severity=situation.severity, opened_at=at,
+                        updated_at=at, monitors=[facts.monitor])
+        session.add(crisis)
+        session.flush()
+        reason = {"kind": "opened", "severity": situation.severity}
+        session.add(CrisisSituation(situation_id=sid, crisis_id=crisis.id, joined_at=at,
+                                    reason={**reason, "text": explain(reason, crisis.id, self.lang)}))
+        session.flush()
+        return self._event(session, crisis, "crisis.opened", at)
+
+    def _touch(self, session: Session, crisis: Crisis, severity: int, at: datetime, *,
+               joined: int | None = None, force: bool = False) -> Message | None:
+        changed = force
+        if crisis.status != "open":
+            crisis.status, crisis.resolved_at, changed = "open", None, True
+        if severity > crisis.severity:
+            crisis.severity, changed = severity, True
+        crisis.updated_at = max(crisis.updated_at, at)
+        if not changed:
+            return None
+        session.flush()
+        event = self._event(session, crisis, "crisis.updated", at)
+        if joined is not None:
+            event["joined"] = joined
+        return event
+
+    def _maybe_resolved(self, session: Session, crisis: Crisis, at: datetime) -> Message | None:
+        session.flush()
+        still = session.scalar(
+            select(Situation.id).join(CrisisSituation, CrisisSituation.situation_id == Situation.id)
+            .where(CrisisSituation.crisis_id == crisis.id, Situation.status != "resolved").limit(1))
+        if still is not None or crisis.status == "resolved":
+            return None
+        crisis.status, crisis.resolved_at, crisis.updated_at = "resolved", at, max(crisis.updated_at, at)
+        return self._event(session, crisis, "crisis.resolved", at)
+
+    def _candidates(self, session: Session, at: datetime) -> list[CrisisFacts]:
+        """Open crises, and those resolved within :data:`GAP` (an event that flares up again)."""
+        crises = session.scalars(select(Crisis).where(
+            (Crisis.status == "open") | (Crisis.resolved_at >= at - GAP))).all()
+        out = []
+        for crisis in crises:
+            facts = CrisisFacts(crisis.id, crisis.updated_at)
+            for situation in self._situations_of(session, crisis.id):
+                facts.add(self._situation_facts(session, situation, None, situation.updated_at))
+            facts.last_active = max(facts.last_active, crisis.updated_at)
+            out.append(facts)
+        return out
+
+    @staticmethod
+    def _situations_of(session: Session, crisis_id: int) -> Sequence[Situation]:
+        return session.scalars(select(Situation).join(
+            CrisisSituation, CrisisSituation.situation_id == Situation.id)
+            .where(CrisisSituation.crisis_id == crisis_id).order_by(Situation.id)).all()
+
+    def _situation_facts(self, session: Session, situation: Situation, e: Message | None,
+                         at: datetime) -> SituationFacts:
+        known = self._facts.get(situation.id)
+        if known is not None and e is None:
+            return known
+        monitor = session.scalar(select(Monitor.name).where(Monitor.id == situation.monitor_id)) or "?"
+        posts = frozenset(session.scalars(
+            select(MonitorMatch.post_id)
+            .where(MonitorMatch.monitor_id == situation.monitor_id,
+                   MonitorMatch.post_created_at >= situation.opened_at - LEAD,
+                   MonitorMatch.post_created_at <= max(at, situation.updated_at))
+            .order_by(MonitorMatch.post_created_at.desc()).limit(MAX_POSTS)))
+        terms = set(_terms(e.get("top_terms", []) if e is not None else []))
+        terms |= _terms(_stored_terms(situation))
+        facts = SituationFacts(situation.id, monitor, situation.cause, situation.severity, at, posts,
+                               frozenset(terms))
+        self._facts[situation.id] = facts
+        return facts
+
+    def _event(self, session: Session, crisis: Crisis, name: str, at: datetime) -> Message:
+        situations = self._situations_of(session, crisis.id)
+        return {"event": name, "crisis": crisis.id, "severity": crisis.severity, "type": crisis.type,
+                "title": crisis.title, "situations": [s.id for s in situations],
+                "monitors": list(crisis.monitors), "status": crisis.status, "at": at.isoformat()}
+
+
+def _terms(values: Iterable[object]) -> set[str]:
+    return {str(v).lower().lstrip("#@") for v in values if str(v).strip()}
+
+
+def _stored_terms(situation: Situation) -> list[str]:
+    import json
+
+    try:
+        stored = json.loads(situation.explanation or "{}")
+    except ValueError:
+        return []
+    return [*stored.get("top_terms", []), *stored.get("terms", [])] if isinstance(stored, dict) else []
+
+
+def _title(facts: SituationFacts, e: Message) -> str:
+    terms = [str(t) for t in e.get("top_terms", [])[:3]]
+    return f"{facts.monitor}: {', '.join(terms)}" if terms else facts.monitor

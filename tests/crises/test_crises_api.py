@@ -1,0 +1,112 @@
+"""Crises end to end: `crisisdesk replay --events-out` writes the crisis lifecycle beside the
+situation events, and the API lists the crisis and shows its situations with why each joined."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from crisisdesk.accounts.roles import Role
+from crisisdesk.cli.main import app
+from crisisdesk.runtime import build_runtime
+from crisisdesk.settings import Settings
+from crisisdesk.workspace import load_workspace
+from tests.channels.test_outbox_flow import token
+from tests.factories import post, write_jsonl
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def stream() -> list[dict[str, object]]:
+    """Two calm days on a brand and a product, then an hour of fire reports naming both."""
+    rng = random.Random(3)
+    rows = []
+    t, n = T0, 0
+    onset = T0 + timedelta(days=2, hours=14)
+    while t < onset:
+        t += timedelta(minutes=rng.expovariate(20 / 60))
+        n += 1
+        rows.append(
+            post(
+                n,
+                created_at=t.isoformat(),
+                lang="en",
+                text=rng.choice(["voltaro app update", "scooter ride today", "voltaro scooter nice"]),
+            )
+        )
+    for i in range(400):
+        n += 1
+        at = onset + timedelta(seconds=i * 9)
+        rows.append(
+            post(
+                n,
+                created_at=at.isoformat(),
+                lang="en",
+                text=f"voltaro scooter battery caught fire, smoke everywhere #{i % 5}",
+            )
+        )
+    end = onset + timedelta(hours=5)
+    t = onset + timedelta(hours=1)
+    while t < end:
+        t += timedelta(minutes=rng.expovariate(20 / 60))
+        n += 1
+        rows.append(post(n, created_at=t.isoformat(), lang="en", text="voltaro scooter ride"))
+    return rows
+
+
+def test_replay_writes_the_crisis_lifecycle_and_the_api_shows_it(
+    workspace_file: Path, tmp_path: Path
+) -> None:
+    workspace_file.write_text(
+        "monitors:\n  - name: voltaro\n    query: voltaro\n  - name: scooter\n    query: scooter\n",
+        encoding="utf-8",
+    )
+    src = write_jsonl(tmp_path / "stream.jsonl", stream())
+    events_file = tmp_path / "events.jsonl"
+    result = CliRunner().invoke(
+        app,
+        [
+            "replay",
+            str(src),
+            "--config",
+            str(workspace_file),
+            "--speed",
+            "max",
+            "--events-out",
+            str(events_file),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in events_file.read_text().splitlines()]
+    situations = {e["situation"] for e in events if e["event"].startswith("alert.")}
+    crisis_events = [e for e in events if e["event"].startswith("crisis.")]
+    assert situations and crisis_events, [(e["event"], e.get("severity"), e.get("monitor")) for e in events]
+    assert [e["event"] for e in crisis_events].count("crisis.opened") == 1
+    last = crisis_events[-1]
+    assert last["event"] == "crisis.resolved"
+    assert set(last["situations"]) == situations and sorted(last["monitors"]) == ["scooter", "voltaro"]
+    assert 1 <= last["severity"] <= 4 and set(last) >= {"crisis", "type", "at", "situations", "monitors"}
+
+    runtime = build_runtime(load_workspace(workspace_file, Settings()), Settings())
+    from crisisdesk.api.app import create_app
+
+    with TestClient(create_app(runtime, api_token="t")) as client:
+        viewer = token(client, Role.ANALYST)
+        listed = client.get("/api/v1/crises", headers=viewer)
+        assert listed.status_code == 200, listed.text
+        [crisis] = listed.json()
+        assert crisis["id"] == last["crisis"] and set(crisis["situations"]) == situations
+        one = client.get(f"/api/v1/crises/{crisis['id']}", headers=viewer).json()
+        whys = [s["why"] for s in one["situations"]]
+        assert whys[0].startswith("opened: first situation of severity")
+        assert all(w for w in whys[1:]) and any("crisis #" in w for w in whys[1:])
+        assert one["timeline"] and {t["situation"] for t in one["timeline"]} == situations
+        assert client.get("/api/v1/crises/999999", headers=viewer).status_code == 404
+        assert client.get("/api/v1/crises?status=open", headers=viewer).json() == []
+        assert client.get("/api/v1/crises").status_code == 401
+    runtime.close()

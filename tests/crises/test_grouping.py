@@ -1,0 +1,78 @@
+"""The grouping decision, table-driven: what ties a situation to a crisis, and what does not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crisisdesk.crises.grouping import CrisisFacts, SituationFacts, decide, explain
+
+T = datetime(2026, 11, 3, 14, tzinfo=UTC)
+
+
+def situation(
+    monitor: str = "service",
+    posts: range | set[int] = range(0),
+    terms: tuple[str, ...] = (),
+    at: datetime = T,
+) -> SituationFacts:
+    return SituationFacts(99, monitor, "spike", 2, at, frozenset(posts), frozenset(terms))
+
+
+def crisis(
+    cid: int = 3,
+    monitors: tuple[str, ...] = ("brand",),
+    posts: range | set[int] = range(100),
+    terms: tuple[str, ...] = ("akku", "brand", "feuer"),
+    last: datetime = T,
+) -> CrisisFacts:
+    return CrisisFacts(cid, last, set(monitors), set(posts), set(terms))
+
+
+@pytest.mark.parametrize(
+    ("s", "crises", "joins", "kind"),
+    [
+        # the same monitor, a different cause (a spike and a high-risk term of one brand)
+        (situation("brand"), [crisis()], 3, "monitor"),
+        # 64 of its 100 posts are the crisis's: another monitor watching the same event
+        (situation(posts=range(36, 136)), [crisis()], 3, "posts"),
+        # two shared posts out of three prove little; no shared words either
+        (situation(posts=range(98, 101)), [crisis()], None, None),
+        # a small share of a large situation: a brand that is talked about anyway
+        (situation(posts=range(90, 190)), [crisis()], None, None),
+        # the same words on another monitor
+        (situation(terms=("akku", "feuer", "explodiert")), [crisis()], 3, "terms"),
+        # one shared word is not an event
+        (situation(terms=("akku", "rechnung", "preis")), [crisis()], None, None),
+        # tied, but the crisis has been quiet for more than three hours
+        (situation("brand", at=T + timedelta(hours=4)), [crisis()], None, None),
+        # the stronger tie wins: posts over words
+        (
+            situation(posts=range(0, 50), terms=("akku", "feuer")),
+            [crisis(4, posts=range(1000, 1100)), crisis(5, monitors=("x",), posts=range(0, 60))],
+            5,
+            "posts",
+        ),
+        # nothing open: nothing to join
+        (situation("brand"), [], None, None),
+    ],
+)
+def test_what_ties_a_situation_to_a_crisis(
+    s: SituationFacts, crises: list[CrisisFacts], joins: int | None, kind: str | None
+) -> None:
+    decision = decide(s, crises)
+    assert (decision.crisis if decision else None) == joins
+    assert (decision.reason["kind"] if decision else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "64 % of its posts are also in crisis #3"),
+        ("de", "64 % seiner Beiträge gehören auch zu Krise #3"),
+    ],
+)
+def test_the_reason_in_words(lang: str, said: str) -> None:
+    decision = decide(situation(posts=range(36, 136)), [crisis()])
+    assert decision is not None and explain(decision.reason, 3, lang) == said
