@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -35,7 +36,7 @@ class CrisisFeed(Feed):
             with self.engine.begin() as conn:
                 written = post_store.write_posts(conn, chunk, [], self.ids, chunk[-1].created_at)
                 alerts = self.detector.process(conn, written.stored, written.new_authors)
-                self.crisis_events.extend(self.tracker.track(conn, alerts))  # type: ignore[arg-type]
+                self.crisis_events.extend(self.tracker.track(conn, alerts))
             got.extend(alerts)
         self.events.extend(got)
         return got
@@ -72,9 +73,9 @@ def test_one_event_on_two_monitors_is_one_crisis_and_another_event_is_another(en
     assert (
         names[0] == "crisis.opened" and names[-1] == "crisis.resolved" and names.count("crisis.opened") == 1
     )
-    last = f.crisis_events[-1]
-    assert last["crisis"] == fire.id and sorted(last["monitors"]) == ["brand", "other"]  # type: ignore[arg-type]
-    assert set(last["situations"]) == {s.id for s in situations}  # type: ignore[arg-type]
+    last: dict[str, Any] = f.crisis_events[-1]
+    assert last["crisis"] == fire.id and sorted(last["monitors"]) == ["brand", "other"]
+    assert set(last["situations"]) == {s.id for s in situations}
 
     # Ten hours later, a different event on one monitor: a crisis of its own.
     later = onset + timedelta(hours=15)
