@@ -109,4 +109,35 @@ def test_replay_writes_the_crisis_lifecycle_and_the_api_shows_it(
         assert client.get("/api/v1/crises/999999", headers=viewer).status_code == 404
         assert client.get("/api/v1/crises?status=open", headers=viewer).json() == []
         assert client.get("/api/v1/crises").status_code == 401
+
+        # The same in the browser: the overview leads with the crisis (resolved: listed on /crises).
+        web = TestClient(client.app, base_url="http://localhost")  # a browser: cookies on localhost
+        signed_in = web.post(
+            "/login",
+            data={"email": "analyst@example.org", "password": "a long enough password", "next": "/"},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        for lang, opened, joined, title in (
+            (
+                "en",
+                "opened: first situation of severity",
+                ("% of its posts are also in crisis #", "same monitor as crisis #"),
+                "Crisis #",
+            ),
+            (
+                "de",
+                "eröffnet: erste Lage der Stufe",
+                ("seiner Beiträge gehören auch zu Krise #", "gleicher Monitor wie Krise #"),
+                "Krise #",
+            ),
+        ):
+            headers = {"Accept-Language": lang}
+            listing = web.get("/crises", headers=headers)
+            assert listing.status_code == 200 and f'data-crisis="{crisis["id"]}"' in listing.text
+            page = web.get(f"/crises/{crisis['id']}", headers=headers).text
+            assert f"{title}{crisis['id']}" in page
+            assert page.count('class="why"') == len(situations)
+            assert opened in page and any(j in page for j in joined)
+            assert web.get("/crises/999999", headers=headers).status_code == 404
     runtime.close()

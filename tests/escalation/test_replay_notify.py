@@ -95,7 +95,7 @@ def test_replay_notifies_escalates_and_the_link_acknowledges(tmp_path: Path, dat
                                      "--events-out", str(events_path), "--notify"])
         assert result.exit_code == 0, result.output
         events = [json.loads(line) for line in events_path.read_text().splitlines()]
-        kinds = [e["event"] for e in events if e["cause"] == "spike"]
+        kinds = [e["event"] for e in events if e.get("cause") == "spike"]
         assert kinds[0] == "alert.opened" and "alert.escalated" in kinds and kinds[-1] == "alert.resolved"
         opened = events[0]
         assert set(opened) >= {"event", "monitor", "severity", "at", "top_terms", "summary"}

@@ -11,6 +11,7 @@ from typing import Literal
 
 from crisisdesk.web.i18n_analysis import ANALYSIS_MESSAGES
 from crisisdesk.web.i18n_channels import CHANNEL_MESSAGES
+from crisisdesk.web.i18n_crises import CRISIS_MESSAGES
 from crisisdesk.web.i18n_inbox import INBOX_MESSAGES
 from crisisdesk.web.i18n_inbox_admin import INBOX_ADMIN_MESSAGES
 
@@ -416,6 +417,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "role.analyst": {"de": "Analyst/in", "en": "Analyst"},
     **ANALYSIS_MESSAGES,
     **INBOX_MESSAGES,
+    **CRISIS_MESSAGES,
     **INBOX_ADMIN_MESSAGES,
     **CHANNEL_MESSAGES,
 }

@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.channels.health_alerts import open_alert_rows
+from crisisdesk.crises.service import list_crises
 from crisisdesk.dashboards.schemas import SituationBrief
 from crisisdesk.dashboards.service import overview
 from crisisdesk.detection.service import list_situations
@@ -60,9 +62,14 @@ def router(runtime: Runtime) -> APIRouter:
             quiet = _quiet_hint(conn, data, now, request_formatter(request, user).tz)
             # A dead channel is an open situation too, though no monitor's (channels/health_alerts.py).
             channel_alerts = [SituationBrief.model_validate(row) for row in open_alert_rows(conn)]
+        # The overview leads with the crises; their situations are shown there, not again below.
+        with Session(runtime.engine) as session:
+            crises = list_crises(session, status="open")
+        in_crisis = {sid for c in crises for sid in c["situations"]}
         partial = request.headers.get("x-partial") == "1"
         return render(request, "overview_live.html" if partial else "overview.html", user, nav="overview",
-                      data=data, quiet=quiet, channel_alerts=channel_alerts)
+                      data=data, quiet=quiet, channel_alerts=channel_alerts, crises=crises,
+                      in_crisis=in_crisis)
 
     @r.get("/situations", response_class=HTMLResponse)
     def situations_page(request: Request, user: Viewer, status: str | None = None) -> HTMLResponse:
