@@ -107,6 +107,14 @@ DEFAULT_HIGH_RISK = (
     "boykott*", "shitstorm", "verletzt*", "explodiert", "staatsanwalt*", "polizei",
     "recall*", "lawyer*", "lawsuit*", "sue", "suing", "\"data breach\"", "\"data leak\"",
     "boycott*", "injured", "exploded", "explosion", "\"class action\"", "police",
+    # Fire, health and death, and discrimination: the dangers a safety or ethics crisis starts
+    # with. Phrases, not bare "fire"/"brennen" (a product "on fire", "es brennt mir unter den Nägeln").
+    "feuerwehr", "\"in flammen\"", "brandgefahr", "abgebrannt", "verbrannt*", "krankenhaus",
+    "notaufnahme", "lebensmittelvergiftung", "vergiftung", "salmonellen", "gestorben", "todesfall",
+    "rassis*", "diskriminier*",
+    "\"caught fire\"", "\"burst into flames\"", "\"in flames\"", "\"fire brigade\"",
+    "\"fire department\"", "hospitali*", "\"food poisoning\"", "salmonella", "racist", "racism",
+    "discriminat*",
 )
 
 
