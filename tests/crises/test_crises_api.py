@@ -110,6 +110,44 @@ def test_replay_writes_the_crisis_lifecycle_and_the_api_shows_it(
         assert client.get("/api/v1/crises?status=open", headers=viewer).json() == []
         assert client.get("/api/v1/crises").status_code == 401
 
+        # Corrected by hand: split a situation out, move it back, split again and merge.
+        lead = token(client, Role.CRISIS_LEAD)
+        moved = sorted(situations)[-1]
+        assert client.post("/api/v1/crises", json={"situation_id": moved}, headers=viewer).status_code == 403
+        split = client.post("/api/v1/crises", json={"situation_id": moved}, headers=lead)
+        assert split.status_code == 201, split.text
+        new_id = split.json()["events"][0]["crisis"]
+        assert new_id != crisis["id"] and split.json()["events"][0]["situations"] == [moved]
+        assert moved not in split.json()["events"][1]["situations"]  # gone from the first crisis
+        same = client.post(f"/api/v1/crises/{new_id}/situations", json={"situation_id": moved}, headers=lead)
+        assert same.status_code == 409
+        back = client.post(
+            f"/api/v1/crises/{crisis['id']}/situations", json={"situation_id": moved}, headers=lead
+        )
+        assert back.status_code == 200 and moved in back.json()["events"][0]["situations"]
+        whys = {
+            s["id"]: s["why"]
+            for s in client.get(f"/api/v1/crises/{crisis['id']}", headers=viewer).json()["situations"]
+        }
+        assert whys[moved] == "moved here by crisis_lead@example.org"
+        again = client.post("/api/v1/crises", json={"situation_id": moved}, headers=lead).json()
+        other = again["events"][0]["crisis"]
+        merged = client.post(f"/api/v1/crises/{other}/merge", json={"into": crisis["id"]}, headers=lead)
+        assert merged.status_code == 200 and merged.json()["events"][1]["merged_into"] == crisis["id"]
+        assert set(client.get(f"/api/v1/crises/{crisis['id']}", headers=viewer).json()["situations"][0]) >= {
+            "why"
+        }
+        assert (
+            client.post(f"/api/v1/crises/{other}/merge", json={"into": other}, headers=lead).status_code
+            == 409
+        )
+        assert (
+            client.post("/api/v1/crises/424242/merge", json={"into": other}, headers=lead).status_code == 404
+        )
+        assert client.post("/api/v1/crises", json={"situation_id": 424242}, headers=lead).status_code == 404
+        audit = client.get("/api/v1/audit?action=crisis.changed", headers=token(client, Role.ADMIN))
+        assert audit.status_code == 200 and len(audit.json()["entries"]) == 4, audit.text
+
         # The same in the browser: the overview leads with the crisis (resolved: listed on /crises).
         web = TestClient(client.app, base_url="http://localhost")  # a browser: cookies on localhost
         signed_in = web.post(

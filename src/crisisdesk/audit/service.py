@@ -49,6 +49,7 @@ class AuditAction(StrEnum):
     MODERATION_DECIDED = "moderation.decided"
     CONTACTS_MERGED = "contacts.merged"
     CONTACTS_UNMERGED = "contacts.unmerged"
+    CRISIS_CHANGED = "crisis.changed"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -82,6 +83,7 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.CONTACTS_MERGED: "Two contacts were found to be one person and merged (their identities "
     "and conversations).",
     AuditAction.CONTACTS_UNMERGED: "A merge of contacts was undone.",
+    AuditAction.CRISIS_CHANGED: "A person moved a situation to another (or a new) crisis, or merged two.",
 }
 
 

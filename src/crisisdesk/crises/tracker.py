@@ -156,10 +156,17 @@ class CrisisTracker:
         return facts
 
     def _event(self, session: Session, crisis: Crisis, name: str, at: datetime) -> Message:
-        situations = self._situations_of(session, crisis.id)
-        return {"event": name, "crisis": crisis.id, "severity": crisis.severity, "type": crisis.type,
-                "title": crisis.title, "situations": [s.id for s in situations],
-                "monitors": list(crisis.monitors), "status": crisis.status, "at": at.isoformat()}
+        return crisis_event(session, crisis, name, at)
+
+
+def crisis_event(session: Session, crisis: Crisis, name: str, at: datetime) -> Message:
+    """A crisis lifecycle event (``crisis.opened``/``updated``/``resolved``) as it is published."""
+    situations = session.scalars(select(CrisisSituation.situation_id)
+                                 .where(CrisisSituation.crisis_id == crisis.id)
+                                 .order_by(CrisisSituation.situation_id)).all()
+    return {"event": name, "crisis": crisis.id, "severity": crisis.severity, "type": crisis.type,
+            "title": crisis.title, "situations": list(situations), "monitors": list(crisis.monitors),
+            "status": crisis.status, "at": at.isoformat()}
 
 
 def _terms(values: Iterable[object]) -> set[str]:

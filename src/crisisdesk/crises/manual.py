@@ -1,0 +1,119 @@
+"""Correcting the grouping by hand: move a situation to another crisis (or out into a new one: a
+split), or merge two crises. Each change is audited and returns the crisis events to publish.
+
+What a person decided stays: the situation's link says who put it there (``by``), and the automatic
+grouping only places situations that have no crisis yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crisisdesk.audit.service import Actor, AuditAction, record
+from crisisdesk.bus.base import Message
+from crisisdesk.crises.models import Crisis, CrisisSituation
+from crisisdesk.crises.tracker import crisis_event
+from crisisdesk.detection.models import Situation
+from crisisdesk.sources.models import Monitor
+
+
+class CrisisChangeError(Exception):
+    """A change that cannot be made; ``status`` is the HTTP answer (404 or 409)."""
+
+    def __init__(self, message: str, *, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def move(session: Session, situation_id: int, into: int | None, *, actor: Actor, now: datetime,
+         ip: str | None = None) -> list[Message]:
+    """Put the situation into crisis ``into``, or (None) into a new crisis of its own."""
+    situation = session.get(Situation, situation_id)
+    if situation is None:
+        raise CrisisChangeError(f"no situation {situation_id}", status=404)
+    link = session.get(CrisisSituation, situation_id)
+    before = link.crisis_id if link is not None else None
+    if into is not None:
+        target = session.get(Crisis, into)
+        if target is None:
+            raise CrisisChangeError(f"no crisis {into}", status=404)
+        if before == into:
+            raise CrisisChangeError(f"situation {situation_id} is in crisis {into} already")
+    else:
+        if link is not None and _count(session, before) == 1:
+            raise CrisisChangeError(f"situation {situation_id} is alone in crisis {before} already")
+        monitor = session.scalar(select(Monitor.name).where(Monitor.id == situation.monitor_id)) or "?"
+        target = Crisis(title=monitor, status="open" if situation.status != "resolved" else "resolved",
+                        severity=situation.severity, opened_at=now, updated_at=now,
+                        resolved_at=now if situation.status == "resolved" else None, monitors=[])
+        session.add(target)
+        session.flush()
+    reason: dict[str, object] = {"kind": "manual", "by": actor.label, "text": f"moved here by {actor.label}"}
+    if link is None:
+        link = CrisisSituation(situation_id=situation_id, crisis_id=target.id, joined_at=now, reason=reason,
+                               by=actor.label)
+        session.add(link)
+    else:
+        link.crisis_id, link.joined_at, link.reason, link.by = target.id, now, reason, actor.label
+    session.flush()
+    events = [_refresh(session, target, now)]
+    if before is not None:
+        old = session.get_one(Crisis, before)
+        events.append(_refresh(session, old, now))
+    record(session, actor=actor, action=AuditAction.CRISIS_CHANGED, at=now, target_type="crisis",
+           target_id=target.id, before={"situation": situation_id, "crisis": before},
+           after={"situation": situation_id, "crisis": target.id}, ip=ip)
+    return events
+
+
+def merge(session: Session, source_id: int, into: int, *, actor: Actor, now: datetime,
+          ip: str | None = None) -> list[Message]:
+    """Move every situation of crisis ``source_id`` into crisis ``into``; the source ends."""
+    if source_id == into:
+        raise CrisisChangeError("a crisis cannot be merged into itself")
+    source, target = session.get(Crisis, source_id), session.get(Crisis, into)
+    if source is None or target is None:
+        raise CrisisChangeError(f"no crisis {source_id if source is None else into}", status=404)
+    reason: dict[str, object] = {"kind": "manual", "by": actor.label, "text": f"moved here by {actor.label}"}
+    moved = list(session.scalars(select(CrisisSituation).where(CrisisSituation.crisis_id == source_id)))
+    for link in moved:
+        link.crisis_id, link.joined_at, link.reason, link.by = into, now, reason, actor.label
+    session.flush()
+    events = [_refresh(session, target, now), _refresh(session, source, now)]
+    events[-1]["merged_into"] = into
+    record(session, actor=actor, action=AuditAction.CRISIS_CHANGED, at=now, target_type="crisis",
+           target_id=into, before={"crisis": source_id, "situations": [x.situation_id for x in moved]},
+           after={"merged_into": into}, ip=ip)
+    return events
+
+
+def _count(session: Session, crisis_id: int | None) -> int:
+    return len(session.scalars(select(CrisisSituation.situation_id)
+                               .where(CrisisSituation.crisis_id == crisis_id)).all())
+
+
+def _refresh(session: Session, crisis: Crisis, now: datetime) -> Message:
+    """Bring the crisis's monitors, severity and status in line with its situations now."""
+    rows = session.execute(select(Situation, Monitor.name)
+                           .join(CrisisSituation, CrisisSituation.situation_id == Situation.id)
+                           .join(Monitor, Monitor.id == Situation.monitor_id)
+                           .where(CrisisSituation.crisis_id == crisis.id).order_by(Situation.id)).all()
+    monitors: list[str] = []
+    for _, name in rows:
+        if name not in monitors:
+            monitors.append(name)
+    crisis.monitors = monitors
+    crisis.updated_at = now
+    if rows:
+        crisis.severity = max(s.severity for s, _ in rows)
+    still_open = any(s.status != "resolved" for s, _ in rows)
+    if still_open:
+        crisis.status, crisis.resolved_at = "open", None
+    elif crisis.status != "resolved":
+        crisis.status, crisis.resolved_at = "resolved", now
+    session.flush()
+    name = "crisis.resolved" if crisis.status == "resolved" and not still_open else "crisis.updated"
+    return crisis_event(session, crisis, name, now)
