@@ -125,11 +125,11 @@ def test_replay_writes_the_crisis_lifecycle_and_the_api_shows_it(
             f"/api/v1/crises/{crisis['id']}/situations", json={"situation_id": moved}, headers=lead
         )
         assert back.status_code == 200 and moved in back.json()["events"][0]["situations"]
-        whys = {
+        reasons = {
             s["id"]: s["why"]
             for s in client.get(f"/api/v1/crises/{crisis['id']}", headers=viewer).json()["situations"]
         }
-        assert whys[moved] == "moved here by crisis_lead@example.org"
+        assert reasons[moved] == "moved here by crisis_lead@example.org"
         again = client.post("/api/v1/crises", json={"situation_id": moved}, headers=lead).json()
         other = again["events"][0]["crisis"]
         merged = client.post(f"/api/v1/crises/{other}/merge", json={"into": crisis["id"]}, headers=lead)
