@@ -177,5 +177,7 @@ def test_replay_writes_the_crisis_lifecycle_and_the_api_shows_it(
             assert f"{title}{crisis['id']}" in page
             assert page.count('class="why"') == len(situations)
             assert opened in page and any(j in page for j in joined)
+            assert 'id="severity-reasons"' in page
+            assert ("The loudest of its situations" if lang == "en" else "Die lauteste ihrer Lagen") in page
             assert web.get("/crises/999999", headers=headers).status_code == 404
     runtime.close()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.bus.base import Message
 from crisisdesk.crises.models import Crisis, CrisisSituation
-from crisisdesk.crises.tracker import crisis_event
+from crisisdesk.crises.tracker import CrisisTracker, crisis_event
 from crisisdesk.detection.models import Situation
 from crisisdesk.sources.models import Monitor
 
@@ -108,7 +108,7 @@ def _refresh(session: Session, crisis: Crisis, now: datetime) -> Message:
     crisis.monitors = monitors
     crisis.updated_at = now
     if rows:
-        crisis.severity = max(s.severity for s, _ in rows)
+        CrisisTracker().rate_crisis(session, crisis)
     still_open = any(s.status != "resolved" for s, _ in rows)
     if still_open:
         crisis.status, crisis.resolved_at = "open", None

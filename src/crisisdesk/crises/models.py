@@ -29,6 +29,8 @@ class Crisis(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: Its monitors, in the order they joined (shown on cards, written to events).
     monitors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Why this severity, in words: ``[{"de": ..., "en": ...}]`` (crisisdesk.crises.danger).
+    reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 
 
 class CrisisSituation(Base):

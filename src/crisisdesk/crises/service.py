@@ -16,7 +16,8 @@ from crisisdesk.sources.models import Monitor
 
 def summary(c: Crisis) -> dict[str, Any]:
     return {"id": c.id, "title": c.title, "status": c.status, "severity": c.severity, "type": c.type,
-            "monitors": list(c.monitors), "opened_at": c.opened_at.isoformat(),
+            "monitors": list(c.monitors), "reasons": list(c.reasons or []),
+            "opened_at": c.opened_at.isoformat(),
             "updated_at": c.updated_at.isoformat(),
             "resolved_at": c.resolved_at.isoformat() if c.resolved_at else None}
 

@@ -14,6 +14,7 @@ and never make crises.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -22,9 +23,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
+from crisisdesk.crises.danger import PRESS_KINDS, PRESS_PLATFORMS, Facts, rate
 from crisisdesk.crises.grouping import GAP, CrisisFacts, SituationFacts, decide, explain
 from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.detection.models import Situation
+from crisisdesk.posts.models import Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
 
 #: The posts a situation is about: its monitor's matches from this long before it opened.
@@ -89,15 +92,40 @@ class CrisisTracker:
         session.add(CrisisSituation(situation_id=sid, crisis_id=crisis.id, joined_at=at,
                                     reason={**reason, "text": explain(reason, crisis.id, self.lang)}))
         session.flush()
+        self.rate_crisis(session, crisis)
         return self._event(session, crisis, "crisis.opened", at)
+
+    def rate_crisis(self, session: Session, crisis: Crisis) -> None:
+        """The crisis's severity from the danger (:mod:`crisisdesk.crises.danger`), with reasons."""
+        situations = self._situations_of(session, crisis.id)
+        ids: set[int] = set()
+        for s in situations:
+            ids |= self._situation_facts(session, s, None, s.updated_at).posts
+        facts = Facts(loudest=max((s.severity for s in situations), default=1), posts=len(ids))
+        platforms: set[str] = set()
+        chunk = sorted(ids)
+        for i in range(0, len(chunk), 900):  # SQLite's bound on parameters
+            part = chunk[i:i + 900]
+            rows = session.execute(
+                select(Post.platform, Post.kind, Post.complaint_types).where(Post.id.in_(part)))
+            for platform, kind, types in rows:
+                platforms.add(platform)
+                facts.press += platform in PRESS_PLATFORMS or kind in PRESS_KINDS
+                if types:
+                    facts.types.update(json.loads(types))
+        facts.platforms = frozenset(platforms)
+        rating = rate(facts)
+        crisis.severity, crisis.reasons = rating.level, rating.reasons
 
     def _touch(self, session: Session, crisis: Crisis, severity: int, at: datetime, *,
                joined: int | None = None, force: bool = False) -> Message | None:
         changed = force
         if crisis.status != "open":
             crisis.status, crisis.resolved_at, changed = "open", None, True
-        if severity > crisis.severity:
-            crisis.severity, changed = severity, True
+        session.flush()
+        before = (crisis.severity, crisis.reasons)
+        self.rate_crisis(session, crisis)
+        changed = changed or (crisis.severity, crisis.reasons) != before
         crisis.updated_at = max(crisis.updated_at, at)
         if not changed:
             return None
@@ -166,7 +194,7 @@ def crisis_event(session: Session, crisis: Crisis, name: str, at: datetime) -> M
                                  .order_by(CrisisSituation.situation_id)).all()
     return {"event": name, "crisis": crisis.id, "severity": crisis.severity, "type": crisis.type,
             "title": crisis.title, "situations": list(situations), "monitors": list(crisis.monitors),
-            "status": crisis.status, "at": at.isoformat()}
+            "status": crisis.status, "reasons": list(crisis.reasons or []), "at": at.isoformat()}
 
 
 def _terms(values: Iterable[object]) -> set[str]:
@@ -174,8 +202,6 @@ def _terms(values: Iterable[object]) -> set[str]:
 
 
 def _stored_terms(situation: Situation) -> list[str]:
-    import json
-
     try:
         stored = json.loads(situation.explanation or "{}")
     except ValueError:

@@ -17,6 +17,7 @@ CRISIS_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "crisis.title": {"de": "Krise #{id}", "en": "Crisis #{id}"},
     "crisis.resolved_at": {"de": "beendet", "en": "resolved"},
     "crisis.why": {"de": "Warum hier", "en": "Why here"},
+    "crisis.severity_why": {"de": "Warum diese Stufe", "en": "Why this level"},
     "crisis.timeline": {"de": "Verlauf", "en": "Timeline"},
     "overview.open_crises": {"de": "Offene Krisen", "en": "Open crises"},
     "overview.other_situations": {"de": "Lagen ohne Krise", "en": "Situations in no crisis"},

@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('updated_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('resolved_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('monitors', sa.JSON(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_crises'))
     )
     with op.batch_alter_table('crises', schema=None) as batch_op:
