@@ -101,8 +101,12 @@ def test_severity_changes_and_resolutions_by_hand_reach_the_listeners(world: Wor
     c.post(f"/situations/{sid}/severity", data={"csrf_token": csrf, "severity": "1", "reason": "quiet now"})
     c.post(f"/situations/{sid}/severity", data={"csrf_token": csrf, "severity": "3", "reason": "press"})
     c.post(f"/situations/{sid}/resolve", data={"csrf_token": csrf, "reason": "done"})
-    assert [(e["event"], e["severity"], e["via"]) for e in seen.events] == [
+    alerts = [e for e in seen.events if e["event"].startswith("alert.")]
+    assert [(e["event"], e["severity"], e["via"]) for e in alerts] == [
         ("alert.updated", 1, "web"), ("alert.updated", 3, "web"), ("alert.resolved", 3, "web")]
+    # Raised to 3 by hand, it opened a crisis of its own; resolved, the crisis ended with it.
+    crises = [(e["event"], e["situations"]) for e in seen.events if e["event"].startswith("crisis.")]
+    assert crises == [("crisis.opened", [sid]), ("crisis.resolved", [sid])]
     lowered, raised, resolved = seen.timeline()
     who = r"by Crisis_Lead \(web\)"
     assert re.search(rf"lowered +#{sid} bahn \(spike\) severity 2 → 1 \S+ {who}: quiet now$", lowered)

@@ -34,6 +34,8 @@ from crisisdesk.sources.models import Monitor, MonitorMatch
 LEAD = timedelta(minutes=60)
 #: At most this many of them (the newest) take part in the comparison.
 MAX_POSTS = 2000
+#: The situation events that change crises (an acknowledgement or an escalation step does not).
+GROUPED = frozenset({"alert.opened", "alert.updated", "alert.resolved"})
 
 
 class CrisisTracker:
@@ -45,8 +47,7 @@ class CrisisTracker:
     def track(self, conn: Connection, events: Sequence[Message]) -> list[Message]:
         """Group the situations of ``events``; returns the crisis events to publish with them."""
         out: list[Message] = []
-        relevant = [e for e in events if str(e.get("event", "")).startswith("alert.")
-                    and ":" not in str(e.get("monitor", ":"))]
+        relevant = [e for e in events if e.get("event") in GROUPED and ":" not in str(e.get("monitor", ":"))]
         if not relevant:
             return out
         with Session(bind=conn) as session:
