@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.detection.models import Situation, SituationEvent
+from crisisdesk.escalation.models import Escalation
 from crisisdesk.sources.models import Monitor
 
 
@@ -74,3 +75,25 @@ def _json(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def covering(conn: Connection, situation_id: int, severity: int) -> int | None:
+    """The crisis whose escalation already covers this situation at ``severity``: another of its
+    situations has an escalation running or acknowledged at that severity or higher. One page for
+    one event: escalation starts nothing for a situation so covered (None: not covered)."""
+    crisis = conn.execute(select(CrisisSituation.crisis_id)
+                          .where(CrisisSituation.situation_id == situation_id)).scalar()
+    if crisis is None:
+        return None
+    siblings = select(CrisisSituation.situation_id).where(CrisisSituation.crisis_id == crisis,
+                                                          CrisisSituation.situation_id != situation_id)
+    top = conn.execute(select(func.max(Escalation.severity)).where(
+        Escalation.situation_id.in_(siblings), Escalation.status.in_(("active", "acknowledged")))).scalar()
+    return int(crisis) if top is not None and int(top) >= severity else None
+
+
+def siblings(conn: Connection, situation_id: int) -> list[int]:
+    """The other situations of this situation's crisis (an acknowledgement stops their escalations)."""
+    crisis = select(CrisisSituation.crisis_id).where(CrisisSituation.situation_id == situation_id)
+    return [int(x) for x in conn.execute(select(CrisisSituation.situation_id).where(
+        CrisisSituation.crisis_id.in_(crisis), CrisisSituation.situation_id != situation_id)).scalars()]

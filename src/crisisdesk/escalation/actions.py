@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from crisisdesk.bus.base import Message
+from crisisdesk.crises.service import siblings
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.escalation.links import AckLink
 from crisisdesk.escalation.models import AckLinkUse, Escalation
@@ -52,6 +53,11 @@ def acknowledge(conn: Connection, situation_id: int, *, by: str, at: datetime,
         running &= _esc.c.id == escalation_id
     stopped = conn.execute(update(_esc).where(running)
                            .values(status="acknowledged", next_at=None, updated_at=at)).rowcount
+    # The escalation runs per crisis: acknowledging one of its situations stops the others' too.
+    others = siblings(conn, situation_id)
+    if others:
+        stopped += conn.execute(update(_esc).where(_esc.c.situation_id.in_(others), _esc.c.status == "active")
+                                .values(status="acknowledged", next_at=None, updated_at=at)).rowcount
     monitor = conn.execute(select(Monitor.name).where(Monitor.id == situation["monitor_id"])).scalar_one()
     body: Message = {"event": "alert.acknowledged", "situation": situation_id, "monitor": monitor,
                      "severity": situation["severity"], "at": at.isoformat(), "by": by,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
 from crisisdesk.core.clock import Clock, SystemClock
+from crisisdesk.crises.service import covering, siblings
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.detection.reasons import describe
@@ -71,15 +72,24 @@ class Escalator:
             at = datetime.fromisoformat(str(event["at"]))
             if kind == "alert.opened":
                 self._stop(conn, sid, at, "superseded")
+                crisis = covering(conn, sid, int(event["severity"]))
+                if crisis is not None:  # one page per event: its crisis has been paged already
+                    event["covered_by_crisis"] = crisis
+                    continue
+                self._supersede_siblings(conn, sid, at)
                 for step in self._start(conn, sid, int(event["severity"]), at, restart=False):
                     # The first step is the alert itself: the opening event says who was told.
                     event["notified"], event["targets"] = step["notified"], step["targets"]
             elif kind == "alert.updated":
                 running = self._running(conn, sid)
-                if running is None or int(event["severity"]) > running["severity"]:
+                crisis = covering(conn, sid, int(event["severity"])) if running is None else None
+                if crisis is not None:
+                    event["covered_by_crisis"] = crisis
+                elif running is None or int(event["severity"]) > running["severity"]:
                     if running is not None:
                         self._stop(conn, sid, at, "superseded")
                     if self._latest_severity(conn, sid) < int(event["severity"]):
+                        self._supersede_siblings(conn, sid, at)
                         out.extend(self._start(conn, sid, int(event["severity"]), at, restart=True))
             elif kind == "alert.resolved":
                 self._stop(conn, sid, at, "resolved")
@@ -109,6 +119,13 @@ class Escalator:
         ).returning(_esc.c.id)).scalar_one()
         row = conn.execute(select(_esc).where(_esc.c.id == eid)).mappings().one()
         return self._run_step(conn, row, at, restart=restart)
+
+    def _supersede_siblings(self, conn: Connection, sid: int, at: datetime) -> None:
+        """A more severe situation of a crisis takes the crisis's escalation over: one runs per crisis."""
+        others = siblings(conn, sid)
+        if others:
+            conn.execute(update(_esc).where(_esc.c.situation_id.in_(others), _esc.c.status == ACTIVE)
+                         .values(status="superseded", next_at=None, updated_at=at))
 
     def _stop(self, conn: Connection, sid: int, at: datetime, status: str) -> None:
         conn.execute(update(_esc).where(_esc.c.situation_id == sid, _esc.c.status == ACTIVE)

@@ -97,7 +97,7 @@ class PipelineRunner:
         self.inbox_listeners: list[Callable[[Message], None]] = []
         #: Groups the situation events of a transaction into crises inside it, and returns the
         #: crisis events to publish with them (:class:`crisisdesk.crises.tracker.CrisisTracker`).
-        self.crises: Callable[[Connection, list[Message]], list[Message]] | None = None
+        self._crises: Callable[[Connection, list[Message]], list[Message]] | None = None
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
     def handle(self, items: Sequence[RawItem]) -> BatchResult:
@@ -179,10 +179,24 @@ class PipelineRunner:
             self.publish(events)
         return events
 
+    @property
+    def crises(self) -> Callable[[Connection, list[Message]], list[Message]] | None:
+        return self._crises
+
+    @crises.setter
+    def crises(self, group: Callable[[Connection, list[Message]], list[Message]] | None) -> None:
+        self._crises = group
+        self._hand_crises()
+
+    def _hand_crises(self) -> None:
+        """A detector that escalates groups itself, before escalation (which runs per crisis)."""
+        if self.detector is not None and hasattr(self.detector, "group"):
+            self.detector.group = self._crises
+
     def _with_crises(self, conn: Connection, alerts: list[Message]) -> list[Message]:
-        if not alerts or self.crises is None:
+        if not alerts or self._crises is None or hasattr(self.detector, "group"):
             return alerts
-        return [*alerts, *self.crises(conn, alerts)]
+        return [*alerts, *self._crises(conn, alerts)]
 
     @contextmanager
     def turn(self) -> Iterator[None]:
@@ -199,6 +213,7 @@ class PipelineRunner:
             self.monitors = monitors
             self.monitor_ids = dict(monitor_ids)
             self.detector = detector
+            self._hand_crises()
             if enricher is not None:
                 self.enricher = enricher
 
