@@ -26,7 +26,6 @@ _WE_DO = alt("erstatten", "schicken", "senden", "prüfen", "melden uns", "rufen"
 LEXICON = Lexicon(
     blame=rules(
         _YOU + r" hätte(?:n|st|t)? [^.!?]{0,60}\b(?:sollen|müssen)\b",
-        _YOU + r" (?:haben|hast|habt) [^.!?]{0,40}\b(?:falsch|vergessen|übersehen|nicht richtig|nicht beachtet)\b",
         r"\b(?:liegt|lag|liegen|lagen) (?:wohl |leider |hier |eher )?(?:an|bei) " + _YOUR
         + r" (?:Gerät|Router|Handy|Smartphone|Einstellungen?|Browser|Netzwerk|Eingabe|Anschluss|Bestellung)\b",
         r"\b(?:liegt|lag|liegt hier|liegt leider) (?:nicht )?(?:am|an der|an den|beim|bei der|bei den) " + _THIRD,
@@ -35,7 +34,9 @@ LEXICON = Lexicon(
         r"\bwir sind (?:dafür |hierfür )?(?:leider )?nicht (?:verantwortlich|zuständig)\b",
         r"\b(?:Schuld|Fehler) (?:des|der|beim|bei der) " + _THIRD, r"\bBedienfehler\b",
         r"\b(?:verursacht|verschuldet) (?:durch|von) (?:den|die|das|dem|der|unseren?) " + _THIRD,
-    ) + rules(r"\b" + _YOUR + r" (?:eigene )?Schuld\b", r"\b" + _YOU + r" (?:haben|hast) (?:etwas |was )?falsch gemacht\b",
+    ) + rules(_YOU + r" (?:haben|hast|habt) [^.!?]{0,40}\b(?:falsch\w*|vergessen|übersehen)\b",
+              r"\b(?:haben|hast|habt) (?:Sie|du|ihr) [^.!?]{0,40}\b(?:falsch\w*|vergessen|übersehen)\b",
+              r"\b" + _YOUR + r" (?:eigene )?Schuld\b", r"\b" + _YOU + r" (?:haben|hast) (?:etwas |was )?falsch gemacht\b",
               negatable=True),
     excuse=rules(
         r"\baufgrund (?:des|der|von) (?:(?:sehr |extrem |derzeit |aktuell )?(?:hohen?|erhöhten?|großen?|vielen?) )"
@@ -57,7 +58,7 @@ LEXICON = Lexicon(
         r"\b(?:tut|tat) (?:uns|mir) leid,? (?:falls|wenn|sofern|dass Sie das so|dass du das so)\b[^.!?]{0,40}",
         r"\b(?:für |um Entschuldigung für )?(?:etwaige|eventuelle|eventuell entstandene|mögliche|jegliche|"
         r"evtl\.) (?:Unannehmlichkeiten|Unstimmigkeiten|Missverständnisse|Irritationen)\b[^.!?]{0,25}",
-        r"\bbedauern (?:wir|es),? (?:dass|wenn|falls) (?:Sie|du)\b[^.!?]{0,30}"
+        r"\bbedauern(?: wir| es)?,? (?:dass|wenn|falls) (?:Sie|du)\b[^.!?]{0,30}"
         r"\b(?:empfinden|fühlen|gefühlt|sehen|zufrieden|verärgert|unzufrieden|enttäuscht)\b[^.!?]{0,10}",
         r"\b(?:falls|sofern|soweit) (?:Ihnen|dir|Dir|jemandem) (?:dadurch )?(?:Unannehmlichkeiten|ein Nachteil|"
         r"Nachteile|Schaden) entstanden (?:ist|sind|sein sollte[n]?)\b",
@@ -80,7 +81,7 @@ LEXICON = Lexicon(
     ),
     apology=rules(
         r"\bEntschuldigung\b", r"\bentschuldigen (?:Sie|uns|wir|mich|möchten)\b", r"\bentschuldige (?:mich|bitte)\b",
-        r"\b(?:tut|tat) (?:uns|mir) (?:sehr |wirklich |aufrichtig |ehrlich )?leid\b",
+        r"\b(?:tut|tat) (?:es )?(?:uns|mir) (?:sehr |wirklich |aufrichtig |ehrlich )?leid\b",
         r"\bbitten? (?:Sie |dich )?(?:vielmals |aufrichtig )?um Entschuldigung\b", r"\bsorry\b",
         r"\bVerzeihung\b", r"\bverzeih(?:en Sie|t)?\b", r"\bbedauern\b", r"\bbedauerlicherweise\b",
         r"\b(?:unser|mein) Fehler\b", r"\bda (?:haben wir|ist uns) (?:ein Fehler|etwas) (?:unterlaufen|passiert)\b",

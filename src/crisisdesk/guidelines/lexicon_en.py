@@ -22,7 +22,7 @@ _THIRD = alt("carrier", "courier", "manufacturer", "seller", "vendor", "supplier
 
 LEXICON = Lexicon(
     blame=rules(
-        r"\byour (?:own )?fault\b", r"\buser error\b",
+        r"\buser error\b",
         r"\byou (?:should|could|must) (?:have|'ve)\b(?! (?:received|got|gotten|had|been))",
         r"\byou (?:didn'?t|did not|failed to|forgot to|neglected to) (?!receive|get|hear)\w+",
         r"\byou (?:entered|typed|chose|selected|booked|used|gave us) (?:the |a )?wrong\b",
@@ -33,7 +33,7 @@ LEXICON = Lexicon(
         r"\b(?:up to|on) the " + _THIRD + r"\b", r"\bnot our (?:fault|problem|responsibility)\b",
         r"\b(?:we are|we're|we aren't|we are not) not responsible\b", r"\bnothing to do with us\b",
         r"\b(?:blame|fault of) (?:the )?" + _THIRD + r"\b",
-    ) + rules(r"\byour fault\b", r"\byou (?:did|made) (?:something|it) wrong\b", negatable=True),
+    ) + rules(r"\byour (?:own )?fault\b", r"\byou (?:did|made) (?:something|it) wrong\b", negatable=True),
     excuse=rules(
         r"\bdue to (?:a |an |the )?(?:high|higher|unusually high|increased|heavy|large|record) "
         r"(?:volume|demand|number|traffic)\b",
@@ -49,7 +49,7 @@ LEXICON = Lexicon(
         r"\bwe (?:are|were) (?:short[- ]staffed|understaffed)\b",
     ),
     conditional_apology=rules(
-        r"\b(?:sorry|apologi[sz]e|apologies)\b[^.!?]{0,25}\bif\b(?! (?:you|this|that|it) (?:still|again))",
+        r"\b(?:sorry|apologi[sz]e|apologies)\b[^.!?]{0,25}\bif\b(?! (?:you|this|that|it) (?:still|again))[^.!?,]{0,40}",
         r"\b(?:sorry|apologi[sz]e|apologies|regret)\w* for any\b[^.!?]{0,40}",
         r"\bregret any\b[^.!?]{0,40}",
         r"\b(?:we|i) regret (?:that )?you (?:feel|felt|are|were|aren'?t|weren'?t|have been)\b[^.!?]{0,40}",

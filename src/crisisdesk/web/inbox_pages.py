@@ -133,14 +133,14 @@ def _complaint_labels(runtime: Runtime, lang: Lang) -> dict[str, str]:
 def _check_context(thread: Sequence[Mapping[str, Any]], contact: Contact | None, identities: Sequence[Author],
                    written_in: str | None) -> dict[str, Any]:
     """What the reply check needs (inbox.js asks ``/api/v1/replies/check`` as the reply is typed):
-    the person's name, the reply's language, and whether an apology is called for (a negative
-    message, a complaint or an insult from the person; or nothing analysed yet)."""
+    the person's name, the reply's language, and whether an apology may be called for: always,
+    unless the person's latest message is praise (positive, no complaint type). Erring towards
+    "expected" costs a hint the agent can ignore; erring the other way hides a missing apology."""
     named = [a.name or (f"@{a.handle}" if a.handle else "") for a in identities]
     name = (contact.name if contact is not None and contact.name else "") or next((n for n in named if n), "")
     inbound = [m for m in thread if m["direction"] == "in"]
-    analysed = [m for m in inbound if m.get("sentiment")]
-    apology = not analysed or any(m.get("sentiment") == "negative" or m.get("complaint_types")
-                                  or m.get("insult") == "offense" for m in inbound)
+    latest = inbound[-1] if inbound else None
+    apology = latest is None or latest.get("sentiment") != "positive" or bool(latest.get("complaint_types"))
     return {"check_name": name, "check_lang": written_in if written_in in ("de", "en") else "",
             "check_apology": apology, "check_codes": [c.value for c in Code]}
 
