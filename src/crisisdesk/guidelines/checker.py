@@ -74,10 +74,17 @@ def _overlaps(span: Span, others: Sequence[Span]) -> bool:
     return any(span[0] < e and s < span[1] for s, e in others)
 
 
-def _questions_to_person(masked: str, lex: Lexicon) -> bool:
-    """A question to the person ("Which app are you using?") moves the case on: it is a next step."""
-    return any(sentence.rstrip().endswith("?") and lex.second_person.search(sentence)
-               for _, _, sentence in sentences(masked))
+def _asks(masked: str) -> bool:
+    """A question ("Which app are you using?", "Is the light red?") moves the case on: it asks the
+    person for what we need, so it counts as a next step."""
+    return any(sentence.rstrip().endswith("?") for _, _, sentence in sentences(masked))
+
+
+def _outside_hedged_sentences(spans: list[Span], hedges: Sequence[Span], masked: str) -> list[Span]:
+    """``spans`` minus those in a sentence that holds a conditional apology ("Wir bedauern etwaige
+    Unannehmlichkeiten": "bedauern" is no apology there)."""
+    hedged = [(s, e) for s, e, _ in sentences(masked) if _overlaps((s, e), hedges)]
+    return [span for span in spans if not _overlaps(span, hedges) and not _overlaps(span, hedged)]
 
 
 def _name_tokens(name: str, lex: Lexicon) -> list[str]:
@@ -132,14 +139,14 @@ def check(text: str, lang: Lang, *, name: str | None = None, apology_expected: b
 
     whole = trimmed_span(text)
     if apology_expected and whole != (0, 0):
-        apologies = [s for s in _matches(lex.apology, masked, lex) if not _overlaps(s, conditional)]
+        apologies = _outside_hedged_sentences(_matches(lex.apology, masked, lex), conditional, masked)
         if not apologies and not conditional:
             add(Code.NO_APOLOGY, whole)
         if not apologies and not _matches(lex.empathy, masked, lex):
             add(Code.NO_EMPATHY, whole)
         offers = _matches(lex.generic_offer, masked, lex)
         steps = [s for s in _matches(lex.next_step, masked, lex) if not _overlaps(s, offers)]
-        if not steps and not _questions_to_person(masked, lex):
+        if not steps and not _asks(masked):
             add(Code.NO_NEXT_STEP, whole)
 
     promises = _matches(lex.commitment, masked, lex)

@@ -38,7 +38,7 @@ class Lexicon:
     Present codes (the words are the problem): ``blame``, ``excuse``, ``conditional_apology``,
     ``hostile``. Missing codes are decided from what is there: ``apology`` and ``empathy``
     phrases, ``next_step`` phrases (minus ``generic_offer``: "let us know if you need anything"
-    is not a step), questions to the person (``second_person``), ``commitment`` (we promise to
+    is not a step; any question counts as one), ``commitment`` (we promise to
     do something) and ``timeline`` (when). ``negation`` is what cancels a negatable rule;
     ``greeting`` finds where the name belongs; ``titles`` are not names ("Frau", "Mr").
     """
@@ -54,6 +54,5 @@ class Lexicon:
     commitment: tuple[Rule, ...]
     timeline: tuple[Rule, ...]
     negation: re.Pattern[str]
-    second_person: re.Pattern[str]
     greeting: re.Pattern[str]
     titles: frozenset[str]

@@ -28,7 +28,8 @@ LEXICON = Lexicon(
         _YOU + r" hätte(?:n|st|t)? [^.!?]{0,60}\b(?:sollen|müssen)\b",
         r"\b(?:liegt|lag|liegen|lagen) (?:wohl |leider |hier |eher )?(?:an|bei) " + _YOUR
         + r" (?:Gerät|Router|Handy|Smartphone|Einstellungen?|Browser|Netzwerk|Eingabe|Anschluss|Bestellung)\b",
-        r"\b(?:liegt|lag|liegt hier|liegt leider) (?:nicht )?(?:am|an der|an den|beim|bei der|bei den) " + _THIRD,
+        r"\b(?:liegt|lag|liegen|lagen) (?:das |es |dies |der Fehler |das Problem )?(?:wohl |leider |hier |eher |nicht )?"
+        r"(?:am|an der|an den|beim|bei der|bei den) " + _THIRD,
         r"\b(?:liegt|lag) nicht (?:an|bei) uns\b", r"\bnicht unsere Schuld\b", r"\bnicht (?:unser|unsere) (?:Problem|Fehler)\b",
         r"\b(?:verantwortlich|zuständig) (?:ist|sind|war|waren) (?:hier )?(?:der|die|das|allein) " + _THIRD,
         r"\bwir sind (?:dafür |hierfür )?(?:leider )?nicht (?:verantwortlich|zuständig)\b",
@@ -45,12 +46,12 @@ LEXICON = Lexicon(
         r"(?:Aufkommen|Anfragen|Nachfrage|Andrang)\b",
         r"\b(?:lässt|lassen) sich (?:leider )?(?:nicht immer|nie|leider nicht immer) (?:ganz )?vermeiden\b",
         r"\bhöhere(?:r)? Gewalt\b", r"\b(?:außerhalb|nicht in) unsere[rs]? (?:Einfluss|Hand|Kontrolle|Macht)",
-        r"\b(?:nicht|kaum) (?:zu )?beeinflussen\b", r"\b(?:kann|können) (?:schon |leider )?(?:mal )?(?:vorkommen|passieren)\b",
+        r"\b(?:nicht|kaum) (?:zu )?beeinflussen\b", r"\b(?:kommen|kommt) (?:schon |leider |halt |eben |nun mal )?(?:mal |immer wieder )?vor\b",
         r"\b(?:gemäß|laut|wie in) (?:unseren?|den) (?:AGB|Geschäftsbedingungen|Richtlinien|Bedingungen)\b",
         r"\b(?:aufgrund|wegen) (?:der |des )?(?:Witterung|Wetterlage|Unwetters?|Streiks?|Personalmangels?)\b",
         r"\bdaher kam es\b", r"\b(?:wir sind|wir waren) (?:leider )?(?:unterbesetzt|überlastet)\b",
         r"\b(?:so )?(?:ist nun mal|ist halt|ist eben)\b",
-    ),
+    ) + rules(r"\b(?:kann|können) [^.!?]{0,40}\b(?:vorkommen|passieren)\b", negatable=True),
     conditional_apology=rules(
         r"\b(?:falls|wenn|sollte|sollten) sich (?:jemand|Sie|du|einige|manche)\b[^.!?]{0,40}"
         r"\b(?:verletzt|beleidigt|gekränkt|angegriffen|verärgert|vor den Kopf gestoßen)\b[^.!?]{0,15}",
@@ -87,10 +88,9 @@ LEXICON = Lexicon(
         r"\b(?:unser|mein) Fehler\b", r"\bda (?:haben wir|ist uns) (?:ein Fehler|etwas) (?:unterlaufen|passiert)\b",
     ),
     empathy=rules(
-        r"\bverstehe(?:n)? (?:ich |wir )?(?:gut|sehr gut|voll(?:kommen)?|absolut)?,? ?(?:dass|Ihren|Deinen|Ihre|"
-        r"Deine|Ihr|den|die|das|wie)\b", r"\b(?:gut |absolut )?nachvollziehbar\b", r"\bVerständnis für\b",
+        r"\bverstehe(?:n)?\b[^.!?]{0,20}\b(?:dass|Ihren|Deinen|Ihre|Deine|Ihr|den|die|das|wie)\b", r"\b(?:gut |absolut )?nachvollziehbar\b", r"\bVerständnis für\b",
         r"\b(?:kann|können) (?:ich|wir) (?:mir|uns) (?:gut |sehr gut )?vorstellen\b", r"\bärgerlich\b",
-        r"\bärger(?:t|n) (?:Sie|dich|euch)\b", r"\bfrustrierend\b", r"\benttäuschend\b", r"\bschade\b",
+        r"\bärger(?:t|n|st) (?:Sie|dich|euch)\b", r"\b(?:Sie|du|ihr) (?:sich|dich|euch) ärger", r"\bfrustrierend\b", r"\benttäuschend\b", r"\bschade\b",
         r"\bunschön\b", r"\bbedauerlich\b", r"\b(?:klingt|ist) (?:wirklich |echt |natürlich )?(?:nicht (?:gut|schön)|"
         r"ärgerlich|unangenehm|blöd|übel)\b", r"\b(?:keineswegs|nicht) angenehm\b", r"\bzu Recht\b",
         r"\bso (?:sollte|darf) (?:das|es) nicht sein\b", r"\b(?:das )?hätte nicht passieren (?:dürfen|sollen)\b",
@@ -112,8 +112,14 @@ LEXICON = Lexicon(
         r"\b(?:Sie|du) (?:können|kannst) (?:auch |gerne |jederzeit )?(?:\w+ )?(?:nutzen|buchen|wählen|stornieren|"
         r"beantragen|einreichen|anrufen|schreiben|nachsehen|prüfen|veranlassen|kontaktieren)\b",
         r"\b(?:die|unsere) Kollegen (?:\w+ )?(?:melden sich|werden sich|kümmern sich|helfen)\b",
-        r"\b(?:wir|ich) (?:haben|habe) (?:Ihnen|dir|Dir|euch|Ihr\w*|dein\w*) [^.!?]{0,40}(?:geschickt|gesendet|"
-        r"erstattet|gutgeschrieben|weitergeleitet|gebucht)\b",
+        r"\b(?:wir|ich) (?:haben|habe) [^.!?]{0,50}(?:geschickt|gesendet|erstattet|gutgeschrieben|weitergeleitet|"
+        r"weitergegeben|gebucht|veranlasst|angewiesen|storniert|behoben)\b",
+        r"\b(?:ist|sind|wurde|wurden) (?:bereits |schon |inzwischen )?(?:unterwegs|behoben|erledigt|veranlasst|"
+        r"angewiesen|storniert|erstattet|gutgeschrieben|verschickt|versendet)\b",
+        r"\b(?:Umtausch|Rückgabe|Erstattung|Stornierung|Reklamation)\b[^.!?]{0,40}\bmöglich\b",
+        r"\b(?:findest|findet|siehst) (?:du|ihr) (?:\w+ )?(?:hier|unter|auf|in)\b",
+        r"\b(?:steht|stehen) (?:\w+ )?(?:auf|unter|in) (?:unserer|der) (?:Website|Webseite|Seite|App|FAQ)\b",
+        r"\bbitte (?:\w+ )?informieren\b", r"\b(?:läuft|funktioniert) (?:alles |es )?wieder\b",
     ),
     generic_offer=rules(
         r"\b(?:melden Sie sich|meld dich|schreiben Sie uns|schreib uns),? (?:gerne|gern),? (?:wenn|falls|sobald)\b[^.!?]*",
@@ -141,7 +147,6 @@ LEXICON = Lexicon(
         r"\b\d+ ?(?:Std|Stunden|Tage|Werktage)\b",
     ),
     negation=re.compile(r"\b(?:nicht|nichts|kein\w*|keineswegs|keinesfalls|nie|niemals|weder|mitnichten)\b", FLAGS),
-    second_person=re.compile(r"\b(?:Sie|Ihnen|Ihr\w*|du|dich|dir|dein\w*|euch|euer\w*|ihr)\b"),
     greeting=re.compile(r"^\W*(?:hallo|hi|hey|liebe[rs]?|sehr geehrte[rs]?|guten (?:morgen|tag|abend)|moin|servus|"
                         r"grüß (?:gott|dich)|grüezi)\b[^,.!?\n]{0,30}", FLAGS),
     titles=frozenset({"frau", "herr", "hr", "fr", "dr", "prof", "familie", "liebe", "lieber"}),

@@ -83,7 +83,7 @@ LEXICON = Lexicon(
         r"\bnot (?:the experience|what we (?:want|expect)|fun|good|ok|okay|acceptable)\b",
         r"\b(?:doesn'?t|does not) sound (?:good|right|great|fun)\b", r"\bsad day\b", r"\bbummer\b",
         r"\boh no\b", r"\bthat must (?:be|have been)\b", r"\bwe feel\b", r"\bhear you\b",
-        r"\bappreciate (?:your|the) patience\b", r"\bthat'?s (?:not|no) (?:good|fun|ok|right)\b",
+        r"\bthat'?s (?:not|no) (?:good|fun|ok|right)\b",
         r"\bshould(?:n'?t| not) have happened\b", r"\bthat'?s awful\b", r"\bterrible\b",
     ),
     next_step=rules(
@@ -91,9 +91,9 @@ LEXICON = Lexicon(
         r"click|select|provide|confirm|share|go|make|fill|open|report|restart|update|reply|email|head|give)\b",
         r"\b(?:dm|message|contact|email|call|follow) (?:us|me)\b", r"\bsend (?:us|me) (?:a |an |your )?\w+",
         r"\bjoin us in (?:a )?dm\b",
-        _WE + r" (?:\w+ )?(?:send|refund|replace|call|contact|check|look|follow|get back|reach|email|update|fix|"
-        r"investigate|pass|escalate|arrange|book|credit|reimburse|reply|respond|review|forward|let|be in touch|"
-        r"share|sort|resolve|make sure|take a look|see what)",
+        _WE + r" (?:\w+ ){0,2}(?:send|refund|replace|call|contact|check|look|follow|get back|reach|email|update|fix|"
+        r"investigat|pass|escalat|arrang|book|credit|reimburs|repl|respond|review|forward|let|be in touch|"
+        r"shar|sort|resolv|make sure|take a look|see what)\w*",
         r"\b(?:can|could|would|will) you (?:please )?(?:\w+ )?(?:dm|send|confirm|tell|let|provide|try|share|check|"
         r"follow|clarify|give|reach|test|describe|post)\b",
         r"\blet (?:us|me) know (?:what|which|when|where|how|if (?:it|this|that|you (?:still|were|did|have)))\b",
@@ -119,7 +119,7 @@ LEXICON = Lexicon(
         r"reach(?:ing)? out|contact|look(?:ing)? into|take a (?:closer )?look|check(?:ing)?|investigat\w*|pass|forward|"
         r"let (?:our|the|you)|make sure|see what|fix|refund|send|replace|update|escalate|review|call|email|"
         r"respond|reply|share|arrange|credit|reimburse|resolve|sort|keep you|notify|inform)\b[^.!?]*",
-        r"\b(?:our|the) (?:\w+ )?(?:team|agents?|specialists?|colleagues?)(?: member)? (?:will|'ll|is going to) "
+        r"\b(?:our|the) (?:\w+ ){0,2}(?:team|agents?|specialists?|colleagues?)(?: member)? (?:will|'ll|is going to) "
         r"(?:be )?(?:follow(?:ing)? up|get(?:ting)? back|be in touch|be in contact|in contact|reach(?:ing)? out|"
         r"contact|review|look|check|investigate|respond|reply)\b[^.!?]*",
         r"\b(?:a member of our|someone from our|an agent|a specialist)[^.!?]{0,30}\bwill\b[^.!?]*",
@@ -139,7 +139,6 @@ LEXICON = Lexicon(
     ),
     negation=re.compile(r"\b(?:not|no|never|nothing|none|isn'?t|wasn'?t|aren'?t|didn'?t|don'?t|doesn'?t|"
                         r"hardly|nor)\b|n't\b", FLAGS),
-    second_person=re.compile(r"\b(?:you|your|yours|u|ur)\b", FLAGS),
     greeting=re.compile(r"^\W*(?:hi|hello|hey|hiya|dear|good (?:morning|afternoon|evening)|greetings)\b"
                         r"[^,.!?\n]{0,30}", FLAGS),
     titles=frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx"}),
