@@ -34,8 +34,12 @@ def score(items: list[dict[str, Any]], *, errors: str | None = None) -> dict[str
     """Per code: tp, fp, fn, and how many replies could have it (``n``)."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for item in items:
-        found = {f.code.value for f in check(item["text"], item["lang"], name=item.get("name"),
-                                              apology_expected=bool(item["complaint"]))}
+        found = {
+            f.code.value
+            for f in check(
+                item["text"], item["lang"], name=item.get("name"), apology_expected=bool(item["complaint"])
+            )
+        }
         gold = set(item["codes"])
         for code in Code:
             c = code.value

@@ -11,8 +11,10 @@ from crisisdesk.cli.main import app
 
 runner = CliRunner()
 
-GOOD_DE = ("Hallo Frau Berger, es tut uns leid, dass Ihre Lieferung zu spät kam. Wir erstatten Ihnen die "
-           "Versandkosten bis Freitag.")
+GOOD_DE = (
+    "Hallo Frau Berger, es tut uns leid, dass Ihre Lieferung zu spät kam. Wir erstatten Ihnen die "
+    "Versandkosten bis Freitag."
+)
 BAD_EN = "We regret any inconvenience. As I already told you, this is due to high volume."
 
 
@@ -31,8 +33,8 @@ def test_findings_exit_1_and_the_json_has_code_message_span_and_suggestion() -> 
     assert set(found) == {"conditional_apology", "hostile", "excuse", "no_empathy", "no_next_step", "no_name"}
     for f in answer["findings"]:
         assert set(f) == {"code", "message", "start", "end", "suggestion"}
-    assert BAD_EN[found["hostile"]["start"]:found["hostile"]["end"]] == "As I already told you"
-    assert BAD_EN[found["excuse"]["start"]:found["excuse"]["end"]] == "due to high volume"
+    assert BAD_EN[found["hostile"]["start"] : found["hostile"]["end"]] == "As I already told you"
+    assert BAD_EN[found["excuse"]["start"] : found["excuse"]["end"]] == "due to high volume"
 
 
 def test_human_output_names_each_finding_in_the_replys_language() -> None:

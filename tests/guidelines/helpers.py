@@ -19,4 +19,6 @@ def codes(text: str, lang: Lang, *, name: str | None = None, apology: bool = Tru
 
 def words(text: str, lang: Lang, code: str, *, name: str | None = None, apology: bool = True) -> list[str]:
     """The passages of ``text`` that findings of ``code`` point at."""
-    return [text[f.start:f.end] for f in run(text, lang, name=name, apology=apology) if f.code.value == code]
+    return [
+        text[f.start : f.end] for f in run(text, lang, name=name, apology=apology) if f.code.value == code
+    ]

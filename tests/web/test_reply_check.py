@@ -25,7 +25,8 @@ def attr(page: str, name: str) -> str:
 
 
 def test_the_reply_form_is_checked_as_typed_and_findings_do_not_block_sending(
-        world: World, chats: dict[str, int]) -> None:
+    world: World, chats: dict[str, int]
+) -> None:
     c, csrf = browser(world, Role.AGENT, lang="de")
     page = c.get(f"/inbox/{chats['lena']}").text
     assert attr(page, "data-name") == "Lena"
@@ -38,14 +39,17 @@ def test_the_reply_form_is_checked_as_typed_and_findings_do_not_block_sending(
     draft = "Hallo, das liegt am Paketdienst."
     r = c.post("/api/v1/replies/check", json={"text": draft, "name": "Lena"}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200, r.text
-    found = {f["code"]: draft[f["start"]:f["end"]] for f in r.json()["findings"]}
+    found = {f["code"]: draft[f["start"] : f["end"]] for f in r.json()["findings"]}
     assert found["blame"] == "liegt am Paketdienst" and found["no_name"] == "Hallo"
     assert r.json()["lang"] == "de"
     assert c.post("/api/v1/replies/check", json={"text": draft}).status_code == 403  # no CSRF token
 
     key = re.search(r'name="key" value="(web-reply-[0-9a-f]+)"', page)
     assert key
-    sent = c.post(f"/inbox/{chats['lena']}/reply", data={"csrf_token": csrf, "key": key.group(1), "text": draft,
-                                                          "visibility": "private"}, follow_redirects=False)
+    sent = c.post(
+        f"/inbox/{chats['lena']}/reply",
+        data={"csrf_token": csrf, "key": key.group(1), "text": draft, "visibility": "private"},
+        follow_redirects=False,
+    )
     assert sent.status_code == 303, sent.text
     assert [o.text for o in rows(world, OutboxItem, OutboxItem.id > 0)] == [draft]

@@ -26,12 +26,19 @@ class ReplyCheckIn(BaseModel):
 
     text: str = Field(max_length=MAX_CHARS, examples=["Wir bedauern etwaige Unannehmlichkeiten."])
     lang: Literal["de", "en"] | None = Field(
-        default=None, description="The reply's language; detected from the text when left out.")
-    name: str | None = Field(default=None, max_length=200, examples=["Anna Berger"],
-                             description="The person's name or @handle, when known (for `no_name`).")
+        default=None, description="The reply's language; detected from the text when left out."
+    )
+    name: str | None = Field(
+        default=None,
+        max_length=200,
+        examples=["Anna Berger"],
+        description="The person's name or @handle, when known (for `no_name`).",
+    )
     apology_expected: bool = Field(
-        default=True, description="The situation calls for an apology (a complaint, a crisis type that asks "
-        "for one). When false, a missing apology, empathy or next step is not a finding.")
+        default=True,
+        description="The situation calls for an apology (a complaint, a crisis type that asks "
+        "for one). When false, a missing apology, empathy or next step is not a finding.",
+    )
 
 
 class FindingOut(BaseModel):
@@ -50,14 +57,21 @@ class ReplyCheckOut(BaseModel):
 def replies_router() -> APIRouter:
     router = APIRouter(tags=["inbox"])
 
-    @router.post("/api/v1/replies/check", response_model=ReplyCheckOut,
-                 summary="Check a reply against the reply guidelines (German, English)")
+    @router.post(
+        "/api/v1/replies/check",
+        response_model=ReplyCheckOut,
+        summary="Check a reply against the reply guidelines (German, English)",
+    )
     def post_check(body: ReplyCheckIn, _who: Writer) -> ReplyCheckOut:
         """Findings in text order, each with its span, a message and a suggestion in the reply's
         language; an empty list when the reply is fine. Offsets count Unicode code points."""
         result = check_reply(body.text, body.lang, name=body.name, apology_expected=body.apology_expected)
-        return ReplyCheckOut(lang=result.lang, findings=[
-            FindingOut(code=f.code, message=f.message, start=f.start, end=f.end, suggestion=f.suggestion)
-            for f in result.findings])
+        return ReplyCheckOut(
+            lang=result.lang,
+            findings=[
+                FindingOut(code=f.code, message=f.message, start=f.start, end=f.end, suggestion=f.suggestion)
+                for f in result.findings
+            ],
+        )
 
     return router

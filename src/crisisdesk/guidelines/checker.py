@@ -46,8 +46,9 @@ def _matches(rules: Iterable[Rule], masked: str, lex: Lexicon) -> list[Span]:
         for m in rule.pattern.finditer(masked):
             if m.end() == m.start():
                 continue
-            if rule.negatable and (lex.negation.search(clause_before(masked, m.start()))
-                                   or lex.negation.search(m.group())):
+            if rule.negatable and (
+                lex.negation.search(clause_before(masked, m.start())) or lex.negation.search(m.group())
+            ):
                 continue
             found.append((m.start(), m.end()))
     merged: list[Span] = []
@@ -127,7 +128,9 @@ def check(text: str, lang: Lang, *, name: str | None = None, apology_expected: b
     findings: list[Finding] = []
 
     def add(code: Code, span: Span) -> None:
-        findings.append(Finding(code, message(code, lang), span[0], span[1], suggestion(code, lang, name=name)))
+        findings.append(
+            Finding(code, message(code, lang), span[0], span[1], suggestion(code, lang, name=name))
+        )
 
     conditional = _matches(lex.conditional_apology, masked, lex)
     for code, rules in ((Code.BLAME, lex.blame), (Code.EXCUSE, lex.excuse), (Code.HOSTILE, lex.hostile)):
@@ -166,8 +169,9 @@ def detect_lang(text: str, *, default: Lang = "en") -> Lang:
     return "de" if guess == "de" else "en" if guess == "en" else default
 
 
-def check_reply(text: str, lang: str | None = None, *, name: str | None = None,
-                apology_expected: bool = True) -> Check:
+def check_reply(
+    text: str, lang: str | None = None, *, name: str | None = None, apology_expected: bool = True
+) -> Check:
     """Like :func:`check`, the language detected when not given (German or English)."""
     chosen: Lang
     if lang is None:

@@ -46,5 +46,10 @@ class Finding:
 
     def as_dict(self) -> dict[str, str | int]:
         """The JSON shape the CLI and the API share."""
-        return {"code": self.code.value, "message": self.message, "start": self.start, "end": self.end,
-                "suggestion": self.suggestion}
+        return {
+            "code": self.code.value,
+            "message": self.message,
+            "start": self.start,
+            "end": self.end,
+            "suggestion": self.suggestion,
+        }

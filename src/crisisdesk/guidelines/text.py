@@ -13,9 +13,13 @@ from collections.abc import Iterator
 
 # Double and typographic quotes of German and English; single straight quotes are apostrophes
 # far more often than quotes ("we'll"), so only ‘…’ counts.
-_QUOTES = re.compile(r'"[^"\n]{1,400}"|„[^“”"\n]{1,400}[“”"]|“[^”\n]{1,400}”|»[^«\n]{1,400}«|«[^»\n]{1,400}»'
-                     r"|‘[^’\n]{1,400}’|‚[^‘’\n]{1,400}[‘’]|^>.*$", re.MULTILINE)
-_LINKS = re.compile(r"https?://\S+|www\.\S+")
+_QUOTES = re.compile(
+    r'"[^"\n]{1,400}"|„[^“”"\n]{1,400}[“”"]|“[^”\n]{1,400}”|»[^«\n]{1,400}«|«[^»\n]{1,400}»'
+    r"|‘[^’\n]{1,400}’|‚[^‘’\n]{1,400}[‘’]|^>.*$",
+    re.MULTILINE,
+)
+# A link ends before trailing punctuation: "… unter https://example.org/x?" is still a question.
+_LINKS = re.compile(r"(?:https?://|www\.)\S+?(?=[.,;:!?)\"'»“”]*(?:\s|$))")
 _HANDLES = re.compile(r"(?<![\w@])@\w{1,50}")
 _CLAUSE_END = re.compile(r"[.;:!?,()\n–—]|\b(?:but|however|aber|jedoch|sondern|doch)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
@@ -43,9 +47,9 @@ def mask(text: str) -> str:
 
 def clause_before(text: str, start: int, *, width: int = 40) -> str:
     """The words of the same clause just before ``start`` (for negation: "nicht Ihre Schuld")."""
-    window = text[max(0, start - width):start]
+    window = text[max(0, start - width) : start]
     ends = list(_CLAUSE_END.finditer(window))
-    return window[ends[-1].end():] if ends else window
+    return window[ends[-1].end() :] if ends else window
 
 
 def sentences(text: str) -> Iterator[tuple[int, int, str]]:
