@@ -67,6 +67,7 @@ def test_only_people_who_reply_may_check(world: World, headers: dict[str, str] |
         {"text": "Sorry", "extra": 1},
         {"lang": "de"},
         {"text": "x" * 10_001},
+        {"text": "Sorry", "apology_expected": 0},
     ],
 )
 def test_bodies_that_do_not_match_are_422(world: World, body: dict[str, object]) -> None:

@@ -22,7 +22,7 @@ Writer = Annotated[Principal, Depends(require(Permission.REPLY))]
 
 
 class ReplyCheckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # 0 is not false
 
     text: str = Field(max_length=MAX_CHARS, examples=["Wir bedauern etwaige Unannehmlichkeiten."])
     lang: Literal["de", "en"] | None = Field(
