@@ -128,6 +128,8 @@ CASES = [
     Case("GET", "/api/v1/moderation/reviews", Permission.MODERATE, 200),
     Case("POST", "/api/v1/moderation/reviews/{review}", Permission.MODERATE, 404,
          lambda w, who: {"decision": "confirm"}),
+    Case("POST", "/api/v1/replies/check", Permission.REPLY, 200,
+         lambda w, who: {"text": "Das liegt am Paketdienst.", "lang": "de"}),
     Case("POST", "/api/v1/inbox/rules/dry-run", Permission.MANAGE_RULES, 200,
          lambda w, who: {"rule": {"name": "try", "when": {"query": "bahn"}, "then": [{"tag": "bahn"}]}}),
     # x/p0 came in over the API, not a channel: whoever may moderate learns that (422).

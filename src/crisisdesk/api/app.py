@@ -29,6 +29,7 @@ from crisisdesk.api.monitors import monitors_router
 from crisisdesk.api.outage import install_outage_handler
 from crisisdesk.api.outbox import outbox_router
 from crisisdesk.api.posts import posts_router
+from crisisdesk.api.replies import replies_router
 from crisisdesk.api.responses import complete, errors
 from crisisdesk.api.retrain import RetrainJob, retrain_router
 from crisisdesk.api.situations import situations_router
@@ -183,6 +184,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(conversations_router(runtime, queued=runtime.outbox_queued))
     app.include_router(inbox_rules_router(runtime))
     app.include_router(moderation_router(runtime, queued=runtime.outbox_queued))
+    app.include_router(replies_router())
     install_web(app, runtime)
     install_outage_handler(app, runtime.engine, page=unavailable_page)
 

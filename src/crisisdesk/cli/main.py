@@ -12,6 +12,7 @@ from crisisdesk.cli import (
     detection_cmds,
     ingest_cmds,
     query_cmd,
+    reply_cmd,
     retrain_cmd,
     serve_cmd,
     situation_cmds,
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.command("init")(workspace_cmds.init)
 app.command("monitors")(workspace_cmds.monitors)
 app.command("check-query")(query_cmd.check_query)
+app.command("check-reply")(reply_cmd.check_reply_cmd)
 app.command("import")(ingest_cmds.import_)
 app.command("replay")(ingest_cmds.replay)
 app.command("serve")(serve_cmd.serve)

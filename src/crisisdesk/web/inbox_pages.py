@@ -27,6 +27,7 @@ from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.channels.base import Capability
 from crisisdesk.core.fields import Id
 from crisisdesk.detection.models import Situation
+from crisisdesk.guidelines import Code
 from crisisdesk.inbox import contacts, listing, moderation, service, sla, sla_alerts
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
@@ -129,6 +130,21 @@ def _complaint_labels(runtime: Runtime, lang: Lang) -> dict[str, str]:
     return {x.name: (x.label_de if lang == "de" else x.label_en) for x in taxonomy}
 
 
+def _check_context(thread: Sequence[Mapping[str, Any]], contact: Contact | None, identities: Sequence[Author],
+                   written_in: str | None) -> dict[str, Any]:
+    """What the reply check needs (inbox.js asks ``/api/v1/replies/check`` as the reply is typed):
+    the person's name, the reply's language, and whether an apology may be called for: always,
+    unless the person's latest message is praise (positive, no complaint type). Erring towards
+    "expected" costs a hint the agent can ignore; erring the other way hides a missing apology."""
+    named = [a.name or (f"@{a.handle}" if a.handle else "") for a in identities]
+    name = (contact.name if contact is not None and contact.name else "") or next((n for n in named if n), "")
+    inbound = [m for m in thread if m["direction"] == "in"]
+    latest = inbound[-1] if inbound else None
+    apology = latest is None or latest.get("sentiment") != "positive" or bool(latest.get("complaint_types"))
+    return {"check_name": name, "check_lang": written_in if written_in in ("de", "en") else "",
+            "check_apology": apology, "check_codes": [c.value for c in Code]}
+
+
 def conversation_page(runtime: Runtime, request: Request, user: Principal, conversation_id: int, *,
                       done: str = "", error: str = "", typed: Typed | None = None,
                       status_code: int = 200) -> HTMLResponse:
@@ -163,6 +179,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         values = values_for(session, c, agent=agent, lang=written_in)
         saved = [(r.name, r.title or r.name, fill(r.text, written_in, values))
                  for r in runtime.workspace.config.inbox.saved_replies]
+        checking = _check_context(thread, contact, identities, written_in)
     now = runtime.runner.clock.now()
     connector = connectors.get(c.channel) if c.channel is not None else None
     capabilities = connector.capabilities if connector is not None else frozenset()
@@ -184,7 +201,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         sla=_sla(c, now, alerts), saved_replies=saved, reply_key=f"web-reply-{render_key}",
         moderation_key=f"web-mod-{render_key[:16]}",
         done=t(f"inbox.done.{done}", lang) if f"inbox.done.{done}" in MESSAGES else "",
-        error=error, typed=typed or Typed(tags=", ".join(c.tags or [])))
+        error=error, typed=typed or Typed(tags=", ".join(c.tags or [])), **checking)
 
 
 def _query(params: Mapping[str, str], **changes: str) -> str:

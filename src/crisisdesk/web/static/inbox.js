@@ -51,7 +51,7 @@
       var chosen = picker.options[picker.selectedIndex];
       var text = chosen ? chosen.getAttribute("data-text") : "";
       var area = document.getElementById("reply-text");
-      if (text && area) { area.value = text; area.focus(); }
+      if (text && area) { area.value = text; area.focus(); area.dispatchEvent(new Event("input")); }
     });
   }
 
@@ -83,6 +83,71 @@
     };
     beat();
     window.setInterval(beat, 10000);
+  }
+
+  // Reply check: while a reply is typed (and when the page opens with one), ask the reply
+  // guidelines (/api/v1/replies/check) and list what they find, with the words concerned. The
+  // findings are advice: sending is never blocked here.
+  var box = document.getElementById("reply-check");
+  var area = document.getElementById("reply-text");
+  var token = document.querySelector('meta[name="csrf-token"]');
+  if (box && area && token && window.fetch) {
+    var findings = document.getElementById("reply-findings");
+    var clean = document.getElementById("reply-check-clean");
+    var failed = document.getElementById("reply-check-failed");
+    var labels = {};
+    box.querySelectorAll("[data-code-label]").forEach(function (el) { labels[el.getAttribute("data-code-label")] = el.textContent; });
+    var suggestionWord = document.getElementById("reply-check-suggestion").textContent;
+    var pending = null;
+    var asked = 0;
+    var show = function (text, result) {
+      findings.textContent = "";
+      failed.hidden = true;
+      clean.hidden = result.findings.length > 0;
+      var chars = Array.from(text); // the server counts code points, not UTF-16 units
+      result.findings.forEach(function (f) {
+        var li = document.createElement("li");
+        li.className = "finding finding-" + f.code;
+        var code = document.createElement("strong");
+        code.textContent = (labels[f.code] || f.code) + ": ";
+        li.appendChild(code);
+        li.appendChild(document.createTextNode(f.message));
+        var words = chars.slice(f.start, f.end).join("");
+        if (words && (f.end - f.start) < chars.length) {
+          var mark = document.createElement("mark");
+          mark.textContent = words.length > 120 ? words.slice(0, 120) + "…" : words;
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(mark);
+        }
+        var tip = document.createElement("div");
+        tip.className = "hint";
+        tip.textContent = suggestionWord + ": " + f.suggestion;
+        li.appendChild(tip);
+        findings.appendChild(li);
+      });
+      box.hidden = false;
+    };
+    var check = function () {
+      pending = null;
+      var text = area.value;
+      if (!text.trim()) { box.hidden = true; return; }
+      var mine = ++asked;
+      var body = { text: text, apology_expected: box.getAttribute("data-apology") === "true" };
+      if (box.getAttribute("data-lang")) { body.lang = box.getAttribute("data-lang"); }
+      if (box.getAttribute("data-name")) { body.name = box.getAttribute("data-name"); }
+      window.fetch("/api/v1/replies/check", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": token.getAttribute("content") },
+        body: JSON.stringify(body)
+      }).then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+        .then(function (result) { if (mine === asked) { show(text, result); } })
+        .catch(function () { if (mine === asked) { failed.hidden = false; box.hidden = false; } });
+    };
+    area.addEventListener("input", function () {
+      if (pending) { window.clearTimeout(pending); }
+      pending = window.setTimeout(check, 400);
+    });
+    if (area.value.trim()) { check(); }
   }
 
   // Live: new messages refresh the list (and the views' counts) of an open inbox page, keeping
