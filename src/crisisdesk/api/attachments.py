@@ -100,7 +100,7 @@ def attachments_router(runtime: Runtime) -> APIRouter:
             path = runtime.attachment_store().path(row.storage_key)
             if not path.is_file():
                 raise HTTPException(status.HTTP_404_NOT_FOUND,
-                                    f"the file of attachment {attachment_id} is gone from the attachment store")
+                                    f"the file of attachment {attachment_id} is gone from the store")
             # attachment, never inline: an uploaded file is not shown as a page of ours
             return FileResponse(path, media_type=row.content_type, filename=row.filename,
                                 content_disposition_type="attachment",
