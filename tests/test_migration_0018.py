@@ -32,7 +32,15 @@ def test_0018_down_and_up(database_url: str) -> None:
         with engine.begin() as conn:
             _alembic(conn, "0018", down=False)
         columns = {c["name"] for c in inspect(engine).get_columns("outbox_attachments")}
-        assert {"filename", "content_type", "size", "sha256", "storage_key", "uploaded_by", "created_at",
-                "outbox_item_id"} <= columns
+        assert {
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "storage_key",
+            "uploaded_by",
+            "created_at",
+            "outbox_item_id",
+        } <= columns
     finally:
         engine.dispose()

@@ -34,8 +34,11 @@ LIMIT = 8192
 
 
 @pytest.fixture
-def client(workspace_file: Path, bot: tuple[HttpSink, TelegramBotApi], tmp_path: Path) -> Iterator[TestClient]:
-    workspace_file.write_text(f"""
+def client(
+    workspace_file: Path, bot: tuple[HttpSink, TelegramBotApi], tmp_path: Path
+) -> Iterator[TestClient]:
+    workspace_file.write_text(
+        f"""
 monitors:
   - name: akku
     query: 'akku'
@@ -48,7 +51,9 @@ channels:
   - key: voltaro-viber
     platform: viber
     auth_token: {VIBER_TOKEN}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     settings = Settings(max_attachment_bytes=LIMIT, max_body_bytes=4096, attachments_dir=tmp_path / "files")
     runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=SystemClock())
     with TestClient(create_app(runtime, api_token="t")) as c:
@@ -59,24 +64,38 @@ channels:
 def send_due(client: TestClient) -> None:
     """A new sender each time, as after a restart: it finds the files through the store."""
     runtime = runtime_of(client)
-    OutboxSender(lambda: runtime.engine, runtime.connectors, clock=SystemClock(),
-                 attachments=runtime.attachment_store()).run_once()
+    OutboxSender(
+        lambda: runtime.engine,
+        runtime.connectors,
+        clock=SystemClock(),
+        attachments=runtime.attachment_store(),
+    ).run_once()
 
 
-def upload(client: TestClient, headers: dict[str, str], data: bytes = PNG, name: str = "Aufkleber.png",
-           kind: str = "image/png") -> dict[str, object]:
+def upload(
+    client: TestClient,
+    headers: dict[str, str],
+    data: bytes = PNG,
+    name: str = "Aufkleber.png",
+    kind: str = "image/png",
+) -> dict[str, object]:
     r = client.post("/api/v1/attachments", files={"file": (name, data, kind)}, headers=headers)
     assert r.status_code == 201, r.text
     return dict(r.json())
 
 
-def test_upload_reply_and_exactly_once(client: TestClient, bot: tuple[HttpSink, TelegramBotApi],
-                                       tmp_path: Path) -> None:
+def test_upload_reply_and_exactly_once(
+    client: TestClient, bot: tuple[HttpSink, TelegramBotApi], tmp_path: Path
+) -> None:
     sink, api = bot
     post_id = receive(client)
     agent, analyst = token(client, Role.AGENT), token(client, Role.ANALYST)
-    assert client.post("/api/v1/attachments", files={"file": ("a.png", PNG, "image/png")},
-                       headers=analyst).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/attachments", files={"file": ("a.png", PNG, "image/png")}, headers=analyst
+        ).status_code
+        == 403
+    )
     # larger than the body limit (4096) but within the attachment limit: the upload route's own ceiling
     file = upload(client, agent)
     assert (file["filename"], file["content_type"], file["size"]) == ("Aufkleber.png", "image/png", len(PNG))
@@ -85,17 +104,25 @@ def test_upload_reply_and_exactly_once(client: TestClient, bot: tuple[HttpSink, 
     assert client.get(str(file["download"]), headers=analyst).content == PNG
 
     conversation = client.get("/api/v1/conversations", headers=agent).json()["items"][0]["id"]
-    ask = {"text": "So sieht der Aufkleber aus.", "attachments": [file["id"]], "idempotency_key": "reply-att-1"}
+    ask = {
+        "text": "So sieht der Aufkleber aus.",
+        "attachments": [file["id"]],
+        "idempotency_key": "reply-att-1",
+    }
     first = client.post(f"/api/v1/conversations/{conversation}/messages", json=ask, headers=agent)
     assert first.status_code == 202, first.text
     assert [a["filename"] for a in first.json()["attachments"]] == ["Aufkleber.png"]
     again = client.post(f"/api/v1/conversations/{conversation}/messages", json=ask, headers=agent)
     assert again.json()["outbox_id"] == first.json()["outbox_id"]  # the same request: the same item
-    other = client.post(f"/api/v1/conversations/{conversation}/messages",
-                        json={**ask, "idempotency_key": "reply-att-2"}, headers=agent)
+    other = client.post(
+        f"/api/v1/conversations/{conversation}/messages",
+        json={**ask, "idempotency_key": "reply-att-2"},
+        headers=agent,
+    )
     assert other.status_code == 409 and "goes with outbox item" in other.json()["detail"]
-    changed = client.post(f"/api/v1/conversations/{conversation}/messages",
-                          json={**ask, "attachments": []}, headers=agent)
+    changed = client.post(
+        f"/api/v1/conversations/{conversation}/messages", json={**ask, "attachments": []}, headers=agent
+    )
     assert changed.status_code == 409  # the key was used for a request with the file
 
     send_due(client)
@@ -111,14 +138,19 @@ def test_upload_reply_and_exactly_once(client: TestClient, bot: tuple[HttpSink, 
 
 def test_uploads_are_checked(client: TestClient) -> None:
     agent = token(client, Role.AGENT)
-    big = client.post("/api/v1/attachments", files={"file": ("big.png", PNG + b"\0" * LIMIT, "image/png")},
-                      headers=agent)
+    big = client.post(
+        "/api/v1/attachments", files={"file": ("big.png", PNG + b"\0" * LIMIT, "image/png")}, headers=agent
+    )
     assert big.status_code == 413 and "CRISISDESK_MAX_ATTACHMENT_BYTES" in big.json()["detail"]
-    exe = client.post("/api/v1/attachments", files={"file": ("tool.exe", b"MZ\x90\x00" * 10,
-                                                             "application/x-msdownload")}, headers=agent)
+    exe = client.post(
+        "/api/v1/attachments",
+        files={"file": ("tool.exe", b"MZ\x90\x00" * 10, "application/x-msdownload")},
+        headers=agent,
+    )
     assert exe.status_code == 415 and "not accepted" in exe.json()["detail"]
-    liar = client.post("/api/v1/attachments", files={"file": ("photo.png", b"%PDF-1.4\n...", "image/png")},
-                       headers=agent)
+    liar = client.post(
+        "/api/v1/attachments", files={"file": ("photo.png", b"%PDF-1.4\n...", "image/png")}, headers=agent
+    )
     assert liar.status_code == 415 and "application/pdf" in liar.json()["detail"]
     empty = client.post("/api/v1/attachments", files={"file": ("a.txt", b"", "text/plain")}, headers=agent)
     assert empty.status_code == 422 and "empty" in empty.json()["detail"]
@@ -128,17 +160,44 @@ def test_uploads_are_checked(client: TestClient) -> None:
 def test_a_channel_without_files_refuses_before_queueing(client: TestClient) -> None:
     agent = token(client, Role.AGENT)
     file = upload(client, agent)
-    r = client.post("/api/v1/outbox", json={
-        "channel": "voltaro-viber", "action": "reply_private", "recipient": "01234567890A=",
-        "text": "Hallo", "idempotency_key": "viber-att-1", "attachments": [file["id"]]}, headers=agent)
+    r = client.post(
+        "/api/v1/outbox",
+        json={
+            "channel": "voltaro-viber",
+            "action": "reply_private",
+            "recipient": "01234567890A=",
+            "text": "Hallo",
+            "idempotency_key": "viber-att-1",
+            "attachments": [file["id"]],
+        },
+        headers=agent,
+    )
     assert r.status_code == 422 and r.json()["detail"] == "channel voltaro-viber cannot send attachments"
-    hide = client.post("/api/v1/outbox", json={"channel": "voltaro-tg", "action": "delete", "target": "1:2",
-                                               "idempotency_key": "del-att-1", "attachments": [file["id"]]},
-                       headers=agent)
+    hide = client.post(
+        "/api/v1/outbox",
+        json={
+            "channel": "voltaro-tg",
+            "action": "delete",
+            "target": "1:2",
+            "idempotency_key": "del-att-1",
+            "attachments": [file["id"]],
+        },
+        headers=agent,
+    )
     assert hide.status_code == 422 and "only replies" in hide.json()["detail"]
-    missing = client.post("/api/v1/outbox", json={
-        "channel": "voltaro-tg", "action": "reply_private", "target": f"{PERSON}:42", "recipient": str(PERSON),
-        "text": "Hallo", "idempotency_key": "tg-att-9", "attachments": [424242]}, headers=agent)
+    missing = client.post(
+        "/api/v1/outbox",
+        json={
+            "channel": "voltaro-tg",
+            "action": "reply_private",
+            "target": f"{PERSON}:42",
+            "recipient": str(PERSON),
+            "text": "Hallo",
+            "idempotency_key": "tg-att-9",
+            "attachments": [424242],
+        },
+        headers=agent,
+    )
     assert missing.status_code == 404
     runtime = runtime_of(client)
     with runtime.engine.connect() as conn:  # nothing was queued, the upload is still free

@@ -18,8 +18,8 @@ import pytest
 from crisisdesk.channels.base import (
     Action,
     Capability,
-    OutgoingFile,
     Outbound,
+    OutgoingFile,
     PlatformError,
     attachment_limits,
     attachment_refusal,
@@ -56,12 +56,12 @@ def out(action: Action, files: tuple[OutgoingFile, ...], **fields: Any) -> Outbo
 
 
 def test_who_declares_attachments() -> None:
-    can = {name for name, cls in CONNECTORS.items() if Capability.ATTACHMENTS in cls.capabilities}
+    classes: dict[str, Any] = dict(CONNECTORS)
+    can = {name for name, cls in classes.items() if Capability.ATTACHMENTS in cls.capabilities}
     assert can == {"email", "telegram", "whatsapp", "facebook", "mastodon"}
-    for name, cls in CONNECTORS.items():
-        if name in can:
-            limits = attachment_limits(cls.__new__(cls))
-            assert limits is not None and limits.max_count >= 1 and limits.accepts("image/png"), name
+    for name in can:
+        limits = attachment_limits(classes[name])  # declared on the class
+        assert limits is not None and limits.max_count >= 1 and limits.accepts("image/png"), name
 
 
 # --- Telegram ----------------------------------------------------------------------------------
@@ -72,16 +72,29 @@ def telegram() -> Iterator[tuple[HttpSink, TelegramBotApi, TelegramConnector]]:
     api = TelegramBotApi(BOT_TOKEN)
     api.message(PERSON, 42)
     with HttpSink(responder=api) as sink:
-        yield sink, api, TelegramConnector(TelegramConfig(key="tg", bot_token=BOT_TOKEN, secret_token=TG_SECRET,
-                                                          api_base=sink.url))
+        yield (
+            sink,
+            api,
+            TelegramConnector(
+                TelegramConfig(key="tg", bot_token=BOT_TOKEN, secret_token=TG_SECRET, api_base=sink.url)
+            ),
+        )
 
 
 def test_telegram_sends_a_photo_and_a_document_with_the_text_as_caption(
-        telegram: tuple[HttpSink, TelegramBotApi, TelegramConnector], tmp_path: Path) -> None:
+    telegram: tuple[HttpSink, TelegramBotApi, TelegramConnector], tmp_path: Path
+) -> None:
     sink, api, connector = telegram
     photo = stored(tmp_path, PNG, "Akku.png", "image/png")
-    sent = connector.send(out(Action.REPLY_PRIVATE, (photo,), thread=f"telegram:{BOT}:{PERSON}",
-                              target=f"{PERSON}:42", text="So sieht der Rückruf-Aufkleber aus."))
+    sent = connector.send(
+        out(
+            Action.REPLY_PRIVATE,
+            (photo,),
+            thread=f"telegram:{BOT}:{PERSON}",
+            target=f"{PERSON}:42",
+            text="So sieht der Rückruf-Aufkleber aus.",
+        )
+    )
     (request,) = sink.requests
     assert request.path == f"/bot{BOT_TOKEN}/sendPhoto"
     (body,) = api.messages
@@ -91,22 +104,30 @@ def test_telegram_sends_a_photo_and_a_document_with_the_text_as_caption(
     assert sent.external_id == f"{PERSON}:1"
     doc = stored(tmp_path, PDF, "Rückruf.pdf", "application/pdf", 2)
     connector.send(out(Action.REPLY_PRIVATE, (doc,), thread=f"telegram:{BOT}:{PERSON}", text="Das Formular."))
-    assert sink.requests[-1].path == f"/bot{BOT_TOKEN}/sendDocument" and api.messages[-1]["document"].data == PDF
+    assert (
+        sink.requests[-1].path == f"/bot{BOT_TOKEN}/sendDocument" and api.messages[-1]["document"].data == PDF
+    )
 
 
 def test_telegram_refuses_a_caption_too_long_before_sending(
-        telegram: tuple[HttpSink, TelegramBotApi, TelegramConnector], tmp_path: Path) -> None:
+    telegram: tuple[HttpSink, TelegramBotApi, TelegramConnector], tmp_path: Path
+) -> None:
     sink, _, connector = telegram
-    call = out(Action.REPLY_PRIVATE, (stored(tmp_path, PNG, "a.png", "image/png"),),
-               thread=f"telegram:{BOT}:{PERSON}", text="x" * 1025)
+    call = out(
+        Action.REPLY_PRIVATE,
+        (stored(tmp_path, PNG, "a.png", "image/png"),),
+        thread=f"telegram:{BOT}:{PERSON}",
+        text="x" * 1025,
+    )
     assert "1024" in str(attachment_refusal(connector, call))
     with pytest.raises(PlatformError, match="caption") as caught:
         connector.send(call)
     assert caught.value.permanent and sink.requests == []
 
 
-def test_a_file_changed_on_disk_is_not_sent(telegram: tuple[HttpSink, TelegramBotApi, TelegramConnector],
-                                            tmp_path: Path) -> None:
+def test_a_file_changed_on_disk_is_not_sent(
+    telegram: tuple[HttpSink, TelegramBotApi, TelegramConnector], tmp_path: Path
+) -> None:
     sink, _, connector = telegram
     photo = stored(tmp_path, PNG, "a.png", "image/png")
     photo.path.write_bytes(PNG[:-1] + b"!")
@@ -129,18 +150,30 @@ def graph() -> Iterator[tuple[HttpSink, GraphSend]]:
 
 
 def test_whatsapp_uploads_the_media_then_sends_one_document_message(
-        graph: tuple[HttpSink, GraphSend], tmp_path: Path) -> None:
+    graph: tuple[HttpSink, GraphSend], tmp_path: Path
+) -> None:
     sink, api = graph
     doc = stored(tmp_path, PDF, "Rechnung 4711.pdf", "application/pdf")
-    sent = whatsapp(sink.url).send(out(Action.REPLY_PRIVATE, (doc,), recipient=WA_ID,
-                                       thread=f"whatsapp:{PNID}:{WA_ID}", text="Ihre Rechnung im Anhang."))
+    sent = whatsapp(sink.url).send(
+        out(
+            Action.REPLY_PRIVATE,
+            (doc,),
+            recipient=WA_ID,
+            thread=f"whatsapp:{PNID}:{WA_ID}",
+            text="Ihre Rechnung im Anhang.",
+        )
+    )
     upload, message = sink.requests
     assert upload.path.endswith(f"/{PNID}/media") and message.path.endswith(f"/{PNID}/messages")
     ((media_id, media),) = api.media.items()
     assert media.data == PDF and media.content_type == "application/pdf"
-    assert message.json() == {"messaging_product": "whatsapp", "recipient_type": "individual", "to": WA_ID,
-                              "type": "document", "document": {"id": media_id, "caption": "Ihre Rechnung im Anhang.",
-                                                               "filename": "Rechnung 4711.pdf"}}
+    assert message.json() == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": WA_ID,
+        "type": "document",
+        "document": {"id": media_id, "caption": "Ihre Rechnung im Anhang.", "filename": "Rechnung 4711.pdf"},
+    }
     assert sent.external_id and sent.external_id.startswith("wamid.")
 
 
@@ -150,23 +183,37 @@ def test_whatsapp_image_limit_is_5_mb() -> None:
     assert not limits.accepts("audio/mpeg")  # an audio message takes no caption: the text would be lost
 
 
-def test_messenger_uploads_then_sends_text_and_file_once(graph: tuple[HttpSink, GraphSend], tmp_path: Path) -> None:
+def test_messenger_uploads_then_sends_text_and_file_once(
+    graph: tuple[HttpSink, GraphSend], tmp_path: Path
+) -> None:
     sink, api = graph
     photo = stored(tmp_path, PNG, "Aufkleber.png", "image/png")
-    sent = facebook(sink.url).send(out(Action.REPLY_PRIVATE, (photo,), recipient=PSID,
-                                       thread=f"facebook:{PAGE_ID}:{PSID}", context={"public": False},
-                                       text="So sieht er aus."))
+    sent = facebook(sink.url).send(
+        out(
+            Action.REPLY_PRIVATE,
+            (photo,),
+            recipient=PSID,
+            thread=f"facebook:{PAGE_ID}:{PSID}",
+            context={"public": False},
+            text="So sieht er aus.",
+        )
+    )
     upload, text, file_message = sink.requests
     assert upload.path.endswith(f"/{PAGE_ID}/message_attachments")
     ((attachment_id, media),) = api.media.items()
     assert media.data == PNG
     assert text.json()["message"] == {"text": "So sieht er aus."}
-    assert file_message.json() == {"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {
-        "attachment": {"type": "image", "payload": {"attachment_id": attachment_id}}}}
+    assert file_message.json() == {
+        "recipient": {"id": PSID},
+        "messaging_type": "RESPONSE",
+        "message": {"attachment": {"type": "image", "payload": {"attachment_id": attachment_id}}},
+    }
     assert sent.external_id and sent.details["attachment_messages"].startswith("m_")
 
 
-def test_comment_replies_on_facebook_refuse_files_unsent(graph: tuple[HttpSink, GraphSend], tmp_path: Path) -> None:
+def test_comment_replies_on_facebook_refuse_files_unsent(
+    graph: tuple[HttpSink, GraphSend], tmp_path: Path
+) -> None:
     sink, _ = graph
     connector = facebook(sink.url)
     photo = stored(tmp_path, PNG, "a.png", "image/png")
@@ -184,14 +231,19 @@ def test_comment_replies_on_facebook_refuse_files_unsent(graph: tuple[HttpSink, 
 
 
 def test_mastodon_waits_for_processing_then_posts_the_status_with_media_ids(
-        instance: tuple[HttpSink, MastodonApi], tmp_path: Path) -> None:
+    instance: tuple[HttpSink, MastodonApi], tmp_path: Path
+) -> None:
     sink, api = instance
     source, post = masto_status(sink, api)
     source.media_pause = 0.0
     api.processing_polls = 2  # the instance answers 202, then 206, then 200 with the url
-    files = (stored(tmp_path, PNG, "a.png", "image/png", 1), stored(tmp_path, PNG[:-3], "b.png", "image/png", 2))
-    call = out(Action.REPLY_PUBLIC, files, target=str(post["id"]), text="Hier die Anleitung.",
-               context={"post": post})
+    files = (
+        stored(tmp_path, PNG, "a.png", "image/png", 1),
+        stored(tmp_path, PNG[:-3], "b.png", "image/png", 2),
+    )
+    call = out(
+        Action.REPLY_PUBLIC, files, target=str(post["id"]), text="Hier die Anleitung.", context={"post": post}
+    )
     sent = source.send(call)
     posts = [r for r in sink.requests if r.method == "POST"]
     assert [r.path for r in posts] == ["/api/v2/media", "/api/v2/media", "/api/v1/statuses"]
@@ -212,10 +264,18 @@ def test_mastodon_takes_no_documents() -> None:
 
 def test_email_carries_the_files_as_mime_attachments(smtp_server: SmtpServer, tmp_path: Path) -> None:
     post = stored_mail(ORIGINAL)
-    files = (stored(tmp_path, PDF, "Gutschrift.pdf", "application/pdf", 1),
-             stored(tmp_path, PNG, "Beleg.png", "image/png", 2))
-    call = out(Action.REPLY_PRIVATE, files, target=post["id"], recipient="lena@example.org",
-               context={"post": post}, text="Anbei die Gutschrift.")
+    files = (
+        stored(tmp_path, PDF, "Gutschrift.pdf", "application/pdf", 1),
+        stored(tmp_path, PNG, "Beleg.png", "image/png", 2),
+    )
+    call = out(
+        Action.REPLY_PRIVATE,
+        files,
+        target=post["id"],
+        recipient="lena@example.org",
+        context={"post": post},
+        text="Anbei die Gutschrift.",
+    )
     mail_channel(smtp_server.port).send(call)
     (received,) = smtp_server.received
     msg = received.message
@@ -223,4 +283,6 @@ def test_email_carries_the_files_as_mime_attachments(smtp_server: SmtpServer, tm
     body, *parts = list(msg.iter_parts())
     assert body.get_content().replace("\r\n", "\n") == "Anbei die Gutschrift.\n"
     assert [(p.get_filename(), p.get_content_type(), p.get_content()) for p in parts] == [
-        ("Gutschrift.pdf", "application/pdf", PDF), ("Beleg.png", "image/png", PNG)]
+        ("Gutschrift.pdf", "application/pdf", PDF),
+        ("Beleg.png", "image/png", PNG),
+    ]

@@ -199,8 +199,9 @@ class GraphSend:
             return invalid("recipient must name exactly one of id, comment_id, post_id")
         attachment = message.get("attachment") if isinstance(message, dict) else None
         if isinstance(attachment, dict):
-            known = (attachment.get("payload") or {}).get("attachment_id") in self.media
-            if message.get("text") is not None or not known:
+            payload = attachment.get("payload")
+            known = isinstance(payload, dict) and payload.get("attachment_id") in self.media
+            if not isinstance(message, dict) or message.get("text") is not None or not known:
                 return invalid("message.attachment must name an uploaded attachment_id, without text")
         elif not isinstance(message, dict) or not _filled(message.get("text")):
             return invalid("message.text is required")

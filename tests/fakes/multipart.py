@@ -22,7 +22,8 @@ def parse_form(rec: Recorded) -> tuple[dict[str, str], dict[str, Upload]] | None
     if not ctype.startswith("multipart/form-data"):
         return None
     message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + rec.body)
+        b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + rec.body
+    )
     fields: dict[str, str] = {}
     files: dict[str, Upload] = {}
     for part in message.iter_parts():

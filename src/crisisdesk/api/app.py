@@ -43,10 +43,15 @@ from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
 from crisisdesk.runtime import Runtime
 from crisisdesk.training.corrections import Correction, CorrectionError, correct
 from crisisdesk.web.app import install_web, unavailable_page
+from crisisdesk.web.inbox_forms import REPLY_PATH
 
 MAX_BATCH = 1000
-#: Routes that take files: bounded by CRISISDESK_MAX_ATTACHMENT_BYTES, not the body limit.
-UPLOAD_PATHS = frozenset({ATTACHMENTS_PATH})
+
+
+def takes_files(path: str) -> bool:
+    """Routes that take files: bounded by CRISISDESK_MAX_ATTACHMENT_BYTES, not the body limit
+    (the API's upload, and the web reply form that uploads with the reply)."""
+    return path == ATTACHMENTS_PATH or (path.startswith("/inbox/") and path.endswith(f"/{REPLY_PATH}"))
 
 
 class LabelsIn(BaseModel):
@@ -108,7 +113,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     lock = threading.Lock()  # one pipeline runner; requests take turns through it
     upload_limit = runtime.settings.max_attachment_bytes + FORM_OVERHEAD
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes,
-                       uploads=lambda path: upload_limit if path in UPLOAD_PATHS else None)
+                       uploads=lambda path: upload_limit if takes_files(path) else None)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Any]) -> Response:

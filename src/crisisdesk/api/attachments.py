@@ -90,7 +90,8 @@ def attachments_router(runtime: Runtime) -> APIRouter:
         with Session(runtime.engine) as session:
             return AttachmentOut.of(_row(session, attachment_id))
 
-    content = {200: {"description": "The file's bytes.", "content": {"application/octet-stream": {}}}}
+    content: dict[int | str, dict[str, Any]] = {
+        200: {"description": "The file's bytes.", "content": {"application/octet-stream": {}}}}
 
     @router.get(f"{BASE}/{{attachment_id}}/content", response_class=FileResponse,
                 responses={**content, **errors(404)}, summary="Download an uploaded file")

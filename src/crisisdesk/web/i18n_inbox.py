@@ -143,6 +143,14 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.delivery.failed": {"de": "nicht zugestellt", "en": "not delivered"},
     "inbox.reply": {"de": "Antworten", "en": "Reply"},
     "inbox.reply_text": {"de": "Antwort", "en": "Your reply"},
+    "inbox.attach": {"de": "Dateien anhängen", "en": "Attach files"},
+    "inbox.attach_hint": {"de": "Bilder, PDF oder Office-Dateien; was der Kanal annimmt, prüft crisisdesk "
+                                "vor dem Senden.",
+                          "en": "Images, PDF or office files; crisisdesk checks what the channel takes "
+                                "before sending."},
+    "inbox.attachments": {"de": "Anhänge", "en": "Attachments"},
+    "inbox.error.attachment": {"de": "Der Anhang {name} wurde nicht angenommen: {reason}",
+                               "en": "The attachment {name} was not accepted: {reason}"},
     "inbox.reply_as": {"de": "Antworten als", "en": "Reply as"},
     "inbox.saved_reply": {"de": "Gespeicherte Antwort einsetzen", "en": "Insert a saved reply"},
     "inbox.saved_reply_choose": {"de": "– auswählen –", "en": "– choose –"},
