@@ -22,7 +22,7 @@ from crisisdesk.accounts.models import User
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
-from crisisdesk.core.fields import MAX_ID, Id
+from crisisdesk.core.fields import MAX_ID, Id, StrictId
 from crisisdesk.inbox import contacts, listing, service, sla
 from crisisdesk.inbox import performance as perf
 from crisisdesk.inbox.errors import InboxError
@@ -147,7 +147,7 @@ class ReplyIn(BaseModel):
     saved_reply: str | None = Field(default=None, description="A saved reply's name instead of a text: "
                                     "filled in for this conversation, in the person's language.")
     private: bool = Field(default=False, description="Answer privately (a DM, Meta's private reply).")
-    attachments: list[Id] = Field(default_factory=list, max_length=10, description="Uploaded files "
+    attachments: list[StrictId] = Field(default_factory=list, max_length=10, description="Uploaded files "
                                   "(POST /api/v1/attachments) to send with the reply, where the channel can.")
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")
     seen: str | None = Field(default=None, max_length=40, description="The newest message id on your screen "

@@ -24,7 +24,7 @@ from crisisdesk.api.responses import errors
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
-from crisisdesk.core.fields import Id
+from crisisdesk.core.fields import Id, StrictId
 from crisisdesk.inbox import moderation
 from crisisdesk.runtime import Runtime
 
@@ -48,7 +48,7 @@ class OutboundIn(BaseModel):
     thread: str | None = Field(default=None, max_length=255)
     recipient: str | None = Field(default=None, max_length=255,
                                   description="The person's id on the platform (private replies, blocks).")
-    attachments: list[Id] = Field(default_factory=list, max_length=10, description="Uploaded files "
+    attachments: list[StrictId] = Field(default_factory=list, max_length=10, description="Uploaded files "
                                   "(POST /api/v1/attachments) to send with a reply, where the channel can.")
 
 
