@@ -213,3 +213,52 @@ def test_unused_uploads_go_after_a_day(client: TestClient, tmp_path: Path) -> No
     assert runtime.remove_unused_attachments(now + timedelta(hours=25)) == 1
     assert client.get(f"/api/v1/attachments/{file['id']}", headers=agent).status_code == 404
     assert not list((tmp_path / "files").rglob(str(file["sha256"])))
+
+
+def test_cli_send_with_attach(
+    workspace_file: Path, bot: tuple[HttpSink, TelegramBotApi], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from crisisdesk.cli.main import app as cli
+
+    sink, api = bot
+    workspace_file.write_text(
+        f"""
+channels:
+  - key: voltaro-tg
+    platform: telegram
+    bot_token: "{BOT_TOKEN}"
+    secret_token: {TG_SECRET}
+    api_base: {sink.url}
+""",
+        encoding="utf-8",
+    )
+    picture = tmp_path / "Aufkleber.png"
+    picture.write_bytes(PNG)
+    args = [
+        "channels",
+        "send",
+        "voltaro-tg",
+        "reply_private",
+        "--target",
+        f"{PERSON}:42",
+        "--recipient",
+        str(PERSON),
+        "--thread",
+        f"telegram:{BOT_TOKEN.split(':')[0]}:{PERSON}",
+        "--text",
+        "Anbei.",
+        "--attach",
+        str(picture),
+        "--key",
+        "cli-att-0001",
+        "-c",
+        str(workspace_file),
+    ]
+    runner = CliRunner()
+    sent = runner.invoke(cli, args)
+    assert sent.exit_code == 0, sent.output
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0 and "asked before" in again.output, again.output
+    assert [m["photo"].data for m in api.messages] == [PNG]  # once
