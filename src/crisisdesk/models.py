@@ -3,7 +3,14 @@
 from crisisdesk.accounts.models import ApiToken, LoginFailure, User, WebSession
 from crisisdesk.analysis.models import LabelCorrection
 from crisisdesk.audit.models import AuditEntry
-from crisisdesk.channels.models import ChannelCursor, ChannelDelivery, ChannelHealth, OutboxItem, UnparsedItem
+from crisisdesk.channels.models import (
+    ChannelCursor,
+    ChannelDelivery,
+    ChannelHealth,
+    OutboxAttachment,
+    OutboxItem,
+    UnparsedItem,
+)
 from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.db import Base
@@ -45,6 +52,7 @@ __all__ = [
     "ModerationReview",
     "Monitor",
     "MonitorMatch",
+    "OutboxAttachment",
     "OutboxItem",
     "Post",
     "RuleRun",

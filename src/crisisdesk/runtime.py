@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Bus, Message
 from crisisdesk.bus.memory import MemoryBus
+from crisisdesk.channels.attachment_store import AttachmentStore, remove_unused
 from crisisdesk.channels.base import Connector
 from crisisdesk.channels.health_alerts import AlertSettings
 from crisisdesk.channels.health_monitor import HealthMonitor
@@ -128,7 +130,8 @@ class Runtime:
         self.pollers.sync()
         if self.outbox_sender is None:
             self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock(),
-                                              on_sent=self.answered, on_reauthorize=self.credentials_refused)
+                                              on_sent=self.answered, on_reauthorize=self.credentials_refused,
+                                              attachments=self.attachment_store())
             self.outbox_sender.start()
         if self.health is None:
             self.health = self.health_monitor()
@@ -140,6 +143,16 @@ class Runtime:
         return HealthMonitor(engine=lambda: self.engine, channels=lambda: self.workspace.config.channels,
                              connectors=self.connectors, clock=self.runner.clock, turn=self.health_turn,
                              settings=self.alert_settings, interval=interval)
+
+    def attachment_store(self) -> AttachmentStore:
+        """Where uploaded reply attachments are kept (CRISISDESK_ATTACHMENTS_DIR, else beside the
+        workspace file)."""
+        return AttachmentStore(self.settings.attachments_dir or self.workspace.root / "attachments")
+
+    def remove_unused_attachments(self, now: datetime | None = None) -> int:
+        """Uploads that no reply took within a day are removed (the ticker calls this)."""
+        with Session(self.engine) as session, session.begin():
+            return remove_unused(session, self.attachment_store(), now=now or self.runner.clock.now())
 
     def alert_settings(self) -> AlertSettings:
         config = self.workspace.config
@@ -261,6 +274,7 @@ class Runtime:
         stop = self._stop_ticker
 
         def loop() -> None:
+            next_cleanup = time.monotonic()  # unused uploads: once an hour
             while not stop.wait(interval):
                 try:
                     self.reload_if_changed()
@@ -279,6 +293,12 @@ class Runtime:
                     self.check_sla()
                 except Exception as exc:  # the next tick tries again
                     log_failure(self.engine, exc, log, "checking ticket SLAs failed")
+                if time.monotonic() >= next_cleanup:
+                    next_cleanup = time.monotonic() + 3600.0
+                    try:
+                        self.remove_unused_attachments(SystemClock().now())
+                    except Exception as exc:  # the next hour tries again
+                        log_failure(self.engine, exc, log, "removing unused attachments failed")
 
         self._ticker = threading.Thread(target=loop, name="crisisdesk-tick", daemon=True)
         self._ticker.start()

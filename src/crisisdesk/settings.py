@@ -46,6 +46,16 @@ class Settings(BaseSettings):
         "before it is read. The default (32 MiB) takes a full API batch (1000 posts) even at "
         "CRISISDESK_MAX_TEXT_CHARS (20,000 characters) each.",
     )
+    max_attachment_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+        description="Largest file that can be uploaded to go with a reply (POST /api/v1/attachments, the "
+        "reply form), in bytes; a larger one is refused with 413. Upload routes are bounded by this "
+        "instead of CRISISDESK_MAX_BODY_BYTES. Each channel may take less (WhatsApp images: 5 MB).",
+    )
+    attachments_dir: Path | None = Field(
+        default=None, description="Folder for uploaded reply attachments (kept by their SHA-256). "
+        "Default: an attachments folder beside crisisdesk.yaml.",
+    )
     import_workers: int | None = Field(
         default=None, ge=0, le=32,
         description="Processes that prepare batches during `import` (0: none; default: one per core "

@@ -85,9 +85,11 @@ def test_each_connector_declares_what_its_platform_can_do() -> None:
                Capability.BLOCK}
     meta = {Capability.WEBHOOK, Capability.HANDSHAKE}
     statuses = {Capability.DELIVERY_STATUS}  # Messenger / Instagram DM delivery and read watermarks
-    assert FacebookConnector.capabilities == meta | statuses | (sending - {Capability.BLOCK})
+    files = {Capability.ATTACHMENTS}  # Messenger chats and WhatsApp; Instagram takes none
+    assert FacebookConnector.capabilities == meta | statuses | files | (sending - {Capability.BLOCK})
     assert InstagramConnector.capabilities == meta | statuses | (sending - {Capability.BLOCK})
-    assert WhatsAppConnector.capabilities == meta | {Capability.REPLY_PRIVATE, Capability.DELIVERY_STATUS}
+    assert WhatsAppConnector.capabilities == meta | files | {Capability.REPLY_PRIVATE,
+                                                             Capability.DELIVERY_STATUS}
     connectors: list[SendingConnector] = [facebook("http://127.0.0.1:9"), instagram("http://127.0.0.1:9"),
                                           whatsapp("http://127.0.0.1:9")]
     assert all(callable(c.send) for c in connectors)

@@ -60,7 +60,8 @@ def telegram() -> Iterator[Telegram]:
 
 def test_telegram_declares_replies_delete_and_block_but_not_hide() -> None:
     assert TelegramConnector.capabilities == {Capability.WEBHOOK, Capability.REPLY_PUBLIC,
-                                              Capability.REPLY_PRIVATE, Capability.DELETE, Capability.BLOCK}
+                                              Capability.REPLY_PRIVATE, Capability.DELETE, Capability.BLOCK,
+                                              Capability.ATTACHMENTS}
 
 
 def test_telegram_public_reply_in_a_group_topic(telegram: Telegram) -> None:

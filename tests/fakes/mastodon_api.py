@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.http_sink import Recorded, Reply
+from tests.fakes.multipart import parse_form
 
 
 class MastodonApi:
@@ -44,6 +45,9 @@ class MastodonApi:
         self.keys: dict[str, str] = {}  # Idempotency-Key -> the status id it made
         self.deleted: list[str] = []
         self.blocked: list[str] = []
+        self.media: dict[str, dict[str, Any]] = {}  # uploaded attachments by id (with their bytes)
+        #: How many looks a new upload stays "processing" (202, url null) before it is ready.
+        self.processing_polls = 0
 
     def next_id(self) -> str:
         return str(next(self._ids))
@@ -77,6 +81,11 @@ class MastodonApi:
         query = parse_qs(url.query)
         if rec.method != "GET":
             return self._write(rec, url.path, headers)
+        if url.path.startswith("/api/v1/media/"):
+            media = self.media.get(url.path.rsplit("/", 1)[1])
+            if media is None:
+                return Reply(404, {"error": "Record not found"}, headers=headers)
+            return self._media_answer(media, headers)
         if url.path == "/api/v1/accounts/verify_credentials":
             return Reply(200, self.account, headers=headers)
         if url.path == "/api/v1/notifications":
@@ -122,6 +131,8 @@ class MastodonApi:
             return Reply(403, {"error": "This action is outside the authorized scopes"}, headers=headers)
         if rec.method == "POST" and path == "/api/v1/statuses":
             return self._create(rec, headers)
+        if rec.method == "POST" and path == "/api/v2/media":
+            return self._upload(rec, headers)
         if rec.method == "DELETE" and path.startswith("/api/v1/statuses/"):
             ident = unquote(path.rsplit("/", 1)[1])
             status = self.created.get(ident)
@@ -140,12 +151,36 @@ class MastodonApi:
                          headers=headers)
         return Reply(404, {"error": "Record not found"}, headers=headers)
 
+    def _upload(self, rec: Recorded, headers: dict[str, str]) -> Reply:
+        form = parse_form(rec)
+        upload = form[1].get("file") if form else None
+        if upload is None:
+            return Reply(422, {"error": "Validation failed: File can't be blank"}, headers=headers)
+        if upload.content_type.split("/")[0] not in ("image", "video", "audio"):
+            return Reply(422, {"error": "Validation failed: File content type is invalid"}, headers=headers)
+        ident = self.next_id()
+        media = {"id": ident, "type": upload.content_type.split("/")[0], "upload": upload,
+                 "polls_left": self.processing_polls, "used": False}
+        self.media[ident] = media
+        return self._media_answer(media, headers, created=True)
+
+    def _media_answer(self, media: dict[str, Any], headers: dict[str, str], *,
+                      created: bool = False) -> Reply:
+        if not created and media["polls_left"] > 0:
+            media["polls_left"] -= 1
+        ready = media["polls_left"] == 0
+        body = {"id": media["id"], "type": media["type"], "description": None,
+                "url": f"https://files.social.example/{media['id']}" if ready else None}
+        return Reply(200 if ready else (202 if created else 206), body, headers=headers)
+
     def _create(self, rec: Recorded, headers: dict[str, str]) -> Reply:
         key = rec.headers.get("idempotency-key")
         if key and key in self.keys:
             return Reply(200, self.created.get(self.keys[key]) or {"id": self.keys[key]}, headers=headers)
+        media_ids: list[str] = []
         if rec.headers.get("content-type", "").startswith("application/json"):
-            form = {k: str(v) if v is not None else None for k, v in rec.json().items()}
+            media_ids = [str(i) for i in rec.json().get("media_ids") or []]
+            form = {k: str(v) if v is not None else None for k, v in rec.json().items() if k != "media_ids"}
         else:
             form = {k: v[0] for k, v in parse_qs(rec.body.decode()).items()}
         text = form.get("status") or ""
@@ -158,6 +193,16 @@ class MastodonApi:
         if visibility not in ("public", "unlisted", "private", "direct"):
             return Reply(422, {"error": "Validation failed: Visibility is not included in the list"},
                          headers=headers)
+        if len(media_ids) > 4:
+            return Reply(422, {"error": "Validation failed: Media attachments are too many"}, headers=headers)
+        for media_id in media_ids:
+            media = self.media.get(media_id)
+            if media is None or media["used"]:
+                unknown = {"error": "Validation failed: Media attachment is unknown"}
+                return Reply(422, unknown, headers=headers)
+            if media["polls_left"] > 0:
+                return Reply(422, {"error": "Cannot attach files that have not finished processing. "
+                                            "Try again in a moment!"}, headers=headers)
         parent = form.get("in_reply_to_id")
         if parent and parent not in self._known_statuses():
             return Reply(404, {"error": "The post you are trying to reply to does not appear to exist."},
@@ -166,8 +211,12 @@ class MastodonApi:
         status = {"id": ident, "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
                   "content": f"<p>{html.escape(text)}</p>", "visibility": visibility,
                   "in_reply_to_id": parent, "account": self.account, "language": form.get("language"),
+                  "media_attachments": [{k: v for k, v in self.media[m].items() if k != "upload"}
+                                        for m in media_ids],
                   "url": f"https://social.example/@{self.account['acct']}/{ident}",
                   "uri": f"https://social.example/users/{self.account['acct']}/statuses/{ident}"}
+        for media_id in media_ids:
+            self.media[media_id]["used"] = True
         self.created[ident] = status
         if key:
             self.keys[key] = ident

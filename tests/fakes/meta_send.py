@@ -29,6 +29,7 @@ import orjson
 
 from tests.fakes.http_sink import Recorded, Reply
 from tests.fakes.meta_graph import graph_error
+from tests.fakes.multipart import Upload, parse_form
 
 _CHAT_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
 
@@ -81,6 +82,8 @@ class GraphSend:
         self.comments: dict[str, Comment] = {}
         self.created: dict[str, dict[str, Any]] = {}  # new comment or message id -> the body sent
         self.deleted: set[str] = set()
+        #: Uploaded files by their new id: WhatsApp media (``/media``), Messenger attachments.
+        self.media: dict[str, Upload] = {}
         self._failures: deque[Reply] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -113,6 +116,9 @@ class GraphSend:
             return Reply(200, {"success": True})
         if rec.method != "POST":
             return not_found(object_id, rec.method.lower())
+        form = parse_form(rec)
+        if form is not None:
+            return self._upload(object_id, edge, *form)
         try:
             body = orjson.loads(rec.body)
         except orjson.JSONDecodeError:
@@ -131,6 +137,32 @@ class GraphSend:
         if edge in ("comments", "replies"):
             return self._reply(object_id, comment, edge, body)
         return not_found(object_id)
+
+    def _upload(self, account: str, edge: str | None, fields: dict[str, str],
+                files: dict[str, Upload]) -> Reply:
+        """WhatsApp ``/{number}/media`` (messaging_product, type, file) and Messenger's
+        ``/{page}/message_attachments`` (message with attachment.type, filedata)."""
+        if edge == "media" and account in self.numbers:
+            upload = files.get("file")
+            if fields.get("messaging_product") != "whatsapp" or upload is None:
+                return invalid("messaging_product=whatsapp and file are required")
+            if fields.get("type") != upload.content_type:
+                return invalid("type must be the file's MIME type")
+            media_id = self._new_id("wamedia")
+            self.media[media_id] = upload
+            return Reply(200, {"id": media_id})
+        if edge == "message_attachments" and account in self.pages:
+            upload = files.get("filedata")
+            try:
+                attachment = orjson.loads(fields.get("message", "")).get("attachment", {})
+            except (orjson.JSONDecodeError, AttributeError):
+                return invalid("message must be JSON")
+            if upload is None or attachment.get("type") not in ("image", "video", "audio", "file"):
+                return invalid("filedata and message.attachment.type are required")
+            attachment_id = self._new_id("att")
+            self.media[attachment_id] = upload
+            return Reply(200, {"attachment_id": attachment_id})
+        return invalid(f"Unknown upload path {account}/{edge}")
 
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids)}"
@@ -165,7 +197,13 @@ class GraphSend:
         recipient, message = body.get("recipient"), body.get("message")
         if not isinstance(recipient, dict) or len(recipient) != 1:
             return invalid("recipient must name exactly one of id, comment_id, post_id")
-        if not isinstance(message, dict) or not _filled(message.get("text")):
+        attachment = message.get("attachment") if isinstance(message, dict) else None
+        if isinstance(attachment, dict):
+            payload = attachment.get("payload")
+            known = isinstance(payload, dict) and payload.get("attachment_id") in self.media
+            if not isinstance(message, dict) or message.get("text") is not None or not known:
+                return invalid("message.attachment must name an uploaded attachment_id, without text")
+        elif not isinstance(message, dict) or not _filled(message.get("text")):
             return invalid("message.text is required")
         (kind, value), = recipient.items()
         if kind == "id":
@@ -194,7 +232,12 @@ class GraphSend:
         to, text = body.get("to"), body.get("text")
         if not _filled(to):
             return invalid("The parameter to is required")
-        if body.get("type") != "text" or not isinstance(text, dict) or not _filled(text.get("body")):
+        kind = body.get("type")
+        if kind in ("image", "video", "document"):
+            media = body.get(kind)
+            if not isinstance(media, dict) or media.get("id") not in self.media or "text" in body:
+                return invalid(f"A {kind} message needs {kind}.id of uploaded media")
+        elif kind != "text" or not isinstance(text, dict) or not _filled(text.get("body")):
             return invalid("A text message needs text.body")
         context = body.get("context")
         if context is not None and (not isinstance(context, dict) or not _filled(context.get("message_id"))):

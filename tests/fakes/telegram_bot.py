@@ -18,7 +18,10 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+import orjson
+
 from tests.fakes.http_sink import Recorded, Reply
+from tests.fakes.multipart import parse_form
 
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
                 "blockquote", "tg-spoiler", "span", "tg-emoji"}
@@ -121,6 +124,8 @@ class TelegramBotApi:
             return Reply(200, {"ok": True, "result": self.webhook_info})
         if method in ("deleteMessage", "banChatMember", "banChatSenderChat"):
             return self._moderate(method, rec.json())
+        if method in ("sendPhoto", "sendDocument"):
+            return self._send_file(method, rec)
         if method != "sendMessage":
             return error(404, "Not Found")
         body = rec.json()
@@ -157,6 +162,42 @@ class TelegramBotApi:
         return Reply(200, {"ok": True, "result": {
             "message_id": sent_id, "date": 1700000000, "text": text,
             "chat": {"id": chat, "type": kind}}})
+
+    def _send_file(self, method: str, rec: Recorded) -> Reply:
+        """sendPhoto (``photo``, at most 10 MB) and sendDocument (``document``, 50 MB) as
+        multipart/form-data; objects such as ``reply_parameters`` come as JSON text, the text as
+        ``caption`` (at most 1024 characters)."""
+        form = parse_form(rec)
+        if form is None:
+            return error(400, "Bad Request: there is no file in the request")
+        fields, files = form
+        photo = method == "sendPhoto"
+        field, limit = ("photo", 10 * 1024 * 1024) if photo else ("document", 50 * 1024 * 1024)
+        upload = files.get(field)
+        if upload is None:
+            return error(400, f"Bad Request: there is no {field} in the request")
+        if len(upload.data) > limit:
+            return error(400, "Bad Request: file is too big")
+        try:
+            chat = int(fields["chat_id"])
+        except (KeyError, ValueError):
+            return error(400, "Bad Request: chat_id is empty")
+        caption = fields.get("caption", "")
+        if len(caption.encode("utf-16-le")) // 2 > 1024:
+            return error(400, "Bad Request: message caption is too long")
+        body: dict[str, Any] = {k: orjson.loads(v) if k == "reply_parameters" else v
+                                for k, v in fields.items()}
+        body["chat_id"] = chat
+        replied = body.get("reply_parameters") or {}
+        if "message_id" in replied and (chat, replied["message_id"]) not in self.existing:
+            return error(400, "Bad Request: message to be replied not found")
+        body[field] = upload
+        self.messages.append(body)
+        sent_id = len(self.messages)
+        self.existing.add((chat, sent_id))
+        return Reply(200, {"ok": True, "result": {"message_id": sent_id, "date": 1700000000,
+                                                  "caption": caption,
+                                                  "chat": {"id": chat, "type": chat_type(chat)}}})
 
     def _moderate(self, method: str, body: dict[str, Any]) -> Reply:
         chat = body.get("chat_id")

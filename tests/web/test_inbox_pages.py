@@ -544,3 +544,32 @@ def test_a_contacts_page_tells_their_whole_story_and_merges_with_undo(
     assert "Wann kommt meine Lieferung?" not in c.get(f"/inbox/contacts/{lena}").text
     assert {e.action for e in rows(world, AuditEntry)} >= {"contacts.merged", "contacts.unmerged"}
     assert c.get("/inbox/contacts/99999").status_code == 404
+
+
+def test_a_reply_with_a_file_from_the_form(
+    world: World, chats: dict[str, int], bot: tuple[HttpSink, TelegramBotApi]
+) -> None:
+    """The form takes files where the channel can send them; the thread lists them after sending."""
+    _, api = bot
+    c, csrf = browser(world, Role.AGENT, lang="de")
+    lena = f"/inbox/{chats['lena']}"
+    page = c.get(lena).text
+    assert 'enctype="multipart/form-data"' in page and 'name="files"' in page and "Dateien anhängen" in page
+    key = re.search(r'name="key" value="(web-reply-[0-9a-f]+)"', page)
+    assert key
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 500
+    form = {"csrf_token": csrf, "text": "So sieht der Aufkleber aus.", "key": key.group(1)}
+    files = {"files": ("Aufkleber.png", png, "image/png")}
+    r = c.post(f"{lena}/reply", data=form, files=files, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert c.post(f"{lena}/reply", data=form, files=files, follow_redirects=False).status_code == 303  # twice
+    bad = c.post(f"{lena}/reply", data={**form, "key": "web-reply-other-1"},
+                 files={"files": ("tool.exe", b"MZ\x90\x00", "application/x-msdownload")})
+    assert bad.status_code == 422 and "Der Anhang tool.exe wurde nicht angenommen" in unescape(bad.text)
+    assert len(outbox(world)) == 1
+    runtime = world.runtime
+    OutboxSender(lambda: runtime.engine, runtime.connectors, clock=SystemClock(), on_sent=answered,
+                 attachments=runtime.attachment_store()).run_once()
+    assert [m["photo"].data for m in api.messages] == [png]
+    thread = c.get(lena).text
+    assert "Aufkleber.png" in thread and "/api/v1/attachments/" in thread

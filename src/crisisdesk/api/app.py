@@ -20,10 +20,12 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.api.attachments import BASE as ATTACHMENTS_PATH
+from crisisdesk.api.attachments import attachments_router
 from crisisdesk.api.conversations import conversations_router
 from crisisdesk.api.crises import crises_router
 from crisisdesk.api.inbox_rules import inbox_rules_router
-from crisisdesk.api.limits import BodyLimitMiddleware
+from crisisdesk.api.limits import FORM_OVERHEAD, BodyLimitMiddleware
 from crisisdesk.api.moderation import moderation_router
 from crisisdesk.api.monitors import monitors_router
 from crisisdesk.api.outage import install_outage_handler
@@ -43,8 +45,15 @@ from crisisdesk.posts.schemas import POST_ADAPTER, PostAccepted, RejectOut
 from crisisdesk.runtime import Runtime
 from crisisdesk.training.corrections import Correction, CorrectionError, correct
 from crisisdesk.web.app import install_web, unavailable_page
+from crisisdesk.web.inbox_forms import REPLY_PATH
 
 MAX_BATCH = 1000
+
+
+def takes_files(path: str) -> bool:
+    """Routes that take files: bounded by CRISISDESK_MAX_ATTACHMENT_BYTES, not the body limit
+    (the API's upload, and the web reply form that uploads with the reply)."""
+    return path == ATTACHMENTS_PATH or (path.startswith("/inbox/") and path.endswith(f"/{REPLY_PATH}"))
 
 
 class LabelsIn(BaseModel):
@@ -104,7 +113,9 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.state.runtime = runtime
     metrics = Metrics()
     lock = threading.Lock()  # one pipeline runner; requests take turns through it
-    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    upload_limit = runtime.settings.max_attachment_bytes + FORM_OVERHEAD
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes,
+                       uploads=lambda path: upload_limit if takes_files(path) else None)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Any]) -> Response:
@@ -182,6 +193,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(retrain_router(app.state.retrain))
     app.include_router(outbox_router(runtime, queued=runtime.outbox_queued))
     app.include_router(conversations_router(runtime, queued=runtime.outbox_queued))
+    app.include_router(attachments_router(runtime))
     app.include_router(inbox_rules_router(runtime))
     app.include_router(moderation_router(runtime, queued=runtime.outbox_queued))
     app.include_router(replies_router())

@@ -22,7 +22,7 @@ from crisisdesk.accounts.models import User
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
-from crisisdesk.core.fields import MAX_ID, Id
+from crisisdesk.core.fields import MAX_ID, Id, StrictId
 from crisisdesk.inbox import contacts, listing, service, sla
 from crisisdesk.inbox import performance as perf
 from crisisdesk.inbox.errors import InboxError
@@ -111,6 +111,8 @@ class MessageOut(BaseModel):
     delivery_state: str | None = None
     error: str | None = None
     by: str | None = None
+    attachments: list[dict[str, Any]] = Field(default_factory=list, description="Outbound: the files sent "
+                                              "with it (id, filename, content_type, size, download).")
 
 
 class EventOut(BaseModel):
@@ -145,6 +147,8 @@ class ReplyIn(BaseModel):
     saved_reply: str | None = Field(default=None, description="A saved reply's name instead of a text: "
                                     "filled in for this conversation, in the person's language.")
     private: bool = Field(default=False, description="Answer privately (a DM, Meta's private reply).")
+    attachments: list[StrictId] = Field(default_factory=list, max_length=10, description="Uploaded files "
+                                  "(POST /api/v1/attachments) to send with the reply, where the channel can.")
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")
     seen: str | None = Field(default=None, max_length=40, description="The newest message id on your screen "
                              "(\"in:12\", \"out:5\"): if a colleague answered after it, the answer is 409 "
@@ -283,8 +287,9 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                                            runtime.workspace.config.inbox.saved_replies)
                 item = service.reply(session, conversation, text, private=body.private, key=key,
                                      connectors=runtime.connectors(), actor=principal.actor,
-                                     now=runtime.runner.clock.now())
-                out = MessageOut.model_validate(service.outbound_message(item))
+                                     now=runtime.runner.clock.now(), attachments=tuple(body.attachments))
+                files = service.files_of(session, item)
+                out = MessageOut.model_validate(service.outbound_message(item, files))
         except InboxError as exc:
             raise fail(exc) from None
         if queued is not None:

@@ -24,7 +24,7 @@ from crisisdesk.api.responses import errors
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
-from crisisdesk.core.fields import Id
+from crisisdesk.core.fields import Id, StrictId
 from crisisdesk.inbox import moderation
 from crisisdesk.runtime import Runtime
 
@@ -48,6 +48,8 @@ class OutboundIn(BaseModel):
     thread: str | None = Field(default=None, max_length=255)
     recipient: str | None = Field(default=None, max_length=255,
                                   description="The person's id on the platform (private replies, blocks).")
+    attachments: list[StrictId] = Field(default_factory=list, max_length=10, description="Uploaded files "
+                                  "(POST /api/v1/attachments) to send with a reply, where the channel can.")
 
 
 class OutboxOut(BaseModel):
@@ -114,7 +116,7 @@ def outbox_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
         request = outbox.OutboundRequest(
             channel=body.channel, action=body.action, idempotency_key=body.idempotency_key,
             post_id=body.post_id, text=body.text, target=body.target, thread=body.thread,
-            recipient=body.recipient)
+            recipient=body.recipient, attachments=tuple(body.attachments))
         return _queue(principal, request, response)
 
     def _queue(principal: Principal, request: outbox.OutboundRequest, response: Response) -> OutboxOut:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import orjson
@@ -33,6 +34,9 @@ class Capability(StrEnum):
     DELETE = "delete"
     BLOCK = "block"
     DELIVERY_STATUS = "delivery_status"  # reports sent/delivered/read for what we sent
+    #: Sends files with a reply; the connector declares ``attachment_limits`` and may refuse
+    #: a particular call (a public comment) in ``attachment_refusal``.
+    ATTACHMENTS = "attachments"
 
 
 class WebhookRejected(CrisisdeskError):
@@ -245,6 +249,66 @@ NEEDS: dict[Action, Capability] = {
 
 
 @dataclass(frozen=True, slots=True)
+class OutgoingFile:
+    """A file we send with a reply: stored by the hub (``path``), checked against ``sha256`` when it
+    is read, so that a file changed on disk is never sent as if it were the one uploaded."""
+
+    attachment_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    path: Path
+
+    @property
+    def kind(self) -> str:
+        """``image``, ``video``, ``audio`` or ``document``: what most platforms distinguish."""
+        major = self.content_type.split("/", 1)[0]
+        return major if major in ("image", "video", "audio") else "document"
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentLimits:
+    """What a connector's platform takes with one reply: how many files, how large each, of which
+    types (``image/jpeg`` exactly, or ``image/*``); ``max_bytes_by_kind`` narrows ``max_bytes`` for
+    a kind (WhatsApp: images 5 MB, documents 100 MB)."""
+
+    max_count: int
+    max_bytes: int
+    content_types: frozenset[str]
+    max_bytes_by_kind: Mapping[str, int] = field(default_factory=dict)
+    #: The longest text that can go with files (a caption), where the platform limits it.
+    max_caption: int | None = None
+
+    def accepts(self, content_type: str) -> bool:
+        major = content_type.split("/", 1)[0]
+        return content_type in self.content_types or f"{major}/*" in self.content_types
+
+    def limit_for(self, kind: str) -> int:
+        return min(self.max_bytes, self.max_bytes_by_kind.get(kind, self.max_bytes))
+
+
+def attachment_limits(connector: object) -> AttachmentLimits | None:
+    """The connector's limits for files, or None when it cannot send any."""
+    if Capability.ATTACHMENTS not in getattr(connector, "capabilities", frozenset()):
+        return None
+    limits = getattr(connector, "attachment_limits", None)
+    return limits if isinstance(limits, AttachmentLimits) else None
+
+
+def attachment_refusal(connector: object, outbound: Outbound) -> str | None:
+    """Why this particular call cannot carry files (a public comment reply on a page), or None.
+
+    Asked at enqueue time with the outbound as it will be sent (files included), so that a
+    request the platform would refuse is never queued."""
+    check = getattr(connector, "attachment_refusal", None)
+    if check is None:
+        return None
+    answer = check(outbound)
+    return answer if isinstance(answer, str) else None
+
+
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """One outbound call, as the outbox hands it to a connector.
 
@@ -255,6 +319,8 @@ class Outbound:
     stored, with ``author``, ``conversation_id``, ``url``), ``attachments`` and ``public``; a connector
     takes what its platform needs from it (Bluesky's parent cid, an e-mail's Message-ID and subject).
     ``idempotency_key`` is the outbox's key: sent along where a platform accepts one.
+    ``attachments`` are the files to send with a reply (only to connectors with
+    :attr:`Capability.ATTACHMENTS`).
     """
 
     action: Action
@@ -264,6 +330,7 @@ class Outbound:
     recipient: str | None = None
     text: str | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
+    attachments: tuple[OutgoingFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

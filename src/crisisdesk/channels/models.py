@@ -150,3 +150,27 @@ class OutboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(320))
     created_by_user_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+
+
+class OutboxAttachment(Base):
+    """A file uploaded to go with a reply: its bytes in the hub's attachment store (by ``sha256``,
+    so the same file uploaded twice is kept once), who uploaded it, and the outbox item that sends
+    it (None until a reply takes it; unused uploads are removed after a day)."""
+
+    __tablename__ = "outbox_attachments"
+    __table_args__ = (Index("ix_outbox_attachments_unused", "outbox_item_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigIntKey)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: Where the bytes are, relative to the attachment store's folder.
+    storage_key: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[str] = mapped_column(String(320))
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outbox_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel_outbox.id", ondelete="SET NULL"), nullable=True)
+    #: The order of the files in their reply.
+    position: Mapped[int] = mapped_column(default=0)

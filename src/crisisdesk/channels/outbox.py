@@ -10,8 +10,9 @@ twice. Delivery and read reports that arrive later by webhook move ``delivery_st
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -26,10 +27,13 @@ from crisisdesk.channels.base import (
     Connector,
     DeliveryState,
     Outbound,
+    OutgoingFile,
     StatusReport,
     Watermark,
+    attachment_limits,
+    attachment_refusal,
 )
-from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.models import OutboxAttachment, OutboxItem, OutboxStatus
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.posts.models import Author, Post
 
@@ -59,6 +63,8 @@ class OutboundRequest:
     target: str | None = None
     thread: str | None = None
     recipient: str | None = None
+    #: Uploaded files (``outbox_attachments`` ids) to send with a reply, in this order.
+    attachments: tuple[int, ...] = ()
 
 
 def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[str, Connector],
@@ -78,11 +84,16 @@ def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[s
         raise OutboxError(f"{request.action.value} needs a text")
     if text is not None and len(text) > MAX_TEXT:
         raise OutboxError(f"text has {len(text)} characters; at most {MAX_TEXT}")
+    if request.attachments:
+        if request.action not in _REPLIES:
+            raise OutboxError(f"{request.action.value} takes no attachments; only replies do")
+        if attachment_limits(connector) is None:
+            raise OutboxError(f"channel {request.channel} cannot send attachments")
     existing = session.scalar(select(OutboxItem).where(OutboxItem.channel == request.channel,
                                                        OutboxItem.idempotency_key == request.idempotency_key))
     if existing is not None:
-        asked = (request.action.value, request.post_id, text)
-        if (existing.action, existing.post_id, existing.text) != asked:
+        asked = (request.action.value, request.post_id, text, tuple(request.attachments))
+        if (existing.action, existing.post_id, existing.text, attached_ids(session, existing.id)) != asked:
             raise OutboxError(f"idempotency key {request.idempotency_key!r} was used for another request "
                               f"(outbox item {existing.id})", status=409)
         return existing, False
@@ -99,6 +110,9 @@ def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[s
         thread = thread or post.conversation_id
         recipient = recipient or (author.external_id if author is not None else None)
         context = {"post": _stored_post(post), "platform": post.platform}
+    files = _files(session, request, connector, Outbound(
+        action=request.action, idempotency_key=request.idempotency_key, target=target, thread=thread,
+        recipient=recipient, text=text, context=context))
     item = OutboxItem(channel=request.channel, idempotency_key=request.idempotency_key,
                       action=request.action.value, post_id=request.post_id, target=target, thread=thread,
                       recipient=recipient, text=text, context=context, status=OutboxStatus.QUEUED,
@@ -106,10 +120,70 @@ def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[s
                       created_by_user_id=actor.user_id)
     session.add(item)
     session.flush()
+    for position, row in enumerate(files):
+        row.outbox_item_id, row.position = item.id, position
+    after: dict[str, Any] = {"channel": item.channel, "action": item.action, "post_id": item.post_id,
+                             "target": target, "text": text}
+    if files:
+        after["attachments"] = [{"id": r.id, "filename": r.filename, "size": r.size} for r in files]
+    session.flush()
     record(session, actor=actor, action=AuditAction.OUTBOUND_QUEUED, at=now, target_type="outbox",
-           target_id=item.id, after={"channel": item.channel, "action": item.action, "post_id": item.post_id,
-                                     "target": target, "text": text})
+           target_id=item.id, after=after)
     return item, True
+
+
+def attached_ids(session: Session, item_id: int) -> tuple[int, ...]:
+    return tuple(session.scalars(select(OutboxAttachment.id).where(OutboxAttachment.outbox_item_id == item_id)
+                                 .order_by(OutboxAttachment.position, OutboxAttachment.id)))
+
+
+def _files(session: Session, request: OutboundRequest, connector: Connector,
+           planned: Outbound) -> list[OutboxAttachment]:
+    """The uploads a request names, checked before anything is queued: they exist, no other reply
+    took them, and the connector's platform takes them (count, type, size, this very call)."""
+    if not request.attachments:
+        return []
+    limits = attachment_limits(connector)
+    if limits is None:  # checked by the caller; kept for the type checker
+        raise OutboxError(f"channel {request.channel} cannot send attachments")
+    if len(set(request.attachments)) != len(request.attachments):
+        raise OutboxError("an attachment is named twice")
+    if len(request.attachments) > limits.max_count:
+        raise OutboxError(f"channel {request.channel} sends at most {limits.max_count} attachment(s) with "
+                          f"one reply; {len(request.attachments)} were given")
+    rows = {r.id: r for r in session.scalars(select(OutboxAttachment).where(
+        OutboxAttachment.id.in_(list(request.attachments))).with_for_update())}
+    missing = [str(i) for i in request.attachments if i not in rows]
+    if missing:
+        raise OutboxError(f"no attachment {', '.join(missing)} (upload it first; unused uploads are removed "
+                          "after a day)", status=404)
+    ordered = [rows[i] for i in request.attachments]
+    problems = []
+    for row in ordered:
+        if row.outbox_item_id is not None:
+            raise OutboxError(f"attachment {row.id} ({row.filename}) goes with outbox item "
+                              f"{row.outbox_item_id} already; upload it again for another reply", status=409)
+        kind = row.content_type.split("/", 1)[0]
+        kind = kind if kind in ("image", "video", "audio") else "document"
+        if not limits.accepts(row.content_type):
+            problems.append(f"{row.filename} is {row.content_type}, which channel {request.channel} cannot "
+                            "send")
+        elif row.size > limits.limit_for(kind):
+            problems.append(f"{row.filename} has {row.size} bytes; channel {request.channel} sends a {kind} "
+                            f"of at most {limits.limit_for(kind)} bytes")
+    if problems:
+        raise OutboxError("; ".join(problems))
+    refusal = attachment_refusal(connector, replace(planned, attachments=tuple(
+        _planned_file(r) for r in ordered)))
+    if refusal:
+        raise OutboxError(f"channel {request.channel} cannot send attachments here: {refusal}")
+    return ordered
+
+
+def _planned_file(row: OutboxAttachment) -> OutgoingFile:
+    """The file as the connector will get it (the path is not needed to judge the call)."""
+    return OutgoingFile(attachment_id=row.id, filename=row.filename, content_type=row.content_type,
+                        size=row.size, sha256=row.sha256, path=Path(row.storage_key))
 
 
 def _stored_post(post: Post) -> dict[str, Any]:
@@ -124,10 +198,10 @@ def _stored_post(post: Post) -> dict[str, Any]:
             "conversation_id": post.conversation_id, "in_reply_to": post.in_reply_to}
 
 
-def outbound(item: OutboxItem) -> Outbound:
+def outbound(item: OutboxItem, files: Sequence[OutgoingFile] = ()) -> Outbound:
     return Outbound(action=Action(item.action), idempotency_key=f"{item.channel}:{item.idempotency_key}",
                     target=item.target, thread=item.thread, recipient=item.recipient, text=item.text,
-                    context=dict(item.context or {}))
+                    context=dict(item.context or {}), attachments=tuple(files))
 
 
 # -- the sender's side ------------------------------------------------------------------------------

@@ -16,15 +16,26 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor, AuditAction, record
-from crisisdesk.channels import outbox
+from crisisdesk.channels import attachment_store, outbox
+from crisisdesk.channels.attachment_store import AttachmentStore
 from crisisdesk.channels.background import RoundLoop
-from crisisdesk.channels.base import NEEDS, Action, Connector, Outbound, PlatformError, SendingConnector, Sent
+from crisisdesk.channels.base import (
+    NEEDS,
+    Action,
+    Connector,
+    Outbound,
+    PlatformError,
+    SendingConnector,
+    Sent,
+    attachment_limits,
+)
 from crisisdesk.channels.models import OutboxStatus
 from crisisdesk.core.clock import Clock
 from crisisdesk.db import log_failure
@@ -52,8 +63,11 @@ class OutboxSender(RoundLoop):
     def __init__(self, engine: Callable[[], Engine], connectors: Callable[[], Mapping[str, Connector]], *,
                  clock: Clock, policy: RetryPolicy | None = None, interval: float = 5.0,
                  on_reauthorize: Callable[[str, str], None] | None = None,
-                 on_sent: Callable[[Session, int, datetime], None] | None = None) -> None:
+                 on_sent: Callable[[Session, int, datetime], None] | None = None,
+                 attachments: AttachmentStore | None = None) -> None:
         super().__init__(interval)
+        #: Where the files of replies are read from (the same store the uploads went to).
+        self._attachments = attachments
         self._engine = engine
         self._connectors = connectors
         self.clock = clock
@@ -85,7 +99,12 @@ class OutboxSender(RoundLoop):
                             row.action)
             claimed = [row for row in outbox.due(session, now, channels=sorted(connectors))
                        if outbox.claim(session, row, now=now)]
-            jobs = [(row.id, row.channel, row.attempts + 1, outbox.outbound(row)) for row in claimed]
+            # Without a store the files cannot be read: the connector's read refuses them (permanent),
+            # never a reply sent without the files it promised.
+            store = self._attachments or AttachmentStore(Path("/nonexistent/crisisdesk-attachment-store"))
+            files = attachment_store.of_items(session, store, [row.id for row in claimed])
+            jobs = [(row.id, row.channel, row.attempts + 1, outbox.outbound(row, files.get(row.id, ())))
+                    for row in claimed]
         # Claims are committed before any call: a crash from here leaves 'sending' rows (uncertain).
         outcomes = []
         for item_id, channel, attempt, call in jobs:
@@ -98,6 +117,8 @@ class OutboxSender(RoundLoop):
             if connector is None or NEEDS[call.action] not in connector.capabilities:
                 raise PlatformError(f"channel {channel!r} is gone or cannot {call.action.value} any more",
                                     permanent=True)
+            if call.attachments and attachment_limits(connector) is None:
+                raise PlatformError(f"channel {channel!r} cannot send attachments any more", permanent=True)
             sent = cast(SendingConnector, connector).send(call)
         except PlatformError as exc:
             return self._failed(engine, item_id, channel, attempt, call.action, exc)

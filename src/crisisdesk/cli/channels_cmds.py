@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import uuid
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,12 +17,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor
+from crisisdesk.channels.attachment_store import AttachmentStore, upload
+from crisisdesk.channels.attachments import AttachmentRejected
 from crisisdesk.channels.base import Action, Connector, PlatformError
 from crisisdesk.channels.health import State
 from crisisdesk.channels.health_facts import HealthSubject, health_of
 from crisisdesk.channels.health_monitor import check as check_credentials
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
-from crisisdesk.channels.outbox import OutboundRequest, OutboxError, enqueue
+from crisisdesk.channels.outbox import OutboundRequest, OutboxError, attached_ids, enqueue
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.channels.service import channel_counts, record_credentials
@@ -102,6 +107,24 @@ def _enabled_connectors(workspace: Workspace) -> dict[str, Connector]:
     return {c.key: connector_for(c) for c in workspace.config.channels if c.enabled}
 
 
+def _uploaded(session: Session, store: AttachmentStore, request: OutboundRequest, paths: list[Path], *,
+              max_bytes: int, now: datetime) -> tuple[int, ...]:
+    """The files stored as uploads (or, for a key asked before, that request's files)."""
+    asked = session.scalar(select(OutboxItem.id).where(OutboxItem.channel == request.channel,
+                                                       OutboxItem.idempotency_key == request.idempotency_key))
+    if asked is not None:
+        return attached_ids(session, asked)
+    ids = []
+    for path in paths:
+        with path.open("rb") as stream:
+            try:
+                ids.append(upload(session, store, stream, filename=path.name, declared_type=None,
+                                  max_bytes=max_bytes, actor=Actor.cli(getpass.getuser()), now=now).id)
+            except AttachmentRejected as exc:
+                raise CrisisdeskError(f"{path}: {exc}") from None
+    return tuple(ids)
+
+
 @channels_app.command("send")
 @friendly_errors
 def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
@@ -117,18 +140,26 @@ def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
              "--key", help="Idempotency key: the same key twice sends once [default: a new one].")] = None,
          queue_only: Annotated[bool, typer.Option(
              "--queue-only", help="Only queue it; `crisisdesk serve` sends it.")] = False,
+         attach: Annotated[list[Path] | None, typer.Option(
+             "--attach", help="A file to send with the reply (repeat for more), where the channel can.",
+             exists=True, dir_okay=False, readable=True)] = None,
          config: ConfigOption = None) -> None:
     """Reply, reply privately, hide, unhide, delete or block through a channel: queued in the outbox
     (audited as cli:<login>) and, unless --queue-only, attempted at once. Exit 1 when it failed."""
-    _, workspace = open_workspace(config)
+    settings, workspace = open_workspace(config)
     connectors = _enabled_connectors(workspace)
     request = OutboundRequest(channel=key, action=action, idempotency_key=idempotency_key or uuid.uuid4().hex,
                               post_id=post, text=text, target=target, recipient=recipient, thread=thread)
+    store = AttachmentStore(settings.attachments_dir or workspace.root / "attachments")
     engine = open_engine(workspace)
     clock = SystemClock()
     try:
         try:
             with Session(engine) as session, session.begin():
+                if attach:
+                    limit = settings.max_attachment_bytes
+                    files = _uploaded(session, store, request, attach, max_bytes=limit, now=clock.now())
+                    request = dataclasses.replace(request, attachments=files)
                 item, created = enqueue(session, request, connectors=connectors,
                                         actor=Actor.cli(getpass.getuser()), now=clock.now())
                 item_id, status = item.id, item.status
@@ -138,7 +169,7 @@ def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
                   f"key {request.idempotency_key}", highlight=False)
         if queue_only or not created:
             return
-        sender = OutboxSender(lambda: engine, lambda: {key: connectors[key]}, clock=clock,
+        sender = OutboxSender(lambda: engine, lambda: {key: connectors[key]}, clock=clock, attachments=store,
                               on_reauthorize=lambda channel, error: _refused(engine, channel, error))
         outcome = next((o for o in sender.run_once() if o.item_id == item_id), None)
     finally:

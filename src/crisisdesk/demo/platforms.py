@@ -6,7 +6,8 @@ outbox, as in production; the demo's accounts must not reach Meta or Viber, yet 
 WhatsApp number, Facebook page and Viber bot points here, and this server takes the calls those
 connectors make and answers in the documented shape (../shared/docs/CHANNEL-APIS.md §1.5, §2.2,
 §3.2): a Graph answer for ``/{version}/{page}/messages`` (private reply), ``/{version}/{number}/messages``
-(WhatsApp), ``/{version}/{comment}/comments`` (public reply) and ``/{version}/{comment}`` with
+(WhatsApp; files uploaded first to ``/{number}/media`` or a page's ``/message_attachments``),
+``/{version}/{comment}/comments`` (public reply) and ``/{version}/{comment}`` with
 ``is_hidden`` (hide, unhide), a ``DELETE``, and Viber's ``/viber/send_message``. A call without this
 run's token is refused the way the platform refuses it (Graph code 190, Viber status 2), so a wrong
 configuration shows as it would in production. What was sent is kept, in order, for the summary.
@@ -25,8 +26,9 @@ from typing import Any, Final
 
 import orjson
 
-MAX_BODY: Final = 1_000_000
-_GRAPH: Final = re.compile(r"^/v\d+\.\d+/(?P<path>[\w.\-:]+(?:/(?P<edge>messages|comments))?)$")
+MAX_BODY: Final = 120 * 1024 * 1024  # a WhatsApp document may have 100 MB
+_GRAPH: Final = re.compile(
+    r"^/v\d+\.\d+/(?P<path>[\w.\-:]+(?:/(?P<edge>messages|comments|media|message_attachments))?)$")
 VIBER_PREFIX: Final = "/viber"
 
 
@@ -131,6 +133,8 @@ class PlatformSink:
     def answer(self, method: str, path: str, headers: Mapping[str, str],
                raw: bytes) -> tuple[int, dict[str, Any]]:
         """The platform's answer to one call (status, JSON body)."""
+        if headers.get("content-type", "").startswith("multipart/form-data"):
+            return self._upload(path, headers)
         try:
             body = orjson.loads(raw) if raw else {}
         except orjson.JSONDecodeError:
@@ -177,6 +181,18 @@ class PlatformSink:
         self._keep("facebook", "reply_private", who, text, new)
         return 200, {"recipient_id": f"psid-{who}", "message_id": new}
 
+    def _upload(self, path: str, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        """A file uploaded before the message that shows it: WhatsApp's ``/{number}/media``
+        (answered with a media id) and Messenger's ``/{page}/message_attachments``."""
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if token not in self.graph_tokens:
+            return 400, _graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        match = _GRAPH.match(path.split("?", 1)[0])
+        if match is None or match["edge"] not in ("media", "message_attachments"):
+            return 400, _graph_error(100, f"Unknown upload path: {path}")
+        new = f"demo-media-{next(self._ids)}"
+        return 200, {"id": new} if match["edge"] == "media" else {"attachment_id": new}
+
     def _viber(self, method: str, headers: Mapping[str, str],
                body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if headers.get("x-viber-auth-token") != self.viber_token:
@@ -205,6 +221,13 @@ def _text(body: Mapping[str, Any]) -> str | None:
             inner = value.get("text") or value.get("body")
             if isinstance(inner, str) and inner.strip():
                 return inner
+            if isinstance(value.get("attachment"), dict):  # a Messenger file, after the text
+                return "[attachment]"
+    for kind in ("image", "video", "document"):  # a WhatsApp media message: its caption
+        media = body.get(kind)
+        if isinstance(media, dict) and media.get("id"):
+            caption = media.get("caption")
+            return caption if isinstance(caption, str) and caption.strip() else f"[{kind}]"
     return None
 
 

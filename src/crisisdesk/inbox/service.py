@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector, private_reply_window
-from crisisdesk.channels.models import OutboxItem
+from crisisdesk.channels.models import OutboxAttachment, OutboxItem
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,
@@ -69,7 +69,8 @@ def messages(session: Session, conversation: Conversation) -> list[dict[str, Any
         )
     )
     out: list[dict[str, Any]] = [_inbound(p, a) for p, a in posts]
-    out.extend(outbound_message(o) for o in outbound)
+    files = attached_files(session, [o.id for o in outbound])
+    out.extend(outbound_message(o, files.get(o.id, [])) for o in outbound)
     out.sort(key=lambda m: (m["at"], m["id"]))
     return out
 
@@ -99,8 +100,27 @@ def _inbound(post: Post, author: Author | None) -> dict[str, Any]:
     }
 
 
-def outbound_message(item: OutboxItem) -> dict[str, Any]:
+def attached_files(session: Session, item_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The files of outbound replies, as the thread shows them (name, type, size, download link)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not item_ids:
+        return found
+    rows = session.scalars(select(OutboxAttachment).where(OutboxAttachment.outbox_item_id.in_(item_ids))
+                           .order_by(OutboxAttachment.position, OutboxAttachment.id))
+    for row in rows:
+        found.setdefault(int(row.outbox_item_id or 0), []).append({
+            "id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size,
+            "download": f"/api/v1/attachments/{row.id}/content"})
+    return found
+
+
+def files_of(session: Session, item: OutboxItem) -> list[dict[str, Any]]:
+    return attached_files(session, [item.id]).get(item.id, [])
+
+
+def outbound_message(item: OutboxItem, files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
+        "attachments": files or [],
         "id": f"out:{item.id}",
         "direction": "out",
         "outbox_id": item.id,
@@ -273,6 +293,7 @@ def reply(
     connectors: Mapping[str, Connector],
     actor: Actor,
     now: datetime,
+    attachments: tuple[int, ...] = (),
 ) -> OutboxItem:
     """Answer the conversation's latest inbound message through its channel (queued in the outbox).
 
@@ -297,7 +318,8 @@ def reply(
             "wait for the person to write again (WhatsApp: or send an approved template)"
         )
     request = outbox.OutboundRequest(
-        channel=conversation.channel, action=action, idempotency_key=key, post_id=latest, text=text
+        channel=conversation.channel, action=action, idempotency_key=key, post_id=latest, text=text,
+        attachments=attachments,
     )
     try:
         item, _ = outbox.enqueue(session, request, connectors=connectors, actor=actor, now=now)

@@ -161,6 +161,14 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.check.code.no_next_step": {"de": "Kein nächster Schritt", "en": "No next step"},
     "inbox.check.code.no_timeline": {"de": "Kein Zeitrahmen", "en": "No time frame"},
     "inbox.check.code.hostile": {"de": "Feindseliger Ton", "en": "Hostile tone"},
+    "inbox.attach": {"de": "Dateien anhängen", "en": "Attach files"},
+    "inbox.attach_hint": {"de": "Bilder, PDF oder Office-Dateien; was der Kanal annimmt, prüft crisisdesk "
+                                "vor dem Senden.",
+                          "en": "Images, PDF or office files; crisisdesk checks what the channel takes "
+                                "before sending."},
+    "inbox.attachments": {"de": "Anhänge", "en": "Attachments"},
+    "inbox.error.attachment": {"de": "Der Anhang {name} wurde nicht angenommen: {reason}",
+                               "en": "The attachment {name} was not accepted: {reason}"},
     "inbox.reply_as": {"de": "Antworten als", "en": "Reply as"},
     "inbox.saved_reply": {"de": "Gespeicherte Antwort einsetzen", "en": "Insert a saved reply"},
     "inbox.saved_reply_choose": {"de": "– auswählen –", "en": "– choose –"},

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ from crisisdesk.accounts.models import User
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.channels import outbox
+from crisisdesk.channels.attachment_store import upload
+from crisisdesk.channels.attachments import AttachmentRejected
 from crisisdesk.channels.base import NEEDS, Action
 from crisisdesk.channels.models import OutboxItem
 from crisisdesk.core.fields import Id
@@ -47,6 +49,8 @@ KEY = re.compile(r"^[\x21-\x7e]{8,128}$")
 MAX_NOTE = 10_000
 MAX_TAGS = 50
 MAX_TAG = 64
+#: The reply form takes files: the app bounds its body by the attachment limit (api/app.py).
+REPLY_PATH = "reply"
 
 
 def parse_local_time(value: str, zone: str) -> datetime:
@@ -100,9 +104,10 @@ def router(runtime: Runtime) -> APIRouter:
             runtime.outbox_queued_or_notices()
         return back(conversation_id, done, "manage")
 
-    @r.post("/inbox/{conversation_id}/reply")
+    @r.post(f"/inbox/{{conversation_id}}/{REPLY_PATH}")
     def reply(request: Request, conversation_id: Id, user: Replier, text: Annotated[str, Form()] = "",
-              visibility: Annotated[str, Form()] = "", key: Annotated[str, Form()] = "") -> Response:
+              visibility: Annotated[str, Form()] = "", key: Annotated[str, Form()] = "",
+              files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
         lang = request_lang(request, user)
         typed = Typed(reply=text, visibility=visibility)
         if not text.strip():
@@ -126,8 +131,23 @@ def router(runtime: Runtime) -> APIRouter:
                 if NEEDS[action] not in connector.capabilities:
                     return refused(request, user, conversation_id,
                                    t(f"inbox.error.cannot_{action.value}", lang), typed)
+                uploads = [f for f in files or [] if f.filename]
+                ids: list[int] = []
+                asked = session.scalar(select(OutboxItem.id).where(OutboxItem.channel == conversation.channel,
+                                                                   OutboxItem.idempotency_key == key))
+                if asked is not None:  # a double click: the first request's files, not new uploads
+                    ids, uploads = list(outbox.attached_ids(session, asked)), []
+                for file in uploads:  # stored with the reply; refused together with it
+                    try:
+                        ids.append(upload(session, runtime.attachment_store(), file.file,
+                                          filename=file.filename, declared_type=file.content_type,
+                                          max_bytes=runtime.settings.max_attachment_bytes,
+                                          actor=user.actor, now=now()).id)
+                    except AttachmentRejected as exc:
+                        message = t("inbox.error.attachment", lang, name=file.filename or "", reason=str(exc))
+                        return refused(request, user, conversation_id, message, typed)
                 service.reply(session, conversation, text, private=private, key=key, connectors=connectors,
-                              actor=user.actor, now=now())
+                              actor=user.actor, now=now(), attachments=tuple(ids))
         except InboxError as exc:
             return refused(request, user, conversation_id, explain(exc, lang), typed)
         runtime.outbox_queued()

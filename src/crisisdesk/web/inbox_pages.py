@@ -184,7 +184,8 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
     connector = connectors.get(c.channel) if c.channel is not None else None
     capabilities = connector.capabilities if connector is not None else frozenset()
     replies = {"public": Capability.REPLY_PUBLIC in capabilities and c.public is not False,
-               "private": Capability.REPLY_PRIVATE in capabilities}
+               "private": Capability.REPLY_PRIVATE in capabilities,
+               "files": Capability.ATTACHMENTS in capabilities}
     render_key = uuid.uuid4().hex
     return render(
         request, "conversation.html", user, nav="inbox", status_code=status_code, c=c, thread=thread,

@@ -12,6 +12,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from crisisdesk.channels.base import (
     Action,
+    AttachmentLimits,
     Capability,
     CheckResult,
     Delivery,
@@ -22,7 +23,7 @@ from crisisdesk.channels.base import (
 )
 from crisisdesk.channels.email.config import EmailConfig
 from crisisdesk.channels.email.mapping import map_body
-from crisisdesk.channels.email.sending import deliver, reply_message
+from crisisdesk.channels.email.sending import ATTACHMENTS, attachment_refusal, deliver, reply_message
 
 #: Longest single IDLE (RFC 2177: re-issue before the server's 30-minute autologout).
 MAX_IDLE = 25 * 60
@@ -34,7 +35,10 @@ class EmailConnector:
     by Message-ID, so nothing counts twice)."""
 
     #: Replies need the channel's ``smtp`` block; a channel without one refuses them when sending.
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.POLL, Capability.REPLY_PRIVATE})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.POLL, Capability.REPLY_PRIVATE,
+                                                               Capability.ATTACHMENTS})
+    #: Files as MIME attachments of the reply (sending.py).
+    attachment_limits: ClassVar[AttachmentLimits] = ATTACHMENTS
 
     def __init__(self, config: EmailConfig) -> None:
         self.config = config
@@ -110,6 +114,9 @@ class EmailConnector:
 
     def parse(self, body: bytes) -> Delivery:
         return map_body(body, channel=self.key, own_address=self.config.address)
+
+    def attachment_refusal(self, outbound: Outbound) -> str | None:
+        return attachment_refusal(outbound)
 
     def send(self, outbound: Outbound) -> Sent:
         """A reply by SMTP (sending.py); the id it returns is our Message-ID, without ``<>``."""

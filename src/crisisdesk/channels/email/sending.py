@@ -26,7 +26,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
-from crisisdesk.channels.base import Outbound, PlatformError
+from crisisdesk.channels.attachments import ALLOWED_TYPES, read_all
+from crisisdesk.channels.base import AttachmentLimits, Outbound, OutgoingFile, PlatformError
 from crisisdesk.notify.schemas import SmtpConfig
 
 TIMEOUT = 30.0
@@ -91,6 +92,27 @@ def _recipient(outbound: Outbound, post: dict[str, Any]) -> tuple[str, str]:
     return name, address
 
 
+#: Files with a reply are MIME parts. Mail servers commonly refuse messages past 25 MB, and
+#: base64 makes files a third larger, so all files of one reply together stay below 18 MB.
+TOTAL_LIMIT = 18 * 1024 * 1024
+ATTACHMENTS = AttachmentLimits(max_count=10, max_bytes=TOTAL_LIMIT, content_types=ALLOWED_TYPES)
+
+
+def attachment_refusal(outbound: Outbound) -> str | None:
+    total = sum(f.size for f in outbound.attachments)
+    if total > TOTAL_LIMIT:
+        return (f"the files have {total} bytes together; a mail takes at most {TOTAL_LIMIT} "
+                "(mail servers refuse larger messages)")
+    return None
+
+
+def attach(msg: EmailMessage, files: list[tuple[OutgoingFile, bytes]]) -> None:
+    """Each file as a MIME attachment (the message becomes multipart/mixed, the text its first part)."""
+    for file, data in files:
+        maintype, _, subtype = file.content_type.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=file.filename)
+
+
 def reply_message(outbound: Outbound, *, smtp: SmtpConfig, mailbox: str,
                   now: datetime) -> tuple[EmailMessage, str]:
     """The reply as a text/plain UTF-8 mail and the address it goes to; a permanent error naming
@@ -118,6 +140,11 @@ def reply_message(outbound: Outbound, *, smtp: SmtpConfig, mailbox: str,
         msg["In-Reply-To"] = f"<{original}>"
         msg["References"] = " ".join(f"<{i}>" for i in dict.fromkeys([root or original, original]))
     msg.set_content(text + "\n", charset="utf-8")
+    if outbound.attachments:
+        why = attachment_refusal(outbound)
+        if why:
+            raise missing(outbound, why)
+        attach(msg, read_all(outbound.attachments))
     return msg, address
 
 

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crisisdesk.channels.base import Capability, Delivery, Outbound
+from crisisdesk.channels.attachments import read_all
+from crisisdesk.channels.base import AttachmentLimits, Capability, Delivery, Outbound, PlatformError, Sent
 from crisisdesk.channels.facebook import sending
 from crisisdesk.channels.facebook.config import FacebookConfig
 from crisisdesk.channels.facebook.mapping import map_entry
+from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
-from crisisdesk.channels.meta.sending import GraphCall
+from crisisdesk.channels.meta.media import MESSENGER_TYPES, upload_messenger
+from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
 from crisisdesk.channels.meta.webhook import Entry
 
 
@@ -17,7 +20,9 @@ class FacebookConnector(MetaConnector):
 
     capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {
         Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.HIDE, Capability.DELETE,
-        Capability.DELIVERY_STATUS}  # Messenger and Instagram DM delivery and read watermarks
+        Capability.DELIVERY_STATUS,  # Messenger and Instagram DM delivery and read watermarks
+        Capability.ATTACHMENTS}  # in Messenger chats (attachment_refusal says where not)
+    attachment_limits: ClassVar[AttachmentLimits] = sending.ATTACHMENTS
 
     check_fields = ("name", "id")
     envelope_object = "page"
@@ -35,3 +40,33 @@ class FacebookConnector(MetaConnector):
 
     def plan(self, outbound: Outbound) -> GraphCall:
         return sending.plan(outbound, page_id=self.page.page_id)
+
+    def attachment_refusal(self, outbound: Outbound) -> str | None:
+        return sending.attachment_refusal(outbound, page_id=self.page.page_id)
+
+    def send(self, outbound: Outbound) -> Sent:
+        """With files (a Messenger chat): every file uploaded first (nothing reaches the person
+        yet), then the text, then one message per file. A file message that fails after the text
+        went out is a permanent failure naming what arrived: repeating would send the text twice."""
+        if not outbound.attachments:
+            return super().send(outbound)
+        page = self.page.page_id
+        text_call = self.plan(outbound)
+        why = sending.attachment_refusal(outbound, page_id=page)
+        if why:
+            raise refuse(outbound, why)
+        files = read_all(outbound.attachments)
+        with GraphClient(self.config) as graph:
+            uploaded = [(MESSENGER_TYPES[f.kind], upload_messenger(graph, page, f, data))
+                        for f, data in files]
+        text_sent = perform(self.config, text_call)
+        mids = []
+        for (kind, attachment_id), (file, _) in zip(uploaded, files, strict=True):
+            try:
+                mids.append(perform(self.config, sending.attachment_message(
+                    outbound, page_id=page, kind=kind, attachment_id=attachment_id)).external_id or "")
+            except PlatformError as exc:
+                raise PlatformError(f"the text arrived (message {text_sent.external_id}) but {file.filename} "
+                                    f"did not: {exc}; it is not sent again (the text would arrive twice)",
+                                    code=exc.code, permanent=True, reauthorize=exc.reauthorize) from exc
+        return sending.files_sent(text_sent, mids)

@@ -9,17 +9,27 @@ Blocking people is not offered: the sources this connector follows do not docume
 
 from __future__ import annotations
 
-from crisisdesk.channels.base import Action, Outbound
+from typing import Any
+
+from crisisdesk.channels.attachments import ALLOWED_TYPES
+from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, Sent
 from crisisdesk.channels.facebook.mapping import PLATFORM
 from crisisdesk.channels.meta.sending import (
     GraphCall,
     created,
+    is_public,
+    message_sent,
+    person,
     private_reply,
     public_item,
     refuse,
     succeeded,
     text,
 )
+
+#: Messenger chats take files (25 MB each), each as a message of its own after the text;
+#: comment replies and private replies to comments take none.
+ATTACHMENTS = AttachmentLimits(max_count=3, max_bytes=25 * 1024 * 1024, content_types=ALLOWED_TYPES)
 
 
 def plan(outbound: Outbound, *, page_id: str) -> GraphCall:
@@ -38,3 +48,29 @@ def plan(outbound: Outbound, *, page_id: str) -> GraphCall:
         item = public_item(outbound, platform=PLATFORM, account=page_id, what="the comment to delete")
         return GraphCall("DELETE", item, succeeded)
     raise refuse(outbound, "a Facebook page cannot do that")
+
+
+def attachment_refusal(outbound: Outbound, *, page_id: str) -> str | None:
+    """Files go into Messenger chats only: a comment (public reply) takes text, and a private
+    reply to a comment is one text message."""
+    if outbound.action is not Action.REPLY_PRIVATE:
+        return "a comment reply on a Facebook page takes no uploaded files; answer privately in Messenger"
+    public = is_public(outbound, platform=PLATFORM, account=page_id)
+    if public or (public is None and not outbound.recipient):
+        return "a private reply to a comment is one text message; files go into Messenger chats only"
+    return None
+
+
+def attachment_message(outbound: Outbound, *, page_id: str, kind: str, attachment_id: str) -> GraphCall:
+    """The chat message that shows an uploaded file (Messenger sends text and files apart)."""
+    who = person(outbound, platform=PLATFORM, account=page_id)
+    if who is None:
+        raise refuse(outbound, "no recipient (the person's page-scoped id)")
+    attachment = {"type": kind, "payload": {"attachment_id": attachment_id}}
+    body: dict[str, Any] = {"recipient": {"id": who}, "messaging_type": "RESPONSE",
+                            "message": {"attachment": attachment}}
+    return GraphCall("POST", f"{page_id}/messages", message_sent, body)
+
+
+def files_sent(text_sent: Sent, file_ids: list[str]) -> Sent:
+    return Sent(text_sent.external_id, {**text_sent.details, "attachment_messages": ",".join(file_ids)})

@@ -11,13 +11,16 @@ are waiting, the next poll follows at once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlparse
 
 import httpx
 import orjson
 
+from crisisdesk.channels.attachments import read_all
 from crisisdesk.channels.base import (
+    AttachmentLimits,
     Capability,
     CheckResult,
     Delivery,
@@ -27,6 +30,7 @@ from crisisdesk.channels.base import (
     Sent,
 )
 from crisisdesk.channels.http import client, unreachable
+from crisisdesk.channels.mastodon import media
 from crisisdesk.channels.mastodon.config import MastodonConfig
 from crisisdesk.channels.mastodon.errors import refusal, until_reset
 from crisisdesk.channels.mastodon.mapping import map_body, statuses_of
@@ -62,7 +66,11 @@ def _newest(response: httpx.Response, items: list[Any]) -> str | None:
 class MastodonConnector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.POLL, Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.DELETE,
-        Capability.BLOCK})
+        Capability.BLOCK, Capability.ATTACHMENTS})
+    #: Up to 4 images, videos or audio files per status (media.py).
+    attachment_limits: ClassVar[AttachmentLimits] = media.ATTACHMENTS
+    #: Seconds between looks at a file the instance still processes.
+    media_pause: float = 1.0
 
     def __init__(self, config: MastodonConfig) -> None:
         self.config = config
@@ -75,11 +83,12 @@ class MastodonConnector:
         return self.config.key
 
     def _request(self, method: str, path: str, *, params: list[tuple[str, str]] | None = None,
-                 json: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+                 json: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                 files: dict[str, tuple[str, bytes, str]] | None = None) -> httpx.Response:
         token = self.config.access_token.get_secret_value()
         try:
             with client(self.base, headers={"Authorization": f"Bearer {token}", **(headers or {})}) as http:
-                return http.request(method, path, params=tuple(params or ()), json=json)
+                return http.request(method, path, params=tuple(params or ()), json=json, files=files)
         except httpx.HTTPError as exc:
             raise unreachable(self.base, exc) from exc
 
@@ -176,6 +185,10 @@ class MastodonConnector:
     def send(self, outbound: Outbound) -> Sent:
         """A reply, a deletion or a block (see sending.py); a refused call as its PlatformError."""
         call = call_for(outbound)
+        if outbound.attachments and call.body is not None:
+            ids = [media.upload(self._request, f, data, pause=self.media_pause)
+                   for f, data in read_all(outbound.attachments)]
+            call = replace(call, body={**call.body, "media_ids": ids})
         headers = {"Idempotency-Key": call.idempotency_key} if call.idempotency_key else None
         response = self._request(call.method, call.path, json=call.body, headers=headers)
         if not response.is_success:

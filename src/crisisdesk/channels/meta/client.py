@@ -69,6 +69,12 @@ class GraphClient:
     def delete(self, path: str) -> dict[str, Any]:
         return self._call("DELETE", path)
 
+    def upload(self, path: str, fields: dict[str, str], field: str, filename: str, data: bytes,
+               content_type: str) -> dict[str, Any]:
+        """A multipart/form-data POST with one file (WhatsApp's ``/media``, Messenger's
+        ``/message_attachments``)."""
+        return self._call("POST", path, data=fields, files={field: (filename, data, content_type)})
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response, data = request_json(self._http, method, f"/{self.version}/{path.lstrip('/')}", **kwargs)
         if response.is_success and isinstance(data, dict):

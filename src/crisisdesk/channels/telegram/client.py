@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 
 from crisisdesk.channels.base import PlatformError
 from crisisdesk.channels.http import client, request_json
@@ -28,6 +29,17 @@ class BotApi:
         if isinstance(data, dict) and data.get("ok") is True:
             return data.get("result")
         raise bot_error(response, data)
+
+    def upload(self, method: str, params: dict[str, Any], field: str, filename: str, data: bytes,
+               content_type: str) -> Any:
+        """A call with a file (``sendPhoto``, ``sendDocument``) as multipart/form-data: the Bot API
+        takes objects (``reply_parameters``) there as JSON-serialised fields."""
+        form = {k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in params.items()}
+        response, answer = request_json(self._http, "POST", f"/bot{self._token}/{method}", data=form,
+                                        files={field: (filename, data, content_type)})
+        if isinstance(answer, dict) and answer.get("ok") is True:
+            return answer.get("result")
+        raise bot_error(response, answer)
 
 
 def bot_error(response: httpx.Response, data: Any) -> PlatformError:

@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from crisisdesk.channels.base import (
     NEEDS,
+    AttachmentLimits,
     Capability,
     CheckResult,
     Delivery,
@@ -17,7 +18,7 @@ from crisisdesk.channels.signatures import check_token, header
 from crisisdesk.channels.telegram.client import BotApi
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.telegram.mapping import map_update
-from crisisdesk.channels.telegram.sending import send
+from crisisdesk.channels.telegram.sending import ATTACHMENTS, attachment_refusal, send
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
@@ -28,7 +29,9 @@ class TelegramConnector:
 
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.WEBHOOK, Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.DELETE,
-        Capability.BLOCK})
+        Capability.BLOCK, Capability.ATTACHMENTS})
+    #: One file per reply, with the text as its caption (sendPhoto / sendDocument).
+    attachment_limits: ClassVar[AttachmentLimits] = ATTACHMENTS
 
     def __init__(self, config: TelegramConfig) -> None:
         self.config = config
@@ -61,6 +64,9 @@ class TelegramConnector:
 
     def parse(self, body: bytes) -> Delivery:
         return map_update(load_json(body), bot_id=self.bot_id, channel=self.key)
+
+    def attachment_refusal(self, outbound: Outbound) -> str | None:
+        return attachment_refusal(outbound)
 
     def send(self, outbound: Outbound) -> Sent:
         if NEEDS[outbound.action] not in self.capabilities:

@@ -24,11 +24,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent
+from crisisdesk.channels.attachments import ALLOWED_TYPES, read_all
+from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, PlatformError, Sent
 from crisisdesk.channels.telegram.client import BotApi
 
 #: sendMessage's limit, in UTF-16 code units (what Telegram counts) of the text as sent.
 TEXT_LIMIT = 4096
+#: A file's caption (sendPhoto, sendDocument): the reply's text goes there, in the same message.
+CAPTION_LIMIT = 1024
+#: Bot API upload limits: photos 10 MB (sendPhoto), other files 50 MB (sendDocument).
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
+ATTACHMENTS = AttachmentLimits(max_count=1, max_bytes=50 * 1024 * 1024, content_types=ALLOWED_TYPES,
+                               max_bytes_by_kind={"image": 10 * 1024 * 1024}, max_caption=CAPTION_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +93,43 @@ def locate(outbound: Outbound, *, bot_id: str) -> Chat:
     return Chat(chat, topic, message)
 
 
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _text(outbound: Outbound) -> str:
     if outbound.text is None or not outbound.text.strip():
         raise refuse("no text: a reply needs the text to send")
-    units = len(outbound.text.encode("utf-16-le")) // 2
+    units = _units(outbound.text)
     if units > TEXT_LIMIT:
         raise refuse(f"the text is {units} characters long, Telegram accepts {TEXT_LIMIT}")
+    if outbound.attachments:
+        why = attachment_refusal(outbound)
+        if why:
+            raise refuse(why)
     return outbound.text
+
+
+def attachment_refusal(outbound: Outbound) -> str | None:
+    """A file goes in one message with the text as its caption (one call: sent once or not at
+    all), so the text must fit a caption."""
+    units = _units(outbound.text or "")
+    if outbound.attachments and units > CAPTION_LIMIT:
+        return (f"with a file the text is its caption, which Telegram limits to {CAPTION_LIMIT} characters; "
+                f"this one has {units}")
+    return None
+
+
+def _post(api: BotApi, params: dict[str, Any], outbound: Outbound) -> Any:
+    """sendMessage, or with a file sendPhoto (JPEG, PNG) / sendDocument with the text as caption."""
+    if not outbound.attachments:
+        return api.call("sendMessage", **params)
+    ((file, data),) = read_all(outbound.attachments[:1])
+    fields = {k: v for k, v in params.items() if k != "text"}
+    fields["caption"] = params["text"]
+    photo = file.content_type in PHOTO_TYPES
+    method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+    return api.upload(method, fields, field, file.filename, data, file.content_type)
 
 
 def _recipient(outbound: Outbound, why: str) -> int:
@@ -104,7 +141,7 @@ def _recipient(outbound: Outbound, why: str) -> int:
 def _message_id(result: Any, fallback_chat: int) -> str:
     if not isinstance(result, dict) or not isinstance(result.get("message_id"), int):
         # It may have been sent: a retry could say it twice, so a person looks at it instead.
-        raise PlatformError("sendMessage answered ok without the sent message", permanent=True)
+        raise PlatformError("Telegram answered ok without the sent message", permanent=True)
     chat = result.get("chat")
     chat_id = chat.get("id") if isinstance(chat, dict) else None
     return f"{chat_id if isinstance(chat_id, int) else fallback_chat}:{result['message_id']}"
@@ -146,11 +183,11 @@ def _reply(api: BotApi, outbound: Outbound, *, bot_id: str) -> Sent:
         if person < 0:
             raise refuse(f"the author {person} is a channel or group, not a person: it has no private chat")
         params["chat_id"] = person
-        answer = api.call("sendMessage", **params)
+        answer = _post(api, params, outbound)
         return Sent(_message_id(answer, person), {"chat": str(person)})
     if chat.message is not None:
         params["reply_parameters"] = {"message_id": chat.message}
     if chat.topic is not None:
         params["message_thread_id"] = chat.topic
-    answer = api.call("sendMessage", **params)
+    answer = _post(api, params, outbound)
     return Sent(_message_id(answer, chat.id), {"chat": str(chat.id)})

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crisisdesk.channels.base import Capability, Delivery, Outbound
+from crisisdesk.channels.attachments import read_all
+from crisisdesk.channels.base import AttachmentLimits, Capability, Delivery, Outbound, Sent
+from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
-from crisisdesk.channels.meta.sending import GraphCall
+from crisisdesk.channels.meta.media import upload_whatsapp
+from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
 from crisisdesk.channels.meta.webhook import Entry
 from crisisdesk.channels.whatsapp import sending
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
@@ -20,7 +23,8 @@ class WhatsAppConnector(MetaConnector):
     """
 
     capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {
-        Capability.DELIVERY_STATUS, Capability.REPLY_PRIVATE}
+        Capability.DELIVERY_STATUS, Capability.REPLY_PRIVATE, Capability.ATTACHMENTS}
+    attachment_limits: ClassVar[AttachmentLimits] = sending.ATTACHMENTS
     check_fields = ("display_phone_number", "verified_name", "quality_rating")
     envelope_object = "whatsapp_business_account"
 
@@ -41,3 +45,20 @@ class WhatsAppConnector(MetaConnector):
 
     def plan(self, outbound: Outbound) -> GraphCall:
         return sending.plan(outbound, phone_number_id=self.number.phone_number_id)
+
+    def attachment_refusal(self, outbound: Outbound) -> str | None:
+        return sending.attachment_refusal(outbound)
+
+    def send(self, outbound: Outbound) -> Sent:
+        """A text message; with a file: the upload to ``/media``, then one message naming it."""
+        if not outbound.attachments:
+            return super().send(outbound)
+        self.plan(outbound)  # refuses a call that lacks what it needs before anything is uploaded
+        why = sending.attachment_refusal(outbound)
+        if why:
+            raise refuse(outbound, why)
+        ((file, data),) = read_all(outbound.attachments[:1])
+        with GraphClient(self.config) as graph:
+            media_id = upload_whatsapp(graph, self.number.phone_number_id, file, data)
+        return perform(self.config, sending.media_message(
+            outbound, phone_number_id=self.number.phone_number_id, file=file, media_id=media_id))

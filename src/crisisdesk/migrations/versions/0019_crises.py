@@ -1,7 +1,7 @@
 """crises: one crisis per event, grouping situations (each with why it joined)
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-05 15:07:37.041168
 """
 
@@ -14,7 +14,7 @@ import crisisdesk.db
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
