@@ -88,6 +88,7 @@ CHANNEL_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "channels.capability.delete": {"de": "löschen", "en": "delete"},
     "channels.capability.block": {"de": "blockieren", "en": "block"},
     "channels.capability.delivery_status": {"de": "Zustellstatus melden", "en": "report delivery"},
+    "channels.capability.attachments": {"de": "Anhänge senden", "en": "send attachments"},
     "channels.check": {"de": "Zugangsdaten prüfen", "en": "Check credentials"},
     "channels.edit": {"de": "Im Dokument bearbeiten", "en": "Edit in the document"},
     "channels.check_ok": {"de": "{channel}: die Plattform erkennt die Zugangsdaten an (Konto {account}).",
