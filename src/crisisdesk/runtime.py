@@ -446,7 +446,8 @@ def build_runtime(
         workers=prepare_workers,
         detector=compiled.detector,
     )
-    runner.crises = CrisisTracker(lang=workspace.config.detection.language).track
+    runner.crises = CrisisTracker(lang=workspace.config.detection.language,
+                                   types=workspace.config.crisis_types).track
     runtime = Runtime(workspace, settings, engine, bus, runner, deliver=deliver,
                       version=stored.version if stored is not None else None, own_enricher=own_enricher)
     runtime.install_inbox_rules()

@@ -15,12 +15,14 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from crisisdesk.analysis.complaints import ComplaintType
+from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintType
 from crisisdesk.analysis.language import PREFERRED_LANGUAGES, check_languages
 from crisisdesk.analysis.transformer import TransformerConfig
 from crisisdesk.channels.config import ChannelConfig
 from crisisdesk.core.errors import ConfigError, config_path
 from crisisdesk.core.zones import DEFAULT_ZONE, check_zone
+from crisisdesk.crises.default_types import DEFAULT_TYPES
+from crisisdesk.crises.types import CrisisTypeConfig, check_type_references
 from crisisdesk.db import sqlite_url
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
 from crisisdesk.escalation.config import (
@@ -116,6 +118,10 @@ class WorkspaceConfig(BaseModel):
     channels: list[ChannelConfig] = Field(
         default_factory=list, description="Connected accounts and feeds (see docs/channels/).")
     inbox: InboxConfig = Field(default_factory=InboxConfig, description="Inbox rules (see docs/inbox.md).")
+    crisis_types: list[CrisisTypeConfig] = Field(
+        default_factory=lambda: list(DEFAULT_TYPES),
+        description="Crisis types and their playbooks (see docs/crises.md); giving a list replaces the "
+        "defaults.")
 
     @field_validator("channels")
     @classmethod
@@ -195,6 +201,11 @@ def parse_config(text: str, *, path: str) -> WorkspaceConfig:
                 errors.extend(unknown_recipients(
                     then.notify.to, f"inbox.rules[{i}].then[{j}].notify.to", people=config.people,
                     roles=config.roles, targets=set(config.notify.targets)))
+    taxonomy = config.analysis.complaint_types or DEFAULT_TAXONOMY
+    errors.extend(check_type_references(
+        config.crisis_types, people=dict(config.people), roles=dict(config.roles),
+        saved_replies={r.name for r in config.inbox.saved_replies},
+        complaint_types={t.name for t in taxonomy}))
     if errors:
         raise ConfigError(path, "", "; ".join(errors))
     return config

@@ -7,6 +7,7 @@ grouping only places situations that have no crisis yet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,8 +15,11 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.bus.base import Message
+from crisisdesk.crises.default_types import DEFAULT_TYPES
 from crisisdesk.crises.models import Crisis, CrisisSituation
+from crisisdesk.crises.playbook import act
 from crisisdesk.crises.tracker import CrisisTracker, crisis_event
+from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.detection.models import Situation
 from crisisdesk.sources.models import Monitor
 
@@ -29,7 +33,7 @@ class CrisisChangeError(Exception):
 
 
 def move(session: Session, situation_id: int, into: int | None, *, actor: Actor, now: datetime,
-         ip: str | None = None) -> list[Message]:
+         ip: str | None = None, types: Sequence[CrisisTypeConfig] = DEFAULT_TYPES) -> list[Message]:
     """Put the situation into crisis ``into``, or (None) into a new crisis of its own."""
     situation = session.get(Situation, situation_id)
     if situation is None:
@@ -59,10 +63,15 @@ def move(session: Session, situation_id: int, into: int | None, *, actor: Actor,
     else:
         link.crisis_id, link.joined_at, link.reason, link.by = target.id, now, reason, actor.label
     session.flush()
-    events = [_refresh(session, target, now)]
+    act(session, target.id, "situation.moved", actor=actor.label, at=now, situation=situation_id,
+        source=before, into=target.id)
+    if before is not None:
+        act(session, before, "situation.moved", actor=actor.label, at=now, situation=situation_id,
+            source=before, into=target.id)
+    events = [_refresh(session, target, now, types)]
     if before is not None:
         old = session.get_one(Crisis, before)
-        events.append(_refresh(session, old, now))
+        events.append(_refresh(session, old, now, types))
     record(session, actor=actor, action=AuditAction.CRISIS_CHANGED, at=now, target_type="crisis",
            target_id=target.id, before={"situation": situation_id, "crisis": before},
            after={"situation": situation_id, "crisis": target.id}, ip=ip)
@@ -70,7 +79,7 @@ def move(session: Session, situation_id: int, into: int | None, *, actor: Actor,
 
 
 def merge(session: Session, source_id: int, into: int, *, actor: Actor, now: datetime,
-          ip: str | None = None) -> list[Message]:
+          ip: str | None = None, types: Sequence[CrisisTypeConfig] = DEFAULT_TYPES) -> list[Message]:
     """Move every situation of crisis ``source_id`` into crisis ``into``; the source ends."""
     if source_id == into:
         raise CrisisChangeError("a crisis cannot be merged into itself")
@@ -82,7 +91,10 @@ def merge(session: Session, source_id: int, into: int, *, actor: Actor, now: dat
     for link in moved:
         link.crisis_id, link.joined_at, link.reason, link.by = into, now, reason, actor.label
     session.flush()
-    events = [_refresh(session, target, now), _refresh(session, source, now)]
+    for crisis_id in (into, source_id):
+        act(session, crisis_id, "crisis.merged", actor=actor.label, at=now, source=source_id, into=into,
+            situations=[x.situation_id for x in moved])
+    events = [_refresh(session, target, now, types), _refresh(session, source, now, types)]
     events[-1]["merged_into"] = into
     record(session, actor=actor, action=AuditAction.CRISIS_CHANGED, at=now, target_type="crisis",
            target_id=into, before={"crisis": source_id, "situations": [x.situation_id for x in moved]},
@@ -95,7 +107,8 @@ def _count(session: Session, crisis_id: int | None) -> int:
                                .where(CrisisSituation.crisis_id == crisis_id)).all())
 
 
-def _refresh(session: Session, crisis: Crisis, now: datetime) -> Message:
+def _refresh(session: Session, crisis: Crisis, now: datetime,
+             types: Sequence[CrisisTypeConfig] = DEFAULT_TYPES) -> Message:
     """Bring the crisis's monitors, severity and status in line with its situations now."""
     rows = session.execute(select(Situation, Monitor.name)
                            .join(CrisisSituation, CrisisSituation.situation_id == Situation.id)
@@ -108,7 +121,7 @@ def _refresh(session: Session, crisis: Crisis, now: datetime) -> Message:
     crisis.monitors = monitors
     crisis.updated_at = now
     if rows:
-        CrisisTracker().rate_crisis(session, crisis)
+        CrisisTracker(types=types).rate_crisis(session, crisis)
     still_open = any(s.status != "resolved" for s, _ in rows)
     if still_open:
         crisis.status, crisis.resolved_at = "open", None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisisdesk.db import Base, BigIntKey, UTCDateTime
@@ -22,8 +22,13 @@ class Crisis(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | resolved
     severity: Mapped[int] = mapped_column(Integer, default=1)
-    #: The crisis type (issue 14's playbooks); None until one is suggested or confirmed.
+    #: The crisis type (its playbook): suggested from its posts until a person confirms one.
     type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Who confirmed the type (then the suggestion no longer changes it) and when.
+    type_confirmed_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    type_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Why that type was suggested, in words: ``{"de": ..., "en": ...}``.
+    type_reason: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -43,3 +48,37 @@ class CrisisSituation(Base):
     #: Why it is in this crisis, in words and as data (``{"kind": "posts", "share": 0.64, ...}``).
     reason: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     by: Mapped[str] = mapped_column(String(255), default="auto")
+
+
+class CrisisTask(Base):
+    """A task from the playbook's checklist (or added by a person), with its owner and due time."""
+
+    __tablename__ = "crisis_tasks"
+    __table_args__ = (UniqueConstraint("crisis_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    crisis_id: Mapped[int] = mapped_column(ForeignKey("crises.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    #: ``{"de": ..., "en": ...}``: the page shows the reader's language.
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    owner: Mapped[str] = mapped_column(String(255))  # role:NAME or person:NAME
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CrisisAction(Base):
+    """One entry of the crisis timeline: what a person (or the system) did for this crisis.
+
+    ``kind`` names it (``type.confirmed``, ``task.done``, ``situation.moved``, ``reply.approved``,
+    ``mode.on`` …); ``detail`` holds what the page and the review need to say it in words."""
+
+    __tablename__ = "crisis_actions"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    crisis_id: Mapped[int] = mapped_column(ForeignKey("crises.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

@@ -24,8 +24,11 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
 from crisisdesk.crises.danger import PRESS_KINDS, PRESS_PLATFORMS, Facts, rate
+from crisisdesk.crises.default_types import DEFAULT_TYPES
 from crisisdesk.crises.grouping import GAP, CrisisFacts, SituationFacts, decide, explain
 from crisisdesk.crises.models import Crisis, CrisisSituation
+from crisisdesk.crises.playbook import bound, suggest, sync_tasks, type_of
+from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.detection.models import Situation
 from crisisdesk.posts.models import Post
 from crisisdesk.sources.models import Monitor, MonitorMatch
@@ -36,12 +39,16 @@ LEAD = timedelta(minutes=60)
 MAX_POSTS = 2000
 #: The situation events that change crises (an acknowledgement or an escalation step does not).
 GROUPED = frozenset({"alert.opened", "alert.updated", "alert.resolved"})
+#: The newest posts whose texts suggest the crisis's type.
+SUGGEST_POSTS = 500
 
 
 class CrisisTracker:
-    def __init__(self, *, open_at: int = 2, lang: str = "en") -> None:
+    def __init__(self, *, open_at: int = 2, lang: str = "en",
+                 types: Sequence[CrisisTypeConfig] = DEFAULT_TYPES) -> None:
         self.open_at = open_at
         self.lang = lang
+        self.types = types
         self._facts: dict[int, SituationFacts] = {}
 
     def track(self, conn: Connection, events: Sequence[Message]) -> list[Message]:
@@ -97,26 +104,46 @@ class CrisisTracker:
         return self._event(session, crisis, "crisis.opened", at)
 
     def rate_crisis(self, session: Session, crisis: Crisis) -> None:
-        """The crisis's severity from the danger (:mod:`crisisdesk.crises.danger`), with reasons."""
+        """The crisis's severity from the danger (:mod:`crisisdesk.crises.danger`) and its type's
+        bounds, with reasons; the type suggested from its posts while nobody has confirmed one."""
         situations = self._situations_of(session, crisis.id)
         ids: set[int] = set()
+        terms: set[str] = set()
         for s in situations:
-            ids |= self._situation_facts(session, s, None, s.updated_at).posts
+            sf = self._situation_facts(session, s, None, s.updated_at)
+            ids |= sf.posts
+            terms |= sf.terms
         facts = Facts(loudest=max((s.severity for s in situations), default=1), posts=len(ids))
         platforms: set[str] = set()
-        chunk = sorted(ids)
+        texts: list[tuple[str, list[str]]] = []
+        chunk = sorted(ids, reverse=True)
         for i in range(0, len(chunk), 900):  # SQLite's bound on parameters
             part = chunk[i:i + 900]
             rows = session.execute(
-                select(Post.platform, Post.kind, Post.complaint_types).where(Post.id.in_(part)))
-            for platform, kind, types in rows:
+                select(Post.platform, Post.kind, Post.complaint_types, Post.text).where(Post.id.in_(part)))
+            for platform, kind, types, text in rows:
                 platforms.add(platform)
                 facts.press += platform in PRESS_PLATFORMS or kind in PRESS_KINDS
-                if types:
-                    facts.types.update(json.loads(types))
+                kinds = json.loads(types) if types else []
+                facts.types.update(kinds)
+                if len(texts) < SUGGEST_POSTS:
+                    texts.append((text or "", kinds))
         facts.platforms = frozenset(platforms)
         rating = rate(facts)
-        crisis.severity, crisis.reasons = rating.level, rating.reasons
+        level, reasons = rating.level, list(rating.reasons)
+        confirmed = crisis.type_confirmed_by is not None
+        if not confirmed and self.types:
+            found = suggest(self.types, texts, sorted(terms))
+            crisis.type = found.type if found else None
+            crisis.type_reason = found.reason if found else None
+        ct = type_of(self.types, crisis.type)
+        if ct is not None:
+            level, why = bound(ct, level, confirmed=confirmed)
+            if why is not None:
+                reasons.append(why)
+        crisis.severity, crisis.reasons = level, reasons
+        if ct is not None and confirmed:
+            sync_tasks(session, crisis, ct, at=max(crisis.updated_at, crisis.opened_at))
 
     def _touch(self, session: Session, crisis: Crisis, severity: int, at: datetime, *,
                joined: int | None = None, force: bool = False) -> Message | None:
