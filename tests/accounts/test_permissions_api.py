@@ -142,6 +142,10 @@ CASES = [
          lambda w, who: {"situation_id": 999_998}),
     Case("POST", "/api/v1/crises/{crisis}/merge", Permission.CHANGE_SEVERITY, 404,
          lambda w, who: {"into": 999_998}),
+    Case("POST", "/api/v1/crises/{crisis}/type", Permission.CHANGE_SEVERITY, 404,
+         lambda w, who: {"type": "product_defect"}),
+    Case("POST", "/api/v1/crises/{crisis}/tasks/{task}", Permission.ACKNOWLEDGE, 404,
+         lambda w, who: {"done": True}),
     Case("POST", "/api/v1/attachments", Permission.REPLY, 422),  # no file: refused after the permission
     Case("GET", "/api/v1/attachments/{attachment}", Permission.VIEW, 404),
     Case("GET", "/api/v1/attachments/{attachment}/content", Permission.VIEW, 404),
@@ -179,7 +183,8 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
          .replace("{platform}/{external_id}", "x/p0").replace("{name}", "bahn").replace("{key}", "{item}")
          .replace("{item_id}", "{outbox_item}").replace("{conversation_id}", "{conversation}")
          .replace("{contact_id}", "{contact}").replace("{review_id}", "{review}")
-         .replace("{crisis_id}", "{crisis}").replace("{attachment_id}", "{attachment}"))
+         .replace("{crisis_id}", "{crisis}").replace("{attachment_id}", "{attachment}")
+         .replace("{task_id}", "{task}"))
         for m, p in routes}
     assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
 
@@ -193,7 +198,7 @@ def _run(world: World, who: str, client: TestClient, headers: dict[str, str]) ->
         path = case.path.format(analyst=world.user_ids[Role.ANALYST], own_token=own_token,
                                 situation=world.situation_id, own_situation=own_situation,
                                 outbox_item=999_999, conversation=999_999, contact=999_999,
-                                review=999_999, crisis=999_999, attachment=999_999,
+                                review=999_999, crisis=999_999, attachment=999_999, task=999_999,
                                 item="4" if "/policies/" in case.path else f"i-{who}")
         kwargs: dict[str, Any] = {"headers": headers}
         if case.body is not None:

@@ -1,12 +1,13 @@
 """Crises over HTTP (permission view): the list, open first, and one crisis with its situations,
-why each joined, and the timeline of their events."""
+why each joined, the timeline of their events, its type and playbook, tasks and actions; changes
+(split, merge, move, confirm the type: change_severity; tick a task: acknowledge)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -17,10 +18,14 @@ from crisisdesk.api.schemas import errors
 from crisisdesk.bus.base import Message
 from crisisdesk.core.fields import Id
 from crisisdesk.crises import manual
-from crisisdesk.crises.service import get_crisis, list_crises
+from crisisdesk.crises.playbook import PlaybookError, confirm_type, set_task
+from crisisdesk.crises.service import get_crisis, list_crises, playbook_part
+from crisisdesk.crises.tracker import CrisisTracker, crisis_event
+from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.runtime import Runtime
 
 Organiser = Annotated[Principal, Depends(require(Permission.CHANGE_SEVERITY))]
+Worker = Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))]
 
 
 class MoveIn(BaseModel):
@@ -33,6 +38,26 @@ class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     into: Id
+
+
+class TypeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(min_length=1, max_length=64, description="A key of the workspace's crisis_types.")
+
+
+class TaskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    done: bool
+
+
+class TaskOut(BaseModel):
+    id: int
+    key: str
+    done: bool
+    done_by: str | None
+    done_at: str | None
 
 
 class Changed(BaseModel):
@@ -56,10 +81,16 @@ def crises_router(runtime: Runtime) -> APIRouter:
                 responses=errors(e404="No crisis with that id."),
                 summary="One crisis with its situations (and why each joined) and their timeline")
     def detail(crisis_id: Id) -> dict[str, Any]:
+        return full(crisis_id)
+
+    def full(crisis_id: int) -> dict[str, Any]:
+        config = runtime.workspace.config
         with Session(runtime.engine) as session:
             found = get_crisis(session, crisis_id)
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no crisis {crisis_id}")
+            if found is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no crisis {crisis_id}")
+            playbook_part(session, found, types=config.crisis_types, roles=config.roles,
+                          names={k: p.name for k, p in config.people.items()}, now=runtime.runner.clock.now())
         return found
 
     change_errors = errors(e404="No such crisis or situation.", e409="The change would change nothing.",
@@ -74,7 +105,7 @@ def crises_router(runtime: Runtime) -> APIRouter:
 
         try:
             return Changed(events=runtime.runner.with_detector(action))
-        except manual.CrisisChangeError as exc:
+        except (manual.CrisisChangeError, PlaybookError) as exc:
             raise HTTPException(exc.status, str(exc)) from None
 
     @router.post("/api/v1/crises/{crisis_id}/situations", response_model=Changed, responses=change_errors,
@@ -82,7 +113,7 @@ def crises_router(runtime: Runtime) -> APIRouter:
     def move_in(request: Request, crisis_id: Id, body: MoveIn, who: Organiser) -> Changed:
         now = runtime.runner.clock.now()
         return apply(lambda session: manual.move(session, body.situation_id, crisis_id, actor=who.actor,
-                                                 now=now, ip=client_ip(request)))
+                                                 now=now, ip=client_ip(request), types=types()))
 
     @router.post("/api/v1/crises", response_model=Changed, responses=change_errors,
                  status_code=status.HTTP_201_CREATED,
@@ -90,13 +121,46 @@ def crises_router(runtime: Runtime) -> APIRouter:
     def split(request: Request, body: MoveIn, who: Organiser) -> Changed:
         now = runtime.runner.clock.now()
         return apply(lambda session: manual.move(session, body.situation_id, None, actor=who.actor, now=now,
-                                                 ip=client_ip(request)))
+                                                 ip=client_ip(request), types=types()))
 
     @router.post("/api/v1/crises/{crisis_id}/merge", response_model=Changed, responses=change_errors,
                  summary="Merge this crisis into another: its situations move, it ends")
     def merge(request: Request, crisis_id: Id, body: MergeIn, who: Organiser) -> Changed:
         now = runtime.runner.clock.now()
         return apply(lambda session: manual.merge(session, crisis_id, body.into, actor=who.actor, now=now,
-                                                  ip=client_ip(request)))
+                                                  ip=client_ip(request), types=types()))
+
+    def types() -> list[CrisisTypeConfig]:
+        return runtime.workspace.config.crisis_types
+
+    @router.post("/api/v1/crises/{crisis_id}/type", response_model=Changed, summary="Confirm the type",
+                 responses=errors(e404="No crisis with that id.", e422="No such crisis type, or the body "
+                                  "is not valid."))
+    def confirm(request: Request, crisis_id: Id, body: TypeIn, who: Organiser) -> Changed:
+        """Confirm (or change) the crisis's type: it stays, its checklist becomes tasks, its severity
+        bounds apply; on the crisis timeline and in the audit log."""
+        now = runtime.runner.clock.now()
+
+        def change(session: Session) -> list[Message]:
+            crisis = confirm_type(session, crisis_id, body.type, types(), actor=who.actor, now=now,
+                                  ip=client_ip(request))
+            CrisisTracker(types=types()).rate_crisis(session, crisis)
+            return [crisis_event(session, crisis, "crisis.updated", now)]
+
+        return apply(change)
+
+    @router.post("/api/v1/crises/{crisis_id}/tasks/{task_id}", response_model=TaskOut,
+                 summary="Tick a task off, or open it again",
+                 responses=errors(e404="No such crisis or task.", e422="The body is not valid."))
+    def task(request: Request, crisis_id: Id, task_id: Id, body: TaskIn, who: Worker) -> TaskOut:
+        now = runtime.runner.clock.now()
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                done = set_task(session, crisis_id, task_id, done=body.done, actor=who.actor, now=now,
+                                ip=client_ip(request))
+                return TaskOut(id=done.id, key=done.key, done=done.done_at is not None, done_by=done.done_by,
+                               done_at=done.done_at.isoformat() if done.done_at else None)
+        except PlaybookError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
 
     return router

@@ -4,12 +4,16 @@ situations, why each joined, and its timeline of situation events."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.crises.models import Crisis, CrisisSituation
+from crisisdesk.crises.playbook import people_of, tasks, timeline, type_of
+from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.escalation.models import Escalation
 from crisisdesk.sources.models import Monitor
@@ -97,3 +101,35 @@ def siblings(conn: Connection, situation_id: int) -> list[int]:
     crisis = select(CrisisSituation.crisis_id).where(CrisisSituation.situation_id == situation_id)
     return [int(x) for x in conn.execute(select(CrisisSituation.situation_id).where(
         CrisisSituation.crisis_id.in_(crisis), CrisisSituation.situation_id != situation_id)).scalars()]
+
+
+def playbook_part(session: Session, crisis: dict[str, Any], *, types: Sequence[CrisisTypeConfig],
+                  roles: Mapping[str, Sequence[str]], names: Mapping[str, str], now: datetime) -> None:
+    """Add the crisis's type, playbook (spokespersons, whom to involve now, holding statement),
+    tasks and actions to ``crisis`` (as :func:`get_crisis` returned it), naming people by name."""
+    row = session.get_one(Crisis, crisis["id"])
+    ct = type_of(types, row.type)
+
+    def who(ref: str) -> dict[str, Any]:
+        return {"ref": ref, "people": [names.get(p, p) for p in people_of([ref], roles=roles)]}
+
+    crisis["type_name"] = ct.name.model_dump() if ct else None
+    crisis["type_confirmed_by"] = row.type_confirmed_by
+    crisis["type_confirmed_at"] = row.type_confirmed_at.isoformat() if row.type_confirmed_at else None
+    crisis["type_reason"] = row.type_reason
+    crisis["types"] = [{"key": t.key, "name": t.name.model_dump()} for t in types]
+    crisis["playbook"] = None if ct is None else {
+        "spokespersons": [who(r) for r in ct.spokespersons],
+        "involved": [who(r) for r in ct.involved(row.severity)],
+        "approval_from": ct.approval_from, "crisis_mode_from": ct.crisis_mode_from,
+        "apology": ct.apology, "answer_on": ct.answer_on, "templates": list(ct.templates),
+        "holding_statement": ct.holding_statement.model_dump() if ct.holding_statement else None,
+        "checklist": [{"key": c.key, "title": c.title.model_dump(), "owner": c.owner,
+                       "due_minutes": c.due_minutes, "from_level": c.from_level} for c in ct.checklist]}
+    crisis["tasks"] = [{"id": t.id, "key": t.key, "title": t.title, **who(t.owner),
+                        "owner": t.owner, "due_at": t.due_at.isoformat(),
+                        "done_at": t.done_at.isoformat() if t.done_at else None, "done_by": t.done_by,
+                        "overdue": t.done_at is None and t.due_at < now}
+                       for t in tasks(session, row.id)]
+    crisis["actions"] = [{"at": a.at.isoformat(), "actor": a.actor, "kind": a.kind, "detail": a.detail}
+                         for a in timeline(session, row.id)]
