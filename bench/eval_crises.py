@@ -27,6 +27,8 @@ from crisisdesk.demo.workspace import workspace_yaml
 
 #: A fire report, in either language ("Brand" is left out: in English it is the brand).
 FIRE_WORDS = ("brenn", "feuer", "fire", "flamm", "flame", "qualm", "smoke", "rauch", "explodi")
+#: … about the watched brand (the scenario's first fire reports are about other e-scooters).
+BRAND_WORDS = ("voltaro", "pulse")
 
 
 def main() -> None:
@@ -39,6 +41,7 @@ def main() -> None:
     (folder / "crisisdesk.yaml").write_text(workspace_yaml(), encoding="utf-8")
     scenario = folder / "scenario.jsonl"
     first_fire: datetime | None = None
+    first_brand_fire: datetime | None = None
     crisis_days_start = DEFAULT_START + timedelta(days=args.calm_days)
     with scenario.open("wb") as f:
         for post in generate_scenario(seed=args.seed, calm_days=args.calm_days, crisis_days=args.crisis_days):
@@ -48,6 +51,10 @@ def main() -> None:
             if first_fire is None and at >= crisis_days_start and any(w in text for w in FIRE_WORDS):
                 first_fire = at
                 print(f"first fire report: {at.isoformat()} {text[:100]!r}")
+            if (first_brand_fire is None and at >= crisis_days_start and any(w in text for w in FIRE_WORDS)
+                    and any(b in text for b in BRAND_WORDS)):
+                first_brand_fire = at
+                print(f"first fire report naming the brand: {at.isoformat()} {text[:100]!r}")
     events_path = folder / "events.jsonl"
     env = {**os.environ, "CRISISDESK_DATABASE_URL": f"sqlite:///{folder / 'crisisdesk.db'}"}
     subprocess.run([sys.executable, "-m", "crisisdesk.cli.main", "replay", str(scenario), "--config",
@@ -73,7 +80,11 @@ def main() -> None:
         if first_fire is not None and cid in opened_at:
             minutes = (opened_at[cid] - first_fire).total_seconds() / 60
             late = f", opened {minutes:+.0f} min after the first fire report"
-        print(f"  crisis #{cid}: severity {c['severity']}, {len(c['situations'])} situations, "  # type: ignore[arg-type]
+            if first_brand_fire is not None:
+                brand = (opened_at[cid] - first_brand_fire).total_seconds() / 60
+                late += f" ({brand:+.0f} min after the first naming the brand)"
+        print(f"  crisis #{cid}: severity {c['severity']}, type {c.get('type')}, "
+              f"{len(c['situations'])} situations, "  # type: ignore[arg-type]
               f"monitors {', '.join(c['monitors'])}{late}")  # type: ignore[arg-type]
     for sid in alone:
         s = situations[sid]

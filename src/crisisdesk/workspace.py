@@ -22,6 +22,7 @@ from crisisdesk.channels.config import ChannelConfig
 from crisisdesk.core.errors import ConfigError, config_path
 from crisisdesk.core.zones import DEFAULT_ZONE, check_zone
 from crisisdesk.crises.default_types import DEFAULT_TYPES
+from crisisdesk.crises.plan_review import ReviewConfig
 from crisisdesk.crises.types import CrisisTypeConfig, check_type_references
 from crisisdesk.db import sqlite_url
 from crisisdesk.detection.config import DetectionConfig, PlaybookConfig
@@ -122,6 +123,9 @@ class WorkspaceConfig(BaseModel):
         default_factory=lambda: list(DEFAULT_TYPES),
         description="Crisis types and their playbooks (see docs/crises.md); giving a list replaces the "
         "defaults.")
+    contacts_review: ReviewConfig | None = Field(
+        default=None, description="Who keeps people, roles and targets current (owner: person:NAME) and "
+        "when they are next reviewed (review_by: a date).")
 
     @field_validator("channels")
     @classmethod
@@ -206,6 +210,10 @@ def parse_config(text: str, *, path: str) -> WorkspaceConfig:
         config.crisis_types, people=dict(config.people), roles=dict(config.roles),
         saved_replies={r.name for r in config.inbox.saved_replies},
         complaint_types={t.name for t in taxonomy}))
+    if config.contacts_review and config.contacts_review.owner:
+        owner = config.contacts_review.owner.partition(":")[2]
+        if owner not in config.people:
+            errors.append(f"contacts_review.owner: unknown person {owner!r}")
     if errors:
         raise ConfigError(path, "", "; ".join(errors))
     return config

@@ -133,3 +133,11 @@ def playbook_part(session: Session, crisis: dict[str, Any], *, types: Sequence[C
                        for t in tasks(session, row.id)]
     crisis["actions"] = [{"at": a.at.isoformat(), "actor": a.actor, "kind": a.kind, "detail": a.detail}
                          for a in timeline(session, row.id)]
+
+
+def crisis_level(conn: Connection, situation_id: int) -> int | None:
+    """The severity of the open crisis this situation belongs to (None: in none, or it ended)."""
+    value = conn.execute(
+        select(Crisis.severity).join(CrisisSituation, CrisisSituation.crisis_id == Crisis.id)
+        .where(CrisisSituation.situation_id == situation_id, Crisis.status == "open")).scalar()
+    return int(value) if value is not None else None

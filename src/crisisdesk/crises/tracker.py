@@ -6,7 +6,8 @@ so a crisis never misses a situation that was stored, and its own events (``cris
 events topic (``replay --events-out``), live pages and notifications.
 
 A situation joins the crisis it is tied to (:mod:`crisisdesk.crises.grouping`); one tied to none
-opens a crisis of its own once it reaches :attr:`CrisisTracker.open_at`, and a lesser one waits
+opens a crisis of its own once it, or the danger of its posts (a fire, people hurt: the crisis
+rating of :meth:`CrisisTracker._assess`), reaches :attr:`CrisisTracker.open_at`; a lesser one waits
 alone (it may join later, when a crisis it belongs to opens or it grows). Internal alert holders
 (monitors whose name has a ``:``, such as channel health and SLA breaches) are not public events
 and never make crises.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -23,7 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
-from crisisdesk.crises.danger import PRESS_KINDS, PRESS_PLATFORMS, Facts, rate
+from crisisdesk.crises.danger import HARM, HARM_POSTS, PRESS_KINDS, PRESS_PLATFORMS, Facts, rate
 from crisisdesk.crises.default_types import DEFAULT_TYPES
 from crisisdesk.crises.grouping import GAP, CrisisFacts, SituationFacts, decide, explain
 from crisisdesk.crises.models import Crisis, CrisisSituation
@@ -41,6 +43,17 @@ MAX_POSTS = 2000
 GROUPED = frozenset({"alert.opened", "alert.updated", "alert.resolved"})
 #: The newest posts whose texts suggest the crisis's type.
 SUGGEST_POSTS = 500
+
+
+@dataclass
+class Assessment:
+    level: int
+    reasons: list[dict[str, str]]
+    type: str | None
+    type_reason: dict[str, str] | None
+    #: Whether what the posts are about (people hurt, a dangerous type) raised the level, not
+    #: only how loud or widespread they are: only that opens a crisis for a quiet situation.
+    danger: bool = False
 
 
 class CrisisTracker:
@@ -91,7 +104,9 @@ class CrisisTracker:
                 crisis.monitors = [*crisis.monitors, facts.monitor]
             return self._touch(session, crisis, situation.severity, at, joined=sid, force=True)
         if situation.severity < self.open_at:
-            return None
+            alone = self._assess(session, [situation], confirmed=None)
+            if not alone.danger or alone.level < self.open_at:
+                return None  # neither loud nor dangerous enough alone: it may join a crisis later
         crisis = Crisis(title=_title(facts, e), status="open", severity=situation.severity, opened_at=at,
                         updated_at=at, monitors=[facts.monitor])
         session.add(crisis)
@@ -106,7 +121,19 @@ class CrisisTracker:
     def rate_crisis(self, session: Session, crisis: Crisis) -> None:
         """The crisis's severity from the danger (:mod:`crisisdesk.crises.danger`) and its type's
         bounds, with reasons; the type suggested from its posts while nobody has confirmed one."""
-        situations = self._situations_of(session, crisis.id)
+        confirmed = crisis.type if crisis.type_confirmed_by is not None else None
+        found = self._assess(session, self._situations_of(session, crisis.id), confirmed=confirmed)
+        if confirmed is None:
+            crisis.type, crisis.type_reason = found.type, found.type_reason
+        crisis.severity, crisis.reasons = found.level, found.reasons
+        ct = type_of(self.types, crisis.type)
+        if ct is not None and confirmed is not None:
+            sync_tasks(session, crisis, ct, at=max(crisis.updated_at, crisis.opened_at))
+
+    def _assess(self, session: Session, situations: Sequence[Situation], *,
+                confirmed: str | None) -> Assessment:
+        """Rate situations as one crisis: the danger of their posts, bounded by the type (the one
+        a person confirmed, else the one their posts suggest)."""
         ids: set[int] = set()
         terms: set[str] = set()
         for s in situations:
@@ -130,20 +157,18 @@ class CrisisTracker:
                     texts.append((text or "", kinds))
         facts.platforms = frozenset(platforms)
         rating = rate(facts)
-        level, reasons = rating.level, list(rating.reasons)
-        confirmed = crisis.type_confirmed_by is not None
-        if not confirmed and self.types:
+        harm = sum(facts.types[t] for t in HARM) >= HARM_POSTS
+        out = Assessment(rating.level, list(rating.reasons), confirmed, None, danger=harm)
+        if confirmed is None and self.types:
             found = suggest(self.types, texts, sorted(terms))
-            crisis.type = found.type if found else None
-            crisis.type_reason = found.reason if found else None
-        ct = type_of(self.types, crisis.type)
+            out.type, out.type_reason = (found.type, found.reason) if found else (None, None)
+        ct = type_of(self.types, out.type)
         if ct is not None:
-            level, why = bound(ct, level, confirmed=confirmed)
+            out.level, why = bound(ct, out.level, confirmed=confirmed is not None)
             if why is not None:
-                reasons.append(why)
-        crisis.severity, crisis.reasons = level, reasons
-        if ct is not None and confirmed:
-            sync_tasks(session, crisis, ct, at=max(crisis.updated_at, crisis.opened_at))
+                out.reasons.append(why)
+                out.danger = out.danger or ct.min_severity > 1
+        return out
 
     def _touch(self, session: Session, crisis: Crisis, severity: int, at: datetime, *,
                joined: int | None = None, force: bool = False) -> Message | None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
 from crisisdesk.core.clock import Clock, SystemClock
-from crisisdesk.crises.service import covering, siblings
+from crisisdesk.crises.service import covering, crisis_level, siblings
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.detection.reasons import describe
@@ -70,27 +70,34 @@ class Escalator:
             kind = event.get("event")
             sid = int(event["situation"])
             at = datetime.fromisoformat(str(event["at"]))
+            severity = int(event["severity"]) if kind != "alert.resolved" else 0
+            if kind != "alert.resolved":
+                level = crisis_level(conn, sid)
+                if level is not None and level > severity:
+                    # the crisis is rated by its danger (a fire is at least 3 however quiet):
+                    # escalation pages at that level, for the whole crisis
+                    severity = event["escalation_severity"] = level
             if kind == "alert.opened":
                 self._stop(conn, sid, at, "superseded")
-                crisis = covering(conn, sid, int(event["severity"]))
+                crisis = covering(conn, sid, severity)
                 if crisis is not None:  # one page per event: its crisis has been paged already
                     event["covered_by_crisis"] = crisis
                     continue
                 self._supersede_siblings(conn, sid, at)
-                for step in self._start(conn, sid, int(event["severity"]), at, restart=False):
+                for step in self._start(conn, sid, severity, at, restart=False):
                     # The first step is the alert itself: the opening event says who was told.
                     event["notified"], event["targets"] = step["notified"], step["targets"]
             elif kind == "alert.updated":
                 running = self._running(conn, sid)
-                crisis = covering(conn, sid, int(event["severity"])) if running is None else None
+                crisis = covering(conn, sid, severity) if running is None else None
                 if crisis is not None:
                     event["covered_by_crisis"] = crisis
-                elif running is None or int(event["severity"]) > running["severity"]:
+                elif running is None or severity > running["severity"]:
                     if running is not None:
                         self._stop(conn, sid, at, "superseded")
-                    if self._latest_severity(conn, sid) < int(event["severity"]):
+                    if self._latest_severity(conn, sid) < severity:
                         self._supersede_siblings(conn, sid, at)
-                        out.extend(self._start(conn, sid, int(event["severity"]), at, restart=True))
+                        out.extend(self._start(conn, sid, severity, at, restart=True))
             elif kind == "alert.resolved":
                 self._stop(conn, sid, at, "resolved")
                 if self.config.notify_resolved:

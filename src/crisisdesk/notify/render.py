@@ -22,6 +22,9 @@ STRINGS: Final[dict[Lang, dict[str, str]]] = {
         "kind.escalated": "Situation escalated",
         "kind.resolved": "Situation resolved",
         "kind.inbox": "Inbox",
+        "kind.reminder": "Reminder",
+        "open_page": "Open the page",
+        "page_line": "The page: {url}",
         "conversation": "Conversation",
         "open_conversation": "Open the conversation",
         "conversation_line": "The conversation: {url}",
@@ -52,6 +55,9 @@ STRINGS: Final[dict[Lang, dict[str, str]]] = {
         "kind.escalated": "Lage eskaliert",
         "kind.resolved": "Lage beendet",
         "kind.inbox": "Posteingang",
+        "kind.reminder": "Erinnerung",
+        "open_page": "Seite öffnen",
+        "page_line": "Zur Seite: {url}",
         "conversation": "Unterhaltung",
         "open_conversation": "Unterhaltung öffnen",
         "conversation_line": "Zur Unterhaltung: {url}",
@@ -87,12 +93,14 @@ def action_label(n: Notification, lang: Lang | None = None) -> str:
     (there is nothing left to acknowledge)."""
     if n.kind is NotificationKind.INBOX:
         return text(lang or n.lang, "open_conversation")
+    if n.kind is NotificationKind.REMINDER:
+        return text(lang or n.lang, "open_page")
     return text(lang or n.lang, "open_situation" if n.kind is NotificationKind.RESOLVED else "acknowledge")
 
 
 def action_line(n: Notification, lang: Lang | None = None) -> str:
-    key = {NotificationKind.RESOLVED: "open_line", NotificationKind.INBOX: "conversation_line"}.get(
-        n.kind, "ack_line")
+    key = {NotificationKind.RESOLVED: "open_line", NotificationKind.INBOX: "conversation_line",
+           NotificationKind.REMINDER: "page_line"}.get(n.kind, "ack_line")
     return text(lang or n.lang, key).format(url=n.ack_url)
 
 

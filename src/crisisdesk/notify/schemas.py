@@ -44,6 +44,7 @@ class NotificationKind(StrEnum):
     ESCALATED = "escalated"
     RESOLVED = "resolved"
     INBOX = "inbox"  # about a conversation (a rule's notice, an @mention), not a situation
+    REMINDER = "reminder"  # about the workspace's plans (overdue reviews, people who left)
 
 
 class TargetKind(StrEnum):
@@ -102,6 +103,8 @@ class Notification(BaseModel):
         if self.kind is NotificationKind.INBOX:
             if self.conversation_id is None:
                 raise ValueError("an inbox notice names its conversation_id")
+        elif self.kind is NotificationKind.REMINDER:
+            pass  # about the workspace: its link opens the page to act on
         elif self.situation_id is None:
             raise ValueError("a situation's notification names its situation_id")
         return self

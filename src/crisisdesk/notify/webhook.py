@@ -60,7 +60,10 @@ def verify(
 
 
 def event_name(n: Notification) -> str:
-    """``situation.opened`` …, or ``inbox.notice`` for a notice about a conversation."""
+    """``situation.opened`` …, ``inbox.notice`` for a notice about a conversation, or
+    ``workspace.reminder`` for a reminder about the plans."""
+    if n.kind is NotificationKind.REMINDER:
+        return "workspace.reminder"
     return "inbox.notice" if n.kind is NotificationKind.INBOX else f"situation.{n.kind.value}"
 
 
