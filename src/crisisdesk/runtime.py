@@ -34,6 +34,7 @@ from crisisdesk.channels.service import record_credentials
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
+from crisisdesk.crises import plan_review
 from crisisdesk.crises.tracker import CrisisTracker
 from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
@@ -46,6 +47,7 @@ from crisisdesk.inbox.rule_conditions import from_normalized
 from crisisdesk.inbox.rules import RuleEngine
 from crisisdesk.inbox.service import answered, wake_snoozed
 from crisisdesk.notify.dispatcher import Dispatcher
+from crisisdesk.notify.schemas import Lang
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
 from crisisdesk.pipeline.events import StoredPost
 from crisisdesk.pipeline.parallel import PrepareWorkers
@@ -153,6 +155,23 @@ class Runtime:
         """Uploads that no reply took within a day are removed (the ticker calls this)."""
         with Session(self.engine) as session, session.begin():
             return remove_unused(session, self.attachment_store(), now=now or self.runner.clock.now())
+
+    def remind_plans(self, now: datetime | None = None) -> list[str]:
+        """This month's reminder about the plans (overdue reviews, people who left), once a month
+        (the ticker calls this hourly; the delivery key names the month). Returns the targets."""
+        config = self.workspace.config
+        at = now or SystemClock().now()
+        with Session(self.engine) as session, session.begin():
+            found = plan_review.findings(plan_review.plans_of(config),
+                                         inactive=plan_review.inactive_emails(session), today=at.date())
+            lang: Lang = "de" if config.detection.language == "de" else "en"
+            queued = plan_review.remind(
+                session, found, now=at, people=config.people, roles=config.roles,
+                targets=config.notify.targets, base_url=config.escalation.base_url, lang=lang,
+                clock=SystemClock()) if self.deliver else []
+        if queued:
+            self.notices_queued()
+        return queued
 
     def alert_settings(self) -> AlertSettings:
         config = self.workspace.config
@@ -299,6 +318,10 @@ class Runtime:
                         self.remove_unused_attachments(SystemClock().now())
                     except Exception as exc:  # the next hour tries again
                         log_failure(self.engine, exc, log, "removing unused attachments failed")
+                    try:
+                        self.remind_plans()
+                    except Exception as exc:  # the next hour tries again
+                        log_failure(self.engine, exc, log, "reminding of the plans failed")
 
         self._ticker = threading.Thread(target=loop, name="crisisdesk-tick", daemon=True)
         self._ticker.start()

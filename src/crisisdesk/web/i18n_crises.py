@@ -48,6 +48,29 @@ CRISIS_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "crisis.task_done_by": {"de": "erledigt von {who}", "en": "done by {who}"},
     "crisis.task_due": {"de": "fällig", "en": "due"},
     "crisis.task_overdue": {"de": "überfällig", "en": "overdue"},
+    "settings.section.plans": {"de": "Pläne", "en": "Plans"},
+    "plans.findings": {"de": "Was zu tun ist", "en": "What needs doing"},
+    "plans.intro": {
+        "de": "Ein Plan, den niemand pflegt, versagt, wenn man ihn braucht. Diese Punkte gehen auch einmal "
+              "im Monat an die Verantwortlichen (sonst an die Krisenleitung).",
+        "en": "A plan nobody keeps fails when it is needed. These points also go to their owners (else the "
+              "crisis lead) once a month."},
+    "plans.all_current": {"de": "Alle Pläne sind aktuell.", "en": "Every plan is current."},
+    "plans.code.no_owner": {"de": "Ohne Verantwortliche", "en": "No owner"},
+    "plans.code.no_review_date": {"de": "Ohne Prüfdatum", "en": "No review date"},
+    "plans.code.review_overdue": {"de": "Prüfung überfällig", "en": "Review overdue"},
+    "plans.code.left": {"de": "Ausgeschieden, noch genannt", "en": "Left, still named"},
+    "plans.code.role_empty": {"de": "Rolle unbesetzt", "en": "Role without holder"},
+    "plans.playbooks": {"de": "Playbooks und Kontaktliste", "en": "Playbooks and contact list"},
+    "plans.owner": {"de": "Verantwortlich", "en": "Owner"},
+    "plans.review_by": {"de": "Nächste Prüfung", "en": "Next review"},
+    "plans.contacts": {"de": "Kontaktliste (Personen, Rollen, Ziele)",
+                       "en": "Contact list (people, roles, targets)"},
+    "plans.how": {
+        "de": "Verantwortliche und Prüfdatum stehen in der Workspace-Datei: owner und review_by je Krisentyp "
+              "(crisis_types) und unter contacts_review.",
+        "en": "Owners and review dates live in the workspace file: owner and review_by per crisis type "
+              "(crisis_types) and under contacts_review."},
     "overview.open_crises": {"de": "Offene Krisen", "en": "Open crises"},
     "overview.other_situations": {"de": "Lagen ohne Krise", "en": "Situations in no crisis"},
     "overview.crisis_situations": {"de": "{count} Lagen", "en": "{count} situations"},
