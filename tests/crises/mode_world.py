@@ -29,7 +29,8 @@ from tests.fakes.http_sink import HttpSink
 from tests.fakes.meta_send import GraphSend
 
 MARKETING = {"de": "Danke! Mit dem Code SOMMER10 sparen Sie 10 %.", "en": "Thanks! Save 10 % with SUMMER10."}
-ANSWER = {"de": "Danke für Ihre Nachricht, wir melden uns.", "en": "Thanks for your message, we'll be in touch."}
+ANSWER = {"de": "Danke für Ihre Nachricht, wir melden uns.",
+          "en": "Thanks for your message, we'll be in touch."}
 
 
 def workspace_text(url: str, hide_at: float = 0.99) -> str:

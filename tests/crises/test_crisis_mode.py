@@ -112,7 +112,8 @@ def test_switching_on_and_off_over_the_api_changes_what_leaves(
         assert replies_to(api, thanks) == [] and replies_to(api, "ann_1") == []
         assert client.get("/api/v1/crisis-mode", headers=analyst).json()["held_outbox"] == 1
         with Session(runtime.engine) as s:
-            assert s.scalar(select(func.count()).select_from(RuleRun).where(RuleRun.rule == "summer-offer")) == 0
+            offers = select(func.count()).select_from(RuleRun).where(RuleRun.rule == "summer-offer")
+            assert s.scalar(offers) == 0
             item = s.scalar(select(OutboxItem).where(OutboxItem.idempotency_key == "summer-sale-1"))
             assert item is not None and item.status == "queued"  # held, not lost
 
@@ -157,7 +158,8 @@ def test_the_mode_ends_with_its_crisis(runtime: Runtime, graph: tuple[HttpSink, 
 
     with TestClient(create_app(runtime, api_token="t")) as client:
         lead = token(client, Role.CRISIS_LEAD)
-        assert client.post(f"/api/v1/crises/{crisis_id}/mode", json={"on": True}, headers=lead).status_code == 200
+        switched = client.post(f"/api/v1/crises/{crisis_id}/mode", json={"on": True}, headers=lead)
+        assert switched.status_code == 200
         hot = deliver(client, runtime, api, "Akku raucht!")
         assert conversation_of(runtime, hot).priority == "urgent"  # level 4
         client.post("/api/v1/outbox", headers=lead, json={

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.roles import Role
+from crisisdesk.analysis.analyzer import workspace_analyzer
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.crises.mode_effects import lowered, promised_time
 from crisisdesk.inbox.models import RuleRun
 from crisisdesk.posts.models import Post
-from crisisdesk.runtime_config import workspace_analyzer
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace, parse_config
 from tests.channels.test_outbox_flow import token
@@ -103,7 +103,8 @@ def test_switch_banner_and_stricter_moderation_in_the_browser(
                 assert f'href="/crises/{crisis_id}"' in shown
 
             # A crisis's mode covers only its conversations: a text that is not about it is left.
-            other = deliver(client, runtime, api, text.replace("Akku", "Lieferung").replace("akku", "lieferung"))
+            unrelated = text.replace("Akku", "Lieferung").replace("akku", "lieferung")
+            other = deliver(client, runtime, api, unrelated)
             under = deliver(client, runtime, api, text)
             send(runtime)
             assert api.comments[under].hidden is True
@@ -125,8 +126,9 @@ def test_switch_banner_and_stricter_moderation_in_the_browser(
             scores_seen = {p.external_id: p.insult_score for p in s.scalars(select(Post))}
             assert scores_seen[under] == pytest.approx(score, abs=1e-3)
             runs = s.scalars(select(RuleRun).where(RuleRun.rule == "hide-insults")).all()
-            assert all(r.actions[-1] == {"action": "crisis_mode", "insult_score_at_least": [usual, lowered(usual)],
-                                         "ok": True} for r in runs) and len(runs) == 2
+            tightened = {"action": "crisis_mode", "insult_score_at_least": [usual, lowered(usual)],
+                         "ok": True}
+            assert all(r.actions[-1] == tightened for r in runs) and len(runs) == 2
     finally:
         runtime.close()
 
@@ -142,7 +144,8 @@ def test_the_promised_time_is_concrete_and_local(now: datetime, lang: str, expec
     assert promised_time(now, lang, "Europe/Berlin") == expected
 
 
-@pytest.mark.parametrize(("usual", "in_crisis"), [(0.85, 0.7), (0.5, 0.35), (0.45, 0.35), (0.3, 0.3), (1.0, 0.85)])
+@pytest.mark.parametrize(("usual", "in_crisis"),
+                         [(0.85, 0.7), (0.5, 0.35), (0.45, 0.35), (0.3, 0.3), (1.0, 0.85)])
 def test_hiding_thresholds_drop_by_015_but_not_below_035(usual: float, in_crisis: float) -> None:
     assert lowered(usual) == pytest.approx(in_crisis)
 
