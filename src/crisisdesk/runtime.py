@@ -26,6 +26,7 @@ from crisisdesk.channels.attachment_store import AttachmentStore, remove_unused
 from crisisdesk.channels.base import Connector
 from crisisdesk.channels.health_alerts import AlertSettings
 from crisisdesk.channels.health_monitor import HealthMonitor
+from crisisdesk.channels.outbox import Hold
 from crisisdesk.channels.polling import Pollers
 from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
 from crisisdesk.channels.registry import connector_for
@@ -35,6 +36,9 @@ from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.crises import plan_review
+from crisisdesk.crises.mode import any_in_force
+from crisisdesk.crises.mode_actions import close_ended
+from crisisdesk.crises.mode_effects import raise_all
 from crisisdesk.crises.tracker import CrisisTracker
 from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
@@ -133,7 +137,7 @@ class Runtime:
         if self.outbox_sender is None:
             self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock(),
                                               on_sent=self.answered, on_reauthorize=self.credentials_refused,
-                                              attachments=self.attachment_store())
+                                              attachments=self.attachment_store(), hold=self.outbox_hold)
             self.outbox_sender.start()
         if self.health is None:
             self.health = self.health_monitor()
@@ -202,25 +206,29 @@ class Runtime:
         return self._own_escalator[1]
 
     def install_inbox_rules(self) -> None:
-        """Let the runner run the inbox rules of the configuration in force and bring the SLA due
-        times of the tickets that got messages up to date (neither: nothing to run)."""
-        inbox = self.workspace.config.inbox
+        """Let the runner run the inbox rules of the configuration in force, raise the priority of
+        conversations under a crisis in crisis mode, and bring the SLA due times of the tickets
+        that got messages up to date."""
+        config = self.workspace.config
+        inbox = config.inbox
         rules = RuleEngine(inbox.rules, connectors=self.connectors, teams=inbox.teams, notices=self.notices(),
-                           calendar=inbox.business_hours.calendar())
+                           calendar=inbox.business_hours.calendar(), crisis_types=config.crisis_types,
+                           time_zone=config.time_zone)
         policy = sla.policy_of(inbox)
         self.rule_engine = rules
-        if not rules and policy is None:
-            self.runner.inbox_rules = None
-            return
         clock = self.runner.clock
 
         def run(conn: Connection, stored: list[StoredPost], threaded: Mapping[int, int]) -> int:
             with Session(bind=conn) as session:
                 now = clock.now()
+                mode = rules.mode_state(session)  # one small query while no crisis mode is on
                 messages = [from_normalized(s) for s in stored]
-                outcomes = rules.apply(session, messages, threaded, now) if rules else []
+                outcomes = rules.apply(session, messages, threaded, now, mode) if rules else []
+                if mode.on:
+                    raise_all(session, mode, threaded.values(), now=now)
                 if policy is not None:
                     sla.refresh_tickets(session, threaded.values(), policy, now)
+                session.flush()
             return sum(bool(a.get("ok")) for o in outcomes for a in o.actions
                        if "outbox" in a or "notified" in a)
 
@@ -271,6 +279,22 @@ class Runtime:
         return self.health_turn(lambda conn, escalator: sla_alerts.check(
             conn, policy, now=at, settings=settings, escalator=escalator))
 
+    def outbox_hold(self, session: Session) -> Hold | None:
+        """What the outbox keeps back now: while any crisis mode is in force, the posts we start
+        ourselves and what marketing rules queued (None: nothing held)."""
+        if not any_in_force(session):
+            return None
+        return Hold(frozenset(f"rule:{r.name}" for r in self.workspace.config.inbox.rules if r.marketing))
+
+    def end_crisis_modes(self, now: datetime | None = None) -> int:
+        """Write down the crisis modes that ended with their crisis (they stopped acting at once);
+        the ticker calls this. Wakes the outbox sender when one ended: what it held may leave."""
+        with Session(self.engine) as session, session.begin():
+            ended = len(close_ended(session, now or self.runner.clock.now()))
+        if ended:
+            self.outbox_queued()
+        return ended
+
     def outbox_queued(self) -> None:
         """Wake the outbox sender: a reply or moderation action was just queued."""
         if self.outbox_sender is not None:
@@ -312,6 +336,10 @@ class Runtime:
                     self.check_sla()
                 except Exception as exc:  # the next tick tries again
                     log_failure(self.engine, exc, log, "checking ticket SLAs failed")
+                try:
+                    self.end_crisis_modes()
+                except Exception as exc:  # the next tick tries again
+                    log_failure(self.engine, exc, log, "closing ended crisis modes failed")
                 if time.monotonic() >= next_cleanup:
                     next_cleanup = time.monotonic() + 3600.0
                     try:

@@ -146,6 +146,11 @@ CASES = [
          lambda w, who: {"type": "product_defect"}),
     Case("POST", "/api/v1/crises/{crisis}/tasks/{task}", Permission.ACKNOWLEDGE, 404,
          lambda w, who: {"done": True}),
+    Case("GET", "/api/v1/crisis-mode", Permission.VIEW, 200),
+    Case("POST", "/api/v1/crises/{crisis}/mode", Permission.CHANGE_SEVERITY, 404,
+         lambda w, who: {"on": True}),
+    # Nobody switched the workspace-wide mode on: whoever may switch learns that (409).
+    Case("POST", "/api/v1/crisis-mode", Permission.CHANGE_SEVERITY, 409, lambda w, who: {"on": False}),
     Case("POST", "/api/v1/attachments", Permission.REPLY, 422),  # no file: refused after the permission
     Case("GET", "/api/v1/attachments/{attachment}", Permission.VIEW, 404),
     Case("GET", "/api/v1/attachments/{attachment}/content", Permission.VIEW, 404),

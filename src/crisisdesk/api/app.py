@@ -24,6 +24,7 @@ from crisisdesk.api.attachments import BASE as ATTACHMENTS_PATH
 from crisisdesk.api.attachments import attachments_router
 from crisisdesk.api.conversations import conversations_router
 from crisisdesk.api.crises import crises_router
+from crisisdesk.api.crisis_mode import crisis_mode_router
 from crisisdesk.api.inbox_rules import inbox_rules_router
 from crisisdesk.api.limits import FORM_OVERHEAD, BodyLimitMiddleware
 from crisisdesk.api.moderation import moderation_router
@@ -185,6 +186,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     install_accounts(app, engine=runtime.engine, settings=runtime.settings, service_token=api_token)
     app.include_router(situations_router(runtime))
     app.include_router(crises_router(runtime))
+    app.include_router(crisis_mode_router(runtime, released=runtime.outbox_queued))
     app.include_router(posts_router(runtime))
     app.include_router(monitors_router(runtime))
     app.include_router(config_router(runtime))

@@ -50,6 +50,7 @@ class AuditAction(StrEnum):
     CONTACTS_MERGED = "contacts.merged"
     CONTACTS_UNMERGED = "contacts.unmerged"
     CRISIS_CHANGED = "crisis.changed"
+    CRISIS_MODE_CHANGED = "crisis.mode_changed"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -84,6 +85,8 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     "and conversations).",
     AuditAction.CONTACTS_UNMERGED: "A merge of contacts was undone.",
     AuditAction.CRISIS_CHANGED: "A person moved a situation to another (or a new) crisis, or merged two.",
+    AuditAction.CRISIS_MODE_CHANGED: "Crisis mode was switched on or off, for a crisis or the workspace (by "
+    "a person, or by crisisdesk when the crisis resolved).",
 }
 
 

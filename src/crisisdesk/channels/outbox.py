@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor, AuditAction, record
@@ -206,21 +206,48 @@ def outbound(item: OutboxItem, files: Sequence[OutgoingFile] = ()) -> Outbound:
 
 # -- the sender's side ------------------------------------------------------------------------------
 
-def due(session: Session, now: datetime, *, channels: Sequence[str], limit: int = 50) -> list[OutboxItem]:
-    """Queued items whose time has come, oldest first (PostgreSQL: rows another sender holds are skipped)."""
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """What stays queued for now (crisis mode): the posts we start ourselves — a reply without a
+    stored post it answers (``post_id`` None: an announcement, a scheduled post) — and what the
+    actors in ``created_by`` asked for (``rule:NAME`` of marketing rules). Held items are neither
+    sent nor lost: they leave in the first round after the hold ends."""
+
+    created_by: frozenset[str] = frozenset()
+
+    def matches(self) -> ColumnElement[bool]:
+        ours = and_(OutboxItem.action.in_([a.value for a in _REPLIES]), OutboxItem.post_id.is_(None))
+        return or_(ours, OutboxItem.created_by.in_(sorted(self.created_by))) if self.created_by else ours
+
+
+def held(session: Session, hold: Hold) -> int:
+    """How many queued items ``hold`` keeps back."""
+    return int(session.scalar(select(func.count()).select_from(OutboxItem).where(
+        OutboxItem.status == OutboxStatus.QUEUED, hold.matches())) or 0)
+
+
+def due(session: Session, now: datetime, *, channels: Sequence[str], limit: int = 50,
+        hold: Hold | None = None) -> list[OutboxItem]:
+    """Queued items whose time has come, oldest first (PostgreSQL: rows another sender holds are
+    skipped), except what ``hold`` keeps back."""
     if not channels:
         return []
     stmt = (select(OutboxItem).where(OutboxItem.status == OutboxStatus.QUEUED,
                                      OutboxItem.next_attempt_at <= now, OutboxItem.channel.in_(channels))
             .order_by(OutboxItem.next_attempt_at, OutboxItem.id).limit(limit))
+    if hold is not None:
+        stmt = stmt.where(not_(hold.matches()))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return list(session.scalars(stmt))
 
 
-def next_due_at(session: Session, *, channels: Sequence[str]) -> datetime | None:
-    return session.scalar(select(func.min(OutboxItem.next_attempt_at))
-                          .where(OutboxItem.status == OutboxStatus.QUEUED, OutboxItem.channel.in_(channels)))
+def next_due_at(session: Session, *, channels: Sequence[str], hold: Hold | None = None) -> datetime | None:
+    stmt = (select(func.min(OutboxItem.next_attempt_at))
+            .where(OutboxItem.status == OutboxStatus.QUEUED, OutboxItem.channel.in_(channels)))
+    if hold is not None:  # held items are not due: the sender would spin on them
+        stmt = stmt.where(not_(hold.matches()))
+    return session.scalar(stmt)
 
 
 def claim(session: Session, item: OutboxItem, *, now: datetime) -> bool:

@@ -64,8 +64,11 @@ class OutboxSender(RoundLoop):
                  clock: Clock, policy: RetryPolicy | None = None, interval: float = 5.0,
                  on_reauthorize: Callable[[str, str], None] | None = None,
                  on_sent: Callable[[Session, int, datetime], None] | None = None,
-                 attachments: AttachmentStore | None = None) -> None:
+                 attachments: AttachmentStore | None = None,
+                 hold: Callable[[Session], outbox.Hold | None] | None = None) -> None:
         super().__init__(interval)
+        #: What to keep back this round (crisis mode pauses announcements and marketing replies).
+        self._hold = hold
         #: Where the files of replies are read from (the same store the uploads went to).
         self._attachments = attachments
         self._engine = engine
@@ -81,7 +84,8 @@ class OutboxSender(RoundLoop):
         try:
             self.run_once()
             with Session(self._engine()) as session:
-                next_at = outbox.next_due_at(session, channels=sorted(self._connectors()))
+                hold = self._hold(session) if self._hold is not None else None
+                next_at = outbox.next_due_at(session, channels=sorted(self._connectors()), hold=hold)
             if next_at is not None:
                 timeout = min(timeout, max((next_at - self.clock.now()).total_seconds(), 0.05))
         except Exception as exc:  # the database may be away: the next round retries
@@ -97,7 +101,8 @@ class OutboxSender(RoundLoop):
             for row in outbox.mark_interrupted(session, now=now, lease=LEASE):
                 log.warning("outbox %d (%s %s): interrupted; marked uncertain", row.id, row.channel,
                             row.action)
-            claimed = [row for row in outbox.due(session, now, channels=sorted(connectors))
+            hold = self._hold(session) if self._hold is not None else None
+            claimed = [row for row in outbox.due(session, now, channels=sorted(connectors), hold=hold)
                        if outbox.claim(session, row, now=now)]
             # Without a store the files cannot be read: the connector's read refuses them (permanent),
             # never a reply sent without the files it promised.

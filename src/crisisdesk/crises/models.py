@@ -82,3 +82,24 @@ class CrisisAction(Base):
     actor: Mapped[str] = mapped_column(String(320))
     kind: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class CrisisMode(Base):
+    """Crisis mode, switched on by a person for one crisis (``crisis_id``) or the whole workspace
+    (``crisis_id`` None), until a person switches it off (``off_at``).
+
+    A crisis's mode is in force only while its crisis is open: whatever resolves the crisis (the
+    tracker, a merge, a move by hand) ends the mode at once, without a hook to forget; the row is
+    closed (``off_by`` ``crisisdesk``) by the next sweep (:func:`crisisdesk.crises.mode.close_ended`)."""
+
+    __tablename__ = "crisis_modes"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    crisis_id: Mapped[int | None] = mapped_column(ForeignKey("crises.id", ondelete="CASCADE"), nullable=True,
+                                                  index=True)
+    on_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    on_by: Mapped[str] = mapped_column(String(320))
+    off_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    off_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    #: Why it was switched on (the person's words; may be empty).
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -19,6 +19,7 @@ from crisisdesk.accounts.models import User
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector
+from crisisdesk.crises.mode_effects import OFF, ModeState
 from crisisdesk.inbox import service
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
@@ -47,6 +48,9 @@ class RuleActions:
         #: What started the run when it is not a new message (``c<event id>`` for a change): it names
         #: the run's outbox items and notices, so that one change acts once, another change again.
         self.trigger: str | None = None
+        #: The crisis modes in force for this run: where they cover the conversation, an automatic
+        #: answer is the holding statement of the crisis (set by the engine for each run).
+        self.mode: ModeState = OFF
 
     def act(
         self,
@@ -141,6 +145,9 @@ class RuleActions:
                     "hide": Action.HIDE,
                 }[kind]
                 text = None if kind == "hide" else render(value, session, conversation, m)
+                if text is not None and self.mode.covers(session, conversation):
+                    text, done["holding_statement"] = self.mode.holding_statement(
+                        session, conversation, m.lang, now)
                 done["outbox"] = self.queue(session, rule, index, action, conversation, m, text, actor, now)
                 if kind == "hide":  # a person confirms or restores what a rule hid
                     session.add(

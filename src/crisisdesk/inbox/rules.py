@@ -19,6 +19,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.channels.base import Connector
+from crisisdesk.core.zones import DEFAULT_ZONE
+from crisisdesk.crises.mode_effects import INSULT_VERDICT, ModeState, lowered, read_state
+from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.inbox.calendar import BusinessCalendar
 from crisisdesk.inbox.models import (
     Conversation,
@@ -29,6 +32,7 @@ from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.rule_actions import RuleActions
 from crisisdesk.inbox.rule_conditions import (
     CHANGED_FIELD,
+    Check,
     Message,
     checks,
     conversation_checks,
@@ -63,6 +67,8 @@ class RuleEngine:
         teams: Mapping[str, TeamConfig] | None = None,
         notices: Notices | None = None,
         calendar: BusinessCalendar | None = None,
+        crisis_types: Sequence[CrisisTypeConfig] = (),
+        time_zone: str = DEFAULT_ZONE,
     ) -> None:
         every = [r for r in rules if r.enabled]
         #: The rules tried on a new message, in order (those of ``trigger: change`` apart).
@@ -83,6 +89,17 @@ class RuleEngine:
         # One matcher for the queries of every rule: a message's text is read once, whatever the
         # number of rules (see sources.matcher).
         self._queries = MonitorSet.compile([(r.name, r.when.query) for r in every if r.when.query])
+        #: Crisis mode: the holding statements of these types, promising news in this time zone.
+        self.crisis_types, self.time_zone = tuple(crisis_types), time_zone
+        #: The hiding rules' conditions with the insult threshold crisis mode lowers to, and the
+        #: thresholds before and after (see crisisdesk.crises.mode_effects).
+        self._tight: dict[str, tuple[tuple[Check, ...], float, float]] = {}
+        for r in every:
+            threshold = max(r.when.insult_score_at_least or 0.0, INSULT_VERDICT if r.when.insult else 0.0)
+            if r.moderates and threshold > lowered(threshold):
+                tight = r.when.model_copy(
+                    update={"insult": None, "insult_score_at_least": lowered(threshold)})
+                self._tight[r.name] = (checks(tight, self.calendar), threshold, lowered(threshold))
 
     def __bool__(self) -> bool:
         return bool(self.rules) or bool(self._change_rules)
@@ -103,17 +120,24 @@ class RuleEngine:
         """The names of the rules whose query matches ``m`` (one pass for all of them)."""
         return set(self._queries.match(m.doc)) if len(self._queries) else set()
 
+    def mode_state(self, session: Session) -> ModeState:
+        """The crisis modes in force now, as the rules need them (one small query when none is)."""
+        return read_state(session, types=self.crisis_types, zone=self.time_zone)
+
     def matches(
         self,
         rule: RuleConfig,
         m: Message,
         situations: Mapping[str, int] | None = None,
         queries: set[str] | None = None,
+        *,
+        tight: bool = False,
     ) -> bool:
         """Whether every condition of ``rule`` holds for ``m``; ``situations``: the severity of the
         open situation of each monitor that has one, at the message's time; ``queries``: what
-        :meth:`queries_matching` said of ``m`` (computed here when not given)."""
-        for check in self._checks[rule.name]:
+        :meth:`queries_matching` said of ``m`` (computed here when not given); ``tight``: with
+        the insult threshold crisis mode lowers a hiding rule's to."""
+        for check in self._tight[rule.name][0] if tight else self._checks[rule.name]:
             if not check(m):
                 return False
         w: When = rule.when
@@ -128,9 +152,18 @@ class RuleEngine:
         return rule.name in (queries if queries is not None else self.queries_matching(m))
 
     def apply(
-        self, session: Session, messages: Sequence[Message], conversation_of: Mapping[int, int], now: datetime
+        self,
+        session: Session,
+        messages: Sequence[Message],
+        conversation_of: Mapping[int, int],
+        now: datetime,
+        mode: ModeState | None = None,
     ) -> list[Outcome]:
-        """Run the rules on each message of a conversation; record and return what each did."""
+        """Run the rules on each message of a conversation; record and return what each did.
+        ``mode``: the crisis modes in force (read here when not given): marketing rules rest,
+        hiding rules are stricter and answers become the holding statement where it covers."""
+        mode = mode if mode is not None else self.mode_state(session)
+        self.actions.mode = mode
         outcomes: list[Outcome] = []
         situations = open_situations(session, now).at(now) if self._situational else {}
         runs: list[dict[str, Any]] = []  # written at once: one multi-row insert, not an object each
@@ -147,11 +180,19 @@ class RuleEngine:
                 continue
             queries = self.queries_matching(m)
             for rule in self._candidates(queries):
+                if mode.on and rule.marketing:
+                    continue  # crisis mode: no marketing
+                tightened = None
                 if not self.matches(rule, m, situations, queries):
-                    continue
+                    if not (mode.on and rule.name in self._tight
+                            and self.matches(rule, m, situations, queries, tight=True)):
+                        continue
+                    tightened = self._tight[rule.name][1:]
                 conversation = conversations.get(cid)
                 if conversation is None:
                     break
+                if tightened is not None and not mode.covers(session, conversation):
+                    continue
                 if not all(check(conversation, NOTHING) for check in self._on_conversation[rule.name]):
                     continue
                 outcome = Outcome(rule.name, m.post_id, cid)
@@ -168,6 +209,10 @@ class RuleEngine:
                             now,
                             events,
                         )
+                    )
+                if tightened is not None:  # said on the rules page: why it acted below its threshold
+                    outcome.actions.append(
+                        {"action": "crisis_mode", "insult_score_at_least": list(tightened), "ok": True}
                     )
                 runs.append(
                     {
@@ -218,8 +263,11 @@ class RuleEngine:
         events: list[dict[str, Any]] = []
         runs: list[dict[str, Any]] = []
         self.actions.trigger = f"c{last_event or 0}"
+        mode = self.actions.mode = self.mode_state(session)
         try:
             for rule in self._change_rules:
+                if mode.on and rule.marketing:
+                    continue  # crisis mode: no marketing
                 if not all(check(conversation, touched) for check in self._on_conversation[rule.name]):
                     continue
                 if not self.matches(rule, m, situations, queries):

@@ -159,6 +159,8 @@ class Then(BaseModel):
 
 
 Trigger = Literal["message", "change"]
+#: The actions that answer the person (what ``marketing`` pauses, the holding statement replaces).
+ANSWERS = ("reply", "reply_private", "move_to_private")
 
 
 def _on_message() -> list[Trigger]:
@@ -173,6 +175,9 @@ class RuleConfig(BaseModel):
     when: When = Field(default_factory=When)
     then: list[Then] = Field(min_length=1)
     stop: bool = Field(default=False, description="Later rules are not tried once this one acted.")
+    marketing: bool = Field(default=False, description="The rule answers with marketing (offers, "
+                            "promotions, cheerful thanks): it does not act while crisis mode is on, and "
+                            "what it queued and was not sent yet waits until the mode ends.")
     trigger: list[Trigger] = Field(
         default_factory=_on_message, min_length=1,
         description="When the rule is tried: on every new inbound message (default), on every change a "
@@ -197,6 +202,23 @@ class RuleConfig(BaseModel):
         if self.when.changed is not None and "change" not in self.trigger:
             raise ValueError("when.changed only holds for trigger: change")
         return self
+
+    @model_validator(mode="after")
+    def _marketing_answers(self) -> RuleConfig:
+        if self.marketing:
+            kinds = {t.kind for t in self.then}
+            if "hide" in kinds:
+                raise ValueError("marketing: a marketing rule does not hide: moderation must not pause "
+                                 "in a crisis (make hiding a rule of its own)")
+            if not kinds & set(ANSWERS):
+                raise ValueError(f"marketing: true marks a rule that answers; give it one of "
+                                 f"{', '.join(ANSWERS)} (or drop marketing)")
+        return self
+
+    @property
+    def moderates(self) -> bool:
+        """Whether the rule hides what people wrote (crisis mode tightens its insult thresholds)."""
+        return any(t.kind == "hide" for t in self.then)
 
 
 class SavedReply(BaseModel):

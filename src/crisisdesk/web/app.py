@@ -22,6 +22,7 @@ from crisisdesk.web import (
     auth_pages,
     channel_pages,
     contact_pages,
+    crisis_mode_pages,
     crisis_pages,
     inbox_forms,
     inbox_pages,
@@ -63,10 +64,10 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     runtime.runner.inbox_listeners.append(hub.publish_inbox_threadsafe)
     app.state.live = hub
     # The inbox's own pages before /inbox/{conversation_id}, which would otherwise take their paths.
-    for module in (auth_pages, preferences_pages, overview_pages, crisis_pages, plan_pages, situation_pages,
-                   monitor_pages, inbox_rule_pages, inbox_performance_pages, review_pages, contact_pages,
-                   inbox_pages, inbox_forms, admin_pages, settings_pages, settings_item_pages, analysis_pages,
-                   channel_pages, live):
+    for module in (auth_pages, preferences_pages, overview_pages, crisis_pages, crisis_mode_pages, plan_pages,
+                   situation_pages, monitor_pages, inbox_rule_pages, inbox_performance_pages, review_pages,
+                   contact_pages, inbox_pages, inbox_forms, admin_pages, settings_pages, settings_item_pages,
+                   analysis_pages, channel_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

@@ -22,6 +22,7 @@ from crisisdesk.crises.playbook import PlaybookError, confirm_type, set_task
 from crisisdesk.crises.service import get_crisis, list_crises, playbook_part
 from crisisdesk.crises.tracker import CrisisTracker, crisis_event
 from crisisdesk.runtime import Runtime
+from crisisdesk.web.crisis_mode_pages import panel
 from crisisdesk.web.crisis_words import action_words
 from crisisdesk.web.templating import render, request_lang
 
@@ -34,14 +35,18 @@ def router(runtime: Runtime) -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
     @r.get("/crises", response_class=HTMLResponse)
-    def crises_page(request: Request, user: Viewer, status: str | None = None) -> HTMLResponse:
+    def crises_page(request: Request, user: Viewer, status: str | None = None, mode_said: str = "",
+                    mode_error: str = "") -> HTMLResponse:
         wanted = status if status in ("open", "resolved") else None
         with Session(runtime.engine) as session:
             rows = list_crises(session, status=wanted)
-        return render(request, "crises.html", user, nav="crises", rows=rows, status=wanted or "")
+        return render(request, "crises.html", user, nav="crises", rows=rows, status=wanted or "",
+                      mode=panel(runtime, None, request_lang(request, user)), mode_said=mode_said,
+                      mode_error=mode_error)
 
     @r.get("/crises/{crisis_id}", response_class=HTMLResponse)
-    def crisis_page(request: Request, user: Viewer, crisis_id: Id, error: str = "") -> HTMLResponse:
+    def crisis_page(request: Request, user: Viewer, crisis_id: Id, error: str = "", mode_said: str = "",
+                    mode_error: str = "") -> HTMLResponse:
         config = runtime.workspace.config
         with Session(runtime.engine) as session:
             crisis = get_crisis(session, crisis_id)
@@ -57,7 +62,8 @@ def router(runtime: Runtime) -> APIRouter:
         entries.sort(key=lambda e: str(e["at"]))
         return render(request, "crisis.html", user, nav="crises", c=crisis, entries=entries, flash=error,
                       flash_error=bool(error), can_organise=user.can(Permission.CHANGE_SEVERITY),
-                      can_tick=user.can(Permission.ACKNOWLEDGE))
+                      can_tick=user.can(Permission.ACKNOWLEDGE), mode=panel(runtime, crisis_id, lang),
+                      mode_said=mode_said, mode_error=mode_error)
 
     @r.post("/crises/{crisis_id}/type")
     def confirm(request: Request, crisis_id: Id, user: Organiser,

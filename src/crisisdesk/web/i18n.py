@@ -14,6 +14,7 @@ from crisisdesk.web.i18n_channels import CHANNEL_MESSAGES
 from crisisdesk.web.i18n_crises import CRISIS_MESSAGES
 from crisisdesk.web.i18n_inbox import INBOX_MESSAGES
 from crisisdesk.web.i18n_inbox_admin import INBOX_ADMIN_MESSAGES
+from crisisdesk.web.i18n_mode import MODE_MESSAGES
 
 Lang = Literal["de", "en"]
 LANGS: tuple[Lang, ...] = ("de", "en")
@@ -419,6 +420,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     **INBOX_MESSAGES,
     **CRISIS_MESSAGES,
     **INBOX_ADMIN_MESSAGES,
+    **MODE_MESSAGES,
     **CHANNEL_MESSAGES,
 }
 

@@ -148,11 +148,16 @@ def done(recorded: Mapping[str, Any], rule: RuleConfig | None, index: int, lang:
         changed = [str(c) for c in recorded.get("changed") or []]
         names = {c: t(f"rules.changed.{c}", lang) if f"rules.changed.{c}" in MESSAGES else c for c in changed}
         return t("rules.run.after_change", lang, values=_any_of(changed, lang, names))
+    if kind == "crisis_mode":  # the rule acted below its insult threshold: crisis mode lowered it
+        before, after = [*(recorded.get("insult_score_at_least") or []), "?", "?"][:2]
+        return t("rules.run.crisis_mode", lang, before=before, after=after)
     said = (
         action(rule.then[index], lang)
         if rule is not None and index < len(rule.then) and rule.then[index].kind == kind
         else kind_word(kind, lang)
     )
+    if "holding_statement" in recorded:
+        said = f"{said} – {t('rules.run.holding_statement', lang)}"
     if recorded.get("ok"):
         return f"{said} ({t('rules.ok', lang)})"
     return f"{said} ({t('rules.not_done', lang, error=recorded.get('error') or '?')})"

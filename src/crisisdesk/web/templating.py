@@ -17,10 +17,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.core.zones import DEFAULT_ZONE, check_zone
+from crisisdesk.crises.mode import ActiveMode, in_force
 from crisisdesk.detection.reasons import describe
 from crisisdesk.web import charts
 from crisisdesk.web.formatting import Formatter, format_number
@@ -96,6 +99,19 @@ def _stream_clock(request: Request) -> datetime | None:
     return None if clock is None or isinstance(clock, SystemClock) else clock.now()
 
 
+def crisis_modes(request: Request) -> list[ActiveMode]:
+    """The crisis modes in force, for the banner on every page; none when the database is away
+    (the page still renders and says so itself)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        return []
+    try:
+        with Session(runtime.engine) as session:
+            return in_force(session)
+    except SQLAlchemyError:
+        return []
+
+
 def render(request: Request, template: str, user: Principal | None, *, nav: str = "",
            status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = request_lang(request, user)
@@ -126,5 +142,6 @@ def render(request: Request, template: str, user: Principal | None, *, nav: str 
         request=request, t=tr, fmt=fmt, lang=lang, user=user, nav=nav, when=when,
         summary_of=summary_of, reasons_of=reasons_of,
         csrf=user.csrf_token if user is not None else "", svg=Markup, stream_now=_stream_clock(request),
-        wall_now=datetime.now(UTC), **context)
+        wall_now=datetime.now(UTC), crisis_banner=crisis_modes(request) if user is not None else [],
+        **context)
     return HTMLResponse(html, status_code=status_code)
