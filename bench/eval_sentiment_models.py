@@ -8,8 +8,10 @@ its heads) exactly as the analyzer applies it, on the sets neither trained on:
   (cross-domain, never trained on; two classes, so only negative recall and precision count);
 * airline, the last 20 % by time (English must stay where it was).
 
-The old model defaults to the one shipped on the ``main`` branch (read with ``git show``), the
-new one to the model in this checkout:
+"new, as analyzed now" adds the harm bar the analyzer applies since issue 11 (a post of a harm
+type, :data:`~crisisdesk.analysis.complaints.HARM_TYPES`, is negative from P(negative) 0.05 on
+unless it leans positive); "old" is the analysis before it. The old model defaults to the one
+shipped on the ``main`` branch (read with ``git show``), the new one to the model in this checkout:
 
     python bench/eval_sentiment_models.py
     python bench/eval_sentiment_models.py --old OLD.npz --new NEW.npz
@@ -24,10 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from crisisdesk.analysis.complaints import HARM_TYPES, ComplaintClassifier
 from crisisdesk.analysis.linear import TextModel, decide
+from crisisdesk.sources.matcher import MatchDoc
 from crisisdesk.training.datasets import load, split
 from crisisdesk.training.datasets_base import Example
-from crisisdesk.training.decision import complaint_flags
 
 SHIPPED = Path(__file__).resolve().parents[1] / "src/crisisdesk/analysis/model/default.npz"
 
@@ -41,11 +44,14 @@ def _sets() -> dict[str, tuple[str, list[Example]]]:
             "brands_en (cross-domain)": ("sentiment_en", load("brands_en"))}
 
 
-def measure(model: TextModel, head_name: str, examples: list[Example]) -> str:
+def measure(model: TextModel, head_name: str, examples: list[Example], harm: bool) -> str:
     texts = [e.text for e in examples]
     head = model.heads[head_name]
-    flags = complaint_flags(texts) if head.complaint_at is not None else None
-    chosen = np.array([head.classes[i] for i in decide(head, model.scores(texts)[head_name], flags)])
+    types = ComplaintClassifier().classify_many([MatchDoc(t) for t in texts])
+    flags = np.array([bool(t) for t in types]) if head.complaint_at is not None else None
+    names_harm = np.array([not HARM_TYPES.isdisjoint(t) for t in types]) if harm else None
+    probabilities = model.scores(texts)[head_name]
+    chosen = np.array([head.classes[i] for i in decide(head, probabilities, flags, names_harm)])
     gold = np.array([e.label for e in examples])
     tp = int(((chosen == "negative") & (gold == "negative")).sum())
     recall = tp / max(int((gold == "negative").sum()), 1)
@@ -78,8 +84,9 @@ def main() -> None:
         print(f"{name}: decision rules (negative_at, complaint_at) {rules}")
     for set_name, (head, examples) in _sets().items():
         print(f"{set_name} (n={len(examples)}, head {head})")
-        print(f"  old  {measure(old, head, examples)}")
-        print(f"  new  {measure(new, head, examples)}", flush=True)
+        print(f"  old, its rule          {measure(old, head, examples, harm=False)}")
+        print(f"  new, without harm bar  {measure(new, head, examples, harm=False)}")
+        print(f"  new, as analyzed now   {measure(new, head, examples, harm=True)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,9 @@ ISSUE_COMPLAINTS = [
     "Sonnenkorn = Saftladen. Nie wieder.",
     "Lebensmittelvergiftung nach Sonnenkorn-Brötchen, Anwalt ist eingeschaltet.",
     "Ekelhaft. Schimmel im Brot.",
+    # the demo's first fire report: GermEval labels fire news neutral; the harm bar decides
+    "Gestern Abend hat der Akku meines E-Scooters in der Wohnung angefangen zu qualmen und dann "
+    "zu brennen 😱🔥",
 ]
 #: Plain information in German, with words a complaint could use ("nicht", "Hotline", "Akku"):
 #: none may raise an alarm.
@@ -71,6 +74,7 @@ INFORMATION = [
     "Wir informieren: Die Hotline ist am Feiertag nicht besetzt.",
     "Ab heute gibt es bei Sonnenkorn auch Dinkelbrötchen.",
     "Der neue Akku hat 5000 mAh und passt in alle Modelle ab 2022.",
+    "Danke für den schnellen Rückruf!",  # "Rückruf" is a safety word (product recall)
 ]
 
 
