@@ -7,12 +7,13 @@ accuracy (= micro-F1) and the negative class's recall and precision. The decisio
 last steps is the one :func:`crisisdesk.training.decision.choose_rule` picks on the out-of-fold
 predictions (for the brand set: the rule chosen on GermEval, applied as is).
 
-    python bench/eval_sentiment_steps.py            # about 10 minutes on one core
+    python bench/eval_sentiment_steps.py            # about 15 minutes on one core
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -45,18 +46,21 @@ def main() -> None:
     yb = np.array([e.label for e in brands])
     flags = complaint_flags(texts)
     brand_flags = complaint_flags([e.text for e in brands])
-    steps = [("plain (hashed n-grams, the recipe before)", False, False, False),
-             ("+ cue features", True, False, False),
-             ("+ auxiliary polarity head (Mozetič)", True, True, False),
-             ("+ decision rule (negative_at, complaint_at)", True, True, True)]
-    for name, cues, aux_on, rule_on in steps:
+    steps = [("plain (hashed n-grams, the recipe before)", False, False, False, False),
+             ("+ cue features", True, False, False, False),
+             ("+ auxiliary polarity head (Mozetič)", True, True, False, False),
+             ("+ decision rule (negative_at, complaint_at)", True, True, False, True),
+             ("tried: + negative booster (NB-LR, scale 1), argmax", True, True, True, False),
+             ("tried: + negative booster + decision rule", True, True, True, True)]
+    for name, cues, aux_on, boost_on, rule_on in steps:
+        recipe_step = replace(recipe, negative_boost=1.0 if boost_on else 0.0)
         featurizer = Featurizer(cues=cues, cue_weight=CUE_WEIGHT).fit_idf(
             texts + ([e.text for e in aux_examples] if aux_on else []))
         X = featurizer.transform(texts)
         aux = fit_auxiliary(featurizer, aux_examples) if aux_on else None
 
-        def fit(Xf: Any, yf: Any, a: Any = aux) -> Any:
-            coef, intercept = fit_head(recipe, Xf, yf, np.ones(len(yf)), a)
+        def fit(Xf: Any, yf: Any, a: Any = aux, r: Any = recipe_step) -> Any:
+            coef, intercept = fit_head(r, Xf, yf, np.ones(len(yf)), a)
 
             def predict(Xp: Any) -> Any:
                 logits = np.asarray(Xp @ coef.T) + intercept

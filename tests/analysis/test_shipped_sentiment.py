@@ -56,3 +56,35 @@ def test_a_lone_known_emoji_is_judged_an_unknown_one_is_not(analyzer: Analyzer) 
     angry, thumbs, unknown = analyzer.analyze(["😡", "👍", "🦄"])
     assert angry["sentiment"]["score"] > 0 and thumbs["sentiment"]["label"] == "positive"
     assert unknown["sentiment"] == {"label": "neutral", "score": 0.0}
+
+
+#: The posts issue 11 quotes as coming out neutral: each must come out negative now.
+ISSUE_COMPLAINTS = [
+    "Sonnenkorn = Saftladen. Nie wieder.",
+    "Lebensmittelvergiftung nach Sonnenkorn-Brötchen, Anwalt ist eingeschaltet.",
+    "Ekelhaft. Schimmel im Brot.",
+    # the demo's first fire report: GermEval labels fire news neutral; the harm bar decides
+    "Gestern Abend hat der Akku meines E-Scooters in der Wohnung angefangen zu qualmen und dann "
+    "zu brennen 😱🔥",
+]
+#: Plain information in German, with words a complaint could use ("nicht", "Hotline", "Akku"):
+#: none may raise an alarm.
+INFORMATION = [
+    "Die Filiale in der Hauptstraße ist ab Montag wieder von 7 bis 18 Uhr geöffnet.",
+    "Wir informieren: Die Hotline ist am Feiertag nicht besetzt.",
+    "Ab heute gibt es bei Sonnenkorn auch Dinkelbrötchen.",
+    "Der neue Akku hat 5000 mAh und passt in alle Modelle ab 2022.",
+    "Danke für den schnellen Rückruf!",  # "Rückruf" is a safety word (product recall)
+]
+
+
+@pytest.mark.parametrize("text", ISSUE_COMPLAINTS)
+def test_the_complaints_the_issue_quotes_are_negative(analyzer: Analyzer, text: str) -> None:
+    (result,) = analyzer.analyze([text])
+    assert result["lang"] == "de" and result["sentiment"]["label"] == "negative", result
+
+
+@pytest.mark.parametrize("text", INFORMATION)
+def test_a_neutral_informational_post_is_not_negative(analyzer: Analyzer, text: str) -> None:
+    (result,) = analyzer.analyze([text])
+    assert result["sentiment"]["label"] != "negative", result

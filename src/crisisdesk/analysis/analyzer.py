@@ -16,7 +16,7 @@ import numpy as np
 import orjson
 
 from crisisdesk.analysis.complaint_model import load_complaint_model
-from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, ComplaintClassifier, ComplaintType
+from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY, HARM_TYPES, ComplaintClassifier, ComplaintType
 from crisisdesk.analysis.language import PREFERRED_LANGUAGES, UNDETERMINED, detect_many
 from crisisdesk.analysis.linear import TextModel, decide
 from crisisdesk.analysis.service import load_model
@@ -70,8 +70,9 @@ class Analyzer:
             chosen = sentiment.argmax(axis=1)
         else:  # each language's head decides with its own rule (a lower bar for negative)
             has_type = np.array([bool(t) for t in types])
-            chosen = np.where(is_de, decide(heads["sentiment_de"], sentiment, has_type),
-                              decide(heads["sentiment_en"], sentiment, has_type))
+            harm = np.array([not HARM_TYPES.isdisjoint(t) for t in types], dtype=np.bool_)
+            chosen = np.where(is_de, decide(heads["sentiment_de"], sentiment, has_type, harm),
+                              decide(heads["sentiment_en"], sentiment, has_type, harm))
         out = []
         for i, guess in enumerate(guesses):
             if empty[i]:  # nothing to judge: say so rather than guess

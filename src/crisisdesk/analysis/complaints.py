@@ -34,6 +34,10 @@ class ComplaintType(BaseModel):
     query: str
 
 
+#: Types that name harm to people or legal action: a post with one is rarely neutral, whatever
+#: the sentiment head learned (:data:`crisisdesk.analysis.linear.HARM_AT`).
+HARM_TYPES = frozenset({"safety", "health", "legal"})
+
 DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
     ComplaintType(
         name="delivery_delay", label_de="Lieferung/Verspätung", label_en="Delivery/delay",
