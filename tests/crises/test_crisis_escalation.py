@@ -93,3 +93,92 @@ escalation:
         statuses = [e.status for e in session.scalars(select(Escalation).order_by(Escalation.id))]
         assert statuses[-1] == "acknowledged" and "active" not in statuses
     engine.dispose()
+
+
+def test_a_quiet_fire_report_pages_at_the_crisis_level(
+    tmp_path: Path, database_url: str, monkeypatch: Any
+) -> None:
+    """Three fire reports are no volume to speak of (a *watch* at most), but people may be hurt: the
+    crisis opens at once at level 3 and the escalation pages the level-3 policy, not level 1's."""
+    import random
+    from datetime import timedelta
+
+    from tests.crises.test_crises_api import T0
+    from tests.factories import post
+
+    monkeypatch.setenv("CRISISDESK_DATABASE_URL", database_url)
+    rng = random.Random(5)
+    rows, t, n = [], T0, 0
+    while t < T0 + timedelta(days=2):
+        t += timedelta(minutes=rng.expovariate(6 / 60))
+        n += 1
+        rows.append(
+            post(
+                n,
+                created_at=t.isoformat(),
+                lang="en",
+                text=rng.choice(["voltaro app update", "voltaro scooter nice ride", "new voltaro colours"]),
+            )
+        )
+    for i, text in enumerate(
+        [
+            "my voltaro battery caught fire last night, fire brigade came",
+            "voltaro scooter caught fire in the hallway, kids in hospital for smoke",
+            "voltaro battery burst into flames while charging",
+        ]
+    ):
+        n += 1
+        rows.append(post(n, created_at=(t + timedelta(minutes=3 * i)).isoformat(), lang="en", text=text))
+    with HttpSink() as sink:
+        ws = tmp_path / "crisisdesk.yaml"
+        ws.write_text(
+            f"""
+monitors:
+  - {{name: voltaro, query: voltaro}}
+notify:
+  targets:
+    hook: {{kind: webhook, url: "{sink.url}/hook", secret: {SECRET}}}
+people:
+  lena: {{name: Lena, targets: [hook]}}
+  max: {{name: Max, targets: [hook]}}
+roles:
+  social_media_team: [lena]
+  crisis_lead: [max]
+escalation:
+  policies:
+    - severity: 1
+      steps: [{{notify: ["role:social_media_team"], wait_minutes: 600}}]
+    - severity: 3
+      steps: [{{notify: ["role:crisis_lead"], wait_minutes: 600}}]
+""",
+            encoding="utf-8",
+        )
+        events_path = tmp_path / "events.jsonl"
+        result = CliRunner().invoke(
+            app,
+            [
+                "replay",
+                str(write_jsonl(tmp_path / "s.jsonl", rows)),
+                "--config",
+                str(ws),
+                "--speed",
+                "max",
+                "--events-out",
+                str(events_path),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in events_path.read_text().splitlines()]
+    opened = [e for e in events if e["event"] == "alert.opened"]
+    crises = [e for e in events if e["event"] == "crisis.opened"]
+    assert opened and crises, [(e["event"], e.get("severity")) for e in events]
+    assert all(e["severity"] < 3 for e in opened)  # the situations alone are quiet
+    assert crises[0]["severity"] >= 3 and crises[0]["type"] == "safety_incident"
+    paged = [e for e in events if e.get("escalation_severity")]
+    assert paged and paged[0]["escalation_severity"] >= 3
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        first = session.scalars(select(Escalation).order_by(Escalation.id)).first()
+        assert first is not None and first.severity >= 3
+        assert "Max" in first.chain and "Lena" not in first.chain
+    engine.dispose()
