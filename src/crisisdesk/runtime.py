@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from crisisdesk import runtime_ticker
 from crisisdesk.bus.base import Bus, Message
 from crisisdesk.bus.memory import MemoryBus
 from crisisdesk.channels.attachment_store import AttachmentStore, remove_unused
@@ -40,7 +40,6 @@ from crisisdesk.crises.mode import any_in_force
 from crisisdesk.crises.mode_actions import close_ended
 from crisisdesk.crises.mode_effects import raise_all
 from crisisdesk.crises.tracker import CrisisTracker
-from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
 from crisisdesk.escalation.watch import Watch
 from crisisdesk.inbox import sla, sla_alerts
@@ -49,7 +48,7 @@ from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.presence import PresenceBoard
 from crisisdesk.inbox.rule_conditions import from_normalized
 from crisisdesk.inbox.rules import RuleEngine
-from crisisdesk.inbox.service import answered, wake_snoozed
+from crisisdesk.inbox.service import answered
 from crisisdesk.notify.dispatcher import Dispatcher
 from crisisdesk.notify.schemas import Lang
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
@@ -314,45 +313,7 @@ class Runtime:
         and pick up a configuration saved by any process within ``interval`` seconds."""
         if self._ticker is not None:
             return
-        stop = self._stop_ticker
-
-        def loop() -> None:
-            next_cleanup = time.monotonic()  # unused uploads: once an hour
-            while not stop.wait(interval):
-                try:
-                    self.reload_if_changed()
-                except Exception as exc:  # the database may be away for a moment: the next tick retries
-                    log_failure(self.engine, exc, log, "looking for a new configuration failed")
-                try:
-                    self.runner.tick()
-                except Exception as exc:  # keep ticking; the next tick retries what failed
-                    log_failure(self.engine, exc, log, "detection tick failed")
-                try:
-                    with Session(self.engine) as session, session.begin():
-                        wake_snoozed(session, SystemClock().now())
-                except Exception as exc:  # the next tick tries again
-                    log_failure(self.engine, exc, log, "waking snoozed conversations failed")
-                try:
-                    self.check_sla()
-                except Exception as exc:  # the next tick tries again
-                    log_failure(self.engine, exc, log, "checking ticket SLAs failed")
-                try:
-                    self.end_crisis_modes()
-                except Exception as exc:  # the next tick tries again
-                    log_failure(self.engine, exc, log, "closing ended crisis modes failed")
-                if time.monotonic() >= next_cleanup:
-                    next_cleanup = time.monotonic() + 3600.0
-                    try:
-                        self.remove_unused_attachments(SystemClock().now())
-                    except Exception as exc:  # the next hour tries again
-                        log_failure(self.engine, exc, log, "removing unused attachments failed")
-                    try:
-                        self.remind_plans()
-                    except Exception as exc:  # the next hour tries again
-                        log_failure(self.engine, exc, log, "reminding of the plans failed")
-
-        self._ticker = threading.Thread(target=loop, name="crisisdesk-tick", daemon=True)
-        self._ticker.start()
+        self._ticker = runtime_ticker.start(self, self._stop_ticker, interval)
 
     def reload_if_changed(self) -> bool:
         """Apply the newest stored configuration if it is not the one in force here (one small
