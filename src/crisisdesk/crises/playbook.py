@@ -67,11 +67,10 @@ def suggest(types: Sequence[CrisisTypeConfig], posts: Sequence[tuple[str, Sequen
                 n += 1
                 why.update(hit)
                 why.update(f.lower() for f in found[:2])
-        if pattern is not None and pattern.search(situation_terms):
-            n += 1
         if n < max(MIN_POSTS, MIN_SHARE * len(posts)):
-            continue
-        score = n * ct.min_severity
+            continue  # the posts decide whether it fits at all (one post is no pattern)
+        bonus = 1 if pattern is not None and pattern.search(situation_terms) else 0
+        score = (n + bonus) * ct.min_severity
         if best is None or score > best[0]:
             best = (score, ct, n, why)
     if best is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ BATCH_SIZE = 25
 BATCH_STREAM_SECONDS = 120.0
 #: A step ends when the next post is due more than this (of the replay's clock) later.
 CUT_SECONDS = 0.02
+#: In a quiet gap between posts the stream clock moves on in steps of this (the live ticker's job).
+TICK = timedelta(minutes=5)
 
 Deliver = Callable[[Sequence[tuple[DemoChannel, dict[str, Any]]]], None]
 AfterStep = Callable[[BatchResult], None]
@@ -110,17 +112,37 @@ def replay_steps(run: IngestRun, results: Iterable[ReadResult], *, speed: float,
     t0 = ordered[0].at
     wall0 = monotonic()
     step: list[_Timed] = []
+    last: datetime | None = None
     for t in ordered:
         due = (t.at - t0).total_seconds() / speed
         wait = due - (monotonic() - wall0)
         if wait > CUT_SECONDS or len(step) >= batch_size:
             flush(step)
+            last = _tick_through(run, last, t.at, after)
             wait = due - (monotonic() - wall0)
             if wait > 0:
                 sleep(wait)
         step.append(t)
+        last = t.at
     flush(step)
     return run.finish(total)
+
+
+def _tick_through(run: IngestRun, since: datetime | None, until: datetime,
+                  after: Callable[[BatchResult], None]) -> datetime | None:
+    """Let stream time pass through a quiet gap the way the live service's ticker does: every
+    :data:`TICK` the runner ticks (escalation steps fall due) and the step's hook runs (the
+    simulated lead reads a page in time), instead of jumping to the next post at once."""
+    clock = run.runner.clock
+    if since is None or not isinstance(clock, StreamClock):
+        return since
+    at = since + TICK
+    while at < until:
+        clock.advance(at)
+        run.runner.tick()
+        after(BatchResult())
+        at += TICK
+    return since
 
 
 class VirtualClock:
