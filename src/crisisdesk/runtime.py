@@ -29,11 +29,13 @@ from crisisdesk.channels.health_monitor import HealthMonitor
 from crisisdesk.channels.polling import Pollers
 from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
 from crisisdesk.channels.registry import connector_for
+from crisisdesk.channels.models import OutboxItem
 from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.channels.service import record_credentials
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
+from crisisdesk.crises.approval import Gate, check_at_claim
 from crisisdesk.crises.tracker import CrisisTracker
 from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
@@ -131,7 +133,8 @@ class Runtime:
         if self.outbox_sender is None:
             self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock(),
                                               on_sent=self.answered, on_reauthorize=self.credentials_refused,
-                                              attachments=self.attachment_store())
+                                              attachments=self.attachment_store(),
+                                              hold=self.held_for_approval)
             self.outbox_sender.start()
         if self.health is None:
             self.health = self.health_monitor()
@@ -225,6 +228,17 @@ class Runtime:
         return Notices(people=config.people, roles=config.roles, targets=config.notify.targets,
                        base_url=config.escalation.base_url,
                        lang="de" if config.detection.language == "de" else "en", deliver=self.deliver)
+
+    def approval_gate(self) -> Gate:
+        """The crisis approval gate under the configuration in force (crises/approval.py)."""
+        return Gate.of(self.workspace.config, self.notices())
+
+    def held_for_approval(self, session: Session, item: OutboxItem, now: datetime) -> bool:
+        """The sender's second look at a due item: held when a crisis's approval gate covers it now."""
+        held = check_at_claim(session, item, self.approval_gate(), now)
+        if held:
+            self.notices_queued()  # the approvers' notices are queued in the sender's transaction
+        return held
 
     def notices_queued(self) -> None:
         """Wake the notification dispatcher: an inbox notice was just committed."""

@@ -50,6 +50,9 @@ class AuditAction(StrEnum):
     CONTACTS_MERGED = "contacts.merged"
     CONTACTS_UNMERGED = "contacts.unmerged"
     CRISIS_CHANGED = "crisis.changed"
+    REPLY_HELD = "reply.held"
+    REPLY_APPROVED = "reply.approved"
+    REPLY_REJECTED = "reply.rejected"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -84,6 +87,10 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     "and conversations).",
     AuditAction.CONTACTS_UNMERGED: "A merge of contacts was undone.",
     AuditAction.CRISIS_CHANGED: "A person moved a situation to another (or a new) crisis, or merged two.",
+    AuditAction.REPLY_HELD: "A public reply on a crisis's conversation waits for a spokesperson's approval "
+    "(the crisis, its level, the reply check's findings).",
+    AuditAction.REPLY_APPROVED: "A spokesperson approved a held reply (edited or not); it is sent now.",
+    AuditAction.REPLY_REJECTED: "A spokesperson rejected a held reply, with a comment; it is never sent.",
 }
 
 
