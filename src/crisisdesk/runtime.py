@@ -26,10 +26,10 @@ from crisisdesk.channels.attachment_store import AttachmentStore, remove_unused
 from crisisdesk.channels.base import Connector
 from crisisdesk.channels.health_alerts import AlertSettings
 from crisisdesk.channels.health_monitor import HealthMonitor
+from crisisdesk.channels.models import OutboxItem
 from crisisdesk.channels.polling import Pollers
 from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
 from crisisdesk.channels.registry import connector_for
-from crisisdesk.channels.models import OutboxItem
 from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.channels.service import record_credentials
 from crisisdesk.configuration.service import STORED, latest

@@ -24,7 +24,6 @@ from crisisdesk.channels.health import State
 from crisisdesk.channels.health_facts import HealthSubject, health_of
 from crisisdesk.channels.health_monitor import check as check_credentials
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
-from crisisdesk.crises.approval import Gate, check_at_claim
 from crisisdesk.channels.outbox import OutboundRequest, OutboxError, attached_ids, enqueue
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.sending import OutboxSender
@@ -32,6 +31,7 @@ from crisisdesk.channels.service import channel_counts, record_credentials
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace, out
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.crises.approval import Gate, check_at_claim
 from crisisdesk.runtime_config import open_engine
 from crisisdesk.workspace import Workspace
 

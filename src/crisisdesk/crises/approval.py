@@ -99,7 +99,8 @@ def crisis_over(session: Session, conversation: Conversation, gate: Gate) -> Cri
     crises = session.scalars(select(Crisis).join(CrisisSituation, CrisisSituation.crisis_id == Crisis.id)
                              .where(CrisisSituation.situation_id.in_(situation_ids), Crisis.status == "open")
                              .distinct())
-    gated = [c for c in crises if (level := approval_from(gate.type_of(c))) is not None and c.severity >= level]
+    gated = [c for c in crises
+             if (level := approval_from(gate.type_of(c))) is not None and c.severity >= level]
     return max(gated, key=lambda c: (c.severity, c.id)) if gated else None
 
 
@@ -156,7 +157,8 @@ def _notify(session: Session, gate: Gate, crisis: Crisis, conversation: Conversa
     people = [p for p in playbook.people_of(ct.spokespersons if ct is not None else [], roles=gate.roles)
               if p in gate.notices.people]
     if not people:
-        people = [p for p in playbook.people_of([FALLBACK_ROLE], roles=gate.roles) if p in gate.notices.people]
+        people = [p for p in playbook.people_of([FALLBACK_ROLE], roles=gate.roles)
+                  if p in gate.notices.people]
     targets, _ = gate.notices.people_of([f"person:{p}" for p in people], now)
     gate.notices.send(session, conversation, key=f"approval:{item.id}", targets=targets, at=now,
                       title={"de": f"Freigabe nötig: Antwort von {item.created_by} (Krise #{crisis.id})",
@@ -270,8 +272,9 @@ def reject(session: Session, item_id: int, gate: Gate, *, actor: Actor, email: s
     if len(said) > MAX_COMMENT:
         raise ApprovalError(f"comment has {len(said)} characters; at most {MAX_COMMENT}", status=422)
     item, crisis = _decidable(session, item_id, gate, email=email, can_approve=can_approve)
-    _decide(session, item, ApprovalState.REJECTED, {"status": OutboxStatus.REJECTED, "approved_by": actor.label,
-                                                    "approved_at": now, "approval_comment": said})
+    decision = {"status": OutboxStatus.REJECTED, "approved_by": actor.label, "approved_at": now,
+                "approval_comment": said}
+    _decide(session, item, ApprovalState.REJECTED, decision)
     record(session, actor=actor, action=AuditAction.REPLY_REJECTED, at=now, target_type="outbox",
            target_id=item.id, after={"crisis": item.crisis_id, "comment": said})
     if crisis is not None:
@@ -294,7 +297,8 @@ def describe(session: Session, item: OutboxItem) -> dict[str, Any]:
     return {"id": item.id, "channel": item.channel, "action": item.action, "text": item.text or "",
             "author": item.created_by, "created_at": item.created_at, "status": item.status,
             "approval_state": item.approval_state, "findings": list(item.findings or []),
-            "approved_by": item.approved_by, "approved_at": item.approved_at, "comment": item.approval_comment,
+            "approved_by": item.approved_by, "approved_at": item.approved_at,
+            "comment": item.approval_comment,
             "conversation": None if conversation is None else {
                 "id": conversation.id, "subject": conversation.subject, "channel": conversation.channel},
             "crisis": None if crisis is None else {"id": crisis.id, "title": crisis.title,
@@ -303,5 +307,5 @@ def describe(session: Session, item: OutboxItem) -> dict[str, Any]:
 
 def waiting_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(OutboxItem).where(
-        OutboxItem.status == OutboxStatus.AWAITING_APPROVAL, OutboxItem.approval_state == ApprovalState.PENDING))
-        or 0)
+        OutboxItem.status == OutboxStatus.AWAITING_APPROVAL,
+        OutboxItem.approval_state == ApprovalState.PENDING)) or 0)
