@@ -131,15 +131,20 @@ class Runtime:
                                    stored=self.delivery_stored)
         self.pollers.sync()
         if self.outbox_sender is None:
-            self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock(),
-                                              on_sent=self.answered, on_reauthorize=self.credentials_refused,
-                                              attachments=self.attachment_store(),
-                                              hold=self.held_for_approval)
+            self.outbox_sender = self.new_outbox_sender()
             self.outbox_sender.start()
         if self.health is None:
             self.health = self.health_monitor()
             self.health.start()
         return self.channel_processor
+
+    def new_outbox_sender(self, clock: Clock | None = None) -> OutboxSender:
+        """The outbox sender of this runtime (not started): it marks conversations answered, reports
+        dead credentials, reads reply files from the attachment store, and lets the crisis approval
+        gate hold a public reply whose crisis reached the approval level since it was queued."""
+        return OutboxSender(lambda: self.engine, self.connectors, clock=clock or SystemClock(),
+                            on_sent=self.answered, on_reauthorize=self.credentials_refused,
+                            attachments=self.attachment_store(), hold=self.held_for_approval)
 
     def health_monitor(self, interval: float = 60.0) -> HealthMonitor:
         """Channel health on this runtime's configuration, clock and escalation (not started)."""

@@ -96,9 +96,8 @@ def crisis_over(session: Session, conversation: Conversation, gate: Gate) -> Cri
     situation_ids = [s["id"] for s in about(session, conversation).situations]
     if not situation_ids:
         return None
-    crises = session.scalars(select(Crisis).join(CrisisSituation, CrisisSituation.crisis_id == Crisis.id)
-                             .where(CrisisSituation.situation_id.in_(situation_ids), Crisis.status == "open")
-                             .distinct())
+    of_situations = select(CrisisSituation.crisis_id).where(CrisisSituation.situation_id.in_(situation_ids))
+    crises = session.scalars(select(Crisis).where(Crisis.id.in_(of_situations), Crisis.status == "open"))
     gated = [c for c in crises
              if (level := approval_from(gate.type_of(c))) is not None and c.severity >= level]
     return max(gated, key=lambda c: (c.severity, c.id)) if gated else None
