@@ -67,7 +67,8 @@ def comment(world: World, api: GraphSend, cid: str, text: str, *, author: str = 
                                "changes": [fb_comment(cid, text, author=author, name="Lena Krause",
                                                       created=created)]}])
     r = world.client.post("/webhooks/voltaro-fb", content=body,
-                          headers={"X-Hub-Signature-256": meta_signature(body), "Content-Type": "application/json"})
+                          headers={"X-Hub-Signature-256": meta_signature(body),
+                                   "Content-Type": "application/json"})
     assert r.status_code == 200, r.text
     world.runtime.process_deliveries()
     with Session(world.engine) as s:
@@ -83,8 +84,8 @@ def open_crisis(world: World, severity: int, *, type_: str | None = "product_def
     """An open crisis holding a situation of the ``akku`` monitor (opened at T0)."""
     situation = world.add_situation("akku", severity=severity)
     with Session(world.engine) as s, s.begin():
-        c = Crisis(title="Akkubrände", status="open", severity=severity, type=type_, opened_at=T0, updated_at=T0,
-                   monitors=["akku"], reasons=[])
+        c = Crisis(title="Akkubrände", status="open", severity=severity, type=type_, opened_at=T0,
+                   updated_at=T0, monitors=["akku"], reasons=[])
         s.add(c)
         s.flush()
         s.add(CrisisSituation(situation_id=situation, crisis_id=c.id, joined_at=T0, reason={}, by="test"))

@@ -54,7 +54,8 @@ def test_a_held_reply_leaves_only_after_a_spokesperson_approves_it(
     conversation = comment(world, api, "1", "Mein Akku ist explodiert!")
 
     held = reply(world, conversation, Role.AGENT, EXCUSE)
-    assert (held["status"], held["crisis_id"], held["approval_state"]) == ("awaiting_approval", crisis, "pending")
+    assert (held["status"], held["crisis_id"], held["approval_state"]) == (
+        "awaiting_approval", crisis, "pending")
     assert send(world) == [] and public_calls(sink) == []  # the sender never picks it
 
     queue = world.client.get("/api/v1/approvals", headers=world.bearer(Role.SPOKESPERSON)).json()
@@ -71,7 +72,8 @@ def test_a_held_reply_leaves_only_after_a_spokesperson_approves_it(
     assert world.client.post(f"{path}/approve", headers=world.bearer(Role.AGENT)).status_code == 403
     assert public_calls(sink) == []
 
-    approved = world.client.post(f"{path}/approve", json={"text": FIXED}, headers=world.bearer(Role.SPOKESPERSON))
+    approved = world.client.post(f"{path}/approve", json={"text": FIXED},
+                                 headers=world.bearer(Role.SPOKESPERSON))
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["approval_state"]) == ("queued", "approved")
     assert send(world) == ["sent"]
@@ -97,7 +99,8 @@ def test_a_rejected_reply_is_never_sent_and_its_author_sees_why(
     conversation = comment(world, api, "1", "Mein Akku brennt!")
     held = reply(world, conversation, Role.AGENT, EXCUSE)
     path = f"/api/v1/approvals/{held['outbox_id']}/reject"
-    assert world.client.post(path, json={"comment": ""}, headers=world.bearer(Role.SPOKESPERSON)).status_code == 422
+    speaker = world.bearer(Role.SPOKESPERSON)
+    assert world.client.post(path, json={"comment": ""}, headers=speaker).status_code == 422
     r = world.client.post(path, json={"comment": "Bitte ohne Ausrede und mit Entschuldigung."},
                           headers=world.bearer(Role.SPOKESPERSON))
     assert r.status_code == 200 and r.json()["status"] == "rejected"
@@ -116,7 +119,8 @@ def test_the_spokesperson_speaks_directly_and_private_replies_are_not_held(
     sink, api = graph
     conversation = comment(world, api, "1", "Mein Akku ist explodiert!")
     own = reply(world, conversation, Role.SPOKESPERSON, FIXED)
-    private = reply(world, conversation, Role.AGENT, "Schreiben Sie uns bitte Ihre Bestellnummer.", private=True)
+    private = reply(world, conversation, Role.AGENT, "Schreiben Sie uns bitte Ihre Bestellnummer.",
+                    private=True)
     assert (own["status"], own["approval_state"]) == ("queued", None)
     assert (private["status"], private["private"]) == ("queued", True)
     assert sorted(send(world)) == ["sent", "sent"]
@@ -127,7 +131,7 @@ def test_the_spokesperson_speaks_directly_and_private_replies_are_not_held(
 
 def test_below_the_approval_level_and_without_a_crisis_replies_leave_at_once(
         world: World, graph: tuple[HttpSink, GraphSend]) -> None:
-    sink, api = graph
+    _, api = graph
     conversation = comment(world, api, "1", "Mein Akku ist explodiert!")
     assert reply(world, conversation, Role.AGENT, "Danke, wir kümmern uns.")["status"] == "queued"
     open_crisis(world, 2)  # product_defect asks for approval from level 3
@@ -157,7 +161,8 @@ def test_a_severity_raised_between_queueing_and_sending_holds_the_reply(
     assert timeline(world, crisis_id) == ["reply.submitted"]
     assert send(world) == [] and public_calls(sink) == [FIXED]
     # Approved, it is not asked again, whatever the level.
-    r = world.client.post(f"/api/v1/approvals/{first['outbox_id']}/approve", headers=world.bearer(Role.SPOKESPERSON))
+    r = world.client.post(f"/api/v1/approvals/{first['outbox_id']}/approve",
+                          headers=world.bearer(Role.SPOKESPERSON))
     assert r.status_code == 200
     set_severity(world, crisis_id, 4)
     assert send(world) == ["sent"]

@@ -53,7 +53,8 @@ def test_a_reply_from_the_form_waits_for_the_spokesperson_who_approves_it_edited
 
     lead, lead_csrf = browser(world, Role.CRISIS_LEAD, lang="en")
     seen = lead.get("/approvals").text
-    assert "approve this reply, not you" in seen and f'id="approve-{item_id}"' not in seen  # not theirs to decide
+    assert "approve this reply, not you" in seen
+    assert f'id="approve-{item_id}"' not in seen  # not theirs to decide
     assert lead.post(f"/approvals/{item_id}/approve", data={"csrf_token": lead_csrf}).status_code == 403
     assert speaker.post(f"/approvals/{item_id}/approve", data={"text": FIXED}).status_code == 403  # no CSRF
     assert public_calls(sink) == []
@@ -78,12 +79,13 @@ def test_a_rejected_reply_shows_its_comment_in_the_conversation(
     (item_id,) = [int(i) for i in re.findall(r'id="approval-(\d+)"', speaker.get("/approvals").text)]
     empty = speaker.post(f"/approvals/{item_id}/reject", data={"csrf_token": csrf, "comment": " "})
     assert empty.status_code == 422 and "Eine Ablehnung braucht eine Begründung." in empty.text
-    r = speaker.post(f"/approvals/{item_id}/reject", data={"csrf_token": csrf, "comment": "Bitte ohne Ausrede."},
-                     follow_redirects=False)
+    r = speaker.post(f"/approvals/{item_id}/reject",
+                     data={"csrf_token": csrf, "comment": "Bitte ohne Ausrede."}, follow_redirects=False)
     assert r.status_code == 303
     assert "Abgelehnt; die Antwort wird nicht gesendet." in speaker.get(r.headers["location"]).text
     page = agent.get(f"/inbox/{conversation}").text
-    assert f'id="rejected-{item_id}"' in page and "Rejected by spokesperson@example.org: Bitte ohne Ausrede." in page
+    assert f'id="rejected-{item_id}"' in page
+    assert "Rejected by spokesperson@example.org: Bitte ohne Ausrede." in page
     assert send(world) == [] and public_calls(sink) == []
 
 
@@ -92,9 +94,9 @@ def test_a_private_reply_from_the_form_is_not_held(
     sink, api = graph
     conversation = comment(world, api, "1", "Mein Akku ist explodiert!")
     agent, csrf = browser(world, Role.AGENT)
-    r = agent.post(f"/inbox/{conversation}/reply", data={"csrf_token": csrf, "text": "Bitte schreiben Sie uns.",
-                                                          "visibility": "private", "key": "web-reply-private"},
-                   follow_redirects=False)
+    r = agent.post(f"/inbox/{conversation}/reply",
+                   data={"csrf_token": csrf, "text": "Bitte schreiben Sie uns.", "visibility": "private",
+                         "key": "web-reply-private"}, follow_redirects=False)
     assert r.status_code == 303 and "done=reply" in r.headers["location"]
     assert send(world) == ["sent"] and public_calls(sink) == []
     assert any(req.path.endswith("/messages") for req in sink.requests)
