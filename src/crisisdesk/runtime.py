@@ -144,7 +144,7 @@ class Runtime:
         gate hold a public reply whose crisis reached the approval level since it was queued."""
         return OutboxSender(lambda: self.engine, self.connectors, clock=clock or SystemClock(),
                             on_sent=self.answered, on_reauthorize=self.credentials_refused,
-                            attachments=self.attachment_store(), hold=self.held_for_approval)
+                            attachments=self.attachment_store(), approval=self.held_for_approval)
 
     def health_monitor(self, interval: float = 60.0) -> HealthMonitor:
         """Channel health on this runtime's configuration, clock and escalation (not started)."""

@@ -65,11 +65,11 @@ class OutboxSender(RoundLoop):
                  on_reauthorize: Callable[[str, str], None] | None = None,
                  on_sent: Callable[[Session, int, datetime], None] | None = None,
                  attachments: AttachmentStore | None = None,
-                 hold: Callable[[Session, OutboxItem, datetime], bool] | None = None) -> None:
+                 approval: Callable[[Session, OutboxItem, datetime], bool] | None = None) -> None:
         super().__init__(interval)
         #: Asked in the claiming transaction for every due item: True keeps it from being sent (the
         #: crisis approval gate holds a public reply whose crisis reached the approval level since).
-        self._hold = hold
+        self._approval = approval
         #: Where the files of replies are read from (the same store the uploads went to).
         self._attachments = attachments
         self._engine = engine
@@ -103,7 +103,7 @@ class OutboxSender(RoundLoop):
                             row.action)
             claimed, held = [], []
             for row in outbox.due(session, now, channels=sorted(connectors)):
-                if self._hold is not None and self._hold(session, row, now):
+                if self._approval is not None and self._approval(session, row, now):
                     held.append(Outcome(row.id, row.channel, OutboxStatus.AWAITING_APPROVAL,
                                         "held for a spokesperson's approval"))
                 elif outbox.claim(session, row, now=now):

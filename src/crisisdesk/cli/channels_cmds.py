@@ -173,7 +173,7 @@ def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
         gate = Gate.of(workspace.config)  # a public reply in a crisis waits for its spokesperson
         sender = OutboxSender(lambda: engine, lambda: {key: connectors[key]}, clock=clock, attachments=store,
                               on_reauthorize=lambda channel, error: _refused(engine, channel, error),
-                              hold=lambda session, item, now: check_at_claim(session, item, gate, now))
+                              approval=lambda session, item, now: check_at_claim(session, item, gate, now))
         outcome = next((o for o in sender.run_once() if o.item_id == item_id), None)
     finally:
         engine.dispose()
