@@ -26,6 +26,7 @@ from crisisdesk.channels.attachment_store import AttachmentStore, remove_unused
 from crisisdesk.channels.base import Connector
 from crisisdesk.channels.health_alerts import AlertSettings
 from crisisdesk.channels.health_monitor import HealthMonitor
+from crisisdesk.channels.models import OutboxItem
 from crisisdesk.channels.outbox import Hold
 from crisisdesk.channels.polling import Pollers
 from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
@@ -36,6 +37,7 @@ from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.crises import plan_review
+from crisisdesk.crises.approval import Gate, check_at_claim
 from crisisdesk.crises.mode import any_in_force
 from crisisdesk.crises.mode_actions import close_ended
 from crisisdesk.crises.mode_effects import raise_all
@@ -134,14 +136,21 @@ class Runtime:
                                    stored=self.delivery_stored)
         self.pollers.sync()
         if self.outbox_sender is None:
-            self.outbox_sender = OutboxSender(lambda: self.engine, self.connectors, clock=SystemClock(),
-                                              on_sent=self.answered, on_reauthorize=self.credentials_refused,
-                                              attachments=self.attachment_store(), hold=self.outbox_hold)
+            self.outbox_sender = self.new_outbox_sender()
             self.outbox_sender.start()
         if self.health is None:
             self.health = self.health_monitor()
             self.health.start()
         return self.channel_processor
+
+    def new_outbox_sender(self, clock: Clock | None = None) -> OutboxSender:
+        """The outbox sender of this runtime (not started): it marks conversations answered, reports
+        dead credentials, reads reply files from the attachment store, and lets the crisis approval
+        gate hold a public reply whose crisis reached the approval level since it was queued."""
+        return OutboxSender(lambda: self.engine, self.connectors, clock=clock or SystemClock(),
+                            on_sent=self.answered, on_reauthorize=self.credentials_refused,
+                            attachments=self.attachment_store(), hold=self.outbox_hold,
+                            approval=self.held_for_approval)
 
     def health_monitor(self, interval: float = 60.0) -> HealthMonitor:
         """Channel health on this runtime's configuration, clock and escalation (not started)."""
@@ -251,6 +260,17 @@ class Runtime:
         return Notices(people=config.people, roles=config.roles, targets=config.notify.targets,
                        base_url=config.escalation.base_url,
                        lang="de" if config.detection.language == "de" else "en", deliver=self.deliver)
+
+    def approval_gate(self) -> Gate:
+        """The crisis approval gate under the configuration in force (crises/approval.py)."""
+        return Gate.of(self.workspace.config, self.notices())
+
+    def held_for_approval(self, session: Session, item: OutboxItem, now: datetime) -> bool:
+        """The sender's second look at a due item: held when a crisis's approval gate covers it now."""
+        held = check_at_claim(session, item, self.approval_gate(), now)
+        if held:
+            self.notices_queued()  # the approvers' notices are queued in the sender's transaction
+        return held
 
     def notices_queued(self) -> None:
         """Wake the notification dispatcher: an inbox notice was just committed."""

@@ -156,6 +156,12 @@ CASES = [
     Case("GET", "/api/v1/attachments/{attachment}/content", Permission.VIEW, 404),
     Case("GET", "/api/v1/outbox/{outbox_item}", Permission.VIEW, 404),
     Case("POST", "/api/v1/outbox/{outbox_item}/retry", Permission.VIEW, 404),
+    Case("GET", "/api/v1/approvals", Permission.APPROVE_REPLIES, 200),
+    # No held reply 999999: whoever may approve learns that (404), the others are refused first.
+    Case("POST", "/api/v1/approvals/{outbox_item}/approve", Permission.APPROVE_REPLIES, 404,
+         lambda w, who: {"text": "Es tut uns leid."}),
+    Case("POST", "/api/v1/approvals/{outbox_item}/reject", Permission.APPROVE_REPLIES, 404,
+         lambda w, who: {"comment": "Bitte ohne Ausrede."}),
     *ITEM_CASES,
     Case("POST", "/api/v1/auth/logout", ANYONE, 204),  # last: it ends the session
 ]

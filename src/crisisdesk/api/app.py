@@ -20,6 +20,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.api.approvals import approvals_router
 from crisisdesk.api.attachments import BASE as ATTACHMENTS_PATH
 from crisisdesk.api.attachments import attachments_router
 from crisisdesk.api.conversations import conversations_router
@@ -199,6 +200,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(inbox_rules_router(runtime))
     app.include_router(moderation_router(runtime, queued=runtime.outbox_queued))
     app.include_router(replies_router())
+    app.include_router(approvals_router(runtime, queued=runtime.outbox_queued))
     install_web(app, runtime)
     install_outage_handler(app, runtime.engine, page=unavailable_page)
 

@@ -23,6 +23,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
 from crisisdesk.core.fields import MAX_ID, Id, StrictId
+from crisisdesk.crises import approval
 from crisisdesk.inbox import contacts, listing, service, sla
 from crisisdesk.inbox import performance as perf
 from crisisdesk.inbox.errors import InboxError
@@ -106,13 +107,19 @@ class MessageOut(BaseModel):
     outbox_id: int | None = None
     action: str | None = None
     private: bool | None = None
-    status: str | None = Field(default=None,
-                               description="Outbound: queued, sending, sent, failed, uncertain.")
+    status: str | None = Field(default=None, description="Outbound: queued, sending, sent, failed, "
+                               "uncertain; awaiting_approval (held: a crisis's spokesperson approves "
+                               "public replies first) or rejected (see approval_comment).")
     delivery_state: str | None = None
     error: str | None = None
     by: str | None = None
     attachments: list[dict[str, Any]] = Field(default_factory=list, description="Outbound: the files sent "
                                               "with it (id, filename, content_type, size, download).")
+    approval_state: str | None = Field(default=None, description="Outbound, held by a crisis's approval "
+                                       "gate: pending, approved or rejected; null: it needed none.")
+    crisis_id: int | None = Field(default=None, description="The crisis whose approval gate held it.")
+    approval_comment: str | None = Field(default=None, description="Why a spokesperson rejected it.")
+    approved_by: str | None = Field(default=None, description="Who approved or rejected it.")
 
 
 class EventOut(BaseModel):
@@ -270,6 +277,10 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                  status_code=status.HTTP_202_ACCEPTED, responses=errors(404, 409),
                  summary="Answer the conversation through its channel (sent in the background)")
     def answer(conversation_id: Id, body: ReplyIn, principal: Replier) -> MessageOut:
+        """202 either way: ``status`` is ``queued`` (it leaves in the background) or, for a public
+        reply on a conversation of a crisis whose approval gate applies and an author who is not
+        its spokesperson, ``awaiting_approval`` (with ``crisis_id``): it leaves once a spokesperson
+        approves it (``/api/v1/approvals``)."""
         key = body.idempotency_key or f"reply-{uuid.uuid4().hex}"
         if (body.text is None) == (body.saved_reply is None):
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either text or saved_reply")
@@ -285,14 +296,21 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                                          status=409)
                 text = body.text or _saved(session, conversation, str(body.saved_reply), principal,
                                            runtime.workspace.config.inbox.saved_replies)
+                now = runtime.runner.clock.now()
                 item = service.reply(session, conversation, text, private=body.private, key=key,
                                      connectors=runtime.connectors(), actor=principal.actor,
-                                     now=runtime.runner.clock.now(), attachments=tuple(body.attachments))
+                                     now=now, attachments=tuple(body.attachments))
+                held = approval.submit(session, item, conversation, runtime.approval_gate(),
+                                       actor=principal.actor,
+                                       email=principal.user.email if principal.user is not None else None,
+                                       can_approve=principal.can(Permission.APPROVE_REPLIES), now=now)
                 files = service.files_of(session, item)
                 out = MessageOut.model_validate(service.outbound_message(item, files))
         except InboxError as exc:
             raise fail(exc) from None
-        if queued is not None:
+        if held:
+            runtime.notices_queued()  # the approvers hear of it
+        elif queued is not None:
             queued()
         return out
 

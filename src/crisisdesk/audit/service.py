@@ -51,6 +51,9 @@ class AuditAction(StrEnum):
     CONTACTS_UNMERGED = "contacts.unmerged"
     CRISIS_CHANGED = "crisis.changed"
     CRISIS_MODE_CHANGED = "crisis.mode_changed"
+    REPLY_HELD = "reply.held"
+    REPLY_APPROVED = "reply.approved"
+    REPLY_REJECTED = "reply.rejected"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -87,6 +90,10 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.CRISIS_CHANGED: "A person moved a situation to another (or a new) crisis, or merged two.",
     AuditAction.CRISIS_MODE_CHANGED: "Crisis mode was switched on or off, for a crisis or the workspace (by "
     "a person, or by crisisdesk when the crisis resolved).",
+    AuditAction.REPLY_HELD: "A public reply on a crisis's conversation waits for a spokesperson's approval "
+    "(the crisis, its level, the reply check's findings).",
+    AuditAction.REPLY_APPROVED: "A spokesperson approved a held reply (edited or not); it is sent now.",
+    AuditAction.REPLY_REJECTED: "A spokesperson rejected a held reply, with a comment; it is never sent.",
 }
 
 

@@ -109,6 +109,17 @@ class OutboxStatus(StrEnum):
     #: The sender died during the call: it may or may not have reached the platform. Not sent
     #: again by itself (a public reply twice is worse than a late one); a person looks and retries.
     UNCERTAIN = "uncertain"
+    #: A public reply held back by a crisis's approval gate: never picked by the sender until a
+    #: spokesperson approves it (then ``queued`` again; see ``crisisdesk.crises.approval``).
+    AWAITING_APPROVAL = "awaiting_approval"
+    #: A held reply a spokesperson rejected (``approval_comment`` says why); never sent.
+    REJECTED = "rejected"
+
+
+class ApprovalState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
 
 
 class OutboxItem(Base):
@@ -136,7 +147,7 @@ class OutboxItem(Base):
     recipient: Mapped[str | None] = mapped_column(String(255), nullable=True)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
+    status: Mapped[str] = mapped_column(String(32), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -150,6 +161,17 @@ class OutboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(320))
     created_by_user_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True)
+    #: The crisis whose approval gate held this reply (None: never held). No foreign key: the
+    #: outbox keeps its history when a crisis is deleted.
+    crisis_id: Mapped[int | None] = mapped_column(BigIntKey, nullable=True, index=True)
+    #: pending | approved | rejected (:class:`ApprovalState`); None: it never needed approval.
+    approval_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    approval_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The reply check's findings when it was held (``[{"code", "message", "start", "end",
+    #: "suggestion"}]``), shown to the approver.
+    findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
 
 class OutboxAttachment(Base):

@@ -36,7 +36,7 @@ from crisisdesk.channels.base import (
     Sent,
     attachment_limits,
 )
-from crisisdesk.channels.models import OutboxStatus
+from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.core.clock import Clock
 from crisisdesk.db import log_failure
 from crisisdesk.notify.dispatcher import RetryPolicy
@@ -65,10 +65,14 @@ class OutboxSender(RoundLoop):
                  on_reauthorize: Callable[[str, str], None] | None = None,
                  on_sent: Callable[[Session, int, datetime], None] | None = None,
                  attachments: AttachmentStore | None = None,
-                 hold: Callable[[Session], outbox.Hold | None] | None = None) -> None:
+                 hold: Callable[[Session], outbox.Hold | None] | None = None,
+                 approval: Callable[[Session, OutboxItem, datetime], bool] | None = None) -> None:
         super().__init__(interval)
         #: What to keep back this round (crisis mode pauses announcements and marketing replies).
         self._hold = hold
+        #: Asked in the claiming transaction for every due item: True keeps it from being sent (the
+        #: crisis approval gate holds a public reply whose crisis reached the approval level since).
+        self._approval = approval
         #: Where the files of replies are read from (the same store the uploads went to).
         self._attachments = attachments
         self._engine = engine
@@ -102,8 +106,13 @@ class OutboxSender(RoundLoop):
                 log.warning("outbox %d (%s %s): interrupted; marked uncertain", row.id, row.channel,
                             row.action)
             hold = self._hold(session) if self._hold is not None else None
-            claimed = [row for row in outbox.due(session, now, channels=sorted(connectors), hold=hold)
-                       if outbox.claim(session, row, now=now)]
+            claimed, held = [], []
+            for row in outbox.due(session, now, channels=sorted(connectors), hold=hold):
+                if self._approval is not None and self._approval(session, row, now):
+                    held.append(Outcome(row.id, row.channel, OutboxStatus.AWAITING_APPROVAL,
+                                        "held for a spokesperson's approval"))
+                elif outbox.claim(session, row, now=now):
+                    claimed.append(row)
             # Without a store the files cannot be read: the connector's read refuses them (permanent),
             # never a reply sent without the files it promised.
             store = self._attachments or AttachmentStore(Path("/nonexistent/crisisdesk-attachment-store"))
@@ -111,7 +120,7 @@ class OutboxSender(RoundLoop):
             jobs = [(row.id, row.channel, row.attempts + 1, outbox.outbound(row, files.get(row.id, ())))
                     for row in claimed]
         # Claims are committed before any call: a crash from here leaves 'sending' rows (uncertain).
-        outcomes = []
+        outcomes = held
         for item_id, channel, attempt, call in jobs:
             outcomes.append(self._attempt(engine, connectors.get(channel), item_id, channel, attempt, call))
         return outcomes

@@ -31,6 +31,7 @@ from crisisdesk.channels.service import channel_counts, record_credentials
 from crisisdesk.cli.common import ConfigOption, err, friendly_errors, open_workspace, out
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.core.errors import CrisisdeskError
+from crisisdesk.crises.approval import Gate, check_at_claim
 from crisisdesk.runtime_config import open_engine
 from crisisdesk.workspace import Workspace
 
@@ -169,8 +170,10 @@ def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
                   f"key {request.idempotency_key}", highlight=False)
         if queue_only or not created:
             return
+        gate = Gate.of(workspace.config)  # a public reply in a crisis waits for its spokesperson
         sender = OutboxSender(lambda: engine, lambda: {key: connectors[key]}, clock=clock, attachments=store,
-                              on_reauthorize=lambda channel, error: _refused(engine, channel, error))
+                              on_reauthorize=lambda channel, error: _refused(engine, channel, error),
+                              approval=lambda session, item, now: check_at_claim(session, item, gate, now))
         outcome = next((o for o in sender.run_once() if o.item_id == item_id), None)
     finally:
         engine.dispose()
@@ -178,6 +181,9 @@ def send(key: Annotated[str, typer.Argument(help="The channel's key.")],
         out.print("not attempted now (another sender holds it); see `crisisdesk channels outbox`")
     elif outcome.status == OutboxStatus.SENT:
         out.print(f"[green]sent[/]: platform id {outcome.detail}", highlight=False)
+    elif outcome.status == OutboxStatus.AWAITING_APPROVAL:
+        out.print("[yellow]held[/]: a crisis's spokesperson approves public replies on this conversation "
+                  "first (see /approvals)", highlight=False, soft_wrap=True)
     elif outcome.status == OutboxStatus.QUEUED:
         out.print(f"[yellow]not sent yet, will be retried by `crisisdesk serve`[/]: {outcome.detail}",
                   highlight=False, soft_wrap=True)

@@ -134,6 +134,10 @@ def outbound_message(item: OutboxItem, files: list[dict[str, Any]] | None = None
         "error": item.last_error,
         "by": item.created_by,
         "in_reply_to_post_id": item.post_id,
+        "approval_state": item.approval_state,
+        "crisis_id": item.crisis_id,
+        "approval_comment": item.approval_comment,
+        "approved_by": item.approved_by,
     }
 
 

@@ -19,6 +19,7 @@ from crisisdesk.runtime import Runtime
 from crisisdesk.web import (
     admin_pages,
     analysis_pages,
+    approval_pages,
     auth_pages,
     channel_pages,
     contact_pages,
@@ -65,9 +66,9 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     app.state.live = hub
     # The inbox's own pages before /inbox/{conversation_id}, which would otherwise take their paths.
     for module in (auth_pages, preferences_pages, overview_pages, crisis_pages, crisis_mode_pages, plan_pages,
-                   situation_pages, monitor_pages, inbox_rule_pages, inbox_performance_pages, review_pages,
-                   contact_pages, inbox_pages, inbox_forms, admin_pages, settings_pages, settings_item_pages,
-                   analysis_pages, channel_pages, live):
+                   approval_pages, situation_pages, monitor_pages, inbox_rule_pages, inbox_performance_pages,
+                   review_pages, contact_pages, inbox_pages, inbox_forms, admin_pages, settings_pages,
+                   settings_item_pages, analysis_pages, channel_pages, live):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

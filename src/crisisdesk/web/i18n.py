@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from crisisdesk.web.i18n_analysis import ANALYSIS_MESSAGES
+from crisisdesk.web.i18n_approval import APPROVAL_MESSAGES
 from crisisdesk.web.i18n_channels import CHANNEL_MESSAGES
 from crisisdesk.web.i18n_crises import CRISIS_MESSAGES
 from crisisdesk.web.i18n_inbox import INBOX_MESSAGES
@@ -419,6 +420,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     **ANALYSIS_MESSAGES,
     **INBOX_MESSAGES,
     **CRISIS_MESSAGES,
+    **APPROVAL_MESSAGES,
     **INBOX_ADMIN_MESSAGES,
     **MODE_MESSAGES,
     **CHANNEL_MESSAGES,

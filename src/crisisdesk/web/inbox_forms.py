@@ -32,6 +32,7 @@ from crisisdesk.channels.attachments import AttachmentRejected
 from crisisdesk.channels.base import NEEDS, Action
 from crisisdesk.channels.models import OutboxItem
 from crisisdesk.core.fields import Id
+from crisisdesk.crises import approval
 from crisisdesk.inbox import moderation, service, sla
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import ConversationStatus, Priority
@@ -146,10 +147,17 @@ def router(runtime: Runtime) -> APIRouter:
                     except AttachmentRejected as exc:
                         message = t("inbox.error.attachment", lang, name=file.filename or "", reason=str(exc))
                         return refused(request, user, conversation_id, message, typed)
-                service.reply(session, conversation, text, private=private, key=key, connectors=connectors,
-                              actor=user.actor, now=now(), attachments=tuple(ids))
+                at = now()
+                item = service.reply(session, conversation, text, private=private, key=key,
+                                     connectors=connectors, actor=user.actor, now=at, attachments=tuple(ids))
+                held = approval.submit(session, item, conversation, runtime.approval_gate(), actor=user.actor,
+                                       email=user.user.email if user.user is not None else None,
+                                       can_approve=user.can(Permission.APPROVE_REPLIES), now=at)
         except InboxError as exc:
             return refused(request, user, conversation_id, explain(exc, lang), typed)
+        if held:
+            runtime.notices_queued()  # the approvers hear of it
+            return back(conversation_id, "held", "thread")
         runtime.outbox_queued()
         return back(conversation_id, "reply", "thread")
 

@@ -26,6 +26,7 @@ from crisisdesk.accounts.service import list_users
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.channels.base import Capability
 from crisisdesk.core.fields import Id
+from crisisdesk.crises import approval
 from crisisdesk.detection.models import Situation
 from crisisdesk.guidelines import Code
 from crisisdesk.inbox import contacts, listing, moderation, service, sla, sla_alerts
@@ -180,6 +181,11 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         saved = [(r.name, r.title or r.name, fill(r.text, written_in, values))
                  for r in runtime.workspace.config.inbox.saved_replies]
         checking = _check_context(thread, contact, identities, written_in)
+        gate = runtime.approval_gate()
+        crisis = approval.crisis_over(session, c, gate)
+        email = user.user.email if user.user is not None else None
+        if crisis is not None and gate.may_speak(crisis, email, user.can(Permission.APPROVE_REPLIES)):
+            crisis = None  # this reader speaks for the crisis: nothing to warn of
     now = runtime.runner.clock.now()
     connector = connectors.get(c.channel) if c.channel is not None else None
     capabilities = connector.capabilities if connector is not None else frozenset()
@@ -191,7 +197,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         request, "conversation.html", user, nav="inbox", status_code=status_code, c=c, thread=thread,
         timeline=_timeline(events, lang, users), users=users, assignable=assignable, contact=contact,
         identities=identities, others=others, moderations=moderations, connected=connector is not None,
-        about=found,
+        about=found, approval_needed=crisis,
         replies=replies, moderation_names=list(moderation.MODERATION),
         can_moderate={name: moderation.possible(connector, name) for name in moderation.MODERATION},
         impossible=[t(f"inbox.moderate.{name}", lang) for name in moderation.MODERATION

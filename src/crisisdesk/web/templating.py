@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.core.zones import DEFAULT_ZONE, check_zone
+from crisisdesk.crises.approval import waiting_count
 from crisisdesk.crises.mode import ActiveMode, in_force
 from crisisdesk.detection.reasons import describe
 from crisisdesk.web import charts
@@ -138,9 +139,17 @@ def render(request: Request, template: str, user: Principal | None, *, nav: str 
         return describe(detail, lang, lambda level: str(names.get(level, "")),
                         lambda signal, value: _signal_value(fmt, signal, value))
 
+    def approvals_waiting() -> int:
+        """Replies awaiting approval, for the nav's count (asked only for those who may approve)."""
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is None:
+            return 0
+        with Session(runtime.engine) as session:
+            return waiting_count(session)
+
     html = env.get_template(template).render(
         request=request, t=tr, fmt=fmt, lang=lang, user=user, nav=nav, when=when,
-        summary_of=summary_of, reasons_of=reasons_of,
+        summary_of=summary_of, reasons_of=reasons_of, approvals_waiting=approvals_waiting,
         csrf=user.csrf_token if user is not None else "", svg=Markup, stream_now=_stream_clock(request),
         wall_now=datetime.now(UTC), crisis_banner=crisis_modes(request) if user is not None else [],
         **context)
