@@ -122,8 +122,9 @@ class CrisisTracker:
         """The crisis's severity from the danger (:mod:`crisisdesk.crises.danger`) and its type's
         bounds, with reasons; the type suggested from its posts while nobody has confirmed one."""
         confirmed = crisis.type if crisis.type_confirmed_by is not None else None
-        found = self._assess(session, self._situations_of(session, crisis.id), confirmed=confirmed)
-        if confirmed is None:
+        found = self._assess(session, self._situations_of(session, crisis.id), confirmed=confirmed,
+                             current=crisis.type)
+        if confirmed is None and found.type is not None:  # a suggestion stays until a better one fits
             crisis.type, crisis.type_reason = found.type, found.type_reason
         crisis.severity, crisis.reasons = found.level, found.reasons
         ct = type_of(self.types, crisis.type)
@@ -131,7 +132,7 @@ class CrisisTracker:
             sync_tasks(session, crisis, ct, at=max(crisis.updated_at, crisis.opened_at))
 
     def _assess(self, session: Session, situations: Sequence[Situation], *,
-                confirmed: str | None) -> Assessment:
+                confirmed: str | None, current: str | None = None) -> Assessment:
         """Rate situations as one crisis: the danger of their posts, bounded by the type (the one
         a person confirmed, else the one their posts suggest)."""
         ids: set[int] = set()
@@ -161,7 +162,7 @@ class CrisisTracker:
         out = Assessment(rating.level, list(rating.reasons), confirmed, None, danger=harm)
         if confirmed is None and self.types:
             found = suggest(self.types, texts, sorted(terms))
-            out.type, out.type_reason = (found.type, found.reason) if found else (None, None)
+            out.type, out.type_reason = (found.type, found.reason) if found else (current, None)
         ct = type_of(self.types, out.type)
         if ct is not None:
             out.level, why = bound(ct, out.level, confirmed=confirmed is not None)
