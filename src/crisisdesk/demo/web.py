@@ -53,6 +53,8 @@ DEMO_LOGINS: Final = (
     DemoLogin("demo@crisisdesk.example", "Demo Crisis Lead", Role.CRISIS_LEAD),
     DemoLogin("admin@crisisdesk.example", "Demo Admin", Role.ADMIN),
     DemoLogin("analyst@crisisdesk.example", "Demo Analyst", Role.ANALYST),
+    # the crisis types' spokesperson (role:spokesperson): approves the team's public replies
+    DemoLogin("oliver@crisisdesk.example", "Oliver Grant", Role.SPOKESPERSON, "en"),
     *AGENTS,
 )
 

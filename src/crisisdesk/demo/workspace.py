@@ -125,7 +125,8 @@ def workspace_yaml(sink_url: str | None = None, *, webhook_secret: str | None = 
             lines.append(f'    {name}: {{kind: {kind}, webhook_url: "{url}", timeout: 5}}')
     lines += ["", "people:"]
     for p in TEAM:
-        lines.append(f'  {p.key}: {{name: "{p.name}", lang: {p.lang}, targets: [{", ".join(p.targets)}]}}')
+        lines.append(f'  {p.key}: {{name: "{p.name}", lang: {p.lang}, targets: [{", ".join(p.targets)}], '
+                     f'email: {p.key}@crisisdesk.example}}')
     lines += ["", "roles:"]
     roles: dict[str, list[str]] = {}
     for p in TEAM:

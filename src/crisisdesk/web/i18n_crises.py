@@ -34,6 +34,8 @@ CRISIS_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
         "de": "Ab Stufe {level} gehen öffentliche Antworten nur mit Freigabe einer Sprecherin / eines "
               "Sprechers hinaus.",
         "en": "From level {level}, public replies go out only with a spokesperson's approval."},
+    "crisis.conversations": {"de": "Unterhaltungen im Posteingang", "en": "Conversations in the inbox"},
+    "crisis.approval_queue": {"de": "Zur Freigabe-Warteschlange", "en": "To the approval queue"},
     "crisis.answer_on": {"de": "Antworten auf", "en": "Answer on"},
     "crisis.answer_on.where_known": {"de": "den Kanälen, auf denen es bekannt wurde",
                                      "en": "the channels where it became known"},
