@@ -20,7 +20,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
 from crisisdesk.channels.outbox import MAX_TEXT
-from crisisdesk.core.fields import Id
+from crisisdesk.core.fields import Id, Text
 from crisisdesk.crises import approval
 from crisisdesk.runtime import Runtime
 
@@ -48,14 +48,14 @@ class ApprovalOut(BaseModel):
 class ApproveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT,
+    text: Text | None = Field(default=None, min_length=1, max_length=MAX_TEXT,
                              description="The reply as edited by the approver; left out: as written.")
 
 
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    comment: str = Field(min_length=1, max_length=approval.MAX_COMMENT,
+    comment: Text = Field(min_length=1, max_length=approval.MAX_COMMENT,
                          description="Why, for the author (shown in the conversation).")
 
 

@@ -22,7 +22,7 @@ from crisisdesk.accounts.models import User
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
-from crisisdesk.core.fields import MAX_ID, Id, StrictId
+from crisisdesk.core.fields import MAX_ID, Id, StrictId, Text
 from crisisdesk.crises import approval
 from crisisdesk.inbox import contacts, listing, service, sla
 from crisisdesk.inbox import performance as perf
@@ -150,7 +150,7 @@ class ConversationDetail(ConversationOut):
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(default=None, min_length=1, max_length=65_536)
+    text: Text | None = Field(default=None, min_length=1, max_length=65_536)
     saved_reply: str | None = Field(default=None, description="A saved reply's name instead of a text: "
                                     "filled in for this conversation, in the person's language.")
     private: bool = Field(default=False, description="Answer privately (a DM, Meta's private reply).")
@@ -208,7 +208,7 @@ class ContactLinkIn(BaseModel):
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Text = Field(min_length=1, max_length=10_000)
 
 
 def _detail(session: Session, c: Conversation, connectors: Any, now: datetime) -> ConversationDetail:

@@ -19,7 +19,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.schemas import errors
 from crisisdesk.bus.base import Message
 from crisisdesk.channels import outbox
-from crisisdesk.core.fields import Id
+from crisisdesk.core.fields import Id, Text
 from crisisdesk.crises.mode import ActiveMode, in_force, suggested_from
 from crisisdesk.crises.mode_actions import ModeError, Switched, switch
 from crisisdesk.crises.models import Crisis
@@ -32,7 +32,7 @@ class ModeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     on: bool = Field(description="true: switch crisis mode on; false: off.")
-    reason: str = Field(default="", max_length=1000, description="Why (kept on the timeline and in the "
+    reason: Text = Field(default="", max_length=1000, description="Why (kept on the timeline and in the "
                         "audit log).")
 
 

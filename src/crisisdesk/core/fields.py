@@ -5,6 +5,7 @@ right is a 422 naming the parameter, and the OpenAPI description says what is ac
   ``true`` or ``"5"`` must not pass for an id): 1 to ``2**63 - 1``. Keys are 64-bit
   (``db.BigIntKey``), so a larger id names nothing; as a plain ``int`` it reached the driver and
   overflowed there (a 500).
+* :data:`Text`: free text that is stored; a NUL character is refused.
 * :data:`IsoDateTime`: an ISO 8601 date-time only. Pydantic alone also reads a bare number such as
   ``0.5`` as seconds since 1970, which nobody means in a query string.
 """
@@ -15,7 +16,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StrictInt
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
 
 #: The largest value a 64-bit signed key column holds (PostgreSQL BIGINT, SQLite INTEGER).
 MAX_ID = 2**63 - 1
@@ -33,3 +34,14 @@ def _iso_only(value: Any) -> Any:
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\u0000), which no text may hold")
+    return value
+
+
+#: Free text that is stored (a reason, a note, a reply): PostgreSQL's text refuses NUL characters,
+#: so they are a 422 naming the field here instead of a 500 from the driver.
+Text = Annotated[str, AfterValidator(_no_nul)]

@@ -78,11 +78,12 @@ def router(runtime: Runtime) -> APIRouter:
     def approve(request: Request, item_id: Id, user: Approver,
                 text: Annotated[str | None, Form()] = None) -> Response:
         """Without ``text``: as written; with it: as edited (an empty edit is refused)."""
-        return decide(request, user, item_id, "approve", text, "")
+        clean = text.replace("\x00", "") if text is not None else None  # PostgreSQL's text holds no NUL
+        return decide(request, user, item_id, "approve", clean, "")
 
     @r.post("/approvals/{item_id}/reject")
     def reject(request: Request, item_id: Id, user: Approver,
                comment: Annotated[str, Form()] = "") -> Response:
-        return decide(request, user, item_id, "reject", None, comment)
+        return decide(request, user, item_id, "reject", None, comment.replace("\x00", ""))
 
     return r

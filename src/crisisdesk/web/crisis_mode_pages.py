@@ -97,13 +97,15 @@ def router(runtime: Runtime) -> APIRouter:
     def crisis_switch(request: Request, crisis_id: Id, user: SeverityChanger, on: Annotated[str, Form()],
                       confirm: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
                       ) -> Response:
-        return apply(request, user, crisis_id, on == "1", confirm == "yes", reason[:1000],
+        said = reason.replace("\x00", "")[:1000]  # PostgreSQL's text holds no NUL
+        return apply(request, user, crisis_id, on == "1", confirm == "yes", said,
                      f"/crises/{crisis_id}")
 
     @r.post("/crisis-mode")
     def workspace_switch(request: Request, user: SeverityChanger, on: Annotated[str, Form()],
                          confirm: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
                          ) -> Response:
-        return apply(request, user, None, on == "1", confirm == "yes", reason[:1000], "/crises")
+        said = reason.replace("\x00", "")[:1000]
+        return apply(request, user, None, on == "1", confirm == "yes", said, "/crises")
 
     return r
