@@ -144,6 +144,7 @@ CASES = [
          lambda w, who: {"into": 999_998}),
     Case("POST", "/api/v1/crises/{crisis}/type", Permission.CHANGE_SEVERITY, 404,
          lambda w, who: {"type": "product_defect"}),
+    Case("POST", "/api/v1/crises/{crisis}/resolve", Permission.CHANGE_SEVERITY, 404, lambda w, who: {}),
     Case("POST", "/api/v1/crises/{crisis}/tasks/{task}", Permission.ACKNOWLEDGE, 404,
          lambda w, who: {"done": True}),
     Case("GET", "/api/v1/crisis-mode", Permission.VIEW, 200),

@@ -24,6 +24,12 @@ from crisisdesk.crises.danger import Facts, rate
             1,
             "The loudest of its situations is at level 1",
         ),
+        # … but one report of harm that also hit a high-risk term (a first fire report): at least 2
+        (
+            Facts(loudest=1, posts=5, types=Counter(safety=1), risk_terms=True),
+            2,
+            "A first report of harm (safety or health) with a high-risk term: at least level 2",
+        ),
         # a loud billing wave is not 4
         (
             Facts(loudest=4, posts=900, types=Counter(billing_price=500, delivery_delay=80)),

@@ -39,6 +39,10 @@ def crisis(
         (situation(posts=range(36, 136)), [crisis()], 3, "posts"),
         # two shared posts out of three prove little; no shared words either
         (situation(posts=range(98, 101)), [crisis()], None, None),
+        # … but a situation raised by posts that are all the crisis's (one first report, matched
+        # by two monitors) belongs to it
+        (situation(posts={42}), [crisis()], 3, "posts"),
+        (situation(posts={41, 42}), [crisis()], 3, "posts"),
         # a small share of a large situation: a brand that is talked about anyway
         (situation(posts=range(90, 190)), [crisis()], None, None),
         # the same words on another monitor

@@ -8,6 +8,7 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -90,3 +91,51 @@ def test_one_event_on_two_monitors_is_one_crisis_and_another_event_is_another(en
         crises = session.scalars(select(Crisis).order_by(Crisis.id)).all()
         assert len(crises) == 2
         assert crises[1].monitors == ["other"] and crises[1].status == "open"
+
+
+def test_a_crisis_someone_took_charge_of_stays_open_until_a_person_ends_it(engine: Engine) -> None:
+    """Detection's calm ends a crisis nobody took charge of; once a person confirmed its type, it
+    waits for a person (after its situations are calm), who ends it with a note."""
+    from crisisdesk.audit.service import Actor
+    from crisisdesk.crises import manual
+    from crisisdesk.crises.default_types import DEFAULT_TYPES
+    from crisisdesk.crises.models import CrisisAction
+    from crisisdesk.crises.playbook import confirm_type
+    from crisisdesk.crises.service import get_crisis
+
+    f = CrisisFeed(engine)
+    onset = T0 + timedelta(days=2, hours=14)
+    f.feed(f.calm(T0, onset, per_hour=10))
+    f.feed(f.both(f.wave(onset, 400, 60, "brand scooter battery fire burning")))
+    lead = Actor("lead@example.org")
+    with Session(engine) as session, session.begin():
+        [crisis] = session.scalars(select(Crisis)).all()
+        assert crisis.status == "open"
+        # While its situations are open, ending it is refused, naming them.
+        with pytest.raises(manual.CrisisChangeError, match=r"still has open situations \(#") as caught:
+            manual.resolve(session, crisis.id, actor=lead, now=onset + timedelta(hours=1))
+        assert caught.value.status == 409
+        confirm_type(session, crisis.id, "safety_incident", DEFAULT_TYPES, actor=lead,
+                     now=onset + timedelta(minutes=30))
+        crisis_id = crisis.id
+    f.feed(f.calm(onset + timedelta(hours=1), onset + timedelta(hours=8), per_hour=10))
+
+    with Session(engine) as session, session.begin():
+        situations = session.scalars(select(Situation)).all()
+        assert situations and all(s.status == "resolved" for s in situations)
+        crisis = session.get_one(Crisis, crisis_id)
+        assert crisis.status == "open" and crisis.resolved_at is None  # calm, but in someone's charge
+        shown = get_crisis(session, crisis_id)
+        assert shown is not None
+        assert shown["calm_since"] == max(s.resolved_at for s in situations if s.resolved_at).isoformat()
+        assert "crisis.resolved" not in [e["event"] for e in f.crisis_events]
+        end = onset + timedelta(hours=9)
+        [event] = manual.resolve(session, crisis_id, actor=lead, now=end,
+                                 note="statement out, recall running")
+        assert event["event"] == "crisis.resolved" and event["crisis"] == crisis_id
+        assert crisis.status == "resolved" and crisis.resolved_at == end
+        action = session.scalars(select(CrisisAction).where(CrisisAction.kind == "crisis.resolved")).one()
+        assert action.actor == "lead@example.org" and action.detail["note"] == "statement out, recall running"
+        with pytest.raises(manual.CrisisChangeError, match="ended already") as twice:
+            manual.resolve(session, crisis_id, actor=lead, now=end)
+        assert twice.value.status == 409

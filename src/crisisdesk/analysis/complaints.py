@@ -90,7 +90,8 @@ DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
             "dangerous OR danger OR fire OR flames OR exploded OR explosion OR injur* OR accident OR "
             "recall OR toxic OR burned OR burning OR brennen OR verbrannt OR qualm* OR rauchentwicklung OR "
             "überhitz* OR \"in flammen\" OR overheat* OR \"caught fire\" OR "
-            "\"on fire\" OR electrocut* OR stromschlag"
+            "\"on fire\" OR electrocut* OR stromschlag OR raucht OR \"rauch aus\" OR schmort OR "
+            "geschmort OR \"smoke from\" OR \"smoke coming\" OR smoulder* OR smolder*"
         ),
     ),
     ComplaintType(

@@ -1,6 +1,6 @@
 """Crises over HTTP (permission view): the list, open first, and one crisis with its situations,
 why each joined, the timeline of their events, its type and playbook, tasks and actions; changes
-(split, merge, move, confirm the type: change_severity; tick a task: acknowledge)."""
+(split, merge, move, confirm the type, end it: change_severity; tick a task: acknowledge)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.schemas import errors
 from crisisdesk.bus.base import Message
-from crisisdesk.core.fields import Id
+from crisisdesk.core.fields import Id, Text
 from crisisdesk.crises import manual
 from crisisdesk.crises.playbook import PlaybookError, confirm_type, set_task
 from crisisdesk.crises.service import get_crisis, list_crises, playbook_part
@@ -44,6 +44,12 @@ class TypeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str = Field(min_length=1, max_length=64, description="A key of the workspace's crisis_types.")
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = Field(default="", max_length=2000, description="Why it ends, for the timeline (optional).")
 
 
 class TaskIn(BaseModel):
@@ -148,6 +154,17 @@ def crises_router(runtime: Runtime) -> APIRouter:
             return [crisis_event(session, crisis, "crisis.updated", now)]
 
         return apply(change)
+
+    @router.post("/api/v1/crises/{crisis_id}/resolve", response_model=Changed, summary="End the crisis",
+                 responses=errors(e404="No crisis with that id.", e409="It has ended already, or some of its "
+                                  "situations are still open.", e422="The body is not valid."))
+    def resolve(request: Request, crisis_id: Id, body: ResolveIn, who: Organiser) -> Changed:
+        """End a crisis once its situations are calm: a crisis someone took charge of (its type
+        confirmed) stays open until a person ends it. On the timeline and in the audit log;
+        publishes ``crisis.resolved``."""
+        now = runtime.runner.clock.now()
+        return apply(lambda session: manual.resolve(session, crisis_id, actor=who.actor, now=now,
+                                                    note=body.note, ip=client_ip(request)))
 
     @router.post("/api/v1/crises/{crisis_id}/tasks/{task_id}", response_model=TaskOut,
                  summary="Tick a task off, or open it again",

@@ -51,10 +51,12 @@ from crisisdesk.demo.replay import Channels, replay_scenario
 from crisisdesk.demo.responder import CrisisLead, settle
 from crisisdesk.demo.scenario import generate_scenario, scenario_end
 from crisisdesk.demo.sink import NotificationSink
+from crisisdesk.demo.spokesperson import Spokesperson
 from crisisdesk.demo.team import ON_DUTY_FROM, InboxTeam
 from crisisdesk.demo.web import (
     AGENTS,
     DEFAULT_PORT,
+    SPOKESPERSON,
     DemoLogin,
     DemoWebServer,
     bind,
@@ -224,7 +226,8 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
     # escalation, the simulated lead, a person in the browser or over the API); the bus brings posts.
     feed = AlertFeed()
     runtime.runner.listeners.append(feed)
-    lead = CrisisLead(CRISIS_LEAD.targets[0], sink, runtime.runner, secret_key(workspace, settings))
+    lead = CrisisLead(CRISIS_LEAD.targets[0], sink, runtime.runner, secret_key(workspace, settings),
+                      types=workspace.config.crisis_types)
     show_live = live and out.is_terminal
     dashboard.fit = show_live
     seen = 0
@@ -236,8 +239,12 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
         s.severity >= ON_DUTY_FROM for s in board.open_situations()))
     # Replies and moderation leave through the outbox to the platforms' stand-in: sent after every
     # step, on the stream clock, so that a run is reproducible; after the replay in the background.
+    # The sender asks the crisis approval gate and crisis mode, as `serve`'s does: a public reply on a
+    # crisis's conversation waits for the spokesperson (simulated too, with the team).
     sender = OutboxSender(lambda: runtime.engine, runtime.connectors, clock=clock, on_sent=answered,
-                          on_reauthorize=runtime.credentials_refused)
+                          on_reauthorize=runtime.credentials_refused, hold=runtime.outbox_hold,
+                          approval=runtime.held_for_approval)
+    spokesperson = Spokesperson(runtime, SPOKESPERSON)
     server = DemoWebServer(runtime, sock) if web else DemoWebServer(runtime, sock, app=webhook_app(runtime))
     server.start()
     if web:
@@ -256,6 +263,9 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
             lead.poll(clock.now())  # its acknowledgements come through the feed, like everyone's
         for move in agents.poll(clock.now()):
             board.note(move.at, "inbox", f"{move.agent} {move.text}")
+        if team:
+            for move in spokesperson.poll(clock.now()):
+                board.note(move.at, "approval", f"{move.agent} {move.text}")
         sender.run_once()
         feed.pump(dashboard.observe)
         if not show_live:
@@ -291,7 +301,7 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
         _print_channels(dashboard.channels, arrivals, arriving)
         _print_lifecycle(board, sink, deliveries, lead)
         sender.run_once()
-        print_inbox(runtime.engine, agents, inbound.platforms)
+        print_inbox(runtime.engine, agents, inbound.platforms, spokesperson)
         if web:
             if hold:
                 # From now on, deliveries to the webhooks (by hand, say) are processed as `serve` does.

@@ -6,6 +6,9 @@ start. Then, as a communications lead would sign:
 
 * people may be hurt (posts about safety or health): at least 3, at once and at modest volume;
   at least 4 with many such posts or the press reporting;
+* a single report of harm that also hit a high-risk term (a first fire or injury report naming
+  the brand): at least 2, so that a crisis opens before the second report (two independent signals,
+  the complaint type and the playbook's risk phrase, keep one noisy word from opening it);
 * legal steps, data or privacy, discrimination: at least 2;
 * a wave of everyday complaints (billing, delivery, service) without any of those and without the
   press is at most 3, however loud;
@@ -38,6 +41,13 @@ class Facts:
     types: Counter[str] = field(default_factory=Counter)
     press: int = 0
     platforms: frozenset[str] = frozenset()
+    #: One of its situations was raised by a high-risk term (cause ``keyword``).
+    risk_terms: bool = False
+
+
+def single_harm_report(f: Facts) -> bool:
+    """One post about harm among posts that hit a high-risk term: a first report worth a crisis."""
+    return f.risk_terms and 0 < sum(f.types[t] for t in HARM) < HARM_POSTS
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,12 @@ def rate(f: Facts) -> Rating:
                               f"Gesundheit – mindestens Stufe {floor}.",
                         "en": f"People may be hurt: {harm} posts about safety or health – at least level "
                               f"{floor}."})
+    if single_harm_report(f) and level < 2:
+        level = 2
+        reasons.append({"de": "Ein erster Bericht über einen Schaden (Sicherheit oder Gesundheit) mit einem "
+                              "Risikobegriff: mindestens Stufe 2 – prüfen, bevor es sich verbreitet.",
+                        "en": "A first report of harm (safety or health) with a high-risk term: at least "
+                              "level 2 – check it before it spreads."})
     if exposure and level < 2:
         level = 2
     if exposure:

@@ -21,7 +21,8 @@ from typing import Any
 GAP = timedelta(hours=3)
 #: Share of a situation's posts that must also be the crisis's to join by posts …
 POST_SHARE = 0.25
-#: … and at least this many of them (two shared posts out of five prove little).
+#: … and at least this many of them (two shared posts out of five prove little), unless every one
+#: of its posts is the crisis's (a first report matched by two monitors raises two small situations).
 MIN_SHARED_POSTS = 3
 #: Shared terms to join by words (and their share of the smaller term list).
 MIN_SHARED_TERMS = 2
@@ -83,7 +84,7 @@ def _tie(s: SituationFacts, c: CrisisFacts) -> Join | None:
     if s.monitor in c.monitors:
         return Join(c.id, {"kind": "monitor", "monitor": s.monitor}, 1.0)
     shared = len(s.posts & c.posts)
-    if s.posts and shared >= MIN_SHARED_POSTS:
+    if s.posts and (shared >= MIN_SHARED_POSTS or shared == len(s.posts)):
         share = shared / len(s.posts)
         if share >= POST_SHARE:
             return Join(c.id, {"kind": "posts", "share": round(share, 2), "shared": shared,

@@ -1,5 +1,6 @@
 """Correcting the grouping by hand: move a situation to another crisis (or out into a new one: a
-split), or merge two crises. Each change is audited and returns the crisis events to publish.
+split), or merge two crises; and ending a crisis a person took charge of once its situations are
+calm. Each change is audited and returns the crisis events to publish.
 
 What a person decided stays: the situation's link says who put it there (``by``), and the automatic
 grouping only places situations that have no crisis yet.
@@ -18,7 +19,7 @@ from crisisdesk.bus.base import Message
 from crisisdesk.crises.default_types import DEFAULT_TYPES
 from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.crises.playbook import act
-from crisisdesk.crises.tracker import CrisisTracker, crisis_event
+from crisisdesk.crises.tracker import CrisisTracker, crisis_event, taken_in_charge
 from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.detection.models import Situation
 from crisisdesk.sources.models import Monitor
@@ -125,8 +126,51 @@ def _refresh(session: Session, crisis: Crisis, now: datetime,
     still_open = any(s.status != "resolved" for s, _ in rows)
     if still_open:
         crisis.status, crisis.resolved_at = "open", None
-    elif crisis.status != "resolved":
+    elif crisis.status != "resolved" and not (rows and taken_in_charge(crisis)):
         crisis.status, crisis.resolved_at = "resolved", now
     session.flush()
     name = "crisis.resolved" if crisis.status == "resolved" and not still_open else "crisis.updated"
     return crisis_event(session, crisis, name, now)
+
+
+#: Longest note a person leaves when ending a crisis.
+MAX_NOTE = 2000
+
+
+def calm_since(session: Session, crisis_id: int) -> datetime | None:
+    """When the last of the crisis's situations calmed down; None while one is still open."""
+    rows = session.execute(select(Situation.status, Situation.resolved_at)
+                           .join(CrisisSituation, CrisisSituation.situation_id == Situation.id)
+                           .where(CrisisSituation.crisis_id == crisis_id)).all()
+    if not rows or any(status != "resolved" or at is None for status, at in rows):
+        return None
+    return max(at for _, at in rows if at is not None)
+
+
+def resolve(session: Session, crisis_id: int, *, actor: Actor, now: datetime, note: str = "",
+            ip: str | None = None) -> list[Message]:
+    """End the crisis: a person says the work is done. Only once its situations are calm (an open
+    one would open it again with its next update); the note lands on the timeline and in the log."""
+    crisis = session.get(Crisis, crisis_id)
+    if crisis is None:
+        raise CrisisChangeError(f"no crisis {crisis_id}", status=404)
+    if crisis.status == "resolved":
+        raise CrisisChangeError(f"crisis {crisis_id} has ended already")
+    said = note.strip()
+    if len(said) > MAX_NOTE:
+        raise CrisisChangeError(f"note has {len(said)} characters; at most {MAX_NOTE}", status=422)
+    still = session.scalars(
+        select(Situation.id).join(CrisisSituation, CrisisSituation.situation_id == Situation.id)
+        .where(CrisisSituation.crisis_id == crisis_id, Situation.status != "resolved")
+        .order_by(Situation.id)).all()
+    if still:
+        ids = ", ".join(f"#{i}" for i in still)
+        raise CrisisChangeError(f"crisis {crisis_id} still has open situations ({ids}): it ends once they "
+                                "are calm, or move them to a crisis of their own first")
+    crisis.status, crisis.resolved_at, crisis.updated_at = "resolved", now, max(crisis.updated_at, now)
+    session.flush()
+    act(session, crisis_id, "crisis.resolved", actor=actor.label, at=now, note=said or None)
+    record(session, actor=actor, action=AuditAction.CRISIS_CHANGED, at=now, target_type="crisis",
+           target_id=crisis_id, before={"status": "open"}, after={"status": "resolved", "note": said or None},
+           ip=ip)
+    return [crisis_event(session, crisis, "crisis.resolved", now)]

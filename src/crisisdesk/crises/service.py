@@ -64,6 +64,9 @@ def get_crisis(session: Session, crisis_id: int) -> dict[str, Any] | None:
             "joined_by": link.by, "why": link.reason.get("text"),
             "reason": {k: v for k, v in link.reason.items() if k != "text"}})
     out["situations"] = situations
+    # An open crisis whose situations are all calm waits for a person to end it (manual.resolve).
+    calm = [str(x["resolved_at"] or "") for x in situations]
+    out["calm_since"] = max(calm) if c.status == "open" and calm and all(calm) else None
     ids = [s["id"] for s in situations]
     events: list[SituationEvent] = list(session.scalars(
         select(SituationEvent).where(SituationEvent.situation_id.in_(ids))

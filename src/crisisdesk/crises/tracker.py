@@ -25,7 +25,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
-from crisisdesk.crises.danger import HARM, HARM_POSTS, PRESS_KINDS, PRESS_PLATFORMS, Facts, rate
+from crisisdesk.crises.danger import (
+    HARM,
+    HARM_POSTS,
+    PRESS_KINDS,
+    PRESS_PLATFORMS,
+    Facts,
+    rate,
+    single_harm_report,
+)
 from crisisdesk.crises.default_types import DEFAULT_TYPES
 from crisisdesk.crises.grouping import GAP, CrisisFacts, SituationFacts, decide, explain
 from crisisdesk.crises.models import Crisis, CrisisSituation
@@ -141,7 +149,8 @@ class CrisisTracker:
             sf = self._situation_facts(session, s, None, s.updated_at)
             ids |= sf.posts
             terms |= sf.terms
-        facts = Facts(loudest=max((s.severity for s in situations), default=1), posts=len(ids))
+        facts = Facts(loudest=max((s.severity for s in situations), default=1), posts=len(ids),
+                      risk_terms=any(s.cause == "keyword" for s in situations))
         platforms: set[str] = set()
         texts: list[tuple[str, list[str]]] = []
         chunk = sorted(ids, reverse=True)
@@ -158,7 +167,7 @@ class CrisisTracker:
                     texts.append((text or "", kinds))
         facts.platforms = frozenset(platforms)
         rating = rate(facts)
-        harm = sum(facts.types[t] for t in HARM) >= HARM_POSTS
+        harm = sum(facts.types[t] for t in HARM) >= HARM_POSTS or single_harm_report(facts)
         out = Assessment(rating.level, list(rating.reasons), confirmed, None, danger=harm)
         if confirmed is None and self.types:
             found = suggest(self.types, texts, sorted(terms))
@@ -194,8 +203,8 @@ class CrisisTracker:
         still = session.scalar(
             select(Situation.id).join(CrisisSituation, CrisisSituation.situation_id == Situation.id)
             .where(CrisisSituation.crisis_id == crisis.id, Situation.status != "resolved").limit(1))
-        if still is not None or crisis.status == "resolved":
-            return None
+        if still is not None or crisis.status == "resolved" or taken_in_charge(crisis):
+            return None  # a crisis a person took charge of is ended by a person (manual.resolve)
         crisis.status, crisis.resolved_at, crisis.updated_at = "resolved", at, max(crisis.updated_at, at)
         return self._event(session, crisis, "crisis.resolved", at)
 
@@ -239,6 +248,14 @@ class CrisisTracker:
 
     def _event(self, session: Session, crisis: Crisis, name: str, at: datetime) -> Message:
         return crisis_event(session, crisis, name, at)
+
+
+def taken_in_charge(crisis: Crisis) -> bool:
+    """A person confirmed its type: the team runs it by its playbook (tasks, approvals, crisis mode),
+    so it stays open when its situations calm down until a person ends it. Detection's calm says
+    the talk has stopped, not that the work is done (the statement, the follow-up, the review).
+    A crisis nobody took charge of still ends with its last situation."""
+    return crisis.type_confirmed_by is not None
 
 
 def crisis_event(session: Session, crisis: Crisis, name: str, at: datetime) -> Message:

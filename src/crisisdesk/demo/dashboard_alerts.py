@@ -80,7 +80,7 @@ class Entry:
     """One line of the timeline."""
 
     at: datetime | None
-    event: str  # opened | raised | lowered | escalated | acknowledged | resolved | inbox
+    event: str  # opened | raised | lowered | escalated | acknowledged | resolved | inbox | approval
     text: str
 
 
@@ -328,7 +328,7 @@ class AlertFeed:
 
 _EVENT_STYLES: Final = {"opened": "bold red", "raised": "bold dark_orange", "lowered": "bold yellow",
                         "escalated": "bold magenta", "acknowledged": "bold green", "resolved": "bold blue",
-                        "inbox": "bold cyan"}
+                        "inbox": "bold cyan", "approval": "bold green"}
 
 
 def timeline_line(entry: Entry, width: int = 200) -> Text:

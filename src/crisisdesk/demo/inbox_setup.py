@@ -38,11 +38,13 @@ inbox:
       title: "Rückruf: Entschuldigung und Anleitung / Recall: apology and instructions"
       text:
         de: "Hallo {{{{contact.first_name}}}}, es tut uns sehr leid. Bitte laden und fahren Sie Ihren Pulse 3
-          nicht mehr, bis er geprüft ist. Alles zum kostenlosen Rückruf: https://voltaro.example/rueckruf
-          – Viele Grüße, {{{{agent.name}}}}, Voltaro"
+          nicht mehr, bis er geprüft ist. Wir holen ihn kostenlos ab und melden uns innerhalb von 24 Stunden
+          mit einem Termin. Alles zum Rückruf: https://voltaro.example/rueckruf – Viele Grüße,
+          {{{{agent.name}}}}, Voltaro"
         en: "Hi {{{{contact.first_name}}}}, we're very sorry. Please stop charging and riding your Pulse 3
-          until it has been checked. Everything about the free recall: https://voltaro.example/recall
-          – Best, {{{{agent.name}}}}, Voltaro"
+          until it has been checked. We will collect it free of charge and get back to you within 24 hours
+          with a pick-up date. Everything about the recall: https://voltaro.example/recall – Best,
+          {{{{agent.name}}}}, Voltaro"
     - name: {TICKET_FOLLOW_UP}
       title: "Ticket bestätigen / Confirm the ticket"
       text:

@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.channels.models import OutboxItem
 from crisisdesk.cli.common import out
+from crisisdesk.crises import approval
 from crisisdesk.demo.platforms import PlatformSink
+from crisisdesk.demo.spokesperson import Spokesperson
 from crisisdesk.demo.team import InboxTeam
 from crisisdesk.inbox.models import Conversation, ModerationReview, RuleRun
 
 
-def print_inbox(engine: Engine, team: InboxTeam, platforms: PlatformSink) -> None:
+def print_inbox(engine: Engine, team: InboxTeam, platforms: PlatformSink,
+                spokesperson: Spokesperson | None = None) -> None:
     with Session(engine) as session:
         conversations = session.scalar(select(func.count()).select_from(Conversation)) or 0
         connected = session.scalar(select(func.count()).select_from(Conversation)
@@ -48,3 +51,11 @@ def print_inbox(engine: Engine, team: InboxTeam, platforms: PlatformSink) -> Non
               + f"; refused {len(team.refused)}", highlight=False)
     for problem in team.refused[:5]:
         out.print(f"[red]team move refused[/]: {problem}", highlight=False, soft_wrap=True)
+    if spokesperson is not None:
+        with Session(engine) as session:
+            waiting = approval.waiting_count(session)
+        out.print(f"approval: {spokesperson.login.name} approved {spokesperson.approved} and sent back "
+                  f"{spokesperson.rejected} held public replies; {waiting} waiting in /approvals",
+                  highlight=False)
+        for problem in spokesperson.refused[:5]:
+            out.print(f"[red]approval refused[/]: {problem}", highlight=False, soft_wrap=True)

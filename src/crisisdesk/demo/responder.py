@@ -8,22 +8,34 @@ acknowledges as the link's recipient, once, stopping only the escalation the pag
 runs in its own transaction, in turn with the pipeline, at the stream time the demo has reached,
 and the runner publishes its event to its listeners (the demo's timeline, the live web pages).
 That stops the escalation, so the steps after the lead's never run.
+
+Having acknowledged, the lead takes charge of the crisis the situation belongs to: confirms the
+type crisisdesk suggested for it (the playbook's checklist becomes its tasks, its approval gate
+and bounds apply), as a person does on the crisis page. A crisis someone took charge of stays open
+when its situations calm down, so the demo ends with the crisis still open for whoever tries it
+(drafting a reply that waits for the spokesperson's approval, ending the crisis).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from crisisdesk.audit.actions import use_link_audited
+from crisisdesk.audit.service import Actor
 from crisisdesk.bus.base import Message
+from crisisdesk.crises.models import Crisis, CrisisSituation
+from crisisdesk.crises.playbook import confirm_type
+from crisisdesk.crises.tracker import CrisisTracker, crisis_event
+from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.demo.sink import NotificationSink, Received
 from crisisdesk.escalation.links import read_token
 from crisisdesk.notify.models import Delivery, DeliveryStatus
@@ -45,6 +57,8 @@ class CrisisLead:
     runner: PipelineRunner
     secret: str
     reaction: timedelta = REACTION
+    #: The workspace's crisis types: the lead confirms the one suggested (none: leaves it).
+    types: Sequence[CrisisTypeConfig] = ()
     #: Links that did not check out (they would be a bug: the demo signs its own links).
     refused: list[tuple[int | None, str]] = field(default_factory=list)
     _handled: int = 0  # how many of the sink's notifications were looked at
@@ -81,10 +95,29 @@ class CrisisLead:
 
         def run(conn: Connection, _detector: Detector | None) -> list[Message]:
             outcome = use_link_audited(conn, link, at=now)
-            return [] if outcome.event is None else [outcome.event]
+            if outcome.event is None:
+                return []
+            return [outcome.event, *self.take_charge(conn, sid, link.recipient, now)]
 
         events = self.runner.with_detector(run)
         return events[0] if events else None
+
+    def take_charge(self, conn: Connection, situation_id: int, who: str, now: datetime) -> list[Message]:
+        """Confirm the suggested type of the situation's open crisis, if nobody has yet."""
+        if not self.types:
+            return []
+        with Session(bind=conn) as session:
+            crisis = session.scalar(
+                select(Crisis).join(CrisisSituation, CrisisSituation.crisis_id == Crisis.id)
+                .where(CrisisSituation.situation_id == situation_id))
+            if (crisis is None or crisis.status != "open" or crisis.type is None
+                    or crisis.type_confirmed_by is not None):
+                return []
+            confirm_type(session, crisis.id, crisis.type, self.types, actor=Actor(who), now=now)
+            CrisisTracker(types=self.types).rate_crisis(session, crisis)
+            event = crisis_event(session, crisis, "crisis.updated", now)
+            session.flush()
+        return [event]
 
 
 def settle(engine: Engine, *, timeout: float = 3.0, sleep: Callable[[float], None] = time.sleep) -> bool:

@@ -44,6 +44,8 @@ class DemoLogin:
 
 #: The social media team's agents, who work the inbox during the crisis (:mod:`crisisdesk.demo.team`);
 #: the same people as in the workspace's ``people``.
+#: The crisis types' spokesperson (role:spokesperson): approves the team's public replies.
+SPOKESPERSON: Final = DemoLogin("oliver@crisisdesk.example", "Oliver Grant", Role.SPOKESPERSON, "en")
 AGENTS: Final = (
     DemoLogin("mia@crisisdesk.example", "Mia Schulz", Role.AGENT, "de"),
     DemoLogin("sam@crisisdesk.example", "Sam Taylor", Role.AGENT, "en"),
@@ -54,7 +56,7 @@ DEMO_LOGINS: Final = (
     DemoLogin("admin@crisisdesk.example", "Demo Admin", Role.ADMIN),
     DemoLogin("analyst@crisisdesk.example", "Demo Analyst", Role.ANALYST),
     # the crisis types' spokesperson (role:spokesperson): approves the team's public replies
-    DemoLogin("oliver@crisisdesk.example", "Oliver Grant", Role.SPOKESPERSON, "en"),
+    SPOKESPERSON,
     *AGENTS,
 )
 

@@ -96,6 +96,12 @@ _WE_DO = alt(
     "schicke",
     "sende",
     "rufe",
+    "holen",
+    "hole",
+    "übernehmen",
+    "vereinbaren",
+    "organisieren",
+    "liefern",
 )
 
 LEXICON = Lexicon(
@@ -221,7 +227,8 @@ LEXICON = Lexicon(
         r"\bbitte (?:\w+ )?(?:schreiben|senden|schicken|nutzen|wenden|melden|schauen|prüfen|geben|rufen|"
         r"kontaktieren|teilen|füllen|nennen|probieren|versuchen|klicken|öffnen|antworten|starten|sende|"
         r"schick|"
-        r"schreib|melde|gib|nenn|ruf|prüf|schau|nutze|wende)\b",
+        r"schreib|melde|gib|nenn|ruf|prüf|schau|nutze|wende|laden|fahren|trennen|lagern|bringen|stellen|"
+        r"schalten|vereinbaren|registrieren)\b",
         r"\b(?:schreiben|senden|schicken|nennen|geben) Sie (?:uns|mir)\b",
         r"\b(?:schreib|schick|sende|gib) (?:uns|mir)\b",
         r"\bwir " + _WE_DO + r"\b",

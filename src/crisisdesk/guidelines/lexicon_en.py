@@ -187,7 +187,7 @@ LEXICON = Lexicon(
     next_step=rules(
         r"\bplease (?:\w+ )?(?:dm|send|contact|reach|follow|tell|let us know|check|try|call|visit|use|"
         r"click|select|provide|confirm|share|go|make|fill|open|report|restart|update|reply|email|head|"
-        r"give)\b",
+        r"give|stop|keep|unplug|return|bring|switch|turn|store|avoid|register)\b",
         r"\b(?:dm|message|contact|email|call|follow) (?:us|me)\b",
         r"\bsend (?:us|me) (?:a |an |your )?\w+",
         r"\bjoin us in (?:a )?dm\b",
@@ -195,7 +195,8 @@ LEXICON = Lexicon(
         + r" (?:\w+ ){0,2}(?:send|refund|replace|call|contact|check|look|follow|get back|reach|email|update|"
           r"fix|"
         r"investigat|pass|escalat|arrang|book|credit|reimburs|repl|respond|review|forward|let|be in touch|"
-        r"shar|sort|resolv|make sure|take a look|see what)\w*",
+        r"shar|sort|resolv|make sure|take a look|see what|collect|pick|exchang|repair|inspect|ship|deliver|"
+        r"pay|cover|compensat|organi[sz]|schedul)\w*",
         r"\b(?:can|could|would|will) you (?:please )?(?:\w+ )?(?:dm|send|confirm|tell|let|provide|try|share|"
         r"check|"
         r"follow|clarify|give|reach|test|describe|post)\b",

@@ -1,6 +1,6 @@
 """Crisis pages: the list (open first) and one crisis with its situations, why each joined (in the
 reader's language, from the reason's data), its type and playbook (confirm the type, tick tasks
-off), and one timeline of the situations' events and the people's actions."""
+off, end it once calm), and one timeline of the situations' events and the people's actions."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.bus.base import Message
 from crisisdesk.core.fields import Id
+from crisisdesk.crises import manual
 from crisisdesk.crises.grouping import explain
 from crisisdesk.crises.playbook import PlaybookError, confirm_type, set_task
 from crisisdesk.crises.service import get_crisis, list_crises, playbook_part
@@ -87,6 +88,25 @@ def router(runtime: Runtime) -> APIRouter:
                 raise HTTPException(404, str(exc)) from None
             return RedirectResponse(f"/crises/{crisis_id}?error={quote(str(exc))}", status_code=303)
         return RedirectResponse(f"/crises/{crisis_id}#h-playbook", status_code=303)
+
+    @r.post("/crises/{crisis_id}/resolve")
+    def resolve(crisis_id: Id, user: Organiser, note: Annotated[str, Form(max_length=manual.MAX_NOTE)] = ""
+                ) -> Response:
+        now = runtime.runner.clock.now()
+
+        def run(conn: Connection, _detector: object) -> list[Message]:
+            with Session(bind=conn) as session:
+                events = manual.resolve(session, crisis_id, actor=user.actor, now=now, note=note, ip=user.ip)
+                session.flush()
+            return events
+
+        try:
+            runtime.runner.with_detector(run)
+        except manual.CrisisChangeError as exc:
+            if exc.status == 404:
+                raise HTTPException(404, str(exc)) from None
+            return RedirectResponse(f"/crises/{crisis_id}?error={quote(str(exc))}", status_code=303)
+        return RedirectResponse(f"/crises/{crisis_id}", status_code=303)
 
     @r.post("/crises/{crisis_id}/tasks/{task_id}")
     def tick(crisis_id: Id, task_id: Id, user: Worker, done: Annotated[bool, Form()]) -> Response:

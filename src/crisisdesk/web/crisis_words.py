@@ -40,6 +40,10 @@ def action_words(action: Mapping[str, Any], lang: str) -> str:
     if kind == "crisis.merged":
         return (f"{who} führt Krise #{d.get('source')} mit #{d.get('into')} zusammen" if de
                 else f"{who} merged crisis #{d.get('source')} into #{d.get('into')}")
+    if kind == "crisis.resolved":
+        note = d.get("note")
+        tail = f": {note}" if note else ""
+        return f"{who} beendet die Krise{tail}" if de else f"{who} ended the crisis{tail}"
     words = KNOWN.get(kind)
     if words is not None:
         return f"{who}: {words['de' if de else 'en']}"

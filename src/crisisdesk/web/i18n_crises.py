@@ -16,6 +16,14 @@ CRISIS_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "crises.none": {"de": "Keine Krisen.", "en": "No crises."},
     "crisis.title": {"de": "Krise #{id}", "en": "Crisis #{id}"},
     "crisis.resolved_at": {"de": "beendet", "en": "resolved"},
+    "crisis.calm_title": {"de": "Ruhig – beenden, wenn die Arbeit getan ist",
+                          "en": "Calm – end it when the work is done"},
+    "crisis.calm_since": {"de": "Alle Lagen dieser Krise sind seit {at} ruhig. Jemand hat sie übernommen "
+                                "(Typ bestätigt), darum endet sie erst, wenn eine Person sie beendet.",
+                          "en": "All situations of this crisis have been calm since {at}. Someone took "
+                                "charge of it (type confirmed), so it ends when a person ends it."},
+    "crisis.resolve": {"de": "Krise beenden", "en": "End the crisis"},
+    "crisis.resolve_note": {"de": "Notiz (optional)", "en": "Note (optional)"},
     "crisis.why": {"de": "Warum hier", "en": "Why here"},
     "crisis.severity_why": {"de": "Warum diese Stufe", "en": "Why this level"},
     "crisis.timeline": {"de": "Verlauf", "en": "Timeline"},
