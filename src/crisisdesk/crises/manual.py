@@ -137,16 +137,6 @@ def _refresh(session: Session, crisis: Crisis, now: datetime,
 MAX_NOTE = 2000
 
 
-def calm_since(session: Session, crisis_id: int) -> datetime | None:
-    """When the last of the crisis's situations calmed down; None while one is still open."""
-    rows = session.execute(select(Situation.status, Situation.resolved_at)
-                           .join(CrisisSituation, CrisisSituation.situation_id == Situation.id)
-                           .where(CrisisSituation.crisis_id == crisis_id)).all()
-    if not rows or any(status != "resolved" or at is None for status, at in rows):
-        return None
-    return max(at for _, at in rows if at is not None)
-
-
 def resolve(session: Session, crisis_id: int, *, actor: Actor, now: datetime, note: str = "",
             ip: str | None = None) -> list[Message]:
     """End the crisis: a person says the work is done. Only once its situations are calm (an open
