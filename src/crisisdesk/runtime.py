@@ -479,7 +479,8 @@ def build_runtime(
         detector=compiled.detector,
     )
     runner.crises = CrisisTracker(lang=workspace.config.detection.language,
-                                   types=workspace.config.crisis_types).track
+                                   types=workspace.config.crisis_types,
+                                   risk_terms=workspace.config.detection.high_risk_terms).track
     runtime = Runtime(workspace, settings, engine, bus, runner, deliver=deliver,
                       version=stored.version if stored is not None else None, own_enricher=own_enricher)
     runtime.install_inbox_rules()

@@ -85,3 +85,22 @@ def test_replay_rejects_naive_times_without_crashing(workspace_file: Path, tmp_p
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
         "read": 3, "imported": 2, "updated": 0, "duplicates": 0, "rejected": 1}
     assert '"line":2' in (tmp_path / "mixed.rejects.jsonl").read_text()
+
+
+def test_a_full_speed_batch_spans_at_most_a_quarter_hour(workspace_file: Path, tmp_path: Path) -> None:
+    """At full speed, posts go in batches of at most 15 minutes of stream time, so that crises are
+    grouped on the situations as they were at each event, not hours ahead (crises/tracker)."""
+    minutes = [0, 5, 14, 16, 20, 95, 300, 301]
+    times = [f"2026-11-02T{8 + m // 60:02d}:{m % 60:02d}:00+00:00" for m in minutes]
+    src = write_jsonl(tmp_path / "s.jsonl", [post(i, created_at=t) for i, t in enumerate(times, 1)])
+    workspace = load_workspace(workspace_file, Settings())
+    runtime = build_runtime(workspace, Settings(), clock=StreamClock())
+    batches: list[int] = []
+    try:
+        run = IngestRun(runtime.runner, RejectsWriter(tmp_path / "r.jsonl"), [])
+        total = replay_items(run, read_jsonl(src), speed=None, batch_size=100,
+                             on_batch=lambda r: batches.append(r.summary.read))
+    finally:
+        runtime.close()
+    assert total.summary.imported == 8
+    assert batches == [3, 2, 1, 2]  # 08:00–08:14, 08:16–08:20, 09:35, 13:00–13:01

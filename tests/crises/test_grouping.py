@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crisisdesk.crises.grouping import CrisisFacts, SituationFacts, decide, explain
+from crisisdesk.crises.grouping import CrisisFacts, SituationFacts, decide, distinct, explain
 
 T = datetime(2026, 11, 3, 14, tzinfo=UTC)
 
@@ -16,8 +16,10 @@ def situation(
     posts: range | set[int] = range(0),
     terms: tuple[str, ...] = (),
     at: datetime = T,
+    risk: tuple[str, ...] = (),
 ) -> SituationFacts:
-    return SituationFacts(99, monitor, "spike", 2, at, frozenset(posts), frozenset(terms))
+    return SituationFacts(99, monitor, "spike", 2, at, frozenset(posts), frozenset(terms) | frozenset(risk),
+                          frozenset(risk))
 
 
 def crisis(
@@ -26,8 +28,14 @@ def crisis(
     posts: range | set[int] = range(100),
     terms: tuple[str, ...] = ("akku", "brand", "feuer"),
     last: datetime = T,
+    severity: int = 2,
+    active: dict[str, datetime] | None = None,
+    opened: datetime | None = None,
 ) -> CrisisFacts:
-    return CrisisFacts(cid, last, set(monitors), set(posts), set(terms))
+    return CrisisFacts(cid, last, set(monitors), set(posts), set(terms), severity, dict(active or {}), opened)
+
+
+H = timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
@@ -60,6 +68,60 @@ def crisis(
         ),
         # nothing open: nothing to join
         (situation("brand"), [], None, None),
+        # high-risk phrases say what kind of event, not which: two train crashes on two brands
+        # share "injured" and "police" (and "train" inside "train crash" is the same word)
+        (
+            situation("nytrain", terms=("train", "train crash", "metro north"), risk=("injured", "police")),
+            [crisis(terms=("train", "train crash", "santiago", "spain"))],
+            None,
+            None,
+        ),
+        # … but a name, a place beside them is one event
+        (
+            situation("clutha", terms=("clutha", "glasgow", "pub"), risk=("police",)),
+            [crisis(terms=("clutha", "glasgow", "helicopter"))],
+            3,
+            "terms",
+        ),
+        # the same monitor, but its own part of the crisis went quiet 5 h ago (other monitors kept the
+        # crisis alive): a new event of that monitor is not pulled in …
+        (
+            situation("brand", terms=("rechnung", "preis")),
+            [crisis(monitors=("brand", "other"), active={"brand": T - 5 * H, "other": T - H}, last=T - H)],
+            None,
+            None,
+        ),
+        # … unless it shares the words
+        (
+            situation("brand", terms=("akku brand", "feuer", "rückruf")),
+            [crisis(monitors=("brand", "other"), active={"brand": T - 5 * H, "other": T - H}, last=T - H)],
+            3,
+            "terms",
+        ),
+        # the morning after: a crisis rated 3 is still a candidate 10 h later for the same words …
+        (situation("brand", terms=("akku brand", "feuer"), at=T + 10 * H), [crisis(severity=3)], 3, "terms"),
+        # … not by the monitor alone …
+        (situation("brand", at=T + 10 * H), [crisis(severity=3)], None, None),
+        # … a lesser crisis is not, and nothing is after a day
+        (situation("brand", terms=("akku brand", "feuer"), at=T + 10 * H), [crisis()], None, None),
+        # another monitor with the same words hours after the crisis opened: another event of its kind
+        (
+            situation(terms=("akku", "feuer", "explodiert")),
+            [crisis(last=T - H, opened=T - 8 * H)],
+            None,
+            None,
+        ),
+        # … while shared posts still tie it
+        (situation(posts=range(36, 136)), [crisis(last=T - H, opened=T - 8 * H)], 3, "posts"),
+        # the same monitor, still active, but clearly about something else: a boycott call in the
+        # morning, a train crash in the afternoon
+        (
+            situation("brand", terms=("spain train crash", "santiago")),
+            [crisis(terms=("boycottsofitel", "no to discrimination", "happy monday"))],
+            None,
+            None,
+        ),
+        (situation("brand", terms=("akku", "feuer"), at=T + 25 * H), [crisis(severity=4)], None, None),
     ],
 )
 def test_what_ties_a_situation_to_a_crisis(
@@ -80,3 +142,18 @@ def test_what_ties_a_situation_to_a_crisis(
 def test_the_reason_in_words(lang: str, said: str) -> None:
     decision = decide(situation(posts=range(36, 136)), [crisis()])
     assert decision is not None and explain(decision.reason, 3, lang) == said
+
+
+@pytest.mark.parametrize(
+    ("terms", "kept"),
+    [
+        (["train", "train crash", "crash"], ["train crash"]),
+        (["santiago", "santiago de compostela", "tren"], ["santiago de compostela", "tren"]),
+        (["akku", "brand", "feuer"], ["akku", "brand", "feuer"]),
+        # words inside another word are other words
+        (["police", "policescotland"], ["police", "policescotland"]),
+        ([], []),
+    ],
+)
+def test_a_word_inside_a_shared_phrase_counts_once(terms: list[str], kept: list[str]) -> None:
+    assert distinct(terms) == kept

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.crises.models import Crisis, CrisisSituation
-from crisisdesk.crises.tracker import CrisisTracker
+from crisisdesk.crises.tracker import CrisisTracker, RiskWords, _terms
+from crisisdesk.detection.config import DEFAULT_HIGH_RISK
 from crisisdesk.detection.models import Situation
 from crisisdesk.pipeline.events import NormalizedPost
 from crisisdesk.posts import service as post_store
@@ -139,3 +140,14 @@ def test_a_crisis_someone_took_charge_of_stays_open_until_a_person_ends_it(engin
         with pytest.raises(manual.CrisisChangeError, match="ended already") as twice:
             manual.resolve(session, crisis_id, actor=lead, now=end)
         assert twice.value.status == 409
+
+
+@pytest.mark.parametrize(
+    ("term", "risky"),
+    [("lawyer", True), ("lawyers", True), ("police", True), ("policescotland", False), ("data breach", True),
+     ("hospitalized", True), ("santiago", False), ("train crash", False)],
+)
+def test_high_risk_phrases_are_told_from_names(term: str, risky: bool) -> None:
+    assert RiskWords(DEFAULT_HIGH_RISK).holds(term) is risky
+    # a pattern and the word it matched are one term, as people read it
+    assert _terms(["lawyer*", "Lawyer", "#Akku", '"data breach"', " "]) == {"lawyer", "akku", "data breach"}

@@ -91,7 +91,11 @@ DEFAULT_TAXONOMY: tuple[ComplaintType, ...] = (
             "recall OR toxic OR burned OR burning OR brennen OR verbrannt OR qualm* OR rauchentwicklung OR "
             "überhitz* OR \"in flammen\" OR overheat* OR \"caught fire\" OR "
             "\"on fire\" OR electrocut* OR stromschlag OR raucht OR \"rauch aus\" OR schmort OR "
-            "geschmort OR \"smoke from\" OR \"smoke coming\" OR smoulder* OR smolder*"
+            "geschmort OR \"smoke from\" OR \"smoke coming\" OR smoulder* OR smolder* OR "
+            # People killed: phrases, not bare "dead"/"crash" (a dead battery, an app that crashed).
+            "\"were killed\" OR \"people killed\" OR \"killed in\" OR \"feared dead\" OR \"death toll\" OR "
+            "fatalities OR \"plane crash\" OR \"train crash\" OR \"crashed into\" OR derail* OR "
+            "todesopfer OR \"ums leben\" OR getötet OR entgleis* OR flugzeugabsturz OR zugunglück"
         ),
     ),
     ComplaintType(

@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,9 @@ from crisisdesk.pipeline.events import RawItem, Rejection, jsonable
 from crisisdesk.pipeline.runner import BatchResult, PipelineRunner, run_items
 
 EventSink = Callable[[Message], None]
+
+#: The most stream time one batch of a full-speed replay spans (see :func:`replay_items`).
+SPAN = timedelta(minutes=15)
 
 
 def rejects_path_for(path: Path) -> Path:
@@ -170,7 +173,18 @@ def replay_items(
     if not ordered:
         return run.finish(total)
     if speed is None:
-        flush([i for _, i in ordered])
+        # As fast as it goes, but a batch never spans more than SPAN of stream time: detection
+        # writes a whole batch before crises are grouped, and a batch reaching hours ahead
+        # (a quiet night is a few hundred posts) would show the grouping a later state of
+        # every situation than the event it handles.
+        start: datetime | None = None
+        pending: list[RawItem] = []
+        for t, item in ordered:
+            if start is None or t - start > SPAN:
+                flush(pending)
+                start = t
+            pending.append(item)
+        flush(pending)
         return run.finish(total)
     t0 = ordered[0][0]
     wall0 = monotonic()
