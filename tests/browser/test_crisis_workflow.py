@@ -2,8 +2,9 @@
 crisis — its type (suggested from the fire reports), its severity and why, its spokesperson, its
 holding statement — confirms the type so that the checklist becomes tasks, and ticks one off.
 
-(The approval queue's own flow is tested through its forms in tests/crises/test_approval_pages.py:
-after the demo's replay its crisis is over, and a resolved crisis holds no reply.)
+(The approval walk — a reply the check flags, fixed, held, approved by the spokesperson — is in
+tests/browser/test_approval_walk.py: there the lead takes charge during the replay, so that the
+crisis is still open when the agent answers.)
 """
 
 from __future__ import annotations
