@@ -90,7 +90,7 @@ def build_escalator(workspace: Workspace, settings: Settings, *, deliver: bool) 
         config=config.escalation, people=config.people, roles=config.roles,
         targets=config.notify.targets, secret=secret_key(workspace, settings),
         lang=config.detection.language, deliver=deliver,
-        playbook=config.playbook,
+        playbook=config.playbook, types=config.crisis_types,
     )
 
 

@@ -356,3 +356,36 @@ def test_each_recipient_reads_summary_and_reasons_in_their_language(engine: Engi
     assert ben["summary"] == "brand: 300 Beiträge" and anna["summary"] == "brand: 300 posts"
     assert ben["reasons"] == ["Stufe 3 (Krise): Vielfaches des Üblichen 6,5 ≥ 5, Anteil negativ 67 % ≥ 50 %"]
     assert anna["reasons"] == ["Level 3 (crisis): times the usual volume 6.5 ≥ 5, negative share 67% ≥ 50%"]
+
+
+@pytest.mark.parametrize(("crisis_type", "level", "first"), [
+    # a safety incident at 3 involves legal and management with the first page (the playbook's
+    # "whom to involve"), not 10 minutes later with the policy's second step
+    ("safety_incident", 3, ["anna-mail", "lead-hook", "carla-mail", "dora-mail", "ben-tg"]),
+    # a service outage involves nobody beyond the policy at 3 (its roles name no legal team)
+    ("service_outage", 3, ["anna-mail", "lead-hook"]),
+    # no crisis type: the policy alone
+    (None, 3, ["anna-mail", "lead-hook"]),
+])
+def test_the_crisis_types_roles_for_its_level_are_told_with_the_first_step(
+        engine: Engine, config: WorkspaceConfig, crisis_type: str | None, level: int, first: list[str]) -> None:
+    from crisisdesk.crises.default_types import DEFAULT_TYPES
+    from crisisdesk.crises.models import Crisis, CrisisSituation
+
+    sid = situation(engine, severity=level)
+    with engine.begin() as conn:
+        cid = conn.execute(insert(Crisis).values(
+            title="brand", status="open", severity=level, type=crisis_type, opened_at=T0, updated_at=T0,
+            monitors=["brand"], reasons=[]).returning(Crisis.id)).scalar_one()
+        conn.execute(insert(CrisisSituation).values(situation_id=sid, crisis_id=cid, joined_at=T0,
+                                                    reason={"kind": "opened"}))
+    esc = escalator(config)
+    esc.types = DEFAULT_TYPES
+    run = Run(engine, esc)
+    run.handle(event("alert.opened", sid, level, T0))
+    assert sorted(run.targets()) == sorted(first)
+    # the policy's second step still comes (nobody acknowledged: it tells them again)
+    got = run.advance(T0 + timedelta(minutes=10))
+    assert len(got) == 1
+    if crisis_type == "safety_incident":
+        assert got[0]["notified"] == ["carla", "dora", "ben"]

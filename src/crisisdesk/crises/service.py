@@ -138,6 +138,14 @@ def playbook_part(session: Session, crisis: dict[str, Any], *, types: Sequence[C
                          for a in timeline(session, row.id)]
 
 
+def crisis_type_key(conn: Connection, situation_id: int) -> str | None:
+    """The type (suggested or confirmed) of the open crisis this situation belongs to."""
+    value = conn.execute(
+        select(Crisis.type).join(CrisisSituation, CrisisSituation.crisis_id == Crisis.id)
+        .where(CrisisSituation.situation_id == situation_id, Crisis.status == "open")).scalar()
+    return str(value) if value is not None else None
+
+
 def crisis_level(conn: Connection, situation_id: int) -> int | None:
     """The severity of the open crisis this situation belongs to (None: in none, or it ended)."""
     value = conn.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +14,7 @@ def snapshot(policy: PolicyConfig, *, people: Mapping[str, PersonConfig],
     """The policy with every role and person resolved to people and targets, as JSON data."""
 
     def person(name: str) -> dict[str, Any]:
-        p = people[name]
-        return {"name": name, "display": p.name, "targets": list(p.targets), "lang": p.lang,
-                "working_hours": p.working_hours.model_dump(mode="json") if p.working_hours else None}
+        return _person(people, name)
 
     steps = []
     for step in policy.steps:
@@ -31,6 +29,35 @@ def snapshot(policy: PolicyConfig, *, people: Mapping[str, PersonConfig],
                 groups.append({"recipient": recipient, "people": [], "targets": [name]})
         steps.append({"wait_minutes": step.wait_minutes, "groups": groups})
     return {"policy_severity": policy.severity, "repeat": policy.repeat, "steps": steps}
+
+
+def involve(chain: dict[str, Any], refs: Sequence[str], *, people: Mapping[str, PersonConfig],
+            roles: Mapping[str, list[str]]) -> list[str]:
+    """Add the crisis type's roles for the level (``role:legal``, ``person:anna``) to the chain's
+    first step, those it does not name already; returns the ones added. A later step of the policy
+    that names them too still tells them again while nobody has acknowledged: that is escalation. Unknown names and roles
+    nobody holds are left out (the settings pages report them)."""
+    if not chain["steps"]:
+        return []
+    first = chain["steps"][0]
+    listed = {g["recipient"] for g in first["groups"]}
+    added: list[str] = []
+    for ref in refs:
+        kind, _, name = ref.partition(":")
+        names = roles.get(name, []) if kind == "role" else [name] if kind == "person" else []
+        found = [n for n in names if n in people]
+        if ref in listed or not found:
+            continue
+        first["groups"].append({"recipient": ref, "people": [_person(people, n) for n in found],
+                                "playbook": True})
+        added.append(ref)
+    return added
+
+
+def _person(people: Mapping[str, PersonConfig], name: str) -> dict[str, Any]:
+    p = people[name]
+    return {"name": name, "display": p.name, "targets": list(p.targets), "lang": p.lang,
+            "working_hours": p.working_hours.model_dump(mode="json") if p.working_hours else None}
 
 
 def on_duty(group: Mapping[str, Any], at: datetime) -> list[dict[str, Any]]:

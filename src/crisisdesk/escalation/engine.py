@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
 from crisisdesk.core.clock import Clock, SystemClock
-from crisisdesk.crises.service import covering, crisis_level, siblings
+from crisisdesk.crises.playbook import type_of
+from crisisdesk.crises.service import covering, crisis_level, crisis_type_key, siblings
+from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
 from crisisdesk.detection.reasons import describe
 from crisisdesk.escalation.actions import acknowledge, log_event
-from crisisdesk.escalation.chain import snapshot, step_targets, target_recipients
+from crisisdesk.escalation.chain import involve, snapshot, step_targets, target_recipients
 from crisisdesk.escalation.config import EscalationConfig, PersonConfig
 from crisisdesk.escalation.links import ack_url
 from crisisdesk.escalation.models import Escalation
@@ -56,6 +58,8 @@ class Escalator:
     playbook: PlaybookConfig = field(default_factory=PlaybookConfig)
     #: The outbox schedules sends on the wall clock, whatever clock the stream runs on.
     send_clock: Clock = field(default_factory=SystemClock)
+    #: The crisis types: the roles a crisis's type involves at its level are told with the first step.
+    types: Sequence[CrisisTypeConfig] = ()
     _monitor_names: dict[int, str] = field(default_factory=dict, init=False, repr=False)
 
     # -- situation events ---------------------------------------------------------------------
@@ -120,6 +124,9 @@ class Escalator:
         if policy is None:
             return []
         chain = snapshot(policy, people=self.people, roles=self.roles)
+        ct = type_of(self.types, crisis_type_key(conn, sid)) if self.types else None
+        if ct is not None:  # the playbook's "whom to involve" at this level: legal, management …
+            involve(chain, ct.involved(severity), people=self.people, roles=self.roles)
         eid = conn.execute(insert(_esc).values(
             situation_id=sid, severity=severity, status=ACTIVE, chain=json.dumps(chain), next_step=0,
             next_at=at, started_at=at, updated_at=at,
