@@ -368,7 +368,8 @@ def test_each_recipient_reads_summary_and_reasons_in_their_language(engine: Engi
     (None, 3, ["anna-mail", "lead-hook"]),
 ])
 def test_the_crisis_types_roles_for_its_level_are_told_with_the_first_step(
-        engine: Engine, config: WorkspaceConfig, crisis_type: str | None, level: int, first: list[str]) -> None:
+        engine: Engine, config: WorkspaceConfig, crisis_type: str | None, level: int,
+        first: list[str]) -> None:
     from crisisdesk.crises.default_types import DEFAULT_TYPES
     from crisisdesk.crises.models import Crisis, CrisisSituation
 

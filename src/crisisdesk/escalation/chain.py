@@ -35,8 +35,8 @@ def involve(chain: dict[str, Any], refs: Sequence[str], *, people: Mapping[str, 
             roles: Mapping[str, list[str]]) -> list[str]:
     """Add the crisis type's roles for the level (``role:legal``, ``person:anna``) to the chain's
     first step, those it does not name already; returns the ones added. A later step of the policy
-    that names them too still tells them again while nobody has acknowledged: that is escalation. Unknown names and roles
-    nobody holds are left out (the settings pages report them)."""
+    that names them too still tells them again while nobody has acknowledged: that is escalation.
+    Unknown names and roles nobody holds are left out (the settings pages report them)."""
     if not chain["steps"]:
         return []
     first = chain["steps"][0]
