@@ -180,5 +180,10 @@ escalation:
     with Session(engine) as session:
         first = session.scalars(select(Escalation).order_by(Escalation.id)).first()
         assert first is not None and first.severity >= 3
-        assert "Max" in first.chain and "Lena" not in first.chain
+        chain = json.loads(first.chain)
+        policy = [g["recipient"] for step in chain["steps"] for g in step["groups"] if not g.get("playbook")]
+        assert policy == ["role:crisis_lead"]  # the level-3 policy, not level 1's
+        # … and the safety incident's "whom to involve" (its social media team) with the first page
+        involved = [g["recipient"] for g in chain["steps"][0]["groups"] if g.get("playbook")]
+        assert involved == ["role:social_media_team"]
     engine.dispose()
