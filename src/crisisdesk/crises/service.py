@@ -138,17 +138,10 @@ def playbook_part(session: Session, crisis: dict[str, Any], *, types: Sequence[C
                          for a in timeline(session, row.id)]
 
 
-def crisis_type_key(conn: Connection, situation_id: int) -> str | None:
-    """The type (suggested or confirmed) of the open crisis this situation belongs to."""
-    value = conn.execute(
-        select(Crisis.type).join(CrisisSituation, CrisisSituation.crisis_id == Crisis.id)
-        .where(CrisisSituation.situation_id == situation_id, Crisis.status == "open")).scalar()
-    return str(value) if value is not None else None
-
-
-def crisis_level(conn: Connection, situation_id: int) -> int | None:
-    """The severity of the open crisis this situation belongs to (None: in none, or it ended)."""
-    value = conn.execute(
-        select(Crisis.severity).join(CrisisSituation, CrisisSituation.crisis_id == Crisis.id)
-        .where(CrisisSituation.situation_id == situation_id, Crisis.status == "open")).scalar()
-    return int(value) if value is not None else None
+def open_crisis_of(conn: Connection, situation_id: int) -> tuple[int, str | None] | None:
+    """The severity and type (suggested or confirmed) of the open crisis this situation belongs to
+    (None: in none, or it ended)."""
+    row = conn.execute(
+        select(Crisis.severity, Crisis.type).join(CrisisSituation, CrisisSituation.crisis_id == Crisis.id)
+        .where(CrisisSituation.situation_id == situation_id, Crisis.status == "open")).first()
+    return (int(row[0]), row[1]) if row is not None else None

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -41,6 +42,7 @@ from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.crises.playbook import bound, suggest, sync_tasks, type_of
 from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.detection.config import DEFAULT_HIGH_RISK
+from crisisdesk.detection.engine import INFLUENCER, KEYWORD
 from crisisdesk.detection.models import Situation
 from crisisdesk.detection.summary import display_term
 from crisisdesk.posts.models import Post
@@ -51,6 +53,8 @@ from crisisdesk.sources.models import Monitor, MonitorMatch
 LEAD = timedelta(minutes=60)
 #: At most this many of them (the newest) take part in the comparison.
 MAX_POSTS = 2000
+#: How many posts' "carries a phrase" are remembered per set of phrases before starting afresh.
+CARRY_CACHE = 200_000
 #: The situation events that change crises (an acknowledgement or an escalation step does not).
 GROUPED = frozenset({"alert.opened", "alert.updated", "alert.resolved"})
 #: The newest posts whose texts suggest the crisis's type.
@@ -59,7 +63,7 @@ SUGGEST_POSTS = 500
 #: when what the posts are about is dangerous. One background tweet saying "police" or "lawyer" is
 #: a situation to look at, not a crisis; measured, such single posts made four in five of the false
 #: crises on the labelled streams (docs/crises.md).
-INSTANT = frozenset({"keyword", "influencer"})
+INSTANT = frozenset({KEYWORD, INFLUENCER})
 
 
 @dataclass
@@ -82,6 +86,10 @@ class CrisisTracker:
         self.types = types
         self.risk = RiskWords(risk_terms)
         self._risk_sets: dict[tuple[str, ...], MonitorSet] = {}
+        #: Per set of phrases, whether each post read so far carries one: a post's text does not
+        #: change, and the candidates' facts are read afresh for every event (see :meth:`_carrying`).
+        self._carries: dict[tuple[str, ...], dict[int, bool]] = {}
+        self._monitor_names: dict[int, str] = {}
         self._facts: dict[int, SituationFacts] = {}
 
     def track(self, conn: Connection, events: Sequence[Message]) -> list[Message]:
@@ -162,7 +170,7 @@ class CrisisTracker:
             ids |= sf.posts
             terms |= sf.terms
         facts = Facts(loudest=max((s.severity for s in situations), default=1), posts=len(ids),
-                      risk_terms=any(s.cause == "keyword" for s in situations))
+                      risk_terms=any(s.cause == KEYWORD for s in situations))
         platforms: set[str] = set()
         texts: list[tuple[str, list[str]]] = []
         chunk = sorted(ids, reverse=True)
@@ -250,17 +258,21 @@ class CrisisTracker:
         known = self._facts.get(situation.id)
         if known is not None and e is None and not fresh:
             return known
-        monitor = session.scalar(select(Monitor.name).where(Monitor.id == situation.monitor_id)) or "?"
+        monitor = self._monitor_names.get(situation.monitor_id)
+        if monitor is None:
+            monitor = session.scalar(select(Monitor.name).where(Monitor.id == situation.monitor_id)) or "?"
+            self._monitor_names[situation.monitor_id] = monitor
         posts = frozenset(session.scalars(
             select(MonitorMatch.post_id)
             .where(MonitorMatch.monitor_id == situation.monitor_id,
                    MonitorMatch.post_created_at >= situation.opened_at - LEAD,
                    MonitorMatch.post_created_at <= max(at, situation.updated_at))
             .order_by(MonitorMatch.post_created_at.desc()).limit(MAX_POSTS)))
-        if situation.cause == "keyword":
-            posts = self._carrying(session, posts, _stored_risk(situation)) or posts
+        stored = _stored(situation)
+        if situation.cause == KEYWORD:
+            posts = self._carrying(session, posts, _risk_of(stored)) or posts
         terms = set(_terms(e.get("top_terms", []) if e is not None else []))
-        terms |= _terms(_stored_terms(situation))
+        terms |= _terms([*stored.get("top_terms", []), *stored.get("terms", [])])
         facts = SituationFacts(situation.id, monitor, situation.cause, situation.severity, at, posts,
                                frozenset(terms), frozenset(t for t in terms if self.risk.holds(t)))
         self._facts[situation.id] = facts
@@ -269,20 +281,28 @@ class CrisisTracker:
     def _carrying(self, session: Session, posts: frozenset[int], patterns: Sequence[str]) -> frozenset[int]:
         """The posts that carry one of a high-risk-term situation's phrases: what it is about. The
         monitor's other chatter of the hour is not (a competitor's monitor catching "glad I chose
-        Kinetta #voltarofire" with "recall" is about the Voltaro fire, whatever else it sees)."""
+        Kinetta #voltarofire" with "recall" is about the Voltaro fire, whatever else it sees).
+
+        Each post is read and matched once per set of phrases: the open crises' situations are
+        looked at again for every event, and their posts are mostly the same ones as last time."""
         if not patterns or not posts:
             return frozenset()
         key = tuple(sorted(patterns))
         matcher = self._risk_sets.get(key)
         if matcher is None:
             matcher = self._risk_sets[key] = MonitorSet.compile([(t, t) for t in key])
-        ids = sorted(posts)
+        known = self._carries.setdefault(key, {})
+        if len(known) > CARRY_CACHE:
+            known.clear()  # a bound on memory over a long replay; what is needed is read again
+        ids = sorted(p for p in posts if p not in known)
         rows: list[tuple[int, str]] = []
         for i in range(0, len(ids), 900):  # SQLite's bound on parameters
             rows.extend((int(pid), text or "") for pid, text in session.execute(
                 select(Post.id, Post.text).where(Post.id.in_(ids[i:i + 900]))))
         hits = matcher.match_many([MatchDoc(text) for _, text in rows])
-        return frozenset(pid for (pid, _), hit in zip(rows, hits, strict=True) if hit)
+        for (pid, _), hit in zip(rows, hits, strict=True):
+            known[pid] = bool(hit)
+        return frozenset(p for p in posts if known.get(p, False))
 
     def _event(self, session: Session, crisis: Crisis, name: str, at: datetime) -> Message:
         return crisis_event(session, crisis, name, at)
@@ -329,22 +349,18 @@ class RiskWords:
         return term in self.exact or any(term.startswith(p) for p in self.prefixes)
 
 
-def _stored_terms(situation: Situation) -> list[str]:
+def _stored(situation: Situation) -> dict[str, Any]:
+    """A situation's stored explanation (its terms, and a keyword situation's phrases)."""
     try:
         stored = json.loads(situation.explanation or "{}")
     except ValueError:
-        return []
-    return [*stored.get("top_terms", []), *stored.get("terms", [])] if isinstance(stored, dict) else []
+        return {}
+    return stored if isinstance(stored, dict) else {}
 
 
-def _stored_risk(situation: Situation) -> list[str]:
+def _risk_of(stored: dict[str, Any]) -> list[str]:
     """The high-risk phrases (as queries) that raised a keyword situation."""
-    try:
-        stored = json.loads(situation.explanation or "{}")
-    except ValueError:
-        return []
-    terms = stored.get("terms", []) if isinstance(stored, dict) else []
-    return [str(t) for t in terms if str(t).strip()]
+    return [str(t) for t in stored.get("terms", []) if str(t).strip()]
 
 
 def _title(facts: SituationFacts, e: Message) -> str:

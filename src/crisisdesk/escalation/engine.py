@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from crisisdesk.bus.base import Message
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.crises.playbook import type_of
-from crisisdesk.crises.service import covering, crisis_level, crisis_type_key, siblings
+from crisisdesk.crises.service import covering, open_crisis_of, siblings
 from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.detection.config import PlaybookConfig
 from crisisdesk.detection.models import Situation, SituationEvent
@@ -76,7 +76,8 @@ class Escalator:
             at = datetime.fromisoformat(str(event["at"]))
             severity = int(event["severity"]) if kind != "alert.resolved" else 0
             if kind != "alert.resolved":
-                level = crisis_level(conn, sid)
+                crisis_now = open_crisis_of(conn, sid)
+                level = crisis_now[0] if crisis_now is not None else None
                 if level is not None and level > severity:
                     # the crisis is rated by its danger (a fire is at least 3 however quiet):
                     # escalation pages at that level, for the whole crisis
@@ -124,7 +125,8 @@ class Escalator:
         if policy is None:
             return []
         chain = snapshot(policy, people=self.people, roles=self.roles)
-        ct = type_of(self.types, crisis_type_key(conn, sid)) if self.types else None
+        crisis_now = open_crisis_of(conn, sid) if self.types else None
+        ct = type_of(self.types, crisis_now[1]) if crisis_now is not None else None
         if ct is not None:  # the playbook's "whom to involve" at this level: legal, management …
             involve(chain, ct.involved(severity), people=self.people, roles=self.roles)
         eid = conn.execute(insert(_esc).values(
