@@ -51,7 +51,8 @@ def sla_breaches(session: Session, *, since: datetime, until: datetime) -> int |
     return int(session.scalar(counted) or 0)
 
 
-def _spread(values: list[float]) -> dict[str, float | int | None]:
+def spread(values: list[float]) -> dict[str, float | int | None]:
+    """Count, median and 90th percentile (seconds, to a tenth); None where nothing was measured."""
     if not values:
         return {"n": 0, "median": None, "p90": None}
     p90 = quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
@@ -133,8 +134,8 @@ def report(session: Session, *, since: datetime, until: datetime) -> dict[str, A
         "since": since,
         "until": until,
         "conversations": len(rows),
-        "first_response_seconds": _spread(first_response),
-        "resolution_seconds": _spread(resolution),
+        "first_response_seconds": spread(first_response),
+        "resolution_seconds": spread(resolution),
         "replies": [{"by": by, "channel": channel, "count": n} for by, channel, n in replies],
         "replies_by_person": [{"by": k, "count": n} for k, n in sorted(by_person.items(), key=_most)],
         "replies_by_channel": [{"channel": k, "count": n} for k, n in sorted(by_channel.items(), key=_most)],

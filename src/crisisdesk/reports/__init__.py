@@ -1,0 +1,1 @@
+"""After-action reviews, analytics and their charts."""
