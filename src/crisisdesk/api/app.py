@@ -36,6 +36,7 @@ from crisisdesk.api.posts import posts_router
 from crisisdesk.api.replies import replies_router
 from crisisdesk.api.responses import complete, errors
 from crisisdesk.api.retrain import RetrainJob, retrain_router
+from crisisdesk.api.reviews import reviews_router
 from crisisdesk.api.situations import situations_router
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.channels.views import webhook_router
@@ -187,6 +188,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     install_accounts(app, engine=runtime.engine, settings=runtime.settings, service_token=api_token)
     app.include_router(situations_router(runtime))
     app.include_router(crises_router(runtime))
+    app.include_router(reviews_router(runtime))
     app.include_router(crisis_mode_router(runtime, released=runtime.outbox_queued))
     app.include_router(posts_router(runtime))
     app.include_router(monitors_router(runtime))

@@ -94,6 +94,11 @@ def build_review(session: Session, crisis_id: int, *, now: datetime) -> dict[str
         },
         "window": {"start": scope.start.isoformat(), "end": scope.end.isoformat()},
         "final": c.status == "resolved",
+        "situations": [
+            {"id": x.id, "cause": x.cause, "severity": x.severity, "opened_at": x.opened_at.isoformat(),
+             "resolved_at": x.resolved_at.isoformat() if x.resolved_at else None}
+            for x in scope.situations
+        ],
         "milestones": [{**m, "at": m["at"].isoformat()} for m in milestones],
         "figures": figures,
         "posts": posts["summary"],

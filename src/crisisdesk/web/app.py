@@ -25,6 +25,7 @@ from crisisdesk.web import (
     contact_pages,
     crisis_mode_pages,
     crisis_pages,
+    crisis_review_pages,
     inbox_forms,
     inbox_pages,
     inbox_performance_pages,
@@ -54,8 +55,13 @@ def unavailable_page(request: Request) -> Response | None:
     from crisisdesk.web.i18n import t
     from crisisdesk.web.templating import request_lang
 
-    return render(request, "error.html", None, message=t("error.unavailable", request_lang(request, None)),
-                  status_code=503)
+    return render(
+        request,
+        "error.html",
+        None,
+        message=t("error.unavailable", request_lang(request, None)),
+        status_code=503,
+    )
 
 
 def install_web(app: FastAPI, runtime: Runtime) -> None:
@@ -65,10 +71,30 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     runtime.runner.inbox_listeners.append(hub.publish_inbox_threadsafe)
     app.state.live = hub
     # The inbox's own pages before /inbox/{conversation_id}, which would otherwise take their paths.
-    for module in (auth_pages, preferences_pages, overview_pages, crisis_pages, crisis_mode_pages, plan_pages,
-                   approval_pages, situation_pages, monitor_pages, inbox_rule_pages, inbox_performance_pages,
-                   review_pages, contact_pages, inbox_pages, inbox_forms, admin_pages, settings_pages,
-                   settings_item_pages, analysis_pages, channel_pages, live):
+    for module in (
+        auth_pages,
+        preferences_pages,
+        overview_pages,
+        crisis_review_pages,
+        crisis_pages,
+        crisis_mode_pages,
+        plan_pages,
+        approval_pages,
+        situation_pages,
+        monitor_pages,
+        inbox_rule_pages,
+        inbox_performance_pages,
+        review_pages,
+        contact_pages,
+        inbox_pages,
+        inbox_forms,
+        admin_pages,
+        settings_pages,
+        settings_item_pages,
+        analysis_pages,
+        channel_pages,
+        live,
+    ):
         app.include_router(module.router(runtime))
 
     @app.exception_handler(NotAuthenticated)

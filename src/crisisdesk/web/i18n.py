@@ -16,6 +16,7 @@ from crisisdesk.web.i18n_crises import CRISIS_MESSAGES
 from crisisdesk.web.i18n_inbox import INBOX_MESSAGES
 from crisisdesk.web.i18n_inbox_admin import INBOX_ADMIN_MESSAGES
 from crisisdesk.web.i18n_mode import MODE_MESSAGES
+from crisisdesk.web.i18n_reviews import REVIEW_MESSAGES
 
 Lang = Literal["de", "en"]
 LANGS: tuple[Lang, ...] = ("de", "en")
@@ -423,6 +424,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     **APPROVAL_MESSAGES,
     **INBOX_ADMIN_MESSAGES,
     **MODE_MESSAGES,
+    **REVIEW_MESSAGES,
     **CHANNEL_MESSAGES,
 }
 
