@@ -67,7 +67,8 @@ def build_review(session: Session, crisis_id: int, *, now: datetime) -> dict[str
     if scope is None:
         return None
     posts = _posts(session, scope)
-    milestones = _milestones(session, scope, posts)
+    sent = team.replies(session, scope)
+    milestones = _milestones(session, scope, posts, sent)
     at = {m["key"]: m["at"] for m in milestones}
     detected = at.get("detected")
     alerted = at.get("first_alert")
@@ -108,10 +109,10 @@ def build_review(session: Session, crisis_id: int, *, now: datetime) -> dict[str
         "complaint_types": posts["complaint_types"],
         "terms": _terms(scope),
         "sentiment": _sentiment(session, scope, posts["summary"]),
-        "responses": team.responses(session, scope),
+        "responses": team.responses(session, scope, sent),
         "sla_breaches": team.sla_breaches(session, scope),
-        "team": team.said(session, scope),
-        "workload": team.workload(session, scope),
+        "team": team.said(session, scope, sent),
+        "workload": team.workload(session, scope, sent),
     }
 
 
@@ -196,7 +197,8 @@ def _posts(session: Session, scope: Scope) -> dict[str, Any]:
     }
 
 
-def _milestones(session: Session, scope: Scope, posts: dict[str, Any]) -> list[dict[str, Any]]:
+def _milestones(session: Session, scope: Scope, posts: dict[str, Any],
+                sent: list[team.Reply]) -> list[dict[str, Any]]:
     """The key moments, in time order; a moment that did not happen is left out."""
     c, sids = scope.crisis, scope.situation_ids
     found: list[tuple[str, datetime | None, dict[str, Any]]] = [
@@ -222,19 +224,17 @@ def _milestones(session: Session, scope: Scope, posts: dict[str, Any]) -> list[d
         if ack is not None:
             found.append(("acknowledged", ack[0], {"by": ack[1]}))
     found.append(("type_confirmed", c.type_confirmed_at, {"by": c.type_confirmed_by, "type": c.type}))
-    reply = session.execute(
+    public = [(r.sent_at, r.channel, r.by) for r in sent if r.action == Action.REPLY_PUBLIC.value]
+    held = session.execute(  # a public reply its approval gate held (and let go) is the crisis's too
         select(OutboxItem.sent_at, OutboxItem.channel, OutboxItem.created_by)
-        .where(
-            OutboxItem.action == Action.REPLY_PUBLIC.value,
-            OutboxItem.status == OutboxStatus.SENT,
-            OutboxItem.sent_at >= scope.start,
-            _of_crisis(scope),
-        )
-        .order_by(OutboxItem.sent_at)
-        .limit(1)
-    ).first()
-    if reply is not None:
-        found.append(("first_public_response", reply[0], {"channel": reply[1], "by": reply[2]}))
+        .where(OutboxItem.crisis_id == c.id, OutboxItem.action == Action.REPLY_PUBLIC.value,
+               OutboxItem.status == OutboxStatus.SENT, OutboxItem.sent_at.is_not(None))
+        .order_by(OutboxItem.sent_at).limit(1)).first()
+    if held is not None and held[0] is not None:
+        public.append((held[0], held[1], held[2]))
+    if public:
+        first = min(public, key=lambda p: p[0])
+        found.append(("first_public_response", first[0], {"channel": first[1], "by": first[2]}))
     holding = session.execute(
         select(CrisisTask.done_at, CrisisTask.done_by).where(
             CrisisTask.crisis_id == c.id, CrisisTask.key == HOLDING_TASK, CrisisTask.done_at.is_not(None)
@@ -258,11 +258,6 @@ def _milestones(session: Session, scope: Scope, posts: dict[str, Any]) -> list[d
     found.append(("resolved", c.resolved_at, {}))
     happened = sorted(((k, at, d) for k, at, d in found if at is not None), key=lambda m: m[1])
     return [{"key": k, "at": at, **({"detail": d} if d else {})} for k, at, d in happened]
-
-
-def _of_crisis(scope: Scope) -> Any:
-    """An outbox item is the crisis's when its approval gate held it, or it answers a crisis post."""
-    return or_(OutboxItem.crisis_id == scope.crisis.id, OutboxItem.post_id.in_(scope.post_ids()))
 
 
 def _terms(scope: Scope) -> list[dict[str, Any]]:

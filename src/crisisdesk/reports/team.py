@@ -9,6 +9,7 @@ the approval gate carries the crisis it was held for. Response time runs from th
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,62 +29,52 @@ REPLIES = (Action.REPLY_PUBLIC.value, Action.REPLY_PRIVATE.value)
 SYSTEM = "crisisdesk"
 
 
-def _replies(session: Session, scope: Scope) -> list[tuple[str, str, datetime, datetime, str]]:
-    """Sent replies that answer a crisis post: (channel, action, answered post's time, sent, by)."""
+@dataclass(frozen=True)
+class Reply:
+    channel: str
+    action: str
+    post_id: int
+    post_at: datetime
+    sent_at: datetime
+    by: str
+
+
+def replies(session: Session, scope: Scope) -> list[Reply]:
+    """Sent replies that answer a crisis post, oldest first. Only replies to posts written in the
+    crisis's time are candidates; which of those posts are the crisis's is asked by post."""
     rows = session.execute(
-        select(
-            OutboxItem.channel, OutboxItem.action, Post.created_at, OutboxItem.sent_at, OutboxItem.created_by
-        )
+        select(OutboxItem.channel, OutboxItem.action, Post.id, Post.created_at, OutboxItem.sent_at,
+               OutboxItem.created_by)
         .join(Post, Post.id == OutboxItem.post_id)
-        .where(
-            OutboxItem.post_id.in_(scope.post_ids()),
-            OutboxItem.action.in_(REPLIES),
-            OutboxItem.status == OutboxStatus.SENT,
-            OutboxItem.sent_at.is_not(None),
-        )
-    )
-    return [
-        (str(ch), str(a), created, sent, str(by)) for ch, a, created, sent, by in rows if sent is not None
-    ]
+        .where(OutboxItem.action.in_(REPLIES), OutboxItem.status == OutboxStatus.SENT,
+               OutboxItem.sent_at.is_not(None), Post.created_at >= scope.start, Post.created_at <= scope.end)
+    ).all()
+    mine = scope.holding(session, (int(r[2]) for r in rows))
+    out = [Reply(str(ch), str(a), int(pid), created, sent, str(by))
+           for ch, a, pid, created, sent, by in rows if int(pid) in mine and sent is not None]
+    out.sort(key=lambda r: (r.sent_at, r.post_id))
+    return out
 
 
-def responses(session: Session, scope: Scope) -> list[dict[str, Any]]:
+def responses(session: Session, scope: Scope, sent: list[Reply]) -> list[dict[str, Any]]:
     """Per channel: replies sent to crisis posts and the time from the post to the reply reaching
     the platform (median, 90th percentile), and how many of the channel's crisis posts got one."""
     by_channel: dict[str, list[float]] = defaultdict(list)
-    for channel, _action, created, sent, _by in _replies(session, scope):
-        by_channel[channel].append(max(0.0, (sent - created).total_seconds()))
-    ours = dict(
-        session.execute(
-            select(Post.channel, func.count(Post.id))
-            .where(Post.id.in_(scope.post_ids()), Post.channel.is_not(None))
-            .group_by(Post.channel)
-        ).all()
-    )
-    answered = dict(
-        session.execute(
-            select(OutboxItem.channel, func.count(func.distinct(OutboxItem.post_id)))
-            .where(
-                OutboxItem.post_id.in_(scope.post_ids()),
-                OutboxItem.action.in_(REPLIES),
-                OutboxItem.status == OutboxStatus.SENT,
-            )
-            .group_by(OutboxItem.channel)
-        ).all()
-    )
+    answered: dict[str, set[int]] = defaultdict(set)
+    for r in sent:
+        by_channel[r.channel].append(max(0.0, (r.sent_at - r.post_at).total_seconds()))
+        answered[r.channel].add(r.post_id)
+    ours = {str(k): int(n) for k, n in session.execute(
+        select(Post.channel, func.count(Post.id))
+        .where(Post.id.in_(scope.post_ids()), Post.channel.is_not(None))
+        .group_by(Post.channel))}
     out = []
-    for channel in sorted({*by_channel, *(str(k) for k in ours)}):
-        posts = int(ours.get(channel, 0))
-        done = int(answered.get(channel, 0))
-        out.append(
-            {
-                "channel": channel,
-                "posts": posts,
-                "answered": done,
-                "response_rate": round(done / posts, 4) if posts else None,
-                "response_seconds": spread(by_channel.get(channel, [])),
-            }
-        )
+    for channel in sorted({*by_channel, *ours}):
+        posts = ours.get(channel, 0)
+        done = len(answered.get(channel, ()))
+        out.append({"channel": channel, "posts": posts, "answered": done,
+                    "response_rate": round(done / posts, 4) if posts else None,
+                    "response_seconds": spread(by_channel.get(channel, []))})
     return out
 
 
@@ -108,10 +99,10 @@ def sla_breaches(session: Session, scope: Scope) -> int:
     )
 
 
-def said(session: Session, scope: Scope) -> dict[str, Any]:
+def said(session: Session, scope: Scope, sent_replies: list[Reply]) -> dict[str, Any]:
     """What the team said: replies sent (public, private), replies held for approval and what became
     of them, and the guideline checker's findings on the held ones."""
-    sent = Counter(action for _c, action, _p, _s, _b in _replies(session, scope))
+    sent = Counter(r.action for r in sent_replies)
     held = session.execute(
         select(OutboxItem.approval_state, OutboxItem.findings).where(OutboxItem.crisis_id == scope.crisis.id)
     ).all()
@@ -132,11 +123,11 @@ def said(session: Session, scope: Scope) -> dict[str, Any]:
     }
 
 
-def workload(session: Session, scope: Scope) -> list[dict[str, Any]]:
+def workload(session: Session, scope: Scope, sent: list[Reply]) -> list[dict[str, Any]]:
     """Per person: replies sent, replies approved or rejected, tasks done, other timeline actions."""
     people: dict[str, Counter[str]] = defaultdict(Counter)
-    for _c, _a, _p, _s, by in _replies(session, scope):
-        people[by]["replies"] += 1
+    for r in sent:
+        people[r.by]["replies"] += 1
     for (approver,) in session.execute(
         select(OutboxItem.approved_by).where(
             OutboxItem.crisis_id == scope.crisis.id, OutboxItem.approved_by.is_not(None)
