@@ -20,7 +20,8 @@ SRC = ROOT / "src" / "crisisdesk"
 
 #: Imports that only optional features make, inside the function that needs them, and the extra
 #: that provides them.
-OPTIONAL = {"torch": "transformers", "transformers": "transformers", "psycopg": "postgres"}
+OPTIONAL = {"torch": "transformers", "transformers": "transformers", "psycopg": "postgres",
+            "weasyprint": "pdf"}
 
 
 def _requirement_name(spec: str) -> str:

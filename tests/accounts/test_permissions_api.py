@@ -138,6 +138,7 @@ CASES = [
     Case("GET", "/api/v1/crises", Permission.VIEW, 200),
     Case("GET", "/api/v1/crises/{crisis}", Permission.VIEW, 404),
     Case("GET", "/api/v1/crises/{crisis}/review", Permission.VIEW, 404),
+    Case("GET", "/api/v1/crises/{crisis}/review/export", Permission.VIEW, 404),
     Case("POST", "/api/v1/crises", Permission.CHANGE_SEVERITY, 404, lambda w, who: {"situation_id": 999_999}),
     Case("POST", "/api/v1/crises/{crisis}/situations", Permission.CHANGE_SEVERITY, 404,
          lambda w, who: {"situation_id": 999_998}),

@@ -291,6 +291,8 @@ EXPECTED: list[tuple[str, Any]] = [
     ("curve.1.volume", 3),
     ("curve.1.negative", 2),
     ("curve.1.audience", 1050),
+    ("curve.1.negative_audience", 50),  # the big author's post at 11:30 was neutral
+    ("curve.0.negative_audience", 1000),
     ("curve.1.complaint_types", {"safety": 1, "refund": 1}),
     ("curve.2.at", at(3).isoformat()),
     ("channels.0.platform", "facebook"),

@@ -47,7 +47,7 @@ def test_the_api_gives_the_review_to_a_viewer(world: World, crisis: int) -> None
             [
                 "After-action review of crisis",
                 "Time to detect",
-                "50 minutes",
+                "50 min",
                 "first post → first situation",
                 "The mood recovered",
                 "Public replies",
@@ -61,7 +61,7 @@ def test_the_api_gives_the_review_to_a_viewer(world: World, crisis: int) -> None
             [
                 "Nachbetrachtung der Krise",
                 "Zeit bis zur Erkennung",
-                "50 Minuten",
+                "50 Min.",
                 "erster Beitrag → erste Lage",
                 "Die Stimmung hat sich erholt",
                 "Öffentliche Antworten",

@@ -9,6 +9,7 @@ import pytest
 from crisisdesk.web.formatting import (
     Formatter,
     format_datetime,
+    format_duration,
     format_number,
     format_percent,
     format_timedelta,
@@ -99,3 +100,20 @@ def test_formatter_is_what_the_charts_take() -> None:
     assert de.tick(AT, timedelta(hours=1)) == "15:05" and de.tick(AT, timedelta(days=1)) == "3. Nov."
     assert en.tick(AT, timedelta(days=1)) == "3 Nov"
     assert de.timedelta(timedelta(hours=2)) == "2 Stunden"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "de", "en"),
+    [
+        (45, "45 s", "45 s"),
+        (3000, "50 Min.", "50 min"),
+        (6600, "1 Std. 50 Min.", "1 h 50 min"),  # babel's "2 hours" would hide 10 minutes
+        (18000, "5 Std.", "5 h"),
+        (86400 * 2 + 3 * 3600 + 20 * 60, "2 Tg. 3 Std.", "2 d 3 h"),  # two units at most
+        (86400 + 45 * 60, "1 Tg. 45 Min.", "1 d 45 min"),
+        (-5, "0 s", "0 s"),
+    ],
+)
+def test_a_measured_duration_is_precise_to_the_minute(seconds: float, de: str, en: str) -> None:
+    assert format_duration(seconds, "de") == de
+    assert format_duration(seconds, "en") == en

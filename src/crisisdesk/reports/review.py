@@ -133,7 +133,8 @@ def _posts(session: Session, scope: Scope) -> dict[str, Any]:
         .outerjoin(Author, Author.id == Post.author_id)
         .where(Post.id.in_(scope.post_ids()), Post.deleted_at.is_(None))
     )
-    buckets: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # volume, negative, audience, eng.
+    # volume, negative, audience, engagement, audience of the negative posts
+    buckets: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     channels: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # posts, negative, audience
     kinds: Counter[str] = Counter()
     kinds_by_bucket: dict[datetime, Counter[str]] = defaultdict(Counter)
@@ -149,6 +150,7 @@ def _posts(session: Session, scope: Scope) -> dict[str, Any]:
         b[1] += neg
         b[2] += audience
         b[3] += int(likes or 0) + int(shares or 0) + int(replies or 0)
+        b[4] += audience * neg
         ch = channels[platform]
         ch[0] += 1
         ch[1] += neg
@@ -165,6 +167,7 @@ def _posts(session: Session, scope: Scope) -> dict[str, Any]:
             "negative": v[1],
             "audience": v[2],
             "engagement": v[3],
+            "negative_audience": v[4],
             "complaint_types": dict(kinds_by_bucket.get(at, {})),
         }
         for at, v in sorted(buckets.items())

@@ -104,6 +104,27 @@ def format_timedelta(value: timedelta, lang: Lang, *, add_direction: bool = Fals
                                         threshold=1.5)
 
 
+_UNITS: dict[str, tuple[str, str, str, str]] = {
+    "de": ("Tg.", "Std.", "Min.", "s"),
+    "en": ("d", "h", "min", "s"),
+}
+
+
+def format_duration(seconds: float, lang: Lang) -> str:
+    """A measured duration to the minute, in at most two units: "1 Std. 50 Min." / "1 h 50 min",
+    "45 s", "2 Tg. 3 Std.". For figures people compare (time to respond), where "2 hours" for
+    110 minutes would hide the difference that matters."""
+    total = max(0, round(seconds))
+    day, hour, minute, second = _UNITS[lang]
+    if total < 60:
+        return f"{total} {second}"
+    minutes = round(total / 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [(days, day), (hours, hour), (mins, minute)]
+    return " ".join(f"{n} {unit}" for n, unit in [p for p in parts if p[0]][:2])
+
+
 @dataclass(frozen=True)
 class Formatter:
     """One user's formatting: the ``fmt`` the charts and templates take."""
@@ -131,6 +152,9 @@ class Formatter:
 
     def timedelta(self, value: timedelta) -> str:
         return format_timedelta(value, self.lang)
+
+    def duration(self, seconds: float) -> str:
+        return format_duration(seconds, self.lang)
 
     def zone(self, at: datetime | None = None) -> str:
         """The zone the times are in, as a page names it: "Europe/Berlin (MEZ)" / "Europe/Berlin

@@ -74,6 +74,8 @@ REVIEW_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     },
     "review.audience_curve": {"de": "Publikum der Beiträge", "en": "Audience of the posts"},
     "review.audience": {"de": "Publikum (Follower)", "en": "Audience (followers)"},
+    "review.negative_audience": {"de": "Anteil negativer Beiträge am Publikum",
+                                 "en": "Share of the audience reached by negative posts"},
     "review.audience_note": {
         "de": "Publikum = Summe der Follower der Verfassenden: eine Obergrenze der Reichweite, nicht die "
         "Reichweite, die eine Plattform meldet.",
@@ -103,7 +105,7 @@ REVIEW_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "review.responses": {"de": "Antworten je Kanal", "en": "Responses per channel"},
     "review.channel": {"de": "Kanal", "en": "Channel"},
     "review.posts": {"de": "Beiträge", "en": "Posts"},
-    "review.answered": {"de": "beantwortet", "en": "answered"},
+    "review.answered": {"de": "Beantwortet", "en": "Answered"},
     "review.rate": {"de": "Antwortquote", "en": "Response rate"},
     "review.median": {"de": "Median", "en": "Median"},
     "review.p90": {"de": "90. Perzentil", "en": "90th percentile"},
@@ -128,4 +130,7 @@ REVIEW_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "review.actions": {"de": "Weitere Schritte", "en": "Other actions"},
     "review.nothing": {"de": "Nichts aufgezeichnet.", "en": "Nothing recorded."},
     "review.json": {"de": "Als JSON", "en": "As JSON"},
+    "review.export_html": {"de": "Als HTML herunterladen", "en": "Download as HTML"},
+    "review.export_pdf": {"de": "Als PDF herunterladen", "en": "Download as PDF"},
+    "review.generated": {"de": "erstellt am {at}", "en": "generated {at}"},
 }

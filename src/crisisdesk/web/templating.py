@@ -154,3 +154,18 @@ def render(request: Request, template: str, user: Principal | None, *, nav: str 
         wall_now=datetime.now(UTC), crisis_banner=crisis_modes(request) if user is not None else [],
         **context)
     return HTMLResponse(html, status_code=status_code)
+
+
+def render_document(template: str, fmt: Formatter, **context: Any) -> str:
+    """A page outside a request (an export to download or print): the reader's language and time
+    zone come with ``fmt``; no user, no navigation, no forms."""
+
+    def tr(key: str, **values: object) -> str:
+        return t(key, fmt.lang, **values)
+
+    def when(value: str | datetime | None) -> str:
+        if value is None or value == "":
+            return ""
+        return fmt.when(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+
+    return env.get_template(template).render(t=tr, fmt=fmt, lang=fmt.lang, when=when, svg=Markup, **context)
