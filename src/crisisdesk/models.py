@@ -27,6 +27,7 @@ from crisisdesk.inbox.models import (
 )
 from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
+from crisisdesk.reports.models import ImprovementAction, ReviewNotes
 from crisisdesk.sources.models import Monitor, MonitorMatch
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "CrisisSituation",
     "Delivery",
     "Escalation",
+    "ImprovementAction",
     "LabelCorrection",
     "LoginFailure",
     "ModerationReview",
@@ -55,6 +57,7 @@ __all__ = [
     "OutboxAttachment",
     "OutboxItem",
     "Post",
+    "ReviewNotes",
     "RuleRun",
     "SeriesBucket",
     "SeriesShare",

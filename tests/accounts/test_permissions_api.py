@@ -139,6 +139,12 @@ CASES = [
     Case("GET", "/api/v1/crises/{crisis}", Permission.VIEW, 404),
     Case("GET", "/api/v1/crises/{crisis}/review", Permission.VIEW, 404),
     Case("GET", "/api/v1/crises/{crisis}/review/export", Permission.VIEW, 404),
+    Case("PUT", "/api/v1/crises/{crisis}/review/notes", Permission.CHANGE_SEVERITY, 404,
+         lambda w, who: {"strengths": "fast"}),
+    Case("POST", "/api/v1/crises/{crisis}/review/actions", Permission.CHANGE_SEVERITY, 404,
+         lambda w, who: {"title": "t", "owner": "role:crisis_lead", "due_at": "2026-12-31T00:00:00Z"}),
+    Case("POST", "/api/v1/crises/{crisis}/review/actions/{task}", Permission.ACKNOWLEDGE, 404,
+         lambda w, who: {"done": True}),
     Case("POST", "/api/v1/crises", Permission.CHANGE_SEVERITY, 404, lambda w, who: {"situation_id": 999_999}),
     Case("POST", "/api/v1/crises/{crisis}/situations", Permission.CHANGE_SEVERITY, 404,
          lambda w, who: {"situation_id": 999_998}),
@@ -198,7 +204,7 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
          .replace("{item_id}", "{outbox_item}").replace("{conversation_id}", "{conversation}")
          .replace("{contact_id}", "{contact}").replace("{review_id}", "{review}")
          .replace("{crisis_id}", "{crisis}").replace("{attachment_id}", "{attachment}")
-         .replace("{task_id}", "{task}"))
+         .replace("{task_id}", "{task}").replace("{action_id}", "{task}"))
         for m, p in routes}
     assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
 

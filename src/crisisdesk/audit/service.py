@@ -54,6 +54,7 @@ class AuditAction(StrEnum):
     REPLY_HELD = "reply.held"
     REPLY_APPROVED = "reply.approved"
     REPLY_REJECTED = "reply.rejected"
+    REVIEW_CHANGED = "review.changed"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -94,6 +95,8 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     "(the crisis, its level, the reply check's findings).",
     AuditAction.REPLY_APPROVED: "A spokesperson approved a held reply (edited or not); it is sent now.",
     AuditAction.REPLY_REJECTED: "A spokesperson rejected a held reply, with a comment; it is never sent.",
+    AuditAction.REVIEW_CHANGED: "A crisis's after-action review changed: its notes, or an improvement action "
+    "added, done or opened again.",
 }
 
 

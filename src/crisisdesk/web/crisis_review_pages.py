@@ -5,23 +5,40 @@ is ``/api/v1/crises/{id}/review``; all come from :func:`crisisdesk.reports.revie
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.core.fields import Id
+from crisisdesk.reports.actions import ReviewError, add_improvement, save_notes, set_improvement
 from crisisdesk.reports.review import build_review
+from crisisdesk.reports.schemas import ImprovementIn
 from crisisdesk.runtime import Runtime
 from crisisdesk.web import review_export
 from crisisdesk.web.formatting import Formatter
+from crisisdesk.web.i18n import t
 from crisisdesk.web.templating import render, request_formatter
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
+Organiser = Annotated[Principal, Depends(require(Permission.CHANGE_SEVERITY))]
+Worker = Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))]
+Note = Annotated[str, Form(max_length=20_000)]
+
+
+def _said(exc: Exception) -> str:
+    """A form's error in a sentence: the field and what is wrong with it."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return str(exc)
 
 
 def exported(runtime: Runtime, crisis_id: int, fmt: Formatter, kind: Literal["html", "pdf"]) -> Response:
@@ -53,14 +70,110 @@ def router(runtime: Runtime) -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
     @r.get("/crises/{crisis_id}/review", response_class=HTMLResponse)
-    def review_page(request: Request, user: Viewer, crisis_id: Id) -> HTMLResponse:
+    def review_page(
+        request: Request, user: Viewer, crisis_id: Id, error: str = "", saved: str = ""
+    ) -> HTMLResponse:
         review = _review(runtime, crisis_id)
         fmt = request_formatter(request, user)
-        return render(request, "crisis_review.html", user, nav="crises", **review_export.context(review, fmt))
+        return render(
+            request,
+            "crisis_review.html",
+            user,
+            nav="crises",
+            editable=True,
+            can_organise=user.can(Permission.CHANGE_SEVERITY),
+            can_tick=user.can(Permission.ACKNOWLEDGE),
+            flash=error or (t("review.saved", fmt.lang) if saved else ""),
+            flash_error=bool(error),
+            **review_export.context(review, fmt),
+        )
+
+    def back(crisis_id: int, anchor: str, error: str = "") -> Response:
+        query = f"?error={quote(error)}" if error else "?saved=1"
+        return RedirectResponse(f"/crises/{crisis_id}/review{query}#{anchor}", status_code=303)
+
+    @r.post("/crises/{crisis_id}/review/notes")
+    def notes(
+        crisis_id: Id,
+        user: Organiser,
+        strengths: Note = "",
+        weaknesses: Note = "",
+        internal_views: Note = "",
+        external_views: Note = "",
+    ) -> Response:
+        values = {
+            "strengths": strengths,
+            "weaknesses": weaknesses,
+            "internal_views": internal_views,
+            "external_views": external_views,
+        }
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                save_notes(
+                    session, crisis_id, values, actor=user.actor, now=runtime.runner.clock.now(), ip=user.ip
+                )
+        except ReviewError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        return back(crisis_id, "h-notes")
+
+    @r.post("/crises/{crisis_id}/review/actions")
+    def add(
+        crisis_id: Id,
+        user: Organiser,
+        title: Annotated[str, Form(max_length=500)],
+        owner: Annotated[str, Form(max_length=255)],
+        due: Annotated[str, Form(max_length=10)],
+        links_to: Annotated[str, Form(max_length=255)] = "",
+    ) -> Response:
+        zone = ZoneInfo(str(runtime.workspace.config.time_zone))
+        try:  # the end of the day it is due, where the team works; the API's own checks
+            day = date.fromisoformat(due)
+            body = ImprovementIn(
+                title=title.strip(),
+                owner=owner.strip(),
+                due_at=datetime.combine(day, time(23, 59), tzinfo=zone),
+                links_to=links_to.strip() or None,
+            )
+        except (ValueError, ValidationError) as exc:
+            return back(crisis_id, "h-improvements", _said(exc))
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                add_improvement(
+                    session,
+                    crisis_id,
+                    title=body.title,
+                    owner=body.owner,
+                    due_at=body.due_at,
+                    links_to=body.links_to,
+                    actor=user.actor,
+                    now=runtime.runner.clock.now(),
+                    ip=user.ip,
+                )
+        except ReviewError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        return back(crisis_id, "h-improvements")
+
+    @r.post("/crises/{crisis_id}/review/actions/{action_id}")
+    def tick(crisis_id: Id, action_id: Id, user: Worker, done: Annotated[bool, Form()]) -> Response:
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                set_improvement(
+                    session,
+                    crisis_id,
+                    action_id,
+                    done=done,
+                    actor=user.actor,
+                    now=runtime.runner.clock.now(),
+                    ip=user.ip,
+                )
+        except ReviewError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        return back(crisis_id, "h-improvements")
 
     @r.get("/crises/{crisis_id}/review/export")
-    def review_download(request: Request, user: Viewer, crisis_id: Id,
-                        format: Literal["html", "pdf"] = "html") -> Response:
+    def review_download(
+        request: Request, user: Viewer, crisis_id: Id, format: Literal["html", "pdf"] = "html"
+    ) -> Response:
         return exported(runtime, crisis_id, request_formatter(request, user), format)
 
     return r
