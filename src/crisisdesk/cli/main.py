@@ -14,6 +14,7 @@ from crisisdesk.cli import (
     query_cmd,
     reply_cmd,
     retrain_cmd,
+    review_cmd,
     serve_cmd,
     situation_cmds,
     users_cmds,
@@ -53,6 +54,7 @@ app.command("label")(analysis_cmds.label)
 app.command("demo")(demo_cmd.demo)
 app.command("situations")(situation_cmds.situations)
 app.command("ack")(situation_cmds.ack)
+app.command("review")(review_cmd.review)
 app.add_typer(users_cmds.users_app)
 app.add_typer(config_cmds.config_app)
 
