@@ -57,6 +57,7 @@ from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
 from crisisdesk.pipeline.events import StoredPost
 from crisisdesk.pipeline.parallel import PrepareWorkers
 from crisisdesk.pipeline.runner import PipelineRunner
+from crisisdesk.reports.follow_up import overdue_improvements
 from crisisdesk.runtime_config import (
     analysis_enricher,
     build_escalator,
@@ -176,6 +177,7 @@ class Runtime:
         with Session(self.engine) as session, session.begin():
             found = plan_review.findings(plan_review.plans_of(config),
                                          inactive=plan_review.inactive_emails(session), today=at.date())
+            found += overdue_improvements(session, now=at, people=config.people)
             lang: Lang = "de" if config.detection.language == "de" else "en"
             queued = plan_review.remind(
                 session, found, now=at, people=config.people, roles=config.roles,

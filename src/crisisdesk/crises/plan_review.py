@@ -48,7 +48,7 @@ class ReviewConfig(BaseModel):
 
 @dataclass(frozen=True)
 class Finding:
-    code: str  # no_owner | no_review_date | review_overdue | left | role_empty
+    code: str  # no_owner | no_review_date | review_overdue | left | role_empty | improvement_overdue
     place: str  # where in the workspace file
     words: dict[str, str]  # {"de": ..., "en": ...}
     owner: str | None = None  # the person key to remind (None: the crisis lead)

@@ -71,6 +71,7 @@ CRISIS_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "plans.code.review_overdue": {"de": "Prüfung überfällig", "en": "Review overdue"},
     "plans.code.left": {"de": "Ausgeschieden, noch genannt", "en": "Left, still named"},
     "plans.code.role_empty": {"de": "Rolle unbesetzt", "en": "Role without holder"},
+    "plans.code.improvement_overdue": {"de": "Maßnahme überfällig", "en": "Action overdue"},
     "plans.playbooks": {"de": "Playbooks und Kontaktliste", "en": "Playbooks and contact list"},
     "plans.owner": {"de": "Verantwortlich", "en": "Owner"},
     "plans.review_by": {"de": "Nächste Prüfung", "en": "Next review"},

@@ -14,6 +14,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.configuration.service import latest
 from crisisdesk.crises import plan_review
+from crisisdesk.reports.follow_up import overdue_improvements
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.templating import render
 
@@ -30,6 +31,7 @@ def router(runtime: Runtime) -> APIRouter:
         with Session(runtime.engine) as session:
             found = plan_review.findings(plan_review.plans_of(config),
                                          inactive=plan_review.inactive_emails(session), today=today)
+            found += overdue_improvements(session, now=runtime.runner.clock.now(), people=config.people)
         with runtime.engine.connect() as conn:
             stored = latest(conn)
         types = [{"key": t.key, "name": t.name.model_dump(), "owner": t.owner, "review_by": t.review_by}
