@@ -151,7 +151,8 @@ def demo(
         if keep:
             out.print(f"The workspace stays in [bold]{root}[/]: try "
                       f"[bold]crisisdesk situations --config {config_path}[/] or "
-                      f"[bold]crisisdesk channels list --config {config_path}[/]")
+                      f"[bold]crisisdesk channels list --config {config_path}[/]; the crisis's "
+                      f"after-action review: [bold]crisisdesk review 1 --config {config_path}[/]")
     finally:
         sock.close()
         if keep is None:
