@@ -152,7 +152,8 @@ def demo(
             out.print(f"The workspace stays in [bold]{root}[/]: try "
                       f"[bold]crisisdesk situations --config {config_path}[/] or "
                       f"[bold]crisisdesk channels list --config {config_path}[/]; the crisis's "
-                      f"after-action review: [bold]crisisdesk review 1 --config {config_path}[/]")
+                      f"after-action review: [bold]crisisdesk review CRISIS_ID --config {config_path}[/] "
+                      "(ids: the crises page)")
     finally:
         sock.close()
         if keep is None:
