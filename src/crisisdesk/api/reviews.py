@@ -48,7 +48,7 @@ def reviews_router(runtime: Runtime) -> APIRouter:
         responses={
             **errors(
                 e404="No crisis with that id.",
-                e503="PDF export is not installed on the server (WeasyPrint and Pango).",
+                e501="PDF export is not installed on the server (WeasyPrint and Pango).",
             ),
             200: {
                 "content": {"application/pdf": {}, "text/html": {}},

@@ -49,7 +49,7 @@ def exported(runtime: Runtime, crisis_id: int, fmt: Formatter, kind: Literal["ht
         try:
             body = review_export.export_pdf(review, fmt, generated_at=now)
         except review_export.ExportUnavailable as exc:
-            raise HTTPException(503, str(exc)) from None
+            raise HTTPException(501, str(exc)) from None
         media = "application/pdf"
     else:
         body = review_export.export_html(review, fmt, generated_at=now).encode("utf-8")
