@@ -29,6 +29,7 @@ from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
 from crisisdesk.reports.models import ImprovementAction, ReviewNotes
 from crisisdesk.sources.models import Monitor, MonitorMatch
+from crisisdesk.updates.models import Publication, StakeholderUpdate, Subscriber, UpdateMail, UpdatePlan
 
 __all__ = [
     "AckLinkUse",
@@ -57,13 +58,18 @@ __all__ = [
     "OutboxAttachment",
     "OutboxItem",
     "Post",
+    "Publication",
     "ReviewNotes",
     "RuleRun",
     "SeriesBucket",
     "SeriesShare",
     "Situation",
     "SituationEvent",
+    "StakeholderUpdate",
+    "Subscriber",
     "UnparsedItem",
+    "UpdateMail",
+    "UpdatePlan",
     "User",
     "WebSession",
     "WorkspaceDocument",

@@ -37,6 +37,7 @@ from crisisdesk.inbox.rules_config import InboxConfig
 from crisisdesk.notify.schemas import NotifyConfig
 from crisisdesk.settings import Settings
 from crisisdesk.sources.query import QuerySyntaxError, parse
+from crisisdesk.updates.config import UpdatesConfig, check_plan_references
 
 DEFAULT_DB_FILE = "crisisdesk.db"
 
@@ -123,6 +124,8 @@ class WorkspaceConfig(BaseModel):
         default_factory=lambda: list(DEFAULT_TYPES),
         description="Crisis types and their playbooks (see docs/crises.md); giving a list replaces the "
         "defaults.")
+    updates: UpdatesConfig = Field(default_factory=UpdatesConfig, description="The status page and e-mail "
+                                   "lists of stakeholder updates (see docs/updates.md).")
     contacts_review: ReviewConfig | None = Field(
         default=None, description="Who keeps people, roles and targets current (owner: person:NAME) and "
         "when they are next reviewed (review_by: a date).")
@@ -212,6 +215,11 @@ def parse_config(text: str, *, path: str) -> WorkspaceConfig:
         # the defaults name the default taxonomy's types; with a taxonomy of its own a workspace's
         # default crisis types simply recognise fewer posts by type (their terms still work)
         complaint_types={t.name for t in taxonomy} if "crisis_types" in config.model_fields_set else set()))
+    for t, ct in enumerate(config.crisis_types):
+        errors.extend(check_plan_references(
+            f"crisis_types[{t}].updates", ct.updates or [], people=set(config.people),
+            roles=set(config.roles) | set(DEFAULT_ROLES), targets=set(config.notify.targets),
+            channels={c.key for c in config.channels}, lists=set(config.updates.email_lists)))
     if config.contacts_review and config.contacts_review.owner:
         owner = config.contacts_review.owner.partition(":")[2]
         if owner not in config.people:

@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crisisdesk.escalation.config import RECIPIENT
+from crisisdesk.updates.config import AudiencePlan, check_plan
 
 KEY = r"^[a-z][a-z0-9_]{0,63}$"
 
@@ -109,6 +110,9 @@ class CrisisTypeConfig(BaseModel):
     holding_statement: Words | None = None
     templates: list[str] = Field(default_factory=list, description="Names of inbox.saved_replies that "
                                  "fit this type.")
+    updates: list[AudiencePlan] | None = Field(default=None, description="The update plan: audiences, "
+                                               "channels, cadence (see docs/updates.md); null: the default "
+                                               "plan.")
     owner: str | None = Field(default=None, description="person:NAME who keeps this playbook current.")
     review_by: date | None = Field(default=None, description="When the playbook is next reviewed.")
 
@@ -116,6 +120,11 @@ class CrisisTypeConfig(BaseModel):
     @classmethod
     def _spokespersons(cls, value: list[str]) -> list[str]:
         return _recipients(value)
+
+    @field_validator("updates")
+    @classmethod
+    def _updates(cls, value: list[AudiencePlan] | None) -> list[AudiencePlan] | None:
+        return check_plan(value) if value is not None else None
 
     @field_validator("roles")
     @classmethod
