@@ -55,6 +55,9 @@ class AuditAction(StrEnum):
     REPLY_APPROVED = "reply.approved"
     REPLY_REJECTED = "reply.rejected"
     REVIEW_CHANGED = "review.changed"
+    UPDATE_CHANGED = "update.changed"
+    UPDATE_DECIDED = "update.decided"
+    UPDATE_PUBLISHED = "update.published"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -97,6 +100,11 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.REPLY_REJECTED: "A spokesperson rejected a held reply, with a comment; it is never sent.",
     AuditAction.REVIEW_CHANGED: "A crisis's after-action review changed: its notes, or an improvement action "
     "added, done or opened again.",
+    AuditAction.UPDATE_CHANGED: "A crisis's update plan was edited, or a stakeholder update written, changed "
+    "or submitted for approval (with the reply check's findings).",
+    AuditAction.UPDATE_DECIDED: "A spokesperson approved or rejected a stakeholder update (and why).",
+    AuditAction.UPDATE_PUBLISHED: "A stakeholder update was published (its channels: status page, e-mail "
+    "lists, social accounts, press release, internal targets).",
 }
 
 

@@ -44,6 +44,9 @@ class UpdatePlan(Base):
     source: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(320))
+    #: What the sweep saw of the crisis and since when (``{"state", "since", "levels": {level: at}}``),
+    #: so that the cadence knows when a change happened and when a level was first reached.
+    seen: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class StakeholderUpdate(Base):
@@ -61,6 +64,8 @@ class StakeholderUpdate(Base):
     status: Mapped[str] = mapped_column(String(24), default=UpdateStatus.DRAFT)
     #: The guideline checker's findings at the last submission.
     findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    #: The crisis as this update told it (severity, type, status), set when published.
+    crisis_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: When the next update is promised (said in the text; the cadence's next due time).
     next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('channels', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=24), nullable=False),
     sa.Column('findings', sa.JSON(), nullable=True),
+    sa.Column('crisis_state', sa.JSON(), nullable=True),
     sa.Column('next_update_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=320), nullable=False),
@@ -93,6 +94,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=80), nullable=False),
     sa.Column('updated_at', crisisdesk.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=320), nullable=False),
+    sa.Column('seen', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['crisis_id'], ['crises.id'], name=op.f('fk_update_plans_crisis_id_crises'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('crisis_id', name=op.f('pk_update_plans'))
     )
