@@ -37,6 +37,10 @@ class Capability(StrEnum):
     #: Sends files with a reply; the connector declares ``attachment_limits`` and may refuse
     #: a particular call (a public comment) in ``attachment_refusal``.
     ATTACHMENTS = "attachments"
+    #: Posts a new top-level item on our own account, page or channel (a stakeholder update
+    #: during a crisis): no item it answers, nobody in particular it goes to. A connector may
+    #: have it only when its configuration names where to post (Telegram's ``publish_chat``).
+    PUBLISH = "publish"
 
 
 class WebhookRejected(CrisisdeskError):
@@ -238,13 +242,16 @@ class Action(StrEnum):
     UNHIDE = "unhide"
     DELETE = "delete"
     BLOCK = "block"
+    #: A new top-level post on our own account (a status, a tweet, a page post, a channel message):
+    #: a text and nothing it answers (no post, target, thread or recipient).
+    PUBLISH = "publish"
 
 
 #: The capability each action needs; the core refuses an action the connector lacks.
 NEEDS: dict[Action, Capability] = {
     Action.REPLY_PUBLIC: Capability.REPLY_PUBLIC, Action.REPLY_PRIVATE: Capability.REPLY_PRIVATE,
     Action.HIDE: Capability.HIDE, Action.UNHIDE: Capability.HIDE, Action.DELETE: Capability.DELETE,
-    Action.BLOCK: Capability.BLOCK,
+    Action.BLOCK: Capability.BLOCK, Action.PUBLISH: Capability.PUBLISH,
 }
 
 
@@ -319,6 +326,8 @@ class Outbound:
     stored, with ``author``, ``conversation_id``, ``url``), ``attachments`` and ``public``; a connector
     takes what its platform needs from it (Bluesky's parent cid, an e-mail's Message-ID and subject).
     ``idempotency_key`` is the outbox's key: sent along where a platform accepts one.
+    A :attr:`Action.PUBLISH` has only a text (and no target, thread or recipient: the connector
+    knows our account); its ``context`` may name the text's ``language`` (ISO 639-1).
     ``attachments`` are the files to send with a reply (only to connectors with
     :attr:`Capability.ATTACHMENTS`).
     """
@@ -359,6 +368,13 @@ class SendingConnector(Connector, Protocol):
         with ``retry_after`` from the platform's own rate-limit signal when it gives one. A call
         made without the data it needs (no recipient for a private reply) raises a permanent
         :class:`PlatformError` naming what is missing, before anything is sent."""
+
+
+def too_long(platform: str, length: int, limit: int, unit: str = "characters") -> PlatformError:
+    """The permanent refusal of a text longer than the platform takes, made before any request
+    (counted as the platform counts: X's weights, Bluesky's graphemes, Telegram's UTF-16 units)."""
+    return PlatformError(f"the text is {length} {unit} long; {platform} takes at most {limit} {unit}",
+                         code="too_long", permanent=True)
 
 
 def load_json(body: bytes) -> Any:

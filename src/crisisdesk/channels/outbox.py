@@ -1,14 +1,16 @@
 """The durable outbox of outbound calls: asking for one, claiming it, recording what came of it.
 
-Every reply, private reply and moderation action is a row first (committed with its audit entry),
-then a call: a crash never loses a request, and the same idempotency key asked twice (a double
-click, a client's retry) is one row, sent once. A call under way when its sender died is marked
-``uncertain`` rather than repeated: a platform without idempotency keys would show the reply
-twice. Delivery and read reports that arrive later by webhook move ``delivery_state`` forward.
+Every reply, private reply, new post of ours (publish) and moderation action is a row first
+(committed with its audit entry), then a call: a crash never loses a request, and the same
+idempotency key asked twice (a double click, a client's retry) is one row, sent once. A call
+under way when its sender died is marked ``uncertain`` rather than repeated: a platform without
+idempotency keys would show the reply twice. Delivery and read reports that arrive later by
+webhook move ``delivery_state`` forward.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -40,6 +42,8 @@ from crisisdesk.posts.models import Author, Post
 #: Longest text accepted for any platform; each connector refuses what its platform does not take.
 MAX_TEXT = 65_536
 _REPLIES = {Action.REPLY_PUBLIC, Action.REPLY_PRIVATE}
+#: What needs a text: the replies, and a new post of ours.
+_TEXTS = _REPLIES | {Action.PUBLISH}
 
 
 class OutboxError(CrisisdeskError):
@@ -53,7 +57,9 @@ class OutboxError(CrisisdeskError):
 @dataclass(frozen=True, slots=True)
 class OutboundRequest:
     """What a person (or a rule) asks for. With ``post_id`` the target, thread and recipient come
-    from the stored post unless given; without it they must be given."""
+    from the stored post unless given; without it they must be given. A ``publish`` (a new post
+    on our own account) has a text and none of them; ``language`` (ISO 639-1) tells the platforms
+    that take it (Mastodon, Bluesky) what language the text is in."""
 
     channel: str
     action: Action
@@ -65,6 +71,7 @@ class OutboundRequest:
     recipient: str | None = None
     #: Uploaded files (``outbox_attachments`` ids) to send with a reply, in this order.
     attachments: tuple[int, ...] = ()
+    language: str | None = None
 
 
 def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[str, Connector],
@@ -80,10 +87,12 @@ def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[s
         can = ", ".join(sorted(a.value for a, c in NEEDS.items() if c in connector.capabilities)) or "nothing"
         raise OutboxError(f"channel {request.channel!r} cannot {request.action.value} (it can: {can})")
     text = request.text.strip() if request.text is not None else None
-    if request.action in _REPLIES and not text:
+    if request.action in _TEXTS and not text:
         raise OutboxError(f"{request.action.value} needs a text")
     if text is not None and len(text) > MAX_TEXT:
         raise OutboxError(f"text has {len(text)} characters; at most {MAX_TEXT}")
+    if request.action is Action.PUBLISH:
+        _check_publish(request)
     if request.attachments:
         if request.action not in _REPLIES:
             raise OutboxError(f"{request.action.value} takes no attachments; only replies do")
@@ -98,7 +107,7 @@ def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[s
                               f"(outbox item {existing.id})", status=409)
         return existing, False
     target, thread, recipient = request.target, request.thread, request.recipient
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"language": request.language} if request.language else {}
     if request.post_id is not None:
         post = session.get(Post, request.post_id)
         if post is None:
@@ -130,6 +139,19 @@ def enqueue(session: Session, request: OutboundRequest, *, connectors: Mapping[s
     record(session, actor=actor, action=AuditAction.OUTBOUND_QUEUED, at=now, target_type="outbox",
            target_id=item.id, after=after)
     return item, True
+
+
+def _check_publish(request: OutboundRequest) -> None:
+    """A new post of ours answers nothing and goes to nobody in particular: the connector knows
+    where it goes (our account, page or channel). Files are not published yet."""
+    named = [name for name in ("post_id", "target", "thread", "recipient") if getattr(request, name)]
+    if named:
+        raise OutboxError(f"publish posts on the channel's own account and takes no {', '.join(named)} "
+                          "(to answer a post, use reply_public)")
+    if request.attachments:
+        raise OutboxError("publish takes no attachments yet: post the text alone")
+    if request.language is not None and not re.fullmatch(r"[a-z]{2,3}", request.language):
+        raise OutboxError(f"language {request.language!r} is not an ISO 639 code (de, en)")
 
 
 def attached_ids(session: Session, item_id: int) -> tuple[int, ...]:
@@ -211,7 +233,11 @@ class Hold:
     """What stays queued for now (crisis mode): the posts we start ourselves — a reply without a
     stored post it answers (``post_id`` None: an announcement, a scheduled post) — and what the
     actors in ``created_by`` asked for (``rule:NAME`` of marketing rules). Held items are neither
-    sent nor lost: they leave in the first round after the hold ends."""
+    sent nor lost: they leave in the first round after the hold ends.
+
+    A ``publish`` is not held for its action: in a crisis it is the crisis team's update to the
+    public (the holding statement, the all-clear), which must leave now; one a marketing rule
+    queued is still held by ``created_by``."""
 
     created_by: frozenset[str] = frozenset()
 

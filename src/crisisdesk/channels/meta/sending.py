@@ -26,7 +26,8 @@ from crisisdesk.channels.meta.config import MetaChannelConfig
 ReadAnswer = Callable[[dict[str, Any]], Sent]
 
 _VERBS = {Action.REPLY_PUBLIC: "reply publicly", Action.REPLY_PRIVATE: "reply privately",
-          Action.HIDE: "hide", Action.UNHIDE: "unhide", Action.DELETE: "delete", Action.BLOCK: "block"}
+          Action.HIDE: "hide", Action.UNHIDE: "unhide", Action.DELETE: "delete", Action.BLOCK: "block",
+          Action.PUBLISH: "publish"}
 #: Transport failures before the request left: retrying them cannot send anything twice.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError,
              httpx.UnsupportedProtocol, httpx.LocalProtocolError)
@@ -40,8 +41,12 @@ class GraphCall:
     path: str
     read: ReadAnswer
     body: dict[str, Any] | None = None
-    #: Meta accepts it only once (a private reply to a comment): a lost answer is not retried.
+    #: Meta accepts it only once (a private reply to a comment), or a second one would show twice
+    #: (a page post): a lost answer is not retried.
     once: bool = False
+    #: What a lost answer of a ``once`` call means, for the person who looks.
+    lost: str = ("the private reply may have arrived, and Meta takes only one private reply per comment, "
+                 "so it is not sent again: look in the inbox whether it arrived")
 
 
 def perform(config: MetaChannelConfig, call: GraphCall) -> Sent:
@@ -53,10 +58,8 @@ def perform(config: MetaChannelConfig, call: GraphCall) -> Sent:
                 answer = graph.post(call.path, call.body or {})
         except PlatformError as exc:
             if call.once and answer_lost(exc):
-                raise PlatformError(
-                    f"Meta's answer was lost ({exc.__cause__!r}); the private reply may have arrived, and "
-                    "Meta takes only one private reply per comment, so it is not sent again: look in the "
-                    "inbox whether it arrived", permanent=True) from exc
+                raise PlatformError(f"Meta's answer was lost ({exc.__cause__!r}); {call.lost}",
+                                    permanent=True) from exc
             raise
     return call.read(answer)
 
