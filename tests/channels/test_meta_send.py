@@ -86,7 +86,9 @@ def test_each_connector_declares_what_its_platform_can_do() -> None:
     meta = {Capability.WEBHOOK, Capability.HANDSHAKE}
     statuses = {Capability.DELIVERY_STATUS}  # Messenger / Instagram DM delivery and read watermarks
     files = {Capability.ATTACHMENTS}  # Messenger chats and WhatsApp; Instagram takes none
-    assert FacebookConnector.capabilities == meta | statuses | files | (sending - {Capability.BLOCK})
+    publish = {Capability.PUBLISH}  # a page post; Instagram cannot post a text alone
+    assert FacebookConnector.capabilities == (meta | statuses | files | publish
+                                              | (sending - {Capability.BLOCK}))
     assert InstagramConnector.capabilities == meta | statuses | (sending - {Capability.BLOCK})
     assert WhatsAppConnector.capabilities == meta | files | {Capability.REPLY_PRIVATE,
                                                              Capability.DELIVERY_STATUS}

@@ -52,9 +52,9 @@ def refused(call: Any, *args: Any) -> PlatformError:
 def test_capabilities_are_declared_and_registered() -> None:
     assert MastodonConnector.capabilities == {Capability.POLL, Capability.REPLY_PUBLIC,
                                               Capability.REPLY_PRIVATE, Capability.DELETE, Capability.BLOCK,
-                                              Capability.ATTACHMENTS}
+                                              Capability.ATTACHMENTS, Capability.PUBLISH}
     assert BlueskyConnector.capabilities == {Capability.POLL, Capability.REPLY_PUBLIC, Capability.DELETE,
-                                             Capability.BLOCK}
+                                             Capability.BLOCK, Capability.PUBLISH}
     assert EmailConnector.capabilities == {Capability.POLL, Capability.REPLY_PRIVATE, Capability.ATTACHMENTS}
     for platform, connector in (("mastodon", MastodonConnector), ("bluesky", BlueskyConnector),
                                 ("email", EmailConnector)):

@@ -164,7 +164,7 @@ def test_telegram_refuses_calls_without_what_they_need(
     refused(connector, out(Action.REPLY_PUBLIC, thread=group, target=f"{GROUP}:40", text="  "), sink,
             "no text")
     refused(connector, out(Action.REPLY_PUBLIC, thread=group, text="x" * 4097), sink,
-            "4097 characters long, Telegram accepts 4096")
+            "4097 characters .* Telegram takes at most 4096")
     refused(connector, out(Action.REPLY_PRIVATE, thread=group, target=f"{GROUP}:40", text="Hallo"), sink,
             "no recipient: a private reply to a group message")
     refused(connector, out(Action.REPLY_PRIVATE, thread=group, recipient="-100777", text="Hallo"), sink,
@@ -325,12 +325,13 @@ def test_x_capabilities_follow_the_configured_keys(x: tuple[HttpSink, XApi]) -> 
     acting = x_connector(sink.url)
     assert isinstance(acting, XActingConnector)
     assert acting.capabilities == {Capability.POLL, Capability.REPLY_PUBLIC, Capability.HIDE,
-                                   Capability.DELETE}
+                                   Capability.DELETE, Capability.PUBLISH}
     assert XConnector.capabilities == {Capability.POLL}  # the class: what every X channel can do
     config = XConfig(key="x-voltaro", bearer_token=TOKEN, account="voltaro", api_key="a", api_secret="b",
                      access_token="c", access_token_secret="d")
     assert connector_for(config).capabilities == acting.capabilities  # the registry gives the same
     refused(listening, out(Action.REPLY_PUBLIC, target=REPLY, text="Hallo"), sink, "no user-context keys")
+    refused(listening, out(Action.PUBLISH, text="Hallo"), sink, "no user-context keys")
     refused(acting, out(Action.REPLY_PRIVATE, recipient=KIM, text="Hallo"), sink, "cannot reply_private")
     refused(acting, out(Action.BLOCK, recipient=KIM), sink, "cannot block")
 

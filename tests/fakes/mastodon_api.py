@@ -7,7 +7,8 @@ headers with ``rel="next"``/``rel="prev"``), the ``X-RateLimit-*`` headers and `
 budget is spent, and ``401`` for a wrong token.
 
 And what it sends (§6.3): ``POST /api/v1/statuses`` (JSON or form; ``422 Validation failed: …``
-for a blank or too long text or an unknown visibility, ``404`` for an unknown ``in_reply_to_id``;
+for a blank or too long text (a link counts as 23 characters) or an unknown visibility, ``404``
+for an unknown ``in_reply_to_id``;
 an ``Idempotency-Key`` seen before answers with the status made the first time),
 ``DELETE /api/v1/statuses/:id`` (our own statuses only, else ``404 Record not found``) and
 ``POST /api/v1/accounts/:id/block`` (accounts the instance knows); writes need a ``write`` scope
@@ -187,7 +188,7 @@ class MastodonApi:
         visibility = form.get("visibility") or "public"
         if not text.strip():
             return Reply(422, {"error": "Validation failed: Text can't be blank"}, headers=headers)
-        if len(text) > self.max_chars:
+        if len(re.sub(r"https?://\S+", "x" * 23, text)) > self.max_chars:  # a link counts as 23
             limit = f"Validation failed: Text character limit of {self.max_chars} exceeded"
             return Reply(422, {"error": limit}, headers=headers)
         if visibility not in ("public", "unlisted", "private", "direct"):

@@ -3,7 +3,8 @@
 Speaks ../shared/docs/CHANNEL-APIS.md §1.5 and §2.2: comment replies (Facebook ``/comments``,
 Instagram ``/replies``), hiding (``is_hidden`` on Facebook, ``hide`` on Instagram), deleting, the
 Send API of pages and Instagram accounts (``/{account}/messages`` with a person's id or a
-``comment_id``/``post_id``) and WhatsApp's ``/{phone-number-id}/messages``. It checks what Meta
+``comment_id``/``post_id``), WhatsApp's ``/{phone-number-id}/messages`` and new posts on a
+page's feed (``/{page-id}/feed`` with ``message``; kept in ``page_posts``). It checks what Meta
 checks that matters here: the bearer token, a JSON body of the documented shape, the right
 parameter for the platform, replies only to top-level Instagram comments, one private reply per
 comment, ``messaging_type`` on Messenger chat messages. It keeps what the calls did (new comments
@@ -82,6 +83,8 @@ class GraphSend:
         self.comments: dict[str, Comment] = {}
         self.created: dict[str, dict[str, Any]] = {}  # new comment or message id -> the body sent
         self.deleted: set[str] = set()
+        #: Posts made on a page's feed: new post id -> the body sent.
+        self.page_posts: dict[str, dict[str, Any]] = {}
         #: Uploaded files by their new id: WhatsApp media (``/media``), Messenger attachments.
         self.media: dict[str, Upload] = {}
         self._failures: deque[Reply] = deque()
@@ -129,6 +132,8 @@ class GraphSend:
             return self._whatsapp(body)
         if edge == "messages" and object_id in self.pages | self.instagram:
             return self._send_api(object_id, body)
+        if edge == "feed" and object_id in self.pages:
+            return self._page_post(object_id, body)
         comment = self.comments.get(object_id)
         if comment is None:
             return not_found(object_id)
@@ -183,6 +188,20 @@ class GraphSend:
         new = self._new_id(f"{object_id.split('_')[0]}_" if comment.platform == "facebook" else "1790000000")
         self.comments[new] = Comment(comment.platform, "page", parent=object_id)
         self.created[new] = body
+        return Reply(200, {"id": new})
+
+    def _page_post(self, page: str, body: dict[str, Any]) -> Reply:
+        """``POST /{page-id}/feed``: a post as the page; ``{"id": "<page>_<post>"}``."""
+        unknown = set(body) - {"message", "link", "published", "scheduled_publish_time"}
+        if unknown:
+            return invalid(f"Unknown parameters: {', '.join(sorted(unknown))}")
+        if not _filled(body.get("message")) and not _filled(body.get("link")):
+            return invalid("The parameter message or link is required")
+        if len(str(body.get("message") or "")) > 63_206:
+            return invalid("The message is too long")
+        new = self._new_id(f"{page}_")
+        self.comments[new] = Comment("facebook", "page", kind="post")  # it can be commented on, deleted
+        self.page_posts[new] = body
         return Reply(200, {"id": new})
 
     def _hide(self, comment: Comment, body: dict[str, Any]) -> Reply:

@@ -9,7 +9,9 @@ URLs; ``reply_parameters`` must name a message that exists in the chat. ``delete
 People who blocked the bot (``blocked``) or never started it (``started``) get Telegram's 403s;
 :meth:`TelegramBotApi.fail_next` scripts any other answer after the token was checked. Errors
 come in the Bot API shape ``{"ok": false, "error_code", "description"}``. Private chats have the
-person's (positive) id, groups and channels negative ids, as on Telegram.
+person's (positive) id, groups and channels negative ids, as on Telegram. A ``chat_id`` may be a
+channel's ``@username`` (``channels``: username -> id, where the bot may post); an unknown one
+answers ``400 Bad Request: chat not found``.
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ class TelegramBotApi:
         #: People who blocked the bot; None in ``started``: everybody has started it.
         self.blocked: set[int] = set()
         self.started: set[int] | None = None
+        #: Channels the bot posts in: @username (without @, any case) -> the channel's id.
+        self.channels: dict[str, int] = {}
         self._failures: list[Reply] = []
 
     def message(self, chat_id: int, message_id: int) -> None:
@@ -132,6 +136,11 @@ class TelegramBotApi:
         if "chat_id" not in body:
             return error(400, "Bad Request: chat_id is empty")
         chat = body["chat_id"]
+        if isinstance(chat, str):
+            found = {k.lower(): v for k, v in self.channels.items()}.get(chat.removeprefix("@").lower())
+            if not chat.startswith("@") or found is None:
+                return error(400, "Bad Request: chat not found")
+            chat = found
         if isinstance(chat, int) and chat in self.blocked:
             return error(403, "Forbidden: bot was blocked by the user")
         if isinstance(chat, int) and chat > 0 and self.started is not None and chat not in self.started:
@@ -158,7 +167,8 @@ class TelegramBotApi:
         sent_id = len(self.messages)
         if isinstance(chat, int):
             self.existing.add((chat, sent_id))
-        kind = chat_type(chat) if isinstance(chat, int) else "supergroup"
+        kind = ("channel" if chat in self.channels.values()
+                else chat_type(chat) if isinstance(chat, int) else "supergroup")
         return Reply(200, {"ok": True, "result": {
             "message_id": sent_id, "date": 1700000000, "text": text,
             "chat": {"id": chat, "type": kind}}})

@@ -35,7 +35,7 @@ from crisisdesk.channels.base import (
 from crisisdesk.channels.bluesky.client import Xrpc
 from crisisdesk.channels.bluesky.config import BlueskyConfig
 from crisisdesk.channels.bluesky.mapping import POST_REASONS, map_body, parse_time, sort_at
-from crisisdesk.channels.bluesky.sending import block_record, record_key, reply_record
+from crisisdesk.channels.bluesky.sending import block_record, post_record, record_key, reply_record
 
 LIMIT = 100
 MAX_PAGES = 10
@@ -49,7 +49,7 @@ Page = Callable[[str | None, str | None], tuple[list[dict[str, Any]], str | None
 
 class BlueskyConnector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.POLL, Capability.REPLY_PUBLIC, Capability.DELETE, Capability.BLOCK})
+        Capability.POLL, Capability.REPLY_PUBLIC, Capability.DELETE, Capability.BLOCK, Capability.PUBLISH})
 
     def __init__(self, config: BlueskyConfig) -> None:
         self.config = config
@@ -141,11 +141,13 @@ class BlueskyConnector:
         return map_body(body, channel=self.key)
 
     def send(self, outbound: Outbound) -> Sent:
-        """A reply or a block as a new record in our repository, a deletion of one of ours
-        (sending.py); everything the call needs is checked before the first request."""
+        """A reply, a new post or a block as a new record in our repository, a deletion of one of
+        ours (sending.py); everything the call needs is checked before the first request."""
         action, now = outbound.action, datetime.now(UTC)
         if action is Action.REPLY_PUBLIC:
             return self._create(outbound, reply_record(outbound, now))
+        if action is Action.PUBLISH:
+            return self._create(outbound, post_record(outbound, now))
         if action is Action.BLOCK:
             created = self._create(outbound, block_record(outbound, now))
             return Sent(None, {"block": created.external_id or "", **created.details})

@@ -1,4 +1,5 @@
-"""What crisisdesk asks of Bluesky: a reply, the deletion of one of our posts, and a block.
+"""What crisisdesk asks of Bluesky: a reply, a new post of ours, the deletion of one of our posts,
+and a block.
 
 Each is a record written to or removed from our own repository through the account's PDS
 (``com.atproto.repo.createRecord`` / ``deleteRecord``). A reply must name its parent and the
@@ -11,15 +12,21 @@ Links in the text get ``app.bsky.richtext.facet#link`` facets (byte offsets into
 Bluesky shows a link without a facet as plain text. The author needs no ``@`` mention: Bluesky
 notifies the parent's author of every reply. The PDS takes no idempotency key, so a retry after
 an answer that was lost can post twice (see docs/channels/bluesky.md).
+
+A new post (publish) is the same record without ``reply``, with ``langs`` when the language is
+known. The lexicon takes at most 300 graphemes (what a reader sees as one character: an emoji
+with its skin tone, a flag, a letter with its accents) and 3000 bytes of text; a longer text is
+refused here, before any call.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-from crisisdesk.channels.base import Outbound, PlatformError
+from crisisdesk.channels.base import Outbound, PlatformError, too_long
 from crisisdesk.channels.bluesky.mapping import strong_ref
 
 POST = "app.bsky.feed.post"
@@ -27,6 +34,37 @@ BLOCK = "app.bsky.graph.block"
 _LINK = re.compile(r"https?://[^\s<>\"]+")
 #: Punctuation that ends a sentence rather than a link.
 _TRAILING = ".,;:!?)]}'\""
+#: app.bsky.feed.post's text: at most this many graphemes and bytes (UTF-8).
+MAX_GRAPHEMES, MAX_BYTES = 300, 3000
+_ZWJ = 0x200D
+
+
+def _extends(cp: int, category: str) -> bool:
+    """Whether a character belongs to the cluster before it: combining marks, joiners, variation
+    selectors, skin tones, tags and the vowels and finals of conjoining Hangul."""
+    return (category in ("Mn", "Me", "Mc") or cp in (_ZWJ, 0x200C) or 0xFE00 <= cp <= 0xFE0F
+            or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F or 0xE0100 <= cp <= 0xE01EF
+            or 0x1160 <= cp <= 0x11FF)
+
+
+def graphemes(text: str) -> int:
+    """How many graphemes Bluesky counts in ``text``: Unicode's extended grapheme clusters, near
+    enough for a length check (an emoji joined by ZWJ, a pair of regional indicators, CR LF, a
+    letter and its combining marks each count once)."""
+    count, joined, flag_open, previous = 0, False, False, ""
+    for char in text:
+        cp = ord(char)
+        extend = _extends(cp, unicodedata.category(char)) or (joined and unicodedata.category(char) == "So")
+        if 0x1F1E6 <= cp <= 0x1F1FF:
+            extend, flag_open = flag_open, not flag_open
+        else:
+            flag_open = False
+        if char == "\n" and previous == "\r":
+            extend = True
+        if not extend or count == 0:
+            count += 1
+        joined, previous = cp == _ZWJ, char
+    return count
 
 
 def missing(outbound: Outbound, what: str) -> PlatformError:
@@ -72,6 +110,33 @@ def reply_record(outbound: Outbound, now: datetime) -> dict[str, Any]:
         raise missing(outbound, f"the stored post is {parent['uri']}, not the target {target}")
     record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": stamp(now),
                               "reply": {"root": root, "parent": parent}}
+    facets = link_facets(text)
+    if facets:
+        record["facets"] = facets
+    return record
+
+
+def checked_text(outbound: Outbound) -> str:
+    """The text of a new post, refused when it is blank or longer than the lexicon allows."""
+    text = (outbound.text or "").strip()
+    if not text:
+        raise missing(outbound, "no text to post")
+    length = graphemes(text)
+    if length > MAX_GRAPHEMES:
+        raise too_long("Bluesky", length, MAX_GRAPHEMES, "graphemes")
+    size = len(text.encode())
+    if size > MAX_BYTES:
+        raise too_long("Bluesky", size, MAX_BYTES, "bytes (UTF-8)")
+    return text
+
+
+def post_record(outbound: Outbound, now: datetime) -> dict[str, Any]:
+    """The ``app.bsky.feed.post`` record of a new post of ours: no ``reply``, links as facets."""
+    text = checked_text(outbound)
+    record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": stamp(now)}
+    language = str(outbound.context.get("language") or "").strip()
+    if language:
+        record["langs"] = [language]
     facets = link_facets(text)
     if facets:
         record["facets"] = facets

@@ -16,12 +16,13 @@ from crisisdesk.channels.meta.webhook import Entry
 
 class FacebookConnector(MetaConnector):
     """A page's feed and Messenger, from Meta's ``page`` webhooks; replies, private replies,
-    hiding and deleting comments through the Graph API."""
+    hiding and deleting comments, and new posts on the page's feed, through the Graph API."""
 
     capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {
         Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.HIDE, Capability.DELETE,
         Capability.DELIVERY_STATUS,  # Messenger and Instagram DM delivery and read watermarks
-        Capability.ATTACHMENTS}  # in Messenger chats (attachment_refusal says where not)
+        Capability.ATTACHMENTS,  # in Messenger chats (attachment_refusal says where not)
+        Capability.PUBLISH}  # a post on the page's feed (text)
     attachment_limits: ClassVar[AttachmentLimits] = sending.ATTACHMENTS
 
     check_fields = ("name", "id")

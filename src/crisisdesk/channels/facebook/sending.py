@@ -5,6 +5,11 @@ post goes to Messenger through ``recipient.comment_id`` / ``post_id`` (one per i
 days); in a Messenger chat it is a ``RESPONSE`` to the person's page-scoped id, which only
 reaches them inside the 24-hour window. Hiding sets ``is_hidden``; deleting removes the comment.
 Blocking people is not offered: the sources this connector follows do not document it.
+
+Publishing is a new post on the page's feed (``POST /{page-id}/feed`` with ``message``, as the
+page with its page access token); Meta's answer is the new post's id (``<page>_<post>``). The
+Graph API takes no idempotency key, so a post whose answer was lost is not sent again (it would
+show twice): the failure says so and a person looks at the page.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from crisisdesk.channels.attachments import ALLOWED_TYPES
-from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, Sent
+from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, Sent, too_long
 from crisisdesk.channels.facebook.mapping import PLATFORM
 from crisisdesk.channels.meta.sending import (
     GraphCall,
@@ -30,6 +35,18 @@ from crisisdesk.channels.meta.sending import (
 #: Messenger chats take files (25 MB each), each as a message of its own after the text;
 #: comment replies and private replies to comments take none.
 ATTACHMENTS = AttachmentLimits(max_count=3, max_bytes=25 * 1024 * 1024, content_types=ALLOWED_TYPES)
+#: The longest page post Facebook takes (characters).
+POST_LIMIT = 63_206
+
+
+def publish(outbound: Outbound, *, page_id: str) -> GraphCall:
+    """A new post on the page's feed; a text Facebook would refuse is refused before the call."""
+    body_text = text(outbound)
+    if len(body_text) > POST_LIMIT:
+        raise too_long("a Facebook page post", len(body_text), POST_LIMIT)
+    return GraphCall("POST", f"{page_id}/feed", created, {"message": body_text}, once=True,
+                     lost="the post may be on the page, and Meta takes no idempotency key, so it is not "
+                          "sent again (it would show twice): look on the page whether it is there")
 
 
 def plan(outbound: Outbound, *, page_id: str) -> GraphCall:
@@ -47,12 +64,16 @@ def plan(outbound: Outbound, *, page_id: str) -> GraphCall:
     if action is Action.DELETE:
         item = public_item(outbound, platform=PLATFORM, account=page_id, what="the comment to delete")
         return GraphCall("DELETE", item, succeeded)
+    if action is Action.PUBLISH:
+        return publish(outbound, page_id=page_id)
     raise refuse(outbound, "a Facebook page cannot do that")
 
 
 def attachment_refusal(outbound: Outbound, *, page_id: str) -> str | None:
     """Files go into Messenger chats only: a comment (public reply) takes text, and a private
     reply to a comment is one text message."""
+    if outbound.action is Action.PUBLISH:
+        return "crisisdesk publishes page posts as text only"
     if outbound.action is not Action.REPLY_PRIVATE:
         return "a comment reply on a Facebook page takes no uploaded files; answer privately in Messenger"
     public = is_public(outbound, platform=PLATFORM, account=page_id)

@@ -1,5 +1,5 @@
 """A Mastodon account on one instance: its token reads our notifications and hashtag timelines,
-and, with write scopes, replies, deletes our statuses and blocks accounts."""
+and, with write scopes, replies, posts new statuses, deletes our statuses and blocks accounts."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ class MastodonConfig(ChannelConfigBase):
     hashtags: list[str] = Field(default_factory=list, max_length=50,
                                 description="Hashtags to follow, without #.")
     interval: int = Field(default=60, ge=15, le=86400, description="Seconds between polls.")
+    max_characters: int = Field(default=500, ge=1, le=100_000,
+                                description="The longest status the instance takes (500 unless it allows "
+                                            "more: /api/v2/instance configuration.statuses.max_characters).")
 
     @field_validator("base_url")
     @classmethod

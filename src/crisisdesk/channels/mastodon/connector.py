@@ -66,7 +66,7 @@ def _newest(response: httpx.Response, items: list[Any]) -> str | None:
 class MastodonConnector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.POLL, Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.DELETE,
-        Capability.BLOCK, Capability.ATTACHMENTS})
+        Capability.BLOCK, Capability.ATTACHMENTS, Capability.PUBLISH})
     #: Up to 4 images, videos or audio files per status (media.py).
     attachment_limits: ClassVar[AttachmentLimits] = media.ATTACHMENTS
     #: Seconds between looks at a file the instance still processes.
@@ -183,8 +183,9 @@ class MastodonConnector:
         return map_body(body, host=self.host, channel=self.key)
 
     def send(self, outbound: Outbound) -> Sent:
-        """A reply, a deletion or a block (see sending.py); a refused call as its PlatformError."""
-        call = call_for(outbound)
+        """A reply, a new status, a deletion or a block (see sending.py); a refused call as its
+        PlatformError."""
+        call = call_for(outbound, max_characters=self.config.max_characters)
         if outbound.attachments and call.body is not None:
             ids = [media.upload(self._request, f, data, pause=self.media_pause)
                    for f, data in read_all(outbound.attachments)]

@@ -1,13 +1,16 @@
 """What crisisdesk asks of a Mastodon instance (CHANNEL-APIS §6.3): a reply under a status, in
-public or as a ``direct`` status, the deletion of one of our statuses, and blocking an account.
+public or as a ``direct`` status, a new public status of ours (publish), the deletion of one of
+our statuses, and blocking an account.
 
 A reply names the author's ``@acct`` in its text: Mastodon notifies only the accounts a status
 mentions, and a ``direct`` status reaches exactly those, so without the mention a private reply
 would reach nobody but us. The acct comes from the stored post (``author.handle``); a text that
 mentions the author already is left as it is. Replies carry the outbox's key as
 ``Idempotency-Key``: the instance answers a repeated call within an hour with the status it made
-the first time, so a retry after a lost answer never posts twice. Everything a call needs is
-checked here, before anything is sent.
+the first time, so a retry after a lost answer never posts twice; so does a new status. A text
+longer than the instance takes (``max_characters``, 500 unless it says otherwise; a link counts
+as 23 characters there, whatever its length) is refused here. Everything a call needs is checked
+here, before anything is sent.
 """
 
 from __future__ import annotations
@@ -19,9 +22,16 @@ from urllib.parse import quote
 
 import httpx
 
-from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent
+from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent, too_long
 
 STATUSES = "/api/v1/statuses"
+#: Mastodon's default status length; instances may allow more (the channel's ``max_characters``).
+MAX_CHARACTERS = 500
+#: What a link counts as in a status, however long it is.
+URL_LENGTH = 23
+_URL = re.compile(r"https?://\S+")
+#: What creates a status, and what answers with one.
+_STATUS_ACTIONS = (Action.REPLY_PUBLIC, Action.REPLY_PRIVATE, Action.PUBLISH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,26 @@ def with_mention(text: str, acct: str) -> str:
     return text if mention.search(text) else f"@{acct} {text}"
 
 
+def status_length(text: str) -> int:
+    """The length Mastodon checks: characters, with every link as :data:`URL_LENGTH`."""
+    return len(_URL.sub("x" * URL_LENGTH, text))
+
+
+def _publish(outbound: Outbound, max_characters: int) -> Call:
+    """A new public status of ours (not a reply to anything)."""
+    text = (outbound.text or "").strip()
+    if not text:
+        raise _missing(outbound, "no text to post")
+    length = status_length(text)
+    if length > max_characters:
+        raise too_long("this Mastodon instance", length, max_characters)
+    body: dict[str, Any] = {"status": text, "visibility": "public"}
+    language = str(outbound.context.get("language") or "").strip()
+    if language:
+        body["language"] = language
+    return Call(outbound.action, "POST", STATUSES, body, outbound.idempotency_key or None)
+
+
 def _reply(outbound: Outbound, *, private: bool) -> Call:
     text = (outbound.text or "").strip()
     if not text:
@@ -85,9 +115,11 @@ def _reply(outbound: Outbound, *, private: bool) -> Call:
     return Call(outbound.action, "POST", STATUSES, body, outbound.idempotency_key or None)
 
 
-def call_for(outbound: Outbound) -> Call:
+def call_for(outbound: Outbound, *, max_characters: int = MAX_CHARACTERS) -> Call:
     """The request an outbound action needs, or a permanent error naming what is missing."""
     action = outbound.action
+    if action is Action.PUBLISH:
+        return _publish(outbound, max_characters)
     if action in (Action.REPLY_PUBLIC, Action.REPLY_PRIVATE):
         return _reply(outbound, private=action is Action.REPLY_PRIVATE)
     if action is Action.DELETE:
@@ -105,12 +137,13 @@ def call_for(outbound: Outbound) -> Call:
 
 
 def sent_from(call: Call, response: httpx.Response) -> Sent:
-    """What the instance answered: the new status's id for a reply, notes for the others."""
+    """What the instance answered: the new status's id for a reply or a new status, notes for the
+    others."""
     try:
         data = response.json()
     except ValueError:
         data = None
-    if call.action in (Action.REPLY_PUBLIC, Action.REPLY_PRIVATE):
+    if call.action in _STATUS_ACTIONS:
         if not isinstance(data, dict) or not data.get("id"):
             # The status may exist: only the answer is unreadable. Retrying with the same
             # Idempotency-Key returns it instead of posting again.

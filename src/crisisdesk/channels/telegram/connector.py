@@ -25,13 +25,22 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 class TelegramConnector:
     """A bot's updates, one per webhook request, with our secret token in a header; it replies in
-    the chat, deletes messages and bans members of groups (see :mod:`.sending`)."""
+    the chat, deletes messages and bans members of groups (see :mod:`.sending`).
+
+    Publishing needs a place to publish: only a channel whose configuration names a
+    ``publish_chat`` can. As with X, the two are two classes with fixed capabilities;
+    ``TelegramConnector(config)`` gives the one the configuration can serve."""
 
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.WEBHOOK, Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.DELETE,
         Capability.BLOCK, Capability.ATTACHMENTS})
     #: One file per reply, with the text as its caption (sendPhoto / sendDocument).
     attachment_limits: ClassVar[AttachmentLimits] = ATTACHMENTS
+
+    def __new__(cls, config: TelegramConfig) -> TelegramConnector:
+        if cls is TelegramConnector and config.publish_chat is not None:
+            return super().__new__(TelegramPublishingConnector)
+        return super().__new__(cls)
 
     def __init__(self, config: TelegramConfig) -> None:
         self.config = config
@@ -56,6 +65,8 @@ class TelegramConnector:
             details["pending_updates"] = str(hook.get("pending_update_count", 0))
             if hook.get("last_error_message"):
                 details["last_error"] = str(hook["last_error_message"])
+        if self.config.publish_chat:
+            details["publishes to"] = self.config.publish_chat
         return CheckResult(f"@{me.get('username')} ({me.get('id')})", details)
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
@@ -73,6 +84,12 @@ class TelegramConnector:
             raise PlatformError(f"a Telegram bot cannot {outbound.action.value}", permanent=True)
         api = BotApi(self.config)
         try:
-            return send(api, outbound, bot_id=self.bot_id)
+            return send(api, outbound, bot_id=self.bot_id, publish_chat=self.config.publish_chat)
         finally:
             api.close()
+
+
+class TelegramPublishingConnector(TelegramConnector):
+    """A bot with a ``publish_chat``: it also publishes our posts there (``sendMessage``)."""
+
+    capabilities: ClassVar[frozenset[Capability]] = TelegramConnector.capabilities | {Capability.PUBLISH}

@@ -11,6 +11,8 @@ and groups, supergroups and channels negative ids. So:
   has started the bot; otherwise it answers 403, a permanent error.
 * ``DELETE`` deletes the target message (``deleteMessage``): our own messages, anything in a
   private chat, and others' messages in groups where the bot is an admin.
+* ``PUBLISH`` sends the text as a new message to the configured ``publish_chat`` (our channel,
+  by ``@username`` or id), not as a reply to anything. The Bot API takes no idempotency key.
 * ``BLOCK`` bans the author from the group (``banChatMember``), or a channel that posted in it
   (``banChatSenderChat``: channels have negative ids). A bot cannot block a person in a private
   chat, so there it is refused.
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crisisdesk.channels.attachments import ALLOWED_TYPES, read_all
-from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, PlatformError, Sent
+from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, PlatformError, Sent, too_long
 from crisisdesk.channels.telegram.client import BotApi
 
 #: sendMessage's limit, in UTF-16 code units (what Telegram counts) of the text as sent.
@@ -99,10 +101,11 @@ def _units(text: str) -> int:
 
 def _text(outbound: Outbound) -> str:
     if outbound.text is None or not outbound.text.strip():
-        raise refuse("no text: a reply needs the text to send")
+        raise refuse(f"no text: a {'post' if outbound.action == Action.PUBLISH else 'reply'} needs the text "
+                     "to send")
     units = _units(outbound.text)
     if units > TEXT_LIMIT:
-        raise refuse(f"the text is {units} characters long, Telegram accepts {TEXT_LIMIT}")
+        raise too_long("Telegram", units, TEXT_LIMIT, "characters (UTF-16 code units)")
     if outbound.attachments:
         why = attachment_refusal(outbound)
         if why:
@@ -138,7 +141,7 @@ def _recipient(outbound: Outbound, why: str) -> int:
     return _number(outbound.recipient, "the recipient")
 
 
-def _message_id(result: Any, fallback_chat: int) -> str:
+def _message_id(result: Any, fallback_chat: int | str) -> str:
     if not isinstance(result, dict) or not isinstance(result.get("message_id"), int):
         # It may have been sent: a retry could say it twice, so a person looks at it instead.
         raise PlatformError("Telegram answered ok without the sent message", permanent=True)
@@ -147,8 +150,10 @@ def _message_id(result: Any, fallback_chat: int) -> str:
     return f"{chat_id if isinstance(chat_id, int) else fallback_chat}:{result['message_id']}"
 
 
-def send(api: BotApi, outbound: Outbound, *, bot_id: str) -> Sent:
+def send(api: BotApi, outbound: Outbound, *, bot_id: str, publish_chat: str | None = None) -> Sent:
     """One call for ``outbound``; the caller has checked that the action is a capability."""
+    if outbound.action == Action.PUBLISH:
+        return _publish(api, outbound, publish_chat)
     if outbound.action in (Action.REPLY_PUBLIC, Action.REPLY_PRIVATE):
         return _reply(api, outbound, bot_id=bot_id)
     chat = locate(outbound, bot_id=bot_id)
@@ -168,6 +173,17 @@ def send(api: BotApi, outbound: Outbound, *, bot_id: str) -> Sent:
             api.call("banChatMember", chat_id=chat.id, user_id=who)
         return Sent(None, {"banned": str(who)})
     raise refuse(f"Telegram has no {outbound.action.value}")
+
+
+def _publish(api: BotApi, outbound: Outbound, publish_chat: str | None) -> Sent:
+    """A new message of ours in the channel's ``publish_chat``; named ``<chat id>:<message id>``
+    with the chat's id from Telegram's answer (an @username becomes the channel's number)."""
+    if not publish_chat:
+        raise refuse("no publish_chat: this channel's configuration names no chat to publish to")
+    text = _text(outbound)
+    chat: int | str = int(publish_chat) if publish_chat.lstrip("-").isdigit() else publish_chat
+    answer = api.call("sendMessage", chat_id=chat, text=text)
+    return Sent(_message_id(answer, chat), {"chat": str(chat)})
 
 
 def _reply(api: BotApi, outbound: Outbound, *, bot_id: str) -> Sent:

@@ -11,7 +11,7 @@ poll has no ``since_id``: it reaches back ``backfill_minutes`` with ``start_time
 start until a tweet is found, so a quiet first hour skips nothing.
 
 What a channel can do depends on its keys: with the bearer token alone it only listens; with
-the four user-context keys it also replies, hides replies and deletes our posts
+the four user-context keys it also replies, posts as our account, hides replies and deletes our posts
 (:mod:`.sending`). The two are two classes, each with fixed capabilities as every connector
 has; ``XConnector(config)`` gives the one the configuration can serve, so the registry keeps one
 entry for X.
@@ -192,4 +192,4 @@ class XActingConnector(XConnector):
     """An X channel with user-context keys: it listens, and acts as our account."""
 
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.POLL, Capability.REPLY_PUBLIC, Capability.HIDE, Capability.DELETE})
+        {Capability.POLL, Capability.REPLY_PUBLIC, Capability.HIDE, Capability.DELETE, Capability.PUBLISH})

@@ -1,7 +1,11 @@
-"""Acting on X as our account (CHANNEL-APIS.md §5.5): public replies, hiding replies, deleting.
+"""Acting on X as our account (CHANNEL-APIS.md §5.5): public replies, new posts, hiding replies,
+deleting.
 
 * ``REPLY_PUBLIC``: ``POST /2/tweets`` with ``reply.in_reply_to_tweet_id``; X answers 201 with
   the new post's id.
+* ``PUBLISH``: ``POST /2/tweets`` with the text alone: a new post of our account. X takes no
+  idempotency key; it refuses a second post with the same text (403), so a retry after a lost
+  answer cannot post twice.
 * ``HIDE`` / ``UNHIDE``: ``PUT /2/tweets/:id/hidden`` with ``{"hidden": true|false}``; X allows it
   for replies in conversations our account started.
 * ``DELETE``: ``DELETE /2/tweets/:id``; X deletes only our own posts, so a post known to be
@@ -9,6 +13,9 @@
 
 The post acted on is the newest version: an edited post is stored under its first id, and its
 ``url`` (in the context) names the latest version, which is the one people see and reply to.
+A text longer than X takes (280, weighed as X weighs it: most scripts of Europe 1 a character,
+CJK and emoji 2, a link 23) is refused before the call.
+
 Direct messages are not sent: X delivers DMs to apps only at the Enterprise level, so an answer
 to a DM could never be read here, and the conversation would vanish from the inbox.
 """
@@ -16,13 +23,35 @@ to a DM could never be read here, and the conversation would vanish from the inb
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent
+from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent, too_long
 from crisisdesk.channels.x.client import XApi, problem
 
 _STATUS_URL = re.compile(r"/status(?:es)?/(\d+)(?:[/?#]|$)")
+#: twitter-text's configuration (v3): a post weighs at most 280; code points in these ranges weigh
+#: 1, all others 2; a link weighs 23 whatever its length.
+MAX_WEIGHT = 280
+URL_WEIGHT = 23
+_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_URL = re.compile(r"https?://\S+")
+
+
+def _weight(char: str) -> int:
+    cp = ord(char)
+    if cp == 0x200D or 0xFE00 <= cp <= 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF:
+        return 0  # joiners, variation selectors and skin tones: part of the emoji before them
+    return 1 if any(low <= cp <= high for low, high in _LIGHT) else 2
+
+
+def weighted_length(text: str) -> int:
+    """The length X checks against 280 (normalised to NFC first, as X does)."""
+    text = unicodedata.normalize("NFC", text)
+    urls = _URL.findall(text)
+    rest = _URL.sub("", text)
+    return URL_WEIGHT * len(urls) + sum(_weight(c) for c in rest)
 
 
 def refuse(text: str) -> PlatformError:
@@ -53,6 +82,16 @@ def _data(answer: Mapping[str, Any], what: str) -> Mapping[str, Any]:
 
 
 def send(api: XApi, outbound: Outbound, *, account: str | None) -> Sent:
+    if outbound.action == Action.PUBLISH:
+        if outbound.text is None or not outbound.text.strip():
+            raise refuse("no text: a post needs the text to post")
+        weight = weighted_length(outbound.text)
+        if weight > MAX_WEIGHT:
+            raise too_long("X", weight, MAX_WEIGHT, "characters (as X weighs them)")
+        posted = _data(api.act("POST", "/2/tweets", {"text": outbound.text}).data, "the post")
+        if posted.get("id") is None:
+            raise refuse("X answered the post without its id")  # it may be posted: no retry
+        return Sent(str(posted["id"]))
     if outbound.action == Action.REPLY_PUBLIC:
         if outbound.text is None or not outbound.text.strip():
             raise refuse("no text: a reply needs the text to post")
