@@ -123,44 +123,52 @@ class EmailSender:
         key = context_key(notification, context)
         msg = build_message(notification, to=target.to, smtp=smtp, key=key,
                             date_header=format_datetime(self.deps.clock.now()))
-        where = f"SMTP {smtp.host}:{smtp.port}"
-        try:
-            refused = self._deliver(smtp, msg, timeout=target.timeout)
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = sorted({code for code, _ in exc.recipients.values()})
-            detail = "; ".join(f"{rcpt}: {code} {_reply_text(text)}"
-                               for rcpt, (code, text) in exc.recipients.items())
-            error = f"{where}: every recipient refused ({detail})"
-            raise (RetryableError(error) if any(400 <= c < 500 for c in codes)
-                   else PermanentError(error)) from exc
-        except smtplib.SMTPAuthenticationError as exc:
-            reply = _reply_text(exc.smtp_error)
-            raise PermanentError(f"{where}: login refused: {exc.smtp_code} {reply}") from exc
-        except smtplib.SMTPResponseException as exc:
-            raise _classify(exc.smtp_code, f"{where}: {exc.smtp_code} {_reply_text(exc.smtp_error)}") from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise PermanentError(f"{where}: {exc}") from exc
-        except ssl.SSLCertVerificationError as exc:
-            raise PermanentError(f"{where}: TLS certificate not trusted: {exc.verify_message}") from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise RetryableError(f"{where}: {type(exc).__name__}: {excerpt(str(exc))}") from exc
+        refused = deliver(smtp, msg, timeout=target.timeout)
         detail = f"accepted for {len(target.to) - len(refused)} of {len(target.to)} recipients"
         if refused:
             detail += "; refused: " + ", ".join(f"{r} ({c})" for r, (c, _) in refused.items())
         return DeliveryResult(detail=detail, remote_id=str(msg["Message-ID"]))
 
-    @staticmethod
-    def _deliver(smtp: SmtpConfig, msg: EmailMessage, *, timeout: float) -> dict[str, tuple[int, bytes]]:
-        tls = ssl.create_default_context()
-        client: smtplib.SMTP
-        if smtp.implicit_tls:
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=tls)
-        else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
-        with client:
-            if smtp.starttls and not smtp.implicit_tls:
-                client.starttls(context=tls)
-            if smtp.username:
-                password = smtp.password.get_secret_value() if smtp.password else ""
-                client.login(smtp.username, password)
-            return client.send_message(msg)
+
+def deliver(smtp: SmtpConfig, msg: EmailMessage, *, timeout: float) -> dict[str, tuple[int, bytes]]:
+    """Send one message through ``smtp``; the refused recipients when some were accepted.
+
+    Raises :class:`RetryableError` (4xx, connection trouble) or :class:`PermanentError` (5xx, login
+    refused, untrusted certificate); shared by the notification sender and the update mails."""
+    where = f"SMTP {smtp.host}:{smtp.port}"
+    try:
+        return _send(smtp, msg, timeout=timeout)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        detail = "; ".join(f"{rcpt}: {code} {_reply_text(text)}"
+                           for rcpt, (code, text) in exc.recipients.items())
+        error = f"{where}: every recipient refused ({detail})"
+        raise (RetryableError(error) if any(400 <= c < 500 for c in codes)
+               else PermanentError(error)) from exc
+    except smtplib.SMTPAuthenticationError as exc:
+        reply = _reply_text(exc.smtp_error)
+        raise PermanentError(f"{where}: login refused: {exc.smtp_code} {reply}") from exc
+    except smtplib.SMTPResponseException as exc:
+        raise _classify(exc.smtp_code, f"{where}: {exc.smtp_code} {_reply_text(exc.smtp_error)}") from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise PermanentError(f"{where}: {exc}") from exc
+    except ssl.SSLCertVerificationError as exc:
+        raise PermanentError(f"{where}: TLS certificate not trusted: {exc.verify_message}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise RetryableError(f"{where}: {type(exc).__name__}: {excerpt(str(exc))}") from exc
+
+
+def _send(smtp: SmtpConfig, msg: EmailMessage, *, timeout: float) -> dict[str, tuple[int, bytes]]:
+    tls = ssl.create_default_context()
+    client: smtplib.SMTP
+    if smtp.implicit_tls:
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=tls)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+    with client:
+        if smtp.starttls and not smtp.implicit_tls:
+            client.starttls(context=tls)
+        if smtp.username:
+            password = smtp.password.get_secret_value() if smtp.password else ""
+            client.login(smtp.username, password)
+        return client.send_message(msg)
