@@ -23,6 +23,7 @@ STRINGS: Final[dict[Lang, dict[str, str]]] = {
         "kind.resolved": "Situation resolved",
         "kind.inbox": "Inbox",
         "kind.reminder": "Reminder",
+        "kind.update": "Stakeholder update",
         "open_page": "Open the page",
         "page_line": "The page: {url}",
         "conversation": "Conversation",
@@ -56,6 +57,7 @@ STRINGS: Final[dict[Lang, dict[str, str]]] = {
         "kind.resolved": "Lage beendet",
         "kind.inbox": "Posteingang",
         "kind.reminder": "Erinnerung",
+        "kind.update": "Stakeholder-Update",
         "open_page": "Seite öffnen",
         "page_line": "Zur Seite: {url}",
         "conversation": "Unterhaltung",
@@ -93,14 +95,15 @@ def action_label(n: Notification, lang: Lang | None = None) -> str:
     (there is nothing left to acknowledge)."""
     if n.kind is NotificationKind.INBOX:
         return text(lang or n.lang, "open_conversation")
-    if n.kind is NotificationKind.REMINDER:
+    if n.kind in (NotificationKind.REMINDER, NotificationKind.UPDATE):
         return text(lang or n.lang, "open_page")
     return text(lang or n.lang, "open_situation" if n.kind is NotificationKind.RESOLVED else "acknowledge")
 
 
 def action_line(n: Notification, lang: Lang | None = None) -> str:
     key = {NotificationKind.RESOLVED: "open_line", NotificationKind.INBOX: "conversation_line",
-           NotificationKind.REMINDER: "page_line"}.get(n.kind, "ack_line")
+           NotificationKind.REMINDER: "page_line", NotificationKind.UPDATE: "page_line"}.get(
+        n.kind, "ack_line")
     return text(lang or n.lang, key).format(url=n.ack_url)
 
 

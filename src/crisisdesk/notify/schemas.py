@@ -45,6 +45,7 @@ class NotificationKind(StrEnum):
     RESOLVED = "resolved"
     INBOX = "inbox"  # about a conversation (a rule's notice, an @mention), not a situation
     REMINDER = "reminder"  # about the workspace's plans (overdue reviews, people who left)
+    UPDATE = "update"  # a crisis's stakeholder update, published to an internal channel
 
 
 class TargetKind(StrEnum):
@@ -103,7 +104,7 @@ class Notification(BaseModel):
         if self.kind is NotificationKind.INBOX:
             if self.conversation_id is None:
                 raise ValueError("an inbox notice names its conversation_id")
-        elif self.kind is NotificationKind.REMINDER:
+        elif self.kind in (NotificationKind.REMINDER, NotificationKind.UPDATE):
             pass  # about the workspace: its link opens the page to act on
         elif self.situation_id is None:
             raise ValueError("a situation's notification names its situation_id")

@@ -61,9 +61,11 @@ def verify(
 
 def event_name(n: Notification) -> str:
     """``situation.opened`` …, ``inbox.notice`` for a notice about a conversation, or
-    ``workspace.reminder`` for a reminder about the plans."""
+    ``workspace.reminder`` for a reminder about the plans, ``crisis.update`` for a stakeholder update."""
     if n.kind is NotificationKind.REMINDER:
         return "workspace.reminder"
+    if n.kind is NotificationKind.UPDATE:
+        return "crisis.update"
     return "inbox.notice" if n.kind is NotificationKind.INBOX else f"situation.{n.kind.value}"
 
 
