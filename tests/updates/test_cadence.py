@@ -40,7 +40,8 @@ CASES = [
     ("level fell below: no cadence", EVERY2, crisis(1, since=3.5), h(3), {**SAME, "severity": 1}, None),
     # a change after the last update makes one due at once, before the cadence
     ("change", EVERY2, crisis(4, since=3.5), h(3), SAME, Due(h(3.5), "change")),
-    ("change told already", EVERY2, crisis(4, since=2.5), h(3), {**SAME, "severity": 4}, Due(h(5), "cadence")),
+    ("change told already", EVERY2, crisis(4, since=2.5), h(3), {**SAME, "severity": 4},
+     Due(h(5), "cadence")),
     ("change but not wanted", QUIET, crisis(4, since=3.5), h(3), SAME, Due(h(7), "cadence")),
     # resolved: one last update on the change, then nothing
     ("resolved: last update", EVERY2, crisis(3, open_=False, since=6), h(5), SAME, Due(h(6), "change")),

@@ -162,8 +162,8 @@ def test_a_spokespersons_own_update_is_approved_when_submitted(engine: Engine) -
     sina = Actor("sina@example.org")
     with Session(engine) as session, session.begin():
         crisis = open_crisis(session, typ="safety_incident")
-        draft = actions.create(session, crisis.id, "customers", gate(), lang="en", actor=sina, now=clock.now(),
-                               zone=BERLIN)
+        draft = actions.create(session, crisis.id, "customers", gate(), lang="en", actor=sina,
+                               now=clock.now(), zone=BERLIN)
         assert draft.title.startswith("We are looking into it")
         done = actions.submit(session, crisis.id, draft.id, gate(), actor=sina, email="sina@example.org",
                               can_approve=False, now=clock.now())
@@ -180,9 +180,11 @@ def test_clear_refusals(engine: Engine) -> None:
                            zone=BERLIN)
         assert e.value.status == 422
         with pytest.raises(UpdatesError, match="unknown audience 'fans'"):
-            actions.create(session, crisis.id, "fans", gate(), lang="de", actor=kim, now=clock.now(), zone=BERLIN)
+            actions.create(session, crisis.id, "fans", gate(), lang="de", actor=kim, now=clock.now(),
+                           zone=BERLIN)
         with pytest.raises(UpdatesError, match="no crisis 999"):
-            actions.create(session, 999, "customers", gate(), lang="de", actor=kim, now=clock.now(), zone=BERLIN)
+            actions.create(session, 999, "customers", gate(), lang="de", actor=kim, now=clock.now(),
+                           zone=BERLIN)
         draft = actions.create(session, crisis.id, "customers", gate(), lang="de", actor=kim, now=clock.now(),
                                zone=BERLIN)
         with pytest.raises(UpdatesError, match=r"channels\[0\] 'fax:123'"):
