@@ -88,7 +88,7 @@ def test_reminders_when_due_and_escalation_when_missed(engine: Engine) -> None:
         assert missed == [f"update:{cid}:customers:20261103T0900:missed:lars_mail",
                           f"update:{cid}:management:20261103T0900:missed:lars_mail"]
         kinds = session.scalars(select(CrisisAction.detail).where(CrisisAction.kind == "update.missed"))
-        assert sorted(d["audience"] for d in kinds) == ["customers", "management"]
+        assert sorted(str(d["audience"]) for d in kinds) == ["customers", "management"]
 
 
 def test_write_check_approve_publish(engine: Engine) -> None:
