@@ -39,6 +39,7 @@ from crisisdesk.web import (
     settings_item_pages,
     settings_pages,
     situation_pages,
+    status_pages,
 )
 from crisisdesk.web.templating import STATIC, render
 
@@ -93,6 +94,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         settings_item_pages,
         analysis_pages,
         channel_pages,
+        status_pages,
         live,
     ):
         app.include_router(module.router(runtime))

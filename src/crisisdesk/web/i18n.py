@@ -17,6 +17,7 @@ from crisisdesk.web.i18n_inbox import INBOX_MESSAGES
 from crisisdesk.web.i18n_inbox_admin import INBOX_ADMIN_MESSAGES
 from crisisdesk.web.i18n_mode import MODE_MESSAGES
 from crisisdesk.web.i18n_reviews import REVIEW_MESSAGES
+from crisisdesk.web.i18n_status import STATUS_MESSAGES
 
 Lang = Literal["de", "en"]
 LANGS: tuple[Lang, ...] = ("de", "en")
@@ -426,6 +427,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     **MODE_MESSAGES,
     **REVIEW_MESSAGES,
     **CHANNEL_MESSAGES,
+    **STATUS_MESSAGES,
 }
 
 
