@@ -27,7 +27,7 @@ from crisisdesk.inbox.models import (
 )
 from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
-from crisisdesk.reports.models import ImprovementAction, ReviewNotes
+from crisisdesk.reports.models import ChannelDay, ChannelInsight, ImprovementAction, ReviewNotes
 from crisisdesk.sources.models import Monitor, MonitorMatch
 from crisisdesk.updates.models import Publication, StakeholderUpdate, Subscriber, UpdateMail, UpdatePlan
 
@@ -49,6 +49,8 @@ __all__ = [
     "CrisisSituation",
     "Delivery",
     "Escalation",
+    "ChannelDay",
+    "ChannelInsight",
     "ImprovementAction",
     "LabelCorrection",
     "LoginFailure",

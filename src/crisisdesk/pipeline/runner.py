@@ -28,6 +28,7 @@ from crisisdesk.pipeline.events import PostKey, RawItem, Rejection, StoredPost
 from crisisdesk.pipeline.parallel import PrepareWorkers, decode
 from crisisdesk.posts import service as post_store
 from crisisdesk.posts.schemas import IngestSummary
+from crisisdesk.reports import rollup as channel_rollup
 from crisisdesk.sources.matcher import MonitorSet
 
 PIPELINE_GROUP = "pipeline"
@@ -135,6 +136,7 @@ class PipelineRunner:
             written = post_store.write_posts(
                 conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now(), self.authors
             )
+            channel_rollup.record(conn, written.stored, written.previous, self.clock.now())
             threaded = conversations.attach(conn, written.stored, written.authors, self.clock.now())
             queued = 0
             if threaded and self.inbox_rules is not None:

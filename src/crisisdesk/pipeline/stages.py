@@ -209,6 +209,7 @@ def _to_post(p: PostIn, raw: str, item: RawItem) -> NormalizedPost:
         visibility.value if visibility else None,
         [{k: v for k, v in a.items() if v is not None} for a in attachments] if attachments else None,
         item.delivery_id,
+        get("own") is True,
     )
 
 

@@ -62,6 +62,8 @@ class Post(Base):
         # Partial: imported posts (no delivery) cost the index nothing.
         Index("ix_posts_delivery_id", "delivery_id", sqlite_where=sql("delivery_id IS NOT NULL"),
               postgresql_where=sql("delivery_id IS NOT NULL")),
+        # Partial: our own accounts' posts (analytics' top posts) among millions of others'.
+        Index("ix_posts_own_created", "created_at", sqlite_where=sql("own"), postgresql_where=sql("own")),
     )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
@@ -104,3 +106,5 @@ class Post(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When the platform reported it deleted (None: it was not).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Posted by one of our own accounts (the canonical field ``own``); None: someone else's.
+    own: Mapped[bool | None] = mapped_column(Boolean)

@@ -151,6 +151,8 @@ class PostIn(TypedDict):
     metrics: NotRequired[MetricsIn | None]
     visibility: NotRequired[Visibility | None]
     attachments: NotRequired[Annotated[list[AttachmentIn] | None, Field(max_length=MAX_ATTACHMENTS)]]
+    #: Posted by one of our own accounts (a page post, our reply): analytics counts it as ours.
+    own: NotRequired[bool]
 
 
 #: Validates canonical posts, from JSON text or from Python objects.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import orjson
@@ -125,7 +125,7 @@ _POST_COLUMNS = (
     "platform", "external_id", "kind", "created_at", "text", "lang", "url", "in_reply_to",
     "conversation_id", "channel", "author_id", "likes", "shares", "replies", "views", "raw",
     "content_hash", "version", "ingested_at", "updated_at", "sentiment", "sentiment_score", "insult",
-    "insult_score", "insult_kind", "complaint_types", "visibility", "attachments", "delivery_id",
+    "insult_score", "insult_kind", "complaint_types", "visibility", "attachments", "delivery_id", "own",
 )
 _MATCH_COLUMNS = ("monitor_id", "post_id", "post_created_at")
 _AUTHOR_COLUMNS = ("platform", "external_id", "handle", "name", "followers", "verified", "first_seen",
@@ -157,6 +157,7 @@ def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, A
         "views": p.views, "raw": p.raw, "content_hash": p.content_hash, "version": 1,
         "ingested_at": now, "updated_at": now, **dict(zip(_ANALYSIS_COLUMNS, _analysis(p), strict=True)),
         "visibility": p.visibility, "attachments": p.attachments, "delivery_id": p.delivery_id,
+        "own": p.own or None,
     }
 
 
@@ -166,10 +167,28 @@ class WriteResult:
     authors: dict[PostKey, AuthorRow]
     #: Authors seen for the first time (detection counts new vs returning authors).
     new_authors: set[PostKey] = field(default_factory=set)
+    #: The stored version an update replaced, by post id (what analytics' rollup takes back).
+    previous: dict[int, PreviousPost] = field(default_factory=dict)
 
 
-def _post_ids(conn: Connection, keys: Sequence[PostKey]) -> dict[PostKey, int]:
-    return {key: row[0] for key, row in select_by_keys(conn, _posts, ("id",), keys).items()}
+@dataclass(frozen=True, slots=True)
+class PreviousPost:
+    """What the rollup of our channels counted of a post before its update."""
+
+    created_at: datetime
+    channel: str | None
+    own: bool
+    likes: int | None
+    shares: int | None
+    replies: int | None
+    views: int | None
+
+
+_PREVIOUS = ("id", "created_at", "channel", "own", "likes", "shares", "replies", "views")
+
+
+def _previous(conn: Connection, keys: Sequence[PostKey]) -> dict[PostKey, tuple[Any, ...]]:
+    return select_by_keys(conn, _posts, _PREVIOUS, keys)
 
 
 def write_posts(
@@ -202,13 +221,18 @@ def write_posts(
             (p.platform, p.external_id, p.kind, created_at[p.key], p.text, p.lang, p.url, p.in_reply_to,
              p.conversation_id, p.channel, aid(p), p.likes, p.shares, p.replies, p.views, p.raw,
              p.content_hash, 1, stamp, stamp, *_analysis(p), p.visibility,
-             None if p.attachments is None else orjson.dumps(p.attachments).decode(), p.delivery_id)
+             None if p.attachments is None else orjson.dumps(p.attachments).decode(), p.delivery_id,
+             p.own or None)
             for p in new
         ], returning=("platform", "external_id", "id"))
         new_ids = {(platform, external_id): post_id for platform, external_id, post_id in returned}
         stored.extend(StoredPost(p, new_ids[p.key], "created") for p in new)
+    previous: dict[int, PreviousPost] = {}
     if changed:
-        ids = _post_ids(conn, [p.key for p in changed])
+        old = _previous(conn, [p.key for p in changed])
+        ids = {key: row[0] for key, row in old.items()}
+        for post_id, at, channel, own, likes, shares, replies, views in old.values():
+            previous[post_id] = PreviousPost(_aware(at), channel, bool(own), likes, shares, replies, views)
         rows = []
         for p in changed:
             row = _row(p, aid(p), now)
@@ -228,7 +252,14 @@ def write_posts(
         (monitor_ids[name], s.post_id, created_at[s.post.key])
         for s in stored if s.post.monitors for name in s.post.monitors if name in monitor_ids
     ])
-    return WriteResult(stored, author_rows, new_authors)
+    return WriteResult(stored, author_rows, new_authors, previous)
+
+
+def _aware(at: datetime | str) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite's Core reads give naive text or datetimes)."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def count_posts(engine: Engine) -> int:

@@ -6,12 +6,13 @@ The figures are never stored: they are computed from the record each time (repor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisisdesk.db import Base, BigIntKey, UTCDateTime
+from crisisdesk.posts.models import Count
 
 
 class ReviewNotes(Base):
@@ -43,3 +44,40 @@ class ImprovementAction(Base):
     done_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(320))
+
+
+class ChannelDay(Base):
+    """The analytics rollup: one UTC day of one channel's posts, ours (``own``) or others', with the
+    sums of their metrics as last stored. Kept by the store stage in the posts' own transaction, by
+    the difference between a post's stored and new version, so a redelivery adds nothing and a
+    metrics update moves the sums (:mod:`crisisdesk.reports.rollup`). ``channel`` is the configured
+    channel's name, or ``""`` for posts that came without one (an import)."""
+
+    __tablename__ = "channel_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(255), primary_key=True)
+    own: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    posts: Mapped[int] = mapped_column(Count, default=0)
+    likes: Mapped[int] = mapped_column(Count, default=0)
+    shares: Mapped[int] = mapped_column(Count, default=0)
+    replies: Mapped[int] = mapped_column(Count, default=0)
+    views: Mapped[int] = mapped_column(Count, default=0)
+    #: Posts that reported views at all (views are "not reported" when this is 0, never 0 views).
+    with_views: Mapped[int] = mapped_column(Count, default=0)
+
+
+class ChannelInsight(Base):
+    """What a platform reports about one of our channels on one UTC day: followers, reach and
+    impressions, each None when it did not say. Followers also come from our own account's profile
+    as its posts arrive. Never a sum of other people's followers."""
+
+    __tablename__ = "channel_insights"
+
+    channel: Mapped[str] = mapped_column(String(255), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    followers: Mapped[int | None] = mapped_column(Count, nullable=True)
+    reach: Mapped[int | None] = mapped_column(Count, nullable=True)
+    impressions: Mapped[int | None] = mapped_column(Count, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
