@@ -150,3 +150,37 @@ def report(session: Session, *, since: datetime, until: datetime) -> dict[str, A
 
 def _most(item: tuple[str, int]) -> tuple[int, str]:
     return -item[1], item[0]
+
+
+def by_channel(session: Session, *, since: datetime, until: datetime) -> dict[str, dict[str, Any]]:
+    """Response rate and first-response time per channel (the channel's name, else the platform),
+    over the conversations that began in the period, measured as :func:`report` measures them.
+
+    The first inbound message is looked up per conversation (an index search on the posts'
+    platform and conversation), so the cost follows the period's conversations, not all posts.
+    """
+    first = (
+        select(func.min(Post.created_at))
+        .where(Post.platform == Conversation.platform, Post.conversation_id == Conversation.thread)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Conversation.channel, Conversation.platform, Conversation.first_response_at, first)
+        .where(Conversation.created_at >= since, Conversation.created_at < until)
+    ).all()
+    times: dict[str, list[float]] = {}
+    counts: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    for channel, platform, responded, began in rows:
+        key = channel or platform
+        counts[key] += 1
+        times.setdefault(key, [])
+        if responded is not None:
+            answered[key] += 1
+            if began is not None and responded >= began:
+                times[key].append((responded - began).total_seconds())
+    return {
+        key: {"conversations": n, "answered": answered[key], "rate": answered[key] / n,
+              "first_response_seconds": spread(times[key])}
+        for key, n in counts.items()
+    }
