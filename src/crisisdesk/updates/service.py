@@ -17,7 +17,7 @@ from crisisdesk.crises.models import Crisis
 from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.updates.cadence import CrisisNow, Due, next_due
 from crisisdesk.updates.config import DEFAULT_PLAN, AudiencePlan, check_plan
-from crisisdesk.updates.models import StakeholderUpdate, UpdatePlan, UpdateStatus
+from crisisdesk.updates.models import Publication, StakeholderUpdate, UpdatePlan, UpdateStatus
 
 PLAN = TypeAdapter(list[AudiencePlan])
 
@@ -127,3 +127,31 @@ def due_now(session: Session, crisis: Crisis, row: UpdatePlan) -> list[AudienceD
                        last_state=prev.crisis_state if prev else None)
         out.append(AudienceDue(plan, due, prev))
     return out
+
+
+def updates_of(session: Session, crisis_id: int) -> list[StakeholderUpdate]:
+    """The crisis's updates, newest first."""
+    return list(session.scalars(select(StakeholderUpdate).where(StakeholderUpdate.crisis_id == crisis_id)
+                                .order_by(StakeholderUpdate.created_at.desc(), StakeholderUpdate.id.desc())))
+
+
+def publications_of(session: Session, update_ids: Sequence[int]) -> dict[int, list[Publication]]:
+    out: dict[int, list[Publication]] = {i: [] for i in update_ids}
+    if update_ids:
+        for pub in session.scalars(select(Publication).where(Publication.update_id.in_(update_ids))
+                                   .order_by(Publication.id)):
+            out[pub.update_id].append(pub)
+    return out
+
+
+def describe(update: StakeholderUpdate, pubs: Sequence[Publication]) -> dict[str, Any]:
+    """An update as the API and the page show it."""
+    return {"id": update.id, "crisis_id": update.crisis_id, "audience": update.audience,
+            "lang": update.lang, "phase": update.phase, "title": update.title, "body": update.body,
+            "channels": list(update.channels), "status": update.status, "findings": update.findings or [],
+            "next_update_at": update.next_update_at,
+            "created_at": update.created_at, "created_by": update.created_by, "decided_by": update.decided_by,
+            "decided_at": update.decided_at, "comment": update.comment, "published_at": update.published_at,
+            "published_by": update.published_by,
+            "publications": [{"channel": p.channel, "state": p.state, "detail": p.detail,
+                              "at": p.updated_at} for p in pubs]}

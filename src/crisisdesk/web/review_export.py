@@ -148,13 +148,18 @@ def export_html(review: dict[str, Any], fmt: Formatter, *, generated_at: datetim
 
 def export_pdf(review: dict[str, Any], fmt: Formatter, *, generated_at: datetime) -> bytes:
     """The review as a PDF (A4, page numbers, the charts as vectors)."""
+    return to_pdf(export_html(review, fmt, generated_at=generated_at))
+
+
+def to_pdf(html: str) -> bytes:
+    """A self-contained HTML document as a PDF (the review, a press release)."""
     try:
         from weasyprint import HTML  # type: ignore[import-untyped]
     except (ImportError, OSError) as exc:  # OSError: the package is there but Pango is not
         raise ExportUnavailable(
             "PDF export needs WeasyPrint and Pango on the server: pip install 'crisisdesk[pdf]' and "
             f"apt-get install libpango-1.0-0 libpangoft2-1.0-0 ({type(exc).__name__}: {exc})") from None
-    pdf: bytes = HTML(string=export_html(review, fmt, generated_at=generated_at)).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf()
     return pdf
 
 
