@@ -3,7 +3,7 @@
 Each chore runs on its own period and fails alone: a database away for a moment costs one round of
 that chore, never the others or the thread. The periods are what the chores promise (detection and
 escalation within seconds, a new configuration within ``interval``, unused uploads and the monthly
-plan reminder within the hour)."""
+plan reminder within the hour, the reminders of due stakeholder updates within the minute)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.db import log_failure
 from crisisdesk.inbox.service import wake_snoozed
+from crisisdesk.runtime_updates import remind_updates
 
 if TYPE_CHECKING:
     from crisisdesk.runtime import Runtime
@@ -49,6 +50,7 @@ def chores(runtime: Runtime) -> list[Chore]:
         Chore("removing unused attachments", lambda: runtime.remove_unused_attachments(SystemClock().now()),
               every=HOUR),
         Chore("reminding of the plans", runtime.remind_plans, every=HOUR),
+        Chore("reminding of due stakeholder updates", lambda: remind_updates(runtime), every=60.0),
     ]
 
 
