@@ -72,7 +72,8 @@ def test_a_visitor_reads_the_incident_and_switches_language(browser: Browser,
         assert "Investigating" in updates.nth(1).inner_text()
         text = page.inner_text("body")
         assert "INTERNAL" not in text and "Sign in" not in text
-        assert page.locator("input[name=website]").is_visible() is False  # the honeypot
+        box = page.locator("input[name=website]").bounding_box()  # the honeypot: off the screen
+        assert box is not None and box["x"] + box["width"] <= 0
         assert page.get_by_label("E-mail address").is_visible()
         page.click("nav.langs a[hreflang=de]")
         page.wait_for_url("**lang=de")
