@@ -26,6 +26,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.deps import client_ip
@@ -218,6 +219,8 @@ def router(runtime: Runtime) -> APIRouter:
         except SubscriptionError as exc:
             return status_page(request, cfg, chosen, status_code=exc.status, email=email[:254],
                                error=t(f"status.error.{exc.code}", chosen))
+        except IntegrityError:  # the same address sent twice at once: the other request queued the mail
+            return done()
         queued = getattr(runtime, "update_mails_queued", None)
         if callable(queued):
             queued()
