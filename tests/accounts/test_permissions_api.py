@@ -145,6 +145,8 @@ CASES = [
          lambda w, who: {"title": "t", "owner": "role:crisis_lead", "due_at": "2026-12-31T00:00:00Z"}),
     Case("POST", "/api/v1/crises/{crisis}/review/actions/{task}", Permission.ACKNOWLEDGE, 404,
          lambda w, who: {"done": True}),
+    Case("GET", "/api/v1/analytics?from=2026-11-01&to=2026-11-30", Permission.VIEW, 200),
+    Case("GET", "/api/v1/analytics.csv?from=2026-11-01&to=2026-11-30", Permission.VIEW, 200),
     Case("POST", "/api/v1/crises", Permission.CHANGE_SEVERITY, 404, lambda w, who: {"situation_id": 999_999}),
     Case("POST", "/api/v1/crises/{crisis}/situations", Permission.CHANGE_SEVERITY, 404,
          lambda w, who: {"situation_id": 999_998}),

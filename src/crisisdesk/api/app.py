@@ -20,6 +20,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.views import install_accounts
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
+from crisisdesk.api.analytics import analytics_router
 from crisisdesk.api.approvals import approvals_router
 from crisisdesk.api.attachments import BASE as ATTACHMENTS_PATH
 from crisisdesk.api.attachments import attachments_router
@@ -189,6 +190,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(situations_router(runtime))
     app.include_router(crises_router(runtime))
     app.include_router(reviews_router(runtime))
+    app.include_router(analytics_router(runtime))
     app.include_router(crisis_mode_router(runtime, released=runtime.outbox_queued))
     app.include_router(posts_router(runtime))
     app.include_router(monitors_router(runtime))

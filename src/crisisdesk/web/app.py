@@ -19,6 +19,7 @@ from crisisdesk.runtime import Runtime
 from crisisdesk.web import (
     admin_pages,
     analysis_pages,
+    analytics_pages,
     approval_pages,
     auth_pages,
     channel_pages,
@@ -86,6 +87,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         inbox_rule_pages,
         inbox_performance_pages,
         review_pages,
+        analytics_pages,
         contact_pages,
         inbox_pages,
         inbox_forms,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from crisisdesk.web.i18n_analysis import ANALYSIS_MESSAGES
+from crisisdesk.web.i18n_analytics import ANALYTICS_MESSAGES
 from crisisdesk.web.i18n_approval import APPROVAL_MESSAGES
 from crisisdesk.web.i18n_channels import CHANNEL_MESSAGES
 from crisisdesk.web.i18n_crises import CRISIS_MESSAGES
@@ -427,6 +428,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     **MODE_MESSAGES,
     **REVIEW_MESSAGES,
     **CHANNEL_MESSAGES,
+    **ANALYTICS_MESSAGES,
     **STATUS_MESSAGES,
 }
 
