@@ -64,7 +64,9 @@ from crisisdesk.runtime_config import (
     compile_config,
     open_engine,
 )
+from crisisdesk.runtime_updates import sync_lists as sync_email_lists
 from crisisdesk.settings import Settings
+from crisisdesk.updates.mailing import MailSender
 from crisisdesk.workspace import Workspace, WorkspaceConfig, parse_config
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,8 @@ class Runtime:
     channel_processor: DeliveryProcessor | None = None
     pollers: Pollers | None = None
     outbox_sender: OutboxSender | None = None
+    #: Sends the e-mail lists' update mails and the subscriptions' confirmations (updates/mailing.py).
+    mail_sender: MailSender | None = None
     health: HealthMonitor | None = None
     #: Who has which conversation open (collision detection), in this process.
     presence: PresenceBoard = field(default_factory=PresenceBoard)
@@ -112,7 +116,16 @@ class Runtime:
             dispatcher = self.dispatcher
             self.runner.listeners.append(lambda _alerts: dispatcher.kick())
             dispatcher.start()
+        if self.mail_sender is None:
+            self.mail_sender = MailSender(lambda: self.engine, lambda: self.workspace.config.notify.smtp,
+                                          clock=SystemClock())
+            self.mail_sender.start()
         return self.dispatcher
+
+    def update_mails_queued(self) -> None:
+        """Wake the update mail sender: a publication or a subscription just queued mails."""
+        if self.mail_sender is not None:
+            self.mail_sender.kick()
 
     def connectors(self) -> dict[str, Connector]:
         """The enabled channels of the configuration in force, by key (rebuilt when it changes)."""
@@ -395,6 +408,7 @@ class Runtime:
                 self.install_inbox_rules()
             if self.dispatcher is not None:
                 self.dispatcher.reconfigure(config.notify.targets, smtp=config.notify.smtp)
+            sync_email_lists(self)
             if self.pollers is not None:
                 self.pollers.sync()
             if self.health is not None:
@@ -427,6 +441,9 @@ class Runtime:
             self._stop_ticker.set()
             self._ticker.join(10)
             self._ticker = None
+        if self.mail_sender is not None:
+            self.mail_sender.stop()
+            self.mail_sender = None
         if self.dispatcher is not None:
             self.dispatcher.stop()
             self.dispatcher.close()
@@ -486,4 +503,5 @@ def build_runtime(
     runtime = Runtime(workspace, settings, engine, bus, runner, deliver=deliver,
                       version=stored.version if stored is not None else None, own_enricher=own_enricher)
     runtime.install_inbox_rules()
+    sync_email_lists(runtime)
     return runtime

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.crises.models import Crisis
-from crisisdesk.updates import publishing, service
+from crisisdesk.updates import publishing, service, subscriptions
 from crisisdesk.updates.config import SUBSCRIBERS
 from crisisdesk.updates.publishing import Outlets
 from crisisdesk.updates.reminders import Reach, sweep
@@ -35,7 +35,7 @@ def outlets(runtime: Runtime) -> Outlets:
     page = config.updates.status_page
     return Outlets(connectors=runtime.connectors(), reach=reach(runtime),
                    lists=frozenset({SUBSCRIBERS, *config.updates.email_lists}), slug=page.slug,
-                   status_page=page.enabled)
+                   status_page=page.enabled, config=config.updates)
 
 
 def zone(runtime: Runtime) -> ZoneInfo:
@@ -82,6 +82,14 @@ def change(runtime: Runtime, act: Callable[[Session], Any]) -> Any:
     with Session(runtime.engine) as session, session.begin():
         out = act(session)
     runtime.notices_queued()
+    runtime.update_mails_queued()
     if runtime.outbox_sender is not None:
         runtime.outbox_sender.kick()
     return out
+
+
+def sync_lists(runtime: Runtime) -> None:
+    """The workspace file's e-mail lists become confirmed subscribers (once; an unsubscribe sticks)."""
+    with Session(runtime.engine) as session, session.begin():
+        subscriptions.sync_lists(session, runtime.workspace.config.updates.email_lists,
+                                 now=runtime.runner.clock.now())

@@ -147,6 +147,19 @@ CASES = [
          lambda w, who: {"done": True}),
     Case("GET", "/api/v1/analytics?from=2026-11-01&to=2026-11-30", Permission.VIEW, 200),
     Case("GET", "/api/v1/analytics.csv?from=2026-11-01&to=2026-11-30", Permission.VIEW, 200),
+    Case("GET", "/api/v1/crises/{crisis}/updates", Permission.VIEW, 404),
+    Case("PUT", "/api/v1/crises/{crisis}/updates/plan", Permission.CHANGE_SEVERITY, 404,
+         lambda w, who: {"audiences": [{"audience": "customers", "channels": ["status_page"]}]}),
+    Case("POST", "/api/v1/crises/{crisis}/updates", Permission.REPLY, 404,
+         lambda w, who: {"audience": "customers", "lang": "de"}),
+    Case("PATCH", "/api/v1/crises/{crisis}/updates/{task}", Permission.REPLY, 404,
+         lambda w, who: {"title": "Neu"}),
+    Case("POST", "/api/v1/crises/{crisis}/updates/{task}/submit", Permission.REPLY, 404),
+    Case("POST", "/api/v1/crises/{crisis}/updates/{task}/approve", Permission.APPROVE_REPLIES, 404),
+    Case("POST", "/api/v1/crises/{crisis}/updates/{task}/reject", Permission.APPROVE_REPLIES, 404,
+         lambda w, who: {"comment": "no"}),
+    Case("POST", "/api/v1/crises/{crisis}/updates/{task}/publish", Permission.REPLY, 404),
+    Case("GET", "/api/v1/crises/{crisis}/updates/{task}/press-release", Permission.VIEW, 404),
     Case("POST", "/api/v1/crises", Permission.CHANGE_SEVERITY, 404, lambda w, who: {"situation_id": 999_999}),
     Case("POST", "/api/v1/crises/{crisis}/situations", Permission.CHANGE_SEVERITY, 404,
          lambda w, who: {"situation_id": 999_998}),
@@ -206,7 +219,8 @@ def test_every_endpoint_is_in_the_table(world: World) -> None:
          .replace("{item_id}", "{outbox_item}").replace("{conversation_id}", "{conversation}")
          .replace("{contact_id}", "{contact}").replace("{review_id}", "{review}")
          .replace("{crisis_id}", "{crisis}").replace("{attachment_id}", "{attachment}")
-         .replace("{task_id}", "{task}").replace("{action_id}", "{task}"))
+         .replace("{task_id}", "{task}").replace("{action_id}", "{task}")
+         .replace("{update_id}", "{task}"))
         for m, p in routes}
     assert templated - public == {(c.method, c.path.split("?")[0]) for c in CASES}
 

@@ -39,6 +39,7 @@ from crisisdesk.api.responses import complete, errors
 from crisisdesk.api.retrain import RetrainJob, retrain_router
 from crisisdesk.api.reviews import reviews_router
 from crisisdesk.api.situations import situations_router
+from crisisdesk.api.updates import updates_router
 from crisisdesk.audit.service import AuditAction, record
 from crisisdesk.channels.views import webhook_router
 from crisisdesk.configuration.item_views import items_router
@@ -190,6 +191,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(situations_router(runtime))
     app.include_router(crises_router(runtime))
     app.include_router(reviews_router(runtime))
+    app.include_router(updates_router(runtime))
     app.include_router(analytics_router(runtime))
     app.include_router(crisis_mode_router(runtime, released=runtime.outbox_queued))
     app.include_router(posts_router(runtime))

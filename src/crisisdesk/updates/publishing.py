@@ -29,7 +29,7 @@ from crisisdesk.crises.models import Crisis
 from crisisdesk.notify.models import Delivery
 from crisisdesk.notify.schemas import Notification, NotificationKind
 from crisisdesk.notify.service import enqueue
-from crisisdesk.updates.config import SUBSCRIBERS, channel_kind
+from crisisdesk.updates.config import SUBSCRIBERS, UpdatesConfig, channel_kind
 from crisisdesk.updates.models import Publication, PublicationState, StakeholderUpdate
 from crisisdesk.updates.reminders import Reach
 
@@ -43,6 +43,8 @@ class Outlets:
     lists: frozenset[str] = frozenset({SUBSCRIBERS})
     slug: str = "status"
     status_page: bool = True
+    #: The workspace's updates section (the lists' names for the mails' subjects and List-Id).
+    config: UpdatesConfig | None = None
 
 
 def social_text(update: StakeholderUpdate) -> str:
@@ -76,11 +78,12 @@ def publish_to(session: Session, update: StakeholderUpdate, crisis: Crisis, chan
     if kind == "email":
         if name not in outlets.lists:
             return _pub(session, update, channel, PublicationState.FAILED, f"no e-mail list {name!r}", now)
-        from crisisdesk.updates.mailing import queue_update_mails
+        from crisisdesk.updates.mailing import list_name_of, queue_update_mails
 
         row = _pub(session, update, channel, PublicationState.QUEUED, "", now)
+        said = list_name_of(outlets.config, name, update.lang) if outlets.config is not None else None
         queue_update_mails(session, publication_id=row.id, update=update, list_key=name, base_url=base,
-                           slug=outlets.slug, now=now)
+                           slug=outlets.slug, now=now, list_name=said)
         return row
     if kind == "social":
         connector = outlets.connectors.get(name)

@@ -41,6 +41,7 @@ from crisisdesk.web import (
     settings_pages,
     situation_pages,
     status_pages,
+    update_pages,
 )
 from crisisdesk.web.templating import STATIC, render
 
@@ -78,6 +79,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         preferences_pages,
         overview_pages,
         crisis_review_pages,
+        update_pages,
         crisis_pages,
         crisis_mode_pages,
         plan_pages,

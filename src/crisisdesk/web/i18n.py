@@ -19,6 +19,7 @@ from crisisdesk.web.i18n_inbox_admin import INBOX_ADMIN_MESSAGES
 from crisisdesk.web.i18n_mode import MODE_MESSAGES
 from crisisdesk.web.i18n_reviews import REVIEW_MESSAGES
 from crisisdesk.web.i18n_status import STATUS_MESSAGES
+from crisisdesk.web.i18n_updates import UPDATE_MESSAGES
 
 Lang = Literal["de", "en"]
 LANGS: tuple[Lang, ...] = ("de", "en")
@@ -430,6 +431,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     **CHANNEL_MESSAGES,
     **ANALYTICS_MESSAGES,
     **STATUS_MESSAGES,
+    **UPDATE_MESSAGES,
 }
 
 
