@@ -43,11 +43,12 @@ def zone(runtime: Runtime) -> ZoneInfo:
 
 
 def remind_updates(runtime: Runtime, now: datetime | None = None) -> list[str]:
-    """Queue the reminders of due and missed updates (the ticker calls this every minute)."""
-    clock = SystemClock()
+    """Queue the reminders of due and missed updates, and follow the publications on their way
+    (the ticker calls this every minute)."""
+    clock, at = SystemClock(), now or runtime.runner.clock.now()
     with Session(runtime.engine) as session, session.begin():
-        keys = sweep(session, reach(runtime), now=now or runtime.runner.clock.now(), clock=clock) \
-            if runtime.deliver else []
+        publishing.refresh_queued(session, now=at)
+        keys = sweep(session, reach(runtime), now=at, clock=clock) if runtime.deliver else []
     if keys:
         runtime.notices_queued()
     return keys

@@ -53,6 +53,7 @@ from crisisdesk.demo.scenario import generate_scenario, scenario_end
 from crisisdesk.demo.sink import NotificationSink
 from crisisdesk.demo.spokesperson import Spokesperson
 from crisisdesk.demo.team import ON_DUTY_FROM, InboxTeam
+from crisisdesk.demo.update_desk import UpdateDesk
 from crisisdesk.demo.web import (
     AGENTS,
     DEFAULT_PORT,
@@ -247,6 +248,7 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
                           on_reauthorize=runtime.credentials_refused, hold=runtime.outbox_hold,
                           approval=runtime.held_for_approval)
     spokesperson = Spokesperson(runtime, SPOKESPERSON)
+    desk = UpdateDesk(runtime, SPOKESPERSON)  # publishes the stakeholder updates as they fall due
     server = DemoWebServer(runtime, sock) if web else DemoWebServer(runtime, sock, app=webhook_app(runtime))
     server.start()
     if web:
@@ -268,6 +270,8 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
         if team:
             for move in spokesperson.poll(clock.now()):
                 board.note(move.at, "approval", f"{move.agent} {move.text}")
+            for move in desk.poll(clock.now()):
+                board.note(move.at, "update", f"{move.agent} {move.text}")
         sender.run_once()
         feed.pump(dashboard.observe)
         if not show_live:
@@ -304,6 +308,7 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
         _print_lifecycle(board, sink, deliveries, lead)
         sender.run_once()
         print_inbox(runtime.engine, agents, inbound.platforms, spokesperson)
+        _print_updates(server.url if web else None, desk, lead, workspace.config.updates.status_page.slug)
         if web:
             if hold:
                 # From now on, deliveries to the webhooks (by hand, say) are processed as `serve` does.
@@ -326,6 +331,20 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
         arrivals.close()
         server.stop()
         runtime.close()
+
+
+def _print_updates(url: str | None, desk: UpdateDesk, lead: CrisisLead, slug: str) -> None:
+    """What the spokesperson told the stakeholders, and the crises the lead ended with their reviews
+    (with the web app: where to read them)."""
+    page = f"{url}/status/{slug}" if url else f"/status/{slug}"
+    out.print(f"stakeholder updates: {desk.published} published by {desk.login.name} (status page {page}, "
+              "Voltaro's Facebook page, the crisis lead's targets)", highlight=False)
+    for problem in desk.refused:
+        out.print(f"[red]update refused[/]: {problem}")
+    for crisis_id in lead.ended:
+        where = f"{url}/crises/{crisis_id}/review" if url else f"crisisdesk review {crisis_id}"
+        out.print(f"crisis #{crisis_id} ended by the crisis lead; its after-action review: {where}",
+                  highlight=False)
 
 
 def _print_summary(dash: dict[str, object], ingest: dict[str, int]) -> None:

@@ -328,7 +328,7 @@ class AlertFeed:
 
 _EVENT_STYLES: Final = {"opened": "bold red", "raised": "bold dark_orange", "lowered": "bold yellow",
                         "escalated": "bold magenta", "acknowledged": "bold green", "resolved": "bold blue",
-                        "inbox": "bold cyan", "approval": "bold green"}
+                        "inbox": "bold cyan", "approval": "bold green", "update": "bold blue"}
 
 
 def timeline_line(entry: Entry, width: int = 200) -> Text:

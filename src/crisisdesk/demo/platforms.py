@@ -28,7 +28,7 @@ import orjson
 
 MAX_BODY: Final = 120 * 1024 * 1024  # a WhatsApp document may have 100 MB
 _GRAPH: Final = re.compile(
-    r"^/v\d+\.\d+/(?P<path>[\w.\-:]+(?:/(?P<edge>messages|comments|media|message_attachments))?)$")
+    r"^/v\d+\.\d+/(?P<path>[\w.\-:]+(?:/(?P<edge>messages|comments|feed|media|message_attachments))?)$")
 VIBER_PREFIX: Final = "/viber"
 
 
@@ -161,6 +161,10 @@ class PlatformSink:
         text = _text(body)
         if text is None:
             return 400, _graph_error(100, "(#100) a message needs a text")
+        if edge == "feed":  # a post on the page: a stakeholder update published by the crisis team
+            new = f"{node}_{8_000_000 + next(self._ids)}"
+            self._keep("facebook", "publish", node, text, new)
+            return 200, {"id": new}
         if edge == "comments":
             new = f"{node.split('_', 1)[0]}_{9_000_000 + next(self._ids)}"
             self._keep("facebook", "reply_public", node, text, new)

@@ -12,8 +12,9 @@ That stops the escalation, so the steps after the lead's never run.
 Having acknowledged, the lead takes charge of the crisis the situation belongs to: confirms the
 type crisisdesk suggested for it (the playbook's checklist becomes its tasks, its approval gate
 and bounds apply), as a person does on the crisis page. A crisis someone took charge of stays open
-when its situations calm down, so the demo ends with the crisis still open for whoever tries it
-(drafting a reply that waits for the spokesperson's approval, ending the crisis).
+when its situations calm down, until a person ends it: the lead does once all of the crisis's
+situations have been calm for :data:`CALM` of stream time (as on the crisis page, with a note), so
+that the demo ends with a finished crisis and its after-action review.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from sqlalchemy.orm import Session
 from crisisdesk.audit.actions import use_link_audited
 from crisisdesk.audit.service import Actor
 from crisisdesk.bus.base import Message
+from crisisdesk.crises.manual import resolve
 from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.crises.playbook import confirm_type
 from crisisdesk.crises.tracker import CrisisTracker, crisis_event
 from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.demo.sink import NotificationSink, Received
+from crisisdesk.detection.models import Situation
 from crisisdesk.escalation.links import read_token
 from crisisdesk.notify.models import Delivery, DeliveryStatus
 from crisisdesk.pipeline.runner import Detector, PipelineRunner
@@ -45,6 +48,8 @@ from crisisdesk.pipeline.runner import Detector, PipelineRunner
 REACTION: Final = timedelta(minutes=4)
 _LINK: Final = re.compile(r"/ack/(?P<sid>\d+)\?t=(?P<token>[\w.\-]+)$")
 _PAGES: Final = frozenset({"opened", "escalated"})
+#: How long every situation of a crisis must have been calm before the lead ends it.
+CALM: Final = timedelta(hours=3)
 
 
 @dataclass
@@ -61,6 +66,8 @@ class CrisisLead:
     types: Sequence[CrisisTypeConfig] = ()
     #: Links that did not check out (they would be a bug: the demo signs its own links).
     refused: list[tuple[int | None, str]] = field(default_factory=list)
+    #: Crises the lead ended (their ids).
+    ended: list[int] = field(default_factory=list)
     _handled: int = 0  # how many of the sink's notifications were looked at
     _waiting: list[Received] = field(default_factory=list)
 
@@ -80,6 +87,25 @@ class CrisisLead:
             if event is not None:
                 done.add(page.situation or 0)
                 events.append(event)
+        self.runner.with_detector(lambda conn, _d: self.end_calm(conn, now))
+        return events
+
+    def end_calm(self, conn: Connection, now: datetime) -> list[Message]:
+        """End the crises the lead took charge of whose situations have all been calm for CALM."""
+        events: list[Message] = []
+        with Session(bind=conn) as session:
+            open_ = (select(CrisisSituation.crisis_id)
+                     .join(Situation, Situation.id == CrisisSituation.situation_id))
+            busy = open_.where(or_(Situation.status != "resolved", Situation.resolved_at > now - CALM))
+            calm = session.scalars(select(Crisis).where(Crisis.status == "open",
+                                                        Crisis.type_confirmed_by.is_not(None),
+                                                        Crisis.id.in_(open_), Crisis.id.not_in(busy))).all()
+            for crisis in calm:
+                lead = Actor(crisis.type_confirmed_by or "crisis lead")
+                events += resolve(session, crisis.id, actor=lead, now=now,
+                                  note="Alle Lagen seit drei Stunden ruhig. / All calm for three hours.")
+                self.ended.append(crisis.id)
+            session.flush()
         return events
 
     def click(self, page: Received, now: datetime) -> Message | None:

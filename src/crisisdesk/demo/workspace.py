@@ -71,6 +71,14 @@ detection:
 playbook: {}
 """
 
+_UPDATES: Final = """\
+# Stakeholder updates: Voltaro's public status page (docs/updates.md, docs/status-page.md).
+updates:
+  status_page:
+    slug: voltaro
+    title: {de: "Voltaro informiert", en: "Voltaro updates"}
+"""
+
 _ESCALATION: Final = """\
 escalation:
   base_url: {base_url}
@@ -109,6 +117,7 @@ def workspace_yaml(sink_url: str | None = None, *, webhook_secret: str | None = 
             raise ValueError("the demo's channels need the URL of its press feed")
         parts.append(channels_yaml(channels, feed_url=feed_url, platforms_url=platforms_url))
         parts.append(INBOX_YAML)
+        parts.append(_UPDATES)
     if sink_url is None:
         return "\n".join(parts)
     if not webhook_secret or len(webhook_secret) < 16:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,8 @@ from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.core.clock import Clock
 from crisisdesk.crises import playbook
 from crisisdesk.crises.approval import Gate
-from crisisdesk.crises.models import Crisis
+from crisisdesk.crises.models import Crisis, CrisisSituation
+from crisisdesk.detection.models import Situation
 from crisisdesk.guidelines import check_reply
 from crisisdesk.updates import drafts, publishing, service
 from crisisdesk.updates.config import CHANNEL, Audience, Phase
@@ -61,6 +63,26 @@ def _channels(channels: Sequence[str]) -> list[str]:
     return out
 
 
+ORDER = (Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.MONITORING)
+
+
+def phase_of(session: Session, crisis: Crisis, last: Phase | None) -> Phase:
+    """Where the crisis stands, for a new draft: resolved once it is; monitoring while all its
+    situations are calm; identified once a person confirmed its type; never behind what the last
+    update said, unless a situation flared up again after it said monitoring."""
+    if crisis.status != "open":
+        return Phase.RESOLVED
+    linked = CrisisSituation.situation_id == Situation.id
+    statuses = set(session.scalars(select(Situation.status).join(CrisisSituation, linked)
+                                   .where(CrisisSituation.crisis_id == crisis.id)))
+    calm = bool(statuses) and statuses <= {"resolved"}
+    base = Phase.MONITORING if calm else Phase.IDENTIFIED if crisis.type_confirmed_by else Phase.INVESTIGATING
+    told = last if last in ORDER else Phase.INVESTIGATING
+    if told is Phase.MONITORING and not calm:
+        told = Phase.IDENTIFIED
+    return max(base, told, key=ORDER.index)
+
+
 def create(session: Session, crisis_id: int, audience: str, gate: Gate, *, lang: str, actor: Actor,
            now: datetime, zone: ZoneInfo) -> StakeholderUpdate:
     """A new draft for ``audience``, prefilled from the crisis record and the audience's plan."""
@@ -76,11 +98,7 @@ def create(session: Session, crisis_id: int, audience: str, gate: Gate, *, lang:
         raise UpdatesError(f"the crisis's update plan has no audience {audience!r} (it has: {known}); "
                            "add it to the plan first", status=422)
     last = service.last_published(session, crisis.id).get(audience)
-    phase = Phase.INVESTIGATING
-    if crisis.status != "open":
-        phase = Phase.RESOLVED
-    elif last is not None and last.phase != Phase.RESOLVED:
-        phase = Phase(last.phase)
+    phase = phase_of(session, crisis, Phase(last.phase) if last is not None else None)
     open_ = crisis.status == "open"
     next_at = now + timedelta(hours=plan.every_hours) if plan.every_hours and open_ else None
     draft = drafts.prefill(crisis, gate.type_of(crisis), plan, lang=lang, phase=phase, next_update_at=next_at,

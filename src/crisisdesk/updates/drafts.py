@@ -24,6 +24,8 @@ TITLE = {
     Phase.MONITORING: {"de": "Wir beobachten die Lage: {topic}", "en": "We are monitoring: {topic}"},
     Phase.RESOLVED: {"de": "Behoben: {topic}", "en": "Resolved: {topic}"},
 }
+#: The title's topic while the crisis has no type (the body says "about a problem with our service").
+UNTYPED = {"de": "Hinweise auf ein Problem", "en": "reports of a problem"}
 HAPPENED = {"de": "Seit {since} erreichen uns Hinweise zu {topic}.",
             "en": "Since {since} we have been hearing about {topic}."}
 OVER = {"de": "Die Lage ist seit {until} geklärt.", "en": "The matter has been settled since {until}."}
@@ -81,7 +83,7 @@ def prefill(crisis: Crisis, ct: CrisisTypeConfig | None, plan: AudiencePlan, *, 
     body = template.format_map(_Parts(parts)).strip()
     while "\n\n\n" in body:
         body = body.replace("\n\n\n", "\n\n")
-    return Draft(TITLE[phase][lang].format(topic=topic), body, phase)
+    return Draft(TITLE[phase][lang].format(topic=topic if ct is not None else UNTYPED[lang]), body, phase)
 
 
 class _Parts(dict[str, str]):

@@ -139,3 +139,13 @@ def refresh(session: Session, publications: list[Publication], *, now: datetime)
                 detail = f"{sent} of {len(rows)} targets"
         if state is not None:
             pub.state, pub.detail, pub.updated_at = state, detail, now
+
+
+def refresh_queued(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Bring every queued social and internal publication up to date (the ticker's minute; the
+    list mails' own are moved by their sender). Returns how many were looked at."""
+    rows = list(session.scalars(select(Publication).where(
+        Publication.state == PublicationState.QUEUED, Publication.channel.not_like("email:%"))
+        .order_by(Publication.id).limit(limit)))
+    refresh(session, rows, now=now)
+    return len(rows)

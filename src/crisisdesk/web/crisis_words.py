@@ -44,10 +44,44 @@ def action_words(action: Mapping[str, Any], lang: str) -> str:
         note = d.get("note")
         tail = f": {note}" if note else ""
         return f"{who} beendet die Krise{tail}" if de else f"{who} ended the crisis{tail}"
+    if kind.startswith("update."):
+        return _update(kind, d, who, de)
     words = KNOWN.get(kind)
     if words is not None:
         return f"{who}: {words['de' if de else 'en']}"
     return f"{who}: {kind}"
+
+
+_AUDIENCE = {"customers": ("Kundinnen und Kunden", "customers"),
+             "affected": ("Betroffene", "affected people"), "employees": ("Mitarbeitende", "employees"),
+             "partners": ("Partner", "partners"),
+             "press": ("Presse", "press"), "authorities": ("Behörden", "authorities"),
+             "management": ("Geschäftsleitung", "management")}
+_STATE = {"queued": ("unterwegs", "on its way"), "delivered": ("zugestellt", "delivered"),
+          "partly": ("teilweise zugestellt", "partly delivered"), "failed": ("fehlgeschlagen", "failed")}
+
+
+def _update(kind: str, d: Mapping[str, Any], who: str, de: bool) -> str:
+    """A stakeholder update's step: to whom, and for a publication where it went and how far."""
+    aud = _AUDIENCE.get(str(d.get("audience")), (str(d.get("audience")),) * 2)[0 if de else 1]
+    if kind == "update.published":
+        where = ", ".join(f"{c.get('channel')} ({_STATE.get(str(c.get('state')), ('?', '?'))[not de]})"
+                          for c in d.get("channels", []) if isinstance(c, Mapping))
+        return (f"{who} veröffentlicht Update an {aud} „{d.get('title')}“: {where}" if de
+                else f"{who} published an update to {aud} “{d.get('title')}”: {where}")
+    if kind == "update.missed":
+        due = str(d.get("due_at", ""))[:16].replace("T", " ")
+        return (f"Update an {aud} überfällig (fällig {due} UTC)" if de
+                else f"Update to {aud} overdue (due {due} UTC)")
+    said = {"update.submitted": ("reicht Update an {a} zur Freigabe ein",
+                                 "submitted an update to {a} for approval"),
+            "update.approved": ("gibt Update an {a} frei", "approved an update to {a}"),
+            "update.rejected": ("lehnt Update an {a} ab", "rejected an update to {a}")}.get(kind)
+    if said is None:
+        return f"{who}: {kind}"
+    text = said[0 if de else 1].format(a=aud)
+    comment = d.get("comment")
+    return f"{who} {text}" + (f": {comment}" if comment else "")
 
 
 #: Kinds said the same way whatever their details.
