@@ -43,10 +43,12 @@ def test_demo_shows_the_whole_arc() -> None:
     assert re.search(r"notifications received [1-9][\d,]*, refused 0", out)
     assert re.search(r"acknowledged: #\d+ \S+ by Lena Wagner", out)
     # the spokesperson kept the stakeholders informed; the lead ended the crisis once it was calm
-    assert re.search(r"update\s+Oliver Grant published an update to customers \(crisis #\d+\): Wir prüfen", out)
+    told = r"update\s+Oliver Grant published an update to customers \(crisis #\d+\): (Wir prüfen|Ursache)"
+    assert re.search(told, out)
     assert re.search(r"stakeholder updates: [1-9]\d* published by Oliver Grant", out)
     assert "update refused" not in out
-    assert re.search(r"crisis #\d+ ended by the crisis lead; its after-action review: crisisdesk review \d+", out)
+    ended = r"crisis #\d+ ended by the crisis lead; its after-action review: \S+/crises/\d+/review"
+    assert re.search(ended, out)
     assert "refused for" not in out
     # Voltaro's messages, page comments and articles came through its channels, all of them
     assert re.search(r"channel items: ([1-9][\d,]*) in the scenario, \1 delivered, \1 received, \1 posts; "

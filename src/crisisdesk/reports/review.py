@@ -32,6 +32,8 @@ from crisisdesk.reports import team
 from crisisdesk.reports.actions import improvements, notes_of
 from crisisdesk.reports.scope import Scope, scope_of
 from crisisdesk.sources.models import MonitorMatch
+from crisisdesk.updates.config import channel_kind
+from crisisdesk.updates.models import StakeholderUpdate, UpdateStatus
 
 #: Sentiment before and after the crisis is read over this long on the same monitors.
 AROUND = timedelta(hours=24)
@@ -246,8 +248,23 @@ def _milestones(session: Session, scope: Scope, posts: dict[str, Any],
             CrisisTask.crisis_id == c.id, CrisisTask.key == HOLDING_TASK, CrisisTask.done_at.is_not(None)
         )
     ).first()
-    if holding is not None:
-        found.append(("holding_statement", holding[0], {"by": holding[1]}))
+    updates = session.execute(
+        select(StakeholderUpdate.published_at, StakeholderUpdate.published_by, StakeholderUpdate.audience,
+               StakeholderUpdate.title, StakeholderUpdate.channels)
+        .where(StakeholderUpdate.crisis_id == c.id, StakeholderUpdate.status == UpdateStatus.PUBLISHED)
+        .order_by(StakeholderUpdate.published_at)).all()
+    # the holding statement: the playbook's task ticked, or the first update that went out in public
+    public_updates = [u for u in updates if any(channel_kind(ch) != "internal" for ch in u[4] or [])]
+    firsts: list[tuple[datetime, str | None]] = []
+    if holding is not None and holding[0] is not None:
+        firsts.append((holding[0], holding[1]))
+    firsts += [(u[0], u[1]) for u in public_updates[:1] if u[0] is not None]
+    if firsts:
+        first_said = min(firsts, key=lambda f: f[0])
+        found.append(("holding_statement", first_said[0], {"by": first_said[1]}))
+    for at, by, audience, title, channels in updates:
+        found.append(("update", at, {"by": by, "audience": audience, "title": title,
+                                     "channels": list(channels or [])}))
     mode = session.execute(
         select(CrisisMode.on_at, CrisisMode.on_by)
         .where(

@@ -23,6 +23,7 @@ from crisisdesk.inbox.models import Conversation, ConversationEvent
 from crisisdesk.inbox.performance import spread
 from crisisdesk.posts.models import Post
 from crisisdesk.reports.scope import Scope
+from crisisdesk.updates.models import StakeholderUpdate, UpdateStatus
 
 REPLIES = (Action.REPLY_PUBLIC.value, Action.REPLY_PRIVATE.value)
 #: The system's own entries on the timeline are nobody's work.
@@ -100,8 +101,9 @@ def sla_breaches(session: Session, scope: Scope) -> int:
 
 
 def said(session: Session, scope: Scope, sent_replies: list[Reply]) -> dict[str, Any]:
-    """What the team said: replies sent (public, private), replies held for approval and what became
-    of them, and the guideline checker's findings on the held ones."""
+    """What the team said: stakeholder updates published (and sent back), replies sent (public,
+    private), replies held for approval and what became of them, and the guideline checker's
+    findings on the held replies and the submitted updates."""
     sent = Counter(r.action for r in sent_replies)
     held = session.execute(
         select(OutboxItem.approval_state, OutboxItem.findings).where(OutboxItem.crisis_id == scope.crisis.id)
@@ -112,7 +114,18 @@ def said(session: Session, scope: Scope, sent_replies: list[Reply]) -> dict[str,
         for f in found or []:
             if isinstance(f, dict) and f.get("code"):
                 findings[str(f["code"])] += 1
+    updates = session.execute(
+        select(StakeholderUpdate.status, StakeholderUpdate.findings).where(
+            StakeholderUpdate.crisis_id == scope.crisis.id)).all()
+    statuses = Counter(str(status) for status, _ in updates)
+    for _, found in updates:
+        for f in found or []:
+            if isinstance(f, dict) and f.get("code"):
+                findings[str(f["code"])] += 1
     return {
+        "updates_published": statuses.get(UpdateStatus.PUBLISHED.value, 0),
+        "updates_rejected": session.scalar(select(func.count()).select_from(CrisisAction).where(
+            CrisisAction.crisis_id == scope.crisis.id, CrisisAction.kind == "update.rejected")) or 0,
         "replies_public": sent.get(Action.REPLY_PUBLIC.value, 0),
         "replies_private": sent.get(Action.REPLY_PRIVATE.value, 0),
         "held_for_approval": len(held),

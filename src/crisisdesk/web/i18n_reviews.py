@@ -19,6 +19,10 @@ REVIEW_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     },
     "review.moments": {"de": "Wichtige Zeitpunkte", "en": "Key moments"},
     "review.ms.first_post": {"de": "Erster Beitrag", "en": "First post"},
+    "review.ms.update": {"de": "Update an Stakeholder", "en": "Stakeholder update"},
+    "review.updates_published": {"de": "Updates an Stakeholder veröffentlicht",
+                                 "en": "Stakeholder updates published"},
+    "review.updates_rejected": {"de": "zurückgewiesen", "en": "sent back"},
     "review.ms.detected": {"de": "Erkannt (erste Lage)", "en": "Detected (first situation)"},
     "review.ms.crisis_opened": {"de": "Krise eröffnet", "en": "Crisis opened"},
     "review.ms.first_alert": {"de": "Erste Alarmierung", "en": "First alert"},
@@ -60,8 +64,8 @@ REVIEW_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
         "en": "first situation → first public reply delivered",
     },
     "review.def.time_to_holding_statement": {
-        "de": "erste Lage → Aufgabe „Holding Statement“ erledigt",
-        "en": "first situation → “holding statement” task done",
+        "de": "erste Lage → Aufgabe „Holding Statement“ erledigt oder erstes öffentliches Update",
+        "en": "first situation → “holding statement” task done or first public update",
     },
     "review.def.time_to_resolution": {
         "de": "erste Lage → Krise beendet",
