@@ -120,7 +120,8 @@ class HealthMonitor(RoundLoop):
 def check(engine: Engine, connector: Connector, *, clock: Clock) -> CheckResult | PlatformError:
     """Ask the platform whom the credentials belong to and record what it said for channel health:
     a success (which ends an alert for dead credentials), or a refusal (which, when it says the
-    credentials are dead, raises one). Returns the answer or the refusal."""
+    credentials are dead, raises one); a success that names the account's followers is kept for
+    the analytics (follower growth, the engagement rate's basis). Returns the answer or the refusal."""
     try:
         result = connector.check()
     except PlatformError as exc:
@@ -138,4 +139,10 @@ def check(engine: Engine, connector: Connector, *, clock: Clock) -> CheckResult 
         return PlatformError(f"internal error: {type(exc).__name__}: {exc}")
     with engine.begin() as conn:
         service.record_check(conn, channel=connector.key, ok=True, now=clock.now())
+        followers = str(result.details.get("followers", "")).replace(",", "").strip()
+        if followers.isdigit():  # the account's followers as the platform says them: for analytics
+            from crisisdesk.reports.rollup import record_insight
+
+            now = clock.now()
+            record_insight(conn, connector.key, now.date(), now=now, followers=int(followers))
     return result
