@@ -93,7 +93,8 @@ def publish_to(session: Session, update: StakeholderUpdate, crisis: Crisis, chan
         try:
             item, _ = outbox.enqueue(session, outbox.OutboundRequest(
                 channel=name, action=Action.PUBLISH, idempotency_key=f"update:{update.id}",
-                text=social_text(update)), connectors=outlets.connectors, actor=actor, now=now)
+                text=social_text(update), language=update.lang), connectors=outlets.connectors, actor=actor,
+                now=now)
         except outbox.OutboxError as exc:
             return _pub(session, update, channel, PublicationState.FAILED, str(exc), now)
         item.crisis_id = crisis.id
