@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from crisisdesk.accounts.roles import Role
 from crisisdesk.crises.models import Crisis
 from tests.accounts.fixtures import T0, World, make_world
+from tests.reports.test_review_export import pdf_text
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def crisis(world: World) -> int:
         return row.id
 
 
-def test_write_approve_publish_over_the_api(world: World, crisis: int) -> None:
+def test_write_approve_publish_over_the_api(world: World, crisis: int, tmp_path: Path) -> None:
     agent, spokes = world.bearer(Role.AGENT), world.bearer(Role.SPOKESPERSON)
     r = world.client.get(f"/api/v1/crises/{crisis}/updates", headers=agent)
     assert r.status_code == 200, r.text
@@ -86,6 +87,10 @@ def test_write_approve_publish_over_the_api(world: World, crisis: int) -> None:
     assert r.status_code == 200
     assert 'filename="press-release-' in r.headers["content-disposition"]
     assert "Press release" in r.text and published["title"] in r.text
+    r = world.client.get(f"/api/v1/crises/{crisis}/updates/{uid}/press-release?format=pdf", headers=agent)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = pdf_text(r.content, tmp_path)
+    assert "PRESS RELEASE" in text.upper() and published["title"] in " ".join(text.split())
     # the timeline says where it went
     r = world.client.get(f"/api/v1/crises/{crisis}", headers=agent)
     assert r.status_code == 200
