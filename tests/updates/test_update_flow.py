@@ -107,6 +107,8 @@ def test_write_check_approve_publish(engine: Engine) -> None:
         # prefilled from the record: when it began (in the workspace's zone), what we do, the next update
         assert "Seit 03.11.2026, 09:00" in draft.body
         assert "spätestens am 03.11.2026, 12:00 Uhr" in draft.body
+        # the type's holding statement, its promise filled with the next update's time
+        assert "melden uns bis 12:00 Uhr mit mehr Informationen" in draft.body and "{" not in draft.body
         with pytest.raises(UpdatesError, match="only approved updates"):
             actions.publish(session, cid, uid, outlets, actor=writer, now=clock.now(), clock=clock)
         actions.edit(session, cid, uid, actor=writer, now=clock.now(),

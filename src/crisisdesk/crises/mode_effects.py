@@ -70,11 +70,22 @@ def lowered(threshold: float) -> float:
 def promised_time(now: datetime, lang: str, zone: str) -> str:
     """``now`` + :data:`PROMISE`, rounded up to the quarter hour, as a person reads it in ``zone``:
     "16:30 Uhr" / "4:30 pm", with "morgen"/"tomorrow" when that is another day there."""
-    local = (now + PROMISE).astimezone(ZoneInfo(zone))
-    extra = (-local.minute) % 15
-    at = (local + timedelta(minutes=extra)).replace(second=0, microsecond=0)
-    if extra == 0 and (local.second or local.microsecond):
+    return said_time(quarter_up(now + PROMISE), now, lang, zone)
+
+
+def quarter_up(moment: datetime) -> datetime:
+    """``moment`` rounded up to the next quarter hour (a promise people can remember)."""
+    extra = (-moment.minute) % 15
+    at = (moment + timedelta(minutes=extra)).replace(second=0, microsecond=0)
+    if extra == 0 and (moment.second or moment.microsecond):
         at += timedelta(minutes=15)
+    return at
+
+
+def said_time(moment: datetime, now: datetime, lang: str, zone: str) -> str:
+    """A time as a person reads it in ``zone``: "16:30 Uhr" / "4:30 pm", with "morgen"/"tomorrow"
+    when that is another day there than ``now``."""
+    at = moment.astimezone(ZoneInfo(zone))
     tomorrow = at.date() > now.astimezone(ZoneInfo(zone)).date()
     if lang == "de":
         return f"{'morgen, ' if tomorrow else ''}{at:%H:%M} Uhr"

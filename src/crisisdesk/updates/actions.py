@@ -24,6 +24,7 @@ from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.core.clock import Clock
 from crisisdesk.crises import playbook
 from crisisdesk.crises.approval import Gate
+from crisisdesk.crises.mode_effects import quarter_up
 from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.detection.models import Situation
 from crisisdesk.guidelines import check_reply
@@ -100,9 +101,9 @@ def create(session: Session, crisis_id: int, audience: str, gate: Gate, *, lang:
     last = service.last_published(session, crisis.id).get(audience)
     phase = phase_of(session, crisis, Phase(last.phase) if last is not None else None)
     open_ = crisis.status == "open"
-    next_at = now + timedelta(hours=plan.every_hours) if plan.every_hours and open_ else None
+    next_at = quarter_up(now + timedelta(hours=plan.every_hours)) if plan.every_hours and open_ else None
     draft = drafts.prefill(crisis, gate.type_of(crisis), plan, lang=lang, phase=phase, next_update_at=next_at,
-                           zone=zone)
+                           zone=zone, now=now)
     update = StakeholderUpdate(crisis_id=crisis.id, audience=audience, lang=lang, phase=draft.phase,
                                title=draft.title, body=draft.body, channels=list(plan.channels),
                                status=UpdateStatus.DRAFT, next_update_at=next_at, created_at=now,

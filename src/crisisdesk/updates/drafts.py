@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from crisisdesk.crises.mode_effects import promised_time, said_time
 from crisisdesk.crises.models import Crisis
 from crisisdesk.crises.types import CrisisTypeConfig
 from crisisdesk.updates.config import AudiencePlan, Phase
@@ -61,8 +62,11 @@ def _when(moment: datetime, lang: str, zone: ZoneInfo) -> str:
 
 
 def prefill(crisis: Crisis, ct: CrisisTypeConfig | None, plan: AudiencePlan, *, lang: str, phase: Phase,
-            next_update_at: datetime | None, zone: ZoneInfo) -> Draft:
-    """The draft for ``plan``'s audience in ``lang`` (de or en)."""
+            next_update_at: datetime | None, zone: ZoneInfo, now: datetime) -> Draft:
+    """The draft for ``plan``'s audience in ``lang`` (de or en). The holding statement's ``{time}``
+    is the next update's time (without a cadence: the crisis mode's promise, two hours on)."""
+    promise = (said_time(next_update_at, now, lang, zone.key) if next_update_at is not None
+               else promised_time(now, lang, zone.key))
     topic = ct.name.get(lang) if ct is not None else TOPIC[lang]
     if ct is not None and lang == "de":
         topic = f"„{topic}“"
@@ -70,9 +74,10 @@ def prefill(crisis: Crisis, ct: CrisisTypeConfig | None, plan: AudiencePlan, *, 
         topic = f"“{topic}”"
     parts = {
         "crisis": topic,
+        "time": promise,
         "what_happened": HAPPENED[lang].format(since=_when(crisis.opened_at, lang, zone), topic=topic),
-        "what_we_know": ct.holding_statement.get(lang) if ct is not None and ct.holding_statement
-        else KNOWN[lang],
+        "what_we_know": ct.holding_statement.get(lang).replace("{time}", promise)
+        if ct is not None and ct.holding_statement else KNOWN[lang],
         "what_we_do": DONE[lang] if phase is Phase.RESOLVED else DOING[lang],
         "next_update": NEXT[lang].format(next=_when(next_update_at, lang, zone)) if next_update_at
         and phase is not Phase.RESOLVED else "",
