@@ -27,7 +27,13 @@ from crisisdesk.inbox.models import (
 )
 from crisisdesk.notify.models import Delivery
 from crisisdesk.posts.models import Author, Post
-from crisisdesk.reports.models import ChannelDay, ChannelInsight, ImprovementAction, ReviewNotes
+from crisisdesk.reports.models import (
+    ChannelDay,
+    ChannelInsight,
+    ImprovementAction,
+    QuestionnaireAnswer,
+    ReviewNotes,
+)
 from crisisdesk.sources.models import Monitor, MonitorMatch
 from crisisdesk.updates.models import Publication, StakeholderUpdate, Subscriber, UpdateMail, UpdatePlan
 
@@ -61,6 +67,7 @@ __all__ = [
     "OutboxItem",
     "Post",
     "Publication",
+    "QuestionnaireAnswer",
     "ReviewNotes",
     "RuleRun",
     "SeriesBucket",

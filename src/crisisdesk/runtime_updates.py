@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from crisisdesk.audit.service import Actor
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.crises.models import Crisis
+from crisisdesk.reports import questionnaire
 from crisisdesk.updates import publishing, service, subscriptions
 from crisisdesk.updates.config import SUBSCRIBERS
 from crisisdesk.updates.publishing import Outlets
@@ -49,6 +51,8 @@ def remind_updates(runtime: Runtime, now: datetime | None = None) -> list[str]:
     with Session(runtime.engine) as session, session.begin():
         publishing.refresh_queued(session, now=at)
         keys = sweep(session, reach(runtime), now=at, clock=clock) if runtime.deliver else []
+        if runtime.deliver:
+            keys += [f"questionnaire:{c}" for c in ask_teams(runtime, session, at)]
     if keys:
         runtime.notices_queued()
     return keys
@@ -94,3 +98,22 @@ def sync_lists(runtime: Runtime) -> None:
     with Session(runtime.engine) as session, session.begin():
         subscriptions.sync_lists(session, runtime.workspace.config.updates.email_lists,
                                  now=runtime.runner.clock.now())
+
+
+def ask_teams(runtime: Runtime, session: Session, now: datetime) -> list[int]:
+    """Send the questionnaire to the team of each crisis that ended (once per crisis)."""
+    r = reach(runtime)
+    return questionnaire.send_after_the_end(session, people=r.people, roles=r.roles, targets=r.targets,
+                                            types=r.types, base_url=r.base_url, lang=r.lang, now=now,
+                                            clock=SystemClock())
+
+
+def ask_team(runtime: Runtime, crisis_id: int, actor: Actor) -> list[str]:
+    """Send the questionnaire to the crisis's team now (those not asked before)."""
+    r = reach(runtime)
+    with Session(runtime.engine) as session, session.begin():
+        asked = questionnaire.send(session, crisis_id, people=r.people, roles=r.roles, targets=r.targets,
+                                   types=r.types, base_url=r.base_url, lang=r.lang, actor=actor,
+                                   now=runtime.runner.clock.now(), clock=SystemClock())
+    runtime.notices_queued()
+    return asked

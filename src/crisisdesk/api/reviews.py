@@ -10,20 +10,32 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from crisisdesk import runtime_updates as ru
 from crisisdesk.accounts.deps import client_ip, require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.schemas import errors
 from crisisdesk.core.fields import Id
+from crisisdesk.reports import questionnaire
 from crisisdesk.reports.actions import ReviewError, add_improvement, save_notes, set_improvement
 from crisisdesk.reports.review import build_review
-from crisisdesk.reports.schemas import DoneIn, ImprovementIn, ImprovementOut, NotesIn, NotesOut
+from crisisdesk.reports.schemas import (
+    AskedOut,
+    DoneIn,
+    ImprovementIn,
+    ImprovementOut,
+    NotesIn,
+    NotesOut,
+    QuestionnaireIn,
+    QuestionnaireOut,
+)
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.crisis_review_pages import exported
 from crisisdesk.web.formatting import Formatter
 
 Organiser = Annotated[Principal, Depends(require(Permission.CHANGE_SEVERITY))]
 Worker = Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))]
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 def reviews_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["reviews"])
 
@@ -125,5 +137,33 @@ def reviews_router(runtime: Runtime) -> APIRouter:
                 s, crisis_id, action_id, done=body.done, actor=who.actor, now=now, ip=client_ip(request)
             )
         )
+
+    @router.post(
+        "/api/v1/crises/{crisis_id}/review/questionnaire",
+        response_model=AskedOut,
+        responses=errors(e404="No crisis with that id."),
+        summary="Send the team's questionnaire now (to those not asked before)",
+    )
+    def ask(crisis_id: Id, who: Organiser) -> dict[str, Any]:
+        """The service asks by itself once the crisis has ended; this asks earlier. The team: the
+        people who acted for the crisis and those its playbook involves (docs/reviews.md)."""
+        try:
+            return {"asked": ru.ask_team(runtime, crisis_id, who.actor)}
+        except ReviewError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+
+    @router.put(
+        "/api/v1/crises/{crisis_id}/review/questionnaire/answer",
+        response_model=QuestionnaireOut,
+        responses=errors(e403="Only a person answers (not a service token).", e404="No crisis with that id.",
+                         e422="The body is not valid."),
+        summary="Answer the team's questionnaire (your answers replace earlier ones)",
+    )
+    def answer(crisis_id: Id, body: QuestionnaireIn, who: Viewer) -> dict[str, Any]:
+        if who.user is None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "only a person answers the questionnaire")
+        person, now = who.user.email, runtime.runner.clock.now()
+        return change(lambda s: questionnaire.answer(s, crisis_id, person, body.model_dump(), actor=who.actor,
+                                                     now=now))
 
     return router

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisisdesk.db import Base, BigIntKey, UTCDateTime
@@ -81,3 +81,20 @@ class ChannelInsight(Base):
     reach: Mapped[int | None] = mapped_column(Count, nullable=True)
     impressions: Mapped[int | None] = mapped_column(Count, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuestionnaireAnswer(Base):
+    """One team member's answers to the crisis's short questionnaire (what went well, what did not,
+    what to change, how prepared they felt), kept per account so that answering again replaces."""
+
+    __tablename__ = "questionnaire_answers"
+
+    crisis_id: Mapped[int] = mapped_column(ForeignKey("crises.id", ondelete="CASCADE"), primary_key=True)
+    #: The account's e-mail (lower case).
+    person: Mapped[str] = mapped_column(String(320), primary_key=True)
+    went_well: Mapped[str] = mapped_column(Text, default="")
+    went_badly: Mapped[str] = mapped_column(Text, default="")
+    change: Mapped[str] = mapped_column(Text, default="")
+    #: 1 (not at all) … 5 (fully); None: not said.
+    prepared: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,7 +28,7 @@ from crisisdesk.detection.models import Situation
 from crisisdesk.detection.summary import display_term
 from crisisdesk.escalation.models import Escalation
 from crisisdesk.posts.models import Author, Post
-from crisisdesk.reports import team
+from crisisdesk.reports import questionnaire, team
 from crisisdesk.reports.actions import improvements, notes_of
 from crisisdesk.reports.scope import Scope, scope_of
 from crisisdesk.sources.models import MonitorMatch
@@ -118,6 +118,7 @@ def build_review(session: Session, crisis_id: int, *, now: datetime) -> dict[str
         "workload": team.workload(session, scope, sent),
         "notes": notes_of(session, crisis_id),
         "improvements": improvements(session, crisis_id, now=now),
+        "questionnaire": questionnaire.summary(session, crisis_id),
     }
 
 

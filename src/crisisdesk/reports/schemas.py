@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -60,3 +61,27 @@ class ImprovementOut(BaseModel):
     overdue: bool
     created_at: str
     created_by: str
+
+
+class QuestionnaireIn(BaseModel):
+    """One person's answers to the team's questionnaire (at least one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    went_well: str = Field(default="", max_length=4000)
+    went_badly: str = Field(default="", max_length=4000)
+    change: str = Field(default="", max_length=4000)
+    prepared: int | None = Field(default=None, ge=1, le=5, description="1 not at all … 5 fully.")
+
+
+class QuestionnaireOut(BaseModel):
+    person: str
+    went_well: str
+    went_badly: str
+    change: str
+    prepared: int | None
+    answered_at: datetime
+
+
+class AskedOut(BaseModel):
+    asked: list[str] = Field(description="The person keys asked this time (empty: all were asked before).")

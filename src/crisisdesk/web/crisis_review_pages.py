@@ -15,23 +15,31 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from crisisdesk import runtime_updates as ru
 from crisisdesk.accounts.deps import require
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.core.fields import Id
+from crisisdesk.crises.models import Crisis
+from crisisdesk.reports import questionnaire
 from crisisdesk.reports.actions import ReviewError, add_improvement, save_notes, set_improvement
 from crisisdesk.reports.review import build_review
 from crisisdesk.reports.schemas import ImprovementIn
 from crisisdesk.runtime import Runtime
 from crisisdesk.web import review_export
 from crisisdesk.web.formatting import Formatter
-from crisisdesk.web.i18n import t
+from crisisdesk.web.i18n import Lang, t
 from crisisdesk.web.templating import render, request_formatter
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 Organiser = Annotated[Principal, Depends(require(Permission.CHANGE_SEVERITY))]
 Worker = Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))]
 Note = Annotated[str, Form(max_length=20_000)]
+Answer = Annotated[str, Form(max_length=4000)]
+
+
+def _lang(user: Principal) -> Lang:
+    return "de" if user.user is not None and user.user.lang == "de" else "en"
 
 
 def _said(exc: Exception) -> str:
@@ -169,6 +177,70 @@ def router(runtime: Runtime) -> APIRouter:
         except ReviewError as exc:
             raise HTTPException(exc.status, str(exc)) from None
         return back(crisis_id, "h-improvements")
+
+    @r.post("/crises/{crisis_id}/review/questionnaire/send")
+    def ask(crisis_id: Id, user: Organiser) -> Response:
+        try:
+            asked = ru.ask_team(runtime, crisis_id, user.actor)
+        except ReviewError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        return back(crisis_id, "h-questionnaire", "" if asked else t("review.q.nobody", _lang(user)))
+
+    @r.get("/crises/{crisis_id}/review/questionnaire", response_class=HTMLResponse)
+    def questionnaire_page(
+        request: Request, user: Viewer, crisis_id: Id, error: str = "", saved: str = ""
+    ) -> HTMLResponse:
+        with Session(runtime.engine) as session:
+            crisis = session.get(Crisis, crisis_id)
+            if crisis is None:
+                raise HTTPException(404, f"no crisis {crisis_id}")
+            mine = questionnaire.mine(session, crisis_id, user.user.email) if user.user else None
+        fmt = request_formatter(request, user)
+        return render(
+            request,
+            "review_questionnaire.html",
+            user,
+            nav="crises",
+            c={"id": crisis.id, "title": crisis.title},
+            mine=mine,
+            flash=error or (t("review.q.thanks", fmt.lang) if saved else ""),
+            flash_error=bool(error),
+        )
+
+    @r.post("/crises/{crisis_id}/review/questionnaire")
+    def answer(
+        crisis_id: Id,
+        user: Viewer,
+        went_well: Answer = "",
+        went_badly: Answer = "",
+        change: Answer = "",
+        prepared: Annotated[str, Form(max_length=1)] = "",
+    ) -> Response:
+        if user.user is None:
+            raise HTTPException(403, "only a person answers the questionnaire")
+        values = {
+            "went_well": went_well,
+            "went_badly": went_badly,
+            "change": change,
+            "prepared": int(prepared) if prepared.isdigit() else None,
+        }
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                questionnaire.answer(
+                    session,
+                    crisis_id,
+                    user.user.email,
+                    values,
+                    actor=user.actor,
+                    now=runtime.runner.clock.now(),
+                )
+        except ReviewError as exc:
+            if exc.status == 404:
+                raise HTTPException(404, str(exc)) from None
+            return RedirectResponse(
+                f"/crises/{crisis_id}/review/questionnaire?error={quote(str(exc))}", status_code=303
+            )
+        return RedirectResponse(f"/crises/{crisis_id}/review/questionnaire?saved=1", status_code=303)
 
     @r.get("/crises/{crisis_id}/review/export")
     def review_download(
