@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,8 @@ from crisisdesk.web.formatting import Formatter, format_number, format_percent
 from crisisdesk.web.i18n import Lang, t
 from crisisdesk.web.templating import render, request_formatter, request_lang
 
+#: A period's length in days: 7, 30 or 90 on the picker; anything past two years is refused (422).
+Days = Annotated[int, Query(ge=1, le=731)]
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 DAYS = (7, 30, 90)
 _RATES = {"engagement_rate", "response_rate"}
@@ -79,7 +81,7 @@ def router(runtime: Runtime) -> APIRouter:
             raise PeriodError(str(exc)) from None
 
     @r.get("/analytics", response_class=HTMLResponse)
-    def analytics(request: Request, user: Viewer, days: int = 30) -> HTMLResponse:
+    def analytics(request: Request, user: Viewer, days: Days = 30) -> HTMLResponse:
         """``days`` (7, 30, 90) or ``from`` and ``to`` (YYYY-MM-DD, UTC days)."""
         lang = request_lang(request, user)
         fmt = request_formatter(request, user)
@@ -106,7 +108,7 @@ def router(runtime: Runtime) -> APIRouter:
         )
 
     @r.get("/analytics.csv")
-    def analytics_csv(request: Request, user: Viewer, days: int = 30) -> Response:
+    def analytics_csv(request: Request, user: Viewer, days: Days = 30) -> Response:
         try:
             period = chosen(days, request.query_params.get("from"), request.query_params.get("to"))
         except PeriodError as exc:
