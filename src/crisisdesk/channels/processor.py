@@ -84,6 +84,7 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
             reports.append((delivery.channel, parsed))
         unparsed = list(parsed.unparsed)
         theirs: list[InboundPost] = []
+        ours: list[InboundPost] = []
         gone = [((d.platform, d.external_id), d.at) for d in parsed.deletions]
         for p in parsed.posts:
             if p.deleted:  # the item as it was removed: the time is when we heard of it
@@ -94,9 +95,15 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
                     gone.append((key, now))
             elif not p.own:
                 theirs.append(p)
+            elif p.public:
+                ours.append(p)
         source = f"channel:{delivery.channel}"
         items.extend(RawItem(source, delivery.id, _canonical(p, unparsed), delivery_id=delivery.id)
                      for p in theirs)
+        # our account's public items (the page's posts, our replies in public) are stored for the
+        # channel's analytics, marked as ours: they match no monitor and join no conversation
+        items.extend(RawItem(source, delivery.id, {**_canonical(p, unparsed), "own": True},
+                             delivery_id=delivery.id) for p in ours)
         deletions.extend(gone)
         counts = {"posts": len(theirs), "own": sum(p.own and not p.deleted for p in parsed.posts),
                   "statuses": len(parsed.statuses) + len(parsed.watermarks),

@@ -137,16 +137,18 @@ class PipelineRunner:
                 conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now(), self.authors
             )
             channel_rollup.record(conn, written.stored, written.previous, self.clock.now())
-            threaded = conversations.attach(conn, written.stored, written.authors, self.clock.now())
+            # our own accounts' posts are stored for analytics only: no conversation, rule or alert
+            theirs = [s for s in written.stored if not s.post.own]
+            threaded = conversations.attach(conn, theirs, written.authors, self.clock.now())
             queued = 0
             if threaded and self.inbox_rules is not None:
-                messages = [s for s in written.stored if s.post_id in threaded]
+                messages = [s for s in theirs if s.post_id in threaded]
                 queued = self.inbox_rules(conn, messages, threaded)
-            alerts = (self.detector.process(conn, written.stored, written.new_authors)
+            alerts = (self.detector.process(conn, theirs, written.new_authors)
                       if self.detector is not None else [])
             alerts = self._with_crises(conn, alerts)
         self.authors.remember(written.authors)  # committed: safe to reuse in later batches
-        stored = written.stored
+        stored = theirs
         result.summary.imported = len(deduped.new)
         result.summary.updated = len(deduped.changed) + deduped.superseded
         result.summary.duplicates = deduped.duplicates

@@ -359,10 +359,12 @@ def enrich(posts: list[NormalizedPost], enricher: Enricher) -> list[NormalizedPo
 
 
 def match(posts: list[NormalizedPost], monitors: MonitorSet) -> list[NormalizedPost]:
-    """Record which monitors each post matches."""
-    if not posts or not monitors.names:
+    """Record which monitors each post matches. Our own accounts' posts (``own``) match none: they
+    are what we said, not what is said about us (analytics counts them apart)."""
+    theirs = [p for p in posts if not p.own]
+    if not theirs or not monitors.names:
         return posts
-    for post, names in zip(posts, monitors.match_many(posts), strict=True):
+    for post, names in zip(theirs, monitors.match_many(theirs), strict=True):
         post.monitors = names
     return posts
 
