@@ -197,3 +197,18 @@ def test_clear_refusals(engine: Engine) -> None:
         with pytest.raises(UpdatesError, match="plan: "):
             service.set_plan(session, crisis, [{"audience": "press", "channels": []}], TYPES, actor="kim",
                              now=clock.now())
+
+
+def test_the_last_update_says_it_is_over(engine: Engine) -> None:
+    clock = FakeClock(T0 + timedelta(hours=30))
+    kim = Actor("kim@example.org")
+    with Session(engine) as session, session.begin():
+        crisis = open_crisis(session, typ="safety_incident")
+        crisis.status, crisis.resolved_at = "resolved", T0 + timedelta(hours=29)
+        draft = actions.create(session, crisis.id, "customers", gate(), lang="de", actor=kim, now=clock.now(),
+                               zone=BERLIN)
+        assert draft.phase == "resolved" and draft.title == "Behoben: „Sicherheitsvorfall“"
+        assert draft.next_update_at is None
+        assert "Die Lage ist seit 04.11.2026, 14:00 geklärt." in draft.body
+        assert "Wir haben die Ursache behoben" in draft.body
+        assert "nächste Update" not in draft.body and "melden uns bis" not in draft.body

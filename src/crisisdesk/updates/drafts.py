@@ -27,8 +27,8 @@ TITLE = {
 }
 #: The title's topic while the crisis has no type (the body says "about a problem with our service").
 UNTYPED = {"de": "Hinweise auf ein Problem", "en": "reports of a problem"}
-HAPPENED = {"de": "Seit {since} erreichen uns Hinweise zu {topic}.",
-            "en": "Since {since} we have been hearing about {topic}."}
+HAPPENED = {"de": "Seit {since} erreichen uns Hinweise zum Thema {topic}.",
+            "en": "Since {since} we have been receiving reports about {topic}."}
 OVER = {"de": "Die Lage ist seit {until} geklärt.", "en": "The matter has been settled since {until}."}
 KNOWN = {"de": "Es tut uns leid, dass Sie davon betroffen sind. Wir verstehen Ihren Ärger und nehmen jeden "
                "Hinweis ernst.",
@@ -46,7 +46,12 @@ NEXT = {"de": "Das nächste Update veröffentlichen wir spätestens am {next} Uh
         "en": "We will publish the next update by {next} at the latest."}
 STANDARD = {"de": "{what_happened}\n\n{what_we_know}\n\n{what_we_do}\n\n{next_update}",
             "en": "{what_happened}\n\n{what_we_know}\n\n{what_we_do}\n\n{next_update}"}
-TOPIC = {"de": "einem Problem mit unserem Angebot", "en": "a problem with our service"}
+TOPIC = {"de": "Probleme mit unserem Angebot", "en": "a problem with our service"}
+#: What we know once it is over (the holding statement's promise of news is kept by then).
+SETTLED = {"de": "Es tut uns leid, dass Sie davon betroffen waren. Wir haben die Ursache behoben und "
+                 "beobachten weiter, ob alles wieder wie gewohnt funktioniert.",
+           "en": "We are sorry that you were affected. We have fixed the cause and keep watching that "
+                 "everything works as it should again."}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,8 @@ def prefill(crisis: Crisis, ct: CrisisTypeConfig | None, plan: AudiencePlan, *, 
         "crisis": topic,
         "time": promise,
         "what_happened": HAPPENED[lang].format(since=_when(crisis.opened_at, lang, zone), topic=topic),
-        "what_we_know": ct.holding_statement.get(lang).replace("{time}", promise)
+        "what_we_know": SETTLED[lang] if phase is Phase.RESOLVED
+        else ct.holding_statement.get(lang).replace("{time}", promise)
         if ct is not None and ct.holding_statement else KNOWN[lang],
         "what_we_do": DONE[lang] if phase is Phase.RESOLVED else DOING[lang],
         "next_update": NEXT[lang].format(next=_when(next_update_at, lang, zone)) if next_update_at
