@@ -146,10 +146,12 @@ def test_write_check_approve_publish(engine: Engine) -> None:
         internal[0].status = "sent"
         publishing.refresh(session, pubs, now=clock.now())
         assert {p.channel: p.state for p in pubs}["role:management"] == PublicationState.DELIVERED
+        said = session.scalars(select(CrisisAction.detail).where(CrisisAction.kind == "update.delivery"))
+        assert [(d["channel"], d["state"]) for d in said.all()] == [("role:management", "delivered")]
         kinds = list(session.scalars(select(CrisisAction.kind).where(CrisisAction.crisis_id == cid)
                                      .order_by(CrisisAction.id)))
         assert kinds == ["update.submitted", "update.rejected", "update.submitted", "update.approved",
-                         "update.published"]
+                         "update.published", "update.delivery"]
         audit = set(session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "update")))
         assert audit == {"update.changed", "update.decided", "update.published"}
         # the published update is what the audience last heard: the cadence counts from it

@@ -37,6 +37,7 @@ from crisisdesk.notify.schemas import SmtpConfig
 from crisisdesk.updates.config import SUBSCRIBERS, UpdatesConfig
 from crisisdesk.updates.mail_texts import mail_text
 from crisisdesk.updates.models import Publication, PublicationState, StakeholderUpdate, Subscriber, UpdateMail
+from crisisdesk.updates.publishing import note_outcome
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +159,14 @@ def refresh_publication(session: Session, publication_id: int, *, now: datetime)
     """Set the publication's state and detail from its mails (``delivered`` with "0 sent" when
     the list had nobody)."""
     counts = mail_counts(session, publication_id)
+    before = session.scalar(select(Publication.state).where(Publication.id == publication_id))
     session.execute(update(Publication).where(Publication.id == publication_id).values(
         state=counts.state.value, detail=counts.detail, updated_at=now))
+    if before == PublicationState.QUEUED and counts.state != PublicationState.QUEUED:
+        pub = session.get(Publication, publication_id)
+        if pub is not None:
+            session.refresh(pub)
+            note_outcome(session, pub, now=now)
     return counts
 
 

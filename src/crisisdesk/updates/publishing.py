@@ -25,6 +25,7 @@ from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Capability, Connector
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.core.clock import Clock
+from crisisdesk.crises import playbook
 from crisisdesk.crises.models import Crisis
 from crisisdesk.notify.models import Delivery
 from crisisdesk.notify.schemas import Notification, NotificationKind
@@ -140,6 +141,19 @@ def refresh(session: Session, publications: list[Publication], *, now: datetime)
                 detail = f"{sent} of {len(rows)} targets"
         if state is not None:
             pub.state, pub.detail, pub.updated_at = state, detail, now
+            note_outcome(session, pub, now=now)
+
+
+def note_outcome(session: Session, pub: Publication, *, now: datetime) -> None:
+    """Put a publication's final word on the crisis timeline: where the update went and whether it
+    arrived (``update.delivery``), once, when it leaves ``queued``."""
+    if pub.state == PublicationState.QUEUED:
+        return
+    update = session.get(StakeholderUpdate, pub.update_id)
+    if update is None:
+        return
+    playbook.act(session, update.crisis_id, "update.delivery", actor="crisisdesk", at=now, update=update.id,
+                 audience=update.audience, channel=pub.channel, state=pub.state, detail=pub.detail)
 
 
 def refresh_queued(session: Session, *, now: datetime, limit: int = 500) -> int:

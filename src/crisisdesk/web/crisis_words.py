@@ -69,6 +69,11 @@ def _update(kind: str, d: Mapping[str, Any], who: str, de: bool) -> str:
                           for c in d.get("channels", []) if isinstance(c, Mapping))
         return (f"{who} veröffentlicht Update an {aud} „{d.get('title')}“: {where}" if de
                 else f"{who} published an update to {aud} “{d.get('title')}”: {where}")
+    if kind == "update.delivery":
+        state = _STATE.get(str(d.get("state")), ("?", "?"))[not de]
+        detail = f" ({d.get('detail')})" if d.get("detail") else ""
+        return (f"Update an {aud} über {d.get('channel')}: {state}{detail}" if de
+                else f"Update to {aud} via {d.get('channel')}: {state}{detail}")
     if kind == "update.missed":
         due = str(d.get("due_at", ""))[:16].replace("T", " ")
         return (f"Update an {aud} überfällig (fällig {due} UTC)" if de
