@@ -214,14 +214,14 @@ def send_after_the_end(
             types=types,
             base_url=base_url,
             lang=lang,
-            actor=Actor.system(),
+            actor=Actor("crisisdesk"),
             now=now,
             clock=clock,
         ):
             done.append(crisis_id)
         else:  # nobody to ask: noted all the same, so that the sweep does not look again
             playbook.act(
-                session, crisis_id, "review.questionnaire", actor=Actor.system().label, at=now, people=[]
+                session, crisis_id, "review.questionnaire", actor=Actor("crisisdesk").label, at=now, people=[]
             )
     return done
 
