@@ -7,7 +7,10 @@ the spokesperson starts the prefilled draft, submits it (as a spokesperson their
 at once, after the guideline check) and publishes it to the plan's channels: the status page, the
 e-mail list, Voltaro's Facebook page (added to the customers' channels of each crisis's plan the first
 time, the way a person adapts the plan on the updates page) and, for management, the crisis lead's
-targets. Each step is the same call the page makes, audited as the spokesperson's account.
+targets. Each step is the same call the page makes, audited as the spokesperson's account. Before
+that, each poll runs what the service's ticker runs every minute: the reminders reach the owners'
+targets (the demo's sink) when an update falls due, and the team's questionnaire goes out once a
+crisis has ended.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from crisisdesk.crises.models import Crisis
 from crisisdesk.demo.team import Move
 from crisisdesk.demo.web import DemoLogin
 from crisisdesk.runtime import Runtime
-from crisisdesk.updates import actions, publishing, service
+from crisisdesk.updates import actions, service
 from crisisdesk.updates.service import UpdatesError
 
 #: How long after it falls due the spokesperson publishes an update, in stream time.
@@ -56,8 +59,9 @@ class UpdateDesk:
             actor = Actor.user(user.id, user.email)
             crises = [c.id for c in session.scalars(select(Crisis).where(or_(
                 Crisis.status == "open", Crisis.resolved_at >= now - timedelta(days=1))))]
-        with Session(self.runtime.engine) as session, session.begin():
-            publishing.refresh_queued(session, now=now)
+        # what `serve`'s ticker does every minute, at stream time: reminders of due (and missed)
+        # updates to their owners, queued publications followed, the questionnaire after the end
+        runtime_updates.remind_updates(self.runtime, now)
         moves: list[Move] = []
         for crisis_id in crises:
             moves += self._crisis(crisis_id, actor, now)
