@@ -47,6 +47,10 @@ def test_demo_shows_the_whole_arc() -> None:
     assert re.search(told, out)
     assert re.search(r"stakeholder updates: [1-9]\d* published by Oliver Grant", out)
     assert "update refused" not in out
+    # the press list's mails reached the demo's mail server (a real SMTP conversation)
+    mails = re.search(r"mail server: (\d+) mails received \((\d+) updates to the lists", out)
+    assert mails is not None and int(mails.group(2)) >= 2, out[-2000:]
+    assert "redaktion@stadtkurier.example" in out
     ended = r"crisis #\d+ ended by the crisis lead; its after-action review: \S+/crises/\d+/review"
     assert re.search(ended, out)
     assert "refused for" not in out

@@ -44,6 +44,7 @@ from crisisdesk.demo.dashboard_alerts import AlertFeed, SituationBoard, channel,
 from crisisdesk.demo.dashboard_channels import ChannelBoard
 from crisisdesk.demo.feed import NewsFeed
 from crisisdesk.demo.inbox_summary import print_inbox
+from crisisdesk.demo.mailbox import DemoMailbox
 from crisisdesk.demo.own_channels import CHANNELS, PHONE_NUMBER_ID, ChannelSecrets, Router
 from crisisdesk.demo.people import FACEBOOK_PAGE
 from crisisdesk.demo.platforms import PlatformSink
@@ -141,11 +142,13 @@ def demo(
     sock = bind(port) if web else bind(0)
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}" if web else DEMO_BASE_URL
     try:
-        with NotificationSink(hooks) as sink, NewsFeed() as feed, _platforms(credentials) as platforms:
+        with (NotificationSink(hooks) as sink, NewsFeed() as feed, _platforms(credentials) as platforms,
+              DemoMailbox() as mailbox):
             config_path.write_text(workspace_yaml(sink.url, webhook_secret=webhook_secret, base_url=base_url,
                                                   channels=credentials, feed_url=feed.url,
-                                                  platforms_url=platforms.url), encoding="utf-8")
-            _run(root, config_path, sink, _Inbound(credentials, feed, platforms), seconds=seconds,
+                                                  platforms_url=platforms.url, smtp_port=mailbox.port),
+                                   encoding="utf-8")
+            _run(root, config_path, sink, _Inbound(credentials, feed, platforms, mailbox), seconds=seconds,
                  speed=speed, seed=seed, calm_days=calm_days, crisis_days=crisis_days, live=live, sock=sock,
                  web=web, auto_ack=auto_ack, team=team,
                  hold=(out.is_terminal and web) if hold is None else (hold and web))
@@ -169,6 +172,7 @@ class _Inbound:
     credentials: ChannelSecrets
     feed: NewsFeed
     platforms: PlatformSink
+    mailbox: DemoMailbox
 
 
 def _platforms(credentials: ChannelSecrets) -> PlatformSink:
@@ -308,7 +312,10 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
         _print_lifecycle(board, sink, deliveries, lead)
         sender.run_once()
         print_inbox(runtime.engine, agents, inbound.platforms, spokesperson)
+        if runtime.mail_sender is not None:
+            runtime.mail_sender.run_once()  # what the lists still owe leaves before the summary
         _print_updates(server.url if web else None, desk, lead, workspace.config.updates.status_page.slug)
+        _print_mails(inbound.mailbox)
         if web:
             if hold:
                 # From now on, deliveries to the webhooks (by hand, say) are processed as `serve` does.
@@ -320,9 +327,18 @@ def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inboun
                 for _ in board.drain_log():
                     pass  # shown above; from here on the terminal prints what people do
 
+                mails_seen = len(inbound.mailbox.mails())
+
                 def show() -> None:
+                    nonlocal mails_seen
                     feed.pump(dashboard.observe)
                     print_timeline(board)
+                    mails = inbound.mailbox.mails()
+                    for mail in mails[mails_seen:]:  # a subscription on the status page: its link
+                        link = mail.confirm_link()
+                        out.print(f"mail to {', '.join(mail.to)}: {mail.subject}"
+                                  + (f" — confirm: {link}" if link else ""), highlight=False)
+                    mails_seen = len(mails)
 
                 _hold(server.url, logins, password, show)
             else:
@@ -345,6 +361,15 @@ def _print_updates(url: str | None, desk: UpdateDesk, lead: CrisisLead, slug: st
         where = f"{url}/crises/{crisis_id}/review" if url else f"crisisdesk review {crisis_id}"
         out.print(f"crisis #{crisis_id} ended by the crisis lead; its after-action review: {where}",
                   highlight=False)
+
+
+def _print_mails(mailbox: DemoMailbox) -> None:
+    """What the demo's mail server received: the lists' updates and any confirmations."""
+    mails = mailbox.mails()
+    confirmations = sum(1 for m in mails if m.confirm_link())
+    people = sorted({to for m in mails for to in m.to})
+    out.print(f"mail server: {len(mails)} mails received ({len(mails) - confirmations} updates to the lists, "
+              f"{confirmations} confirmations) for {', '.join(people) or 'nobody'}", highlight=False)
 
 
 def _print_summary(dash: dict[str, object], ingest: dict[str, int]) -> None:

@@ -4,13 +4,13 @@ Nobody sits at the demo's updates page during the replay, so this stands in, the
 :mod:`crisisdesk.demo.spokesperson` stands in at the approval queue. When an update to an audience
 falls due at the stream time the replay has reached (the cadence of :mod:`crisisdesk.updates.cadence`),
 the spokesperson starts the prefilled draft, submits it (as a spokesperson their own update is approved
-at once, after the guideline check) and publishes it to the plan's channels: the status page, the
-e-mail list, Voltaro's Facebook page (added to the customers' channels of each crisis's plan the first
-time, the way a person adapts the plan on the updates page) and, for management, the crisis lead's
-targets. Each step is the same call the page makes, audited as the spokesperson's account. Before
-that, each poll runs what the service's ticker runs every minute: the reminders reach the owners'
-targets (the demo's sink) when an update falls due, and the team's questionnaire goes out once a
-crisis has ended.
+at once, after the guideline check) and publishes it to the plan's channels: the status page,
+the e-mail lists, Voltaro's Facebook page and press list (added to the customers' channels of each
+crisis's plan the first time, the way a person adapts the plan on the updates page) and, for
+management, the crisis lead's targets. Each step is the same call the page makes, audited as the
+spokesperson's account. Before that, each poll runs what the service's ticker runs every minute:
+the reminders reach the owners' targets (the demo's sink) when an update falls due, and the
+team's questionnaire goes out once a crisis has ended.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from crisisdesk.updates.service import UpdatesError
 REACTION: Final = timedelta(minutes=10)
 #: The page the customers' updates also go to.
 SOCIAL: Final = "social:voltaro-fb"
+#: … and the press list (the demo's mail server receives them).
+PRESS_LIST: Final = "email:press"
 #: The audience written in German (Voltaro's customers); everyone else in the spokesperson's language.
 GERMAN: Final = frozenset({"customers", "affected"})
 
@@ -79,8 +81,8 @@ class UpdateDesk:
             if crisis_id not in self._adapted and row.source != "edited":
                 plan = [a.model_dump(mode="json") for a in service.plan_of(row)]
                 for a in plan:
-                    if a["audience"] == "customers" and SOCIAL not in a["channels"]:
-                        a["channels"].append(SOCIAL)
+                    if a["audience"] == "customers":
+                        a["channels"] += [c for c in (SOCIAL, PRESS_LIST) if c not in a["channels"]]
                 service.set_plan(session, crisis, plan, types, actor=actor.label, now=now)
             self._adapted.add(crisis_id)
             service.observe(row, crisis, now)

@@ -72,11 +72,17 @@ playbook: {}
 """
 
 _UPDATES: Final = """\
-# Stakeholder updates: Voltaro's public status page (docs/updates.md, docs/status-page.md).
+# Stakeholder updates: Voltaro's public status page and its press list (docs/updates.md,
+# docs/status-page.md); the mails go to the demo's own mail server on 127.0.0.1.
 updates:
   status_page:
     slug: voltaro
     title: {de: "Voltaro informiert", en: "Voltaro updates"}
+  email_lists:
+    press:
+      name: {de: "Voltaro Presseverteiler", en: "Voltaro press list"}
+      addresses: [redaktion@stadtkurier.example, newsdesk@mobility-wire.example]
+      lang: de
 """
 
 _ESCALATION: Final = """\
@@ -107,7 +113,8 @@ def target_path(name: str, kind: str) -> str:
 
 def workspace_yaml(sink_url: str | None = None, *, webhook_secret: str | None = None,
                    base_url: str = DEMO_BASE_URL, channels: ChannelSecrets | None = None,
-                   feed_url: str | None = None, platforms_url: str = NOWHERE) -> str:
+                   feed_url: str | None = None, platforms_url: str = NOWHERE,
+                   smtp_port: int | None = None) -> str:
     """The demo's ``crisisdesk.yaml``; without ``sink_url`` only monitors and detection. With
     ``channels`` (this run's credentials) and the press feed's ``feed_url``, Voltaro's accounts
     (sending to ``platforms_url``) and the inbox's saved replies and rules."""
@@ -123,7 +130,11 @@ def workspace_yaml(sink_url: str | None = None, *, webhook_secret: str | None = 
     if not webhook_secret or len(webhook_secret) < 16:
         raise ValueError("the demo's webhooks need a secret of at least 16 characters")
     lines = ["# Every target is the demo's local sink; a real workspace names Slack, Teams, mail…",
-             "notify:", "  targets:"]
+             "notify:"]
+    if smtp_port is not None:  # the demo's own mail server (stakeholder updates to the lists)
+        lines.append(f'  smtp: {{host: 127.0.0.1, port: {smtp_port}, starttls: false, '
+                     'from: "Voltaro <info@voltaro.example>"}')
+    lines.append("  targets:")
     base = sink_url.rstrip("/")
     for name, kind in TARGETS:
         url = base + target_path(name, kind)
