@@ -147,5 +147,10 @@ class Principal:
         return Actor.user(self.user.id, self.user.email)
 
     @property
+    def email(self) -> str | None:
+        """The account's e-mail (None for the service token): who the approval gates recognise."""
+        return self.user.email if self.user is not None else None
+
+    @property
     def display_name(self) -> str:
         return "service" if self.user is None else (self.user.name or self.user.email)

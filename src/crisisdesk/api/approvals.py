@@ -64,7 +64,7 @@ def approvals_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
 
     def decide(principal: Principal, act: Any) -> ApprovalOut:
         gate = runtime.approval_gate()
-        email = principal.user.email if principal.user is not None else None
+        email = principal.email
         try:
             with Session(runtime.engine) as session, session.begin():
                 item = act(session, gate, email)

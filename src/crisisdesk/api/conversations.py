@@ -251,7 +251,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
         due = listing.due_before(now, runtime.workspace.config.inbox.sla.warn_before_minutes)
         filters = Filters(view=view, status=state, channel=channel, monitor=monitor, contact_id=contact_id,
                           q=q, situation=situation, due_before=due)
-        email = principal.user.email if principal.user is not None else None
+        email = principal.email
         teams = teams_of(runtime.workspace.config.inbox.teams, email)
         with Session(runtime.engine) as session:
             try:
@@ -302,7 +302,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                                      now=now, attachments=tuple(body.attachments))
                 held = approval.submit(session, item, conversation, runtime.approval_gate(),
                                        actor=principal.actor,
-                                       email=principal.user.email if principal.user is not None else None,
+                                       email=principal.email,
                                        can_approve=principal.can(Permission.APPROVE_REPLIES), now=now)
                 files = service.files_of(session, item)
                 out = MessageOut.model_validate(service.outbound_message(item, files))

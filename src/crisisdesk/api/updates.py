@@ -31,10 +31,6 @@ Writer = Annotated[Principal, Depends(require(Permission.REPLY))]
 Approver = Annotated[Principal, Depends(require(Permission.APPROVE_REPLIES))]
 
 
-def _email(principal: Principal) -> str | None:
-    return principal.user.email if principal.user is not None else None
-
-
 def updates_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["updates"])
 
@@ -162,7 +158,7 @@ def updates_router(runtime: Runtime) -> APIRouter:
                 update_id,
                 gate,
                 actor=who.actor,
-                email=_email(who),
+                email=who.email,
                 can_approve=who.can(Permission.APPROVE_REPLIES),
                 now=now,
             )
@@ -183,7 +179,7 @@ def updates_router(runtime: Runtime) -> APIRouter:
         gate, now = runtime.approval_gate(), runtime.runner.clock.now()
         run(
             lambda s: actions.approve(
-                s, crisis_id, update_id, gate, actor=who.actor, email=_email(who), can_approve=True, now=now
+                s, crisis_id, update_id, gate, actor=who.actor, email=who.email, can_approve=True, now=now
             )
         )
         return run(one(update_id))
@@ -208,7 +204,7 @@ def updates_router(runtime: Runtime) -> APIRouter:
                 update_id,
                 gate,
                 actor=who.actor,
-                email=_email(who),
+                email=who.email,
                 can_approve=True,
                 now=now,
                 comment=body.comment,

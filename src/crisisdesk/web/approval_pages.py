@@ -34,7 +34,7 @@ def router(runtime: Runtime) -> APIRouter:
     def page(request: Request, user: Approver, *, done: str = "", error: str = "",
              status_code: int = 200) -> HTMLResponse:
         gate = runtime.approval_gate()
-        email = user.user.email if user.user is not None else None
+        email = user.email
         lang = request_lang(request, user)
         with Session(runtime.engine) as session:
             rows = approval.pending(session)
@@ -54,7 +54,7 @@ def router(runtime: Runtime) -> APIRouter:
     def decide(request: Request, user: Principal, item_id: int, act: str, text: str | None,
                comment: str) -> Response:
         lang = request_lang(request, user)
-        email = user.user.email if user.user is not None else None
+        email = user.email
         can = user.can(Permission.APPROVE_REPLIES)
         now = runtime.runner.clock.now()
         try:

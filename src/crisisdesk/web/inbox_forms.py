@@ -151,7 +151,7 @@ def router(runtime: Runtime) -> APIRouter:
                 item = service.reply(session, conversation, text, private=private, key=key,
                                      connectors=connectors, actor=user.actor, now=at, attachments=tuple(ids))
                 held = approval.submit(session, item, conversation, runtime.approval_gate(), actor=user.actor,
-                                       email=user.user.email if user.user is not None else None,
+                                       email=user.email,
                                        can_approve=user.can(Permission.APPROVE_REPLIES), now=at)
         except InboxError as exc:
             return refused(request, user, conversation_id, explain(exc, lang), typed)

@@ -183,7 +183,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         checking = _check_context(thread, contact, identities, written_in)
         gate = runtime.approval_gate()
         crisis = approval.crisis_over(session, c, gate)
-        email = user.user.email if user.user is not None else None
+        email = user.email
         if crisis is not None and gate.may_speak(crisis, email, user.can(Permission.APPROVE_REPLIES)):
             crisis = None  # this reader speaks for the crisis: nothing to warn of
     now = runtime.runner.clock.now()

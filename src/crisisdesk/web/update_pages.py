@@ -171,7 +171,7 @@ def router(runtime: Runtime) -> APIRouter:
         op: Annotated[Literal["save", "submit"], Form()] = "save",
     ) -> Response:
         gate, now = runtime.approval_gate(), runtime.runner.clock.now()
-        email = user.user.email if user.user is not None else None
+        email = user.email
 
         def act(session: Session) -> None:
             actions.edit(
@@ -202,7 +202,7 @@ def router(runtime: Runtime) -> APIRouter:
     @r.post("/crises/{crisis_id}/updates/{update_id}/approve")
     def approve(crisis_id: Id, update_id: Id, user: Approver) -> Response:
         gate, now = runtime.approval_gate(), runtime.runner.clock.now()
-        email = user.user.email if user.user is not None else None
+        email = user.email
         return attempt(
             crisis_id,
             f"update-{update_id}",
@@ -214,7 +214,7 @@ def router(runtime: Runtime) -> APIRouter:
     @r.post("/crises/{crisis_id}/updates/{update_id}/reject")
     def reject(crisis_id: Id, update_id: Id, user: Approver, comment: Short = "") -> Response:
         gate, now = runtime.approval_gate(), runtime.runner.clock.now()
-        email = user.user.email if user.user is not None else None
+        email = user.email
         return attempt(
             crisis_id,
             f"update-{update_id}",
