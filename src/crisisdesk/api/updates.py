@@ -40,13 +40,15 @@ def updates_router(runtime: Runtime) -> APIRouter:
         except UpdatesError as exc:
             raise HTTPException(exc.status, str(exc)) from None
 
-    def one(update_id: int) -> Callable[[Session], dict[str, Any]]:
-        def read(session: Session) -> dict[str, Any]:
-            row = session.get(StakeholderUpdate, update_id)
-            assert row is not None
+    def described(act: Callable[[Session], StakeholderUpdate]) -> dict[str, Any]:
+        """Run an action and answer with the update as it left it, in the same transaction."""
+
+        def both(session: Session) -> dict[str, Any]:
+            row = act(session)
             return service.describe(row, service.publications_of(session, [row.id])[row.id])
 
-        return read
+        out: dict[str, Any] = run(both)
+        return out
 
     @router.get(
         "/api/v1/crises/{crisis_id}/updates",
@@ -98,21 +100,11 @@ def updates_router(runtime: Runtime) -> APIRouter:
     )
     def create(crisis_id: Id, body: UpdateCreate, who: Writer) -> Any:
         gate, now, zone = runtime.approval_gate(), runtime.runner.clock.now(), ru.zone(runtime)
-        row = run(
-            lambda s: (
-                actions.create(
-                    s,
-                    crisis_id,
-                    body.audience.value,
-                    gate,
-                    lang=body.lang,
-                    actor=who.actor,
-                    now=now,
-                    zone=zone,
-                ).id
+        return described(
+            lambda s: actions.create(
+                s, crisis_id, body.audience.value, gate, lang=body.lang, actor=who.actor, now=now, zone=zone
             )
         )
-        return run(one(row))
 
     @router.patch(
         "/api/v1/crises/{crisis_id}/updates/{update_id}",
@@ -125,7 +117,7 @@ def updates_router(runtime: Runtime) -> APIRouter:
     def edit(crisis_id: Id, update_id: Id, body: UpdateChange, who: Writer) -> Any:
         now = runtime.runner.clock.now()
         given = body.model_fields_set
-        run(
+        return described(
             lambda s: actions.edit(
                 s,
                 crisis_id,
@@ -140,7 +132,6 @@ def updates_router(runtime: Runtime) -> APIRouter:
                 clear_next="next_update_at" in given and body.next_update_at is None,
             )
         )
-        return run(one(update_id))
 
     @router.post(
         "/api/v1/crises/{crisis_id}/updates/{update_id}/submit",
@@ -151,7 +142,7 @@ def updates_router(runtime: Runtime) -> APIRouter:
     def submit(crisis_id: Id, update_id: Id, who: Writer) -> Any:
         """A spokesperson's own update is approved at once; the checker's findings are kept."""
         gate, now = runtime.approval_gate(), runtime.runner.clock.now()
-        run(
+        return described(
             lambda s: actions.submit(
                 s,
                 crisis_id,
@@ -163,7 +154,6 @@ def updates_router(runtime: Runtime) -> APIRouter:
                 now=now,
             )
         )
-        return run(one(update_id))
 
     @router.post(
         "/api/v1/crises/{crisis_id}/updates/{update_id}/approve",
@@ -177,12 +167,11 @@ def updates_router(runtime: Runtime) -> APIRouter:
     )
     def approve(crisis_id: Id, update_id: Id, who: Approver) -> Any:
         gate, now = runtime.approval_gate(), runtime.runner.clock.now()
-        run(
+        return described(
             lambda s: actions.approve(
                 s, crisis_id, update_id, gate, actor=who.actor, email=who.email, can_approve=True, now=now
             )
         )
-        return run(one(update_id))
 
     @router.post(
         "/api/v1/crises/{crisis_id}/updates/{update_id}/reject",
@@ -197,7 +186,7 @@ def updates_router(runtime: Runtime) -> APIRouter:
     )
     def reject(crisis_id: Id, update_id: Id, body: RejectIn, who: Approver) -> Any:
         gate, now = runtime.approval_gate(), runtime.runner.clock.now()
-        run(
+        return described(
             lambda s: actions.reject(
                 s,
                 crisis_id,
@@ -210,7 +199,6 @@ def updates_router(runtime: Runtime) -> APIRouter:
                 comment=body.comment,
             )
         )
-        return run(one(update_id))
 
     @router.post(
         "/api/v1/crises/{crisis_id}/updates/{update_id}/publish",
@@ -221,12 +209,12 @@ def updates_router(runtime: Runtime) -> APIRouter:
     def publish(crisis_id: Id, update_id: Id, who: Writer) -> Any:
         """Each channel's outcome is in ``publications`` (queued, delivered, partly, failed)."""
         outlets, now = ru.outlets(runtime), runtime.runner.clock.now()
-        run(
-            lambda s: actions.publish(
-                s, crisis_id, update_id, outlets, actor=who.actor, now=now, clock=SystemClock()
-            )
-        )
-        return run(one(update_id))
+
+        def published(s: Session) -> StakeholderUpdate:
+            actions.publish(s, crisis_id, update_id, outlets, actor=who.actor, now=now, clock=SystemClock())
+            return actions.get(s, crisis_id, update_id)
+
+        return described(published)
 
     @router.get(
         "/api/v1/crises/{crisis_id}/updates/{update_id}/press-release",

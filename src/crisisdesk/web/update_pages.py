@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from crisisdesk import runtime_updates as ru
@@ -37,12 +36,6 @@ Short = Annotated[str, Form(max_length=2000)]
 
 def _channels(text: str) -> list[str]:
     return [c.strip() for c in text.replace("\n", ",").split(",") if c.strip()]
-
-
-def _said(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return str(exc)
 
 
 def router(runtime: Runtime) -> APIRouter:
