@@ -96,3 +96,37 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate(e)
     yield e
     e.dispose()
+
+
+REDIS_URL = os.environ.get("CRISISDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server of the machine (skipped without one, a failure in CI)."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        client.ping()
+        client.close()
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        if servers_required():
+            pytest.fail(f"Redis is required in CI but not reachable at {REDIS_URL}: {problem}")
+        pytest.skip(f"no Redis at {REDIS_URL}: {problem}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def bus_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own on the shared Redis, deleted afterwards."""
+    import redis
+
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -11,6 +11,7 @@ from crisisdesk.channels.models import (
     OutboxItem,
     UnparsedItem,
 )
+from crisisdesk.cluster.models import ClusterLease
 from crisisdesk.configuration.models import WorkspaceDocument
 from crisisdesk.crises.models import Crisis, CrisisSituation
 from crisisdesk.db import Base
@@ -48,6 +49,7 @@ __all__ = [
     "ChannelDelivery",
     "ChannelHealth",
     "ChannelInsight",
+    "ClusterLease",
     "Contact",
     "ContactIdentity",
     "Conversation",
