@@ -33,6 +33,7 @@ from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, proc
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.channels.service import record_credentials
+from crisisdesk.cluster.signals import DELIVERIES, MAILS, NOTICES, OUTBOX, Signals
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
@@ -54,9 +55,9 @@ from crisisdesk.inbox.service import answered
 from crisisdesk.notify.dispatcher import Dispatcher
 from crisisdesk.notify.schemas import Lang
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
-from crisisdesk.pipeline.events import StoredPost
+from crisisdesk.pipeline.events import RawItem, StoredPost
 from crisisdesk.pipeline.parallel import PrepareWorkers
-from crisisdesk.pipeline.runner import PipelineRunner
+from crisisdesk.pipeline.runner import BatchResult, PipelineRunner
 from crisisdesk.reports.follow_up import overdue_improvements
 from crisisdesk.runtime_config import (
     analysis_enricher,
@@ -100,6 +101,12 @@ class Runtime:
     presence: PresenceBoard = field(default_factory=PresenceBoard)
     #: The inbox rules in force (installed with the configuration; ``trigger: change`` rules read it).
     rule_engine: RuleEngine | None = None
+    #: The distributed mode's wake-ups: what this process does not run itself, it signals to the
+    #: worker that does (None: the embedded mode, where every sender runs here).
+    signals: Signals | None = None
+    #: Where the API hands posts: None runs them through this process's pipeline; a front end of the
+    #: distributed mode validates them and queues them for the workers (cluster/frontend.py).
+    queue: Callable[[list[RawItem]], BatchResult] | None = None
     _connectors: tuple[WorkspaceConfig, dict[str, Connector]] | None = None
     #: Escalates channel alerts when detection, which has one, is switched off.
     _own_escalator: tuple[WorkspaceConfig, Escalator | None] | None = None
@@ -108,11 +115,14 @@ class Runtime:
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
     _passed_over: int | None = None  # a version not applied (broken, or an import): said once
 
-    def start_notifications(self) -> Dispatcher:
-        """Send enqueued notifications from a background thread, woken after every alert."""
+    def start_notifications(self, *, recover: bool = True) -> Dispatcher:
+        """Send enqueued notifications from a background thread, woken after every alert.
+        ``recover``: sends interrupted by this process's own last death are due again at once
+        (False where other processes may be sending: their claims expire instead)."""
         if self.dispatcher is None:
             notify = self.workspace.config.notify
-            self.dispatcher = Dispatcher(self.engine, notify.targets, smtp=notify.smtp)
+            self.dispatcher = Dispatcher(self.engine, notify.targets, smtp=notify.smtp,
+                                         recover_on_start=recover)
             dispatcher = self.dispatcher
             self.runner.listeners.append(lambda _alerts: dispatcher.kick())
             dispatcher.start()
@@ -126,6 +136,8 @@ class Runtime:
         """Wake the update mail sender: a publication or a subscription just queued mails."""
         if self.mail_sender is not None:
             self.mail_sender.kick()
+        elif self.signals is not None:
+            self.signals.send(MAILS)
 
     def connectors(self) -> dict[str, Connector]:
         """The enabled channels of the configuration in force, by key (rebuilt when it changes)."""
@@ -291,6 +303,8 @@ class Runtime:
         """Wake the notification dispatcher: an inbox notice was just committed."""
         if self.dispatcher is not None:
             self.dispatcher.kick()
+        elif self.signals is not None:
+            self.signals.send(NOTICES)
 
     def answered(self, session: Session, item_id: int, now: datetime) -> None:
         """An outbox reply reached the platform: the conversation is answered, its SLA met."""
@@ -333,6 +347,8 @@ class Runtime:
         """Wake the outbox sender: a reply or moderation action was just queued."""
         if self.outbox_sender is not None:
             self.outbox_sender.kick()
+        elif self.signals is not None:
+            self.signals.send(OUTBOX)
 
     def outbox_queued_or_notices(self) -> None:
         """After the rules' transaction committed: their replies and notices leave now."""
@@ -342,13 +358,16 @@ class Runtime:
     def delivery_stored(self) -> None:
         if self.channel_processor is not None:
             self.channel_processor.notify()
+        elif self.signals is not None:
+            self.signals.send(DELIVERIES)
 
-    def start_ticker(self, interval: float = 5.0) -> None:
+    def start_ticker(self, interval: float = 5.0, *, front_end: bool = False) -> None:
         """Let time pass for detection and escalation even when no posts arrive (live service),
-        and pick up a configuration saved by any process within ``interval`` seconds."""
+        and pick up a configuration saved by any process within ``interval`` seconds (all a front
+        end of the distributed mode does)."""
         if self._ticker is not None:
             return
-        self._ticker = runtime_ticker.start(self, self._stop_ticker, interval)
+        self._ticker = runtime_ticker.start(self, self._stop_ticker, interval, front_end=front_end)
 
     def reload_if_changed(self) -> bool:
         """Apply the newest stored configuration if it is not the one in force here (one small

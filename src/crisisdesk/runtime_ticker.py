@@ -54,8 +54,11 @@ def chores(runtime: Runtime) -> list[Chore]:
     ]
 
 
-def start(runtime: Runtime, stop: threading.Event, interval: float) -> threading.Thread:
-    todo = chores(runtime)
+def start(runtime: Runtime, stop: threading.Event, interval: float, *,
+          front_end: bool = False) -> threading.Thread:
+    """``front_end``: a front end of the distributed mode only picks up new configurations; the
+    pipeline lease's holder does every other chore, once for all processes."""
+    todo = chores(runtime)[:1] if front_end else chores(runtime)
 
     def loop() -> None:
         while not stop.wait(interval):

@@ -79,6 +79,22 @@ class Settings(BaseSettings):
         "connects is the client's (sign-in throttle, audit log, secure cookies).",
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    bus_url: str | None = Field(
+        default=None, description="redis://HOST:PORT/DB turns on the distributed mode: `serve` processes "
+        "become front ends that publish what arrives, `crisisdesk worker` processes do the work (needs "
+        "CRISISDESK_DATABASE_URL on PostgreSQL). Default: the embedded mode, everything in one process.",
+    )
+    bus_prefix: str = Field(default="crisisdesk", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+                            description="Prefix of every Redis key, so that workspaces can share a Redis.")
+    bus_claim_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="A message read but not acknowledged for this long (its "
+        "worker died or hangs) is handed to another worker.")
+    bus_max_deliveries: int = Field(
+        default=5, ge=1, le=100, description="A message that failed this many times goes to the "
+        "dead letters (`crisisdesk bus dead`), so the rest flows on.")
+    lease_seconds: float = Field(
+        default=15.0, ge=1, le=600, description="How long the worker that stores and detects may stay "
+        "silent before another takes over (distributed mode).")
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -99,6 +115,15 @@ class Settings(BaseSettings):
         alone would believe any process on 127.0.0.1, which lets a local client pick its address)."""
         trusted = [e for e in self.trusted_proxies.split(",") if e]
         return ProxyOptions(proxy_headers=bool(trusted), forwarded_allow_ips=trusted)
+
+    @field_validator("bus_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{value!r} is not a Redis URL (redis://HOST:PORT/DB, rediss:// or unix://)")
+        return value.strip()
 
     @field_validator("log_level")
     @classmethod

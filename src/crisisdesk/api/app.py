@@ -150,8 +150,13 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
         raw = [RawItem("api", i, item if isinstance(item, dict) else _item_text(item))
                for i, item in enumerate(items)]
         started = time.perf_counter()
-        with lock:
-            result = runtime.runner.handle(raw)
+        if runtime.queue is not None:  # a front end of the distributed mode: the workers store them
+            result = runtime.queue(raw)
+            queued = result.summary.read - result.summary.rejected
+        else:
+            with lock:
+                result = runtime.runner.handle(raw)
+            queued = None
         metrics.batch_seconds.observe(time.perf_counter() - started)
         s = result.summary
         for outcome, n in (("imported", s.imported), ("updated", s.updated),
@@ -161,6 +166,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
         return PostAccepted(
             summary=s,
             rejects=[RejectOut(index=r.position, reason=r.reason) for r in result.rejections],
+            queued=queued,
         )
 
     @app.post(

@@ -15,6 +15,7 @@ Messages are orjson documents in one field, so whatever the in-process bus carri
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
@@ -92,7 +93,7 @@ class RedisBus:
             return
         pipe = self.client.pipeline(transaction=False)
         for message in messages:
-            pipe.xadd(self.key(topic), {FIELD: orjson.dumps(message)})
+            pipe.xadd(self.key(topic), {FIELD: encode(message)})
         pipe.execute()
 
     def subscribe(self, topic: str, group: str, *, from_start: bool = False) -> None:
@@ -178,7 +179,7 @@ class RedisBus:
 
     @staticmethod
     def _deliveries(entries: Sequence[tuple[Any, Any]]) -> list[Delivery]:
-        return [Delivery(_text(i), orjson.loads(f.get(FIELD, b"null")) or {}) for i, f in entries if f]
+        return [Delivery(_text(i), decode(f.get(FIELD, b"null")) or {}) for i, f in entries if f]
 
     def dead_letters(self, topic: str, *, limit: int = 100) -> list[DeadLetter]:
         out = []
@@ -187,7 +188,7 @@ class RedisBus:
             out.append(DeadLetter(
                 id=_text(entry_id), topic=_text(f.get(b"topic", b"")), group=_text(f.get(b"group", b"")),
                 original_id=_text(f.get(b"id", b"")), deliveries=int(f.get(b"deliveries", b"0")),
-                error=_text(f.get(b"error", b"")), message=orjson.loads(f.get(FIELD, b"null")) or {}))
+                error=_text(f.get(b"error", b"")), message=decode(f.get(FIELD, b"null")) or {}))
         return out
 
     def dead_count(self, topic: str) -> int:
@@ -202,7 +203,7 @@ class RedisBus:
             return 0
         pipe = self.client.pipeline(transaction=True)
         for letter in chosen:
-            pipe.xadd(self.key(topic), {FIELD: orjson.dumps(letter.message)})
+            pipe.xadd(self.key(topic), {FIELD: encode(letter.message)})
         pipe.xdel(self.dead_key(topic), *[d.id for d in chosen])
         pipe.execute()
         return len(chosen)
@@ -243,6 +244,22 @@ class RedisBus:
 
     def close(self) -> None:
         self.client.close()
+
+
+def encode(message: Message) -> bytes:
+    """orjson, or the standard library where orjson refuses (an integer beyond 64 bits, half a
+    surrogate pair in a text a platform sent): what one process accepted, the next must read."""
+    try:
+        return orjson.dumps(message)
+    except TypeError:
+        return json.dumps(message).encode()
+
+
+def decode(data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def _text(value: Any) -> str:

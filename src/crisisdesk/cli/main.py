@@ -7,6 +7,7 @@ import typer
 from crisisdesk.cli import (
     analysis_cmds,
     channels_cmds,
+    cluster_cmds,
     config_cmds,
     demo_cmd,
     detection_cmds,
@@ -36,6 +37,9 @@ app.command("check-reply")(reply_cmd.check_reply_cmd)
 app.command("import")(ingest_cmds.import_)
 app.command("replay")(ingest_cmds.replay)
 app.command("serve")(serve_cmd.serve)
+app.command("worker")(cluster_cmds.worker)
+app.command("status")(cluster_cmds.status)
+app.add_typer(cluster_cmds.bus_app)
 app.add_typer(channels_cmds.channels_app)
 app.command("analyze")(analysis_cmds.analyze)
 app.command("train")(analysis_cmds.train)

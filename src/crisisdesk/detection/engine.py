@@ -109,6 +109,12 @@ class DetectionEngine:
         """Rebuild state from the rollups and follow the open (and recently resolved) situations."""
         self.states.update(rollups.load_states(conn, self.names, now, self.config))
         self._cusum_hour = minute_of(now) // 60
+        self.follow_situations(conn, now)
+
+    def follow_situations(self, conn: Connection, now: datetime) -> None:
+        """Follow the open (and recently resolved) situations as stored: at a start, and in the
+        distributed mode when a person changed one on another process (the stored row wins)."""
+        self.tracked.clear()
         reopen_since = now - timedelta(minutes=self.config.reopen_minutes)
         rows = conn.execute(select(_situations).where(
             _situations.c.monitor_id.in_(list(self.names)),

@@ -99,6 +99,15 @@ class PipelineRunner:
         #: Groups the situation events of a transaction into crises inside it, and returns the
         #: crisis events to publish with them (:class:`crisisdesk.crises.tracker.CrisisTracker`).
         self._crises: Callable[[Connection, list[Message]], list[Message]] | None = None
+        #: Called first in every transaction the runner commits; raises to keep it from committing.
+        #: In the distributed mode the lease holder's check that it still holds the lease
+        #: (:meth:`crisisdesk.cluster.lease.Lease.fence`), and on a front end the turn a person's
+        #: change takes with the holder (:func:`crisisdesk.cluster.lease.bump`).
+        self.fence: Callable[[Connection], None] | None = None
+        #: In the distributed mode, committed events go to every process (``relay(kind, payload)``,
+        #: kind ``events`` or ``inbox``), whose receivers call :meth:`tell` and :meth:`tell_inbox`;
+        #: None: straight to this process's listeners.
+        self.relay: Callable[[str, object], None] | None = None
         bus.subscribe(INGEST_TOPIC, PIPELINE_GROUP)
 
     def handle(self, items: Sequence[RawItem]) -> BatchResult:
@@ -126,6 +135,7 @@ class PipelineRunner:
         if isinstance(self.clock, StreamClock):
             self.clock.advance(max(p.created_at for p in posts))
         with self.engine.begin() as conn:
+            self._fenced(conn)
             known = post_store.known_hashes(conn, [p.key for p in posts])
             deduped = stages.dedupe(posts, known)
             fresh = [*deduped.new, *deduped.changed]
@@ -157,12 +167,21 @@ class PipelineRunner:
         self.publish(alerts)
         if queued and self.outbox_queued is not None:
             self.outbox_queued()
-        if threaded and self.inbox_listeners:
-            update: Message = {"event": "inbox.updated", "conversations": sorted(set(threaded.values())),
-                               "upto": max(threaded)}
-            for listener in self.inbox_listeners:
-                listener(update)
+        if threaded:
+            self._tell_inbox({"event": "inbox.updated", "conversations": sorted(set(threaded.values())),
+                              "upto": max(threaded)})
         return result
+
+    def _tell_inbox(self, update: Message) -> None:
+        if self.relay is not None:
+            self.relay("inbox", update)
+        else:
+            self.tell_inbox(update)
+
+    def tell_inbox(self, update: Message) -> None:
+        """Hand an inbox update to this process's inbox listeners."""
+        for listener in self.inbox_listeners:
+            listener(update)
 
     def tick(self) -> list[Message]:
         """Let detection see time pass without posts (resolutions, escalation timers)."""
@@ -170,6 +189,7 @@ class PipelineRunner:
             return []
         with self._lock:
             with self.engine.begin() as conn:
+                self._fenced(conn)
                 alerts = self._with_crises(conn, self.detector.tick(conn, self.clock.now()))
             self.publish(alerts)
         return alerts
@@ -179,9 +199,14 @@ class PipelineRunner:
         transaction, in turn with batches and ticks, and publish its events after the commit."""
         with self._lock:
             with self.engine.begin() as conn:
+                self._fenced(conn)
                 events = self._with_crises(conn, action(conn, self.detector))
             self.publish(events)
         return events
+
+    def _fenced(self, conn: Connection) -> None:
+        if self.fence is not None:
+            self.fence(conn)
 
     @property
     def crises(self) -> Callable[[Connection, list[Message]], list[Message]] | None:
@@ -232,6 +257,15 @@ class PipelineRunner:
         with self._lock:  # listeners never run two at a time (the lock is the runner's turn)
             if self.bus.has_subscribers(EVENTS_TOPIC):
                 self.bus.publish(EVENTS_TOPIC, alerts)
+            if self.relay is not None:
+                self.relay("events", alerts)
+            else:
+                self.tell(alerts)
+
+    def tell(self, alerts: list[Message]) -> None:
+        """Hand committed events to this process's listeners (in the distributed mode, every
+        process's signal receiver calls this with the events any process published)."""
+        with self._lock:
             for listener in self.listeners:
                 listener(alerts)
 

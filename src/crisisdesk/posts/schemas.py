@@ -181,6 +181,10 @@ class PostAccepted(BaseModel):
 
     summary: IngestSummary
     rejects: list[RejectOut] = Field(default_factory=list)
+    queued: int | None = Field(
+        default=None, description="Distributed mode only: valid posts handed to the workers, which store "
+        "them within about a second (the summary then counts only what was read and rejected here). "
+        "Absent in the embedded mode, where the summary says what was stored.")
 
 
 class RejectOut(BaseModel):

@@ -1,0 +1,97 @@
+"""``crisisdesk serve`` as a front end of the distributed mode.
+
+A front end answers people, the API and the platforms, and keeps nothing of the pipeline's work:
+posts sent to the API are validated here (every rejection is answered at once, with its index) and
+published to the workers as one raw batch; a webhook delivery is stored and signalled to the lease
+holder's delivery processor; a reply or notice queued here is signalled to the senders. A person's
+change to a situation is made here, in the database, in turn with the lease holder's transactions,
+and tells the holder to re-read its situations. Events committed anywhere reach this front end's
+live pages through the signals.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from crisisdesk.bus.base import INGEST_TOPIC
+from crisisdesk.bus.redis_streams import RedisBus
+from crisisdesk.cluster import lease as leases
+from crisisdesk.cluster import signals as sig
+from crisisdesk.cluster.prepared import ensure_groups
+from crisisdesk.cluster.registry import Heartbeat
+from crisisdesk.cluster.worker import bus_of
+from crisisdesk.core.errors import ConfigError
+from crisisdesk.pipeline import stages
+from crisisdesk.pipeline.events import RawItem
+from crisisdesk.pipeline.runner import BatchResult
+from crisisdesk.posts.schemas import IngestSummary
+from crisisdesk.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FrontEnd:
+    runtime: Runtime
+    bus: RedisBus
+    signals: sig.Signals
+    heartbeat: Heartbeat
+    queued: int = 0
+
+    def queue(self, items: list[RawItem]) -> BatchResult:
+        """Validate a batch here and hand its valid items to the workers (one message). The summary
+        says how many were read and rejected; ``queued`` how many went to the workers."""
+        normalized = stages.normalize(items, max_text_chars=self.runtime.settings.max_text_chars)
+        refused = {r.position for r in normalized.rejections}
+        valid = [i for i in items if i.position not in refused]
+        if valid:
+            self.bus.publish(INGEST_TOPIC, [RawItem.batch_to_message(valid)])
+            self.queued += len(valid)
+        return BatchResult(IngestSummary(read=len(items), rejected=len(normalized.rejections)),
+                           normalized.rejections)
+
+    def info(self) -> dict[str, Any]:
+        return {"queued": self.queued}
+
+    def close(self) -> None:
+        self.heartbeat.stop()
+        self.signals.stop()
+        self.bus.close()
+
+
+def attach(runtime: Runtime) -> FrontEnd:
+    """Make ``runtime`` a front end of the distributed mode named by its settings."""
+    settings = runtime.settings
+    if runtime.engine.dialect.name != "postgresql":
+        raise ConfigError("environment", "CRISISDESK_DATABASE_URL",
+                          "the distributed mode (CRISISDESK_BUS_URL) needs a PostgreSQL database that "
+                          "every process shares, e.g. postgresql+psycopg://USER@HOST/DB; "
+                          f"this workspace is on {runtime.engine.dialect.name}")
+    bus = bus_of(settings)
+    try:
+        ensure_groups(bus)
+    except redis.RedisError as exc:
+        raise ConfigError("environment", "CRISISDESK_BUS_URL",
+                          f"Redis does not answer at {safe_url(settings.bus_url)}: {exc}") from exc
+    signals = sig.Signals(bus.client, bus.prefix)
+    runtime.signals = signals
+    runtime.runner.relay = signals.send
+    runtime.runner.fence = leases.bump
+    front = FrontEnd(runtime, bus, signals, Heartbeat(bus.client, bus.prefix, bus.consumer, "front end"))
+    front.heartbeat.info = front.info
+    runtime.queue = front.queue
+    signals.listen({sig.EVENTS: runtime.runner.tell, sig.INBOX: runtime.runner.tell_inbox})
+    front.heartbeat.start()
+    return front
+
+
+def safe_url(url: str | None) -> str:
+    """The URL without a password."""
+    if not url or "@" not in url:
+        return str(url)
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://…@{rest.rpartition('@')[2]}"

@@ -1,0 +1,269 @@
+"""``crisisdesk worker``: one process of the distributed mode's work.
+
+Every worker prepares raw batches (normalize and analyse, :mod:`.prepared`), as many at a time as
+there are workers. One worker at a time also holds the pipeline lease (:mod:`.lease`) and with it
+everything that keeps state or must happen once: storing prepared batches (dedupe, match, store,
+conversations, inbox rules, detection, crises, escalation, one transaction each), the ticks of
+time, the channels' delivery processor, pollers and health, and the senders (notifications, the
+outbox, update mails). When it dies, another worker takes the lease once it expires, rebuilds the
+detection state from the stored rollups and situations, and goes on where the stream's pending
+messages say: a message is acknowledged only after its effects are committed, and a redelivered
+one finds its posts already stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+from crisisdesk.bus.base import INGEST_TOPIC
+from crisisdesk.bus.redis_streams import RedisBus
+from crisisdesk.cluster import lease as leases
+from crisisdesk.cluster import signals as sig
+from crisisdesk.cluster.prepared import (
+    PREPARE_GROUP,
+    PREPARED_TOPIC,
+    STORE_GROUP,
+    ensure_groups,
+    prepare,
+    unpack,
+)
+from crisisdesk.cluster.registry import Heartbeat
+from crisisdesk.configuration.service import STORED, latest
+from crisisdesk.core.clock import SystemClock
+from crisisdesk.escalation.watch import Watch
+from crisisdesk.pipeline.enrich import Enricher
+from crisisdesk.runtime import Runtime, build_runtime
+from crisisdesk.runtime_config import analysis_enricher, open_engine
+from crisisdesk.settings import Settings
+from crisisdesk.workspace import Workspace, parse_config
+
+log = logging.getLogger(__name__)
+
+_FIRST = object()
+
+
+@dataclass
+class Counters:
+    prepared: int = 0
+    stored_batches: int = 0
+    stored_posts: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.time)
+
+
+def bus_of(settings: Settings, *, consumer: str | None = None) -> RedisBus:
+    assert settings.bus_url is not None
+    return RedisBus(settings.bus_url, consumer=consumer, prefix=settings.bus_prefix,
+                    claim_idle=settings.bus_claim_seconds, max_deliveries=settings.bus_max_deliveries)
+
+
+class Worker:
+    """The loops of one worker process; :meth:`run` until ``stop`` is set."""
+
+    def __init__(self, workspace: Workspace, settings: Settings, *, bus: RedisBus | None = None,
+                 prepare: bool = True, own: bool = True,
+                 on_owner: Callable[[Runtime], None] | None = None) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self.bus = bus or bus_of(settings)
+        self.prepares = prepare
+        self.owns = own
+        self.name = self.bus.consumer
+        self.engine = open_engine(workspace)
+        self.lease = leases.Lease(self.engine, leases.PIPELINE, self.name, ttl=settings.lease_seconds)
+        self.counters = Counters()
+        self.owner: Runtime | None = None
+        #: Called with the owner's runtime when this worker took the lease (tests, the demo).
+        self.on_owner = on_owner
+        self._stop = threading.Event()
+
+    # -- the whole process --------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        stop = stop or threading.Event()
+        self._stop = stop
+        self._retrying(ensure_groups, self.bus)
+        heartbeat = Heartbeat(self.bus.client, self.bus.prefix, self.name, "worker", self._info)
+        heartbeat.start()
+        threads = []
+        if self.prepares:
+            threads.append(threading.Thread(target=self._prepare_loop, name="prepare", daemon=True))
+        if self.owns:
+            threads.append(threading.Thread(target=self._owner_loop, name="owner", daemon=True))
+        for t in threads:
+            t.start()
+        stop.wait()
+        for t in threads:
+            t.join(30)
+        self.lease.release()
+        heartbeat.stop()
+        self.engine.dispose()
+
+    def _info(self) -> dict[str, Any]:
+        return {"owner": self.lease.held, "prepares": self.prepares, **dataclasses.asdict(self.counters)}
+
+    def _retrying(self, action: Callable[..., Any], *args: Any) -> Any:
+        """Redis away at start (a restart): wait for it instead of dying."""
+        while not self._stop.is_set():
+            try:
+                return action(*args)
+            except redis.RedisError as exc:
+                log.warning("Redis not reachable (%s); trying again in a second", exc)
+                self._stop.wait(1.0)
+        return None
+
+    # -- preparing: every worker ----------------------------------------------------------------------
+
+    def _prepare_loop(self) -> None:
+        version, enricher = self._analysis()
+        checked = time.monotonic()
+        while not self._stop.is_set():
+            if time.monotonic() - checked > 5.0:
+                version, enricher = self._analysis(version, enricher)
+                checked = time.monotonic()
+            try:
+                deliveries = self.bus.read(INGEST_TOPIC, PREPARE_GROUP, max_count=1, block=0.5)
+            except redis.RedisError as exc:
+                log.warning("reading %s failed (%s); trying again in a second", INGEST_TOPIC, exc)
+                self._stop.wait(1.0)
+                continue
+            for d in deliveries:
+                try:
+                    out = prepare(d.message, enricher=enricher, max_text_chars=self.settings.max_text_chars,
+                                  version=version)
+                    self.bus.publish(PREPARED_TOPIC, [out])
+                    self.bus.ack(INGEST_TOPIC, PREPARE_GROUP, [d.id])
+                    self.counters.prepared += 1
+                except redis.RedisError as exc:  # left pending: claimed again once Redis is back
+                    log.warning("a raw batch stays pending (%s)", exc)
+                except Exception as exc:
+                    self.counters.failed += 1
+                    log.exception("preparing raw batch %s failed", d.id)
+                    self._fail(INGEST_TOPIC, PREPARE_GROUP, d.id, exc)
+
+    def _analysis(self, seen: object = _FIRST, current: Enricher | None = None,
+                  ) -> tuple[int | None, Enricher | None]:
+        """The configuration version in force (None: the workspace file) and its analysis, rebuilt
+        only when the ``analysis`` section changed."""
+        with self.engine.connect() as conn:
+            stored = latest(conn)
+        version = stored.version if stored is not None else None
+        if seen is not _FIRST and version == seen:
+            return version, current
+        config = parse_config(stored.text, path=STORED) if stored is not None else self.workspace.config
+        rebuild = seen is _FIRST or config.analysis != self.workspace.config.analysis
+        self.workspace = dataclasses.replace(self.workspace, config=config)
+        return version, analysis_enricher(self.workspace) if rebuild else current
+
+    def _fail(self, topic: str, group: str, message_id: str, exc: BaseException) -> None:
+        with contextlib.suppress(redis.RedisError):
+            self.bus.fail(topic, group, message_id, f"{type(exc).__name__}: {exc}")
+
+    # -- owning: the lease holder ---------------------------------------------------------------------
+
+    def _owner_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                took = self.lease.acquire()
+            except Exception as exc:  # the database away for a moment
+                log.warning("could not ask for the pipeline lease (%s)", exc)
+                took = False
+            if not took:
+                self._stop.wait(max(0.2, self.lease.ttl / 3))
+                continue
+            try:
+                self._own()
+            except Exception:
+                log.exception("the pipeline owner stopped on an error; it gives the lease up")
+            finally:
+                self.lease.release()
+
+    def _own(self) -> None:
+        runtime = build_runtime(self.workspace, self.settings, clock=SystemClock(), deliver=True)
+        runtime.runner.fence = self.lease.fence
+        signals = sig.Signals(self.bus.client, self.bus.prefix)
+        runtime.signals = signals
+        runtime.runner.relay = signals.send
+        runtime.start_notifications(recover=False)
+        runtime.start_ticker()
+        runtime.start_channels()
+        signals.listen({
+            sig.DELIVERIES: lambda _p: runtime.delivery_stored(),
+            sig.OUTBOX: lambda _p: runtime.outbox_queued(),
+            sig.NOTICES: lambda _p: runtime.notices_queued(),
+            sig.MAILS: lambda _p: runtime.update_mails_queued(),
+            sig.EVENTS: runtime.runner.tell,
+            sig.INBOX: runtime.runner.tell_inbox,
+        })
+        self.owner = runtime
+        if self.on_owner is not None:
+            self.on_owner(runtime)
+        keeper = threading.Thread(target=self._keep_lease, name="lease", daemon=True)
+        keeper.start()
+        with self.engine.connect() as conn:
+            generation = leases.generation(conn)
+        try:
+            while not self._stop.is_set() and self.lease.held:
+                generation = self._follow(runtime, generation)
+                try:
+                    deliveries = self.bus.read(PREPARED_TOPIC, STORE_GROUP, max_count=1, block=0.5)
+                except redis.RedisError as exc:
+                    log.warning("reading %s failed (%s); trying again in a second", PREPARED_TOPIC, exc)
+                    self._stop.wait(1.0)
+                    continue
+                for d in deliveries:
+                    if not self._store(runtime, d.id, d.message):
+                        break
+        finally:
+            self.owner = None
+            signals.stop()
+            runtime.close()
+            keeper.join(5)
+
+    def _store(self, runtime: Runtime, message_id: str, message: dict[str, Any]) -> bool:
+        """One prepared batch into the database; False when this worker lost the lease meanwhile."""
+        try:
+            read, normalized, version, enriched = unpack(message)
+            result = runtime.runner.store(read, normalized, enriched=enriched and version == runtime.version)
+        except leases.LeaseLost:
+            log.warning("lost the pipeline lease; batch %s stays pending for the next owner", message_id)
+            return False
+        except Exception as exc:
+            self.counters.failed += 1
+            log.exception("storing prepared batch %s failed", message_id)
+            self._fail(PREPARED_TOPIC, STORE_GROUP, message_id, exc)
+            return True
+        try:
+            self.bus.ack(PREPARED_TOPIC, STORE_GROUP, [message_id])
+        except redis.RedisError as exc:  # committed: a redelivery finds every post stored already
+            log.warning("batch %s is stored but its acknowledgement failed (%s)", message_id, exc)
+        self.counters.stored_batches += 1
+        self.counters.stored_posts += result.summary.imported + result.summary.updated
+        return True
+
+    def _follow(self, runtime: Runtime, seen: int) -> int:
+        """Re-read the situations when a person changed one on another process."""
+        with self.engine.connect() as conn:
+            now = leases.generation(conn)
+            if now != seen:
+                with runtime.runner.turn():
+                    detector = runtime.runner.detector
+                    if isinstance(detector, Watch):
+                        detector.detection.follow_situations(conn, runtime.runner.clock.now())
+        return now
+
+    def _keep_lease(self) -> None:
+        while not self._stop.wait(self.lease.ttl / 3) and self.lease.held:
+            try:
+                self.lease.renew()
+            except Exception as exc:  # the database away: try again; the lease may run out
+                log.warning("renewing the pipeline lease failed (%s)", exc)
