@@ -164,9 +164,18 @@ def migrate(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
+    # Alembic keeps its context in module globals: one migration at a time in a process. Processes
+    # starting together (a compose file's front ends and workers) take turns on PostgreSQL's lock.
+    with _MIGRATING, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+_MIGRATING = threading.Lock()
+#: The advisory lock key migrations take on PostgreSQL ("cdmigr" in ASCII).
+_MIGRATION_LOCK = 0x63646D696772
 
 
 def describe_url(url: str) -> str:

@@ -1,0 +1,70 @@
+"""The distributed mode end to end in one test process: a front end (the real app) publishes, real
+workers on the real Redis and PostgreSQL prepare and store; one of them holds the lease."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from crisisdesk.api.app import create_app
+from crisisdesk.cluster import frontend
+from crisisdesk.core.clock import SystemClock
+from crisisdesk.detection.models import SeriesBucket
+from crisisdesk.posts.models import Post
+from crisisdesk.runtime import Runtime, build_runtime
+from crisisdesk.workspace import load_workspace
+from tests.cluster.conftest import Cluster, wait_for
+from tests.factories import post
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+TOKEN = "t0ken"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def front(cluster: Cluster) -> Iterator[tuple[TestClient, Runtime]]:
+    runtime = build_runtime(load_workspace(cluster.workspace_file, cluster.settings), cluster.settings,
+                            clock=SystemClock(), deliver=True)
+    fe = frontend.attach(runtime)
+    with TestClient(create_app(runtime, api_token=TOKEN)) as client:
+        yield client, runtime
+    fe.close()
+    runtime.close()
+
+
+def count(runtime: Runtime, *where: Any) -> int:
+    with runtime.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Post).where(*where)).scalar_one())
+
+
+def volume(runtime: Runtime) -> int:
+    """What detection counted (the minute rollups of every monitor): a batch counted twice shows."""
+    with runtime.engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.sum(SeriesBucket.volume), 0))
+                                .where(SeriesBucket.resolution == "m")).scalar_one())
+
+
+def test_posts_sent_to_a_front_end_are_stored_by_the_workers_once(
+        cluster: Cluster, front: tuple[TestClient, Runtime]) -> None:
+    client, runtime = front
+    cluster.start_worker()
+    cluster.start_worker()
+    answer = client.post("/api/v1/posts", json=[post(i) for i in range(40)] + [{"platform": "x"}], headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["queued"] == 40
+    assert body["summary"]["read"] == 41 and body["summary"]["rejected"] == 1
+    assert body["rejects"][0]["index"] == 40
+    wait_for(lambda: count(runtime) == 40, message="40 posts stored")
+    # sent again (a client retrying): nothing new, nothing counted twice
+    client.post("/api/v1/posts", json=[post(i) for i in range(40)], headers=AUTH)
+    client.post("/api/v1/posts", json=[post(40)], headers=AUTH)
+    wait_for(lambda: count(runtime) == 41, message="the 41st post")
+    assert volume(runtime) == 41 * 1  # each post matches the one monitor "bahn" once
+    holders = [w for w, _, _ in cluster.workers if w.lease.held]
+    assert len(holders) == 1
