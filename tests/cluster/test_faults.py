@@ -1,0 +1,174 @@
+"""Fault tests of the distributed mode with real processes: `crisisdesk worker`s killed with
+SIGKILL, Redis and PostgreSQL restarted, a poison message. Each asserts that every accepted post is
+stored exactly once and counted by detection exactly once (the rollups would show a batch applied
+twice), and that nothing stays pending."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from crisisdesk.bus.base import INGEST_TOPIC
+from crisisdesk.bus.redis_streams import RedisBus
+from crisisdesk.cluster import lease as leases
+from crisisdesk.cluster.prepared import PREPARED_TOPIC, ensure_groups
+from crisisdesk.db import make_engine, migrate
+from crisisdesk.detection.models import SeriesBucket
+from crisisdesk.pipeline.events import RawItem
+from crisisdesk.posts.models import Post
+from tests.cluster.conftest import wait_for
+from tests.cluster.servers import RedisServer, Workers, postgres_server, redis_server
+from tests.factories import post
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+BATCHES, PER_BATCH = 40, 50
+TOTAL = BATCHES * PER_BATCH
+
+
+def publish(bus: RedisBus, batches: int = BATCHES, per_batch: int = PER_BATCH, start: int = 0) -> None:
+    ensure_groups(bus)
+    for b in range(batches):
+        first = start + b * per_batch
+        bus.publish(INGEST_TOPIC, [RawItem.batch_to_message(
+            [RawItem("api", i, post(first + i)) for i in range(per_batch)])])
+
+
+def stored(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Post)).scalar_one())
+
+
+def counted(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.sum(SeriesBucket.volume), 0))
+                                .where(SeriesBucket.resolution == "m")).scalar_one())
+
+
+def holder_pid(engine: Engine) -> int | None:
+    with engine.connect() as conn:
+        holder = leases.holder_of(conn)
+        if holder is None or holder[2] <= leases.db_now(conn):
+            return None
+    return int(holder[0].split(":")[1])
+
+
+def settled(bus: RedisBus) -> bool:
+    return all(s.pending == 0 and not s.lag for t in (INGEST_TOPIC, PREPARED_TOPIC) for s in bus.stats(t))
+
+
+@pytest.fixture
+def world(workspace_file: Path, database_url: str, tmp_path: Path) -> Iterator[tuple[Workers, RedisServer, Engine]]:
+    with redis_server(tmp_path) as redis:
+        env = {**os.environ, "CRISISDESK_DATABASE_URL": database_url, "CRISISDESK_BUS_URL": redis.url,
+               "CRISISDESK_BUS_PREFIX": "faults", "CRISISDESK_BUS_CLAIM_SECONDS": "1",
+               "CRISISDESK_LEASE_SECONDS": "2", "CRISISDESK_BUS_MAX_DELIVERIES": "3",
+               "CRISISDESK_LOG_LEVEL": "INFO"}
+        workers = Workers(workspace_file, env, tmp_path)
+        engine = make_engine(database_url)
+        migrate(engine)
+        try:
+            yield workers, redis, engine
+        finally:
+            workers.stop_all()
+            engine.dispose()
+
+
+def bus_on(redis: RedisServer, **kw: float) -> RedisBus:
+    return RedisBus(redis.url, prefix="faults", consumer="test", **kw)  # type: ignore[arg-type]
+
+
+def test_a_worker_killed_in_the_middle_loses_nothing_and_doubles_nothing(
+        world: tuple[Workers, RedisServer, Engine]) -> None:
+    workers, redis, engine = world
+    bus = bus_on(redis)
+    publish(bus)
+    first = workers.start()
+    wait_for(lambda: holder_pid(engine) == first.pid and stored(engine) >= PER_BATCH, 90,
+             "the first worker to hold the lease and store a batch")
+    second = workers.start()
+    time.sleep(0.3)
+    first.kill()  # in the middle of its work: a batch being stored or prepared, messages pending
+    assert stored(engine) < TOTAL, "the test must kill the worker before it is done"
+    wait_for(lambda: stored(engine) == TOTAL and settled(bus), 120,
+             f"every post stored by the second worker\n{workers.outputs()}")
+    assert counted(engine) == TOTAL
+    assert holder_pid(engine) == second.pid
+    assert bus.dead_count(INGEST_TOPIC) == bus.dead_count(PREPARED_TOPIC) == 0
+
+
+def test_a_poison_message_is_dead_lettered_and_the_rest_flows(world: tuple[Workers, RedisServer, Engine]) -> None:
+    workers, redis, engine = world
+    bus = bus_on(redis)
+    ensure_groups(bus)
+    bus.publish(INGEST_TOPIC, [{"items": "not a list of items"}])  # fails to prepare, every time
+    bus.publish(PREPARED_TOPIC, [{"posts": [["not", "a", "row"]], "rejections": [], "read": 1}])  # fails to store
+    publish(bus, batches=4)
+    workers.start()
+    workers.start()
+    wait_for(lambda: stored(engine) == 4 * PER_BATCH, 90, f"the good batches\n{workers.outputs()}")
+    wait_for(lambda: bus.dead_count(INGEST_TOPIC) == 1 and bus.dead_count(PREPARED_TOPIC) == 1, 60,
+             f"both poison messages dead-lettered\n{workers.outputs()}")
+    [raw] = bus.dead_letters(INGEST_TOPIC)
+    assert raw.deliveries == 3 and raw.group == "prepare" and raw.error
+    [prepared] = bus.dead_letters(PREPARED_TOPIC)
+    assert prepared.group == "store" and prepared.error
+    wait_for(lambda: settled(bus), 30, "nothing pending")
+    assert counted(engine) == 4 * PER_BATCH
+
+
+def test_redis_restarting_loses_nothing(world: tuple[Workers, RedisServer, Engine]) -> None:
+    workers, redis, engine = world
+    bus = bus_on(redis)
+    publish(bus)
+    workers.start()
+    workers.start()
+    wait_for(lambda: stored(engine) >= PER_BATCH, 90, "a first batch")
+    assert stored(engine) < TOTAL, "the test must restart Redis while the workers are busy"
+    redis.restart(down=1.5)  # kill -9; the AOF brings back every acknowledged write
+    bus = bus_on(redis)
+    wait_for(lambda: stored(engine) == TOTAL and settled(bus), 120, f"every post\n{workers.outputs()}")
+    assert counted(engine) == TOTAL
+
+
+def test_postgresql_restarting_loses_nothing(workspace_file: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="crisisdesk-pg-"))  # the postgres user must reach it
+    with postgres_server(folder) as pg, redis_server(tmp_path) as redis:
+        monkeypatch.setenv("CRISISDESK_DATABASE_URL", pg.url)
+        engine = make_engine(pg.url)
+        migrate(engine)
+        env = {**os.environ, "CRISISDESK_DATABASE_URL": pg.url, "CRISISDESK_BUS_URL": redis.url,
+               "CRISISDESK_BUS_PREFIX": "faults", "CRISISDESK_BUS_CLAIM_SECONDS": "1",
+               "CRISISDESK_LEASE_SECONDS": "2", "CRISISDESK_BUS_MAX_DELIVERIES": "20"}
+        workers = Workers(workspace_file, env, tmp_path)
+        bus = bus_on(redis)
+        try:
+            publish(bus)
+            workers.start()
+            workers.start()
+            wait_for(lambda: stored(engine) >= PER_BATCH, 90, f"a first batch\n{workers.outputs()}")
+            assert stored(engine) < TOTAL, "the test must restart PostgreSQL while the workers are busy"
+            engine.dispose()
+            pg.restart(down=2.0)  # every connection cut mid-transaction
+            wait_for(lambda: _stored_or_none(engine) == TOTAL and settled(bus), 180,
+                     f"every post\n{workers.outputs()}")
+            assert counted(engine) == TOTAL
+            assert bus.dead_count(INGEST_TOPIC) == bus.dead_count(PREPARED_TOPIC) == 0
+        finally:
+            workers.stop_all()
+            engine.dispose()
+
+
+def _stored_or_none(engine: Engine) -> int | None:
+    try:
+        return stored(engine)
+    except Exception:  # the server still starting
+        return None
