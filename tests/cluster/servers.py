@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,7 +171,8 @@ class PostgresServer:
 
     def start(self) -> None:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-w", "-l", str(self.folder / "log"),
-                  "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off", "start")
+                  "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off",
+                  "start")
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-w", "-m", mode, "stop")
@@ -196,7 +197,5 @@ def postgres_server(folder: Path) -> Iterator[PostgresServer]:
     try:
         yield server
     finally:
-        try:
+        with suppress(subprocess.CalledProcessError):
             server.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass

@@ -54,7 +54,8 @@ def test_posts_sent_to_a_front_end_are_stored_by_the_workers_once(
     client, runtime = front
     cluster.start_worker()
     cluster.start_worker()
-    answer = client.post("/api/v1/posts", json=[post(i) for i in range(40)] + [{"platform": "x"}], headers=AUTH)
+    batch = [post(i) for i in range(40)] + [{"platform": "x"}]
+    answer = client.post("/api/v1/posts", json=batch, headers=AUTH)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["queued"] == 40

@@ -65,7 +65,8 @@ def settled(bus: RedisBus) -> bool:
 
 
 @pytest.fixture
-def world(workspace_file: Path, database_url: str, tmp_path: Path) -> Iterator[tuple[Workers, RedisServer, Engine]]:
+def world(workspace_file: Path, database_url: str,
+          tmp_path: Path) -> Iterator[tuple[Workers, RedisServer, Engine]]:
     with redis_server(tmp_path) as redis:
         env = {**os.environ, "CRISISDESK_DATABASE_URL": database_url, "CRISISDESK_BUS_URL": redis.url,
                "CRISISDESK_BUS_PREFIX": "faults", "CRISISDESK_BUS_CLAIM_SECONDS": "1",
@@ -104,12 +105,14 @@ def test_a_worker_killed_in_the_middle_loses_nothing_and_doubles_nothing(
     assert bus.dead_count(INGEST_TOPIC) == bus.dead_count(PREPARED_TOPIC) == 0
 
 
-def test_a_poison_message_is_dead_lettered_and_the_rest_flows(world: tuple[Workers, RedisServer, Engine]) -> None:
+def test_a_poison_message_is_dead_lettered_and_the_rest_flows(
+        world: tuple[Workers, RedisServer, Engine]) -> None:
     workers, redis, engine = world
     bus = bus_on(redis)
     ensure_groups(bus)
     bus.publish(INGEST_TOPIC, [{"items": "not a list of items"}])  # fails to prepare, every time
-    bus.publish(PREPARED_TOPIC, [{"posts": [["not", "a", "row"]], "rejections": [], "read": 1}])  # fails to store
+    # and one that fails to store, every time
+    bus.publish(PREPARED_TOPIC, [{"posts": [["not", "a", "row"]], "rejections": [], "read": 1}])
     publish(bus, batches=4)
     workers.start()
     workers.start()
