@@ -22,8 +22,9 @@ class Cluster:
     settings: Settings
     workers: list[tuple[Worker, threading.Event, threading.Thread]] = field(default_factory=list)
 
-    def start_worker(self, **kw: bool) -> Worker:
-        worker = Worker(load_workspace(self.workspace_file, self.settings), self.settings, **kw)
+    def start_worker(self, *, prepare: bool = True, own: bool = True) -> Worker:
+        worker = Worker(load_workspace(self.workspace_file, self.settings), self.settings, prepare=prepare,
+                        own=own)
         stop = threading.Event()
         thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
         thread.start()
