@@ -390,3 +390,35 @@ def test_the_crisis_types_roles_for_its_level_are_told_with_the_first_step(
     assert len(got) == 1
     if crisis_type == "safety_incident":
         assert got[0]["notified"] == ["carla", "dora", "ben"]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_processes_racing_for_the_same_timer_run_its_step_once(engine: Engine,
+                                                                  config: WorkspaceConfig) -> None:
+    import threading
+
+    sid = situation(engine)
+    Run(engine, escalator(config)).handle(event("alert.opened", sid, 3, T0))
+    at = T0 + timedelta(minutes=12)
+    ran: dict[str, list[dict[str, Any]]] = {}
+    first_advanced = threading.Event()
+
+    def first() -> None:  # advances, then holds its transaction open a moment before committing
+        with engine.begin() as conn:
+            ran["first"] = escalator(config).advance(conn, at)
+            first_advanced.set()
+            threading.Event().wait(0.5)
+
+    def second() -> None:
+        first_advanced.wait(5)
+        with engine.begin() as conn:
+            ran["second"] = escalator(config).advance(conn, at)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert [e["step"] for e in ran["first"]] == [2]
+    assert ran["second"] == []
+    assert len(Run(engine, escalator(config)).targets()) == 5

@@ -152,8 +152,13 @@ class Escalator:
         """Run every step whose time has come (each once, in order of time)."""
         out: list[Message] = []
         while True:
-            due = conn.execute(select(_esc).where(_esc.c.status == ACTIVE, _esc.c.next_at <= now)
-                               .order_by(_esc.c.next_at, _esc.c.id).limit(100)).mappings().all()
+            query = (select(_esc).where(_esc.c.status == ACTIVE, _esc.c.next_at <= now)
+                     .order_by(_esc.c.next_at, _esc.c.id).limit(100))
+            if conn.dialect.name == "postgresql":
+                # Two processes advancing at once (the lease holder's tick and a person's change on a
+                # front end) never run the same step: a timer another transaction holds is skipped.
+                query = query.with_for_update(skip_locked=True)
+            due = conn.execute(query).mappings().all()
             if not due:
                 return out
             for row in due:
