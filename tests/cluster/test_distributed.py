@@ -69,3 +69,28 @@ def test_posts_sent_to_a_front_end_are_stored_by_the_workers_once(
     assert volume(runtime) == 41 * 1  # each post matches the one monitor "bahn" once
     holders = [w for w, _, _ in cluster.workers if w.lease.held]
     assert len(holders) == 1
+
+
+def test_status_and_metrics_show_the_processes_the_lease_and_the_topics(
+        cluster: Cluster, front: tuple[TestClient, Runtime]) -> None:
+    from crisisdesk.cluster.status import cluster_status
+    from crisisdesk.cluster.worker import bus_of
+
+    client, runtime = front
+    holder = cluster.start_worker()
+    cluster.start_worker(own=False)
+    wait_for(lambda: holder.owner is not None, message="a lease holder")
+    client.post("/api/v1/posts", json=[post(i) for i in range(5)], headers=AUTH)
+    wait_for(lambda: count(runtime) == 5, message="5 posts")
+    bus = bus_of(cluster.settings)
+    state = cluster_status(bus, runtime.engine)
+    roles = sorted(p["role"] for p in state["processes"])
+    assert roles == ["front end", "worker", "worker"]
+    assert state["lease"]["holder"] == holder.name and state["lease"]["valid"]
+    groups = {(g["topic"], g["group"]): g for g in state["groups"]}
+    assert set(groups) == {("ingest.raw", "prepare"), ("ingest.prepared", "store")}
+    text = client.get("/metrics").text
+    assert "crisisdesk_bus_up 1.0" in text
+    assert 'crisisdesk_processes{role="worker"} 2.0' in text
+    assert "crisisdesk_lease_held 1.0" in text
+    assert 'crisisdesk_bus_pending{group="store",topic="ingest.prepared"}' in text

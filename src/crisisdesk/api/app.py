@@ -117,6 +117,11 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     )
     app.state.runtime = runtime
     metrics = Metrics()
+    if runtime.settings.bus_url:  # a front end of the distributed mode: the cluster's state too
+        from crisisdesk.cluster.metrics import ClusterCollector
+        from crisisdesk.cluster.worker import bus_of
+
+        metrics.registry.register(ClusterCollector(bus_of(runtime.settings), runtime.engine))
     lock = threading.Lock()  # one pipeline runner; requests take turns through it
     upload_limit = runtime.settings.max_attachment_bytes + FORM_OVERHEAD
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes,
