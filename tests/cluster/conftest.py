@@ -54,7 +54,7 @@ def cluster(workspace_file: Path, database_url: str, redis_url: str, bus_prefix:
     if not database_url.startswith("postgresql"):
         pytest.skip("the distributed mode runs on PostgreSQL")
     for name, value in (("BUS_URL", redis_url), ("BUS_PREFIX", bus_prefix), ("BUS_CLAIM_SECONDS", "1"),
-                        ("LEASE_SECONDS", "2")):
+                        ("LEASE_SECONDS", "2"), ("SECRET_KEY", "one-key-for-every-process")):
         monkeypatch.setenv(f"CRISISDESK_{name}", value)
     c = Cluster(workspace_file, Settings())
     yield c

@@ -71,6 +71,7 @@ def world(workspace_file: Path, database_url: str,
         env = {**os.environ, "CRISISDESK_DATABASE_URL": database_url, "CRISISDESK_BUS_URL": redis.url,
                "CRISISDESK_BUS_PREFIX": "faults", "CRISISDESK_BUS_CLAIM_SECONDS": "1",
                "CRISISDESK_LEASE_SECONDS": "2", "CRISISDESK_BUS_MAX_DELIVERIES": "3",
+               "CRISISDESK_SECRET_KEY": "one-key-for-every-process",
                "CRISISDESK_LOG_LEVEL": "INFO"}
         workers = Workers(workspace_file, env, tmp_path)
         engine = make_engine(database_url)
@@ -150,7 +151,8 @@ def test_postgresql_restarting_loses_nothing(workspace_file: Path, tmp_path: Pat
         migrate(engine)
         env = {**os.environ, "CRISISDESK_DATABASE_URL": pg.url, "CRISISDESK_BUS_URL": redis.url,
                "CRISISDESK_BUS_PREFIX": "faults", "CRISISDESK_BUS_CLAIM_SECONDS": "1",
-               "CRISISDESK_LEASE_SECONDS": "2", "CRISISDESK_BUS_MAX_DELIVERIES": "20"}
+               "CRISISDESK_LEASE_SECONDS": "2", "CRISISDESK_BUS_MAX_DELIVERIES": "20",
+               "CRISISDESK_SECRET_KEY": "one-key-for-every-process"}
         workers = Workers(workspace_file, env, tmp_path)
         bus = bus_on(redis)
         try:

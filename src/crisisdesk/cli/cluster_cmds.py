@@ -30,6 +30,9 @@ def _distributed(config: ConfigOption) -> tuple[Settings, Workspace]:
     if not settings.bus_url:
         raise ConfigError("environment", "CRISISDESK_BUS_URL",
                           "not set: the distributed mode needs redis://HOST:PORT/DB (see docs/deployment.md)")
+    from crisisdesk.cluster.frontend import require_shared_settings
+
+    require_shared_settings(settings)
     if not workspace.database_url.startswith("postgresql"):
         raise ConfigError("environment", "CRISISDESK_DATABASE_URL",
                           "the distributed mode needs a PostgreSQL database that every process shares, "

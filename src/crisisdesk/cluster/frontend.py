@@ -30,6 +30,7 @@ from crisisdesk.pipeline.events import RawItem
 from crisisdesk.pipeline.runner import BatchResult
 from crisisdesk.posts.schemas import IngestSummary
 from crisisdesk.runtime import Runtime
+from crisisdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def attach(runtime: Runtime) -> FrontEnd:
                           "the distributed mode (CRISISDESK_BUS_URL) needs a PostgreSQL database that "
                           "every process shares, e.g. postgresql+psycopg://USER@HOST/DB; "
                           f"this workspace is on {runtime.engine.dialect.name}")
+    require_shared_settings(settings)
     bus = bus_of(settings)
     try:
         ensure_groups(bus)
@@ -87,6 +89,16 @@ def attach(runtime: Runtime) -> FrontEnd:
     signals.listen({sig.EVENTS: runtime.runner.tell, sig.INBOX: runtime.runner.tell_inbox})
     front.heartbeat.start()
     return front
+
+
+def require_shared_settings(settings: Settings) -> None:
+    """What every process of the distributed mode must share, checked before anything starts."""
+    if not settings.secret_key:
+        raise ConfigError("environment", "CRISISDESK_SECRET_KEY",
+                          "the distributed mode needs the same secret key in every front end and worker "
+                          "(it signs the acknowledgement links a worker sends and a front end checks); "
+                          "set it to one long random value everywhere, e.g. `python -c 'import secrets; "
+                          "print(secrets.token_urlsafe(32))'`")
 
 
 def safe_url(url: str | None) -> str:

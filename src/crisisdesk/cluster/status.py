@@ -24,8 +24,11 @@ def cluster_status(bus: RedisBus, engine: Engine) -> dict[str, Any]:
     if holder is not None:
         name, epoch, until = holder
         lease = {"holder": name, "epoch": epoch, "expires_at": until.isoformat(), "valid": until > now}
+    procs = processes(bus.client, bus.prefix)
+    for p in procs:  # the lease row says who holds it now; a heartbeat may be seconds old
+        p["owner"] = bool(lease and lease["valid"] and p.get("name") == lease["holder"])
     return {
-        "processes": processes(bus.client, bus.prefix),
+        "processes": procs,
         "lease": lease,
         "groups": [asdict(s) for t in topics for s in bus.stats(t)],
         "dead_letters": {t: bus.dead_count(t) for t in topics},
