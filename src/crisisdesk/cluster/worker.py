@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -54,10 +54,17 @@ _FIRST = object()
 @dataclass
 class Counters:
     prepared: int = 0
+    #: Seconds spent preparing and storing (what one batch costs each step: the scale projection).
+    prepare_seconds: float = 0.0
     stored_batches: int = 0
     stored_posts: int = 0
+    store_seconds: float = 0.0
     failed: int = 0
-    started: float = field(default_factory=time.time)
+
+    def summary(self) -> str:
+        return (f"prepared {self.prepared} batches in {self.prepare_seconds:.2f} s, "
+                f"stored {self.stored_posts} posts in {self.stored_batches} batches in "
+                f"{self.store_seconds:.2f} s, {self.failed} failures")
 
 
 def bus_of(settings: Settings, *, consumer: str | None = None) -> RedisBus:
@@ -106,6 +113,7 @@ class Worker:
             t.join(30)
         self.lease.release()
         heartbeat.stop()
+        log.info("worker %s: %s", self.name, self.counters.summary())
         self.engine.dispose()
 
     def _info(self) -> dict[str, Any]:
@@ -138,8 +146,10 @@ class Worker:
                 continue
             for d in deliveries:
                 try:
+                    began = time.perf_counter()
                     out = prepare(d.message, enricher=enricher, max_text_chars=self.settings.max_text_chars,
                                   version=version)
+                    self.counters.prepare_seconds += time.perf_counter() - began
                     self.bus.publish(PREPARED_TOPIC, [out])
                     self.bus.ack(INGEST_TOPIC, PREPARE_GROUP, [d.id])
                     self.counters.prepared += 1
@@ -231,6 +241,7 @@ class Worker:
 
     def _store(self, runtime: Runtime, message_id: str, message: dict[str, Any]) -> bool:
         """One prepared batch into the database; False when this worker lost the lease meanwhile."""
+        began = time.perf_counter()
         try:
             read, normalized, version, enriched = unpack(message)
             result = runtime.runner.store(read, normalized, enriched=enriched and version == runtime.version)
@@ -246,6 +257,7 @@ class Worker:
             self.bus.ack(PREPARED_TOPIC, STORE_GROUP, [message_id])
         except redis.RedisError as exc:  # committed: a redelivery finds every post stored already
             log.warning("batch %s is stored but its acknowledgement failed (%s)", message_id, exc)
+        self.counters.store_seconds += time.perf_counter() - began
         self.counters.stored_batches += 1
         self.counters.stored_posts += result.summary.imported + result.summary.updated
         return True
