@@ -87,6 +87,8 @@ def insert_rows(
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if returning:
         tail += f" RETURNING {', '.join(returning)}"
+    if conn.dialect.name == "postgresql":
+        return _insert_pipelined(conn, head + one + tail, rows, returning=bool(returning))
     out: list[tuple[Any, ...]] = []
     start = 0
     cursor = _cursor(conn)
@@ -97,6 +99,26 @@ def insert_rows(
             cursor.execute(head + ", ".join([one] * size) + tail, [v for row in chunk for v in row])
             if returning:
                 out.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    return out
+
+
+def _insert_pipelined(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...]], *,
+                      returning: bool) -> list[tuple[Any, ...]]:
+    """psycopg's executemany of a one-row statement: the rows go in one pipeline (one round trip),
+    and the statement's text is parsed once. A multi-row VALUES statement with thousands of
+    placeholders is longer than psycopg caches, so it would be parsed again for every batch
+    (a third of the time of storing a batch, measured)."""
+    cursor = _cursor(conn)
+    out: list[tuple[Any, ...]] = []
+    try:
+        cursor.executemany(statement, rows, returning=returning)
+        if returning:
+            while True:
+                out.extend(cursor.fetchall())
+                if not cursor.nextset():
+                    break
     finally:
         cursor.close()
     return out
