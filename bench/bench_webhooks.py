@@ -66,6 +66,15 @@ def delivery(n: int) -> bytes:
     return json.dumps(body, ensure_ascii=True).encode()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def paced(rate: float, seconds: float, send: Callable[[int], float], threads: int = 8) -> list[float]:
     """Call ``send(n)`` at ``rate`` per second for ``seconds``; returns the answer times."""
     total = int(rate * seconds)
@@ -107,6 +116,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--workers", type=int, default=0, help="distributed mode with N workers")
+    parser.add_argument("--threads", type=int, default=8, help="sending threads (raise for high rates)")
     args = parser.parse_args()
     if args.workers and args.database != "postgresql":
         parser.error("--workers needs --database postgresql")
@@ -239,7 +249,12 @@ def main() -> None:
         health = threading.Thread(target=lambda: during.extend(
             paced(args.rate / 10, args.seconds, send_health, threads=1)))
         health.start()
-        hooks = paced(args.rate, args.seconds, send_webhook)
+        cpu_before = {"serve": cpu_seconds(server.pid), "workers": sum(cpu_seconds(w.pid) for w in workers)}
+        began = time.perf_counter()
+        hooks = paced(args.rate, args.seconds, send_webhook, threads=args.threads)
+        achieved = len(hooks) / (time.perf_counter() - began)
+        cpu = {"serve": cpu_seconds(server.pid) - cpu_before["serve"],
+               "workers": sum(cpu_seconds(w.pid) for w in workers) - cpu_before["workers"]}
         health.join()
         deadline = time.perf_counter() + 30
         while len(seen_at) < len(sent_at) and time.perf_counter() < deadline:
@@ -259,7 +274,11 @@ def main() -> None:
         if first is not None and key in sent_at:
             in_inbox.append(first - sent_at[key])
     mode = f"distributed, {args.workers} workers" if args.workers else "embedded"
-    print(f"{args.database} ({mode}): {len(hooks)} deliveries at {args.rate:.0f}/s over {args.seconds:.0f} s")
+    print(f"{args.database} ({mode}): {len(hooks)} deliveries asked at {args.rate:.0f}/s over "
+          f"{args.seconds:.0f} s, sent at {achieved:.0f}/s (the sender shares the machine's cores)")
+    print(f"  CPU per delivery: serve {cpu['serve'] / len(hooks) * 1000:.2f} ms"
+          + (f", workers together {cpu['workers'] / len(hooks) * 1000:.2f} ms" if workers else "")
+          + f" → one core takes about {len(hooks) / max(cpu['serve'], 1e-9):.0f} deliveries/s in serve")
     print(f"  answer  p50 {statistics.median(hooks) * 1000:.1f} ms  p99 {pct(hooks, 0.99) * 1000:.1f} ms  "
           f"(target p99 < 20 ms)")
     print(f"  /healthz alone      p50 {statistics.median(idle) * 1000:.1f} ms  "
