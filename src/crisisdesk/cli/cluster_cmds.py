@@ -172,3 +172,58 @@ def replay(topic: Annotated[str, typer.Argument(help=f"One of: {', '.join(TOPICS
     finally:
         bus.close()
     out.print(f"{n} dead letter{'s' if n != 1 else ''} put back on {topic}")
+
+
+@friendly_errors
+def migrate_to(
+    url: Annotated[str, typer.Argument(help="The new database, e.g. postgresql+psycopg://USER@HOST/DB "
+                                            "(empty; its schema is created).")],
+    config: ConfigOption = None,
+    batch: Annotated[int, typer.Option(min=100, max=100_000, help="Rows per insert.")] = 2000,
+) -> None:
+    """Copy this workspace's database (the embedded SQLite file) into another, for the distributed
+    mode: every table with a progress bar, then each table's rows counted on both sides."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from crisisdesk.cluster.copy import copy_database
+    from crisisdesk.db import describe_url, make_engine
+
+    _, workspace = open_workspace(config)
+    try:
+        make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError("argument", "URL", f"{url!r} is not a database URL: {exc}") from exc
+    if make_url(url) == make_url(workspace.database_url):
+        raise ConfigError("argument", "URL", "is this workspace's own database")
+    source, target = make_engine(workspace.database_url), make_engine(url)
+    columns = (TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err) as bar:
+            tasks: dict[str, Any] = {}
+
+            def step(table: str, done: int, total: int) -> None:
+                if table not in tasks:
+                    tasks[table] = bar.add_task(table, total=max(total, 1))
+                bar.update(tasks[table], completed=done if total else 1)
+
+            counts = copy_database(source, target, batch=batch, progress=step)
+    except Exception:
+        target.dispose()
+        source.dispose()
+        raise
+    source.dispose()
+    target.dispose()
+    bad = [c for c in counts if not c.ok]
+    table = Table(title=f"{describe_url(workspace.database_url)} → {describe_url(url)}")
+    for column in ("table", "rows here", "rows there", ""):
+        table.add_column(column)
+    for c in counts:
+        if c.source or c.target:
+            table.add_row(c.table, str(c.source), str(c.target), "ok" if c.ok else "[red]DIFFERENT[/]")
+    out.print(table)
+    if bad:
+        raise ConfigError("copy", "", f"{len(bad)} tables differ: {', '.join(c.table for c in bad)}")
+    out.print(f"all {sum(c.source for c in counts)} rows copied and counted. Next: set "
+              f"CRISISDESK_DATABASE_URL={describe_url(url)} for every process (see docs/deployment.md)")
