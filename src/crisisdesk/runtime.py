@@ -48,7 +48,7 @@ from crisisdesk.escalation.watch import Watch
 from crisisdesk.inbox import sla, sla_alerts
 from crisisdesk.inbox.models import Conversation
 from crisisdesk.inbox.notices import Notices
-from crisisdesk.inbox.presence import PresenceBoard
+from crisisdesk.inbox.presence import Board, PresenceBoard
 from crisisdesk.inbox.rule_conditions import from_normalized
 from crisisdesk.inbox.rules import RuleEngine
 from crisisdesk.inbox.service import answered
@@ -98,7 +98,7 @@ class Runtime:
     mail_sender: MailSender | None = None
     health: HealthMonitor | None = None
     #: Who has which conversation open (collision detection), in this process.
-    presence: PresenceBoard = field(default_factory=PresenceBoard)
+    presence: Board = field(default_factory=PresenceBoard)
     #: The inbox rules in force (installed with the configuration; ``trigger: change`` rules read it).
     rule_engine: RuleEngine | None = None
     #: The distributed mode's wake-ups: what this process does not run itself, it signals to the

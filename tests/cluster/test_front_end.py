@@ -118,3 +118,14 @@ def test_a_persons_change_on_a_front_end_is_followed_by_the_holder_and_seen_by_e
     with first.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Situation)
                             .where(Situation.status == "resolved")).scalar_one() == 1
+
+
+def test_who_has_a_conversation_open_is_seen_on_every_front_end(
+        fronts: list[tuple[TestClient, Runtime]]) -> None:
+    (_, first), (_, second) = fronts
+    assert first.presence.beat(5, 1, "Mia", typing=True, draft="Liebe Lena, …") == []
+    [mia] = second.presence.beat(5, 2, "Sam")
+    assert (mia.user_id, mia.name, mia.typing, mia.draft) == (1, "Mia", True, "Liebe Lena, …")
+    assert [p.name for p in first.presence.others(5, 1)] == ["Sam"]
+    first.presence.leave(5, 1)
+    assert second.presence.others(5, 2) == []

@@ -3,7 +3,8 @@
 A front end answers people, the API and the platforms, and keeps nothing of the pipeline's work:
 posts sent to the API are validated here (every rejection is answered at once, with its index) and
 published to the workers as one raw batch; a webhook delivery is stored and signalled to the lease
-holder's delivery processor; a reply or notice queued here is signalled to the senders. A person's
+holder's delivery processor; a reply or notice queued here is signalled to the senders; who has a
+conversation open is shared in Redis (:mod:`.presence`). A person's
 change to a situation is made here, in the database, in turn with the lease holder's transactions,
 and tells the holder to re-read its situations. Events committed anywhere reach this front end's
 live pages through the signals.
@@ -22,6 +23,7 @@ from crisisdesk.bus.redis_streams import RedisBus
 from crisisdesk.cluster import lease as leases
 from crisisdesk.cluster import signals as sig
 from crisisdesk.cluster.prepared import ensure_groups
+from crisisdesk.cluster.presence import RedisPresenceBoard
 from crisisdesk.cluster.registry import Heartbeat
 from crisisdesk.cluster.worker import bus_of
 from crisisdesk.core.errors import ConfigError
@@ -86,6 +88,7 @@ def attach(runtime: Runtime) -> FrontEnd:
     front = FrontEnd(runtime, bus, signals, Heartbeat(bus.client, bus.prefix, bus.consumer, "front end"))
     front.heartbeat.info = front.info
     runtime.queue = front.queue
+    runtime.presence = RedisPresenceBoard(bus.client, bus.prefix)
     signals.listen({sig.EVENTS: runtime.runner.tell, sig.INBOX: runtime.runner.tell_inbox})
     front.heartbeat.start()
     return front

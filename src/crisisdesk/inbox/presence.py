@@ -2,8 +2,8 @@
 
 Each open conversation view reports a heartbeat (every few seconds, with "typing" and the draft)
 and learns who else is there. Kept in this process's memory: presence is worth seconds, so it is
-never written to the database; a deployment with several web processes shares it through the
-stream bus (issue 16).
+never written to the database; the front ends of the distributed mode share it in Redis
+(:mod:`crisisdesk.cluster.presence`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 #: A view that has not reported for this long has left.
 TTL_SECONDS = 30.0
@@ -25,6 +26,15 @@ class Presence:
     typing: bool
     draft: str | None
     seen: float
+
+
+class Board(Protocol):
+    def beat(self, conversation_id: int, user_id: int, name: str, *, typing: bool = False,
+             draft: str | None = None) -> list[Presence]: ...
+
+    def leave(self, conversation_id: int, user_id: int) -> None: ...
+
+    def others(self, conversation_id: int, user_id: int | None) -> list[Presence]: ...
 
 
 class PresenceBoard:
