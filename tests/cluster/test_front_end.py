@@ -53,7 +53,7 @@ def fronts(cluster: Cluster, workspace_file: Path) -> Iterator[list[tuple[TestCl
         runtime = build_runtime(load_workspace(workspace_file, cluster.settings), cluster.settings,
                                 clock=SystemClock(), deliver=True)
         ends.append(frontend.attach(runtime))
-        client = TestClient(create_app(runtime, api_token="t"))
+        client = TestClient(create_app(runtime, api_token="t"), base_url="http://localhost")
         client.__enter__()
         out.append((client, runtime))
     yield out
@@ -129,3 +129,46 @@ def test_who_has_a_conversation_open_is_seen_on_every_front_end(
     assert [p.name for p in first.presence.others(5, 1)] == ["Sam"]
     first.presence.leave(5, 1)
     assert second.presence.others(5, 2) == []
+
+
+def test_the_processes_page_shows_the_cluster_and_replays_dead_letters(
+        cluster: Cluster, fronts: list[tuple[TestClient, Runtime]]) -> None:
+    from sqlalchemy.orm import Session
+
+    from crisisdesk.accounts import actions
+    from crisisdesk.accounts.roles import Role
+    from crisisdesk.bus.base import INGEST_TOPIC
+    from crisisdesk.cluster.prepared import ensure_groups
+    from crisisdesk.cluster.worker import bus_of
+    from tests.accounts.fixtures import FAST_HASHER, PASSWORD, FakeClock
+
+    client, runtime = fronts[0]
+    holder = cluster.start_worker()
+    wait_for(lambda: holder.owner is not None, message="a lease holder")
+    bus = bus_of(cluster.settings)
+    ensure_groups(bus)
+    bus.publish(INGEST_TOPIC, [{"items": 7}])
+    wait_for(lambda: bus.dead_count(INGEST_TOPIC) == 1, 30, "a dead letter")
+    for email, role in (("ana@example.org", Role.ANALYST), ("root@example.org", Role.ADMIN)):
+        with Session(runtime.engine) as session, session.begin():
+            actions.create_user(session, email=email, name=email, role=role, password=PASSWORD,
+                                actor=Actor.system(), clock=FakeClock(), hasher=FAST_HASHER)
+
+    def login(email: str) -> str:
+        answer = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["csrf_token"])
+
+    csrf = login("ana@example.org")
+    page = client.get("/settings/processes")
+    assert page.status_code == 200
+    assert "stores and detects" in page.text or "speichert und erkennt" in page.text
+    assert page.text.count('class="dead-letter"') == 1 and "TypeError" in page.text
+    denied = client.post("/settings/processes/replay", data={"topic": "ingest.raw", "csrf_token": csrf})
+    assert denied.status_code == 403
+    client.cookies.clear()
+    csrf = login("root@example.org")
+    done = client.post("/settings/processes/replay", data={"topic": "ingest.raw", "csrf_token": csrf},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    assert bus.dead_count(INGEST_TOPIC) == 0

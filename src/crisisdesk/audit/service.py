@@ -58,6 +58,7 @@ class AuditAction(StrEnum):
     UPDATE_CHANGED = "update.changed"
     UPDATE_DECIDED = "update.decided"
     UPDATE_PUBLISHED = "update.published"
+    BUS_REPLAYED = "bus.replayed"
 
 
 #: Every action, documented; a test checks this covers the enum and docs/accounts.md lists each.
@@ -105,6 +106,8 @@ ACTION_DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.UPDATE_DECIDED: "A spokesperson approved or rejected a stakeholder update (and why).",
     AuditAction.UPDATE_PUBLISHED: "A stakeholder update was published (its channels: status page, e-mail "
     "lists, social accounts, press release, internal targets).",
+    AuditAction.BUS_REPLAYED: "Dead letters of the distributed mode's bus were put back on their topic "
+    "(after: the topic and how many).",
 }
 
 

@@ -55,6 +55,13 @@ class DeadLetter:
     error: str
     message: Message
 
+    @property
+    def items(self) -> int:
+        """How many items (raw items or prepared posts) the message carries; 0 when it is malformed."""
+        message = self.message if isinstance(self.message, dict) else {}
+        carried = message.get("items", message.get("posts"))
+        return len(carried) if isinstance(carried, list) else 0
+
 
 def consumer_name() -> str:
     """A name no other process uses: host, process id and a random part (a restarted process with

@@ -133,7 +133,9 @@ def dead(config: ConfigOption = None, as_json: JsonOption = False,
     finally:
         bus.close()
     if as_json:
-        out.print_json(json.dumps([{**d.__dict__, "message": _brief(d.message)} for d in letters]))
+        out.print_json(json.dumps([{"id": d.id, "topic": d.topic, "group": d.group,
+                                    "original_id": d.original_id, "deliveries": d.deliveries,
+                                    "error": d.error, "items": d.items} for d in letters]))
         return
     if not letters:
         out.print("no dead letters")
@@ -142,14 +144,9 @@ def dead(config: ConfigOption = None, as_json: JsonOption = False,
     for column in ("id", "topic", "group", "deliveries", "items", "last error"):
         table.add_column(column)
     for d in letters:
-        table.add_row(d.id, d.topic, d.group, str(d.deliveries), str(_brief(d.message)["items"]), d.error)
+        table.add_row(d.id, d.topic, d.group, str(d.deliveries), str(d.items), d.error)
     out.print(table)
     out.print("put them back with `crisisdesk bus replay TOPIC` (all) or `--id ID` (one)")
-
-
-def _brief(message: dict[str, Any]) -> dict[str, Any]:
-    items = message.get("items", message.get("posts", []))
-    return {"items": len(items) if isinstance(items, list) else 0}
 
 
 @bus_app.command("replay")

@@ -23,6 +23,7 @@ from crisisdesk.web import (
     approval_pages,
     auth_pages,
     channel_pages,
+    cluster_pages,
     contact_pages,
     crisis_mode_pages,
     crisis_pages,
@@ -98,6 +99,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         settings_item_pages,
         analysis_pages,
         channel_pages,
+        cluster_pages,
         status_pages,
         live,
     ):

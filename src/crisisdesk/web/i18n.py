@@ -13,6 +13,7 @@ from crisisdesk.web.i18n_analysis import ANALYSIS_MESSAGES
 from crisisdesk.web.i18n_analytics import ANALYTICS_MESSAGES
 from crisisdesk.web.i18n_approval import APPROVAL_MESSAGES
 from crisisdesk.web.i18n_channels import CHANNEL_MESSAGES
+from crisisdesk.web.i18n_cluster import CLUSTER_MESSAGES
 from crisisdesk.web.i18n_crises import CRISIS_MESSAGES
 from crisisdesk.web.i18n_inbox import INBOX_MESSAGES
 from crisisdesk.web.i18n_inbox_admin import INBOX_ADMIN_MESSAGES
@@ -432,6 +433,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     **ANALYTICS_MESSAGES,
     **STATUS_MESSAGES,
     **UPDATE_MESSAGES,
+    **CLUSTER_MESSAGES,
 }
 
 
