@@ -17,6 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import servers_required
+
+
+def _unavailable(why: str) -> None:
+    if servers_required():
+        pytest.fail(f"{why}: the fault tests need it in CI")
+    pytest.skip(why)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -126,7 +134,7 @@ def _wait_port(port: int, timeout: float = 20.0) -> None:
 @contextmanager
 def redis_server(folder: Path) -> Iterator[RedisServer]:
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+        _unavailable("redis-server is not installed")
     server = RedisServer(folder)
     server.start()
     try:
@@ -188,9 +196,9 @@ class PostgresServer:
 def postgres_server(folder: Path) -> Iterator[PostgresServer]:
     pg_bin = _pg_bin()
     if pg_bin is None:
-        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+        _unavailable("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
     if os.geteuid() == 0 and shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser: cannot start PostgreSQL")
+        _unavailable("running as root without runuser: cannot start PostgreSQL")
     server = PostgresServer(folder, pg_bin)
     server.init()
     server.start()
