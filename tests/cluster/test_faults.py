@@ -26,6 +26,7 @@ from crisisdesk.posts.models import Post
 from tests.cluster.conftest import wait_for
 from tests.cluster.servers import RedisServer, Workers, postgres_server, redis_server
 from tests.factories import post
+from tests.fakes.http_sink import HttpSink, Reply
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -177,3 +178,104 @@ def _stored_or_none(engine: Engine) -> int | None:
         return stored(engine)
     except Exception:  # the server still starting
         return None
+
+
+BOT = "4242"
+WORKSPACE_WITH_EFFECTS = """\
+version: 1
+monitors:
+  - name: bahn
+    query: '"deutsche bahn" OR #db OR feuer'
+detection:
+  high_risk_terms: [feuer]
+notify:
+  targets:
+    hook: {{kind: webhook, url: "{sink}/hook", secret: "0123456789abcdef0123"}}
+escalation:
+  policies:
+    - severity: 1
+      steps:
+        - {{notify: ["target:hook"], wait_minutes: 600}}
+channels:
+  - key: tg
+    platform: telegram
+    bot_token: "{bot}:secret"
+    secret_token: s3cret
+    api_base: "{sink}"
+inbox:
+  rules:
+    - name: thanks
+      when: {{channel: tg}}
+      then:
+        - reply: {{de: "Danke für Ihre Nachricht.", en: "Thanks for your message."}}
+"""
+
+
+def telegram_message(n: int) -> dict[str, object]:
+    """A private Telegram message as the connector makes it: chat n, its own conversation."""
+    chat = 10_000 + n
+    return {"platform": "telegram", "id": f"{chat}:1",
+            "created_at": f"2026-11-02T08:{n % 60:02d}:30+01:00",
+            "text": "Wann kommt mein Ersatzakku?", "kind": "message", "lang": "de", "channel": "tg",
+            "conversation_id": f"telegram:{BOT}:{chat}", "visibility": "private",
+            "author": {"id": str(chat), "name": f"Person {n}"}}
+
+
+def test_a_killed_worker_neither_repeats_nor_loses_a_notification_or_a_reply(
+        world: tuple[Workers, RedisServer, Engine], workspace_file: Path) -> None:
+    workers, redis, engine = world
+    answer = Reply(200, {"ok": True, "result": {"message_id": 99, "chat": {"id": 1}}})
+    with HttpSink(default=answer) as sink:
+        workspace_file.write_text(WORKSPACE_WITH_EFFECTS.format(sink=sink.url, bot=BOT), encoding="utf-8")
+        bus = bus_on(redis)
+        ensure_groups(bus)
+        messages = 60
+        for b in range(BATCHES):
+            items = [RawItem("api", i, post(b * PER_BATCH + i)) for i in range(PER_BATCH - 2)]
+            items.append(RawItem("api", 98, post(100_000 + b, text=f"Feuer im Akku #{b}")))
+            if b < messages // 2:
+                items += [RawItem("api", 99, telegram_message(2 * b)),
+                          RawItem("api", 100, telegram_message(2 * b + 1))]
+            bus.publish(INGEST_TOPIC, [RawItem.batch_to_message(items)])
+        total = BATCHES * (PER_BATCH - 1) + messages
+        first = workers.start()
+        wait_for(lambda: holder_pid(engine) == first.pid and stored(engine) >= PER_BATCH, 90, "a first batch")
+        workers.start()
+        time.sleep(0.3)
+        first.kill()
+        wait_for(lambda: stored(engine) == total and settled(bus), 120, f"every post\n{workers.outputs()}")
+
+        def sent(path: str) -> list[str]:
+            return [r.headers.get("x-crisisdesk-delivery", "") if path == "/hook" else r.json()["chat_id"]
+                    for r in sink.requests if r.path.endswith(path)]
+
+        def settled_outbox() -> bool:  # every reply sent, but the one a killed worker may have been making
+            states = outbox(engine)
+            in_flight = states.get("sending", 0)
+            return states.get("sent", 0) + in_flight == messages and in_flight <= 1
+
+        try:
+            wait_for(lambda: settled_outbox() and sent("/hook"), 90, "the replies")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {len(sent('/sendMessage'))} replies sent; the outbox: "
+                                 f"{outbox(engine)}\n{workers.outputs()}") from None
+        time.sleep(2.0)  # anything sent twice would arrive by now
+        replies, hooks = sent("/sendMessage"), sent("/hook")
+        chats = sorted(int(chat) for chat in replies)
+        assert len(chats) == len(set(chats)), "a reply went out twice"
+        # A worker killed during a call leaves that one call uncertain (the platform may or may not
+        # have it: Telegram takes no idempotency key); after five minutes it is marked so for a
+        # person to decide. Every other reply went out exactly once.
+        states = outbox(engine)
+        assert len(chats) in (states.get("sent", 0), states.get("sent", 0) + states.get("sending", 0))
+        assert len(chats) >= messages - 1
+        assert set(chats) <= {10_000 + n for n in range(messages)}
+        assert len(hooks) == len(set(hooks)), f"a notification went out twice: {hooks}"
+
+
+def outbox(engine: Engine) -> dict[str, int]:
+    from crisisdesk.channels.models import OutboxItem
+
+    with engine.connect() as conn:
+        return {str(status): int(n) for status, n in conn.execute(
+            select(OutboxItem.status, func.count()).group_by(OutboxItem.status))}

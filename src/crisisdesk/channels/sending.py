@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 #: A call that has not come back after this long is taken as interrupted (its sender died).
 LEASE = timedelta(minutes=5)
+NO_STORE = Path("/nonexistent/crisisdesk-attachment-store")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,33 +98,45 @@ class OutboxSender(RoundLoop):
         return timeout
 
     def run_once(self) -> list[Outcome]:
-        """Attempt every item due now, one after the other; return what happened."""
+        """Attempt every item due now, one after the other; return what happened.
+
+        Each item is claimed in its own transaction right before its call, never a whole round's at
+        once: a sender that dies (``kill -9``, a machine lost) leaves at most the one call it was
+        making uncertain, and every other due item is still queued for the next sender."""
         connectors = self._connectors()
         engine = self._engine()
-        now = self.clock.now()
         with Session(engine) as session, session.begin():
-            for row in outbox.mark_interrupted(session, now=now, lease=LEASE):
+            for row in outbox.mark_interrupted(session, now=self.clock.now(), lease=LEASE):
                 log.warning("outbox %d (%s %s): interrupted; marked uncertain", row.id, row.channel,
                             row.action)
-            hold = self._hold(session) if self._hold is not None else None
-            claimed, held = [], []
-            for row in outbox.due(session, now, channels=sorted(connectors), hold=hold):
-                if self._approval is not None and self._approval(session, row, now):
-                    held.append(Outcome(row.id, row.channel, OutboxStatus.AWAITING_APPROVAL,
-                                        "held for a spokesperson's approval"))
-                elif outbox.claim(session, row, now=now):
-                    claimed.append(row)
-            # Without a store the files cannot be read: the connector's read refuses them (permanent),
-            # never a reply sent without the files it promised.
-            store = self._attachments or AttachmentStore(Path("/nonexistent/crisisdesk-attachment-store"))
-            files = attachment_store.of_items(session, store, [row.id for row in claimed])
-            jobs = [(row.id, row.channel, row.attempts + 1, outbox.outbound(row, files.get(row.id, ())))
-                    for row in claimed]
-        # Claims are committed before any call: a crash from here leaves 'sending' rows (uncertain).
-        outcomes = held
-        for item_id, channel, attempt, call in jobs:
+        outcomes: list[Outcome] = []
+        tried: set[int] = set()
+        while (job := self._claim_next(engine, connectors, tried, outcomes)) is not None:
+            item_id, channel, attempt, call = job
             outcomes.append(self._attempt(engine, connectors.get(channel), item_id, channel, attempt, call))
         return outcomes
+
+    def _claim_next(self, engine: Engine, connectors: Mapping[str, Connector], tried: set[int],
+                    outcomes: list[Outcome]) -> tuple[int, str, int, Outbound] | None:
+        """Claim the oldest due item not tried this round (committed before any call: a crash from
+        here leaves it 'sending', then uncertain); items the approval gate holds go to ``outcomes``."""
+        now = self.clock.now()
+        with Session(engine) as session, session.begin():
+            hold = self._hold(session) if self._hold is not None else None
+            for row in outbox.due(session, now, channels=sorted(connectors), hold=hold):
+                if row.id in tried:
+                    continue
+                tried.add(row.id)
+                if self._approval is not None and self._approval(session, row, now):
+                    outcomes.append(Outcome(row.id, row.channel, OutboxStatus.AWAITING_APPROVAL,
+                                            "held for a spokesperson's approval"))
+                elif outbox.claim(session, row, now=now):
+                    # Without a store the files cannot be read: the connector's read refuses them
+                    # (permanent), never a reply sent without the files it promised.
+                    store = self._attachments or AttachmentStore(NO_STORE)
+                    files = attachment_store.of_items(session, store, [row.id])
+                    return row.id, row.channel, row.attempts + 1, outbox.outbound(row, files.get(row.id, ()))
+        return None
 
     def _attempt(self, engine: Engine, connector: Connector | None, item_id: int, channel: str, attempt: int,
                  call: Outbound) -> Outcome:
