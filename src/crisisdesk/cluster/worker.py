@@ -111,7 +111,8 @@ class Worker:
         stop.wait()
         for t in threads:
             t.join(30)
-        self.lease.release()
+        with contextlib.suppress(Exception):  # the owner loop gave it up already, or it expires
+            self.lease.release()
         heartbeat.stop()
         log.info("worker %s: %s", self.name, self.counters.summary())
         self.engine.dispose()
@@ -195,7 +196,10 @@ class Worker:
             except Exception:
                 log.exception("the pipeline owner stopped on an error; it gives the lease up")
             finally:
-                self.lease.release()
+                try:
+                    self.lease.release()
+                except Exception as exc:  # the database away: the lease runs out by itself
+                    log.warning("could not give the pipeline lease up (%s); it expires", exc)
 
     def _own(self) -> None:
         runtime = build_runtime(self.workspace, self.settings, clock=SystemClock(), deliver=True)
@@ -223,7 +227,12 @@ class Worker:
             generation = leases.generation(conn)
         try:
             while not self._stop.is_set() and self.lease.held:
-                generation = self._follow(runtime, generation)
+                try:
+                    generation = self._follow(runtime, generation)
+                except Exception as exc:  # the database away: the next batch's fence decides
+                    log.warning("reading the situations' generation failed (%s)", exc)
+                    self._stop.wait(1.0)
+                    continue
                 try:
                     deliveries = self.bus.read(PREPARED_TOPIC, STORE_GROUP, max_count=1, block=0.5)
                 except redis.RedisError as exc:
