@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     bus_max_deliveries: int = Field(
         default=5, ge=1, le=100, description="A message that failed this many times goes to the "
         "dead letters (`crisisdesk bus dead`), so the rest flows on.")
+    ingest_wait_seconds: float = Field(
+        default=10.0, ge=0, le=25, description="Distributed mode: how long POST /api/v1/posts waits for the "
+        "workers to store its posts, to answer what they stored as the embedded mode does; 0 or a timeout: "
+        "it answers with what it queued.")
     lease_seconds: float = Field(
         default=15.0, ge=1, le=600, description="How long the worker that stores and detects may stay "
         "silent before another takes over (distributed mode).")

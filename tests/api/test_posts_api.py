@@ -10,12 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crisisdesk.api.app import create_app
-from crisisdesk.core.clock import SystemClock
 from crisisdesk.posts.service import count_posts
-from crisisdesk.runtime import Runtime, build_runtime
-from crisisdesk.settings import Settings
-from crisisdesk.workspace import load_workspace
+from crisisdesk.runtime import Runtime
 from tests.factories import post
+from tests.modes import serving
 
 TOKEN = "s3cret-token"
 
@@ -26,12 +24,10 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def client(workspace_file: Path) -> Iterator[TestClient]:
-    runtime = build_runtime(load_workspace(workspace_file, Settings()), Settings(), clock=SystemClock())
-    app = create_app(runtime, api_token=TOKEN)
-    with TestClient(app) as c:
+def client(workspace_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    with (serving(workspace_file, monkeypatch) as runtime,
+          TestClient(create_app(runtime, api_token=TOKEN)) as c):
         yield c
-    runtime.close()
 
 
 def test_post_requires_token(client: TestClient) -> None:

@@ -19,23 +19,20 @@ from typer.testing import CliRunner
 
 from crisisdesk.api.app import create_app
 from crisisdesk.cli.main import app as cli
-from crisisdesk.core.clock import SystemClock
 from crisisdesk.models import Author, Post
-from crisisdesk.runtime import Runtime, build_runtime
-from crisisdesk.settings import Settings
-from crisisdesk.workspace import load_workspace
+from crisisdesk.runtime import Runtime
 from tests.factories import post, write_jsonl
+from tests.modes import serving
 
 TOKEN = "s3cret-token"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
 
 @pytest.fixture
-def client(workspace_file: Path) -> Iterator[TestClient]:
-    runtime = build_runtime(load_workspace(workspace_file, Settings()), Settings(), clock=SystemClock())
-    with TestClient(create_app(runtime, api_token=TOKEN)) as c:
+def client(workspace_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    with (serving(workspace_file, monkeypatch) as runtime,
+          TestClient(create_app(runtime, api_token=TOKEN)) as c):
         yield c
-    runtime.close()
 
 
 def send(client: TestClient, items: list[Any]) -> dict[str, Any]:

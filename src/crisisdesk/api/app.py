@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 import crisisdesk
 from crisisdesk.accounts.deps import require
@@ -156,7 +157,7 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
                for i, item in enumerate(items)]
         started = time.perf_counter()
         if runtime.queue is not None:  # a front end of the distributed mode: the workers store them
-            result = runtime.queue(raw)
+            result = await run_in_threadpool(runtime.queue, raw)  # it waits for their answer
             queued = result.summary.read - result.summary.rejected
         else:
             with lock:

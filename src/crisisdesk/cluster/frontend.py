@@ -13,6 +13,7 @@ live pages through the signals.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,16 +47,28 @@ class FrontEnd:
     queued: int = 0
 
     def queue(self, items: list[RawItem]) -> BatchResult:
-        """Validate a batch here and hand its valid items to the workers (one message). The summary
-        says how many were read and rejected; ``queued`` how many went to the workers."""
+        """Validate a batch here and hand its valid items to the workers (one message), then wait up
+        to ``CRISISDESK_INGEST_WAIT_SECONDS`` for the lease holder to say what it stored: the summary
+        is then the embedded mode's. Without an answer in time it counts what was read and rejected
+        here; the posts are stored all the same."""
         normalized = stages.normalize(items, max_text_chars=self.runtime.settings.max_text_chars)
         refused = {r.position for r in normalized.rejections}
         valid = [i for i in items if i.position not in refused]
+        summary = IngestSummary(read=len(items), rejected=len(normalized.rejections))
         if valid:
-            self.bus.publish(INGEST_TOPIC, [RawItem.batch_to_message(valid)])
+            wait = self.runtime.settings.ingest_wait_seconds
+            message = RawItem.batch_to_message(valid)
+            if wait > 0:
+                message["reply"] = f"{self.bus.prefix}:reply:{uuid.uuid4().hex}"
+            self.bus.publish(INGEST_TOPIC, [message])
             self.queued += len(valid)
-        return BatchResult(IngestSummary(read=len(items), rejected=len(normalized.rejections)),
-                           normalized.rejections)
+            if wait > 0:
+                answer = self.bus.client.blpop([message["reply"]], timeout=wait)
+                if answer is not None:
+                    stored = IngestSummary.model_validate_json(answer[1])
+                    summary.imported, summary.updated = stored.imported, stored.updated
+                    summary.duplicates = stored.duplicates
+        return BatchResult(summary, normalized.rejections)
 
     def info(self) -> dict[str, Any]:
         return {"queued": self.queued}

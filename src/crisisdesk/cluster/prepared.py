@@ -46,13 +46,16 @@ def prepare(message: Message, *, enricher: Enricher | None, max_text_chars: int,
     result = stages.normalize(items, max_text_chars=max_text_chars)
     if enricher is not None:
         stages.enrich(result.posts, enricher)
-    return {
+    out: Message = {
         "read": len(items),
         "version": version,
         "enriched": enricher is not None,
         "posts": [p.to_row() for p in result.posts],
         "rejections": [[r.source, r.position, r.reason, jsonable(r.data)] for r in result.rejections],
     }
+    if isinstance(message.get("reply"), str):  # a front end waits to say what was stored
+        out["reply"] = message["reply"]
+    return out
 
 
 def unpack(message: Message) -> tuple[int, stages.NormalizeResult, Any, bool]:

@@ -267,6 +267,13 @@ class Worker:
         except redis.RedisError as exc:  # committed: a redelivery finds every post stored already
             log.warning("batch %s is stored but its acknowledgement failed (%s)", message_id, exc)
         self.counters.store_seconds += time.perf_counter() - began
+        reply = message.get("reply")
+        if isinstance(reply, str):  # the front end that queued it waits for what was stored
+            with contextlib.suppress(redis.RedisError):
+                pipe = self.bus.client.pipeline(transaction=True)
+                pipe.lpush(reply, result.summary.model_dump_json())
+                pipe.expire(reply, 60)
+                pipe.execute()
         self.counters.stored_batches += 1
         self.counters.stored_posts += result.summary.imported + result.summary.updated
         return True

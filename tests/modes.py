@@ -1,0 +1,66 @@
+"""Running a test's service in the embedded or the distributed mode.
+
+``CRISISDESK_TEST_MODE=distributed`` (CI runs the ingest API's tests a second time so) makes
+:func:`serving` a front end of the distributed mode with a worker in this process, on the real
+Redis and PostgreSQL: the same assertions then hold across Redis Streams, the prepare step and the
+lease holder. SQLite variants skip there (the mode needs PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from crisisdesk.core.clock import SystemClock
+from crisisdesk.runtime import Runtime, build_runtime
+from crisisdesk.settings import Settings
+from crisisdesk.workspace import load_workspace
+
+
+def distributed() -> bool:
+    return os.environ.get("CRISISDESK_TEST_MODE", "embedded") == "distributed"
+
+
+@contextmanager
+def serving(workspace_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    """The runtime the app is built on, in the mode the environment asks for."""
+    if not distributed():
+        settings = Settings()
+        runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=SystemClock())
+        yield runtime
+        runtime.close()
+        return
+    from crisisdesk.cluster import frontend
+    from crisisdesk.cluster.worker import Worker
+    from tests.conftest import REDIS_URL
+
+    if not os.environ.get("CRISISDESK_DATABASE_URL", "").startswith("postgresql"):
+        pytest.skip("the distributed mode runs on PostgreSQL")
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    for name, value in (("BUS_URL", REDIS_URL), ("BUS_PREFIX", prefix), ("SECRET_KEY", "k" * 32),
+                        ("LEASE_SECONDS", "2"), ("BUS_CLAIM_SECONDS", "1")):
+        monkeypatch.setenv(f"CRISISDESK_{name}", value)
+    settings = Settings()
+    worker = Worker(load_workspace(workspace_file, settings), settings)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=SystemClock())
+    front = frontend.attach(runtime)
+    try:
+        yield runtime
+    finally:
+        front.close()
+        runtime.close()
+        stop.set()
+        thread.join(60)
+        client = front.bus.client.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
