@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -77,8 +77,7 @@ class Worker:
     """The loops of one worker process; :meth:`run` until ``stop`` is set."""
 
     def __init__(self, workspace: Workspace, settings: Settings, *, bus: RedisBus | None = None,
-                 prepare: bool = True, own: bool = True,
-                 on_owner: Callable[[Runtime], None] | None = None) -> None:
+                 prepare: bool = True, own: bool = True) -> None:
         self.workspace = workspace
         self.settings = settings
         self.bus = bus or bus_of(settings)
@@ -88,9 +87,8 @@ class Worker:
         self.engine = open_engine(workspace)
         self.lease = leases.Lease(self.engine, leases.PIPELINE, self.name, ttl=settings.lease_seconds)
         self.counters = Counters()
+        #: The runtime of the pipeline's stages while this worker holds the lease.
         self.owner: Runtime | None = None
-        #: Called with the owner's runtime when this worker took the lease (tests, the demo).
-        self.on_owner = on_owner
         self._stop = threading.Event()
 
     # -- the whole process --------------------------------------------------------------------------
@@ -133,12 +131,20 @@ class Worker:
     # -- preparing: every worker ----------------------------------------------------------------------
 
     def _prepare_loop(self) -> None:
-        version, enricher = self._analysis()
-        checked = time.monotonic()
+        known: object = _FIRST
+        enricher: Enricher | None = None
+        checked = 0.0
         while not self._stop.is_set():
-            if time.monotonic() - checked > 5.0:
-                version, enricher = self._analysis(version, enricher)
+            if known is _FIRST or time.monotonic() - checked > 5.0:
+                try:
+                    known, enricher = self._analysis(known, enricher)
+                except Exception as exc:  # the database away: keep the analysis in hand, or wait
+                    log.warning("reading the configuration in force failed (%s)", exc)
+                    if known is _FIRST:
+                        self._stop.wait(1.0)
+                        continue
                 checked = time.monotonic()
+            version = cast(int | None, known)
             try:
                 deliveries = self.bus.read(INGEST_TOPIC, PREPARE_GROUP, max_count=1, block=0.5)
             except redis.RedisError as exc:
@@ -219,8 +225,6 @@ class Worker:
             sig.INBOX: runtime.runner.tell_inbox,
         })
         self.owner = runtime
-        if self.on_owner is not None:
-            self.on_owner(runtime)
         keeper = threading.Thread(target=self._keep_lease, name="lease", daemon=True)
         keeper.start()
         with self.engine.connect() as conn:
