@@ -29,6 +29,7 @@ from crisisdesk.bus.redis_streams import RedisBus
 from crisisdesk.cluster import lease as leases
 from crisisdesk.cluster import signals as sig
 from crisisdesk.cluster.prepared import (
+    PIPELINE_GROUPS,
     PREPARE_GROUP,
     PREPARED_TOPIC,
     STORE_GROUP,
@@ -49,6 +50,8 @@ from crisisdesk.workspace import Workspace, parse_config
 log = logging.getLogger(__name__)
 
 _FIRST = object()
+#: How often the lease holder trims the pipeline's streams.
+TRIM_SECONDS = 30.0
 
 
 @dataclass
@@ -294,8 +297,24 @@ class Worker:
         return now
 
     def _keep_lease(self) -> None:
+        """Renew the lease every third of its time; and, as the one holder, trim the pipeline's
+        streams of what every group has acknowledged (streams never forget by themselves)."""
+        trimmed = time.monotonic()
         while not self._stop.wait(self.lease.ttl / 3) and self.lease.held:
             try:
                 self.lease.renew()
             except Exception as exc:  # the database away: try again; the lease may run out
                 log.warning("renewing the pipeline lease failed (%s)", exc)
+            if time.monotonic() - trimmed >= TRIM_SECONDS:
+                trimmed = time.monotonic()
+                self.trim()
+
+    def trim(self) -> int:
+        """Drop the entries of the pipeline's topics that every group is done with."""
+        dropped = 0
+        for topic, _group in PIPELINE_GROUPS:
+            try:
+                dropped += self.bus.trim(topic)
+            except redis.RedisError as exc:
+                log.warning("trimming %s failed (%s)", topic, exc)
+        return dropped
