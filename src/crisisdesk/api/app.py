@@ -32,7 +32,7 @@ from crisisdesk.api.inbox_rules import inbox_rules_router
 from crisisdesk.api.limits import FORM_OVERHEAD, BodyLimitMiddleware
 from crisisdesk.api.moderation import moderation_router
 from crisisdesk.api.monitors import monitors_router
-from crisisdesk.api.outage import install_outage_handler
+from crisisdesk.api.outage import install_bus_outage_handler, install_outage_handler
 from crisisdesk.api.outbox import outbox_router
 from crisisdesk.api.posts import posts_router
 from crisisdesk.api.replies import replies_router
@@ -221,6 +221,8 @@ def create_app(runtime: Runtime, *, api_token: str) -> FastAPI:
     app.include_router(approvals_router(runtime, queued=runtime.outbox_queued))
     install_web(app, runtime)
     install_outage_handler(app, runtime.engine, page=unavailable_page)
+    if runtime.settings.bus_url:
+        install_bus_outage_handler(app)
 
     app.include_router(webhook_router(lambda key: runtime.connectors().get(key),
                                       engine=lambda: runtime.engine, clock=SystemClock(),

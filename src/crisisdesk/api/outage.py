@@ -44,3 +44,24 @@ def install_outage_handler(app: FastAPI, engine: Engine,
 
     for kind in (DBAPIError, DisconnectionError, PoolTimeout):
         app.add_exception_handler(kind, unavailable)
+
+
+BUS_DETAIL = "the message bus (Redis) is not reachable; try again later"
+
+
+def install_bus_outage_handler(app: FastAPI) -> None:
+    """The distributed mode's front ends: Redis away (a restart, a network cut) is a ``503`` with
+    ``Retry-After`` for the request that needed it, never a 500; nothing of the request was kept,
+    so the client sends it again."""
+    import logging
+
+    import redis
+
+    log = logging.getLogger(__name__)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("%s %s: Redis is not reachable (%s)", request.method, request.url.path, exc)
+        return JSONResponse({"detail": BUS_DETAIL}, status_code=503,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    app.add_exception_handler(redis.RedisError, unavailable)
