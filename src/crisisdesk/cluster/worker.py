@@ -24,7 +24,7 @@ from typing import Any, cast
 
 import redis
 
-from crisisdesk.bus.base import INGEST_TOPIC
+from crisisdesk.bus.base import INGEST_TOPIC, Delivery
 from crisisdesk.bus.redis_streams import RedisBus
 from crisisdesk.cluster import lease as leases
 from crisisdesk.cluster import signals as sig
@@ -148,13 +148,7 @@ class Worker:
                         continue
                 checked = time.monotonic()
             version = cast(int | None, known)
-            try:
-                deliveries = self.bus.read(INGEST_TOPIC, PREPARE_GROUP, max_count=1, block=0.5)
-            except redis.RedisError as exc:
-                log.warning("reading %s failed (%s); trying again in a second", INGEST_TOPIC, exc)
-                self._stop.wait(1.0)
-                continue
-            for d in deliveries:
+            for d in self._read(INGEST_TOPIC, PREPARE_GROUP):
                 try:
                     began = time.perf_counter()
                     out = prepare(d.message, enricher=enricher, max_text_chars=self.settings.max_text_chars,
@@ -183,6 +177,16 @@ class Worker:
         rebuild = seen is _FIRST or config.analysis != self.workspace.config.analysis
         self.workspace = dataclasses.replace(self.workspace, config=config)
         return version, analysis_enricher(self.workspace) if rebuild else current
+
+    def _read(self, topic: str, group: str) -> list[Delivery]:
+        """The next message of the group (waiting up to half a second); none while Redis is away,
+        after a second's pause (its pending messages wait for the next read)."""
+        try:
+            return self.bus.read(topic, group, max_count=1, block=0.5)
+        except redis.RedisError as exc:
+            log.warning("reading %s failed (%s); trying again in a second", topic, exc)
+            self._stop.wait(1.0)
+            return []
 
     def _fail(self, topic: str, group: str, message_id: str, exc: BaseException) -> None:
         with contextlib.suppress(redis.RedisError):
@@ -240,13 +244,7 @@ class Worker:
                     log.warning("reading the situations' generation failed (%s)", exc)
                     self._stop.wait(1.0)
                     continue
-                try:
-                    deliveries = self.bus.read(PREPARED_TOPIC, STORE_GROUP, max_count=1, block=0.5)
-                except redis.RedisError as exc:
-                    log.warning("reading %s failed (%s); trying again in a second", PREPARED_TOPIC, exc)
-                    self._stop.wait(1.0)
-                    continue
-                for d in deliveries:
+                for d in self._read(PREPARED_TOPIC, STORE_GROUP):
                     if not self._store(runtime, d.id, d.message):
                         break
         finally:
