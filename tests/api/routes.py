@@ -22,6 +22,7 @@ class RouteInfo:
     path_params: dict[str, Any]  # name -> annotation
     query_params: dict[str, Any]
     in_schema: bool
+    body_params: dict[str, Any]  # name -> annotation (a model, usually)
 
 
 def _routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
@@ -53,7 +54,8 @@ def api_routes(app: FastAPI) -> list[RouteInfo]:
     for path, route in _routes(app):
         for method in sorted(route.methods or ()):
             found.append(RouteInfo(method, path, _params(route.dependant, "path_params"),
-                                   _params(route.dependant, "query_params"), route.include_in_schema))
+                                   _params(route.dependant, "query_params"), route.include_in_schema,
+                                   _params(route.dependant, "body_params")))
     return found
 
 

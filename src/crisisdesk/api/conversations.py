@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from crisisdesk.accounts.models import User
 from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
-from crisisdesk.core.fields import MAX_ID, Id, StrictId, Text
+from crisisdesk.core.fields import MAX_ID, Id, StrictId, Text, only_booleans
 from crisisdesk.crises import approval
 from crisisdesk.inbox import contacts, listing, service, sla
 from crisisdesk.inbox import performance as perf
@@ -153,14 +153,15 @@ class ReplyIn(BaseModel):
     text: Text | None = Field(default=None, min_length=1, max_length=65_536)
     saved_reply: str | None = Field(default=None, description="A saved reply's name instead of a text: "
                                     "filled in for this conversation, in the person's language.")
-    private: bool = Field(default=False, description="Answer privately (a DM, Meta's private reply).")
+    private: bool = Field(default=False, strict=True,
+                          description="Answer privately (a DM, Meta's private reply).")
     attachments: list[StrictId] = Field(default_factory=list, max_length=10, description="Uploaded files "
                                   "(POST /api/v1/attachments) to send with the reply, where the channel can.")
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")
     seen: str | None = Field(default=None, max_length=40, description="The newest message id on your screen "
                              "(\"in:12\", \"out:5\"): if a colleague answered after it, the answer is 409 "
                              "(send again with force to answer anyway).")
-    force: bool = False
+    force: bool = Field(default=False, strict=True)
 
 
 class ChangeIn(BaseModel):
@@ -169,10 +170,12 @@ class ChangeIn(BaseModel):
     status: ConversationStatus | None = None
     snoozed_until: datetime | None = None
     priority: Priority | None = None
-    assignee_user_id: int | None = Field(default=None, ge=0, le=MAX_ID, description="0 unassigns.")
+    assignee_user_id: int | None = Field(default=None, ge=0, le=MAX_ID, strict=True,
+                                         description="0 unassigns.")
     team: str | None = Field(default=None, max_length=64, description="Empty unassigns the team.")
     tags: list[str] | None = Field(default=None, max_length=50)
-    ticket: Literal[True] | None = Field(default=None, description="true: make the conversation a ticket "
+    ticket: Annotated[Literal[True], BeforeValidator(only_booleans)] | None = Field(
+        default=None, description="true: make the conversation a ticket "
                                          "(numbered, with SLA due times); a ticket stays one.")
 
 
@@ -187,7 +190,7 @@ class SavedReplyOut(BaseModel):
 class PresenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    typing: bool = False
+    typing: bool = Field(default=False, strict=True)
     draft: str | None = Field(default=None, max_length=65_536, description="What I am writing (shown to "
                               "colleagues so that nobody answers twice).")
 
@@ -202,7 +205,7 @@ class PresenceOut(BaseModel):
 class ContactLinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    other: Id = Field(description="The other contact's id.")
+    other: StrictId = Field(description="The other contact's id.")
 
 
 class NoteIn(BaseModel):

@@ -16,7 +16,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.schemas import errors
 from crisisdesk.bus.base import Message
-from crisisdesk.core.fields import Id, Text
+from crisisdesk.core.fields import Id, StrictId, Text
 from crisisdesk.crises import manual
 from crisisdesk.crises.playbook import PlaybookError, confirm_type, set_task
 from crisisdesk.crises.service import get_crisis, list_crises, playbook_part
@@ -31,13 +31,13 @@ Worker = Annotated[Principal, Depends(require(Permission.ACKNOWLEDGE))]
 class MoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    situation_id: Id
+    situation_id: StrictId
 
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    into: Id
+    into: StrictId
 
 
 class TypeIn(BaseModel):
@@ -55,13 +55,13 @@ class ResolveIn(BaseModel):
 class TaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    done: bool
+    done: bool = Field(strict=True)
 
 
 class TaskOut(BaseModel):
     id: int
     key: str
-    done: bool
+    done: bool = Field(strict=True)
     done_by: str | None
     done_at: str | None
 

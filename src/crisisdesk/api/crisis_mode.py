@@ -31,7 +31,7 @@ Organiser = Annotated[Principal, Depends(require(Permission.CHANGE_SEVERITY))]
 class ModeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    on: bool = Field(description="true: switch crisis mode on; false: off.")
+    on: bool = Field(strict=True, description="true: switch crisis mode on; false: off.")
     reason: Text = Field(default="", max_length=1000, description="Why (kept on the timeline and in the "
                         "audit log).")
 
@@ -63,7 +63,7 @@ class Suggestion(BaseModel):
 
 
 class StateOut(BaseModel):
-    on: bool = Field(description="Whether any crisis mode is in force.")
+    on: bool = Field(strict=True, description="Whether any crisis mode is in force.")
     modes: list[ModeOut]
     held_outbox: int = Field(description="Outbound items held back until the mode ends (posts we start "
                              "ourselves, marketing rules' answers).")

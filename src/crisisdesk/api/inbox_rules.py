@@ -47,8 +47,9 @@ class DryRunIn(BaseModel):
         default=None,
         description="Or a rule as it would be written under inbox.rules (validated the same way).",
     )
-    days: int = Field(default=7, ge=1, le=90)
-    limit: int = Field(default=500, ge=1, le=5000, description="How many recent messages to try.")
+    days: int = Field(default=7, ge=1, le=90, strict=True)
+    limit: int = Field(default=500, ge=1, le=5000, strict=True,
+                       description="How many recent messages to try.")
 
 
 class DryRunOut(BaseModel):

@@ -40,7 +40,7 @@ class OutboundIn(BaseModel):
     idempotency_key: str = Field(min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$",
                                  description="Your key for this request: sending it again returns the "
                                              "first request instead of acting twice.")
-    post_id: Id | None = Field(default=None, description="The stored post to answer or act on; "
+    post_id: StrictId | None = Field(default=None, description="The stored post to answer or act on; "
                                 "target, thread and recipient are taken from it unless given.")
     text: str | None = Field(default=None, max_length=outbox.MAX_TEXT)
     target: str | None = Field(default=None, max_length=255,

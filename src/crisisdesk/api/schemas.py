@@ -72,7 +72,7 @@ class MonitorSeries(Series):
 class SeverityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    severity: int = Field(ge=1, le=4, examples=[3])
+    severity: int = Field(ge=1, le=4, strict=True, examples=[3])
     reason: str = Field(min_length=1, max_length=2000, examples=["Press enquiry from a national paper"])
 
     @field_validator("reason")

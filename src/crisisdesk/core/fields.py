@@ -36,6 +36,14 @@ def _iso_only(value: Any) -> Any:
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
+def only_booleans(value: Any) -> Any:
+    """Before a ``Literal[True]`` (which cannot be marked strict): ``1`` equals ``True`` in Python
+    and would pass for it."""
+    if not isinstance(value, bool):
+        raise ValueError("expected a JSON boolean (true or false)")
+    return value
+
+
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("contains a NUL character (\\u0000), which no text may hold")

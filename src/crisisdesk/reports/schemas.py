@@ -45,7 +45,7 @@ class ImprovementIn(BaseModel):
 class DoneIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    done: bool
+    done: bool = Field(strict=True)
 
 
 class ImprovementOut(BaseModel):
@@ -55,7 +55,7 @@ class ImprovementOut(BaseModel):
     owner: str
     due_at: str
     links_to: str | None
-    done: bool
+    done: bool = Field(strict=True)
     done_at: str | None
     done_by: str | None
     overdue: bool
@@ -71,7 +71,7 @@ class QuestionnaireIn(BaseModel):
     went_well: str = Field(default="", max_length=4000)
     went_badly: str = Field(default="", max_length=4000)
     change: str = Field(default="", max_length=4000)
-    prepared: int | None = Field(default=None, ge=1, le=5, description="1 not at all … 5 fully.")
+    prepared: int | None = Field(default=None, ge=1, le=5, strict=True, description="1 not at all … 5 fully.")
 
 
 class QuestionnaireOut(BaseModel):

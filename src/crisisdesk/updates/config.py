@@ -79,11 +79,14 @@ class AudiencePlan(BaseModel):
     audience: Audience
     channels: list[str] = Field(min_length=1, description="status_page, email:LIST, social:CHANNEL, "
                                 "press_release, target:NAME, role:NAME or person:NAME.")
-    every_hours: float | None = Field(default=None, ge=0.25, le=168, description="An update is due this "
+    every_hours: float | None = Field(default=None, ge=0.25, le=168, strict=True,
+                                      description="An update is due this "
                                       "long after the last one while the crisis is at or above "
                                       "from_severity; null: only on changes.")
-    from_severity: int = Field(default=1, ge=1, le=4, description="The cadence holds from this level up.")
-    on_change: bool = Field(default=True, description="A change of the crisis's status (severity, type, "
+    from_severity: int = Field(default=1, ge=1, le=4, strict=True,
+                               description="The cadence holds from this level up.")
+    on_change: bool = Field(default=True, strict=True,
+                            description="A change of the crisis's status (severity, type, "
                             "resolved) makes an update due at once.")
     owner: str = Field(default="role:spokesperson", description="role:NAME or person:NAME: who is "
                        "reminded when it is due.")
