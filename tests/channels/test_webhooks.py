@@ -215,3 +215,21 @@ def test_a_bad_channel_block_is_refused_at_load_time_with_its_place() -> None:
     assert "channels[0].whatsapp.phone_number_id" in message
     with pytest.raises(ConfigError, match="used twice"):
         parse_config(text.replace("phone_number_id: abc", "phone_number_id: '1'"), path="crisisdesk.yaml")
+
+
+def test_a_delivery_with_an_impossible_time_fails_alone(client: TestClient) -> None:
+    """A time no calendar holds (year -29719) is that delivery's error; it must not keep the
+    deliveries after it pending forever."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
+    odd = json.dumps(tg_update(11, text="akku", message_id=11, date=-(10**12))).encode()
+    fine = json.dumps(tg_update(12, text="akku heiß", message_id=12)).encode()
+    for body in (odd, fine):
+        assert client.post("/webhooks/voltaro-tg", content=body, headers=headers).status_code == 200
+    report = runtime_of(client).process_deliveries()
+    assert (report.failed, report.posts) == (1, 1)
+    with runtime_of(client).engine.connect() as conn:
+        rows = conn.execute(select(ChannelDelivery.status, ChannelDelivery.error)
+                            .order_by(ChannelDelivery.id)).all()
+    assert rows[0].status == "failed" and "not a Unix time" in (rows[0].error or "")
+    assert rows[1].status == "processed"
+    assert post_texts(client) == {"987654321:12": "akku heiß"}

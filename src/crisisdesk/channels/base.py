@@ -389,12 +389,16 @@ def from_unix(value: Any) -> datetime:
     """A platform timestamp in seconds or milliseconds (int, float or digit string) as aware UTC.
 
     Meta sends seconds in some fields and milliseconds in others, WhatsApp strings of seconds;
-    a value past the year 5138 in seconds is read as milliseconds.
+    a value past the year 5138 in seconds is read as milliseconds. A value that is no time at all
+    (negative beyond year 1, not a number) is the :class:`PayloadError` of its delivery.
     """
-    number = float(value)
-    if number > 1e11:
-        number /= 1000.0
-    return datetime.fromtimestamp(number, tz=UTC)
+    try:
+        number = float(value)
+        if number > 1e11:
+            number /= 1000.0
+        return datetime.fromtimestamp(number, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise PayloadError(f"{value!r} is not a Unix time ({exc})") from None
 
 
 def iso(moment: datetime) -> str:

@@ -30,7 +30,7 @@ from crisisdesk.channels.base import Attachment, Connector, Delivery, InboundPos
 from crisisdesk.channels.outbox import apply_statuses
 from crisisdesk.core.clock import Clock
 from crisisdesk.pipeline.events import PostKey, RawItem
-from crisisdesk.pipeline.runner import PipelineRunner
+from crisisdesk.pipeline.runner import BatchResult
 from crisisdesk.pipeline.stages import describe_validation_error
 from crisisdesk.posts import service as post_store
 from crisisdesk.posts.schemas import MAX_ATTACHMENTS, AttachmentIn, Visibility
@@ -38,6 +38,11 @@ from crisisdesk.posts.schemas import MAX_ATTACHMENTS, AttachmentIn, Visibility
 log = logging.getLogger(__name__)
 
 _ATTACHMENT: TypeAdapter[AttachmentIn] = TypeAdapter(AttachmentIn)
+
+
+class Deferred(RuntimeError):
+    """The handler of a batch could not finish now (in the distributed mode: its parts were not
+    stored in time); the deliveries stay pending and are processed again later."""
 
 
 @dataclass
@@ -54,12 +59,15 @@ class ProcessReport:
     by_channel: dict[str, int] = field(default_factory=dict)
 
 
-def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner: PipelineRunner, *,
-                    clock: Clock, limit: int = 200) -> ProcessReport:
+def process_pending(engine: Engine, connectors: Mapping[str, Connector],
+                    handle: Callable[[list[RawItem]], BatchResult], *, clock: Clock,
+                    limit: int = 200) -> ProcessReport:
     """Process up to ``limit`` pending deliveries of the configured channels, oldest first.
 
-    All their posts go through the pipeline as one batch (one transaction, one analysis pass: at
-    hundreds of deliveries a second, a transaction per delivery would fall behind), then the
+    All their posts go to ``handle`` as one batch: the pipeline (``PipelineRunner.handle``: one
+    transaction, one analysis pass; at hundreds of deliveries a second, a transaction per delivery
+    would fall behind), or in the distributed mode the workers (``cluster.handoff``), which
+    returns once every part is stored. Then the
     deletions are applied (after the posts, so an item created and deleted within the batch ends
     deleted), then the deliveries are marked done together.
     """
@@ -78,6 +86,11 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
             parsed = connectors[delivery.channel].parse(delivery.body)
         except PayloadError as exc:
             outcomes.append((delivery, {}, [], str(exc)))
+            report.failed += 1
+            continue
+        except Exception as exc:  # a connector's bug on an odd payload: this delivery alone fails
+            log.exception("channel %s: delivery %s could not be parsed", delivery.channel, delivery.id)
+            outcomes.append((delivery, {}, [], f"could not be read ({type(exc).__name__}: {exc})"))
             report.failed += 1
             continue
         if parsed.statuses or parsed.watermarks:
@@ -114,7 +127,7 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector], runner:
         report.by_channel[delivery.channel] = report.by_channel.get(delivery.channel, 0) + len(theirs)
     if items:
         refused: dict[int | None, list[Unparsed]] = {}
-        for r in runner.handle(items).rejections:
+        for r in handle(items).rejections:
             refused.setdefault(r.position, []).append(Unparsed(f"post refused: {r.reason}", r.data))
         for delivery, counts, unparsed, _ in outcomes:
             extra = refused.get(delivery.id, [])
@@ -205,5 +218,7 @@ class DeliveryProcessor:
             try:
                 while self._work().deliveries and not self._stop.is_set():
                     pass
+            except Deferred as exc:
+                log.warning("channel deliveries stay pending for now: %s", exc)
             except Exception:  # a bug must not end the thread: deliveries stay pending, logged
                 log.exception("processing channel deliveries failed; they stay pending")
