@@ -107,6 +107,10 @@ class Runtime:
     #: Where the API hands posts: None runs them through this process's pipeline; a front end of the
     #: distributed mode validates them and queues them for the workers (cluster/frontend.py).
     queue: Callable[[list[RawItem]], BatchResult] | None = None
+    #: Where the delivery processor hands the posts of webhooks and polls: None runs them through
+    #: this process's pipeline; the lease holder of the distributed mode hands them to every
+    #: worker's prepare step and waits until they are stored (cluster/handoff.py).
+    hand_off: Callable[[list[RawItem]], BatchResult] | None = None
     _connectors: tuple[WorkspaceConfig, dict[str, Connector]] | None = None
     #: Escalates channel alerts when detection, which has one, is switched off.
     _own_escalator: tuple[WorkspaceConfig, Escalator | None] | None = None
@@ -148,7 +152,8 @@ class Runtime:
 
     def process_deliveries(self) -> ProcessReport:
         """Turn stored channel deliveries into posts (see :mod:`crisisdesk.channels.processor`)."""
-        return process_pending(self.engine, self.connectors(), self.runner, clock=SystemClock())
+        return process_pending(self.engine, self.connectors(), self.hand_off or self.runner.handle,
+                               clock=SystemClock())
 
     def start_channels(self) -> DeliveryProcessor:
         """Process stored deliveries in a background thread, woken as each one is stored, poll

@@ -212,7 +212,7 @@ def test_an_item_reported_deleted_marks_its_post_and_bad_attachments_never_cost_
     })
     clock = SystemClock()
     store_delivery(runtime.engine, channel="stub", body=b"one", now=clock.now())
-    first = process_pending(runtime.engine, {"stub": stub}, runtime.runner, clock=clock)
+    first = process_pending(runtime.engine, {"stub": stub}, runtime.runner.handle, clock=clock)
     assert first.posts == 1 and first.unparsed == 2
     post = stored(client, "s1")
     assert post.attachments == [{"type": "file", "media_id": f"f{i}", "size": i}
@@ -225,7 +225,7 @@ def test_an_item_reported_deleted_marks_its_post_and_bad_attachments_never_cost_
 
     store_delivery(runtime.engine, channel="stub", body=b"two", now=clock.now())
     before = clock.now()
-    second = process_pending(runtime.engine, {"stub": stub}, runtime.runner, clock=clock)
+    second = process_pending(runtime.engine, {"stub": stub}, runtime.runner.handle, clock=clock)
     assert (second.posts, second.deletions, second.deleted, second.unparsed) == (0, 1, 1, 1)
     gone = stored(client, "s1")
     assert gone.deleted_at is not None and gone.deleted_at >= before and gone.text == "Akku heiß"

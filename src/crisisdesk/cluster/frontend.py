@@ -13,25 +13,22 @@ live pages through the signals.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from crisisdesk.bus.base import INGEST_TOPIC
 from crisisdesk.bus.redis_streams import RedisBus
 from crisisdesk.cluster import lease as leases
 from crisisdesk.cluster import signals as sig
+from crisisdesk.cluster.handoff import HandOff
 from crisisdesk.cluster.prepared import ensure_groups
 from crisisdesk.cluster.presence import RedisPresenceBoard
 from crisisdesk.cluster.registry import Heartbeat
 from crisisdesk.cluster.worker import bus_of
 from crisisdesk.core.errors import ConfigError
-from crisisdesk.pipeline import stages
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.pipeline.runner import BatchResult
-from crisisdesk.posts.schemas import IngestSummary
 from crisisdesk.runtime import Runtime
 from crisisdesk.settings import Settings
 
@@ -51,24 +48,10 @@ class FrontEnd:
         to ``CRISISDESK_INGEST_WAIT_SECONDS`` for the lease holder to say what it stored: the summary
         is then the embedded mode's. Without an answer in time it counts what was read and rejected
         here; the posts are stored all the same."""
-        normalized = stages.normalize(items, max_text_chars=self.runtime.settings.max_text_chars)
-        refused = {r.position for r in normalized.rejections}
-        valid = [i for i in items if i.position not in refused]
-        summary = IngestSummary(read=len(items), rejected=len(normalized.rejections))
-        if valid:
-            wait = self.runtime.settings.ingest_wait_seconds
-            message = RawItem.batch_to_message(valid)
-            if wait > 0:
-                message["reply"] = f"{self.bus.prefix}:reply:{uuid.uuid4().hex}"
-            self.bus.publish(INGEST_TOPIC, [message])
-            self.queued += len(valid)
-            if wait > 0:
-                answer = self.bus.client.blpop([message["reply"]], timeout=wait)
-                if answer is not None:
-                    stored = IngestSummary.model_validate_json(answer[1])
-                    summary.imported, summary.updated = stored.imported, stored.updated
-                    summary.duplicates = stored.duplicates
-        return BatchResult(summary, normalized.rejections)
+        hand_off = HandOff(self.bus, self.runtime.settings.max_text_chars)
+        result = hand_off.send(items, wait=self.runtime.settings.ingest_wait_seconds)
+        self.queued += result.summary.read - result.summary.rejected
+        return result
 
     def info(self) -> dict[str, Any]:
         return {"queued": self.queued}

@@ -28,6 +28,7 @@ from crisisdesk.bus.base import INGEST_TOPIC, Delivery
 from crisisdesk.bus.redis_streams import RedisBus
 from crisisdesk.cluster import lease as leases
 from crisisdesk.cluster import signals as sig
+from crisisdesk.cluster.handoff import MAX_PARTS, HandOff
 from crisisdesk.cluster.prepared import (
     PIPELINE_GROUPS,
     PREPARE_GROUP,
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 _FIRST = object()
 #: How often the lease holder trims the pipeline's streams.
 TRIM_SECONDS = 30.0
+#: How long the delivery processor waits for its posts to be prepared and stored before it leaves
+#: the deliveries pending (to be handed off again: storing is idempotent).
+DELIVERY_WAIT_SECONDS = 300.0
 
 
 @dataclass
@@ -220,6 +224,10 @@ class Worker:
         signals = sig.Signals(self.bus.client, self.bus.prefix)
         runtime.signals = signals
         runtime.runner.relay = signals.send
+        hand_off = HandOff(self.bus, self.settings.max_text_chars)
+        runtime.hand_off = lambda items: hand_off.send(
+            items, wait=DELIVERY_WAIT_SECONDS, parts=MAX_PARTS, required=True,
+            alive=lambda: not self._stop.is_set() and self.lease.held)
         runtime.start_notifications(recover=False)
         runtime.start_ticker()
         runtime.start_channels()
