@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from crisisdesk.core.clock import SystemClock
+from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
@@ -27,13 +27,20 @@ def distributed() -> bool:
 
 
 @contextmanager
-def serving(workspace_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    """The runtime the app is built on, in the mode the environment asks for."""
+def serving(workspace_file: Path, monkeypatch: pytest.MonkeyPatch | None = None, *,
+            clock: Clock | None = None) -> Iterator[Runtime]:
+    """The runtime the app is built on, in the mode the environment asks for. ``clock`` is the
+    front end's (a test's settable clock); the worker keeps the system's."""
+    clock = clock or SystemClock()
     if not distributed():
         settings = Settings()
-        runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=SystemClock())
+        runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=clock)
         yield runtime
         runtime.close()
+        return
+    if monkeypatch is None:
+        with pytest.MonkeyPatch.context() as patch, serving(workspace_file, patch, clock=clock) as runtime:
+            yield runtime
         return
     from crisisdesk.cluster import frontend
     from crisisdesk.cluster.worker import Worker
@@ -50,7 +57,7 @@ def serving(workspace_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()
-    runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=SystemClock())
+    runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=clock)
     front = frontend.attach(runtime)
     try:
         yield runtime

@@ -24,10 +24,9 @@ from crisisdesk.accounts.roles import Role
 from crisisdesk.api.app import create_app
 from crisisdesk.audit.service import Actor
 from crisisdesk.detection.models import Situation
-from crisisdesk.runtime import Runtime, build_runtime
-from crisisdesk.settings import Settings
+from crisisdesk.runtime import Runtime
 from crisisdesk.sources.models import Monitor
-from crisisdesk.workspace import load_workspace
+from tests.modes import serving
 
 SERVICE_TOKEN = "service-token-for-tests"
 PASSWORD = "correct horse battery staple"
@@ -60,6 +59,8 @@ class World:
     user_ids: dict[Role, int] = field(default_factory=dict)
     tokens: dict[Role, str] = field(default_factory=dict)
     situation_id: int = 0
+    #: Outbox items a test's sending helper has reported (the distributed mode's holder sends).
+    reported: set[int] = field(default_factory=set)
 
     @property
     def engine(self) -> Engine:
@@ -105,8 +106,11 @@ class World:
 
 
 def make_world(workspace_file: Path) -> Iterator[World]:
-    settings = Settings()
-    runtime = build_runtime(load_workspace(workspace_file, settings), settings, clock=FakeClock())
+    with serving(workspace_file, clock=FakeClock()) as runtime:
+        yield from _world_on(runtime)
+
+
+def _world_on(runtime: Runtime) -> Iterator[World]:
     app = create_app(runtime, api_token=SERVICE_TOKEN)
     config: AccountsConfig = app.state.accounts
     clock = FakeClock()
@@ -120,7 +124,6 @@ def make_world(workspace_file: Path) -> Iterator[World]:
     world.situation_id = world.add_situation()
     with client:
         yield world
-    runtime.close()
 
 
 def rows(world: World, model: Any, *where: Any) -> list[Any]:

@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crisisdesk.channels.models import OutboxItem
+from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.crises.models import Crisis, CrisisAction, CrisisSituation
 from crisisdesk.inbox.models import Conversation
 from tests.accounts.fixtures import T0, World, make_world
 from tests.channels.payloads import APP_SECRET, PAGE_ID, VERIFY_TOKEN, fb_comment, meta_body, meta_signature
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.meta_send import GraphSend
+from tests.modes import distributed
 
 __all__ = ["crisis", "graph", "world"]
 
@@ -98,8 +99,24 @@ def set_severity(world: World, crisis_id: int, severity: int) -> None:
 
 
 def send(world: World) -> list[str]:
-    """One round of the runtime's own sender; returns the outcomes' statuses."""
-    return [o.status.value for o in world.runtime.new_outbox_sender(world.runtime.runner.clock).run_once()]
+    """One round of the runtime's own sender; returns the outcomes' statuses. In the distributed
+    mode the lease holder's sender does it (signalled when a reply is queued or released): this
+    waits until nothing is due and returns what finished since the last call."""
+    if not distributed():
+        return [o.status.value
+                for o in world.runtime.new_outbox_sender(world.runtime.runner.clock).run_once()]
+    due = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
+    deadline = time.monotonic() + 20
+    while True:
+        with Session(world.engine) as s:
+            rows = s.execute(select(OutboxItem.id, OutboxItem.status).order_by(OutboxItem.id)).all()
+        if not any(r.status in due for r in rows) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    finished = [r for r in rows if r.status in (OutboxStatus.SENT, OutboxStatus.FAILED,
+                                                OutboxStatus.UNCERTAIN) and r.id not in world.reported]
+    world.reported.update(r.id for r in finished)
+    return [r.status for r in finished]
 
 
 def item(world: World, item_id: int) -> OutboxItem:
