@@ -130,3 +130,23 @@ def bus_prefix(redis_url: str) -> Iterator[str]:
     if keys:
         client.delete(*keys)
     client.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the distributed mode (``CRISISDESK_TEST_MODE=distributed``) only the tests that serve a
+    workspace on PostgreSQL run again: the others (pure functions, parsers) do not depend on the
+    mode, and the mode needs PostgreSQL."""
+    from tests.modes import distributed
+
+    if not distributed():
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        spec = getattr(item, "callspec", None)
+        on_sqlite = spec is not None and spec.params.get("database_url") == "sqlite"
+        (kept if "workspace_file" in names and not on_sqlite else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

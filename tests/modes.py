@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Row, select
+from sqlalchemy.engine import Engine
 
+from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
@@ -24,6 +28,26 @@ from crisisdesk.workspace import load_workspace
 
 def distributed() -> bool:
     return os.environ.get("CRISISDESK_TEST_MODE", "embedded") == "distributed"
+
+
+def outbox_settled(engine: Engine, timeout: float = 20.0) -> list[Row[int, str]]:
+    """Wait until the distributed mode's holder has sent what is due (nothing queued or being
+    sent); every outbox item's id and status, by id."""
+    due = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as conn:
+            rows = list(conn.execute(select(OutboxItem.id, OutboxItem.status).order_by(OutboxItem.id)))
+        if not any(r.status in due for r in rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
+
+
+#: A test that steps a sender by hand and looks at the state in between (queued, then sent), or
+#: reads its test clock into sending times: the distributed mode's lease holder sends at once, on
+#: the system's clock, so there is nothing in between to look at.
+BY_HAND = pytest.mark.skipif(distributed(), reason="steps a sender by hand; the distributed mode's "
+                             "holder sends at once")
 
 
 @contextmanager

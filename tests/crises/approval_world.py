@@ -21,7 +21,7 @@ from tests.accounts.fixtures import T0, World, make_world
 from tests.channels.payloads import APP_SECRET, PAGE_ID, VERIFY_TOKEN, fb_comment, meta_body, meta_signature
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.meta_send import GraphSend
-from tests.modes import distributed
+from tests.modes import distributed, outbox_settled
 
 __all__ = ["crisis", "graph", "world"]
 
@@ -105,14 +105,7 @@ def send(world: World) -> list[str]:
     if not distributed():
         return [o.status.value
                 for o in world.runtime.new_outbox_sender(world.runtime.runner.clock).run_once()]
-    due = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
-    deadline = time.monotonic() + 20
-    while True:
-        with Session(world.engine) as s:
-            rows = s.execute(select(OutboxItem.id, OutboxItem.status).order_by(OutboxItem.id)).all()
-        if not any(r.status in due for r in rows) or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    rows = outbox_settled(world.engine)
     finished = [r for r in rows if r.status in (OutboxStatus.SENT, OutboxStatus.FAILED,
                                                 OutboxStatus.UNCERTAIN) and r.id not in world.reported]
     world.reported.update(r.id for r in finished)

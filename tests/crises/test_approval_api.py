@@ -7,7 +7,6 @@ it); only the crisis's spokespersons decide (403), and only once (409). On SQLit
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,7 @@ from tests.crises.approval_world import (
 )
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.meta_send import GraphSend
-from tests.modes import distributed
+from tests.modes import BY_HAND
 
 __all__ = ["crisis", "graph", "world"]
 
@@ -147,8 +146,7 @@ def test_below_the_approval_level_and_without_a_crisis_replies_leave_at_once(
     assert timeline(world, untyped) == ["reply.submitted"]
 
 
-@pytest.mark.skipif(distributed(), reason="steps between queueing and sending by hand, which the "
-                    "distributed mode's holder does at once")
+@BY_HAND
 def test_a_severity_raised_between_queueing_and_sending_holds_the_reply(
         world: World, graph: tuple[HttpSink, GraphSend]) -> None:
     sink, api = graph

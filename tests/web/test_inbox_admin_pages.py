@@ -29,6 +29,7 @@ from tests.accounts.fixtures import FakeClock, World, make_world, rows
 from tests.channels.payloads import BOT_TOKEN, TG_SECRET
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.telegram_bot import TelegramBotApi
+from tests.modes import BY_HAND
 from tests.web.test_inbox_pages import JONAS, LENA, message, text_of
 from tests.web.test_pages import browser
 from tests.web.test_ux_pages import english_left
@@ -310,6 +311,7 @@ def test_a_rule_is_tried_stored_or_as_typed_without_acting(world: World, chats: 
 # Performance
 
 
+@BY_HAND
 def test_the_performance_page_shows_the_apis_numbers(
     world: World, chats: dict[str, int], bot: tuple[HttpSink, TelegramBotApi]
 ) -> None:
