@@ -233,3 +233,17 @@ def test_a_delivery_with_an_impossible_time_fails_alone(client: TestClient) -> N
     assert rows[0].status == "failed" and "not a Unix time" in (rows[0].error or "")
     assert rows[1].status == "processed"
     assert post_texts(client) == {"987654321:12": "akku heiß"}
+
+
+def test_one_message_with_an_impossible_time_costs_only_itself(client: TestClient) -> None:
+    """WhatsApp batches messages: the one whose time no calendar holds is unparsed with the
+    reason, the others of the same delivery become posts."""
+    body, headers = signed_wa([wa_text("wamid.T1", "Akku bläht sich auf", ts="-99999999999999"),
+                               wa_text("wamid.T2", "Akku riecht verbrannt")])
+    assert client.post("/webhooks/voltaro-wa", content=body, headers=headers).status_code == 200
+    report = runtime_of(client).process_deliveries()
+    assert (report.failed, report.posts, report.unparsed) == (0, 1, 1)
+    assert post_texts(client) == {"wamid.T2": "Akku riecht verbrannt"}
+    with runtime_of(client).engine.connect() as conn:
+        [what] = conn.execute(select(UnparsedItem.what)).scalars().all()
+    assert "not a Unix time" in what

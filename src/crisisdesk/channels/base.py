@@ -10,16 +10,18 @@ one unknown message type never blocks a channel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, ParamSpec, Protocol
 
 import orjson
 
 from crisisdesk.core.errors import CrisisdeskError
+
+_P = ParamSpec("_P")
 
 
 class Capability(StrEnum):
@@ -399,6 +401,24 @@ def from_unix(value: Any) -> datetime:
         return datetime.fromtimestamp(number, tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise PayloadError(f"{value!r} is not a Unix time ({exc})") from None
+
+
+def unix_or_none(value: Any) -> datetime | None:
+    """:func:`from_unix`, or None where the value is no time (an optional fallback time)."""
+    try:
+        return from_unix(value)
+    except PayloadError:
+        return None
+
+
+def each_item(out: Delivery, raw: Any, map_one: Callable[_P, None], *args: _P.args, **kwargs: _P.kwargs,
+              ) -> None:
+    """Map one item of a delivery that carries several: a :class:`PayloadError` in it (a time no
+    calendar holds) makes that item unparsed with the reason, and the others are kept."""
+    try:
+        map_one(*args, **kwargs)
+    except PayloadError as exc:
+        out.unparsed.append(Unparsed(str(exc), raw))
 
 
 def iso(moment: datetime) -> str:

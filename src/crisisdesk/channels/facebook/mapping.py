@@ -13,7 +13,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crisisdesk.channels.base import Attachment, Deletion, Delivery, InboundPost, Unparsed, from_unix, iso
+from crisisdesk.channels.base import (
+    Attachment,
+    Deletion,
+    Delivery,
+    InboundPost,
+    Unparsed,
+    each_item,
+    from_unix,
+    iso,
+    unix_or_none,
+)
 from crisisdesk.channels.meta.messaging import map_messaging
 from crisisdesk.channels.meta.webhook import Entry, changes
 
@@ -53,7 +63,7 @@ def map_entry(entry: Entry, *, page_id: str, channel: str) -> Delivery:
     out = map_messaging(entry.messaging, platform=PLATFORM, account_id=page_id, channel=channel)
     for event in entry.standby:  # another app owns the thread (handover): still the page's chat
         out.unparsed.append(Unparsed("messaging standby event (another app owns the thread)", event))
-    fallback = from_unix(entry.time) if entry.time else None
+    fallback = unix_or_none(entry.time) if entry.time else None
     for change, raw in changes(entry):
         if change is None or change.field != "feed":
             out.unparsed.append(Unparsed(f"change of field {raw.get('field')!r}", raw))
@@ -63,7 +73,8 @@ def map_entry(entry: Entry, *, page_id: str, channel: str) -> Delivery:
         except ValidationError as exc:
             out.unparsed.append(Unparsed(f"feed change: {exc.errors()[0]['msg']}", raw))
             continue
-        _map_feed(value, raw, out, page_id=page_id, channel=channel, fallback_time=fallback)
+        each_item(out, raw, _map_feed, value, raw, out, page_id=page_id, channel=channel,
+                  fallback_time=fallback)
     return out
 
 

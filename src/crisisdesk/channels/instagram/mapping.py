@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crisisdesk.channels.base import Delivery, InboundPost, Unparsed, from_unix, iso
+from crisisdesk.channels.base import Delivery, InboundPost, Unparsed, iso, unix_or_none
 from crisisdesk.channels.meta.messaging import map_messaging
 from crisisdesk.channels.meta.webhook import Entry, changes
 
@@ -47,7 +47,7 @@ class CommentValue(BaseModel):
 
 def map_entry(entry: Entry, *, account_id: str, channel: str) -> Delivery:
     out = map_messaging(entry.messaging, platform=PLATFORM, account_id=account_id, channel=channel)
-    fallback = from_unix(entry.time) if entry.time else None
+    fallback = unix_or_none(entry.time) if entry.time else None
     for change, raw in changes(entry):
         if change is None or change.field not in _COMMENT_FIELDS:
             out.unparsed.append(Unparsed(f"change of field {raw.get('field')!r}", raw))
@@ -84,4 +84,4 @@ def _time(value: int | float | str | None) -> datetime | None:
             return datetime.fromisoformat(value.replace("+0000", "+00:00"))
         except ValueError:
             return None
-    return from_unix(value)
+    return unix_or_none(value)

@@ -22,6 +22,7 @@ from crisisdesk.channels.base import (
     StatusReport,
     Unparsed,
     Watermark,
+    each_item,
     from_unix,
     iso,
 )
@@ -100,7 +101,8 @@ def map_messaging(raw_events: list[dict[str, Any]], *, platform: str, account_id
         except ValidationError as exc:
             out.unparsed.append(Unparsed(f"messaging event: {exc.errors()[0]['msg']}", raw))
             continue
-        _map_event(event, raw, out, platform=platform, account_id=account_id, channel=channel)
+        each_item(out, raw, _map_event, event, raw, out, platform=platform, account_id=account_id,
+                  channel=channel)
     return out
 
 

@@ -20,6 +20,7 @@ from crisisdesk.channels.base import (
     InboundPost,
     StatusReport,
     Unparsed,
+    each_item,
     from_unix,
     iso,
 )
@@ -103,9 +104,10 @@ def map_entry(entry: Entry, *, phone_number_id: str, channel: str) -> Delivery:
             continue
         names = _names(value.get("contacts"))
         for message in value.get("messages") or []:
-            _map_message(message, out, names=names, number=phone_number_id, channel=channel)
+            each_item(out, message, _map_message, message, out, names=names, number=phone_number_id,
+                      channel=channel)
         for status in value.get("statuses") or []:
-            _map_status(status, out)
+            each_item(out, status, _map_status, status, out)
         if value.get("errors"):
             out.unparsed.append(Unparsed("errors reported by WhatsApp", value["errors"]))
     return out
