@@ -43,11 +43,23 @@ def outbox_settled(engine: Engine, timeout: float = 20.0) -> list[Row[int, str]]
         time.sleep(0.05)
 
 
-#: A test that steps a sender by hand and looks at the state in between (queued, then sent), or
-#: reads its test clock into sending times: the distributed mode's lease holder sends at once, on
-#: the system's clock, so there is nothing in between to look at.
-BY_HAND = pytest.mark.skipif(distributed(), reason="steps a sender by hand; the distributed mode's "
-                             "holder sends at once")
+def send_due(runtime: Runtime) -> None:
+    """Send what the outbox holds: one round of a sender here, or in the distributed mode wait
+    for the lease holder's sender (it is signalled when something is queued)."""
+    if distributed():
+        outbox_settled(runtime.engine)
+        return
+    from crisisdesk.channels.sending import OutboxSender
+    from crisisdesk.inbox.service import answered
+
+    OutboxSender(lambda: runtime.engine, runtime.connectors, clock=SystemClock(), on_sent=answered).run_once()
+
+
+#: A test that steps a background job by hand (a sender, the channels' health check) and looks at
+#: the state in between (queued, then sent), or reads its test clock into sending times: the
+#: distributed mode's lease holder runs them at once, on the system's clock.
+BY_HAND = pytest.mark.skipif(distributed(), reason="steps a background job by hand; the distributed "
+                             "mode's lease holder runs it at once")
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from tests.accounts.fixtures import PASSWORD, FakeClock, World, email_of, make_w
 from tests.channels.payloads import BOT_TOKEN, TG_SECRET
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.telegram_bot import TelegramBotApi
+from tests.modes import BY_HAND
 
 PERSON = 987654321
 
@@ -126,6 +127,7 @@ def test_only_manage_channels_may_check(world: World) -> None:
     assert admin.post("/settings/channels/nope/check", data={"csrf_token": csrf}).status_code == 404
 
 
+@BY_HAND
 def test_dead_credentials_show_with_their_alert_and_a_check_ends_it(world: World,
                                                                     bot: tuple[TelegramBotApi, str]) -> None:
     agent = world.bearer(Role.AGENT)

@@ -27,7 +27,8 @@ from tests.accounts.fixtures import SERVICE_TOKEN, World, make_world, rows
 from tests.channels.payloads import BOT_TOKEN, TG_SECRET, tg_update
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.telegram_bot import TelegramBotApi
-from tests.modes import BY_HAND, distributed, outbox_settled
+from tests.modes import BY_HAND
+from tests.modes import send_due as send_outbox
 from tests.web.test_pages import browser
 from tests.web.test_ux_pages import english_left
 
@@ -104,11 +105,7 @@ def chats(world: World, bot: tuple[HttpSink, TelegramBotApi]) -> dict[str, int]:
 
 
 def send_due(world: World) -> None:
-    if distributed():  # the lease holder sends
-        outbox_settled(world.engine)
-        return
-    runtime = world.runtime
-    OutboxSender(lambda: runtime.engine, runtime.connectors, clock=SystemClock(), on_sent=answered).run_once()
+    send_outbox(world.runtime)
 
 
 def count(html: str, view: str) -> int:

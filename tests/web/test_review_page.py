@@ -14,14 +14,12 @@ import pytest
 
 from crisisdesk.accounts.roles import Role
 from crisisdesk.audit.models import AuditEntry
-from crisisdesk.channels.sending import OutboxSender
-from crisisdesk.core.clock import SystemClock
 from crisisdesk.inbox.models import ModerationReview
-from crisisdesk.inbox.service import answered
 from tests.accounts.fixtures import World, make_world, rows
 from tests.channels.payloads import APP_SECRET, PAGE_ID, VERIFY_TOKEN, fb_comment, meta_body, meta_signature
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.meta_send import GraphSend
+from tests.modes import send_due
 from tests.web.test_pages import browser
 
 
@@ -78,8 +76,7 @@ def comment(world: World, cid: str, text: str, author: str) -> None:
 
 
 def send(world: World) -> None:
-    runtime = world.runtime
-    OutboxSender(lambda: runtime.engine, runtime.connectors, clock=SystemClock(), on_sent=answered).run_once()
+    send_due(world.runtime)
 
 
 def test_a_person_restores_and_confirms_what_a_rule_hid_from_the_page(
