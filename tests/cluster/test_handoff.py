@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from crisisdesk.bus.base import INGEST_TOPIC
 from crisisdesk.channels.models import ChannelDelivery
 from crisisdesk.cluster.handoff import MAX_PARTS, PART_SIZE, split
+from crisisdesk.cluster.prepared import PREPARED_TOPIC
 from crisisdesk.pipeline.events import RawItem
 from crisisdesk.posts.models import Post
 from crisisdesk.runtime import Runtime
@@ -109,3 +111,36 @@ def test_a_burst_of_deliveries_is_stored_once_with_edits_after_their_originals(
     assert texts == expected  # each once, the edit after the original
     assert len(failed) == 1 and "not a Unix time" in (failed[0].error or "")  # that one alone
     assert sum(w.counters.prepared for w, _, _ in cluster.workers) >= 2  # parts, prepared apart
+
+
+@ON_POSTGRESQL
+def test_a_holder_that_stops_while_waiting_leaves_the_deliveries_to_the_next_once(
+        cluster: Cluster, fronts: list[tuple[TestClient, Runtime]]) -> None:  # noqa: F811
+    """The first holder hands the posts off and stops before anyone prepared them: its parts stay
+    in the stream and the deliveries pending. The next holder hands them off again; both copies
+    are prepared and stored, and every post is there once."""
+    client, runtime = fronts[0]
+    first = cluster.start_worker(prepare=False)
+    wait_for(lambda: first.lease.held, message="the lease")
+    for n in range(5):
+        _send(client, tg_update(200 + n, text=f"akku {n}", message_id=200 + n))
+    wait_for(lambda: first.bus.client.xlen(first.bus.key(INGEST_TOPIC)) >= 1, message="a part")
+    cluster.stop_all()  # the holder gives the lease up while waiting
+    assert _count(runtime, Post) == 0
+    assert _count(runtime, ChannelDelivery, ChannelDelivery.status == "pending") == 5
+    cluster.start_worker()
+    wait_for(lambda: _count(runtime, ChannelDelivery, ChannelDelivery.status == "pending") == 0,
+             timeout=60, message="the deliveries processed by the next holder")
+    with runtime.engine.connect() as conn:
+        texts = sorted(conn.execute(select(Post.text)).scalars())
+    assert texts == [f"akku {n}" for n in range(5)]
+    bus = cluster.workers[0][0].bus
+    assert bus.client.xlen(bus.key(INGEST_TOPIC)) >= 2  # handed off twice
+
+    def drained() -> bool:
+        groups = bus.stats(INGEST_TOPIC) + bus.stats(PREPARED_TOPIC)
+        return len(groups) == 2 and all(g.pending == 0 and g.lag == 0 for g in groups)
+
+    wait_for(drained, message="the first holder's parts prepared and stored too")
+    with runtime.engine.connect() as conn:
+        assert sorted(conn.execute(select(Post.text)).scalars()) == texts  # nothing twice
