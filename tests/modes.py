@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +28,15 @@ from crisisdesk.workspace import load_workspace
 
 def distributed() -> bool:
     return os.environ.get("CRISISDESK_TEST_MODE", "embedded") == "distributed"
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Wait for what the distributed mode delivers asynchronously (committed events reach a
+    process's listeners over Redis pub/sub, also the process that made them); the embedded mode's
+    listeners are called before the request returns, so it holds at once there."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def outbox_settled(engine: Engine, timeout: float = 20.0) -> list[Row[int, str]]:

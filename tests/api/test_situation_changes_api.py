@@ -13,6 +13,7 @@ from crisisdesk.audit.models import AuditEntry
 from crisisdesk.bus.base import Message
 from crisisdesk.detection.models import Situation
 from tests.accounts.fixtures import T0, World, rows
+from tests.modes import eventually
 
 
 def _audit(world: World, sid: int) -> list[AuditEntry]:
@@ -49,6 +50,7 @@ def test_severity_then_resolve_are_audited_published_and_on_the_timeline(world: 
     entries = _audit(world, sid)
     assert [e.action for e in entries] == ["situation.severity_changed", "situation.resolved"]
     assert all(e.ip == "testclient" for e in entries)
+    eventually(lambda: sum(1 for e in published if e.get("manual")) >= 2)
     assert [(e["event"], e["situation"], e["via"]) for e in published if e.get("manual")] == [
         ("alert.updated", sid, "api"), ("alert.resolved", sid, "api")]
     detail = world.client.get(f"/api/v1/situations/{sid}", headers=world.bearer(Role.ANALYST)).json()

@@ -23,6 +23,7 @@ from crisisdesk.escalation.models import Escalation
 from crisisdesk.web.live import LiveHub
 from crisisdesk.workspace import secret_key
 from tests.accounts.fixtures import PASSWORD, World, email_of
+from tests.modes import eventually
 
 
 def browser(world: World, role: Role) -> tuple[TestClient, str]:
@@ -64,6 +65,7 @@ def test_an_acknowledgement_on_the_web_page_reaches_the_listeners_and_the_demo_t
     c, csrf = browser(world, Role.CRISIS_LEAD)
     assert c.post(f"/situations/{world.situation_id}/ack", data={"csrf_token": csrf},
                   follow_redirects=False).status_code == 303
+    eventually(lambda: len(seen.events) >= 1)
     [event] = seen.events
     assert event["event"] == "alert.acknowledged" and event["situation"] == world.situation_id
     assert event["by"] == "Crisis_Lead" and event["via"] == "web"
@@ -85,6 +87,7 @@ def test_an_acknowledgement_over_the_api_and_the_signed_link_reach_the_listeners
     token = make_token(secret_key(world.runtime.workspace, world.runtime.settings), sid, escalation_id=eid,
                        step=0, recipient="Lena", now=now)
     assert world.client.post(f"/ack/{sid}", data={"t": token}).status_code == 200
+    eventually(lambda: len(seen.events) >= 2)
     assert [(e["event"], e["by"], e["via"]) for e in seen.events] == [
         ("alert.acknowledged", "Agent", "api"), ("alert.acknowledged", "Lena", "link")]
     assert [line.split(" by ", 1)[1] for line in seen.timeline()] == [
@@ -101,6 +104,8 @@ def test_severity_changes_and_resolutions_by_hand_reach_the_listeners(world: Wor
     c.post(f"/situations/{sid}/severity", data={"csrf_token": csrf, "severity": "1", "reason": "quiet now"})
     c.post(f"/situations/{sid}/severity", data={"csrf_token": csrf, "severity": "3", "reason": "press"})
     c.post(f"/situations/{sid}/resolve", data={"csrf_token": csrf, "reason": "done"})
+    eventually(lambda: sum(e["event"].startswith("alert.") for e in seen.events) >= 3
+               and sum(e["event"].startswith("crisis.") for e in seen.events) >= 2)
     alerts = [e for e in seen.events if e["event"].startswith("alert.")]
     assert [(e["event"], e["severity"], e["via"]) for e in alerts] == [
         ("alert.updated", 1, "web"), ("alert.updated", 3, "web"), ("alert.resolved", 3, "web")]
