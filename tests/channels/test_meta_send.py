@@ -87,9 +87,10 @@ def test_each_connector_declares_what_its_platform_can_do() -> None:
     statuses = {Capability.DELIVERY_STATUS}  # Messenger / Instagram DM delivery and read watermarks
     files = {Capability.ATTACHMENTS}  # Messenger chats and WhatsApp; Instagram takes none
     publish = {Capability.PUBLISH}  # a page post; Instagram cannot post a text alone
-    assert FacebookConnector.capabilities == (meta | statuses | files | publish
+    insights = {Capability.INSIGHTS}  # Page and Account Insights; WhatsApp has none
+    assert FacebookConnector.capabilities == (meta | statuses | files | publish | insights
                                               | (sending - {Capability.BLOCK}))
-    assert InstagramConnector.capabilities == meta | statuses | (sending - {Capability.BLOCK})
+    assert InstagramConnector.capabilities == meta | statuses | insights | (sending - {Capability.BLOCK})
     assert WhatsAppConnector.capabilities == meta | files | {Capability.REPLY_PRIVATE,
                                                              Capability.DELIVERY_STATUS}
     connectors: list[SendingConnector] = [facebook("http://127.0.0.1:9"), instagram("http://127.0.0.1:9"),

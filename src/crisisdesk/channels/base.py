@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, Protocol
@@ -43,6 +43,9 @@ class Capability(StrEnum):
     #: during a crisis): no item it answers, nobody in particular it goes to. A connector may
     #: have it only when its configuration names where to post (Telegram's ``publish_chat``).
     PUBLISH = "publish"
+    #: Reports what the platform measured about our own account per day (reach, impressions,
+    #: followers) through an insights endpoint: the analytics' reach, never a sum of followers.
+    INSIGHTS = "insights"
 
 
 class WebhookRejected(CrisisdeskError):
@@ -233,6 +236,36 @@ class PollingConnector(Connector, Protocol):
 
     def fetch(self, cursor: dict[str, Any] | None) -> Fetched:
         """What is new since ``cursor`` (None: the first poll); raises :class:`PlatformError`."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayInsight:
+    """What the platform measured about our account on one day; None where it said nothing.
+    ``reach``: people who saw our content (unique, as the platform counts them); ``impressions``:
+    how often it was shown; ``followers``: the account's followers that day."""
+
+    day: date
+    reach: int | None = None
+    impressions: int | None = None
+    followers: int | None = None
+
+
+@dataclass(slots=True)
+class Insights:
+    """One insights call: the days measured, and what the platform refused (one line per metric,
+    in its words), so that a refused metric loses only itself."""
+
+    days: list[DayInsight] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+class InsightsConnector(Connector, Protocol):
+    """A connector that reads its account's insights (:attr:`Capability.INSIGHTS`)."""
+
+    def insights(self, first: date, last: date, *, today: date) -> Insights:
+        """The days ``first`` … ``last`` (both included) as the platform reports them, and the
+        followers it counts now as ``today``'s when the range holds today; raises
+        :class:`PlatformError` when it refused everything (a dead token, a missing permission)."""
 
 
 class Action(StrEnum):

@@ -30,9 +30,11 @@ from crisisdesk.channels.common_config import ChannelConfigBase
 from crisisdesk.channels.health import Finding, credentials_dead
 from crisisdesk.channels.health_alerts import AlertSettings, sync_alerts
 from crisisdesk.channels.health_facts import HealthSubject, checked_at, facts_of, health_of
+from crisisdesk.channels.insights import collect, reads_insights, summary
 from crisisdesk.core.clock import Clock
 from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
+from crisisdesk.reports.rollup import record_insight
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +143,21 @@ def check(engine: Engine, connector: Connector, *, clock: Clock) -> CheckResult 
         service.record_check(conn, channel=connector.key, ok=True, now=clock.now())
         followers = str(result.details.get("followers", "")).replace(",", "").strip()
         if followers.isdigit():  # the account's followers as the platform says them: for analytics
-            from crisisdesk.reports.rollup import record_insight
-
             now = clock.now()
             record_insight(conn, connector.key, now.date(), now=now, followers=int(followers))
+    if reads_insights(connector):
+        result.details["insights"] = _insights(engine, connector, clock)
     return result
+
+
+def _insights(engine: Engine, connector: Connector, clock: Clock) -> str:
+    """The recent days' insights after a good check; what happened, in one line for the check's
+    details. A refusal is logged and said, never fatal: the credentials work."""
+    try:
+        return summary(collect(engine, connector, clock=clock))
+    except PlatformError as exc:
+        log.warning("channel %s: insights refused: %s", connector.key, exc)
+        return f"refused: {exc}"
+    except Exception as exc:  # a connector's bug: said, and asked again at the next check
+        log.exception("channel %s: reading the insights crashed", connector.key)
+        return f"internal error: {type(exc).__name__}: {exc}"

@@ -1,5 +1,5 @@
-"""``crisisdesk channels list`` (with each channel's health), ``check KEY``, ``send KEY ACTION`` and
-``outbox``."""
+"""``crisisdesk channels list`` (with each channel's health), ``check KEY``, ``insights KEY``,
+``send KEY ACTION`` and ``outbox``."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ from crisisdesk.audit.service import Actor
 from crisisdesk.channels.attachment_store import AttachmentStore, upload
 from crisisdesk.channels.attachments import AttachmentRejected
 from crisisdesk.channels.base import Action, Connector, PlatformError
+from crisisdesk.channels.config import ChannelConfig
 from crisisdesk.channels.health import State
 from crisisdesk.channels.health_facts import HealthSubject, health_of
 from crisisdesk.channels.health_monitor import check as check_credentials
+from crisisdesk.channels.insights import collect as collect_insights
+from crisisdesk.channels.insights import reads_insights, summary
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.channels.outbox import OutboundRequest, OutboxError, attached_ids, enqueue
 from crisisdesk.channels.registry import connector_for
@@ -87,10 +90,7 @@ def check(key: Annotated[str, typer.Argument(help="The channel's key in crisisde
     The answer counts for channel health: a refusal for dead credentials raises an alert, a success
     ends one."""
     _, workspace = open_workspace(config)
-    found = next((c for c in workspace.config.channels if c.key == key), None)
-    if found is None:
-        known = ", ".join(c.key for c in workspace.config.channels) or "none"
-        raise CrisisdeskError(f"no channel {key!r} in the configuration (channels: {known})")
+    found = _channel(workspace, key)
     engine = open_engine(workspace)
     try:
         result = check_credentials(engine, connector_for(found), clock=SystemClock())
@@ -102,6 +102,46 @@ def check(key: Annotated[str, typer.Argument(help="The channel's key in crisisde
     out.print(f"[green]{key}[/]: {found.platform} account {result.account}", highlight=False)
     for name, value in result.details.items():
         out.print(f"  {name}: {value}", highlight=False, soft_wrap=True)
+
+
+@channels_app.command("insights")
+@friendly_errors
+def insights(key: Annotated[str, typer.Argument(help="The channel's key in crisisdesk.yaml.")],
+             days: Annotated[int, typer.Option(min=1, max=730, help="Days to fetch, ending today "
+                                                                  "(Meta keeps two years).")] = 30,
+             config: ConfigOption = None) -> None:
+    """Fetch the channel's insights (reach, impressions, followers) for the last DAYS days into the
+    analytics, e.g. once after connecting a page. Channel health keeps the last days current by
+    itself after every credentials check. Exit 1 when the platform refused."""
+    _, workspace = open_workspace(config)
+    found = _channel(workspace, key)
+    connector = connector_for(found)
+    if not reads_insights(connector):
+        raise CrisisdeskError(f"channel {key!r} ({found.platform}) reports no insights: "
+                              "reach and impressions come from Facebook pages and Instagram accounts")
+    engine = open_engine(workspace)
+    try:
+        with out.status(f"asking {found.platform} for {days} days of insights …"):
+            result = collect_insights(engine, connector, clock=SystemClock(), days=days)
+    except PlatformError as exc:
+        err.print(f"[red]{key}: {found.platform} refused:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    table = Table("day", "reach", "impressions", "followers")
+    for d in result.days:
+        table.add_row(d.day.isoformat(), *("–" if v is None else f"{v:,}" for v in (d.reach, d.impressions,
+                                                                                      d.followers)))
+    out.print(table)
+    out.print(f"[green]{key}[/]: {summary(result)}", highlight=False, soft_wrap=True)
+
+
+def _channel(workspace: Workspace, key: str) -> ChannelConfig:
+    found = next((c for c in workspace.config.channels if c.key == key), None)
+    if found is None:
+        known = ", ".join(c.key for c in workspace.config.channels) or "none"
+        raise CrisisdeskError(f"no channel {key!r} in the configuration (channels: {known})")
+    return found
 
 
 def _enabled_connectors(workspace: Workspace) -> dict[str, Connector]:

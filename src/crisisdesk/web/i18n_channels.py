@@ -91,6 +91,8 @@ CHANNEL_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "channels.capability.publish": {"de": "Beiträge veröffentlichen", "en": "publish posts"},
     "channels.capability.delivery_status": {"de": "Zustellstatus melden", "en": "report delivery"},
     "channels.capability.attachments": {"de": "Anhänge senden", "en": "send attachments"},
+    "channels.capability.insights": {"de": "Reichweite und Impressionen melden",
+                                     "en": "report reach and impressions"},
     "channels.check": {"de": "Zugangsdaten prüfen", "en": "Check credentials"},
     "channels.edit": {"de": "Im Dokument bearbeiten", "en": "Edit in the document"},
     "channels.check_ok": {"de": "{channel}: die Plattform erkennt die Zugangsdaten an (Konto {account}).",

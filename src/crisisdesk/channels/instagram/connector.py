@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
-from crisisdesk.channels.base import Capability, Delivery, Outbound
+from crisisdesk.channels.base import Capability, Delivery, Insights, Outbound
 from crisisdesk.channels.instagram import sending
 from crisisdesk.channels.instagram.config import InstagramConfig
 from crisisdesk.channels.instagram.mapping import map_entry
+from crisisdesk.channels.meta import insights
+from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
 from crisisdesk.channels.meta.sending import GraphCall
 from crisisdesk.channels.meta.webhook import Entry
@@ -17,9 +20,10 @@ class InstagramConnector(MetaConnector):
 
     capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {
         Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.HIDE, Capability.DELETE,
-        Capability.DELIVERY_STATUS}  # Messenger and Instagram DM delivery and read watermarks
+        Capability.DELIVERY_STATUS,  # Messenger and Instagram DM delivery and read watermarks
+        Capability.INSIGHTS}  # Account Insights: reach, views, followers
 
-    check_fields = ("username", "name", "id")
+    check_fields = ("username", "name", "id", "followers_count")
     envelope_object = "instagram"
 
     def __init__(self, config: InstagramConfig) -> None:
@@ -33,5 +37,25 @@ class InstagramConnector(MetaConnector):
     def map_entry(self, entry: Entry) -> Delivery:
         return map_entry(entry, account_id=self.account.account_id, channel=self.key)
 
+    def insights(self, first: date, last: date, *, today: date) -> Insights:
+        """Account Insights per day: reach (a daily series, at most 30 days per call), impressions
+        from ``views`` (Meta's replacement for the retired ``impressions``; a ``total_value``
+        metric, asked day by day), followers the account's ``followers_count`` (for
+        ``today``, when the range holds it). Needs the
+        ``instagram_manage_insights`` (or ``instagram_business_manage_insights``) permission."""
+        with GraphClient(self.config) as graph:
+            return insights.collect(graph, self.account.account_id, first, last, {
+                "reach": _reach,
+                "impressions": lambda g, account, a, b: insights.daily_totals(g, account, "views", a, b)},
+                today=today)
+
     def plan(self, outbound: Outbound) -> GraphCall:
         return sending.plan(outbound, account_id=self.account.account_id)
+
+
+#: Meta answers at most 30 days of Instagram account insights per call.
+ACCOUNT_SPAN_DAYS = 30
+
+
+def _reach(graph: GraphClient, account: str, first: date, last: date) -> dict[date, int]:
+    return insights.daily_series(graph, account, "reach", first, last, most_days=ACCOUNT_SPAN_DAYS)

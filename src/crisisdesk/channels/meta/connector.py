@@ -13,6 +13,10 @@ from crisisdesk.channels.meta.config import MetaChannelConfig
 from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
 from crisisdesk.channels.meta.webhook import Entry
 
+#: Graph fields shown under another name in a check's details (``followers`` is what channel
+#: health records for the analytics).
+_DETAIL = {"followers_count": "followers"}
+
 
 class MetaConnector:
     """Subclasses name the envelope's ``object``, the account entries must be for, the mapping,
@@ -48,8 +52,8 @@ class MetaConnector:
             found = graph.get(self.entry_account or self.check_id, fields=",".join(self.check_fields))
         finally:
             graph.close()
-        details = {f: str(found[f]) for f in self.check_fields if f in found}
-        name = next((details[f] for f in self.check_fields if f in details), "?")
+        details = {_DETAIL.get(f, f): str(found[f]) for f in self.check_fields if f in found}
+        name = next((details[f] for f in self.check_fields if f in details and f not in _DETAIL), "?")
         return CheckResult(f"{name} ({found.get('id', '?')})", details)
 
     @property
