@@ -46,10 +46,12 @@ def graph() -> Iterator[tuple[HttpSink, GraphInsights]]:
     page = Account("page", followers_count=5400, daily={
         "page_total_media_view_unique": {d: 1000 + 10 * i for i, d in enumerate(days_back(120))},
         "page_media_view": {d: 3000 + 7 * i for i, d in enumerate(days_back(120))},
+        "page_post_engagements": {d: 50 + i for i, d in enumerate(days_back(120))},
     })
     insta = Account("instagram", followers_count=812, daily={
         "reach": {d: 200 + i for i, d in enumerate(days_back(60))},
         "views": {d: 900 + 3 * i for i, d in enumerate(days_back(60))},
+        "total_interactions": {d: 30 + i for i, d in enumerate(days_back(60))},
     })
     api = GraphInsights(TOKEN, {PAGE_ID: page, IG_ID: insta})
     with HttpSink(responder=api) as sink:
@@ -89,10 +91,12 @@ def test_a_page_reports_reach_impressions_and_followers_per_day(
     assert found.days == [
         DayInsight(d, reach=page.daily["page_total_media_view_unique"][d],
                    impressions=page.daily["page_media_view"][d],
+                   engagements=page.daily["page_post_engagements"][d],
                    followers=5400 if d == TODAY else None)
         for d in days_back(3)]
     calls = insight_calls(sink)
-    assert sorted(c["metric"] for c in calls) == ["page_media_view", "page_total_media_view_unique"]
+    assert sorted(c["metric"] for c in calls) == ["page_media_view", "page_post_engagements",
+                                                  "page_total_media_view_unique"]
     assert all(c["period"] == "day" for c in calls)
 
 
@@ -101,10 +105,12 @@ def test_an_instagram_account_reports_reach_views_and_followers(
     sink, api = graph
     found = instagram(sink.url).insights(TODAY - timedelta(days=3), TODAY - timedelta(days=1), today=TODAY)
     insta = api.accounts[IG_ID]
-    assert found.days == [DayInsight(d, reach=insta.daily["reach"][d], impressions=insta.daily["views"][d])
+    assert found.days == [DayInsight(d, reach=insta.daily["reach"][d], impressions=insta.daily["views"][d],
+                                     engagements=insta.daily["total_interactions"][d])
                           for d in days_back(4)[:3]]  # today is not in the range: no followers
-    views = [c for c in insight_calls(sink) if c["metric"] == "views"]
-    assert len(views) == 3 and all(c["metric_type"] == "total_value" for c in views)
+    for metric in ("views", "total_interactions"):
+        calls = [c for c in insight_calls(sink) if c["metric"] == metric]
+        assert len(calls) == 3 and all(c["metric_type"] == "total_value" for c in calls)
 
 
 @pytest.mark.parametrize(("which", "days", "most"), [("facebook", 100, 90), ("instagram", 45, 30)])
@@ -120,7 +126,7 @@ def test_a_long_range_is_asked_in_pieces_meta_accepts(graph: tuple[HttpSink, Gra
     spans_asked = sorted(round((int(c["until"]) - int(c["since"])) / 86400) for c in series)
     pieces = len(list(spans(TODAY - timedelta(days=days - 1), TODAY, most)))
     assert pieces > 1 and max(spans_asked) <= most
-    assert len(series) == pieces * (2 if which == "facebook" else 1)  # Facebook: reach and views
+    assert len(series) == pieces * (3 if which == "facebook" else 1)  # Facebook: every metric a series
 
 
 def test_end_times_are_the_ends_of_meta_days() -> None:
@@ -132,7 +138,8 @@ def test_a_refused_metric_loses_only_itself(graph: tuple[HttpSink, GraphInsights
     sink, api = graph
     api.failures["page_media_view"] = graph_error(100, "(#100) The value must be a valid insights metric")
     found = facebook(sink.url).insights(TODAY - timedelta(days=1), TODAY, today=TODAY)
-    assert [(d.reach is not None, d.impressions) for d in found.days] == [(True, None), (True, None)]
+    assert [(d.reach is not None, d.impressions, d.engagements is not None) for d in found.days] == \
+        [(True, None, True), (True, None, True)]
     assert found.days[-1].followers == 5400
     assert len(found.refused) == 1 and found.refused[0].startswith("impressions: (100)")
 
@@ -161,17 +168,18 @@ def test_a_dead_token_or_no_permission_at_all_is_a_refusal(graph: tuple[HttpSink
         facebook(sink.url, token="old").insights(TODAY, TODAY, today=TODAY)
     assert dead.value.reauthorize
     no_permission = graph_error(10, "(#10) Requires read_insights permission")
-    api.failures.update({"page_total_media_view_unique": no_permission, "page_media_view": no_permission})
+    api.failures.update({"page_total_media_view_unique": no_permission, "page_media_view": no_permission,
+                         "page_post_engagements": no_permission})
     api.accounts[PAGE_ID].followers_count = None
     with pytest.raises(PlatformError, match="read_insights"):
         facebook(sink.url).insights(TODAY - timedelta(days=1), TODAY - timedelta(days=1), today=TODAY)
 
 
-def rows(engine: Engine, channel: str) -> list[tuple[date, int | None, int | None, int | None]]:
+def rows(engine: Engine, channel: str) -> list[tuple[date, int | None, int | None, int | None, int | None]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(  # type: ignore[misc]
             select(ChannelInsight.day, ChannelInsight.reach, ChannelInsight.impressions,
-                   ChannelInsight.followers)
+                   ChannelInsight.engagements, ChannelInsight.followers)
             .where(ChannelInsight.channel == channel).order_by(ChannelInsight.day))]
 
 
@@ -183,7 +191,9 @@ def test_the_health_check_brings_the_recent_days_into_the_analytics(graph: tuple
     assert not isinstance(result, PlatformError)
     assert result.details["followers"] == "5400" and result.details["insights"] == "3 day(s) recorded"
     reach, views = page.daily["page_total_media_view_unique"], page.daily["page_media_view"]
-    assert rows(engine, "fb") == [(d, reach[d], views[d], 5400 if d == TODAY else None) for d in days_back(3)]
+    engaged = page.daily["page_post_engagements"]
+    assert rows(engine, "fb") == [(d, reach[d], views[d], engaged[d], 5400 if d == TODAY else None)
+                                  for d in days_back(3)]
     # Meta corrects yesterday's number; the next check takes the new one and keeps the rest
     reach[TODAY - timedelta(days=1)] += 500
     check(engine, facebook(sink.url), clock=FakeClock(NOW + timedelta(hours=6)))
@@ -194,18 +204,21 @@ def test_the_health_check_brings_the_recent_days_into_the_analytics(graph: tuple
     assert fb["reach"] == sum(reach[d] for d in days_back(3))
     assert fb["impressions"] == sum(views[d] for d in days_back(3))
     assert fb["followers"] == 5400
+    assert fb["engagements"] == sum(engaged[d] for d in days_back(3))
+    assert fb["engagements_source"] == "platform"
+    assert fb["engagement_rate"] == pytest.approx(fb["engagements"] / fb["reach"])
 
 
 def test_a_refused_insights_call_does_not_fail_the_check(graph: tuple[HttpSink, GraphInsights],
                                                          engine: Engine) -> None:
     sink, api = graph
     no_permission = graph_error(10, "(#10) Requires instagram_manage_insights permission")
-    api.failures.update({"reach": no_permission, "views": no_permission})
+    api.failures.update({"reach": no_permission, "views": no_permission, "total_interactions": no_permission})
     result = check(engine, instagram(sink.url), clock=FakeClock(NOW))
     assert not isinstance(result, PlatformError)
     said = result.details["insights"]
     assert said.startswith("1 day(s) recorded; refused: reach: (10)") and "instagram_manage_insights" in said
-    assert rows(engine, "ig") == [(TODAY, None, None, 812)]
+    assert rows(engine, "ig") == [(TODAY, None, None, None, 812)]
     api.accounts[IG_ID].followers_count = None  # and the account shows no count: nothing measured
     result = check(engine, instagram(sink.url), clock=FakeClock(NOW))
     assert not isinstance(result, PlatformError)  # the credentials work: channel health stays fine

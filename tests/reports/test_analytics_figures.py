@@ -77,6 +77,10 @@ def report(world: World) -> dict[str, Any]:
     with world.engine.begin() as conn:
         record_insight(conn, "fb-page", date(2026, 11, 20), now=now, followers=900)
         record_insight(conn, "masto", date(2026, 11, 30), now=now, reach=40, impressions=120)
+        # An Instagram account whose posts came without counts: its insights count engagements.
+        record_insight(conn, "insta", date(2026, 11, 29), now=now, reach=100, engagements=10)
+        record_insight(conn, "insta", date(2026, 11, 30), now=now, reach=200, engagements=20, followers=80)
+        record_insight(conn, "insta", date(2026, 11, 24), now=now, reach=999, engagements=999)  # before
     with Session(world.engine) as session, session.begin():  # the inbox answered t1 after 30 minutes
         answered = session.scalars(select(Conversation).where(Conversation.thread == "t1")).one()
         answered.first_response_at = datetime(2026, 11, 30, 10, 30, tzinfo=UTC)
@@ -116,6 +120,15 @@ def by_channel(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     ("masto", "engagement_rate_basis", "reach"),
     ("masto", "mentions", 0),
     ("masto", "response_rate", None),
+    ("fb-page", "engagements_source", "posts"),
+    ("masto", "engagements_source", "posts"),
+    ("insta", "own_posts", 0),
+    ("insta", "engagements", 30),  # the platform's count, where our posts brought none
+    ("insta", "engagements_source", "platform"),
+    ("insta", "reach", 300),
+    ("insta", "engagement_rate", 0.1),  # the platform's engagements over its reach
+    ("insta", "engagement_rate_basis", "reach"),
+    ("insta", "followers", 80),
 ])
 def test_each_figure_follows_from_the_record(report: dict[str, Any], channel: str, figure: str,
                                               expected: object) -> None:
@@ -132,6 +145,8 @@ def test_the_previous_period_and_the_change(report: dict[str, Any]) -> None:
     assert fb["previous"]["mentions"] == 1
     assert fb["change"]["engagements"] == {"delta": 50, "ratio": 5.0}
     assert fb["change"]["reach"] == {"delta": None, "ratio": None}
+    insta = by_channel(report)["insta"]
+    assert (insta["previous"]["engagements"], insta["change"]["engagements"]["delta"]) == (999, 30 - 999)
 
 
 def test_share_of_voice_and_top_posts(report: dict[str, Any]) -> None:

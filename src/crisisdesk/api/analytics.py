@@ -45,10 +45,12 @@ def analytics_router(runtime: Runtime) -> APIRouter:
         summary="Analytics of our own channels for a period, with the previous period of the same length",
     )
     def analytics(start: From = None, end: To = None) -> dict[str, Any]:
-        """Per channel: our posts, engagements, views, reach and impressions (null where the
-        platform reports none: never followers instead), followers and their growth, the
-        engagement rate and its basis (``reach`` or ``followers``), response rate and median
-        first-response time; share of voice per monitor; our top posts."""
+        """Per channel: our posts, engagements (``engagements_source``: ``platform`` where the
+        platform's insights count them, else ``posts``, the sum of our posts' counts), views, reach
+        and impressions (null where the platform reports none: never followers instead),
+        followers and their growth, the engagement rate and its basis (``reach`` or
+        ``followers``), response rate and median first-response time; share of voice per
+        monitor; our top posts."""
         chosen = period(start, end)
         with Session(runtime.engine) as session:
             return build(session, chosen)

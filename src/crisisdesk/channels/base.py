@@ -242,11 +242,13 @@ class PollingConnector(Connector, Protocol):
 class DayInsight:
     """What the platform measured about our account on one day; None where it said nothing.
     ``reach``: people who saw our content (unique, as the platform counts them); ``impressions``:
-    how often it was shown; ``followers``: the account's followers that day."""
+    how often it was shown; ``engagements``: interactions with it (reactions, comments, shares,
+    saves, as the platform counts them); ``followers``: the account's followers that day."""
 
     day: date
     reach: int | None = None
     impressions: int | None = None
+    engagements: int | None = None
     followers: int | None = None
 
 

@@ -40,7 +40,7 @@ def collect(engine: Engine, connector: Connector, *, clock: Clock, days: int = R
     with engine.begin() as conn:
         for d in found.days:
             record_insight(conn, connector.key, d.day, now=now, followers=d.followers, reach=d.reach,
-                           impressions=d.impressions)
+                           impressions=d.impressions, engagements=d.engagements)
     for refusal in found.refused:
         log.warning("channel %s: insights: %s", connector.key, refusal)
     return found

@@ -105,17 +105,18 @@ def _posts(session: Session, period: Period) -> dict[tuple[str, bool], dict[str,
 
 
 def _insights(session: Session, period: Period) -> dict[str, dict[str, int | None]]:
-    """Reach and impressions summed over the reported days; followers at the end and before."""
+    """Reach, impressions and engagements summed over the reported days (None where no day
+    reported them); followers at the end and before."""
     i = ChannelInsight
+    summed = (i.reach, i.impressions, i.engagements)
     sums = session.execute(
-        select(i.channel, func.sum(i.reach), func.count(i.reach), func.sum(i.impressions),
-               func.count(i.impressions))
+        select(i.channel, *(f(c) for c in summed for f in (func.sum, func.count)))
         .where(i.day >= period.start, i.day <= period.end).group_by(i.channel)
     ).all()
     out: dict[str, dict[str, int | None]] = {
-        channel: {"reach": int(reach or 0) if n_reach else None,
-                  "impressions": int(impressions or 0) if n_impressions else None}
-        for channel, reach, n_reach, impressions, n_impressions in sums
+        row[0]: {column.key: int(row[1 + 2 * n] or 0) if row[2 + 2 * n] else None
+                 for n, column in enumerate(summed)}
+        for row in sums
     }
     for key, upto in (("followers", period.end), ("followers_before", period.start - timedelta(days=1))):
         latest = (select(i.channel, func.max(i.day).label("day"))
@@ -130,13 +131,20 @@ def _insights(session: Session, period: Period) -> dict[str, dict[str, int | Non
 
 def _channel(name: str, platform: str, own: dict[str, int], theirs: dict[str, int],
              insight: dict[str, int | None], response: dict[str, Any] | None) -> dict[str, Any]:
-    engagements = own["likes"] + own["replies"] + own["shares"]
+    reported = insight.get("engagements")
+    engagements = own["likes"] + own["replies"] + own["shares"] if reported is None else reported
     followers, before = insight.get("followers"), insight.get("followers_before")
     reach = insight.get("reach")
-    rate, basis = engagement_rate(engagements, own["posts"], reach=reach, followers=followers)
+    rate: float | None
+    basis: str | None
+    if reported is not None and reach:  # the platform's own engagements over its own reach
+        rate, basis = reported / reach, "reach"
+    else:
+        rate, basis = engagement_rate(engagements, own["posts"], reach=reach, followers=followers)
     spread = (response or {}).get("first_response_seconds") or {}
     return {
         "channel": name, "platform": platform, "own_posts": own["posts"], "engagements": engagements,
+        "engagements_source": "posts" if reported is None else "platform",
         "likes": own["likes"], "replies": own["replies"], "shares": own["shares"],
         "views": own["views"] if own["with_views"] else None,
         "reach": reach, "impressions": insight.get("impressions"),

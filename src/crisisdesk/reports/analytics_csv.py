@@ -31,7 +31,8 @@ def to_csv(report: dict[str, Any]) -> str:
     when = (p["from"], p["to"], q["from"], q["to"])
     for row in report["channels"]:
         for figure in FIGURES:
-            basis = row["engagement_rate_basis"] if figure == "engagement_rate" else None
+            basis = {"engagement_rate": row["engagement_rate_basis"],
+                     "engagements": row["engagements_source"]}.get(figure)
             writer.writerow([*when, "channel", row["channel"], row["platform"], figure, _cell(row[figure]),
                              _cell(row["previous"][figure]), _cell(row["change"][figure]["delta"]),
                              _cell(basis)])

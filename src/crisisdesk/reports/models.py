@@ -80,6 +80,8 @@ class ChannelInsight(Base):
     followers: Mapped[int | None] = mapped_column(Count, nullable=True)
     reach: Mapped[int | None] = mapped_column(Count, nullable=True)
     impressions: Mapped[int | None] = mapped_column(Count, nullable=True)
+    #: Engagements with our content as the platform counts them (where posts come without counts).
+    engagements: Mapped[int | None] = mapped_column(Count, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -73,16 +73,16 @@ def record(conn: Connection, stored: Sequence[StoredPost], previous: Mapping[int
 
 def record_insight(conn: Connection, channel: str, day: date, *, now: datetime,
                    followers: int | None = None, reach: int | None = None,
-                   impressions: int | None = None) -> None:
+                   impressions: int | None = None, engagements: int | None = None) -> None:
     """What a platform reported about our channel for a day (a connector's check or insights call):
     the latest word for the day wins, and a figure it did not give keeps what was known."""
     values: dict[str, Any] = {"channel": channel, "day": day, "followers": followers, "reach": reach,
-                              "impressions": impressions, "updated_at": now}
+                              "impressions": impressions, "engagements": engagements, "updated_at": now}
     insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(_insights).values(values)
     conn.execute(insert.on_conflict_do_update(
         index_elements=["channel", "day"],
         set_={**{name: func.coalesce(insert.excluded[name], _insights.c[name])
-                 for name in ("followers", "reach", "impressions")},
+                 for name in ("followers", "reach", "impressions", "engagements")},
               "updated_at": insert.excluded.updated_at},
     ))
 

@@ -60,6 +60,8 @@ def _table(row: dict[str, Any], fmt: Formatter, lang: Lang) -> list[dict[str, An
         shown = _show(figure, row[figure], fmt, lang)
         if figure == "engagement_rate" and row["engagement_rate_basis"]:
             shown += " " + t(f"an.basis.{row['engagement_rate_basis']}", lang)
+        if figure == "engagements" and row["engagements_source"] == "platform":
+            shown += " " + t("an.source.platform", lang)
         out.append({"figure": figure, "value": row[figure], "shown": shown,
                     "before": _show(figure, row["previous"][figure], fmt, lang),
                     "change": _change(figure, row["change"][figure]["delta"], fmt, lang)})

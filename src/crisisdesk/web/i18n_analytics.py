@@ -50,10 +50,15 @@ ANALYTICS_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "an.definitions": {"de": "So wird gerechnet", "en": "How the figures are defined"},
     "an.def.engagements": {
         "de": "Interaktionen = Likes + Kommentare und Antworten + Geteilt unserer eigenen Beiträge "
-        "(Speichern zählt nur, wo eine Plattform es meldet).",
+        "(Speichern zählt nur, wo eine Plattform es meldet). Wo die Beiträge ohne Zahlen ankommen "
+        "(Facebook, Instagram), zählt die Plattform selbst (Insights: Reaktionen, Kommentare, "
+        "Geteilt, Speichern, Klicks): „laut Plattform“.",
         "en": "Engagements = likes + comments and replies + shares of our own posts (saves only where "
-        "a platform reports them).",
+        "a platform reports them). Where the posts arrive without counts (Facebook, Instagram), the "
+        "platform's own count (insights: reactions, comments, shares, saves, clicks): \"as the "
+        "platform reports\".",
     },
+    "an.source.platform": {"de": "(laut Plattform)", "en": "(as the platform reports)"},
     "an.def.rate": {
         "de": "Interaktionsrate = Interaktionen ÷ Reichweite, wo die Plattform Reichweite meldet; "
         "sonst Interaktionen ÷ (Follower × eigene Beiträge), also die Interaktionen je Beitrag "

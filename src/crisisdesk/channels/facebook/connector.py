@@ -53,13 +53,15 @@ class FacebookConnector(MetaConnector):
     def insights(self, first: date, last: date, *, today: date) -> Insights:
         """Page Insights per day: reach is ``page_total_media_view_unique`` (the people who saw the
         page's content; Meta retired ``page_impressions_unique`` for it in 2025), impressions
-        ``page_media_view`` (how often it was shown); followers the page's ``followers_count``
+        ``page_media_view`` (how often it was shown), engagements ``page_post_engagements``
+        (reactions, comments, shares and clicks on the page's posts); followers the page's ``followers_count``
         (for ``today``, when the range holds it). Needs the ``read_insights`` and
         ``pages_read_engagement`` permissions."""
         with GraphClient(self.config) as graph:
             return insights.collect(graph, self.page.page_id, first, last, {
                 "reach": _series("page_total_media_view_unique"),
-                "impressions": _series("page_media_view")}, today=today)
+                "impressions": _series("page_media_view"),
+                "engagements": _series("page_post_engagements")}, today=today)
 
     def plan(self, outbound: Outbound) -> GraphCall:
         return sending.plan(outbound, page_id=self.page.page_id)

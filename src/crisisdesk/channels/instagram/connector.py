@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import ClassVar
 
 from crisisdesk.channels.base import Capability, Delivery, Insights, Outbound
@@ -40,13 +41,15 @@ class InstagramConnector(MetaConnector):
     def insights(self, first: date, last: date, *, today: date) -> Insights:
         """Account Insights per day: reach (a daily series, at most 30 days per call), impressions
         from ``views`` (Meta's replacement for the retired ``impressions``; a ``total_value``
-        metric, asked day by day), followers the account's ``followers_count`` (for
+        metric, asked day by day), engagements ``total_interactions`` (likes, comments, saves,
+        shares and replies; also a total), followers the account's ``followers_count`` (for
         ``today``, when the range holds it). Needs the
         ``instagram_manage_insights`` (or ``instagram_business_manage_insights``) permission."""
         with GraphClient(self.config) as graph:
             return insights.collect(graph, self.account.account_id, first, last, {
                 "reach": _reach,
-                "impressions": lambda g, account, a, b: insights.daily_totals(g, account, "views", a, b)},
+                "impressions": partial(_totals, "views"),
+                "engagements": partial(_totals, "total_interactions")},
                 today=today)
 
     def plan(self, outbound: Outbound) -> GraphCall:
@@ -55,6 +58,10 @@ class InstagramConnector(MetaConnector):
 
 #: Meta answers at most 30 days of Instagram account insights per call.
 ACCOUNT_SPAN_DAYS = 30
+
+
+def _totals(metric: str, graph: GraphClient, account: str, first: date, last: date) -> dict[date, int]:
+    return insights.daily_totals(graph, account, metric, first, last)
 
 
 def _reach(graph: GraphClient, account: str, first: date, last: date) -> dict[date, int]:
