@@ -187,7 +187,7 @@ class Runtime:
         """Channel health on this runtime's configuration, clock and escalation (not started)."""
         return HealthMonitor(engine=lambda: self.engine, channels=lambda: self.workspace.config.channels,
                              connectors=self.connectors, clock=self.runner.clock, turn=self.health_turn,
-                             settings=self.alert_settings, interval=interval)
+                             settings=self.alert_settings, interval=interval, stored=self.delivery_stored)
 
     def attachment_store(self) -> AttachmentStore:
         """Where uploaded reply attachments are kept (CRISISDESK_ATTACHMENTS_DIR, else beside the

@@ -12,6 +12,14 @@ Instagram's ``impressions``: error 100 "must be a valid insights metric"), Insta
 without ``metric_type=total_value``, a span longer than 90 days (pages) or 30 days (Instagram), a
 missing ``since``/``until``, a wrong token (190). Several metrics in one call are answered
 together, and one refused metric refuses the call, as Meta does. Days with no number are left out.
+
+Our own posts: ``GET /v<N>/{page-id}/published_posts`` and ``GET /v<N>/{ig-user-id}/media`` list
+the account's posts newest first, ``limit`` at a time with ``paging.cursors.after`` and a
+``next`` link while more follow, only those published at or after ``since`` (Unix seconds). A
+page post answers ``reactions.summary(total_count).limit(0)`` and ``comments.summary(…)`` as
+``{"data": [], "summary": {"total_count"}}`` and ``shares`` as ``{"count"}``, left out when
+nobody shared it; a media answers ``like_count`` and ``comments_count``. A field the node type
+does not have is refused (error 100, "Tried accessing nonexisting field"), as Meta does.
 """
 
 from __future__ import annotations
@@ -34,11 +42,35 @@ SPAN = {"page": 90, "instagram": 30}
 
 
 @dataclass
+class OwnPost:
+    id: str
+    at: datetime
+    text: str
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+
+
+@dataclass
 class Account:
     kind: str  # page | instagram
     followers_count: int | None = None
     #: metric -> day -> value, as the platform measured it.
     daily: dict[str, dict[date, int]] = field(default_factory=dict)
+    #: The account's own posts (any order: listed newest first).
+    posts: list[OwnPost] = field(default_factory=list)
+    name: str = "Voltaro"
+
+
+#: Fields of each node type, and how a post answers them.
+POST_FIELDS = {"id", "message", "created_time", "permalink_url", "from", "shares", "reactions", "comments"}
+MEDIA_FIELDS = {"id", "caption", "timestamp", "permalink", "username", "like_count", "comments_count",
+                "media_type", "media_url"}
+EDGES = {"page": "published_posts", "instagram": "media"}
+
+
+def _meta_time(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def end_time(day: date) -> str:
@@ -62,7 +94,7 @@ class GraphInsights:
         if rec.headers.get("authorization") != f"Bearer {self.token}":
             return graph_error(190, "Error validating access token: Session has expired", subcode=463)
         path, _, query = rec.path.partition("?")
-        match = re.fullmatch(r"/v\d+\.\d+/(\w+)(/insights)?", path)
+        match = re.fullmatch(r"/v\d+\.\d+/(\w+)(/insights|/published_posts|/media)?", path)
         if rec.method != "GET" or not match or match.group(1) not in self.accounts:
             return graph_error(100, "Unsupported get request. Object does not exist", subcode=33)
         account_id, account = match.group(1), self.accounts[match.group(1)]
@@ -72,7 +104,53 @@ class GraphInsights:
             if "followers_count" in params.get("fields", "") and account.followers_count is not None:
                 body["followers_count"] = account.followers_count
             return Reply(200, body)
+        if match.group(2) != "/insights":
+            if match.group(2) != f"/{EDGES[account.kind]}":
+                return graph_error(100, f"(#100) Tried accessing nonexisting field ({match.group(2)[1:]}) "
+                                        f"on node type ({'Page' if account.kind == 'page' else 'IGUser'})")
+            return self._posts(account_id, account, params)
         return self._insights(account_id, account, params)
+
+    def _posts(self, account_id: str, account: Account, params: dict[str, str]) -> Reply:
+        page = account.kind == "page"
+        names = [f.split(".")[0] for f in params.get("fields", "id").split(",") if f]
+        known = POST_FIELDS if page else MEDIA_FIELDS
+        for name in names:
+            if name not in known:
+                return graph_error(100, f"(#100) Tried accessing nonexisting field ({name}) on node type "
+                                        f"({'PagePost' if page else 'IGMedia'})")
+        since = datetime.fromtimestamp(int(params.get("since", "0")), UTC)
+        listed = sorted((p for p in account.posts if p.at >= since), key=lambda p: p.at, reverse=True)
+        start = int(params.get("after", "0") or 0)
+        limit = int(params.get("limit", "25"))
+        chosen = listed[start:start + limit]
+        data = [self._post(p, names, account_id, account) for p in chosen]
+        body: dict[str, Any] = {"data": data}
+        if chosen:
+            body["paging"] = {"cursors": {"before": str(start), "after": str(start + len(chosen))}}
+            if start + len(chosen) < len(listed):
+                body["paging"]["next"] = (f"https://graph.facebook.com/v25.0/{account_id}/"
+                                          f"{EDGES[account.kind]}?after={start + len(chosen)}")
+        return Reply(200, body)
+
+    @staticmethod
+    def _post(p: OwnPost, names: list[str], account_id: str, account: Account) -> dict[str, Any]:
+        every: dict[str, Any] = {"id": p.id}
+        if account.kind == "page":
+            every |= {"message": p.text, "created_time": _meta_time(p.at),
+                      "permalink_url": f"https://www.facebook.com/{p.id}",
+                      "from": {"name": account.name, "id": account_id},
+                      "reactions": {"data": [], "summary": {"total_count": p.likes,
+                                                            "viewer_reaction": "NONE"}},
+                      "comments": {"data": [], "summary": {"order": "ranked", "total_count": p.comments,
+                                                           "can_comment": True}}}
+            if p.shares:
+                every["shares"] = {"count": p.shares}
+        else:
+            every |= {"caption": p.text, "timestamp": _meta_time(p.at), "media_type": "IMAGE",
+                      "permalink": f"https://www.instagram.com/p/{p.id}/", "username": account.name.lower(),
+                      "like_count": p.likes, "comments_count": p.comments}
+        return {name: every[name] for name in names if name in every}
 
     def _insights(self, account_id: str, account: Account, params: dict[str, str]) -> Reply:
         metrics = [m for m in params.get("metric", "").split(",") if m]

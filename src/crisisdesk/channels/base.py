@@ -46,6 +46,9 @@ class Capability(StrEnum):
     #: Reports what the platform measured about our own account per day (reach, impressions,
     #: followers) through an insights endpoint: the analytics' reach, never a sum of followers.
     INSIGHTS = "insights"
+    #: Reads our account's recent posts with the counts the platform keeps on them (reactions,
+    #: comments, shares): the analytics' per-post engagement where webhooks carry no counts.
+    OWN_POSTS = "own_posts"
 
 
 class WebhookRejected(CrisisdeskError):
@@ -268,6 +271,17 @@ class InsightsConnector(Connector, Protocol):
         """The days ``first`` … ``last`` (both included) as the platform reports them, and the
         followers it counts now as ``today``'s when the range holds today; raises
         :class:`PlatformError` when it refused everything (a dead token, a missing permission)."""
+
+
+class OwnPostsConnector(Connector, Protocol):
+    """A connector that reads our account's recent posts (:attr:`Capability.OWN_POSTS`)."""
+
+    def own_posts(self, since: datetime, *, now: datetime) -> list[bytes]:
+        """The platform's answers listing our posts published since ``since``, newest first, each
+        as the raw body it sent (with the time ``now`` it was read, so that a repeated answer is
+        stored again): stored as deliveries and mapped by ``parse`` like a webhook's
+        (own posts with their counts), so a known post is updated with its new counts. Raises
+        :class:`PlatformError` when the platform refused."""
 
 
 class Action(StrEnum):

@@ -31,6 +31,7 @@ from crisisdesk.channels.health import Finding, credentials_dead
 from crisisdesk.channels.health_alerts import AlertSettings, sync_alerts
 from crisisdesk.channels.health_facts import HealthSubject, checked_at, facts_of, health_of
 from crisisdesk.channels.insights import collect, reads_insights, summary
+from crisisdesk.channels.own_post_counts import REFRESH_DAYS, reads_own_posts, refresh
 from crisisdesk.core.clock import Clock
 from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
@@ -50,7 +51,8 @@ class HealthMonitor(RoundLoop):
 
     def __init__(self, *, engine: Callable[[], Engine], channels: Callable[[], Sequence[ChannelConfigBase]],
                  connectors: Callable[[], Mapping[str, Connector]], clock: Clock, turn: Turn,
-                 settings: Callable[[], AlertSettings], interval: float = 60.0) -> None:
+                 settings: Callable[[], AlertSettings], interval: float = 60.0,
+                 stored: Callable[[], None] | None = None) -> None:
         super().__init__(interval)
         self._engine = engine
         self._channels = channels
@@ -58,6 +60,8 @@ class HealthMonitor(RoundLoop):
         self.clock = clock
         self._turn = turn
         self._settings = settings
+        #: Wakes the channel processor for what a check stored (our posts' new counts).
+        self._stored = stored
         #: The connector each channel's credentials were last checked with in this process.
         self._checked: dict[str, Connector] = {}
 
@@ -115,15 +119,18 @@ class HealthMonitor(RoundLoop):
                     subject.key in refused and self._checked.get(subject.key) is not connector):
                 due.append(subject.key)
                 self._checked[subject.key] = connector
-                check(engine, connector, clock=self.clock)
+                check(engine, connector, clock=self.clock, stored=self._stored)
         return due
 
 
-def check(engine: Engine, connector: Connector, *, clock: Clock) -> CheckResult | PlatformError:
+def check(engine: Engine, connector: Connector, *, clock: Clock,
+          stored: Callable[[], None] | None = None) -> CheckResult | PlatformError:
     """Ask the platform whom the credentials belong to and record what it said for channel health:
     a success (which ends an alert for dead credentials), or a refusal (which, when it says the
     credentials are dead, raises one); a success that names the account's followers is kept for
-    the analytics (follower growth, the engagement rate's basis). Returns the answer or the refusal."""
+    the analytics (follower growth, the engagement rate's basis), and then the recent insights and
+    our recent posts' counts are read (``stored`` wakes the processor for those). Returns the
+    answer or the refusal."""
     try:
         result = connector.check()
     except PlatformError as exc:
@@ -147,7 +154,22 @@ def check(engine: Engine, connector: Connector, *, clock: Clock) -> CheckResult 
             record_insight(conn, connector.key, now.date(), now=now, followers=int(followers))
     if reads_insights(connector):
         result.details["insights"] = _insights(engine, connector, clock)
+    if reads_own_posts(connector):
+        result.details["own_posts"] = _own_posts(engine, connector, clock, stored)
     return result
+
+
+def _own_posts(engine: Engine, connector: Connector, clock: Clock, stored: Callable[[], None] | None) -> str:
+    """Our recent posts' counts after a good check, in one line; never fatal, like the insights."""
+    try:
+        listed = refresh(engine, connector, clock=clock, stored=stored)
+    except PlatformError as exc:
+        log.warning("channel %s: reading our posts was refused: %s", connector.key, exc)
+        return f"refused: {exc}"
+    except Exception as exc:  # a connector's bug: said, and asked again at the next check
+        log.exception("channel %s: reading our posts crashed", connector.key)
+        return f"internal error: {type(exc).__name__}: {exc}"
+    return f"{listed} post(s) of the last {REFRESH_DAYS} days read"
 
 
 def _insights(engine: Engine, connector: Connector, clock: Clock) -> str:

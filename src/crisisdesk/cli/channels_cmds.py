@@ -28,6 +28,8 @@ from crisisdesk.channels.insights import collect as collect_insights
 from crisisdesk.channels.insights import reads_insights, summary
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.channels.outbox import OutboundRequest, OutboxError, attached_ids, enqueue
+from crisisdesk.channels.own_post_counts import reads_own_posts
+from crisisdesk.channels.own_post_counts import refresh as refresh_own_posts
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.channels.service import channel_counts, record_credentials
@@ -111,29 +113,52 @@ def insights(key: Annotated[str, typer.Argument(help="The channel's key in crisi
                                                                   "(Meta keeps two years).")] = 30,
              config: ConfigOption = None) -> None:
     """Fetch the channel's insights (reach, impressions, followers) for the last DAYS days into the
-    analytics, e.g. once after connecting a page. Channel health keeps the last days current by
-    itself after every credentials check. Exit 1 when the platform refused."""
+    analytics, and our posts of those days with their counts (reactions, comments, shares), e.g.
+    once after connecting a page. Channel health keeps the last days current by itself after
+    every credentials check. Exit 1 when the platform refused."""
     _, workspace = open_workspace(config)
     found = _channel(workspace, key)
     connector = connector_for(found)
-    if not reads_insights(connector):
+    if not reads_insights(connector) and not reads_own_posts(connector):
         raise CrisisdeskError(f"channel {key!r} ({found.platform}) reports no insights: "
                               "reach and impressions come from Facebook pages and Instagram accounts")
     engine = open_engine(workspace)
+    refused = False
     try:
-        with out.status(f"asking {found.platform} for {days} days of insights …"):
-            result = collect_insights(engine, connector, clock=SystemClock(), days=days)
-    except PlatformError as exc:
-        err.print(f"[red]{key}: {found.platform} refused:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        if reads_insights(connector):
+            refused |= _show_insights(engine, connector, key, found.platform, days)
+        if reads_own_posts(connector):
+            try:
+                with out.status(f"asking {found.platform} for our posts of {days} days …"):
+                    listed = refresh_own_posts(engine, connector, clock=SystemClock(), days=days)
+            except PlatformError as exc:
+                err.print(f"[red]{key}: {found.platform} refused our posts:[/] {exc}", highlight=False,
+                          soft_wrap=True)
+                refused = True
+            else:
+                out.print(f"[green]{key}[/]: {listed} post(s) of ours with their counts, stored for "
+                          "processing (a running crisisdesk serve takes them at once)", highlight=False)
     finally:
         engine.dispose()
+    if refused:
+        raise typer.Exit(1)
+
+
+def _show_insights(engine: Engine, connector: Connector, key: str, platform: str, days: int) -> bool:
+    """Fetch and show the insights; True when the platform refused them."""
+    try:
+        with out.status(f"asking {platform} for {days} days of insights …"):
+            result = collect_insights(engine, connector, clock=SystemClock(), days=days)
+    except PlatformError as exc:
+        err.print(f"[red]{key}: {platform} refused:[/] {exc}", highlight=False, soft_wrap=True)
+        return True
     table = Table("day", "reach", "impressions", "followers")
     for d in result.days:
         table.add_row(d.day.isoformat(), *("–" if v is None else f"{v:,}" for v in (d.reach, d.impressions,
                                                                                       d.followers)))
     out.print(table)
     out.print(f"[green]{key}[/]: {summary(result)}", highlight=False, soft_wrap=True)
+    return False
 
 
 def _channel(workspace: Workspace, key: str) -> ChannelConfig:

@@ -235,6 +235,7 @@ def write_posts(
             previous[post_id] = PreviousPost(_aware(at), channel, bool(own), likes, shares, replies, views)
         rows = []
         for p in changed:
+            _keep_counts(p, old[p.key])
             row = _row(p, aid(p), now)
             del row["ingested_at"], row["version"], row["platform"], row["external_id"]
             row["b_id"] = ids[p.key]
@@ -253,6 +254,16 @@ def write_posts(
         for s in stored if s.post.monitors for name in s.post.monitors if name in monitor_ids
     ])
     return WriteResult(stored, author_rows, new_authors, previous)
+
+
+def _keep_counts(p: NormalizedPost, stored: tuple[Any, ...]) -> None:
+    """A new version that does not give a count keeps the stored one: an edit delivered by a
+    webhook without counts (Meta's) must not erase what the platform's list answer reported."""
+    _id, _at, _channel, _own, likes, shares, replies, views = stored
+    p.likes = likes if p.likes is None else p.likes
+    p.shares = shares if p.shares is None else p.shares
+    p.replies = replies if p.replies is None else p.replies
+    p.views = views if p.views is None else p.views
 
 
 def _aware(at: datetime | str) -> datetime:

@@ -63,7 +63,8 @@ def router(runtime: Runtime) -> APIRouter:
         found = next((c for c in runtime.workspace.config.channels if c.key == key), None)
         if found is None:
             return render(request, "error.html", user, message=t("error.not_found", lang), status_code=404)
-        result = check(runtime.engine, connector_for(found), clock=runtime.runner.clock)
+        result = check(runtime.engine, connector_for(found), clock=runtime.runner.clock,
+                       stored=runtime.delivery_stored)
         if runtime.health is not None:
             runtime.health.kick()  # an alert opens or ends at once, not at the next round
         if isinstance(result, PlatformError):

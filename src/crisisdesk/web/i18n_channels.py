@@ -93,6 +93,8 @@ CHANNEL_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "channels.capability.attachments": {"de": "Anhänge senden", "en": "send attachments"},
     "channels.capability.insights": {"de": "Reichweite und Impressionen melden",
                                      "en": "report reach and impressions"},
+    "channels.capability.own_posts": {"de": "Reaktionen, Kommentare und Shares unserer Beiträge lesen",
+                                      "en": "read our posts' reactions, comments and shares"},
     "channels.check": {"de": "Zugangsdaten prüfen", "en": "Check credentials"},
     "channels.edit": {"de": "Im Dokument bearbeiten", "en": "Edit in the document"},
     "channels.check_ok": {"de": "{channel}: die Plattform erkennt die Zugangsdaten an (Konto {account}).",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from crisisdesk.channels.attachments import read_all
 from crisisdesk.channels.base import (
@@ -15,7 +15,7 @@ from crisisdesk.channels.base import (
 )
 from crisisdesk.channels.facebook import sending
 from crisisdesk.channels.facebook.config import FacebookConfig
-from crisisdesk.channels.facebook.mapping import map_entry
+from crisisdesk.channels.facebook.mapping import PUBLISHED_FIELDS, map_entry, map_published
 from crisisdesk.channels.meta import insights
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
@@ -33,11 +33,14 @@ class FacebookConnector(MetaConnector):
         Capability.DELIVERY_STATUS,  # Messenger and Instagram DM delivery and read watermarks
         Capability.ATTACHMENTS,  # in Messenger chats (attachment_refusal says where not)
         Capability.PUBLISH,  # a post on the page's feed (text)
-        Capability.INSIGHTS}  # Page Insights: reach, views, followers
+        Capability.INSIGHTS,  # Page Insights: reach, views, followers
+        Capability.OWN_POSTS}  # the page's posts with their reactions, comments and shares
     attachment_limits: ClassVar[AttachmentLimits] = sending.ATTACHMENTS
 
     check_fields = ("name", "id", "followers_count")
     envelope_object = "page"
+    own_posts_edge = "published_posts"
+    own_posts_fields = PUBLISHED_FIELDS
 
     def __init__(self, config: FacebookConfig) -> None:
         super().__init__(config)
@@ -49,6 +52,9 @@ class FacebookConnector(MetaConnector):
 
     def map_entry(self, entry: Entry) -> Delivery:
         return map_entry(entry, page_id=self.page.page_id, channel=self.key)
+
+    def map_own_posts(self, items: list[Any]) -> Delivery:
+        return map_published(items, page_id=self.page.page_id, channel=self.key)
 
     def insights(self, first: date, last: date, *, today: date) -> Insights:
         """Page Insights per day: reach is ``page_total_media_view_unique`` (the people who saw the

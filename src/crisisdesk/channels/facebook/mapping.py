@@ -25,6 +25,7 @@ from crisisdesk.channels.base import (
     unix_or_none,
 )
 from crisisdesk.channels.meta.messaging import map_messaging
+from crisisdesk.channels.meta.own_posts import count, own_post
 from crisisdesk.channels.meta.webhook import Entry, changes
 
 PLATFORM = "facebook"
@@ -117,3 +118,26 @@ def _map_feed(value: FeedValue, raw: dict[str, Any], out: Delivery, *, page_id: 
     own = value.from_ is not None and value.from_.id == page_id
     out.posts.append(InboundPost(post, thread=thread, public=True, attachments=attachments,
                                  edited=value.verb in _EDIT, own=own))
+
+
+#: What :meth:`FacebookConnector.own_posts` asks of each post on ``/{page-id}/published_posts``:
+#: the counts as summaries without the items themselves (``limit(0)``).
+PUBLISHED_FIELDS = ("id,message,created_time,permalink_url,from,shares,"
+                    "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)")
+
+
+def map_published(items: list[Any], *, page_id: str, channel: str) -> Delivery:
+    """The page's own posts with their counts: reactions (every kind, as likes), comments (as
+    replies) and shares. Meta leaves ``shares`` out of a post nobody shared."""
+    out = Delivery()
+    for item in items:
+        d = item if isinstance(item, dict) else {}
+        sender = d.get("from")
+        name = sender.get("name") if isinstance(sender, dict) else None
+        author = {"id": page_id, **({"name": name} if isinstance(name, str) else {})}
+        own_post(out, item, platform=PLATFORM, channel=channel, thread=f"{PLATFORM}:{page_id}:post:{{id}}",
+                 text=d.get("message"), at=d.get("created_time"), url=d.get("permalink_url"), author=author,
+                 counts={"likes": count(d, "reactions", "summary", "total_count"),
+                         "replies": count(d, "comments", "summary", "total_count"),
+                         "shares": count(d, "shares", "count") if "shares" in d else 0})
+    return out

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from crisisdesk.channels.base import Capability, Delivery, Insights, Outbound
 from crisisdesk.channels.instagram import sending
 from crisisdesk.channels.instagram.config import InstagramConfig
-from crisisdesk.channels.instagram.mapping import map_entry
+from crisisdesk.channels.instagram.mapping import MEDIA_FIELDS, map_entry, map_media
 from crisisdesk.channels.meta import insights
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
@@ -22,10 +22,13 @@ class InstagramConnector(MetaConnector):
     capabilities: ClassVar[frozenset[Capability]] = MetaConnector.capabilities | {
         Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.HIDE, Capability.DELETE,
         Capability.DELIVERY_STATUS,  # Messenger and Instagram DM delivery and read watermarks
-        Capability.INSIGHTS}  # Account Insights: reach, views, followers
+        Capability.INSIGHTS,  # Account Insights: reach, views, followers
+        Capability.OWN_POSTS}  # the account's media with their likes and comments
 
     check_fields = ("username", "name", "id", "followers_count")
     envelope_object = "instagram"
+    own_posts_edge = "media"
+    own_posts_fields = MEDIA_FIELDS
 
     def __init__(self, config: InstagramConfig) -> None:
         super().__init__(config)
@@ -37,6 +40,9 @@ class InstagramConnector(MetaConnector):
 
     def map_entry(self, entry: Entry) -> Delivery:
         return map_entry(entry, account_id=self.account.account_id, channel=self.key)
+
+    def map_own_posts(self, items: list[Any]) -> Delivery:
+        return map_media(items, account_id=self.account.account_id, channel=self.key)
 
     def insights(self, first: date, last: date, *, today: date) -> Insights:
         """Account Insights per day: reach (a daily series, at most 30 days per call), impressions

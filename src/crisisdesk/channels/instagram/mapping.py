@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crisisdesk.channels.base import Delivery, InboundPost, Unparsed, iso, unix_or_none
 from crisisdesk.channels.meta.messaging import map_messaging
+from crisisdesk.channels.meta.own_posts import count, own_post
 from crisisdesk.channels.meta.webhook import Entry, changes
 
 PLATFORM = "instagram"
@@ -85,3 +86,22 @@ def _time(value: int | float | str | None) -> datetime | None:
         except ValueError:
             return None
     return unix_or_none(value)
+
+
+#: What :meth:`InstagramConnector.own_posts` asks of each media on ``/{ig-user-id}/media``.
+MEDIA_FIELDS = "id,caption,timestamp,permalink,username,like_count,comments_count,media_type"
+
+
+def map_media(items: list[Any], *, account_id: str, channel: str) -> Delivery:
+    """The account's own media with their counts: likes and comments (Meta gives no shares or
+    saves here; the account's ``total_interactions`` counts them)."""
+    out = Delivery()
+    for item in items:
+        d = item if isinstance(item, dict) else {}
+        handle = d.get("username")
+        author = {"id": account_id, **({"handle": handle} if isinstance(handle, str) else {})}
+        own_post(out, item, platform=PLATFORM, channel=channel,
+                 thread=f"{PLATFORM}:{account_id}:media:{{id}}",
+                 text=d.get("caption"), at=d.get("timestamp"), url=d.get("permalink"), author=author,
+                 counts={"likes": count(d, "like_count"), "replies": count(d, "comments_count")})
+    return out

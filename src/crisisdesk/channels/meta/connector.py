@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
-from typing import ClassVar
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
-from crisisdesk.channels.base import NEEDS, Capability, CheckResult, Delivery, Outbound, Sent
-from crisisdesk.channels.meta import webhook
+from crisisdesk.channels.base import NEEDS, Capability, CheckResult, Delivery, Outbound, Sent, Unparsed
+from crisisdesk.channels.meta import own_posts, webhook
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.config import MetaChannelConfig
 from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
-from crisisdesk.channels.meta.webhook import Entry
+from crisisdesk.channels.meta.webhook import Entry, load_object
 
 #: Graph fields shown under another name in a check's details (``followers`` is what channel
 #: health records for the analytics).
@@ -67,8 +67,29 @@ class MetaConnector:
         webhook.verify(headers, body, app_secret=self.config.app_secret.get_secret_value())
 
     def parse(self, body: bytes) -> Delivery:
-        return webhook.parse_envelope(body, expected_object=self.envelope_object,
+        """A webhook envelope, or a page of our own posts that :meth:`own_posts` read."""
+        data = load_object(body)
+        if own_posts.is_listing(data):
+            return self.map_own_posts(data["data"])
+        return webhook.parse_envelope(data, expected_object=self.envelope_object,
                                       account_id=self.entry_account, map_entry=self.map_entry)
+
+    #: The list edge of our posts and the fields asked for (a connector with
+    #: :attr:`Capability.OWN_POSTS` names them).
+    own_posts_edge: ClassVar[str] = ""
+    own_posts_fields: ClassVar[str] = ""
+
+    def own_posts(self, since: datetime, *, now: datetime) -> list[bytes]:
+        """Our posts since ``since`` with their counts, page by page as Meta answered."""
+        with GraphClient(self.config) as graph:
+            return own_posts.pages(graph, f"{self.entry_account}/{self.own_posts_edge}",
+                                   self.own_posts_fields, since, now)
+
+    def map_own_posts(self, items: list[Any]) -> Delivery:
+        """Our posts as :meth:`own_posts` read them (subclasses with :attr:`Capability.OWN_POSTS`)."""
+        out = Delivery()
+        out.unparsed.extend(Unparsed("a list of posts this channel does not read", item) for item in items)
+        return out
 
     def send(self, outbound: Outbound) -> Sent:
         """One Graph call for ``outbound``; an action this channel cannot take is refused unsent."""

@@ -71,12 +71,12 @@ def load_object(body: bytes) -> dict[str, Any]:
 EntryMapper = Callable[[Entry], Delivery]
 
 
-def parse_envelope(body: bytes, *, expected_object: str, account_id: str | None,
+def parse_envelope(body: bytes | dict[str, Any], *, expected_object: str, account_id: str | None,
                    map_entry: EntryMapper) -> Delivery:
     """Each entry mapped by ``map_entry``; entries for other objects or accounts, or of a shape we
     do not know, are kept as unparsed instead of failing the whole delivery. ``account_id`` None:
     the entry's id is not ours to check (WhatsApp's is the business account; routing is by number)."""
-    data = load_object(body)
+    data = body if isinstance(body, dict) else load_object(body)
     out = Delivery()
     kind = data.get("object")
     entries = data.get("entry")
