@@ -168,7 +168,7 @@ def test_one_post_in_full(desk: Desk) -> None:
                               "name": f"User {shared.author.external_id}" if shared.author else None,
                               "followers": 100, "verified": False}
     assert post["metrics"] == {"likes": shared.likes, "shares": shared.shares, "replies": shared.replies,
-                               "views": shared.views}
+                               "views": shared.views, "saves": shared.saves}
     assert post["analysis"]["sentiment"] == _sentiment(shared)
     assert post["analysis"]["insult"] == shared.enrichment["insult"]["label"]
     assert post["corrections"] == []

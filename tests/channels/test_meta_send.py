@@ -87,7 +87,7 @@ def test_each_connector_declares_what_its_platform_can_do() -> None:
     statuses = {Capability.DELIVERY_STATUS}  # Messenger / Instagram DM delivery and read watermarks
     files = {Capability.ATTACHMENTS}  # Messenger chats and WhatsApp; Instagram takes none
     publish = {Capability.PUBLISH}  # a page post; Instagram cannot post a text alone
-    insights = {Capability.INSIGHTS}  # Page and Account Insights; WhatsApp has none
+    insights = {Capability.INSIGHTS, Capability.OWN_POSTS}  # insights, our posts; not WhatsApp
     assert FacebookConnector.capabilities == (meta | statuses | files | publish | insights
                                               | (sending - {Capability.BLOCK}))
     assert InstagramConnector.capabilities == meta | statuses | insights | (sending - {Capability.BLOCK})

@@ -52,8 +52,10 @@ def page_posts(n: int) -> list[OwnPost]:
 def graph() -> Iterator[tuple[HttpSink, GraphInsights]]:
     page = Account("page", followers_count=5400, posts=page_posts(60))
     insta = Account("instagram", followers_count=812, posts=[
-        OwnPost("18000000000000001", NOW - timedelta(hours=5), "Neues Modell #voltaro", likes=41, comments=6),
-        OwnPost("18000000000000002", NOW - timedelta(days=2), "Rückruf: Infos hier", likes=12, comments=30)])
+        OwnPost("18000000000000001", NOW - timedelta(hours=5), "Neues Modell #voltaro", likes=41, comments=6,
+                shares=4, views=1800, saved=9),
+        OwnPost("18000000000000002", NOW - timedelta(days=2), "Rückruf: Infos hier", likes=12, comments=30,
+                views=5200, saved=2)])
     api = GraphInsights(TOKEN, {PAGE_ID: page, IG_ID: insta})
     with HttpSink(responder=api) as sink:
         yield sink, api
@@ -87,19 +89,32 @@ def test_a_page_lists_its_posts_of_the_week_with_their_counts_page_by_page(
     assert "reactions.summary(total_count).limit(0)" in calls[0]["fields"]
 
 
-def test_an_instagram_account_lists_its_media_with_likes_and_comments(
+def test_an_instagram_account_lists_its_media_with_their_counts_and_insights(
         graph: tuple[HttpSink, GraphInsights]) -> None:
     sink, _ = graph
     connector = instagram(sink.url)
     posts = [p for body in connector.own_posts(NOW - timedelta(days=7), now=NOW)
              for p in connector.parse(body).posts]
-    assert [(p.post["id"], p.post["metrics"]["likes"], p.post["metrics"]["replies"], p.post["text"])
-            for p in posts] == [
-        ("18000000000000001", 41, 6, "Neues Modell #voltaro"),
-        ("18000000000000002", 12, 30, "Rückruf: Infos hier")]
-    assert "shares" not in posts[0].post["metrics"]  # Instagram's media give none: left out, never 0
+    assert [(p.post["id"], p.post["text"], p.post["metrics"]) for p in posts] == [
+        ("18000000000000001", "Neues Modell #voltaro",
+         {"likes": 41, "replies": 6, "views": 1800, "shares": 4, "saves": 9}),
+        ("18000000000000002", "Rückruf: Infos hier",
+         {"likes": 12, "replies": 30, "views": 5200, "shares": 0, "saves": 2})]
     assert posts[0].thread == f"instagram:{IG_ID}:media:18000000000000001"
     assert posts[0].post["author"] == {"id": IG_ID, "handle": "voltaro"}
+    assert "insights.metric(views,shares,saved)" in sink.requests[-1].path.replace("%28", "(").replace(
+        "%29", ")").replace("%2C", ",")
+
+
+def test_without_the_insights_permission_the_media_come_with_likes_and_comments(
+        graph: tuple[HttpSink, GraphInsights]) -> None:
+    sink, api = graph
+    api.accounts[IG_ID].media_insights_refused = True
+    connector = instagram(sink.url)
+    posts = [p for body in connector.own_posts(NOW - timedelta(days=7), now=NOW)
+             for p in connector.parse(body).posts]
+    assert [p.post["metrics"] for p in posts] == [{"likes": 41, "replies": 6}, {"likes": 12, "replies": 30}]
+    assert len([r for r in sink.requests if "/media" in r.path]) == 2  # refused, then without insights
 
 
 def test_an_item_without_an_id_or_a_time_is_kept_unparsed_and_the_others_are_read() -> None:
@@ -243,3 +258,23 @@ def test_the_cli_reads_our_posts_with_the_insights(graph: tuple[HttpSink, GraphI
     assert "60 post(s) of ours with their counts" in result.output
     process(runtime)
     assert len(stored_posts(runtime)) == 60
+
+
+def test_saves_reach_the_analytics_and_are_not_reported_where_no_post_had_them(
+        graph: tuple[HttpSink, GraphInsights], runtime: Runtime) -> None:
+    sink, _ = graph
+    connector = instagram(sink.url)
+    for body in connector.own_posts(NOW - timedelta(days=7), now=NOW):
+        store_delivery(runtime.engine, channel="ig", now=NOW, body=body)
+    check(runtime.engine, runtime.connectors()["fb"], clock=FakeClock(NOW))
+    process_pending(runtime.engine, {**runtime.connectors(), "ig": connector}, runtime.runner.handle,
+                    clock=SystemClock())
+    with Session(runtime.engine) as session:
+        figures = {c["channel"]: c for c in build(session, last_days(7, today=NOW.date()))["channels"]}
+        saves = dict(session.execute(select(Post.external_id, Post.saves)
+                                     .where(Post.platform == "instagram")).all())
+    assert saves == {"18000000000000001": 9, "18000000000000002": 2}
+    ig = figures["ig"]
+    assert (ig["saves"], ig["views"], ig["shares"], ig["likes"]) == (11, 7000, 4, 53)
+    assert ig["engagements"] == 53 + 36 + 4 + 11 and ig["engagements_source"] == "posts"
+    assert figures["fb"]["saves"] is None  # Facebook posts report no saves: not reported, never 0

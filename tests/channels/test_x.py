@@ -78,7 +78,7 @@ def test_documented_tweet_shapes_are_mapped() -> None:
     us = {"id": US, "username": "Voltaro", "name": "Voltaro Service", "verified": True,
           "public_metrics": {"followers_count": 1234}}
     metrics = {"retweet_count": 2, "reply_count": 1, "like_count": 7, "quote_count": 3,
-               "impression_count": 400}
+               "impression_count": 400, "bookmark_count": 6}
     original = {"id": "1800000000000000001",
                 "text": "@Voltaro mein Akku ist heute Nacht geplatzt. Sehr gefährlich!",
                 "author_id": "2244994945", "created_at": "2026-12-04T09:00:00.000Z",
@@ -121,7 +121,7 @@ def test_documented_tweet_shapes_are_mapped() -> None:
         "conversation_id": "1800000000000000001",
         "author": {"id": "2244994945", "handle": "kunde_k", "name": "Kim K", "followers": 87,
                    "verified": False},
-        "metrics": {"likes": 7, "shares": 5, "replies": 1, "views": 400}}
+        "metrics": {"likes": 7, "shares": 5, "replies": 1, "views": 400, "saves": 6}}
     assert posts["1"].thread == "x:1800000000000000001" and posts["1"].public and not posts["1"].own
     # our own reply: stored for the thread, not counted as a customer's post
     assert posts["2"].own and posts["2"].post["kind"] == "reply"

@@ -49,6 +49,9 @@ class OwnPost:
     likes: int = 0
     comments: int = 0
     shares: int = 0
+    #: A media's lifetime insights (Instagram).
+    views: int = 0
+    saved: int = 0
 
 
 @dataclass
@@ -60,12 +63,29 @@ class Account:
     #: The account's own posts (any order: listed newest first).
     posts: list[OwnPost] = field(default_factory=list)
     name: str = "Voltaro"
+    #: The token lacks the insights permission: expanded media insights are refused (error 10).
+    media_insights_refused: bool = False
 
 
 #: Fields of each node type, and how a post answers them.
 POST_FIELDS = {"id", "message", "created_time", "permalink_url", "from", "shares", "reactions", "comments"}
 MEDIA_FIELDS = {"id", "caption", "timestamp", "permalink", "username", "like_count", "comments_count",
-                "media_type", "media_url"}
+                "media_type", "media_url", "insights"}
+#: The lifetime insights of a feed media (``impressions`` is retired, as for accounts).
+MEDIA_METRICS = {"views", "shares", "saved", "reach", "likes", "comments", "total_interactions"}
+
+
+def split_fields(fields: str) -> list[str]:
+    """``a,b.summary(x).limit(0),insights.metric(c,d)`` into its fields (commas inside
+    parentheses belong to the field)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(fields + ","):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            if fields[start:i]:
+                out.append(fields[start:i])
+            start = i + 1
+    return out
 EDGES = {"page": "published_posts", "instagram": "media"}
 
 
@@ -113,18 +133,32 @@ class GraphInsights:
 
     def _posts(self, account_id: str, account: Account, params: dict[str, str]) -> Reply:
         page = account.kind == "page"
-        names = [f.split(".")[0] for f in params.get("fields", "id").split(",") if f]
+        fields = split_fields(params.get("fields", "id"))
+        names = [f.split(".")[0] for f in fields]
         known = POST_FIELDS if page else MEDIA_FIELDS
         for name in names:
             if name not in known:
                 return graph_error(100, f"(#100) Tried accessing nonexisting field ({name}) on node type "
                                         f"({'PagePost' if page else 'IGMedia'})")
+        metrics: list[str] = []
+        for f in fields:
+            found = re.fullmatch(r"insights\.metric\(([\w,]+)\)", f)
+            if f.startswith("insights"):
+                if not found:
+                    return graph_error(100, "(#100) The parameter metric is required")
+                metrics = found.group(1).split(",")
+                if account.media_insights_refused:
+                    return graph_error(10, "(#10) Application does not have permission for this action")
+                for metric in metrics:
+                    if metric not in MEDIA_METRICS:
+                        return graph_error(100, f"(#100) metric[0] must be one of the following values: "
+                                                f"{', '.join(sorted(MEDIA_METRICS))}")
         since = datetime.fromtimestamp(int(params.get("since", "0")), UTC)
         listed = sorted((p for p in account.posts if p.at >= since), key=lambda p: p.at, reverse=True)
         start = int(params.get("after", "0") or 0)
         limit = int(params.get("limit", "25"))
         chosen = listed[start:start + limit]
-        data = [self._post(p, names, account_id, account) for p in chosen]
+        data = [self._post(p, names, account_id, account, metrics) for p in chosen]
         body: dict[str, Any] = {"data": data}
         if chosen:
             body["paging"] = {"cursors": {"before": str(start), "after": str(start + len(chosen))}}
@@ -134,7 +168,8 @@ class GraphInsights:
         return Reply(200, body)
 
     @staticmethod
-    def _post(p: OwnPost, names: list[str], account_id: str, account: Account) -> dict[str, Any]:
+    def _post(p: OwnPost, names: list[str], account_id: str, account: Account,
+              metrics: list[str]) -> dict[str, Any]:
         every: dict[str, Any] = {"id": p.id}
         if account.kind == "page":
             every |= {"message": p.text, "created_time": _meta_time(p.at),
@@ -150,6 +185,13 @@ class GraphInsights:
             every |= {"caption": p.text, "timestamp": _meta_time(p.at), "media_type": "IMAGE",
                       "permalink": f"https://www.instagram.com/p/{p.id}/", "username": account.name.lower(),
                       "like_count": p.likes, "comments_count": p.comments}
+            lifetime = {"views": p.views, "shares": p.shares, "saved": p.saved, "reach": p.views // 2,
+                        "likes": p.likes, "comments": p.comments,
+                        "total_interactions": p.likes + p.comments + p.shares + p.saved}
+            every["insights"] = {"data": [
+                {"name": m, "period": "lifetime", "values": [{"value": lifetime[m]}], "title": m,
+                 "description": f"{m} of the media", "id": f"{p.id}/insights/{m}/lifetime"}
+                for m in metrics]}
         return {name: every[name] for name in names if name in every}
 
     def _insights(self, account_id: str, account: Account, params: dict[str, str]) -> Reply:

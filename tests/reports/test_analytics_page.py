@@ -72,10 +72,10 @@ def test_the_csv_holds_every_figure_with_its_previous_value(recorded: World) -> 
 @pytest.mark.parametrize(("lang", "says"), [
     ("en", ["Analytics of our channels", "Engagement rate", "÷ (followers × posts)",
             "engagements ÷ reach where the platform reports reach", "not reported", "Share of voice",
-            "Followers are not reach and are never shown as reach", "3.00%", "fb-page", "masto"]),
+            "Followers are not reach and are never shown as reach", "3.00%", "fb-page", "masto", "Saves"]),
     ("de", ["Analysen unserer Kanäle", "Interaktionsrate", "÷ (Follower × Beiträge)",
             "Interaktionen ÷ Reichweite", "nicht gemeldet", "Share of Voice",
-            "Follower sind keine Reichweite", "3,00\u00a0%", "fb-page"]),
+            "Follower sind keine Reichweite", "3,00\u00a0%", "fb-page", "Gespeichert"]),
 ])
 def test_the_page_reads_in_the_readers_language(recorded: World, lang: str, says: list[str]) -> None:
     client, _ = recorded.session_client(Role.ANALYST)

@@ -51,7 +51,7 @@ def post_detail(conn: Connection, *, platform: str, external_id: str) -> PostDet
         id=p.id, platform=p.platform, external_id=p.external_id, kind=p.kind, created_at=p.created_at,
         text=p.text, lang=p.lang, url=p.url, in_reply_to=p.in_reply_to, conversation_id=p.conversation_id,
         channel=p.channel, author=author,
-        metrics=PostMetrics(likes=p.likes, shares=p.shares, replies=p.replies, views=p.views),
+        metrics=PostMetrics(likes=p.likes, shares=p.shares, replies=p.replies, views=p.views, saves=p.saves),
         analysis=PostAnalysis(sentiment=p.sentiment, sentiment_score=p.sentiment_score, insult=p.insult,
                               insult_score=p.insult_score, insult_kind=p.insult_kind,
                               complaint_types=complaint_list(p.complaint_types)),

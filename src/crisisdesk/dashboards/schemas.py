@@ -281,6 +281,7 @@ class PostMetrics(_Model):
     shares: int | None
     replies: int | None
     views: int | None
+    saves: int | None = None
 
 
 class PostAnalysis(_Model):

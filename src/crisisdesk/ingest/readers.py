@@ -28,9 +28,10 @@ Progress = Callable[[int], None]  # bytes read so far
 CSV_FIELDS = (
     "platform", "id", "created_at", "text", "kind", "lang", "url", "in_reply_to", "conversation_id",
     "channel", "author.id", "author.handle", "author.name", "author.followers", "author.verified",
-    "metrics.likes", "metrics.shares", "metrics.replies", "metrics.views",
+    "metrics.likes", "metrics.shares", "metrics.replies", "metrics.views", "metrics.saves",
 )
-_INT_FIELDS = {"author.followers", "metrics.likes", "metrics.shares", "metrics.replies", "metrics.views"}
+_INT_FIELDS = {"author.followers", "metrics.likes", "metrics.shares", "metrics.replies", "metrics.views",
+               "metrics.saves"}
 _TRUE = {"1", "true", "yes", "y", "ja", "wahr", "t"}
 _FALSE = {"0", "false", "no", "n", "nein", "falsch", "f", ""}
 

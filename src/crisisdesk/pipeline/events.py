@@ -127,6 +127,8 @@ class NormalizedPost:
     delivery_id: int | None = None
     #: Posted by one of our own accounts (the canonical field ``own``): counted in analytics as ours.
     own: bool = False
+    #: Saved or bookmarked (None: the platform did not say).
+    saves: int | None = None
 
     @property
     def key(self) -> PostKey:
@@ -150,7 +152,7 @@ class NormalizedPost:
             None if a is None else [a.platform, a.external_id, a.handle, a.name, a.followers, a.verified],
             self.likes, self.shares, self.replies, self.views, self.raw, self.content_hash,
             self.source, self.position, self.enrichment, self.monitors, self.visibility,
-            self.attachments, self.delivery_id, self.own,
+            self.attachments, self.delivery_id, self.own, self.saves,
         ]
 
     @classmethod
@@ -160,7 +162,7 @@ class NormalizedPost:
             row[0], row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5], row[6], row[7],
             row[8], row[9], None if author is None else AuthorRef(*author), row[11], row[12],
             row[13], row[14], row[15], row[16], row[17], row[18], row[19], row[20], row[21], row[22],
-            row[23], len(row) > 24 and bool(row[24]),
+            row[23], len(row) > 24 and bool(row[24]), row[25] if len(row) > 25 else None,
         )
 
 

@@ -210,6 +210,7 @@ def _to_post(p: PostIn, raw: str, item: RawItem) -> NormalizedPost:
         [{k: v for k, v in a.items() if v is not None} for a in attachments] if attachments else None,
         item.delivery_id,
         get("own") is True,
+        m.get("saves"),
     )
 
 
@@ -389,7 +390,8 @@ def post_event(stored: StoredPost, at: datetime) -> Message:
             "author": None if a is None else {
                 "handle": a.handle, "name": a.name, "followers": a.followers, "verified": a.verified,
             },
-            "metrics": {"likes": p.likes, "shares": p.shares, "replies": p.replies, "views": p.views},
+            "metrics": {"likes": p.likes, "shares": p.shares, "replies": p.replies, "views": p.views,
+                        "saves": p.saves},
             **({"enrichment": p.enrichment} if p.enrichment else {}),
         },
     }

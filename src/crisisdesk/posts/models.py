@@ -82,6 +82,8 @@ class Post(Base):
     shares: Mapped[int | None] = mapped_column(Count)
     replies: Mapped[int | None] = mapped_column(Count)
     views: Mapped[int | None] = mapped_column(Count)
+    #: Saved or bookmarked (Instagram's ``saved``, X's ``bookmark_count``).
+    saves: Mapped[int | None] = mapped_column(Count)
     # What analysis found (null when analysis is off); complaint_types is a JSON array of names.
     sentiment: Mapped[str | None] = mapped_column(String(16))
     sentiment_score: Mapped[float | None] = mapped_column(Float)

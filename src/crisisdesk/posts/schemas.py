@@ -117,6 +117,7 @@ class MetricsIn(TypedDict, total=False):
     shares: Count
     replies: Count
     views: Count
+    saves: Count
 
 
 class PostIn(TypedDict):

@@ -126,6 +126,7 @@ _POST_COLUMNS = (
     "conversation_id", "channel", "author_id", "likes", "shares", "replies", "views", "raw",
     "content_hash", "version", "ingested_at", "updated_at", "sentiment", "sentiment_score", "insult",
     "insult_score", "insult_kind", "complaint_types", "visibility", "attachments", "delivery_id", "own",
+    "saves",
 )
 _MATCH_COLUMNS = ("monitor_id", "post_id", "post_created_at")
 _AUTHOR_COLUMNS = ("platform", "external_id", "handle", "name", "followers", "verified", "first_seen",
@@ -157,7 +158,7 @@ def _row(p: NormalizedPost, author_id: int | None, now: datetime) -> dict[str, A
         "views": p.views, "raw": p.raw, "content_hash": p.content_hash, "version": 1,
         "ingested_at": now, "updated_at": now, **dict(zip(_ANALYSIS_COLUMNS, _analysis(p), strict=True)),
         "visibility": p.visibility, "attachments": p.attachments, "delivery_id": p.delivery_id,
-        "own": p.own or None,
+        "own": p.own or None, "saves": p.saves,
     }
 
 
@@ -182,9 +183,10 @@ class PreviousPost:
     shares: int | None
     replies: int | None
     views: int | None
+    saves: int | None = None
 
 
-_PREVIOUS = ("id", "created_at", "channel", "own", "likes", "shares", "replies", "views")
+_PREVIOUS = ("id", "created_at", "channel", "own", "likes", "shares", "replies", "views", "saves")
 
 
 def _previous(conn: Connection, keys: Sequence[PostKey]) -> dict[PostKey, tuple[Any, ...]]:
@@ -222,7 +224,7 @@ def write_posts(
              p.conversation_id, p.channel, aid(p), p.likes, p.shares, p.replies, p.views, p.raw,
              p.content_hash, 1, stamp, stamp, *_analysis(p), p.visibility,
              None if p.attachments is None else orjson.dumps(p.attachments).decode(), p.delivery_id,
-             p.own or None)
+             p.own or None, p.saves)
             for p in new
         ], returning=("platform", "external_id", "id"))
         new_ids = {(platform, external_id): post_id for platform, external_id, post_id in returned}
@@ -231,8 +233,9 @@ def write_posts(
     if changed:
         old = _previous(conn, [p.key for p in changed])
         ids = {key: row[0] for key, row in old.items()}
-        for post_id, at, channel, own, likes, shares, replies, views in old.values():
-            previous[post_id] = PreviousPost(_aware(at), channel, bool(own), likes, shares, replies, views)
+        for post_id, at, channel, own, likes, shares, replies, views, saves in old.values():
+            previous[post_id] = PreviousPost(_aware(at), channel, bool(own), likes, shares, replies, views,
+                                             saves)
         rows = []
         for p in changed:
             _keep_counts(p, old[p.key])
@@ -259,11 +262,12 @@ def write_posts(
 def _keep_counts(p: NormalizedPost, stored: tuple[Any, ...]) -> None:
     """A new version that does not give a count keeps the stored one: an edit delivered by a
     webhook without counts (Meta's) must not erase what the platform's list answer reported."""
-    _id, _at, _channel, _own, likes, shares, replies, views = stored
+    _id, _at, _channel, _own, likes, shares, replies, views, saves = stored
     p.likes = likes if p.likes is None else p.likes
     p.shares = shares if p.shares is None else p.shares
     p.replies = replies if p.replies is None else p.replies
     p.views = views if p.views is None else p.views
+    p.saves = saves if p.saves is None else p.saves
 
 
 def _aware(at: datetime | str) -> datetime:

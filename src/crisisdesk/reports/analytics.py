@@ -33,7 +33,7 @@ OWN = text("posts.own")
 #: How many of our own posts the top list shows.
 TOP_POSTS = 10
 #: The figures compared with the previous period, in the order the table and the CSV show them.
-FIGURES = ("own_posts", "engagements", "likes", "replies", "shares", "views", "reach", "impressions",
+FIGURES = ("own_posts", "engagements", "likes", "replies", "shares", "saves", "views", "reach", "impressions",
            "followers", "follower_growth", "engagement_rate", "mentions", "conversations",
            "response_rate", "median_response_seconds")
 
@@ -83,23 +83,27 @@ def engagement_rate(engagements: int, posts: int, *, reach: int | None,
     return None, None
 
 
+#: The rollup's sums of one label, in the order :func:`_posts` selects them.
+_EMPTY = {"posts": 0, "likes": 0, "shares": 0, "replies": 0, "views": 0, "with_views": 0, "saves": 0,
+          "with_saves": 0}
+
+
 def _posts(session: Session, period: Period) -> dict[tuple[str, bool], dict[str, int]]:
     """The rollup's sums by (label, own): label is the channel's name, else the platform."""
     d = ChannelDay
     label = func.coalesce(func.nullif(d.channel, ""), d.platform)
     rows = session.execute(
         select(label, d.platform, d.own, func.sum(d.posts), func.sum(d.likes), func.sum(d.shares),
-               func.sum(d.replies), func.sum(d.views), func.sum(d.with_views))
+               func.sum(d.replies), func.sum(d.views), func.sum(d.with_views), func.sum(d.saves),
+               func.sum(d.with_saves))
         .where(d.day >= period.start, d.day <= period.end)
         .group_by(label, d.platform, d.own)
     ).all()
     out: dict[tuple[str, bool], dict[str, int]] = {}
-    for name, platform, own, posts, likes, shares, replies, views, with_views in rows:
-        into = out.setdefault((name, bool(own)), {"posts": 0, "likes": 0, "shares": 0, "replies": 0,
-                                                  "views": 0, "with_views": 0})
+    for name, platform, own, *sums in rows:
+        into = out.setdefault((name, bool(own)), dict(_EMPTY))
         into["platform"] = platform
-        for key, value in (("posts", posts), ("likes", likes), ("shares", shares), ("replies", replies),
-                           ("views", views), ("with_views", with_views)):
+        for key, value in zip(_EMPTY, sums, strict=True):
             into[key] += int(value or 0)
     return out
 
@@ -132,7 +136,8 @@ def _insights(session: Session, period: Period) -> dict[str, dict[str, int | Non
 def _channel(name: str, platform: str, own: dict[str, int], theirs: dict[str, int],
              insight: dict[str, int | None], response: dict[str, Any] | None) -> dict[str, Any]:
     reported = insight.get("engagements")
-    engagements = own["likes"] + own["replies"] + own["shares"] if reported is None else reported
+    summed = own["likes"] + own["replies"] + own["shares"] + own["saves"]
+    engagements = summed if reported is None else reported
     followers, before = insight.get("followers"), insight.get("followers_before")
     reach = insight.get("reach")
     rate: float | None
@@ -146,6 +151,7 @@ def _channel(name: str, platform: str, own: dict[str, int], theirs: dict[str, in
         "channel": name, "platform": platform, "own_posts": own["posts"], "engagements": engagements,
         "engagements_source": "posts" if reported is None else "platform",
         "likes": own["likes"], "replies": own["replies"], "shares": own["shares"],
+        "saves": own["saves"] if own["with_saves"] else None,
         "views": own["views"] if own["with_views"] else None,
         "reach": reach, "impressions": insight.get("impressions"),
         "followers": followers,
@@ -158,7 +164,6 @@ def _channel(name: str, platform: str, own: dict[str, int], theirs: dict[str, in
     }
 
 
-_EMPTY = {"posts": 0, "likes": 0, "shares": 0, "replies": 0, "views": 0, "with_views": 0}
 
 
 def channels(session: Session, period: Period) -> dict[str, dict[str, Any]]:
@@ -194,17 +199,18 @@ def share_of_voice(session: Session, period: Period) -> list[dict[str, Any]]:
 def top_posts(session: Session, period: Period, limit: int = TOP_POSTS) -> list[dict[str, Any]]:
     """Our own posts of the period with the most engagements."""
     engagements = (func.coalesce(Post.likes, 0) + func.coalesce(Post.replies, 0)
-                   + func.coalesce(Post.shares, 0)).label("engagements")
+                   + func.coalesce(Post.shares, 0) + func.coalesce(Post.saves, 0)).label("engagements")
     rows = session.execute(
         select(Post.id, Post.platform, Post.channel, Post.created_at, Post.text, Post.url, Post.likes,
-               Post.replies, Post.shares, Post.views, engagements)
+               Post.replies, Post.shares, Post.saves, Post.views, engagements)
         # The partial index's own predicate, as written there: both databases then use it.
         .where(OWN, Post.created_at >= period.since, Post.created_at < period.until)
         .order_by(engagements.desc(), Post.id).limit(limit)
     ).all()
     return [{"id": r.id, "channel": r.channel or r.platform, "created_at": r.created_at,
              "text": r.text[:280], "url": r.url, "likes": r.likes, "replies": r.replies,
-             "shares": r.shares, "views": r.views, "engagements": int(r.engagements)} for r in rows]
+             "shares": r.shares, "saves": r.saves, "views": r.views, "engagements": int(r.engagements)}
+            for r in rows]
 
 
 def change(now: Any, before: Any) -> dict[str, float | None]:

@@ -64,6 +64,9 @@ class ChannelDay(Base):
     shares: Mapped[int] = mapped_column(Count, default=0)
     replies: Mapped[int] = mapped_column(Count, default=0)
     views: Mapped[int] = mapped_column(Count, default=0)
+    #: Saved or bookmarked, and the posts that reported it (as ``views`` and ``with_views``).
+    saves: Mapped[int] = mapped_column(Count, default=0, server_default="0")
+    with_saves: Mapped[int] = mapped_column(Count, default=0, server_default="0")
     #: Posts that reported views at all (views are "not reported" when this is 0, never 0 views).
     with_views: Mapped[int] = mapped_column(Count, default=0)
 

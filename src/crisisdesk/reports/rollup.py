@@ -25,7 +25,7 @@ from crisisdesk.posts.service import PreviousPost
 from crisisdesk.reports.models import ChannelDay, ChannelInsight
 
 KEYS = ("day", "platform", "channel", "own")
-FIELDS = ("posts", "likes", "shares", "replies", "views", "with_views")
+FIELDS = ("posts", "likes", "shares", "replies", "views", "with_views", "saves", "with_saves")
 
 _days: Table = ChannelDay.__table__  # type: ignore[assignment]
 _insights: Table = ChannelInsight.__table__  # type: ignore[assignment]
@@ -34,9 +34,10 @@ Key = tuple[date, str, str, bool]
 
 
 def _add(deltas: dict[Key, list[int]], key: Key, sign: int, likes: int | None, shares: int | None,
-         replies: int | None, views: int | None) -> None:
+         replies: int | None, views: int | None, saves: int | None) -> None:
     row = deltas.setdefault(key, [0] * len(FIELDS))
-    for i, value in enumerate((1, likes or 0, shares or 0, replies or 0, views or 0, views is not None)):
+    for i, value in enumerate((1, likes or 0, shares or 0, replies or 0, views or 0, views is not None,
+                               saves or 0, saves is not None)):
         row[i] += sign * int(value)
 
 
@@ -48,9 +49,9 @@ def deltas(stored: Sequence[StoredPost], previous: Mapping[int, PreviousPost]) -
         old = previous.get(s.post_id) if s.action == "updated" else None
         if old is not None:
             _add(out, (old.created_at.date(), p.platform, old.channel or "", old.own), -1,
-                 old.likes, old.shares, old.replies, old.views)
+                 old.likes, old.shares, old.replies, old.views, old.saves)
         _add(out, (p.created_at.date(), p.platform, p.channel or "", p.own), 1,
-             p.likes, p.shares, p.replies, p.views)
+             p.likes, p.shares, p.replies, p.views, p.saves)
     return {k: v for k, v in out.items() if any(v)}
 
 

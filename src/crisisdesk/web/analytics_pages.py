@@ -30,7 +30,7 @@ Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 DAYS = (7, 30, 90)
 _RATES = {"engagement_rate", "response_rate"}
 #: Figures a platform may not report at all: "not reported" rather than "not computable".
-_REPORTED = {"views", "reach", "impressions", "followers", "follower_growth"}
+_REPORTED = {"saves", "views", "reach", "impressions", "followers", "follower_growth"}
 
 
 def _show(figure: str, value: Any, fmt: Formatter, lang: Lang) -> str:

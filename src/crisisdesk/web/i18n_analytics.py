@@ -37,6 +37,7 @@ ANALYTICS_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "an.fig.likes": {"de": "Likes", "en": "Likes"},
     "an.fig.replies": {"de": "Kommentare und Antworten", "en": "Comments and replies"},
     "an.fig.shares": {"de": "Geteilt", "en": "Shares"},
+    "an.fig.saves": {"de": "Gespeichert", "en": "Saves"},
     "an.fig.views": {"de": "Aufrufe", "en": "Views"},
     "an.fig.reach": {"de": "Reichweite", "en": "Reach"},
     "an.fig.impressions": {"de": "Impressionen", "en": "Impressions"},
@@ -49,13 +50,13 @@ ANALYTICS_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "an.fig.median_response_seconds": {"de": "Antwortzeit (Median)", "en": "Response time (median)"},
     "an.definitions": {"de": "So wird gerechnet", "en": "How the figures are defined"},
     "an.def.engagements": {
-        "de": "Interaktionen = Likes + Kommentare und Antworten + Geteilt unserer eigenen Beiträge "
-        "(Speichern zählt nur, wo eine Plattform es meldet). Wo die Beiträge ohne Zahlen ankommen "
-        "(Facebook, Instagram), zählt die Plattform selbst (Insights: Reaktionen, Kommentare, "
-        "Geteilt, Speichern, Klicks): „laut Plattform“.",
-        "en": "Engagements = likes + comments and replies + shares of our own posts (saves only where "
-        "a platform reports them). Where the posts arrive without counts (Facebook, Instagram), the "
-        "platform's own count (insights: reactions, comments, shares, saves, clicks): \"as the "
+        "de": "Interaktionen = Likes + Kommentare und Antworten + Geteilt + Gespeichert unserer "
+        "eigenen Beiträge (Gespeichert, wo die Plattform es meldet: Instagram, X-Lesezeichen). Wo "
+        "die Plattform in ihren Insights selbst zählt (Facebook, Instagram: auch Klicks und "
+        "Speichern), gilt ihre Zahl: „laut Plattform“.",
+        "en": "Engagements = likes + comments and replies + shares + saves of our own posts (saves "
+        "where the platform reports them: Instagram, X bookmarks). Where the platform counts them "
+        "itself in its insights (Facebook, Instagram: clicks and saves too), its count: \"as the "
         "platform reports\".",
     },
     "an.source.platform": {"de": "(laut Plattform)", "en": "(as the platform reports)"},

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from crisisdesk.channels.base import Capability, Delivery, Insights, Outbound
 from crisisdesk.channels.instagram import sending
 from crisisdesk.channels.instagram.config import InstagramConfig
-from crisisdesk.channels.instagram.mapping import MEDIA_FIELDS, map_entry, map_media
+from crisisdesk.channels.instagram.mapping import MEDIA_FIELDS, MEDIA_FIELDS_BASIC, map_entry, map_media
 from crisisdesk.channels.meta import insights
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
@@ -29,6 +29,7 @@ class InstagramConnector(MetaConnector):
     envelope_object = "instagram"
     own_posts_edge = "media"
     own_posts_fields = MEDIA_FIELDS
+    own_posts_fallback_fields = MEDIA_FIELDS_BASIC
 
     def __init__(self, config: InstagramConfig) -> None:
         super().__init__(config)

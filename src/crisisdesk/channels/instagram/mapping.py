@@ -88,13 +88,34 @@ def _time(value: int | float | str | None) -> datetime | None:
     return unix_or_none(value)
 
 
-#: What :meth:`InstagramConnector.own_posts` asks of each media on ``/{ig-user-id}/media``.
-MEDIA_FIELDS = "id,caption,timestamp,permalink,username,like_count,comments_count,media_type"
+#: What :meth:`InstagramConnector.own_posts` asks of each media on ``/{ig-user-id}/media``; with
+#: the media's lifetime insights expanded in the same call (``views``, ``shares``, ``saved``), and
+#: without them where Meta refuses those (no insights permission, a media type without them).
+MEDIA_FIELDS_BASIC = "id,caption,timestamp,permalink,username,like_count,comments_count,media_type"
+MEDIA_FIELDS = f"{MEDIA_FIELDS_BASIC},insights.metric(views,shares,saved)"
+#: A media insight -> our count.
+_MEDIA_INSIGHTS = {"views": "views", "shares": "shares", "saved": "saves"}
+
+
+def _media_insights(item: dict[str, Any]) -> dict[str, int | None]:
+    """The expanded ``insights`` of a media: ``{"data": [{"name", "period": "lifetime", "values":
+    [{"value"}]}]}`` (or a ``total_value``); a metric Meta left out stays unknown."""
+    out: dict[str, int | None] = {}
+    found = item.get("insights")
+    data = found.get("data") if isinstance(found, dict) else None
+    for metric in data if isinstance(data, list) else []:
+        if not isinstance(metric, dict) or metric.get("name") not in _MEDIA_INSIGHTS:
+            continue
+        values = metric.get("values")
+        first = values[0] if isinstance(values, list) and values else None
+        value = count(first, "value") if first is not None else count(metric, "total_value", "value")
+        out[_MEDIA_INSIGHTS[str(metric["name"])]] = value
+    return out
 
 
 def map_media(items: list[Any], *, account_id: str, channel: str) -> Delivery:
-    """The account's own media with their counts: likes and comments (Meta gives no shares or
-    saves here; the account's ``total_interactions`` counts them)."""
+    """The account's own media with their counts: likes and comments, and views, shares and saves
+    where the media's insights came with them."""
     out = Delivery()
     for item in items:
         d = item if isinstance(item, dict) else {}
@@ -103,5 +124,6 @@ def map_media(items: list[Any], *, account_id: str, channel: str) -> Delivery:
         own_post(out, item, platform=PLATFORM, channel=channel,
                  thread=f"{PLATFORM}:{account_id}:media:{{id}}",
                  text=d.get("caption"), at=d.get("timestamp"), url=d.get("permalink"), author=author,
-                 counts={"likes": count(d, "like_count"), "replies": count(d, "comments_count")})
+                 counts={"likes": count(d, "like_count"), "replies": count(d, "comments_count"),
+                         **_media_insights(d)})
     return out

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from crisisdesk.channels.base import NEEDS, Capability, CheckResult, Delivery, Outbound, Sent, Unparsed
+from crisisdesk.channels.base import (
+    NEEDS,
+    Capability,
+    CheckResult,
+    Delivery,
+    Outbound,
+    PlatformError,
+    Sent,
+    Unparsed,
+)
 from crisisdesk.channels.meta import own_posts, webhook
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.config import MetaChannelConfig
 from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
 from crisisdesk.channels.meta.webhook import Entry, load_object
+
+log = logging.getLogger(__name__)
 
 #: Graph fields shown under another name in a check's details (``followers`` is what channel
 #: health records for the analytics).
@@ -78,12 +90,21 @@ class MetaConnector:
     #: :attr:`Capability.OWN_POSTS` names them).
     own_posts_edge: ClassVar[str] = ""
     own_posts_fields: ClassVar[str] = ""
+    #: Fields asked again when Meta refuses ``own_posts_fields`` as such (an expanded insights
+    #: metric it does not give, a permission the token lacks): the counts without those.
+    own_posts_fallback_fields: ClassVar[str | None] = None
 
     def own_posts(self, since: datetime, *, now: datetime) -> list[bytes]:
         """Our posts since ``since`` with their counts, page by page as Meta answered."""
+        edge = f"{self.entry_account}/{self.own_posts_edge}"
         with GraphClient(self.config) as graph:
-            return own_posts.pages(graph, f"{self.entry_account}/{self.own_posts_edge}",
-                                   self.own_posts_fields, since, now)
+            try:
+                return own_posts.pages(graph, edge, self.own_posts_fields, since, now)
+            except PlatformError as exc:
+                if self.own_posts_fallback_fields is None or str(exc.code) not in own_posts.FIELD_REFUSALS:
+                    raise
+                log.warning("channel %s: our posts without their insights: %s", self.key, exc)
+                return own_posts.pages(graph, edge, self.own_posts_fallback_fields, since, now)
 
     def map_own_posts(self, items: list[Any]) -> Delivery:
         """Our posts as :meth:`own_posts` read them (subclasses with :attr:`Capability.OWN_POSTS`)."""

@@ -27,6 +27,9 @@ from crisisdesk.channels.meta.client import GraphClient
 #: publishes in the days a refresh covers).
 PAGE_SIZE = 50
 MOST_PAGES = 10
+#: Graph error codes that refuse the fields asked rather than the token: 100 (an invalid
+#: parameter or metric), 10 and 200 (a permission the token lacks).
+FIELD_REFUSALS = frozenset({"100", "10", "200"})
 
 
 def pages(graph: GraphClient, edge: str, fields: str, since: datetime, now: datetime) -> list[bytes]:

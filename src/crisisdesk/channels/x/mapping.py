@@ -57,7 +57,8 @@ def _metrics(public: Any) -> dict[str, int]:
     metrics: dict[str, int] = {}
     shares = [v for v in (count("retweet_count"), count("quote_count")) if v is not None]
     for target, value in (("likes", count("like_count")), ("shares", sum(shares) if shares else None),
-                          ("replies", count("reply_count")), ("views", count("impression_count"))):
+                          ("replies", count("reply_count")), ("views", count("impression_count")),
+                          ("saves", count("bookmark_count"))):
         if value is not None:
             metrics[target] = value
     return metrics
