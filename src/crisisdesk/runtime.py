@@ -1,4 +1,5 @@
-"""Building a ready pipeline for a workspace, and keeping it in step with the stored configuration.
+"""Building a ready pipeline for a workspace, and keeping it in step with the stored configuration
+(what the channel and inbox parts do is in runtime_channels.py and runtime_inbox.py).
 
 At start: the database migrated, the configuration in force read (a stored one wins over the
 file), monitors synced and compiled, detection state rebuilt from the stored rollups. A saved
@@ -12,59 +13,38 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
 from crisisdesk import runtime_ticker
-from crisisdesk.bus.base import Bus, Message
+from crisisdesk.bus.base import Bus
 from crisisdesk.bus.memory import MemoryBus
-from crisisdesk.channels.attachment_store import AttachmentStore, remove_unused
 from crisisdesk.channels.base import Connector
-from crisisdesk.channels.health_alerts import AlertSettings
 from crisisdesk.channels.health_monitor import HealthMonitor
-from crisisdesk.channels.models import OutboxItem
-from crisisdesk.channels.outbox import Hold
 from crisisdesk.channels.polling import Pollers
-from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
-from crisisdesk.channels.registry import connector_for
+from crisisdesk.channels.processor import DeliveryProcessor
 from crisisdesk.channels.sending import OutboxSender
-from crisisdesk.channels.service import record_credentials
-from crisisdesk.cluster.signals import DELIVERIES, MAILS, NOTICES, OUTBOX, Signals
+from crisisdesk.cluster.signals import Signals
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
-from crisisdesk.crises import plan_review
-from crisisdesk.crises.approval import Gate, check_at_claim
-from crisisdesk.crises.mode import any_in_force
-from crisisdesk.crises.mode_actions import close_ended
-from crisisdesk.crises.mode_effects import raise_all
 from crisisdesk.crises.tracker import CrisisTracker
 from crisisdesk.escalation.engine import Escalator
-from crisisdesk.escalation.watch import Watch
-from crisisdesk.inbox import sla, sla_alerts
-from crisisdesk.inbox.models import Conversation
-from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.presence import Board, PresenceBoard
-from crisisdesk.inbox.rule_conditions import from_normalized
 from crisisdesk.inbox.rules import RuleEngine
-from crisisdesk.inbox.service import answered
 from crisisdesk.notify.dispatcher import Dispatcher
-from crisisdesk.notify.schemas import Lang
 from crisisdesk.pipeline.enrich import Enricher, NoEnrichment
-from crisisdesk.pipeline.events import RawItem, StoredPost
+from crisisdesk.pipeline.events import RawItem
 from crisisdesk.pipeline.parallel import PrepareWorkers
 from crisisdesk.pipeline.runner import BatchResult, PipelineRunner
-from crisisdesk.reports.follow_up import overdue_improvements
 from crisisdesk.runtime_config import (
     analysis_enricher,
-    build_escalator,
     compile_config,
     open_engine,
 )
+from crisisdesk.runtime_inbox import RuntimeInbox
 from crisisdesk.runtime_updates import sync_lists as sync_email_lists
 from crisisdesk.settings import Settings
 from crisisdesk.updates.mailing import MailSender
@@ -74,8 +54,11 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Runtime:
-    """What a command needs to ingest: engine, bus, runner; and the configuration they run with."""
+class Runtime(RuntimeInbox):
+    """What a command needs to ingest: engine, bus, runner; and the configuration they run with.
+
+    Its channel part (connectors, deliveries, health) is :class:`RuntimeChannels`, its inbox and
+    crisis part (rules, notices, the outbox, SLAs) :class:`RuntimeInbox`."""
 
     workspace: Workspace
     settings: Settings
@@ -135,236 +118,6 @@ class Runtime:
                                           clock=SystemClock())
             self.mail_sender.start()
         return self.dispatcher
-
-    def update_mails_queued(self) -> None:
-        """Wake the update mail sender: a publication or a subscription just queued mails."""
-        if self.mail_sender is not None:
-            self.mail_sender.kick()
-        elif self.signals is not None:
-            self.signals.send(MAILS)
-
-    def connectors(self) -> dict[str, Connector]:
-        """The enabled channels of the configuration in force, by key (rebuilt when it changes)."""
-        config = self.workspace.config
-        if self._connectors is None or self._connectors[0] is not config:
-            self._connectors = (config, {c.key: connector_for(c) for c in config.channels if c.enabled})
-        return self._connectors[1]
-
-    def process_deliveries(self) -> ProcessReport:
-        """Turn stored channel deliveries into posts (see :mod:`crisisdesk.channels.processor`)."""
-        return process_pending(self.engine, self.connectors(), self.hand_off or self.runner.handle,
-                               clock=SystemClock())
-
-    def start_channels(self) -> DeliveryProcessor:
-        """Process stored deliveries in a background thread, woken as each one is stored, poll
-        the polling channels (one thread each; a changed configuration restarts what changed),
-        send what the outbox holds, and watch the channels' health."""
-        if self.channel_processor is None:
-            self.channel_processor = DeliveryProcessor(self.process_deliveries)
-            self.channel_processor.start()
-        if self.pollers is None:
-            self.pollers = Pollers(self.connectors, engine=lambda: self.engine, clock=SystemClock(),
-                                   stored=self.delivery_stored)
-        self.pollers.sync()
-        if self.outbox_sender is None:
-            self.outbox_sender = self.new_outbox_sender()
-            self.outbox_sender.start()
-        if self.health is None:
-            self.health = self.health_monitor()
-            self.health.start()
-        return self.channel_processor
-
-    def new_outbox_sender(self, clock: Clock | None = None) -> OutboxSender:
-        """The outbox sender of this runtime (not started): it marks conversations answered, reports
-        dead credentials, reads reply files from the attachment store, and lets the crisis approval
-        gate hold a public reply whose crisis reached the approval level since it was queued."""
-        return OutboxSender(lambda: self.engine, self.connectors, clock=clock or SystemClock(),
-                            on_sent=self.answered, on_reauthorize=self.credentials_refused,
-                            attachments=self.attachment_store(), hold=self.outbox_hold,
-                            approval=self.held_for_approval)
-
-    def health_monitor(self, interval: float = 60.0) -> HealthMonitor:
-        """Channel health on this runtime's configuration, clock and escalation (not started)."""
-        return HealthMonitor(engine=lambda: self.engine, channels=lambda: self.workspace.config.channels,
-                             connectors=self.connectors, clock=self.runner.clock, turn=self.health_turn,
-                             settings=self.alert_settings, interval=interval, stored=self.delivery_stored)
-
-    def attachment_store(self) -> AttachmentStore:
-        """Where uploaded reply attachments are kept (CRISISDESK_ATTACHMENTS_DIR, else beside the
-        workspace file)."""
-        return AttachmentStore(self.settings.attachments_dir or self.workspace.root / "attachments")
-
-    def remove_unused_attachments(self, now: datetime | None = None) -> int:
-        """Uploads that no reply took within a day are removed (the ticker calls this)."""
-        with Session(self.engine) as session, session.begin():
-            return remove_unused(session, self.attachment_store(), now=now or self.runner.clock.now())
-
-    def remind_plans(self, now: datetime | None = None) -> list[str]:
-        """This month's reminder about the plans (overdue reviews, people who left), once a month
-        (the ticker calls this hourly; the delivery key names the month). Returns the targets."""
-        config = self.workspace.config
-        at = now or SystemClock().now()
-        with Session(self.engine) as session, session.begin():
-            found = plan_review.findings(plan_review.plans_of(config),
-                                         inactive=plan_review.inactive_emails(session), today=at.date())
-            found += overdue_improvements(session, now=at, people=config.people)
-            lang: Lang = "de" if config.detection.language == "de" else "en"
-            queued = plan_review.remind(
-                session, found, now=at, people=config.people, roles=config.roles,
-                targets=config.notify.targets, base_url=config.escalation.base_url, lang=lang,
-                clock=SystemClock()) if self.deliver else []
-        if queued:
-            self.notices_queued()
-        return queued
-
-    def alert_settings(self) -> AlertSettings:
-        config = self.workspace.config
-        return AlertSettings({c.key: c.health.severity for c in config.channels},
-                             lang=config.detection.language, playbook=config.playbook)
-
-    def credentials_refused(self, channel: str, message: str) -> None:
-        """The outbox heard from the platform that the channel's credentials are dead (the time is
-        the runner's, which channel health judges by)."""
-        with self.engine.begin() as conn:
-            record_credentials(conn, channel=channel, error=message, source="send",
-                               now=self.runner.clock.now())
-        if self.health is not None:
-            self.health.kick()
-
-    def health_turn(self, action: Callable[[Connection, Escalator | None], list[Message]]) -> list[Message]:
-        """Run a channel-health change in the runner's turn, with the escalator in force: the
-        detection's, or, with detection switched off, one of the configuration's own."""
-        return self.runner.with_detector(lambda conn, detector: action(conn, self._escalator(detector)))
-
-    def _escalator(self, detector: object) -> Escalator | None:
-        if isinstance(detector, Watch) and detector.escalator is not None:
-            return detector.escalator
-        config = self.workspace.config
-        if self._own_escalator is None or self._own_escalator[0] is not config:
-            own = build_escalator(self.workspace, self.settings, deliver=self.deliver)
-            self._own_escalator = (config, own)
-        return self._own_escalator[1]
-
-    def install_inbox_rules(self) -> None:
-        """Let the runner run the inbox rules of the configuration in force, raise the priority of
-        conversations under a crisis in crisis mode, and bring the SLA due times of the tickets
-        that got messages up to date."""
-        config = self.workspace.config
-        inbox = config.inbox
-        rules = RuleEngine(inbox.rules, connectors=self.connectors, teams=inbox.teams, notices=self.notices(),
-                           calendar=inbox.business_hours.calendar(), crisis_types=config.crisis_types,
-                           time_zone=config.time_zone)
-        policy = sla.policy_of(inbox)
-        self.rule_engine = rules
-        clock = self.runner.clock
-
-        def run(conn: Connection, stored: list[StoredPost], threaded: Mapping[int, int]) -> int:
-            with Session(bind=conn) as session:
-                now = clock.now()
-                mode = rules.mode_state(session)  # one small query while no crisis mode is on
-                messages = [from_normalized(s) for s in stored]
-                outcomes = rules.apply(session, messages, threaded, now, mode) if rules else []
-                if mode.on:
-                    raise_all(session, mode, threaded.values(), now=now)
-                if policy is not None:
-                    sla.refresh_tickets(session, threaded.values(), policy, now)
-                session.flush()
-            return sum(bool(a.get("ok")) for o in outcomes for a in o.actions
-                       if "outbox" in a or "notified" in a)
-
-        self.runner.inbox_rules = run
-        self.runner.outbox_queued = self.outbox_queued_or_notices
-
-    def rules_after_change(self, session: Session, conversation: Conversation, fields: Sequence[str],
-                           now: datetime) -> bool:
-        """Try the ``trigger: change`` rules after a person changed ``conversation`` (inside the
-        caller's transaction); True when they queued a reply or a notice: call
-        :meth:`outbox_queued_or_notices` after the commit."""
-        engine = self.rule_engine
-        if engine is None or not engine.tries_changes or not fields:
-            return False
-        outcomes = engine.changed(session, conversation, fields, now=now)
-        return any(a.get("ok") and ("outbox" in a or "notified" in a) for o in outcomes for a in o.actions)
-
-    def notices(self) -> Notices:
-        """Where inbox notices (a rule's ``notify``, @mentions) go under the configuration in force."""
-        config = self.workspace.config
-        return Notices(people=config.people, roles=config.roles, targets=config.notify.targets,
-                       base_url=config.escalation.base_url,
-                       lang="de" if config.detection.language == "de" else "en", deliver=self.deliver)
-
-    def approval_gate(self) -> Gate:
-        """The crisis approval gate under the configuration in force (crises/approval.py)."""
-        return Gate.of(self.workspace.config, self.notices())
-
-    def held_for_approval(self, session: Session, item: OutboxItem, now: datetime) -> bool:
-        """The sender's second look at a due item: held when a crisis's approval gate covers it now."""
-        held = check_at_claim(session, item, self.approval_gate(), now)
-        if held:
-            self.notices_queued()  # the approvers' notices are queued in the sender's transaction
-        return held
-
-    def notices_queued(self) -> None:
-        """Wake the notification dispatcher: an inbox notice was just committed."""
-        if self.dispatcher is not None:
-            self.dispatcher.kick()
-        elif self.signals is not None:
-            self.signals.send(NOTICES)
-
-    def answered(self, session: Session, item_id: int, now: datetime) -> None:
-        """An outbox reply reached the platform: the conversation is answered, its SLA met."""
-        answered(session, item_id, now)
-        policy = sla.policy_of(self.workspace.config.inbox)
-        if policy is not None:
-            sla.refresh_answered(session, item_id, policy, now)
-
-    def sla_policy(self) -> sla.SlaPolicy | None:
-        """The ticket SLA in force (None: switched off), for the API and web forms."""
-        return sla.policy_of(self.workspace.config.inbox)
-
-    def check_sla(self, now: datetime | None = None) -> list[Message]:
-        """Report overdue tickets as alerts and resolve those met, in the runner's turn with the
-        escalation in force (the ticker calls this; tests pass their own ``now``)."""
-        config = self.workspace.config
-        at = now or self.runner.clock.now()
-        settings = sla_alerts.SlaAlertSettings(lang=config.detection.language, playbook=config.playbook)
-        policy = sla.policy_of(config.inbox)
-        return self.health_turn(lambda conn, escalator: sla_alerts.check(
-            conn, policy, now=at, settings=settings, escalator=escalator))
-
-    def outbox_hold(self, session: Session) -> Hold | None:
-        """What the outbox keeps back now: while any crisis mode is in force, the posts we start
-        ourselves and what marketing rules queued (None: nothing held)."""
-        if not any_in_force(session):
-            return None
-        return Hold(frozenset(f"rule:{r.name}" for r in self.workspace.config.inbox.rules if r.marketing))
-
-    def end_crisis_modes(self, now: datetime | None = None) -> int:
-        """Write down the crisis modes that ended with their crisis (they stopped acting at once);
-        the ticker calls this. Wakes the outbox sender when one ended: what it held may leave."""
-        with Session(self.engine) as session, session.begin():
-            ended = len(close_ended(session, now or self.runner.clock.now()))
-        if ended:
-            self.outbox_queued()
-        return ended
-
-    def outbox_queued(self) -> None:
-        """Wake the outbox sender: a reply or moderation action was just queued."""
-        if self.outbox_sender is not None:
-            self.outbox_sender.kick()
-        elif self.signals is not None:
-            self.signals.send(OUTBOX)
-
-    def outbox_queued_or_notices(self) -> None:
-        """After the rules' transaction committed: their replies and notices leave now."""
-        self.outbox_queued()
-        self.notices_queued()
-
-    def delivery_stored(self) -> None:
-        if self.channel_processor is not None:
-            self.channel_processor.notify()
-        elif self.signals is not None:
-            self.signals.send(DELIVERIES)
 
     def start_ticker(self, interval: float = 5.0, *, front_end: bool = False) -> None:
         """Let time pass for detection and escalation even when no posts arrive (live service),
