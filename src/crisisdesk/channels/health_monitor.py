@@ -160,26 +160,26 @@ def check(engine: Engine, connector: Connector, *, clock: Clock,
 
 
 def _own_posts(engine: Engine, connector: Connector, clock: Clock, stored: Callable[[], None] | None) -> str:
-    """Our recent posts' counts after a good check, in one line; never fatal, like the insights."""
-    try:
+    """Our recent posts' counts after a good check, in one line."""
+    def read() -> str:
         listed = refresh(engine, connector, clock=clock, stored=stored)
-    except PlatformError as exc:
-        log.warning("channel %s: reading our posts was refused: %s", connector.key, exc)
-        return f"refused: {exc}"
-    except Exception as exc:  # a connector's bug: said, and asked again at the next check
-        log.exception("channel %s: reading our posts crashed", connector.key)
-        return f"internal error: {type(exc).__name__}: {exc}"
-    return f"{listed} post(s) of the last {REFRESH_DAYS} days read"
+        return f"{listed} post(s) of the last {REFRESH_DAYS} days read"
+    return _after_check(connector, "our posts", read)
 
 
 def _insights(engine: Engine, connector: Connector, clock: Clock) -> str:
-    """The recent days' insights after a good check; what happened, in one line for the check's
-    details. A refusal is logged and said, never fatal: the credentials work."""
+    """The recent days' insights after a good check, in one line."""
+    return _after_check(connector, "the insights", lambda: summary(collect(engine, connector, clock=clock)))
+
+
+def _after_check(connector: Connector, what: str, read: Callable[[], str]) -> str:
+    """What a read after a good check found, in one line for the check's details. A refusal is
+    logged and said, never fatal: the credentials work."""
     try:
-        return summary(collect(engine, connector, clock=clock))
+        return read()
     except PlatformError as exc:
-        log.warning("channel %s: insights refused: %s", connector.key, exc)
+        log.warning("channel %s: reading %s was refused: %s", connector.key, what, exc)
         return f"refused: {exc}"
     except Exception as exc:  # a connector's bug: said, and asked again at the next check
-        log.exception("channel %s: reading the insights crashed", connector.key)
+        log.exception("channel %s: reading %s crashed", connector.key, what)
         return f"internal error: {type(exc).__name__}: {exc}"

@@ -164,8 +164,6 @@ def _channel(name: str, platform: str, own: dict[str, int], theirs: dict[str, in
     }
 
 
-
-
 def channels(session: Session, period: Period) -> dict[str, dict[str, Any]]:
     """Every channel with posts, reports or conversations in the period, by its label."""
     posts = _posts(session, period)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from crisisdesk.channels.base import Delivery, InboundPost, Unparsed, iso, unix_or_none
 from crisisdesk.channels.meta.messaging import map_messaging
 from crisisdesk.channels.meta.own_posts import count, own_post
+from crisisdesk.channels.meta.times import graph_time
 from crisisdesk.channels.meta.webhook import Entry, changes
 
 PLATFORM = "instagram"
@@ -81,10 +82,7 @@ def _time(value: int | float | str | None) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str) and not value.replace(".", "", 1).isdigit():
-        try:
-            return datetime.fromisoformat(value.replace("+0000", "+00:00"))
-        except ValueError:
-            return None
+        return graph_time(value)
     return unix_or_none(value)
 
 

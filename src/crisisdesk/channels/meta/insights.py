@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from crisisdesk.channels.base import DayInsight, Insights, PlatformError
 from crisisdesk.channels.meta.client import GraphClient
+from crisisdesk.channels.meta.times import graph_time
 
 #: Our figure (a :class:`DayInsight` field) -> what it is called in the platform's insights.
 Figures = dict[str, str]
@@ -62,15 +63,8 @@ def _count(value: Any) -> int | None:
 
 
 def _day_of(end_time: Any) -> date | None:
-    if not isinstance(end_time, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(end_time.replace("+0000", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment.astimezone(UTC) - timedelta(days=1)).date()
+    moment = graph_time(end_time)
+    return None if moment is None else (moment.astimezone(UTC) - timedelta(days=1)).date()
 
 
 def _metric_data(answer: dict[str, Any], metric: str) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ import orjson
 
 from crisisdesk.channels.base import Delivery, InboundPost, Unparsed, iso
 from crisisdesk.channels.meta.client import GraphClient
+from crisisdesk.channels.meta.times import graph_time
 
 #: Items asked per page, and the most pages read per refresh (500 posts: more than any brand
 #: publishes in the days a refresh covers).
@@ -74,22 +75,12 @@ def count(value: object, *path: str) -> int | None:
     return value
 
 
-def published_at(value: object) -> datetime | None:
-    """A Graph time (``2026-12-01T10:00:00+0000``), None where it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        return None
-
-
 def own_post(out: Delivery, item: object, *, platform: str, channel: str, thread: str, text: object,
              at: object, url: object, author: dict[str, str], counts: dict[str, int | None]) -> None:
     """One of our posts from a list edge, with its counts (a count Meta did not give is left
     out, never written as 0); an item without an id or a time is kept as unparsed."""
     ident = item.get("id") if isinstance(item, dict) else None
-    moment = published_at(at)
+    moment = graph_time(at)
     if not isinstance(ident, str) or not ident or moment is None:
         out.unparsed.append(Unparsed("one of our posts without an id or a publication time", item))
         return
