@@ -18,6 +18,7 @@ from crisisdesk.channels.attachment_store import AttachmentStore, remove_unused
 from crisisdesk.channels.base import Connector
 from crisisdesk.channels.health_alerts import AlertSettings
 from crisisdesk.channels.health_monitor import HealthMonitor
+from crisisdesk.channels.lookups import run_due
 from crisisdesk.channels.polling import Pollers
 from crisisdesk.channels.processor import DeliveryProcessor, ProcessReport, process_pending
 from crisisdesk.channels.registry import connector_for
@@ -62,9 +63,13 @@ class RuntimeChannels:
         return self._connectors[1]
 
     def process_deliveries(self) -> ProcessReport:
-        """Turn stored channel deliveries into posts (see :mod:`crisisdesk.channels.processor`)."""
-        return process_pending(self.engine, self.connectors(), self.hand_off or self.runner.handle,
-                               clock=SystemClock())
+        """Turn stored channel deliveries into posts (see :mod:`crisisdesk.channels.processor`),
+        then fetch the items deliveries only named (:mod:`crisisdesk.channels.lookups`): their
+        answers are the next round's deliveries."""
+        connectors, clock = self.connectors(), SystemClock()
+        report = process_pending(self.engine, connectors, self.hand_off or self.runner.handle, clock=clock)
+        report.looked_up = run_due(self.engine, connectors, now=clock.now())
+        return report
 
     def start_channels(self) -> DeliveryProcessor:
         """Process stored deliveries in a background thread, woken as each one is stored, poll

@@ -187,7 +187,7 @@ def test_instagram_comments_replies_and_dms(instagram: InstagramConnector) -> No
     reply = {"field": "comments", "value": {"id": "c2", "text": "same", "parent_id": "c1",
                                             "from": {"id": "igsid-8", "username": "tom"},
                                             "media": {"id": "m9"}}}
-    mention = {"field": "mentions", "value": {"media_id": "m10", "comment_id": "c3"}}
+    mention = {"field": "mentions", "value": {"media_id": "1790010", "comment_id": "1795003"}}
     dm = messenger_event("igsid-7", IG_ID, message={"mid": "aWdf", "text": "Hallo?"})
     body = meta_body("instagram", [{"id": IG_ID, "time": 1764846000, "changes": [comment, reply, mention]},
                                    {"id": IG_ID, "time": 1764846000, "messaging": [dm]}])
@@ -198,7 +198,9 @@ def test_instagram_comments_replies_and_dms(instagram: InstagramConnector) -> No
     assert second.post["kind"] == "reply" and second.post["in_reply_to"] == "c1"
     assert first.thread == second.thread == f"instagram:{IG_ID}:media:m9" and first.public
     assert dm_post.thread == f"instagram:{IG_ID}:igsid-7" and not dm_post.public
-    assert [u.what for u in delivery.unparsed] == ["change of field 'mentions'"]
+    assert delivery.unparsed == []  # the mention is looked up (tests/channels/test_ig_mentions.py)
+    assert [(lk.what, dict(lk.ids)) for lk in delivery.lookups] == [
+        ("mentioned_comment", {"comment_id": "1795003", "media_id": "1790010"})]
 
 
 # --- WhatsApp -------------------------------------------------------------------------------

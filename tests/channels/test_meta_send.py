@@ -90,7 +90,8 @@ def test_each_connector_declares_what_its_platform_can_do() -> None:
     insights = {Capability.INSIGHTS, Capability.OWN_POSTS}  # insights, our posts; not WhatsApp
     assert FacebookConnector.capabilities == (meta | statuses | files | publish | insights
                                               | (sending - {Capability.BLOCK}))
-    assert InstagramConnector.capabilities == meta | statuses | insights | (sending - {Capability.BLOCK})
+    assert InstagramConnector.capabilities == (meta | statuses | insights | {Capability.LOOK_UP}  # mentions
+                                               | (sending - {Capability.BLOCK}))
     assert WhatsAppConnector.capabilities == meta | files | {Capability.REPLY_PRIVATE,
                                                              Capability.DELIVERY_STATUS}
     connectors: list[SendingConnector] = [facebook("http://127.0.0.1:9"), instagram("http://127.0.0.1:9"),

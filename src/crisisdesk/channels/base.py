@@ -49,6 +49,9 @@ class Capability(StrEnum):
     #: Reads our account's recent posts with the counts the platform keeps on them (reactions,
     #: comments, shares): the analytics' per-post engagement where webhooks carry no counts.
     OWN_POSTS = "own_posts"
+    #: Fetches what a webhook only names (Instagram's @mentions carry ids, not the text): the
+    #: parsed delivery lists :class:`Lookup` s, and the connector answers each (``look_up``).
+    LOOK_UP = "look_up"
 
 
 class WebhookRejected(CrisisdeskError):
@@ -193,6 +196,8 @@ class Delivery:
     watermarks: list[Watermark] = field(default_factory=list)
     deletions: list[Deletion] = field(default_factory=list)
     unparsed: list[Unparsed] = field(default_factory=list)
+    #: Items the delivery only names, to be fetched (:attr:`Capability.LOOK_UP`).
+    lookups: list[Lookup] = field(default_factory=list)
 
     def extend(self, other: Delivery) -> None:
         self.posts.extend(other.posts)
@@ -200,6 +205,18 @@ class Delivery:
         self.watermarks.extend(other.watermarks)
         self.deletions.extend(other.deletions)
         self.unparsed.extend(other.unparsed)
+        self.lookups.extend(other.lookups)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """An item a delivery names without carrying it: ``what`` it is in the connector's words
+    (``mentioned_comment``) and the ``ids`` that find it; ``raw`` is the part of the delivery
+    that named it (kept with the reason if the item cannot be fetched)."""
+
+    what: str
+    ids: Mapping[str, str]
+    raw: Any = None
 
 
 class Connector(Protocol):
@@ -282,6 +299,15 @@ class OwnPostsConnector(Connector, Protocol):
         stored again): stored as deliveries and mapped by ``parse`` like a webhook's
         (own posts with their counts), so a known post is updated with its new counts. Raises
         :class:`PlatformError` when the platform refused."""
+
+
+class LookupConnector(Connector, Protocol):
+    """A connector that fetches what its deliveries only name (:attr:`Capability.LOOK_UP`)."""
+
+    def look_up(self, lookup: Lookup, *, now: datetime) -> bytes:
+        """The platform's answer for ``lookup`` as the raw body it sent (with the time ``now`` it
+        was read), stored as a delivery and mapped by ``parse`` (the item as a post). Raises
+        :class:`PlatformError` when the platform refused (``permanent`` where the item is gone)."""
 
 
 class Action(StrEnum):

@@ -59,6 +59,43 @@ class UnparsedItem(Base):
     raw: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
+class LookupStatus(StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt at ``due_at``
+    DONE = "done"  # the platform's answer is stored as a delivery
+    FAILED = "failed"  # the item is gone or the attempts ran out; ``error`` says why
+
+
+class ChannelLookup(Base):
+    """An item a delivery only named (an Instagram @mention), to be fetched from the platform.
+
+    Written when the naming delivery is processed; fetched by the same thread right after, and
+    again with a growing pause while the platform holds us back. Unique per channel and item, so
+    a webhook delivered twice fetches once."""
+
+    __tablename__ = "channel_lookups"
+    __table_args__ = (
+        UniqueConstraint("channel", "digest"),
+        Index("ix_channel_lookups_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    #: The delivery that named the item (its unparsed part says so if the fetch fails for good).
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("channel_deliveries.id", ondelete="CASCADE"),
+                                             index=True)
+    #: SHA-256 of ``what`` and ``ids``: the same item named twice is one lookup.
+    digest: Mapped[str] = mapped_column(String(64))
+    what: Mapped[str] = mapped_column(String(64))
+    ids: Mapped[dict[str, str]] = mapped_column(JSON)
+    raw: Mapped[Any] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default=LookupStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class ChannelCursor(Base):
     """Where a polled channel goes on from, and how its last polls went (for health and backoff).
 

@@ -26,7 +26,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.channels import service
-from crisisdesk.channels.base import Attachment, Connector, Delivery, InboundPost, PayloadError, Unparsed
+from crisisdesk.channels.base import (
+    Attachment,
+    Connector,
+    Delivery,
+    InboundPost,
+    Lookup,
+    PayloadError,
+    Unparsed,
+)
+from crisisdesk.channels.lookups import record as record_lookups
 from crisisdesk.channels.outbox import apply_statuses
 from crisisdesk.core.clock import Clock
 from crisisdesk.pipeline.events import PostKey, RawItem
@@ -56,7 +65,16 @@ class ProcessReport:
     #: Deletions the platforms reported, and how many of them named a stored post.
     deletions: int = 0
     deleted: int = 0
+    #: Items the deliveries only named, recorded to be fetched (``channels.lookups``), and the
+    #: platform's answers for due ones stored as deliveries after the batch.
+    lookups: int = 0
+    looked_up: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def busy(self) -> bool:
+        """Deliveries were processed or stored: there may be more at once."""
+        return bool(self.deliveries or self.looked_up)
 
 
 def process_pending(engine: Engine, connectors: Mapping[str, Connector],
@@ -79,6 +97,7 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector],
     items: list[RawItem] = []
     reports: list[tuple[str, Delivery]] = []
     deletions: list[tuple[PostKey, datetime]] = []
+    named: list[tuple[service.PendingDelivery, list[Lookup]]] = []
     outcomes: list[tuple[service.PendingDelivery, dict[str, int], list[Unparsed], str | None]] = []
     for delivery in batch:
         report.deliveries += 1
@@ -118,9 +137,13 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector],
         items.extend(RawItem(source, delivery.id, {**_canonical(p, unparsed), "own": True},
                              delivery_id=delivery.id) for p in ours)
         deletions.extend(gone)
+        if parsed.lookups:
+            named.append((delivery, parsed.lookups))
+            report.lookups += len(parsed.lookups)
         counts = {"posts": len(theirs), "own": sum(p.own and not p.deleted for p in parsed.posts),
                   "statuses": len(parsed.statuses) + len(parsed.watermarks),
-                  "deletions": len(gone), "unparsed": len(unparsed)}
+                  "deletions": len(gone), "unparsed": len(unparsed),
+                  **({"lookups": len(parsed.lookups)} if parsed.lookups else {})}
         outcomes.append((delivery, counts, unparsed, None))
         report.posts += len(theirs)
         report.deletions += len(gone)
@@ -141,6 +164,11 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector],
     if deletions:
         with engine.begin() as conn:
             report.deleted = post_store.mark_deleted(conn, deletions, now)
+    if named:  # before the deliveries are done: a crash in between names them again, harmlessly
+        with engine.begin() as conn:
+            for delivery, lookups in named:
+                record_lookups(conn, channel=delivery.channel, delivery_id=delivery.id, lookups=lookups,
+                               now=now)
     service.finish_many(engine, [(d, counts, unparsed, error) for d, counts, unparsed, error in outcomes],
                         now=now)
     report.unparsed += sum(len(u) for _, _, u, _ in outcomes)
@@ -216,7 +244,7 @@ class DeliveryProcessor:
             self._wake.wait(self._interval)
             self._wake.clear()
             try:
-                while self._work().deliveries and not self._stop.is_set():
+                while self._work().busy and not self._stop.is_set():
                     pass
             except Deferred as exc:
                 log.warning("channel deliveries stay pending for now: %s", exc)

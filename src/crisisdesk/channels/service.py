@@ -37,7 +37,7 @@ def _insert_new(conn: Connection) -> Insert:
     return sqlite.insert(ChannelDelivery).on_conflict_do_nothing(index_elements=["channel", "digest"])
 
 
-def _add(conn: Connection, *, channel: str, body: bytes, now: datetime) -> Stored:
+def add_delivery(conn: Connection, *, channel: str, body: bytes, now: datetime) -> Stored:
     new_id = conn.execute(_insert_new(conn).values(
         channel=channel, received_at=now, digest=hashlib.sha256(body).hexdigest(), body=body,
         status=DeliveryStatus.PENDING).returning(ChannelDelivery.id)).scalar_one_or_none()
@@ -47,7 +47,7 @@ def _add(conn: Connection, *, channel: str, body: bytes, now: datetime) -> Store
 def store_delivery(engine: Engine, *, channel: str, body: bytes, now: datetime) -> Stored:
     """Keep the raw body (one transaction, committed on return); the same bytes twice are one row."""
     with engine.begin() as conn:
-        return _add(conn, channel=channel, body=body, now=now)
+        return add_delivery(conn, channel=channel, body=body, now=now)
 
 
 def load_cursor(engine: Engine, channel: str) -> dict[str, Any] | None:
@@ -69,7 +69,7 @@ def store_fetched(engine: Engine, *, channel: str, bodies: Sequence[bytes], curs
                   now: datetime) -> int:
     """A poll's bodies and its new cursor in one transaction; returns how many bodies were new."""
     with engine.begin() as conn:
-        new = sum(not _add(conn, channel=channel, body=b, now=now).duplicate for b in bodies)
+        new = sum(not add_delivery(conn, channel=channel, body=b, now=now).duplicate for b in bodies)
         values = {"cursor": cursor, "updated_at": now, "last_ok_at": now, "failures": 0,
                   "limited_since": None}
         _upsert_cursor(conn, channel, values, changes=values)
@@ -146,7 +146,7 @@ def finish_many(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime) -
     one transaction. ``outcomes``: (delivery, counts, unparsed parts, error or None)."""
     with engine.begin() as conn:
         rows = [{"delivery_id": d.id, "channel": d.channel, "at": now, "what": u.what[:200],
-                 "raw": _jsonable(u.raw)} for d, _, unparsed, _ in outcomes for u in unparsed]
+                 "raw": jsonable(u.raw)} for d, _, unparsed, _ in outcomes for u in unparsed]
         if rows:
             conn.execute(insert(UnparsedItem), rows)
         for delivery, counts, _, error in outcomes:
@@ -155,7 +155,7 @@ def finish_many(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime) -
                 counts=counts, error=error))
 
 
-def _jsonable(raw: Any) -> Any:
+def jsonable(raw: Any) -> Any:
     """Unparsed parts come from JSON, so they are JSON; anything else is kept as its text."""
     if raw is None or isinstance(raw, str | int | float | bool | list | dict):
         return raw

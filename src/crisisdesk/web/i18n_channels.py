@@ -95,6 +95,8 @@ CHANNEL_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
                                      "en": "report reach and impressions"},
     "channels.capability.own_posts": {"de": "Reaktionen, Kommentare und Shares unserer Beiträge lesen",
                                       "en": "read our posts' reactions, comments and shares"},
+    "channels.capability.look_up": {"de": "Erwähnungen nachladen, die der Webhook nur nennt",
+                                    "en": "fetch mentions the webhook only names"},
     "channels.check": {"de": "Zugangsdaten prüfen", "en": "Check credentials"},
     "channels.edit": {"de": "Im Dokument bearbeiten", "en": "Edit in the document"},
     "channels.check_ok": {"de": "{channel}: die Plattform erkennt die Zugangsdaten an (Konto {account}).",

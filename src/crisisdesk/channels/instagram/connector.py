@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any, ClassVar
 
-from crisisdesk.channels.base import Capability, Delivery, Insights, Outbound
-from crisisdesk.channels.instagram import sending
+from crisisdesk.channels.base import Capability, Delivery, Insights, Lookup, Outbound
+from crisisdesk.channels.instagram import mentions, sending
 from crisisdesk.channels.instagram.config import InstagramConfig
 from crisisdesk.channels.instagram.mapping import MEDIA_FIELDS, MEDIA_FIELDS_BASIC, map_entry, map_media
 from crisisdesk.channels.meta import insights
@@ -23,7 +23,8 @@ class InstagramConnector(MetaConnector):
         Capability.REPLY_PUBLIC, Capability.REPLY_PRIVATE, Capability.HIDE, Capability.DELETE,
         Capability.DELIVERY_STATUS,  # Messenger and Instagram DM delivery and read watermarks
         Capability.INSIGHTS,  # Account Insights: reach, views, followers
-        Capability.OWN_POSTS}  # the account's media with their likes and comments
+        Capability.OWN_POSTS,  # the account's media with their likes and comments
+        Capability.LOOK_UP}  # @mentions: the webhook names them, the text is fetched
 
     check_fields = ("username", "name", "id", "followers_count")
     envelope_object = "instagram"
@@ -44,6 +45,16 @@ class InstagramConnector(MetaConnector):
 
     def map_own_posts(self, items: list[Any]) -> Delivery:
         return map_media(items, account_id=self.account.account_id, channel=self.key)
+
+    def look_up(self, lookup: Lookup, *, now: datetime) -> bytes:
+        """A comment or caption that @mentions the account, read from the account node."""
+        with GraphClient(self.config) as graph:
+            return mentions.fetch(graph, self.account.account_id, lookup, now=now)
+
+    def map_looked_up(self, data: dict[str, Any]) -> Delivery | None:
+        if not mentions.is_answer(data):
+            return None
+        return mentions.map_answer(data, account_id=self.account.account_id, channel=self.key)
 
     def insights(self, first: date, last: date, *, today: date) -> Insights:
         """Account Insights per day: reach (a daily series, at most 30 days per call), impressions

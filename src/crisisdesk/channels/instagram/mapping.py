@@ -1,8 +1,8 @@
 """An Instagram account's deliveries as posts: comments on its media, and direct messages.
 
 A comment is public, in the thread of the media it is under; one with ``parent_id`` replies to
-another comment. Mentions carry only ids (the text needs an API call), so they are kept as
-unparsed until the connector fetches them.
+another comment. Mentions carry only ids (the text needs an API call): each becomes a lookup
+that the connector fetches (:mod:`crisisdesk.channels.instagram.mentions`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crisisdesk.channels.base import Delivery, InboundPost, Unparsed, iso, unix_or_none
+from crisisdesk.channels.base import Delivery, InboundPost, Lookup, Unparsed, iso, unix_or_none
+from crisisdesk.channels.instagram.mentions import PLATFORM, lookup_of
 from crisisdesk.channels.meta.messaging import map_messaging
 from crisisdesk.channels.meta.own_posts import count, own_post
 from crisisdesk.channels.meta.times import graph_time
 from crisisdesk.channels.meta.webhook import Entry, changes
 
-PLATFORM = "instagram"
 _COMMENT_FIELDS = frozenset({"comments", "live_comments"})
 
 
@@ -51,6 +51,13 @@ def map_entry(entry: Entry, *, account_id: str, channel: str) -> Delivery:
     out = map_messaging(entry.messaging, platform=PLATFORM, account_id=account_id, channel=channel)
     fallback = unix_or_none(entry.time) if entry.time else None
     for change, raw in changes(entry):
+        if change is not None and change.field == "mentions":
+            found = lookup_of(change.value, raw)
+            if isinstance(found, Lookup):
+                out.lookups.append(found)
+            else:
+                out.unparsed.append(found)
+            continue
         if change is None or change.field not in _COMMENT_FIELDS:
             out.unparsed.append(Unparsed(f"change of field {raw.get('field')!r}", raw))
             continue

@@ -5,6 +5,11 @@ reply to a reply is sent to its top-level comment, where it would land anyway. A
 comment names the comment (one per comment, within 7 days); in a chat it is a message to the
 person's Instagram-scoped id, inside the 24-hour window. Hiding sets ``hide``; deleting removes
 the comment. Blocking is not part of the API.
+
+A comment or caption of someone else that @mentions us lives in a thread
+``instagram:<account>:mention:<media-id>``: our public answer goes through the account's own
+``POST /{ig-user-id}/mentions`` (``media_id``, with ``comment_id`` for a comment), the only way to
+comment on media that is not ours; hiding, deleting and private replies are not possible there.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from crisisdesk.channels.base import Action, Outbound, Sent
-from crisisdesk.channels.instagram.mapping import PLATFORM
+from crisisdesk.channels.instagram.mentions import PLATFORM
 from crisisdesk.channels.meta.sending import (
     GraphCall,
     created,
@@ -22,12 +27,17 @@ from crisisdesk.channels.meta.sending import (
     refuse,
     stored,
     succeeded,
+    target,
     text,
+    thread_rest,
 )
 
 
 def plan(outbound: Outbound, *, account_id: str) -> GraphCall:
     action = outbound.action
+    rest = thread_rest(outbound, platform=PLATFORM, account=account_id)
+    if rest is not None and len(rest) == 2 and rest[0] == "mention":
+        return _on_mention(outbound, media=rest[1])
     if action is Action.REPLY_PRIVATE:
         return private_reply(outbound, platform=PLATFORM, account=account_id, messaging_type=None)
     if action is Action.REPLY_PUBLIC:
@@ -44,6 +54,18 @@ def plan(outbound: Outbound, *, account_id: str) -> GraphCall:
         item = public_item(outbound, platform=PLATFORM, account=account_id, what="the comment to delete")
         return GraphCall("DELETE", item, succeeded)
     raise refuse(outbound, "an Instagram account cannot do that")
+
+
+def _on_mention(outbound: Outbound, *, media: str) -> GraphCall:
+    if outbound.action is not Action.REPLY_PUBLIC:
+        raise refuse(outbound, "the @mention is on another account's media, where Instagram lets us "
+                               "only answer in public")
+    item = target(outbound, "the mention to answer")
+    body: dict[str, Any] = {"media_id": media, "message": text(outbound)}
+    if item != media:  # a comment that mentions us; a caption's item is the media itself
+        body["comment_id"] = item
+    account = outbound.thread.split(":")[1] if outbound.thread else ""
+    return GraphCall("POST", f"{account}/mentions", created, body)
 
 
 def _under(parent: str, answer: dict[str, Any]) -> Sent:

@@ -79,10 +79,14 @@ class MetaConnector:
         webhook.verify(headers, body, app_secret=self.config.app_secret.get_secret_value())
 
     def parse(self, body: bytes) -> Delivery:
-        """A webhook envelope, or a page of our own posts that :meth:`own_posts` read."""
+        """A webhook envelope, a page of our own posts that :meth:`own_posts` read, or an item a
+        webhook only named, as a subclass's ``look_up`` read it (:meth:`map_looked_up`)."""
         data = load_object(body)
         if own_posts.is_listing(data):
             return self.map_own_posts(data["data"])
+        looked_up = self.map_looked_up(data)
+        if looked_up is not None:
+            return looked_up
         return webhook.parse_envelope(data, expected_object=self.envelope_object,
                                       account_id=self.entry_account, map_entry=self.map_entry)
 
@@ -105,6 +109,10 @@ class MetaConnector:
                     raise
                 log.warning("channel %s: our posts without their insights: %s", self.key, exc)
                 return own_posts.pages(graph, edge, self.own_posts_fallback_fields, since, now)
+
+    def map_looked_up(self, data: dict[str, Any]) -> Delivery | None:
+        """An answer this connector's ``look_up`` stored, mapped; None: ``data`` is not one."""
+        return None
 
     def map_own_posts(self, items: list[Any]) -> Delivery:
         """Our posts as :meth:`own_posts` read them (subclasses with :attr:`Capability.OWN_POSTS`)."""
