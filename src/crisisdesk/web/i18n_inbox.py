@@ -182,6 +182,33 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.public_only": {"de": "Dieser Kanal antwortet nur öffentlich.",
                           "en": "This channel answers publicly only."},
     "inbox.send": {"de": "Senden", "en": "Send"},
+    # The platform's window for free-form private messages (inbox.service.window_closes_at)
+    "inbox.window.open": {"de": "Private Antworten möglich bis {at} ({hours}-Stunden-Fenster der Plattform).",
+                          "en": "Private answers possible until {at} ({hours}-hour window of the platform)."},
+    "inbox.window.closed": {
+        "de": "Das {hours}-Stunden-Fenster der Plattform für private Nachrichten ist seit {at} geschlossen: "
+              "eine frei geschriebene private Antwort wird jetzt abgelehnt. Die Person muss zuerst wieder "
+              "schreiben; bei WhatsApp erreicht sie bis dahin nur eine freigegebene Vorlagen-Nachricht, und "
+              "die sendet crisisdesk nicht.",
+        "en": "The platform's {hours}-hour window for private messages closed at {at}: a free-form private "
+              "answer is refused now. The person has to write first; on WhatsApp only an approved template "
+              "message reaches them until then, and crisisdesk does not send those."},
+    # A colleague's reply went out after this page was opened (inbox.service.newer_reply_by_someone_else)
+    "inbox.collision.title": {"de": "Inzwischen hat jemand aus dem Team geantwortet.",
+                              "en": "A colleague answered meanwhile."},
+    "inbox.collision.text": {"de": "{by} hat am {at} geantwortet, nachdem Sie diese Seite geöffnet hatten. "
+                                   "Ihre Antwort wurde nicht gesendet. Die Antwort aus dem Team:",
+                             "en": "{by} answered at {at}, after you opened this page. Your reply was not "
+                                   "sent. Their answer:"},
+    "inbox.collision.hint": {"de": "Passen Sie Ihre Antwort unten an, damit sich nichts widerspricht, oder "
+                                   "senden Sie sie unverändert.",
+                             "en": "Adjust your reply below so that nothing contradicts it, or send it as it "
+                                   "is."},
+    "inbox.collision.force": {"de": "Trotzdem senden", "en": "Send anyway"},
+    "inbox.collision.files": {"de": "Die Dateien gehen mit „Trotzdem senden“ nicht mit: bitte unten erneut "
+                                    "anhängen und dort senden.",
+                              "en": "The files do not go with “Send anyway”: please attach them again below "
+                                    "and send from there."},
     "inbox.cannot_reply": {"de": "Dieser Kanal kann nicht antworten.", "en": "This channel cannot reply."},
     "inbox.not_connected": {
         "de": "Diese Unterhaltung kam nicht über einen verbundenen Kanal: bitte direkt auf der Plattform "

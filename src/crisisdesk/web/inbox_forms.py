@@ -40,7 +40,7 @@ from crisisdesk.inbox.service import Change
 from crisisdesk.posts.models import Post
 from crisisdesk.runtime import Runtime
 from crisisdesk.web.i18n import Lang, t
-from crisisdesk.web.inbox_pages import Typed, conversation_page
+from crisisdesk.web.inbox_pages import Collision, Typed, conversation_page
 from crisisdesk.web.templating import request_formatter, request_lang
 
 Replier = Annotated[Principal, Depends(require(Permission.REPLY))]
@@ -108,7 +108,10 @@ def router(runtime: Runtime) -> APIRouter:
     @r.post(f"/inbox/{{conversation_id}}/{REPLY_PATH}")
     def reply(request: Request, conversation_id: Id, user: Replier, text: Annotated[str, Form()] = "",
               visibility: Annotated[str, Form()] = "", key: Annotated[str, Form()] = "",
+              seen: Annotated[str | None, Form()] = None, force: Annotated[str, Form()] = "",
               files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+        """Queue the reply; ``seen`` (the newest message the page showed) makes it ask first when a
+        colleague's reply went out since, as the API's ``seen``/``force`` do; ``force`` sends anyway."""
         lang = request_lang(request, user)
         typed = Typed(reply=text, visibility=visibility)
         if not text.strip():
@@ -136,6 +139,17 @@ def router(runtime: Runtime) -> APIRouter:
                 ids: list[int] = []
                 asked = session.scalar(select(OutboxItem.id).where(OutboxItem.channel == conversation.channel,
                                                                    OutboxItem.idempotency_key == key))
+                # Asked first (not for a double click: its first request was sent or asked already).
+                newer = None
+                if asked is None and seen is not None and force != "1":
+                    newer = service.newer_reply_by_someone_else(session, conversation, seen=seen,
+                                                                me=user.actor.label)
+                if newer is not None:
+                    collision = Collision(by=newer["by"] or "", at=newer["at"], text=newer["text"],
+                                          had_files=bool(uploads))
+                    return conversation_page(runtime, request, user, conversation_id, collision=collision,
+                                             typed=Typed(reply=text, visibility=visibility, key=key),
+                                             status_code=409)
                 if asked is not None:  # a double click: the first request's files, not new uploads
                     ids, uploads = list(outbox.attached_ids(session, asked)), []
                 for file in uploads:  # stored with the reply; refused together with it

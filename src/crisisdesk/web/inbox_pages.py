@@ -24,7 +24,7 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.service import list_users
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
-from crisisdesk.channels.base import Capability
+from crisisdesk.channels.base import Capability, private_reply_window
 from crisisdesk.core.fields import Id
 from crisisdesk.crises import approval
 from crisisdesk.detection.models import Situation
@@ -61,6 +61,20 @@ class Typed:
     tags: str | None = None
     status: str = ""
     snoozed_until: str = ""
+    #: The reply form's idempotency key, kept when the same reply is offered again (a collision).
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Collision:
+    """A colleague's reply that went out after the sender's page was rendered
+    (:func:`crisisdesk.inbox.service.newer_reply_by_someone_else`): shown instead of sending."""
+
+    by: str
+    at: datetime
+    text: str
+    #: Files came with the refused reply; a confirm button cannot carry them, the form can.
+    had_files: bool = False
 
 
 def _user_names(session: Session) -> dict[int, str]:
@@ -146,10 +160,21 @@ def _check_context(thread: Sequence[Mapping[str, Any]], contact: Contact | None,
             "check_apology": apology, "check_codes": [c.value for c in Code]}
 
 
+def _window(connector: object, closes: datetime | None, now: datetime) -> dict[str, Any] | None:
+    """The platform's window for free-form private messages as the reply form shows it: when it
+    closes (or closed), and how long it is; None where the platform sets none."""
+    length = private_reply_window(connector)
+    if closes is None or length is None:
+        return None
+    # Closed as inbox.service.reply counts it (it refuses a private answer after ``closes``).
+    return {"closes": closes, "closed": now > closes, "hours": round(length.total_seconds() / 3600)}
+
+
 def conversation_page(runtime: Runtime, request: Request, user: Principal, conversation_id: int, *,
                       done: str = "", error: str = "", typed: Typed | None = None,
-                      status_code: int = 200) -> HTMLResponse:
-    """The conversation page; with ``error`` (and what was typed) after a refused form."""
+                      collision: Collision | None = None, status_code: int = 200) -> HTMLResponse:
+    """The conversation page; with ``error`` (and what was typed) after a refused form, with
+    ``collision`` after a reply held back because a colleague answered meanwhile."""
     lang = request_lang(request, user)
     connectors = runtime.connectors()
     with Session(runtime.engine) as session:
@@ -192,7 +217,9 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
     replies = {"public": Capability.REPLY_PUBLIC in capabilities and c.public is not False,
                "private": Capability.REPLY_PRIVATE in capabilities,
                "files": Capability.ATTACHMENTS in capabilities}
+    window = _window(connector, service.window_closes_at(c, connectors), now) if replies["private"] else None
     render_key = uuid.uuid4().hex
+    typed = typed or Typed(tags=", ".join(c.tags or []))
     return render(
         request, "conversation.html", user, nav="inbox", status_code=status_code, c=c, thread=thread,
         timeline=_timeline(events, lang, users), users=users, assignable=assignable, contact=contact,
@@ -205,10 +232,12 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         action_names={action.value: name for name, action in moderation.MODERATION.items()},
         statuses=[s.value for s in ConversationStatus], priorities=[p.value for p in Priority],
         complaint_label=_complaint_labels(runtime, lang), since=_since(now, lang), until=_until(now, lang),
-        sla=_sla(c, now, alerts), saved_replies=saved, reply_key=f"web-reply-{render_key}",
-        moderation_key=f"web-mod-{render_key[:16]}",
+        sla=_sla(c, now, alerts), saved_replies=saved, reply_key=typed.key or f"web-reply-{render_key}",
+        moderation_key=f"web-mod-{render_key[:16]}", window=window, collision=collision,
+        # The newest message on screen: a reply sent after it by someone else makes the form ask first.
+        seen=thread[-1]["id"] if thread else "",
         done=t(f"inbox.done.{done}", lang) if f"inbox.done.{done}" in MESSAGES else "",
-        error=error, typed=typed or Typed(tags=", ".join(c.tags or [])), **checking)
+        error=error, typed=typed, **checking)
 
 
 def _query(params: Mapping[str, str], **changes: str) -> str:
