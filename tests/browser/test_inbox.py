@@ -211,3 +211,48 @@ def test_agent_answers_publicly_and_hides_an_insult_in_german(browser: Browser, 
         assert watched.errors == []
     finally:
         ctx.close()
+
+
+def test_the_keyboard_walks_the_list_opens_a_conversation_and_jumps_to_reply_and_note(
+        context: BrowserContext, replayed: Demo) -> None:
+    """j/k move through the conversations, Enter opens the focused one, r and n put the cursor in
+    the reply and the note, j/k then walk the messages, u goes back; keys typed into a field stay
+    text."""
+    watched = Watched(context)
+    page = watched.page
+    sign_in(page, replayed, LEAD)
+    page.goto(f"{replayed.url}/inbox")
+    rows = page.locator("a.row-link")
+    assert rows.count() >= 3
+
+    def focused(attribute: str) -> str | None:
+        script = f"() => document.activeElement && document.activeElement.getAttribute('{attribute}')"
+        found: str | None = page.evaluate(script)
+        return found
+
+    page.keyboard.press("j")
+    first = focused("href")
+    assert first == rows.nth(0).get_attribute("href")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert focused("href") == rows.nth(2).get_attribute("href")
+    page.keyboard.press("k")
+    second = focused("href")
+    assert second == rows.nth(1).get_attribute("href")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(str(second))
+    page.keyboard.press("r")
+    assert focused("id") == "reply-text"
+    page.keyboard.type("jkun")  # typed into the reply, not taken as commands
+    assert page.input_value("#reply-text").endswith("jkun") and page.url.endswith(str(second))
+    page.locator("#reply-text").evaluate("el => el.blur()")
+    page.keyboard.press("n")
+    assert focused("id") == "note-text"
+    page.locator("#note-text").evaluate("el => el.blur()")
+    page.keyboard.press("j")
+    assert page.evaluate("() => document.activeElement.tagName") == "ARTICLE"
+    with page.expect_navigation():
+        page.keyboard.press("u")
+    assert page.url.rstrip("/").endswith("/inbox")
+    assert watched.errors == []
