@@ -24,7 +24,7 @@ from crisisdesk.crises.approval import Gate, check_at_claim
 from crisisdesk.crises.mode import any_in_force
 from crisisdesk.crises.mode_actions import close_ended
 from crisisdesk.crises.mode_effects import raise_all
-from crisisdesk.inbox import sla, sla_alerts
+from crisisdesk.inbox import moves, sla, sla_alerts
 from crisisdesk.inbox.models import Conversation
 from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.rule_conditions import from_normalized
@@ -80,7 +80,7 @@ class RuntimeInbox(RuntimeChannels):
         inbox = config.inbox
         rules = RuleEngine(inbox.rules, connectors=self.connectors, teams=inbox.teams, notices=self.notices(),
                            calendar=inbox.business_hours.calendar(), crisis_types=config.crisis_types,
-                           time_zone=config.time_zone)
+                           time_zone=config.time_zone, saved_replies=inbox.saved_replies)
         policy = sla.policy_of(inbox)
         self.rule_engine = rules
         clock = self.runner.clock
@@ -89,6 +89,7 @@ class RuntimeInbox(RuntimeChannels):
             with Session(bind=conn) as session:
                 now = clock.now()
                 mode = rules.mode_state(session)  # one small query while no crisis mode is on
+                moves.link_arrivals(session, threaded, now)  # a private answer to a move to private
                 messages = [from_normalized(s) for s in stored]
                 outcomes = rules.apply(session, messages, threaded, now, mode) if rules else []
                 if mode.on:

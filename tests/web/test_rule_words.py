@@ -206,3 +206,35 @@ def test_situations_round_robin_and_notices_in_words(lang: Lang, when: list[str]
             "de": "keiner seiner Monitore hat eine offene Lage",
         }[lang]
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "de",
+            [
+                "privat antworten: mit der gespeicherten Antwort „refund“",
+                "öffentlich antworten mit der gespeicherten Antwort „sorry“ und privat weiterschreiben „Hi“",
+            ],
+        ),
+        (
+            "en",
+            [
+                "answer privately: with the saved reply “refund”",
+                "answer publicly with the saved reply “sorry” and go on privately “Hi”",
+            ],
+        ),
+    ],
+)
+def test_an_answer_from_a_saved_reply_is_named_not_quoted(lang: Lang, said: list[str]) -> None:
+    rule = RuleConfig.model_validate(
+        {
+            "name": "saved",
+            "then": [
+                {"reply_private": {"saved": "refund"}},
+                {"move_to_private": {"public": {"saved": "sorry"}, "private": {"en": "Hi"}}},
+            ],
+        }
+    )
+    assert rule_words.actions(rule, lang) == said

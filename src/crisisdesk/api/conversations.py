@@ -24,7 +24,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
 from crisisdesk.core.fields import MAX_ID, Id, StrictId, Text, only_booleans
 from crisisdesk.crises import approval
-from crisisdesk.inbox import contacts, listing, service, sla
+from crisisdesk.inbox import contacts, listing, moves, service, sla
 from crisisdesk.inbox import performance as perf
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
@@ -145,6 +145,12 @@ class ConversationDetail(ConversationOut):
         "The situations its messages belong to (id, monitor, cause, severity, status, opened_at), newest "
         "first."))
     complaint_types: list[str] = Field(default_factory=list, description="Of its messages.")
+    moved_to_private: int | None = Field(default=None, description="A rule moved it to private: the "
+                                         "person's private conversation (null: not moved, or the person "
+                                         "has not answered privately yet; see moved).")
+    moved_from_public: int | None = Field(default=None, description="The public conversation a rule moved "
+                                          "to this private one.")
+    moved: bool = Field(default=False, description="A rule moved it to private (timeline: moved_to_private).")
 
 
 class ReplyIn(BaseModel):
@@ -217,11 +223,12 @@ class NoteIn(BaseModel):
 def _detail(session: Session, c: Conversation, connectors: Any, now: datetime) -> ConversationDetail:
     base = ConversationOut.of(c, now).model_dump()
     found = about(session, c)
+    events = service.events(session, c.id)
     return ConversationDetail.model_validate({
         **base, "message_count": base["messages"], "messages": service.messages(session, c),
         "monitors": found.monitors, "situations": found.situations, "complaint_types": found.complaint_types,
         "private_window_closes_at": service.window_closes_at(c, connectors),
-        "events": [EventOut.model_validate(e) for e in service.events(session, c.id)]})
+        "events": [EventOut.model_validate(e) for e in events], **moves.links(events)})
 
 
 def _saved(session: Session, conversation: Conversation, name: str, principal: Principal,

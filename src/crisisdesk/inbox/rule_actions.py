@@ -8,7 +8,7 @@ idempotency keys name the rule, the trigger and the action, so the same trigger 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Action, Connector
 from crisisdesk.crises.mode_effects import OFF, ModeState
-from crisisdesk.inbox import service
+from crisisdesk.inbox import moves, service
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,
@@ -31,7 +31,7 @@ from crisisdesk.inbox.models import (
 )
 from crisisdesk.inbox.notices import Notices
 from crisisdesk.inbox.rule_conditions import Message
-from crisisdesk.inbox.rules_config import Notify, RuleConfig, Texts
+from crisisdesk.inbox.rules_config import Answer, Notify, RuleConfig, SavedReply, Texts
 from crisisdesk.inbox.team_config import TeamConfig
 from crisisdesk.inbox.teams import round_robin
 from crisisdesk.inbox.texts import fill, values_for
@@ -41,10 +41,12 @@ class RuleActions:
     """The actions of the rules, with what they need: the channels, the teams, the notices."""
 
     def __init__(self, connectors: Callable[[], Mapping[str, Connector]], teams: Mapping[str, TeamConfig],
-                 notices: Notices) -> None:
+                 notices: Notices, saved_replies: Sequence[SavedReply] = ()) -> None:
         self._connectors = connectors
         self.teams = teams
         self.notices = notices
+        #: The workspace's saved replies by name, for answers given as ``{saved: name}``.
+        self.saved_replies = {r.name: r for r in saved_replies}
         #: What started the run when it is not a new message (``c<event id>`` for a change): it names
         #: the run's outbox items and notices, so that one change acts once, another change again.
         self.trigger: str | None = None
@@ -144,7 +146,7 @@ class RuleActions:
                     "reply_private": Action.REPLY_PRIVATE,
                     "hide": Action.HIDE,
                 }[kind]
-                text = None if kind == "hide" else render(value, session, conversation, m)
+                text = None if kind == "hide" else self.render(value, session, conversation, m)
                 if text is not None and self.mode.covers(session, conversation):
                     text, done["holding_statement"] = self.mode.holding_statement(
                         session, conversation, m.lang, now)
@@ -162,32 +164,25 @@ class RuleActions:
                         )
                     )
             elif kind == "move_to_private":
-                done["outbox"] = [
+                public, private = (
                     self.queue(
                         session,
                         rule,
                         index,
-                        Action.REPLY_PUBLIC,
+                        action,
                         conversation,
                         m,
-                        render(value.public, session, conversation, m),
+                        self.render(texts, session, conversation, m),
                         actor,
                         now,
-                        part="public",
-                    ),
-                    self.queue(
-                        session,
-                        rule,
-                        index,
-                        Action.REPLY_PRIVATE,
-                        conversation,
-                        m,
-                        render(value.private, session, conversation, m),
-                        actor,
-                        now,
-                        part="private",
-                    ),
-                ]
+                        part=part,
+                    )
+                    for action, texts, part in (
+                        (Action.REPLY_PUBLIC, value.public, "public"),
+                        (Action.REPLY_PRIVATE, value.private, "private"),
+                    )
+                )
+                done["outbox"] = [public, private]
                 service.change(
                     session,
                     conversation,
@@ -195,6 +190,10 @@ class RuleActions:
                     actor=actor,
                     now=now,
                     events=events,
+                )
+                # the person's private conversation, where known already; else linked on arrival
+                done["private_conversation"] = moves.move(
+                    session, conversation, private, actor=actor.label, now=now, events=events
                 )
         except (InboxError, outbox.OutboxError) as exc:
             done.update(ok=False, error=str(exc))
@@ -227,6 +226,17 @@ class RuleActions:
             at=now,
         )
         return people or queued
+
+    def render(self, answer: Answer, session: Session, conversation: Conversation, m: Message) -> str:
+        """An answer for this message's conversation, in the message's language: the rule's own
+        texts or the saved reply it names, filled as the inbox fills saved replies."""
+        texts: Texts = answer
+        if answer.saved is not None:
+            saved = self.saved_replies.get(answer.saved)
+            if saved is None:  # the workspace refuses this; a rule tried on its own may still name one
+                raise InboxError(f"no saved reply {answer.saved!r} in inbox.saved_replies")
+            texts = saved.text
+        return render(texts, session, conversation, m)
 
     def queue(
         self,

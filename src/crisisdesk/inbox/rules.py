@@ -39,7 +39,7 @@ from crisisdesk.inbox.rule_conditions import (
     from_stored,
     situation_severity,
 )
-from crisisdesk.inbox.rules_config import RuleConfig, When
+from crisisdesk.inbox.rules_config import RuleConfig, SavedReply, When
 from crisisdesk.inbox.situations import open_situations
 from crisisdesk.inbox.team_config import TeamConfig
 from crisisdesk.posts.models import Author, Post
@@ -69,6 +69,7 @@ class RuleEngine:
         calendar: BusinessCalendar | None = None,
         crisis_types: Sequence[CrisisTypeConfig] = (),
         time_zone: str = DEFAULT_ZONE,
+        saved_replies: Sequence[SavedReply] = (),
     ) -> None:
         every = [r for r in rules if r.enabled]
         #: The rules tried on a new message, in order (those of ``trigger: change`` apart).
@@ -77,7 +78,8 @@ class RuleEngine:
         self._connectors = connectors
         self.teams = dict(teams or {})
         self.notices = notices or Notices(deliver=False)
-        self.actions = RuleActions(connectors, self.teams, self.notices)
+        self.saved_replies = tuple(saved_replies)
+        self.actions = RuleActions(connectors, self.teams, self.notices, self.saved_replies)
         self.calendar = calendar or BusinessCalendar()
         #: Whether any rule looks at situations (then each batch reads the open ones once).
         self._situational = any(
@@ -330,7 +332,8 @@ class RuleEngine:
             .order_by(Post.ingested_at.desc(), Post.id.desc())
             .limit(limit)
         ).all()
-        engine = RuleEngine([rule], connectors=self._connectors, teams=self.teams, calendar=self.calendar)
+        engine = RuleEngine([rule], connectors=self._connectors, teams=self.teams, calendar=self.calendar,
+                            saved_replies=self.saved_replies)
         history = open_situations(session, since) if engine._situational else None
         out = []
         for post, author, cid in rows:

@@ -14,6 +14,10 @@ inbox:
                      en: "We're sorry, {{contact.first_name}}. We'll message you privately."}
             private: {de: "Hallo {{contact.first_name}}, …", en: "Hello {{contact.first_name}}, …"}
         - ticket: true
+    - name: refund-saved
+      when: {public: false, query: erstattung}
+      then:
+        - reply_private: {saved: refund}    # a saved reply of inbox.saved_replies, by name
 ```
 """
 
@@ -49,6 +53,22 @@ class Texts(BaseModel):
         if lang == "de":
             return self.de or self.en or ""
         return self.en or self.de or ""
+
+
+class Answer(Texts):
+    """What an automatic answer says: its own texts (``{de: …, en: …}``), or the name of one of the
+    workspace's saved replies (``{saved: refund}``), filled in the same way."""
+
+    saved: str | None = Field(default=None, min_length=1, max_length=120,
+                              description="The name of a saved reply of inbox.saved_replies.")
+
+    @model_validator(mode="after")
+    def _one(self) -> Answer:
+        if self.saved is not None and (self.de is not None or self.en is not None):
+            raise ValueError("give either saved (a saved reply's name) or the text in de/en, not both")
+        if self.saved is None and self.de is None and self.en is None:
+            raise ValueError("give the text in de, en or both, or saved: a saved reply's name")
+        return self
 
 
 class When(BaseModel):
@@ -105,8 +125,8 @@ class When(BaseModel):
 class MoveToPrivate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    public: Texts = Field(description="The public answer inviting the person to a private conversation.")
-    private: Texts = Field(description="The first private message.")
+    public: Answer = Field(description="The public answer inviting the person to a private conversation.")
+    private: Answer = Field(description="The first private message.")
 
 
 class Notify(BaseModel):
@@ -138,9 +158,9 @@ class Then(BaseModel):
     assign_round_robin: str | None = Field(default=None, min_length=1, max_length=64, description=(
         "A team of inbox.teams: the team, and the next of its members on shift."))
     notify: Notify | None = None
-    reply: Texts | None = Field(default=None, description="An automatic answer, publicly where the "
-                                "conversation is public.")
-    reply_private: Texts | None = None
+    reply: Answer | None = Field(default=None, description="An automatic answer, publicly where the "
+                                 "conversation is public.")
+    reply_private: Answer | None = None
     move_to_private: MoveToPrivate | None = None
     hide: bool | None = None
     ticket: bool | None = None
@@ -156,6 +176,15 @@ class Then(BaseModel):
     @property
     def kind(self) -> str:
         return next(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+    def answers(self) -> list[tuple[str, Answer]]:
+        """The answers this action gives, each with its place under the action (``reply``,
+        ``move_to_private.public`` …)."""
+        if self.move_to_private is not None:
+            return [("move_to_private.public", self.move_to_private.public),
+                    ("move_to_private.private", self.move_to_private.private)]
+        answer = self.reply or self.reply_private
+        return [(self.kind, answer)] if answer is not None else []
 
 
 Trigger = Literal["message", "change"]
@@ -262,6 +291,21 @@ class InboxConfig(BaseModel):
                     raise ValueError(f"rules[{i}].then[{j}].assign_round_robin: no team {team!r} "
                                      f"(inbox.teams has {', '.join(sorted(self.teams)) or 'none'})")
         return self
+
+    @model_validator(mode="after")
+    def _known_saved_replies(self) -> InboxConfig:
+        names = {r.name for r in self.saved_replies}
+        for i, rule in enumerate(self.rules):
+            for j, then in enumerate(rule.then):
+                for place, answer in then.answers():
+                    if answer.saved is not None and answer.saved not in names:
+                        raise ValueError(f"rules[{i}].then[{j}].{place}.saved: no saved reply "
+                                         f"{answer.saved!r} (inbox.saved_replies has "
+                                         f"{', '.join(sorted(names)) or 'none'})")
+        return self
+
+    def saved_reply(self, name: str) -> SavedReply | None:
+        return next((r for r in self.saved_replies if r.name == name), None)
 
     @field_validator("rules", "saved_replies")
     @classmethod

@@ -186,12 +186,14 @@ INBOX_ADMIN_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "rules.a.priority": {"de": "Priorität auf {value} setzen", "en": "set the priority to {value}"},
     "rules.a.assign": {"de": "zuweisen an {value}", "en": "assign to {value}"},
     "rules.a.team": {"de": "an das Team {value} geben", "en": "hand to the team {value}"},
-    "rules.a.reply": {"de": "automatisch antworten: „{value}“", "en": "answer automatically: “{value}”"},
-    "rules.a.reply_private": {"de": "privat antworten: „{value}“", "en": "answer privately: “{value}”"},
+    "rules.a.reply": {"de": "automatisch antworten: {value}", "en": "answer automatically: {value}"},
+    "rules.a.reply_private": {"de": "privat antworten: {value}", "en": "answer privately: {value}"},
     "rules.a.move_to_private": {
-        "de": "öffentlich antworten „{public}“ und privat weiterschreiben „{private}“",
-        "en": "answer publicly “{public}” and go on privately “{private}”",
+        "de": "öffentlich antworten {public} und privat weiterschreiben {private}",
+        "en": "answer publicly {public} and go on privately {private}",
     },
+    "rules.saved_reply": {"de": "mit der gespeicherten Antwort „{name}“",
+                          "en": "with the saved reply “{name}”"},
     "rules.a.assign_round_robin": {
         "de": "reihum zuweisen im Team {value} (wer Schicht hat)",
         "en": "assign in turn within the team {value} (who is on shift)",

@@ -29,7 +29,7 @@ from crisisdesk.core.fields import Id
 from crisisdesk.crises import approval
 from crisisdesk.detection.models import Situation
 from crisisdesk.guidelines import Code
-from crisisdesk.inbox import contacts, listing, moderation, service, sla, sla_alerts
+from crisisdesk.inbox import contacts, listing, moderation, moves, service, sla, sla_alerts
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
@@ -106,11 +106,16 @@ def _timeline(events: Sequence[ConversationEvent], lang: Lang,
     out = []
     for e in events:
         body = e.body or {}
-        if "from" in body or "to" in body:
+        link = None
+        if e.kind in (moves.MOVED_TO, moves.MOVED_FROM):  # the other conversation, linked by the page
+            other = body.get("conversation_id")
+            link = other if isinstance(other, int) else None
+            detail = "" if link is not None else t("inbox.moved_waiting", lang)
+        elif "from" in body or "to" in body:
             detail = f"{word(e.kind, body.get('from'))} → {word(e.kind, body.get('to'))}"
         else:
             detail = ", ".join(f"{k}: {v}" for k, v in sorted(body.items()))
-        out.append({"id": e.id, "at": e.at, "kind": e.kind, "actor": e.actor, "detail": detail,
+        out.append({"id": e.id, "at": e.at, "kind": e.kind, "actor": e.actor, "detail": detail, "link": link,
                     "what": _label(f"inbox.event.{e.kind}", lang, e.kind),
                     "note": e.text if e.kind == "note" else None})
     return out
@@ -222,7 +227,8 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
     typed = typed or Typed(tags=", ".join(c.tags or []))
     return render(
         request, "conversation.html", user, nav="inbox", status_code=status_code, c=c, thread=thread,
-        timeline=_timeline(events, lang, users), users=users, assignable=assignable, contact=contact,
+        timeline=_timeline(events, lang, users), moved=moves.links(events), users=users,
+        assignable=assignable, contact=contact,
         identities=identities, others=others, moderations=moderations, connected=connector is not None,
         about=found, approval_needed=crisis,
         replies=replies, moderation_names=list(moderation.MODERATION),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crisisdesk.inbox.rules_config import RuleConfig, Then, When
+from crisisdesk.inbox.rules_config import Answer, RuleConfig, Then, When
 from crisisdesk.web.formatting import format_number, format_percent
 from crisisdesk.web.i18n import MESSAGES, Lang, t
 
@@ -94,6 +94,14 @@ def _on_conversation(when: When, lang: Lang) -> list[str]:
     return out
 
 
+def _answer(answer: Answer, lang: Lang) -> str:
+    """An automatic answer as a sentence quotes it: its text, quoted, or the saved reply it names."""
+    if answer.saved is not None:
+        return t("rules.saved_reply", lang, name=answer.saved)
+    opening, closing = ("„", "“") if lang == "de" else ("“", "”")
+    return f"{opening}{_quote(answer.pick(lang))}{closing}"
+
+
 def trigger(rule: RuleConfig, lang: Lang) -> str:
     """When the rule is tried, as the rules page says it."""
     return t("rules.trigger." + "_".join(sorted(rule.trigger)), lang)
@@ -104,13 +112,13 @@ def action(then: Then, lang: Lang) -> str:
     kind = then.kind
     value: Any = getattr(then, kind)
     if kind in ("reply", "reply_private"):
-        return t(f"rules.a.{kind}", lang, value=_quote(value.pick(lang)))
+        return t(f"rules.a.{kind}", lang, value=_answer(value, lang))
     if kind == "move_to_private":
         return t(
             "rules.a.move_to_private",
             lang,
-            public=_quote(value.public.pick(lang)),
-            private=_quote(value.private.pick(lang)),
+            public=_answer(value.public, lang),
+            private=_answer(value.private, lang),
         )
     if kind in ("hide", "ticket"):
         return t(f"rules.a.{kind}", lang)
