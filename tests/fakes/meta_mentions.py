@@ -13,7 +13,7 @@ answers its ``{"id"}``. Replies scripted with :meth:`fail_next` come first, one 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -100,8 +100,9 @@ class GraphMentions:
         what, key, ident, fields = asked.groups()
         item = self.items.get(ident)
         comment = what == "mentioned_comment"
-        if key != ("comment_id" if comment else "media_id") or item is None or (item.media is not None) != comment:
-            return graph_error(100, f"(#100) The {key.replace('_id', '')} {ident} does not mention this account")
+        if key != ("comment_id" if comment else "media_id") or item is None \
+                or (item.media is not None) != comment:
+            return graph_error(100, f"(#100) The {key.replace('_id', '')} {ident} does not mention us")
         if comment and item.comments_off:
             return graph_error(100, "(#100) Comments are disabled on this media")
         answer = self._fields(item, _split(fields), comment)
@@ -116,7 +117,8 @@ class GraphMentions:
             base, _, sub = name.partition("{")
             if base not in known or base in self.refused_fields:
                 node = "IGCommentFromUser" if comment else "ShadowIGMedia"
-                return graph_error(100, f"(#100) Tried accessing nonexisting field ({base}) on node type ({node})")
+                return graph_error(100, f"(#100) Tried accessing nonexisting field ({base}) "
+                                        f"on node type ({node})")
             value: Any = {
                 "id": item.id, "text": item.text, "caption": item.text, "timestamp": _time(item.at),
                 "like_count": item.likes, "comments_count": item.comments, "username": item.username,
