@@ -29,9 +29,11 @@ def contact_of(session: Session, contact_id: int) -> tuple[Contact, list[Author]
     return found, identities
 
 
-def merge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Actor, now: datetime) -> int:
+def merge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Actor, now: datetime,
+                   linked: str = "manual") -> int:
     """Make ``other`` part of ``keep`` (the same person on another platform, or twice on one):
     its identities and conversations move over, remembering where they came from for the undo.
+    ``linked``: ``manual`` (a person merged them) or ``auto`` (a platform said they are one).
     Returns how many identities moved."""
     if keep_id == other_id:
         raise InboxError("a contact cannot be merged into itself")
@@ -45,7 +47,7 @@ def merge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Acto
         identity.contact_id, identity.merged_from, identity.linked, identity.linked_at = (
             keep_id,
             other_id,
-            "manual",
+            linked,
             now,
         )
     session.execute(
@@ -59,7 +61,7 @@ def merge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Acto
         at=now,
         target_type="contact",
         target_id=keep_id,
-        after={"merged": other_id, "identities": len(identities)},
+        after={"merged": other_id, "identities": len(identities), "linked": linked},
     )
     session.flush()
     return len(identities)

@@ -27,9 +27,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.audit.models import AuditEntry
-from crisisdesk.audit.service import AuditAction
+from crisisdesk.audit.service import Actor, AuditAction
 from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.inbox.contacts import merge_contacts
 from crisisdesk.inbox.models import ContactIdentity, Conversation, ConversationEvent
 from crisisdesk.posts.models import Author, Post
 
@@ -71,20 +72,62 @@ def move(session: Session, public: Conversation, outbox_id: int, *, actor: str, 
     return target
 
 
+def new_private(session: Session, conversation_of: Mapping[int, int]) -> list[Conversation]:
+    """The private conversations a batch started (post id → conversation id, as the pipeline
+    threads it): every message of them came in this batch."""
+    arrived = Counter(conversation_of.values())
+    if not arrived:
+        return []
+    return [c for c in session.scalars(select(Conversation).where(
+        Conversation.id.in_(list(arrived)), Conversation.public.is_(False),
+        Conversation.channel.is_not(None))) if c.messages == arrived[c.id]]
+
+
+def link_reported_people(session: Session, fresh: Sequence[Conversation],
+                         now: datetime) -> list[tuple[int, int]]:
+    """One contact for a person the platform says is the same: a private reply we sent to a comment
+    (Meta's) reached the person under another id, which the platform named in its answer
+    (``recipient_id``); when a new private conversation comes from that id, its contact joins the
+    commenter's (merged as ``auto``, audited, and undone like a merge by hand). Returns (kept,
+    merged) contact pairs. Looks at private replies sent within :data:`LINK_WINDOW`."""
+    channels = sorted({c.channel for c in fresh if c.channel})
+    items = {i.id: i for i in session.scalars(
+        select(OutboxItem).where(
+            OutboxItem.status == OutboxStatus.SENT, OutboxItem.next_attempt_at >= now - LINK_WINDOW,
+            OutboxItem.channel.in_(channels), OutboxItem.action == Action.REPLY_PRIVATE.value,
+            OutboxItem.post_id.is_not(None)))} if channels else {}
+    reported = _recipients(session, list(items)) if items else {}
+    if not reported:
+        return []
+    answered = {(items[i].channel, person): items[i].post_id for i, person in reported.items()}
+    people = _people(session, [c.contact_id for c in fresh if c.contact_id is not None])
+    merged: list[tuple[int, int]] = []
+    for private in sorted(fresh, key=lambda c: c.id):
+        if private.contact_id is None:
+            continue
+        keys = [(private.channel, p) for p in sorted(people.get(private.contact_id, ()))]
+        post_id = next((answered[k] for k in keys if k in answered), None)
+        if post_id is None:
+            continue
+        commenter = session.scalar(select(ContactIdentity.contact_id)
+                                   .join(Post, Post.author_id == ContactIdentity.author_id)
+                                   .where(Post.id == post_id))
+        if commenter is None or commenter == private.contact_id:
+            continue
+        merge_contacts(session, commenter, private.contact_id, actor=Actor.system(), now=now, linked="auto")
+        merged.append((commenter, private.contact_id))
+    return merged
+
+
 def link_arrivals(session: Session, conversation_of: Mapping[int, int],
                   now: datetime) -> list[tuple[int, int]]:
     """Link the new private conversations among ``conversation_of`` (post id → conversation id, a
     batch as the pipeline threads it) to the moves waiting for them; returns (public, private)
     pairs. Costs one query for a batch without a new private conversation."""
-    arrived = Counter(conversation_of.values())
-    if not arrived:
-        return []
-    fresh = [c for c in session.scalars(select(Conversation).where(
-        Conversation.id.in_(list(arrived)), Conversation.public.is_(False),
-        Conversation.channel.is_not(None)))
-        if c.messages == arrived[c.id]]  # every message of it came in this batch: it is new
+    fresh = new_private(session, conversation_of)
     if not fresh:
         return []
+    link_reported_people(session, fresh, now)
     waiting = _waiting(session, {c.channel for c in fresh if c.channel}, now)
     if not waiting:
         return []
