@@ -32,6 +32,7 @@ from crisisdesk.core.clock import Clock, SystemClock
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.crises.tracker import CrisisTracker
 from crisisdesk.escalation.engine import Escalator
+from crisisdesk.inbox import live as inbox_live
 from crisisdesk.inbox.presence import Board, PresenceBoard
 from crisisdesk.inbox.rules import RuleEngine
 from crisisdesk.notify.dispatcher import Dispatcher
@@ -224,6 +225,7 @@ class Runtime(RuntimeInbox):
         if self.dispatcher is not None:
             self.dispatcher.stop()
             self.dispatcher.close()
+        inbox_live.unwatch(self.engine)
         self.runner.close()
         self.engine.dispose()
 
@@ -280,5 +282,6 @@ def build_runtime(
     runtime = Runtime(workspace, settings, engine, bus, runner, deliver=deliver,
                       version=stored.version if stored is not None else None, own_enricher=own_enricher)
     runtime.install_inbox_rules()
+    inbox_live.watch(engine, runner.announce_inbox)  # colleagues' changes reach open pages
     sync_email_lists(runtime)
     return runtime

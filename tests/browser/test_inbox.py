@@ -122,6 +122,19 @@ def test_a_colleague_sees_who_has_the_conversation_open(browser: Browser, replay
         presence = sam.locator("#presence")
         presence.wait_for(state="visible", timeout=5000)
         assert "Also open for:" in presence.inner_text() and "Demo Crisis Lead" in presence.inner_text()
+        # Sam's note reaches the lead's open page live; Sam's own page is not told of it
+        changed = lead.locator("#conversation-changed")
+        assert changed.is_hidden()
+        sam.fill("#note-text", "Calling her back at 15:00.")
+        with sam.expect_navigation():
+            sam.click("#note-form button[type=submit]")
+        changed.wait_for(state="visible", timeout=10000)
+        assert "changed meanwhile" in changed.inner_text()
+        sam.wait_for_timeout(1500)
+        assert sam.locator("#conversation-changed").is_hidden()
+        with lead.expect_navigation():
+            changed.locator("a").click()
+        assert "Calling her back at 15:00." in lead.content()
     finally:
         lead_ctx.close()
         sam_ctx.close()

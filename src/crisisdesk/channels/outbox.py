@@ -11,7 +11,7 @@ webhook move ``delivery_state`` forward.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -286,20 +286,33 @@ def claim(session: Session, item: OutboxItem, *, now: datetime) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+#: Where the session notes the threads whose outbound items changed (``session.info``): what
+#: the inbox tells open pages once the session commits (:mod:`crisisdesk.inbox.live`).
+TOUCHED = "crisisdesk.outbox.touched"
+
+
+def _touched(session: Session, threads: Iterable[str | None]) -> None:
+    session.info.setdefault(TOUCHED, set()).update(t for t in threads if t)
+
+
+def _mark(session: Session, item_id: int, **values: Any) -> None:
+    threads = session.scalars(update(OutboxItem).where(OutboxItem.id == item_id).values(**values)
+                              .returning(OutboxItem.thread))
+    _touched(session, threads)
+
+
 def mark_sent(session: Session, item_id: int, *, external_id: str | None, now: datetime) -> None:
-    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(
-        status=OutboxStatus.SENT, external_id=external_id, sent_at=now, last_error=None, error_code=None,
-        delivery_state=DeliveryState.SENT.value, delivery_state_at=now))
+    _mark(session, item_id, status=OutboxStatus.SENT, external_id=external_id, sent_at=now, last_error=None,
+          error_code=None, delivery_state=DeliveryState.SENT.value, delivery_state_at=now)
 
 
 def mark_retry(session: Session, item_id: int, *, error: str, code: str | None, next_at: datetime) -> None:
-    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(
-        status=OutboxStatus.QUEUED, last_error=error[:2000], error_code=code, next_attempt_at=next_at))
+    _mark(session, item_id, status=OutboxStatus.QUEUED, last_error=error[:2000], error_code=code,
+          next_attempt_at=next_at)
 
 
 def mark_failed(session: Session, item_id: int, *, error: str, code: str | None) -> None:
-    session.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(
-        status=OutboxStatus.FAILED, last_error=error[:2000], error_code=code))
+    _mark(session, item_id, status=OutboxStatus.FAILED, last_error=error[:2000], error_code=code)
 
 
 def mark_interrupted(session: Session, *, now: datetime, lease: timedelta) -> list[OutboxItem]:
@@ -351,12 +364,16 @@ def apply_statuses(session: Session, channel: str, statuses: Sequence[StatusRepo
             moved = [_advance(row, r.state, r.at, r.error)
                      for r in sorted(by_id[row.external_id or ""], key=lambda r: STATE_RANK[r.state])]
             changed += any(moved)
+            if any(moved):
+                _touched(session, [row.thread])
     for mark in watermarks:
         rows = session.scalars(select(OutboxItem).where(
             OutboxItem.channel == channel, OutboxItem.thread == mark.thread,
             OutboxItem.status == OutboxStatus.SENT, OutboxItem.sent_at <= mark.at))
         for row in rows:
-            changed += _advance(row, mark.state, mark.at, None)
+            if _advance(row, mark.state, mark.at, None):
+                changed += 1
+                _touched(session, [row.thread])
     session.flush()
     return changed
 

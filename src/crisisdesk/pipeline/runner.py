@@ -172,6 +172,10 @@ class PipelineRunner:
                               "upto": max(threaded)})
         return result
 
+    def announce_inbox(self, update: Message) -> None:
+        """Tell every process's inbox listeners of a committed change (:mod:`crisisdesk.inbox.live`)."""
+        self._tell_inbox(update)
+
     def _tell_inbox(self, update: Message) -> None:
         if self.relay is not None:
             self.relay("inbox", update)

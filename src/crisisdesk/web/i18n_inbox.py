@@ -25,6 +25,11 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.new_messages": {"de": "Neue Nachrichten in dieser Unterhaltung.",
                            "en": "New messages in this conversation."},
     "inbox.show_new_messages": {"de": "Anzeigen", "en": "Show them"},
+    "inbox.changed_meanwhile": {"de": "Diese Unterhaltung hat sich inzwischen geändert (Zuweisung, Status, "
+                                      "Notiz, eine Antwort oder ihr Zustellstatus).",
+                                "en": "This conversation changed meanwhile (assignment, status, note, a reply "
+                                      "or its delivery)."},
+    "inbox.reload": {"de": "Neu laden", "en": "Reload"},
     "reviews.title": {"de": "Moderation prüfen", "en": "Moderation review"},
     "reviews.link": {"de": "Moderation prüfen", "en": "Moderation review"},
     "reviews.intro": {"de": "Was Regeln ausgeblendet haben: bestätigen (bleibt ausgeblendet) oder "

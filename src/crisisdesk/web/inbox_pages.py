@@ -240,6 +240,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         complaint_label=_complaint_labels(runtime, lang), since=_since(now, lang), until=_until(now, lang),
         sla=_sla(c, now, alerts), saved_replies=saved, reply_key=typed.key or f"web-reply-{render_key}",
         moderation_key=f"web-mod-{render_key[:16]}", window=window, collision=collision,
+        me=user.actor.label,
         # The newest message on screen: a reply sent after it by someone else makes the form ask first.
         seen=thread[-1]["id"] if thread else "",
         done=t(f"inbox.done.{done}", lang) if f"inbox.done.{done}" in MESSAGES else "",

@@ -171,14 +171,24 @@
         });
     };
     var source = new window.EventSource("/live");
+    var changed = document.getElementById("conversation-changed");
     source.addEventListener("inbox", function (e) {
       var data;
       try { data = JSON.parse(e.data); } catch (err) { return; }
       if (list) {
         if (!timer) { timer = window.setTimeout(refresh, 250); }
-      } else if ((data.conversations || []).indexOf(Number(fresh.getAttribute("data-conversation"))) >= 0) {
-        fresh.hidden = false;
+        return;
       }
+      var here = (data.conversations || []).indexOf(Number(fresh.getAttribute("data-conversation"))) >= 0;
+      if (data.event !== "inbox.changed") {
+        if (here) { fresh.hidden = false; }
+        return;
+      }
+      // A colleague's change (assignment, status, note, a reply and its delivery): offer a reload,
+      // never for what this reader did alone.
+      here = here || (data.threads || []).indexOf(changed.getAttribute("data-thread")) >= 0;
+      var by = data.by || [];
+      if (here && !(by.length === 1 && by[0] === changed.getAttribute("data-me"))) { changed.hidden = false; }
     });
   }
 
