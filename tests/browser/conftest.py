@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -118,11 +119,18 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def demo(browser: Browser) -> Iterator[Demo]:
     """``crisisdesk demo`` with the web app, nobody simulated at the pager, serving on after the replay."""
+    with running_demo() as started:
+        yield started
+
+
+@contextmanager
+def running_demo(database_url: str | None = None) -> Iterator[Demo]:
+    """``crisisdesk demo`` as the :func:`demo` fixture runs it, on SQLite or on ``database_url``."""
     env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
     env.pop("CRISISDESK_DATABASE_URL", None)
     command = [sys.executable, "-m", "crisisdesk.cli.main", "demo", "--no-live", "--seconds",
                str(REPLAY_SECONDS), "--calm-days", "2", "--crisis-days", "1", "--no-auto-ack", "--hold",
-               "--port", str(_free_port())]
+               "--port", str(_free_port()), *(["--database-url", database_url] if database_url else [])]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env=env, encoding="utf-8")
     demo = Demo(process)

@@ -17,14 +17,26 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.conftest import Demo
+from tests.browser.conftest import Demo, running_demo
 from tests.browser.test_web_app import DESKTOP, LEAD, Watched, sign_in
+from tests.conftest import postgres_schema
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 MIA = "mia@crisisdesk.example"  # agent, German
 SAM = "sam@crisisdesk.example"  # agent, English
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Demo]:
+    """The demo on each database: the inbox's browser tests run on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        with running_demo() as started:
+            yield started
+        return
+    with postgres_schema() as url, running_demo(url) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,8 @@ import orjson
 import typer
 from rich.live import Live
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.bus.base import Message
@@ -71,6 +73,7 @@ from crisisdesk.inbox.service import answered
 from crisisdesk.ingest.importer import IngestRun, RejectsWriter
 from crisisdesk.notify import service as outbox
 from crisisdesk.pipeline.runner import BatchResult
+from crisisdesk.posts.models import Post
 from crisisdesk.runtime import build_runtime
 from crisisdesk.settings import load_settings
 from crisisdesk.workspace import load_workspace, secret_key
@@ -126,6 +129,10 @@ def demo(
     team: Annotated[bool, typer.Option(
         "--team/--no-team", help="Let the simulated social media team work the inbox during the crisis; "
         "without it, the inbox is all yours.")] = True,
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", help="Run on this database instead of a SQLite file in the workspace, e.g. "
+        "postgresql+psycopg://user@host/db; it must hold no posts yet (the demo's go in and stay).",
+        show_default=False)] = None,
 ) -> None:
     """Generate a bilingual brand crisis and replay it through the pipeline, live in the terminal
     and in the browser."""
@@ -150,7 +157,7 @@ def demo(
                                    encoding="utf-8")
             _run(root, config_path, sink, _Inbound(credentials, feed, platforms, mailbox), seconds=seconds,
                  speed=speed, seed=seed, calm_days=calm_days, crisis_days=crisis_days, live=live, sock=sock,
-                 web=web, auto_ack=auto_ack, team=team,
+                 web=web, auto_ack=auto_ack, team=team, database_url=database_url,
                  hold=(out.is_terminal and web) if hold is None else (hold and web))
         if keep:
             out.print(f"The workspace stays in [bold]{root}[/]: try "
@@ -162,6 +169,11 @@ def demo(
         sock.close()
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _holds_posts(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(Post.id).limit(1)).first() is not None
 
 
 @dataclass(frozen=True)
@@ -213,17 +225,20 @@ def _hold(url: str, logins: tuple[DemoLogin, ...], password: str, show: Callable
 
 def _run(root: Path, config_path: Path, sink: NotificationSink, inbound: _Inbound, *, seconds: float,
          speed: str | None, seed: int, calm_days: int, crisis_days: int, live: bool, sock: socket.socket,
-         web: bool, auto_ack: bool, team: bool, hold: bool) -> None:
+         web: bool, auto_ack: bool, team: bool, hold: bool, database_url: str | None = None) -> None:
     scenario = root / "scenario.jsonl"
     with err.status("generating the scenario…"):
         total, span, arriving = _write_scenario(scenario, seed=seed, calm_days=calm_days,
                                                 crisis_days=crisis_days)
     factor = parse_speed(speed) if speed is not None else max(span / seconds, 1.0)
-    # The demo always runs on the embedded database, whatever CRISISDESK_DATABASE_URL says.
-    settings = load_settings().model_copy(update={"database_url": None})
+    # The embedded database unless --database-url names one, whatever CRISISDESK_DATABASE_URL says.
+    settings = load_settings().model_copy(update={"database_url": database_url})
     workspace = load_workspace(config_path, settings)
     clock = StreamClock()
     runtime = build_runtime(workspace, settings, clock=clock, deliver=True)
+    if database_url is not None and _holds_posts(runtime.engine):
+        runtime.close()
+        raise CrisisdeskError(f"{database_url} holds posts already: give the demo an empty database")
     people = {key: person.name for key, person in workspace.config.people.items()}
     dashboard = LiveDashboard([m.name for m in workspace.config.monitors], title="crisisdesk demo — Voltaro",
                               people=people)
