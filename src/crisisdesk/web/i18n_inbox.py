@@ -27,8 +27,8 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.show_new_messages": {"de": "Anzeigen", "en": "Show them"},
     "inbox.changed_meanwhile": {"de": "Diese Unterhaltung hat sich inzwischen geändert (Zuweisung, Status, "
                                       "Notiz, eine Antwort oder ihr Zustellstatus).",
-                                "en": "This conversation changed meanwhile (assignment, status, note, a reply "
-                                      "or its delivery)."},
+                                "en": "This conversation changed meanwhile (assignment, status, note, "
+                                      "a reply or its delivery)."},
     "inbox.reload": {"de": "Neu laden", "en": "Reload"},
     "reviews.title": {"de": "Moderation prüfen", "en": "Moderation review"},
     "reviews.link": {"de": "Moderation prüfen", "en": "Moderation review"},
