@@ -43,7 +43,7 @@ def page_posts(n: int) -> list[OwnPost]:
     """``n`` posts of the page over the last six days (every fifth shared by nobody), and two
     older than a week."""
     posts = [OwnPost(f"{PAGE_ID}_{100 + i}", NOW - timedelta(hours=2 + 2 * i), f"Post {i}", likes=3 * i,
-                     comments=i % 7, shares=0 if i % 5 == 0 else i) for i in range(n)]
+                     comments=i % 7, shares=0 if i % 5 == 0 else i, views=40 * i + 7) for i in range(n)]
     old = [OwnPost(f"{PAGE_ID}_9{i}", NOW - timedelta(days=9 + i), "old", likes=99) for i in range(2)]
     return posts + old
 
@@ -79,7 +79,8 @@ def test_a_page_lists_its_posts_of_the_week_with_their_counts_page_by_page(
     by_id = {p.post["id"]: p for p in posts}
     for e in expected:
         got = by_id[e.id].post
-        assert got["metrics"] == {"likes": e.likes, "replies": e.comments, "shares": e.shares}
+        assert got["metrics"] == {"likes": e.likes, "replies": e.comments, "shares": e.shares,
+                                  "views": e.views}
         assert got["text"] == e.text and got["author"] == {"id": PAGE_ID, "name": "Voltaro"}
         assert by_id[e.id].thread == f"facebook:{PAGE_ID}:post:{e.id}"
     calls = [{k: v[-1] for k, v in parse_qs(r.path.partition("?")[2]).items()}
@@ -87,6 +88,20 @@ def test_a_page_lists_its_posts_of_the_week_with_their_counts_page_by_page(
     assert [c.get("after") for c in calls] == [None, "50"]
     assert calls[0]["since"] == str(int((NOW - timedelta(days=7)).timestamp()))
     assert "reactions.summary(total_count).limit(0)" in calls[0]["fields"]
+    assert "insights.metric(post_media_view)" in calls[0]["fields"]
+
+
+def test_without_the_insights_permission_page_posts_come_with_their_counts_but_no_views(
+        graph: tuple[HttpSink, GraphInsights]) -> None:
+    sink, api = graph
+    api.accounts[PAGE_ID].media_insights_refused = True
+    connector = facebook(sink.url)
+    posts = [p for body in connector.own_posts(NOW - timedelta(days=7), now=NOW)
+             for p in connector.parse(body).posts]
+    assert len(posts) == 60 and all("views" not in p.post["metrics"] for p in posts)
+    assert posts[1].post["metrics"] == {"likes": 3, "replies": 1, "shares": 1}
+    asked = [parse_qs(r.path.partition("?")[2])["fields"][0] for r in sink.requests]
+    assert "insights" in asked[0] and all("insights" not in f for f in asked[1:])  # asked again without
 
 
 def test_an_instagram_account_lists_its_media_with_their_counts_and_insights(
@@ -278,3 +293,5 @@ def test_saves_reach_the_analytics_and_are_not_reported_where_no_post_had_them(
     assert (ig["saves"], ig["views"], ig["shares"], ig["likes"]) == (11, 7000, 4, 53)
     assert ig["engagements"] == 53 + 36 + 4 + 11 and ig["engagements_source"] == "posts"
     assert figures["fb"]["saves"] is None  # Facebook posts report no saves: not reported, never 0
+    fb_views = sum(p.views for p in page_posts(60)[:60])
+    assert figures["fb"]["views"] == fb_views  # the page posts' post_media_view

@@ -63,16 +63,21 @@ class Account:
     #: The account's own posts (any order: listed newest first).
     posts: list[OwnPost] = field(default_factory=list)
     name: str = "Voltaro"
-    #: The token lacks the insights permission: expanded media insights are refused (error 10).
+    #: The token lacks the insights permission: expanded media or post insights are refused (error 10).
     media_insights_refused: bool = False
 
 
 #: Fields of each node type, and how a post answers them.
-POST_FIELDS = {"id", "message", "created_time", "permalink_url", "from", "shares", "reactions", "comments"}
+POST_FIELDS = {"id", "message", "created_time", "permalink_url", "from", "shares", "reactions", "comments",
+               "insights"}
 MEDIA_FIELDS = {"id", "caption", "timestamp", "permalink", "username", "like_count", "comments_count",
                 "media_type", "media_url", "insights"}
-#: The lifetime insights of a feed media (``impressions`` is retired, as for accounts).
+#: The lifetime insights of a feed media (``impressions`` is retired, as for accounts), and of a
+#: page post (``post_impressions`` and ``post_impressions_unique`` are retired: ``post_media_view``
+#: and ``post_total_media_view_unique`` replace them).
 MEDIA_METRICS = {"views", "shares", "saved", "reach", "likes", "comments", "total_interactions"}
+POST_METRICS = {"post_media_view", "post_total_media_view_unique", "post_clicks",
+                "post_reactions_by_type_total"}
 
 
 def split_fields(fields: str) -> list[str]:
@@ -149,10 +154,11 @@ class GraphInsights:
                 metrics = found.group(1).split(",")
                 if account.media_insights_refused:
                     return graph_error(10, "(#10) Application does not have permission for this action")
+                allowed = POST_METRICS if page else MEDIA_METRICS
                 for metric in metrics:
-                    if metric not in MEDIA_METRICS:
+                    if metric not in allowed:
                         return graph_error(100, f"(#100) metric[0] must be one of the following values: "
-                                                f"{', '.join(sorted(MEDIA_METRICS))}")
+                                                f"{', '.join(sorted(allowed))}")
         since = datetime.fromtimestamp(int(params.get("since", "0")), UTC)
         listed = sorted((p for p in account.posts if p.at >= since), key=lambda p: p.at, reverse=True)
         start = int(params.get("after", "0") or 0)
@@ -181,6 +187,12 @@ class GraphInsights:
                                                            "can_comment": True}}}
             if p.shares:
                 every["shares"] = {"count": p.shares}
+            lifetime = {"post_media_view": p.views, "post_total_media_view_unique": p.views // 3,
+                        "post_clicks": p.likes // 2, "post_reactions_by_type_total": p.likes}
+            every["insights"] = {"data": [
+                {"name": m, "period": "lifetime", "values": [{"value": lifetime[m]}], "title": m,
+                 "description": f"{m} of the post", "id": f"{p.id}/insights/{m}/lifetime"}
+                for m in metrics]}
         else:
             every |= {"caption": p.text, "timestamp": _meta_time(p.at), "media_type": "IMAGE",
                       "permalink": f"https://www.instagram.com/p/{p.id}/", "username": account.name.lower(),

@@ -15,7 +15,12 @@ from crisisdesk.channels.base import (
 )
 from crisisdesk.channels.facebook import sending
 from crisisdesk.channels.facebook.config import FacebookConfig
-from crisisdesk.channels.facebook.mapping import PUBLISHED_FIELDS, map_entry, map_published
+from crisisdesk.channels.facebook.mapping import (
+    PUBLISHED_FIELDS,
+    PUBLISHED_FIELDS_BASIC,
+    map_entry,
+    map_published,
+)
 from crisisdesk.channels.meta import insights
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
@@ -41,6 +46,7 @@ class FacebookConnector(MetaConnector):
     envelope_object = "page"
     own_posts_edge = "published_posts"
     own_posts_fields = PUBLISHED_FIELDS
+    own_posts_fallback_fields = PUBLISHED_FIELDS_BASIC
 
     def __init__(self, config: FacebookConfig) -> None:
         super().__init__(config)

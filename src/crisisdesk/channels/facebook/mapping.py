@@ -25,7 +25,7 @@ from crisisdesk.channels.base import (
     unix_or_none,
 )
 from crisisdesk.channels.meta.messaging import map_messaging
-from crisisdesk.channels.meta.own_posts import count, own_post
+from crisisdesk.channels.meta.own_posts import count, lifetime_insights, own_post
 from crisisdesk.channels.meta.webhook import Entry, changes
 
 PLATFORM = "facebook"
@@ -121,14 +121,19 @@ def _map_feed(value: FeedValue, raw: dict[str, Any], out: Delivery, *, page_id: 
 
 
 #: What :meth:`FacebookConnector.own_posts` asks of each post on ``/{page-id}/published_posts``:
-#: the counts as summaries without the items themselves (``limit(0)``).
-PUBLISHED_FIELDS = ("id,message,created_time,permalink_url,from,shares,"
-                    "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)")
+#: the counts as summaries without the items themselves (``limit(0)``), and the post's views
+#: (``post_media_view``, Meta's replacement of the retired ``post_impressions``) from its lifetime
+#: insights in the same call; without them where Meta refuses those (no ``read_insights``).
+PUBLISHED_FIELDS_BASIC = ("id,message,created_time,permalink_url,from,shares,"
+                          "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)")
+PUBLISHED_FIELDS = f"{PUBLISHED_FIELDS_BASIC},insights.metric(post_media_view)"
+_POST_INSIGHTS = {"post_media_view": "views"}
 
 
 def map_published(items: list[Any], *, page_id: str, channel: str) -> Delivery:
     """The page's own posts with their counts: reactions (every kind, as likes), comments (as
-    replies) and shares. Meta leaves ``shares`` out of a post nobody shared."""
+    replies), shares and views where the insights came. Meta leaves ``shares`` out of a post
+    nobody shared."""
     out = Delivery()
     for item in items:
         d = item if isinstance(item, dict) else {}
@@ -139,5 +144,6 @@ def map_published(items: list[Any], *, page_id: str, channel: str) -> Delivery:
                  text=d.get("message"), at=d.get("created_time"), url=d.get("permalink_url"), author=author,
                  counts={"likes": count(d, "reactions", "summary", "total_count"),
                          "replies": count(d, "comments", "summary", "total_count"),
-                         "shares": count(d, "shares", "count") if "shares" in d else 0})
+                         "shares": count(d, "shares", "count") if "shares" in d else 0,
+                         **lifetime_insights(d, _POST_INSIGHTS)})
     return out

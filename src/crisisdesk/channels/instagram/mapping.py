@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from crisisdesk.channels.base import Delivery, InboundPost, Lookup, Unparsed, iso, unix_or_none
 from crisisdesk.channels.instagram.mentions import PLATFORM, lookup_of
 from crisisdesk.channels.meta.messaging import map_messaging
-from crisisdesk.channels.meta.own_posts import count, own_post
+from crisisdesk.channels.meta.own_posts import count, lifetime_insights, own_post
 from crisisdesk.channels.meta.times import graph_time
 from crisisdesk.channels.meta.webhook import Entry, changes
 
@@ -102,22 +102,6 @@ MEDIA_FIELDS = f"{MEDIA_FIELDS_BASIC},insights.metric(views,shares,saved)"
 _MEDIA_INSIGHTS = {"views": "views", "shares": "shares", "saved": "saves"}
 
 
-def _media_insights(item: dict[str, Any]) -> dict[str, int | None]:
-    """The expanded ``insights`` of a media: ``{"data": [{"name", "period": "lifetime", "values":
-    [{"value"}]}]}`` (or a ``total_value``); a metric Meta left out stays unknown."""
-    out: dict[str, int | None] = {}
-    found = item.get("insights")
-    data = found.get("data") if isinstance(found, dict) else None
-    for metric in data if isinstance(data, list) else []:
-        if not isinstance(metric, dict) or metric.get("name") not in _MEDIA_INSIGHTS:
-            continue
-        values = metric.get("values")
-        first = values[0] if isinstance(values, list) and values else None
-        value = count(first, "value") if first is not None else count(metric, "total_value", "value")
-        out[_MEDIA_INSIGHTS[str(metric["name"])]] = value
-    return out
-
-
 def map_media(items: list[Any], *, account_id: str, channel: str) -> Delivery:
     """The account's own media with their counts: likes and comments, and views, shares and saves
     where the media's insights came with them."""
@@ -130,5 +114,5 @@ def map_media(items: list[Any], *, account_id: str, channel: str) -> Delivery:
                  thread=f"{PLATFORM}:{account_id}:media:{{id}}",
                  text=d.get("caption"), at=d.get("timestamp"), url=d.get("permalink"), author=author,
                  counts={"likes": count(d, "like_count"), "replies": count(d, "comments_count"),
-                         **_media_insights(d)})
+                         **lifetime_insights(d, _MEDIA_INSIGHTS)})
     return out

@@ -75,6 +75,23 @@ def count(value: object, *path: str) -> int | None:
     return value
 
 
+def lifetime_insights(item: object, names: dict[str, str]) -> dict[str, int | None]:
+    """A post's or media's lifetime insights expanded in a list answer (``insights.metric(…)``):
+    ``{"data": [{"name", "period": "lifetime", "values": [{"value"}]}]}`` (or a ``total_value``),
+    as our counts by ``names`` (Meta's metric -> ours); a metric Meta left out stays unknown."""
+    out: dict[str, int | None] = {}
+    found = item.get("insights") if isinstance(item, dict) else None
+    data = found.get("data") if isinstance(found, dict) else None
+    for metric in data if isinstance(data, list) else []:
+        if not isinstance(metric, dict) or metric.get("name") not in names:
+            continue
+        values = metric.get("values")
+        first = values[0] if isinstance(values, list) and values else None
+        value = count(first, "value") if first is not None else count(metric, "total_value", "value")
+        out[names[str(metric["name"])]] = value
+    return out
+
+
 def own_post(out: Delivery, item: object, *, platform: str, channel: str, thread: str, text: object,
              at: object, url: object, author: dict[str, str], counts: dict[str, int | None]) -> None:
     """One of our posts from a list edge, with its counts (a count Meta did not give is left
