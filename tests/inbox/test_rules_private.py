@@ -22,10 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.roles import Role
-from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.core.errors import ConfigError
 from crisisdesk.inbox.models import Conversation, RuleRun
-from crisisdesk.inbox.service import answered
 from crisisdesk.workspace import parse_config
 from tests.accounts.fixtures import World, make_world
 from tests.channels.payloads import (
@@ -39,6 +37,7 @@ from tests.channels.payloads import (
 )
 from tests.fakes.http_sink import HttpSink
 from tests.fakes.meta_send import GraphSend
+from tests.modes import send_due
 from tests.web.test_pages import browser
 
 INBOX = """
@@ -115,9 +114,9 @@ def chat(world: World, mid: str, text: str, *, sender: str) -> None:
 
 
 def send(world: World) -> None:
-    OutboxSender(
-        lambda: world.runtime.engine, world.runtime.connectors, clock=world.clock, on_sent=answered
-    ).run_once()
+    """What the rules queued, sent: here by one round of a sender, in the distributed mode by the
+    lease holder's (waited for)."""
+    send_due(world.runtime)
 
 
 def conversation_of(world: World, thread_part: str) -> int:
