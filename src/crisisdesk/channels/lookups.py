@@ -55,10 +55,10 @@ def record(conn: Connection, *, channel: str, delivery_id: int, lookups: Sequenc
     left as it is."""
     if not lookups:
         return
-    rows = {_digest(lk): {"channel": channel, "delivery_id": delivery_id, "digest": _digest(lk),
-                          "what": lk.what[:64], "ids": dict(lk.ids), "raw": service.jsonable(lk.raw),
-                          "status": LookupStatus.PENDING, "attempts": 0, "created_at": now, "due_at": now}
-            for lk in lookups}
+    rows = {digest: {"channel": channel, "delivery_id": delivery_id, "digest": digest,
+                     "what": lk.what[:64], "ids": dict(lk.ids), "raw": service.jsonable(lk.raw),
+                     "status": LookupStatus.PENDING, "attempts": 0, "created_at": now, "due_at": now}
+            for lk in lookups for digest in [_digest(lk)]}
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(dialect.insert(ChannelLookup).on_conflict_do_nothing(index_elements=["channel", "digest"]),
                  list(rows.values()))

@@ -83,19 +83,28 @@ def new_private(session: Session, conversation_of: Mapping[int, int]) -> list[Co
         Conversation.channel.is_not(None))) if c.messages == arrived[c.id]]
 
 
-def link_reported_people(session: Session, fresh: Sequence[Conversation],
+def _sent_private_replies(session: Session, channels: set[str], now: datetime) -> list[OutboxItem]:
+    """Our private replies to posts on ``channels`` sent within :data:`LINK_WINDOW`, oldest first:
+    what both a move and a platform's word about a person are looked up in (read once a batch)."""
+    if not channels:
+        return []
+    # next_attempt_at is set when queued: with the status it is the outbox's own index.
+    return list(session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.status == OutboxStatus.SENT, OutboxItem.next_attempt_at >= now - LINK_WINDOW,
+               OutboxItem.channel.in_(sorted(channels)), OutboxItem.action == Action.REPLY_PRIVATE.value,
+               OutboxItem.post_id.is_not(None))
+        .order_by(OutboxItem.id)))
+
+
+def link_reported_people(session: Session, fresh: Sequence[Conversation], replies: Sequence[OutboxItem],
                          now: datetime) -> list[tuple[int, int]]:
     """One contact for a person the platform says is the same: a private reply we sent to a comment
     (Meta's) reached the person under another id, which the platform named in its answer
     (``recipient_id``); when a new private conversation comes from that id, its contact joins the
     commenter's (merged as ``auto``, audited, and undone like a merge by hand). Returns (kept,
-    merged) contact pairs. Looks at private replies sent within :data:`LINK_WINDOW`."""
-    channels = sorted({c.channel for c in fresh if c.channel})
-    items = {i.id: i for i in session.scalars(
-        select(OutboxItem).where(
-            OutboxItem.status == OutboxStatus.SENT, OutboxItem.next_attempt_at >= now - LINK_WINDOW,
-            OutboxItem.channel.in_(channels), OutboxItem.action == Action.REPLY_PRIVATE.value,
-            OutboxItem.post_id.is_not(None)))} if channels else {}
+    merged) contact pairs. ``replies``: :func:`_sent_private_replies` of the batch's channels."""
+    items = {i.id: i for i in replies}
     reported = _recipients(session, list(items)) if items else {}
     if not reported:
         return []
@@ -127,8 +136,11 @@ def link_arrivals(session: Session, conversation_of: Mapping[int, int],
     fresh = new_private(session, conversation_of)
     if not fresh:
         return []
-    link_reported_people(session, fresh, now)
-    waiting = _waiting(session, {c.channel for c in fresh if c.channel}, now)
+    replies = _sent_private_replies(session, {c.channel for c in fresh if c.channel}, now)
+    if not replies:
+        return []
+    link_reported_people(session, fresh, replies, now)
+    waiting = _waiting(session, replies)
     if not waiting:
         return []
     people = _people(session, [c.contact_id for c in fresh if c.contact_id is not None])
@@ -160,16 +172,9 @@ class _Waiting:
         self.done = False
 
 
-def _waiting(session: Session, channels: set[str], now: datetime) -> list[_Waiting]:
-    """The moves on ``channels`` whose private reply went out within :data:`LINK_WINDOW` and that
-    are linked to no private conversation yet, oldest first."""
-    # next_attempt_at is set when queued: with the status it is the outbox's own index.
-    items = list(session.scalars(
-        select(OutboxItem)
-        .where(OutboxItem.status == OutboxStatus.SENT, OutboxItem.next_attempt_at >= now - LINK_WINDOW,
-               OutboxItem.channel.in_(sorted(channels)), OutboxItem.action == Action.REPLY_PRIVATE.value,
-               OutboxItem.post_id.is_not(None))
-        .order_by(OutboxItem.id)))
+def _waiting(session: Session, items: Sequence[OutboxItem]) -> list[_Waiting]:
+    """The moves among ``items`` (our recent private replies, oldest first) that are linked to no
+    private conversation yet, oldest first."""
     if not items:
         return []
     threads = {p.id: (p.platform, p.conversation_id) for p in session.scalars(
