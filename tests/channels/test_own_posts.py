@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import orjson
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 from crisisdesk.channels.base import Capability, PlatformError
 from crisisdesk.channels.facebook.connector import FacebookConnector
 from crisisdesk.channels.health_monitor import check
+from crisisdesk.channels.meta import own_posts
 from crisisdesk.channels.models import UnparsedItem
 from crisisdesk.channels.processor import process_pending
 from crisisdesk.channels.service import store_delivery
@@ -188,7 +190,7 @@ def test_the_health_check_brings_the_counts_into_the_posts_and_the_analytics(
         graph: tuple[HttpSink, GraphInsights], runtime: Runtime) -> None:
     _sink, api = graph
     page = api.accounts[PAGE_ID]
-    page.posts = page.posts[:3] + page.posts[-2:]
+    page.posts = page.posts[:3]
     first = page.posts[0]
     # The webhook brought our newest post first, without counts.
     store_delivery(runtime.engine, channel="fb", now=NOW, body=meta_body("page", [{
@@ -201,7 +203,7 @@ def test_the_health_check_brings_the_counts_into_the_posts_and_the_analytics(
     connector = runtime.connectors()["fb"]
     result = check(runtime.engine, connector, clock=FakeClock(NOW), stored=lambda: woken.append(1))
     assert not isinstance(result, PlatformError)
-    assert result.details["own_posts"] == "3 post(s) of the last 7 days read" and woken == [1]
+    assert result.details["own_posts"] == "3 post(s) of the last 90 days read" and woken == [1]
     process(runtime)
     expected = {p.id: (p.likes, p.comments, p.shares) for p in page.posts[:3]}
     got = stored_posts(runtime)
@@ -295,3 +297,64 @@ def test_saves_reach_the_analytics_and_are_not_reported_where_no_post_had_them(
     assert figures["fb"]["saves"] is None  # Facebook posts report no saves: not reported, never 0
     fb_views = sum(p.views for p in page_posts(60)[:60])
     assert figures["fb"]["views"] == fb_views  # the page posts' post_media_view
+
+
+def test_the_checks_read_the_last_week_each_time_and_the_last_90_days_once_a_day(
+        graph: tuple[HttpSink, GraphInsights], runtime: Runtime) -> None:
+    sink, api = graph
+    page = api.accounts[PAGE_ID]
+    recent = page.posts[:3]
+    month = [OwnPost(f"{PAGE_ID}_80{i}", NOW - timedelta(days=days), f"Older {i}", likes=5, comments=1,
+                     shares=1, views=100) for i, days in enumerate((9, 40, 85))]
+    ancient = OwnPost(f"{PAGE_ID}_700", NOW - timedelta(days=120), "Ancient", likes=1)
+    page.posts = recent + month + [ancient]
+    connector = runtime.connectors()["fb"]
+
+    def since_asked() -> list[datetime]:
+        return [datetime.fromtimestamp(int(parse_qs(r.path.partition("?")[2])["since"][-1]), UTC)
+                for r in sink.requests if "/published_posts" in r.path]
+
+    def check_at(at: datetime) -> str:
+        sink.requests.clear()
+        result = check(runtime.engine, connector, clock=FakeClock(at))
+        assert not isinstance(result, PlatformError)
+        process(runtime)
+        return str(result.details["own_posts"])
+
+    # The first check reads the last 90 days: the month's posts come with their counts, the one of
+    # 120 days ago does not.
+    assert check_at(NOW) == "6 post(s) of the last 90 days read"
+    assert since_asked() == [NOW - timedelta(days=90)]
+    assert set(stored_posts(runtime)) == {p.id for p in recent + month}
+    # Within the day, a check reads the last week only: a late like on an older post waits.
+    month[1].likes = 50
+    later = NOW + timedelta(hours=6)
+    assert check_at(later) == "3 post(s) of the last 7 days read"
+    assert since_asked() == [later - timedelta(days=7)]
+    assert stored_posts(runtime)[month[1].id][0] == 5
+    # A day after the last read-back the 90 days are read again and the like arrives.
+    next_day = NOW + timedelta(days=1)
+    assert check_at(next_day) == "6 post(s) of the last 90 days read"
+    assert since_asked() == [next_day - timedelta(days=90)]
+    assert stored_posts(runtime)[month[1].id][0] == 50
+    assert ancient.id not in stored_posts(runtime)
+
+
+def test_a_refresh_stops_after_its_most_pages_and_says_so(graph: tuple[HttpSink, GraphInsights],
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    sink, api = graph
+    many = own_posts.MOST_PAGES * own_posts.PAGE_SIZE + 30
+    api.accounts[PAGE_ID].posts = [OwnPost(f"{PAGE_ID}_{5000 + i}", NOW - timedelta(minutes=5 * i), "x")
+                                   for i in range(many)]
+    with caplog.at_level("WARNING"):
+        bodies = facebook(sink.url).own_posts(NOW - timedelta(days=90), now=NOW)
+    assert len(bodies) == own_posts.MOST_PAGES
+    assert sum(len(orjson.loads(b)["data"]) for b in bodies) == own_posts.MOST_PAGES * own_posts.PAGE_SIZE
+    assert any("stopped after" in r.getMessage() and "keep their last counts" in r.getMessage()
+               for r in caplog.records)
+    # A list that ends before the cap says nothing.
+    caplog.clear()
+    api.accounts[PAGE_ID].posts = api.accounts[PAGE_ID].posts[:120]
+    with caplog.at_level("WARNING"):
+        assert len(facebook(sink.url).own_posts(NOW - timedelta(days=90), now=NOW)) == 3
+    assert not [r for r in caplog.records if "stopped after" in r.getMessage()]

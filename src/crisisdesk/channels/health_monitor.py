@@ -31,7 +31,7 @@ from crisisdesk.channels.health import Finding, credentials_dead
 from crisisdesk.channels.health_alerts import AlertSettings, sync_alerts
 from crisisdesk.channels.health_facts import HealthSubject, checked_at, facts_of, health_of
 from crisisdesk.channels.insights import collect, reads_insights, summary
-from crisisdesk.channels.own_post_counts import REFRESH_DAYS, reads_own_posts, refresh
+from crisisdesk.channels.own_post_counts import days_due, reads_own_posts, refresh
 from crisisdesk.core.clock import Clock
 from crisisdesk.db import log_failure
 from crisisdesk.escalation.engine import Escalator
@@ -162,8 +162,9 @@ def check(engine: Engine, connector: Connector, *, clock: Clock,
 def _own_posts(engine: Engine, connector: Connector, clock: Clock, stored: Callable[[], None] | None) -> str:
     """Our recent posts' counts after a good check, in one line."""
     def read() -> str:
-        listed = refresh(engine, connector, clock=clock, stored=stored)
-        return f"{listed} post(s) of the last {REFRESH_DAYS} days read"
+        days = days_due(engine, connector.key, clock.now())
+        listed = refresh(engine, connector, clock=clock, days=days, stored=stored)
+        return f"{listed} post(s) of the last {days} days read"
     return _after_check(connector, "our posts", read)
 
 

@@ -135,6 +135,9 @@ class ChannelHealth(Base):
     #: The last check of the credentials (``channels check``, the page's button, the periodic one).
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     checked_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When our posts of the longer history (``own_post_counts.HISTORY_DAYS``) were last read back
+    #: with their counts; the checks in between read only the recent days.
+    own_posts_history_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -95,7 +95,8 @@ def record_failure(engine: Engine, *, channel: str, error: str, now: datetime, r
                                 .where(ChannelCursor.channel == channel)).scalar_one())
 
 
-def _upsert_health(conn: Connection, channel: str, values: dict[str, Any]) -> None:
+def upsert_health(conn: Connection, channel: str, values: dict[str, Any]) -> None:
+    """Insert the channel's health row with ``values`` (``updated_at`` among them) or update it."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(ChannelHealth).values(channel=channel, updated_at=values["updated_at"], **{
         k: v for k, v in values.items() if k != "updated_at"})
@@ -106,7 +107,7 @@ def record_credentials(conn: Connection, *, channel: str, error: str, source: st
     """The platform said the channel's credentials are dead (``source``: poll, send or check).
 
     The word stands until a poll, a send or a check works after it (see channels/health.py)."""
-    _upsert_health(conn, channel, {"credentials_error": error[:2000], "credentials_error_at": now,
+    upsert_health(conn, channel, {"credentials_error": error[:2000], "credentials_error_at": now,
                                    "credentials_source": source, "updated_at": now})
 
 
@@ -116,7 +117,7 @@ def record_check(conn: Connection, *, channel: str, ok: bool, now: datetime) -> 
     values: dict[str, Any] = {"checked_at": now, "updated_at": now}
     if ok:
         values["checked_ok_at"] = now
-    _upsert_health(conn, channel, values)
+    upsert_health(conn, channel, values)
 
 
 @dataclass(frozen=True, slots=True)

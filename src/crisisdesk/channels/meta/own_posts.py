@@ -15,6 +15,7 @@ in Meta's own apps) is stored.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +25,13 @@ from crisisdesk.channels.base import Delivery, InboundPost, Unparsed, iso
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.times import graph_time
 
-#: Items asked per page, and the most pages read per refresh (500 posts: more than any brand
-#: publishes in the days a refresh covers).
+log = logging.getLogger(__name__)
+
+#: Items asked per page, and the most pages read per refresh (2,000 posts: more than a brand
+#: publishes in the 90 days of the daily read-back; the rest keep their last counts, and the log
+#: says so).
 PAGE_SIZE = 50
-MOST_PAGES = 10
+MOST_PAGES = 40
 #: Graph error codes that refuse the fields asked rather than the token: 100 (an invalid
 #: parameter or metric), 10 and 200 (a permission the token lacks).
 FIELD_REFUSALS = frozenset({"100", "10", "200"})
@@ -50,6 +54,9 @@ def pages(graph: GraphClient, edge: str, fields: str, since: datetime, now: date
         if not data or not paging.get("next") or not isinstance(after, str) or not after:
             break
         params["after"] = after
+    else:
+        log.warning("%s: stopped after %d pages (%d posts) of our posts since %s; older ones keep their "
+                    "last counts", edge, MOST_PAGES, MOST_PAGES * PAGE_SIZE, iso(since))
     return out
 
 
