@@ -119,6 +119,18 @@ def forget_engines() -> None:
         engine.dispose(close=False)
 
 
+def pool_size() -> int:
+    """Connections a process keeps open to PostgreSQL, ``CRISISDESK_DATABASE_POOL_SIZE`` (default
+    20; SQLAlchemy's own default is 5, with 10 more made on demand and closed again).
+
+    A web process answers from a pool of 40 threads, so under a storm of webhooks 5 meant opening
+    and closing a connection for most requests, each a new backend process on the server:
+    measured with bench/bench_webhooks.py (distributed, 200/s), see docs/benchmarks.md."""
+    from crisisdesk.settings import Settings
+
+    return Settings().database_pool_size
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine with the pragmas and JSON codec crisisdesk relies on; a new SQLite file is
     created 0600 (see :func:`create_private_file`)."""
@@ -152,6 +164,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_pre_ping=True,
+        pool_size=pool_size(),
     )
     _ENGINES.add(engine)
     return engine

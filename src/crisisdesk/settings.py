@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. "
         "Default: the SQLite file named in the workspace, beside crisisdesk.yaml.",
     )
+    database_pool_size: int = Field(
+        default=20, ge=1, le=500,
+        description="PostgreSQL connections each process keeps open (up to 10 more in a burst, closed "
+        "again). Size the server's max_connections for that many per serve or worker process.",
+    )
     api_token: str | None = Field(
         default=None, description="Bearer token that POST /api/v1/posts requires."
     )

@@ -11,6 +11,7 @@ import yaml
 from typer.main import get_command
 
 from crisisdesk.cli.main import app
+from crisisdesk.settings import Settings
 from crisisdesk.workspace import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,10 @@ def test_compose_starts_postgresql_redis_two_front_ends_and_two_workers() -> Non
         assert any(v.startswith("attachments:") for v in svc["volumes"]), f"{name}: attachments shared"
         assert svc["command"][0] == "crisisdesk" and svc["command"][1] in known
         assert set(svc["depends_on"]) == {"postgres", "redis"}
+    # Each of our processes may hold its pool + 10 connections: PostgreSQL must take them all.
+    command = s["postgres"]["command"]
+    allowed = int(command[command.index("-c") + 1].removeprefix("max_connections="))
+    assert allowed >= len(ours) * (Settings().database_pool_size + 10) + 10
 
 
 def test_the_workspace_of_the_compose_file_is_valid() -> None:
