@@ -24,9 +24,10 @@ from typer.testing import CliRunner
 
 from crisisdesk.api.app import create_app
 from crisisdesk.audit.service import Actor
-from crisisdesk.channels.base import Action, PollingConnector
+from crisisdesk.channels.base import PollingConnector
 from crisisdesk.channels.health_alerts import open_alerts
 from crisisdesk.channels.outbox import OutboundRequest, enqueue
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.channels.polling import poll_once
 from crisisdesk.channels.service import store_delivery
 from crisisdesk.cli.main import app

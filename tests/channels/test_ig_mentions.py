@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crisisdesk.channels.base import Action, Capability, Lookup, Outbound, PlatformError
+from crisisdesk.channels.base import Capability, Lookup, PlatformError
 from crisisdesk.channels.lookups import MOST_ATTEMPTS, run_due
 from crisisdesk.channels.models import ChannelDelivery, ChannelLookup, LookupStatus, UnparsedItem
+from crisisdesk.channels.outgoing import Action, Outbound
 from crisisdesk.channels.processor import process_pending
 from crisisdesk.channels.service import store_delivery
 from crisisdesk.core.clock import SystemClock

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from crisisdesk.channels.base import Action, Capability, Outbound, PlatformError, SendingConnector
+from crisisdesk.channels.base import Capability, PlatformError
 from crisisdesk.channels.facebook.config import FacebookConfig
 from crisisdesk.channels.facebook.connector import FacebookConnector
 from crisisdesk.channels.instagram.config import InstagramConfig
 from crisisdesk.channels.instagram.connector import InstagramConnector
+from crisisdesk.channels.outgoing import Action, Outbound, SendingConnector
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
 from crisisdesk.channels.whatsapp.connector import WhatsAppConnector
 from tests.channels.payloads import APP_SECRET, IG_ID, PAGE_ID, PNID, VERIFY_TOKEN

@@ -19,18 +19,16 @@ from crisisdesk.audit.models import AuditEntry
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import (
-    Action,
     Capability,
     CheckResult,
     Delivery,
     DeliveryState,
-    Outbound,
     PlatformError,
-    Sent,
     StatusReport,
     Watermark,
 )
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action, Outbound, Sent
 from crisisdesk.channels.sending import LEASE, OutboxSender
 from crisisdesk.notify.dispatcher import RetryPolicy
 from crisisdesk.posts.models import Author, Post

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from crisisdesk.channels.base import Action, Capability, Outbound, PlatformError
+from crisisdesk.channels.base import Capability, PlatformError
 from crisisdesk.channels.bluesky.config import BlueskyConfig
 from crisisdesk.channels.bluesky.connector import BlueskyConnector
 from crisisdesk.channels.bluesky.sending import graphemes
@@ -21,6 +21,7 @@ from crisisdesk.channels.facebook.config import FacebookConfig
 from crisisdesk.channels.facebook.connector import FacebookConnector
 from crisisdesk.channels.mastodon.config import MastodonConfig
 from crisisdesk.channels.mastodon.connector import MastodonConnector
+from crisisdesk.channels.outgoing import Action, Outbound
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.telegram.connector import TelegramConnector, TelegramPublishingConnector

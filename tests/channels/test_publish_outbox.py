@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
-from crisisdesk.channels.base import Action, Connector
+from crisisdesk.channels.base import Connector
 from crisisdesk.channels.bluesky.config import BlueskyConfig
 from crisisdesk.channels.bluesky.connector import BlueskyConnector
 from crisisdesk.channels.facebook.config import FacebookConfig
@@ -23,6 +23,7 @@ from crisisdesk.channels.facebook.connector import FacebookConnector
 from crisisdesk.channels.mastodon.config import MastodonConfig
 from crisisdesk.channels.mastodon.connector import MastodonConnector
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.channels.sending import OutboxSender
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.telegram.connector import TelegramConnector

@@ -15,15 +15,8 @@ from typing import Any
 
 import pytest
 
-from crisisdesk.channels.base import (
-    Action,
-    Capability,
-    Outbound,
-    OutgoingFile,
-    PlatformError,
-    attachment_limits,
-    attachment_refusal,
-)
+from crisisdesk.channels.base import Capability, PlatformError
+from crisisdesk.channels.outgoing import Action, Outbound, OutgoingFile, attachment_limits, attachment_refusal
 from crisisdesk.channels.registry import CONNECTORS
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.telegram.connector import TelegramConnector

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
-from crisisdesk.channels.base import NEEDS, Action, Capability, Outbound, PlatformError
+from crisisdesk.channels.base import Capability, PlatformError
 from crisisdesk.channels.bluesky.config import BlueskyConfig
 from crisisdesk.channels.bluesky.connector import BlueskyConnector
 from crisisdesk.channels.email.config import EmailConfig
@@ -25,6 +25,7 @@ from crisisdesk.channels.email.sending import message_id, reply_subject
 from crisisdesk.channels.mastodon.config import MastodonConfig
 from crisisdesk.channels.mastodon.connector import MastodonConnector
 from crisisdesk.channels.mastodon.sending import with_mention
+from crisisdesk.channels.outgoing import NEEDS, Action, Outbound
 from crisisdesk.channels.registry import CONNECTORS
 from tests.fakes.bluesky_api import BlueskyApi
 from tests.fakes.http_sink import HttpSink, Reply

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from crisisdesk.channels.base import Action, Capability, Outbound, PlatformError, Sent
+from crisisdesk.channels.base import Capability, PlatformError
+from crisisdesk.channels.outgoing import Action, Outbound, Sent
 from crisisdesk.channels.registry import connector_for
 from crisisdesk.channels.telegram.config import TelegramConfig
 from crisisdesk.channels.telegram.connector import TelegramConnector

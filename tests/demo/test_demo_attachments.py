@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from crisisdesk.channels.base import Action, Outbound, OutgoingFile
 from crisisdesk.channels.facebook.config import FacebookConfig
 from crisisdesk.channels.facebook.connector import FacebookConnector
+from crisisdesk.channels.outgoing import Action, Outbound, OutgoingFile
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
 from crisisdesk.channels.whatsapp.connector import WhatsAppConnector
 from crisisdesk.demo.platforms import PlatformSink

@@ -23,8 +23,8 @@ from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
 from crisisdesk.api.responses import errors
 from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.channels import outbox
-from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.core.fields import Id
 from crisisdesk.inbox.models import ModerationReview, ReviewStatus
 from crisisdesk.posts.models import Author, Post

@@ -22,8 +22,8 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
 from crisisdesk.channels import outbox
-from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.core.fields import Id, StrictId
 from crisisdesk.inbox import moderation
 from crisisdesk.runtime import Runtime

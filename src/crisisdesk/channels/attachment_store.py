@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels.attachments import AttachmentRejected, content_type_of, safe_filename
-from crisisdesk.channels.base import OutgoingFile
 from crisisdesk.channels.models import OutboxAttachment
+from crisisdesk.channels.outgoing import OutgoingFile
 
 #: Uploads no reply took within this time are removed.
 UNUSED_FOR = timedelta(days=1)

@@ -14,7 +14,8 @@ import mimetypes
 import re
 import unicodedata
 
-from crisisdesk.channels.base import OutgoingFile, PlatformError
+from crisisdesk.channels.base import PlatformError
+from crisisdesk.channels.outgoing import OutgoingFile
 
 #: What the hub accepts at all; each connector narrows it (``AttachmentLimits.content_types``).
 ALLOWED_TYPES: frozenset[str] = frozenset({

@@ -22,20 +22,16 @@ from sqlalchemy import ColumnElement, and_, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor, AuditAction, record
-from crisisdesk.channels.base import (
+from crisisdesk.channels.base import STATE_RANK, Connector, DeliveryState, StatusReport, Watermark
+from crisisdesk.channels.models import OutboxAttachment, OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import (
     NEEDS,
-    STATE_RANK,
     Action,
-    Connector,
-    DeliveryState,
     Outbound,
     OutgoingFile,
-    StatusReport,
-    Watermark,
     attachment_limits,
     attachment_refusal,
 )
-from crisisdesk.channels.models import OutboxAttachment, OutboxItem, OutboxStatus
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.posts.models import Author, Post
 

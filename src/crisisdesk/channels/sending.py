@@ -26,17 +26,9 @@ from crisisdesk.audit.service import Actor, AuditAction, record
 from crisisdesk.channels import attachment_store, outbox
 from crisisdesk.channels.attachment_store import AttachmentStore
 from crisisdesk.channels.background import RoundLoop
-from crisisdesk.channels.base import (
-    NEEDS,
-    Action,
-    Connector,
-    Outbound,
-    PlatformError,
-    SendingConnector,
-    Sent,
-    attachment_limits,
-)
+from crisisdesk.channels.base import Connector, PlatformError
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import NEEDS, Action, Outbound, SendingConnector, Sent, attachment_limits
 from crisisdesk.core.clock import Clock
 from crisisdesk.db import log_failure
 from crisisdesk.notify.dispatcher import RetryPolicy

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels.attachment_store import AttachmentStore, upload
 from crisisdesk.channels.attachments import AttachmentRejected
-from crisisdesk.channels.base import Action, Connector, PlatformError
+from crisisdesk.channels.base import Connector, PlatformError
 from crisisdesk.channels.config import ChannelConfig
 from crisisdesk.channels.health import State
 from crisisdesk.channels.health_facts import HealthSubject, health_of
@@ -28,6 +28,7 @@ from crisisdesk.channels.insights import collect as collect_insights
 from crisisdesk.channels.insights import reads_insights, summary
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
 from crisisdesk.channels.outbox import OutboundRequest, OutboxError, attached_ids, enqueue
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.channels.own_post_counts import reads_own_posts
 from crisisdesk.channels.own_post_counts import refresh as refresh_own_posts
 from crisisdesk.channels.registry import connector_for

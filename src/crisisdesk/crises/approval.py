@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from crisisdesk.accounts.models import User
 from crisisdesk.accounts.roles import Permission, Role, permissions_of
 from crisisdesk.audit.service import Actor, AuditAction, record
-from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import ApprovalState, OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.core.errors import CrisisdeskError
 from crisisdesk.crises import playbook
 from crisisdesk.crises.models import Crisis, CrisisSituation

@@ -3,7 +3,7 @@
 One code path for ``POST /api/v1/posts/{platform}/{external_id}/moderation`` and the buttons on
 the conversation page: the request names a stored post and goes to the outbox
 (:func:`crisisdesk.channels.outbox.enqueue`) on the channel the post came through, which refuses
-what the channel's connector cannot do (:data:`~crisisdesk.channels.base.NEEDS`).
+what the channel's connector cannot do (:data:`~crisisdesk.channels.outgoing.NEEDS`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crisisdesk.channels import outbox
-from crisisdesk.channels.base import NEEDS, Action, Connector
+from crisisdesk.channels.base import Connector
 from crisisdesk.channels.models import OutboxItem
+from crisisdesk.channels.outgoing import NEEDS, Action
 from crisisdesk.posts.models import Post
 
 #: What a person asks for, by the name the API and the page use, and the outbox action it is.

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.models import AuditEntry
 from crisisdesk.audit.service import Actor, AuditAction
-from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.inbox.contacts import merge_contacts
 from crisisdesk.inbox.models import ContactIdentity, Conversation, ConversationEvent
 from crisisdesk.posts.models import Author, Post

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crisisdesk.accounts.models import User
-from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.inbox.models import Conversation, ConversationEvent, ConversationStatus
 from crisisdesk.posts.models import Post
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from crisisdesk.accounts.models import User
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
-from crisisdesk.channels.base import Action, Connector
+from crisisdesk.channels.base import Connector
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.crises.mode_effects import OFF, ModeState
 from crisisdesk.inbox import moves, service
 from crisisdesk.inbox.errors import InboxError

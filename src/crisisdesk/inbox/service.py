@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
-from crisisdesk.channels.base import Action, Connector, private_reply_window
+from crisisdesk.channels.base import Connector
 from crisisdesk.channels.models import OutboxAttachment, OutboxItem
+from crisisdesk.channels.outgoing import Action, private_reply_window
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
     Conversation,

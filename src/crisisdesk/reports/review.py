@@ -21,8 +21,8 @@ import orjson
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.crises.models import CrisisMode, CrisisTask
 from crisisdesk.detection.models import Situation
 from crisisdesk.detection.summary import display_term

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crisisdesk.channels.base import Action
 from crisisdesk.channels.models import ApprovalState, OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.crises.models import CrisisAction, CrisisTask
 from crisisdesk.inbox.models import Conversation, ConversationEvent
 from crisisdesk.inbox.performance import spread

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
-from crisisdesk.channels.base import Action, Capability, Connector
+from crisisdesk.channels.base import Capability, Connector
 from crisisdesk.channels.models import OutboxItem, OutboxStatus
+from crisisdesk.channels.outgoing import Action
 from crisisdesk.core.clock import Clock
 from crisisdesk.crises import playbook
 from crisisdesk.crises.models import Crisis

@@ -29,8 +29,8 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.channels import outbox
 from crisisdesk.channels.attachment_store import upload
 from crisisdesk.channels.attachments import AttachmentRejected
-from crisisdesk.channels.base import NEEDS, Action
 from crisisdesk.channels.models import OutboxItem
+from crisisdesk.channels.outgoing import NEEDS, Action
 from crisisdesk.core.fields import Id
 from crisisdesk.crises import approval
 from crisisdesk.inbox import moderation, service, sla

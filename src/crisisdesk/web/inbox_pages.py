@@ -24,7 +24,8 @@ from crisisdesk.accounts.roles import Permission
 from crisisdesk.accounts.schemas import Principal
 from crisisdesk.accounts.service import list_users
 from crisisdesk.analysis.complaints import DEFAULT_TAXONOMY
-from crisisdesk.channels.base import Capability, private_reply_window
+from crisisdesk.channels.base import Capability
+from crisisdesk.channels.outgoing import private_reply_window
 from crisisdesk.core.fields import Id
 from crisisdesk.crises import approval
 from crisisdesk.detection.models import Situation

@@ -22,20 +22,12 @@ from typing import Any, ClassVar
 
 import orjson
 
-from crisisdesk.channels.base import (
-    Action,
-    Capability,
-    CheckResult,
-    Delivery,
-    Fetched,
-    Outbound,
-    PlatformError,
-    Sent,
-)
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, Fetched, PlatformError
 from crisisdesk.channels.bluesky.client import Xrpc
 from crisisdesk.channels.bluesky.config import BlueskyConfig
 from crisisdesk.channels.bluesky.mapping import POST_REASONS, map_body, parse_time, sort_at
 from crisisdesk.channels.bluesky.sending import block_record, post_record, record_key, reply_record
+from crisisdesk.channels.outgoing import Action, Outbound, Sent
 
 LIMIT = 100
 MAX_PAGES = 10

@@ -26,8 +26,9 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-from crisisdesk.channels.base import Outbound, PlatformError, too_long
+from crisisdesk.channels.base import PlatformError
 from crisisdesk.channels.bluesky.mapping import strong_ref
+from crisisdesk.channels.outgoing import Outbound, too_long
 
 POST = "app.bsky.feed.post"
 BLOCK = "app.bsky.graph.block"

@@ -10,20 +10,11 @@ import orjson
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from crisisdesk.channels.base import (
-    Action,
-    AttachmentLimits,
-    Capability,
-    CheckResult,
-    Delivery,
-    Fetched,
-    Outbound,
-    PlatformError,
-    Sent,
-)
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, Fetched, PlatformError
 from crisisdesk.channels.email.config import EmailConfig
 from crisisdesk.channels.email.mapping import map_body
 from crisisdesk.channels.email.sending import ATTACHMENTS, attachment_refusal, deliver, reply_message
+from crisisdesk.channels.outgoing import Action, AttachmentLimits, Outbound, Sent
 
 #: Longest single IDLE (RFC 2177: re-issue before the server's 30-minute autologout).
 MAX_IDLE = 25 * 60

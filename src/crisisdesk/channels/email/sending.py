@@ -27,7 +27,8 @@ from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
 from crisisdesk.channels.attachments import ALLOWED_TYPES, read_all
-from crisisdesk.channels.base import AttachmentLimits, Outbound, OutgoingFile, PlatformError
+from crisisdesk.channels.base import PlatformError
+from crisisdesk.channels.outgoing import AttachmentLimits, Outbound, OutgoingFile
 from crisisdesk.notify.schemas import SmtpConfig
 
 TIMEOUT = 30.0

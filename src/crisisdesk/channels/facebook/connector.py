@@ -4,15 +4,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from crisisdesk.channels.attachments import read_all
-from crisisdesk.channels.base import (
-    AttachmentLimits,
-    Capability,
-    Delivery,
-    Insights,
-    Outbound,
-    PlatformError,
-    Sent,
-)
+from crisisdesk.channels.base import Capability, Delivery, Insights, PlatformError
 from crisisdesk.channels.facebook import sending
 from crisisdesk.channels.facebook.config import FacebookConfig
 from crisisdesk.channels.facebook.mapping import (
@@ -27,6 +19,7 @@ from crisisdesk.channels.meta.connector import MetaConnector
 from crisisdesk.channels.meta.media import MESSENGER_TYPES, upload_messenger
 from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
 from crisisdesk.channels.meta.webhook import Entry
+from crisisdesk.channels.outgoing import AttachmentLimits, Outbound, Sent
 
 
 class FacebookConnector(MetaConnector):

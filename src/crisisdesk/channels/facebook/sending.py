@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from crisisdesk.channels.attachments import ALLOWED_TYPES
-from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, Sent, too_long
 from crisisdesk.channels.facebook.mapping import PLATFORM
 from crisisdesk.channels.meta.sending import (
     GraphCall,
@@ -31,6 +30,7 @@ from crisisdesk.channels.meta.sending import (
     succeeded,
     text,
 )
+from crisisdesk.channels.outgoing import Action, AttachmentLimits, Outbound, Sent, too_long
 
 #: Messenger chats take files (25 MB each), each as a message of its own after the text;
 #: comment replies and private replies to comments take none.

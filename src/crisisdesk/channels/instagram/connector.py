@@ -4,7 +4,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any, ClassVar
 
-from crisisdesk.channels.base import Capability, Delivery, Insights, Lookup, Outbound
+from crisisdesk.channels.base import Capability, Delivery, Insights, Lookup
 from crisisdesk.channels.instagram import mentions, sending
 from crisisdesk.channels.instagram.config import InstagramConfig
 from crisisdesk.channels.instagram.mapping import MEDIA_FIELDS, MEDIA_FIELDS_BASIC, map_entry, map_media
@@ -13,6 +13,7 @@ from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
 from crisisdesk.channels.meta.sending import GraphCall
 from crisisdesk.channels.meta.webhook import Entry
+from crisisdesk.channels.outgoing import Outbound
 
 
 class InstagramConnector(MetaConnector):

@@ -17,7 +17,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from crisisdesk.channels.base import Action, Outbound, Sent
 from crisisdesk.channels.instagram.mentions import PLATFORM
 from crisisdesk.channels.meta.sending import (
     GraphCall,
@@ -31,6 +30,7 @@ from crisisdesk.channels.meta.sending import (
     text,
     thread_rest,
 )
+from crisisdesk.channels.outgoing import Action, Outbound, Sent
 
 
 def plan(outbound: Outbound, *, account_id: str) -> GraphCall:

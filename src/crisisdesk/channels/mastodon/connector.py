@@ -19,22 +19,14 @@ import httpx
 import orjson
 
 from crisisdesk.channels.attachments import read_all
-from crisisdesk.channels.base import (
-    AttachmentLimits,
-    Capability,
-    CheckResult,
-    Delivery,
-    Fetched,
-    Outbound,
-    PlatformError,
-    Sent,
-)
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, Fetched, PlatformError
 from crisisdesk.channels.http import client, unreachable
 from crisisdesk.channels.mastodon import media
 from crisisdesk.channels.mastodon.config import MastodonConfig
 from crisisdesk.channels.mastodon.errors import refusal, until_reset
 from crisisdesk.channels.mastodon.mapping import map_body, statuses_of
 from crisisdesk.channels.mastodon.sending import call_for, sent_from
+from crisisdesk.channels.outgoing import AttachmentLimits, Outbound, Sent
 
 LIMIT = 40  # the most /timelines/tag returns per page
 MAX_PAGES = 10

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 
 from crisisdesk.channels.attachments import ALLOWED_TYPES
-from crisisdesk.channels.base import AttachmentLimits, OutgoingFile, PlatformError
+from crisisdesk.channels.base import PlatformError
 from crisisdesk.channels.mastodon.errors import refusal
+from crisisdesk.channels.outgoing import AttachmentLimits, OutgoingFile
 
 MEDIA = "/api/v2/media"
 #: Mastodon's defaults: 4 attachments per status, images up to 16 MB, video and audio up to 99 MB;

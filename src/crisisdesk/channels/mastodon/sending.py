@@ -22,7 +22,8 @@ from urllib.parse import quote
 
 import httpx
 
-from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent, too_long
+from crisisdesk.channels.base import PlatformError
+from crisisdesk.channels.outgoing import Action, Outbound, Sent, too_long
 
 STATUSES = "/api/v1/statuses"
 #: Mastodon's default status length; instances may allow more (the channel's ``max_characters``).

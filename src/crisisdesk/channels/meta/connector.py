@@ -7,21 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from crisisdesk.channels.base import (
-    NEEDS,
-    Capability,
-    CheckResult,
-    Delivery,
-    Outbound,
-    PlatformError,
-    Sent,
-    Unparsed,
-)
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, PlatformError, Unparsed
 from crisisdesk.channels.meta import own_posts, webhook
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.config import MetaChannelConfig
 from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
 from crisisdesk.channels.meta.webhook import Entry, load_object
+from crisisdesk.channels.outgoing import NEEDS, Outbound, Sent
 
 log = logging.getLogger(__name__)
 

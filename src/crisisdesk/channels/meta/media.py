@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import orjson
 
-from crisisdesk.channels.base import OutgoingFile, PlatformError
+from crisisdesk.channels.base import PlatformError
 from crisisdesk.channels.meta.client import GraphClient
+from crisisdesk.channels.outgoing import OutgoingFile
 
 #: Messenger's attachment types by our file kinds.
 MESSENGER_TYPES = {"image": "image", "video": "video", "audio": "audio", "document": "file"}

@@ -19,9 +19,10 @@ from typing import Any, Literal
 
 import httpx
 
-from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent
+from crisisdesk.channels.base import PlatformError
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.config import MetaChannelConfig
+from crisisdesk.channels.outgoing import Action, Outbound, Sent
 
 ReadAnswer = Callable[[dict[str, Any]], Sent]
 

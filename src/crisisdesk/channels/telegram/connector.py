@@ -3,17 +3,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from crisisdesk.channels.base import (
-    NEEDS,
-    AttachmentLimits,
-    Capability,
-    CheckResult,
-    Delivery,
-    Outbound,
-    PlatformError,
-    Sent,
-    load_json,
-)
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, PlatformError, load_json
+from crisisdesk.channels.outgoing import NEEDS, AttachmentLimits, Outbound, Sent
 from crisisdesk.channels.signatures import check_token, header
 from crisisdesk.channels.telegram.client import BotApi
 from crisisdesk.channels.telegram.config import TelegramConfig

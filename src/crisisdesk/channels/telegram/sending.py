@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crisisdesk.channels.attachments import ALLOWED_TYPES, read_all
-from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, PlatformError, Sent, too_long
+from crisisdesk.channels.base import PlatformError
+from crisisdesk.channels.outgoing import Action, AttachmentLimits, Outbound, Sent, too_long
 from crisisdesk.channels.telegram.client import BotApi
 
 #: sendMessage's limit, in UTF-16 code units (what Telegram counts) of the text as sent.

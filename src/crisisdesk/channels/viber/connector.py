@@ -3,16 +3,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from crisisdesk.channels.base import (
-    NEEDS,
-    Capability,
-    CheckResult,
-    Delivery,
-    Outbound,
-    PlatformError,
-    Sent,
-    load_json,
-)
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, PlatformError, load_json
+from crisisdesk.channels.outgoing import NEEDS, Outbound, Sent
 from crisisdesk.channels.signatures import check_hmac, header
 from crisisdesk.channels.viber.client import ViberApi
 from crisisdesk.channels.viber.config import ViberConfig

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent
+from crisisdesk.channels.base import PlatformError
+from crisisdesk.channels.outgoing import Action, Outbound, Sent
 from crisisdesk.channels.viber.client import ViberApi
 
 #: Viber's limit for a text message.

@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from crisisdesk.channels.attachments import read_all
-from crisisdesk.channels.base import AttachmentLimits, Capability, Delivery, Outbound, Sent
+from crisisdesk.channels.base import Capability, Delivery
 from crisisdesk.channels.meta.client import GraphClient
 from crisisdesk.channels.meta.connector import MetaConnector
 from crisisdesk.channels.meta.media import upload_whatsapp
 from crisisdesk.channels.meta.sending import GraphCall, perform, refuse
 from crisisdesk.channels.meta.webhook import Entry
+from crisisdesk.channels.outgoing import AttachmentLimits, Outbound, Sent
 from crisisdesk.channels.whatsapp import sending
 from crisisdesk.channels.whatsapp.config import WhatsAppConfig
 from crisisdesk.channels.whatsapp.mapping import map_entry

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crisisdesk.channels.base import Action, AttachmentLimits, Outbound, OutgoingFile, Sent
 from crisisdesk.channels.meta.sending import GraphCall, person, refuse, text
+from crisisdesk.channels.outgoing import Action, AttachmentLimits, Outbound, OutgoingFile, Sent
 from crisisdesk.channels.whatsapp.mapping import PLATFORM
 
 

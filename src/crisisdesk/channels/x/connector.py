@@ -24,16 +24,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from crisisdesk.channels.base import (
-    NEEDS,
-    Capability,
-    CheckResult,
-    Delivery,
-    Fetched,
-    Outbound,
-    PlatformError,
-    Sent,
-)
+from crisisdesk.channels.base import Capability, CheckResult, Delivery, Fetched, PlatformError
+from crisisdesk.channels.outgoing import NEEDS, Outbound, Sent
 from crisisdesk.channels.x.client import XApi, problem
 from crisisdesk.channels.x.config import XConfig
 from crisisdesk.channels.x.mapping import map_page

@@ -27,7 +27,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from crisisdesk.channels.base import Action, Outbound, PlatformError, Sent, too_long
+from crisisdesk.channels.base import PlatformError
+from crisisdesk.channels.outgoing import Action, Outbound, Sent, too_long
 from crisisdesk.channels.x.client import XApi, problem
 
 _STATUS_URL = re.compile(r"/status(?:es)?/(\d+)(?:[/?#]|$)")
