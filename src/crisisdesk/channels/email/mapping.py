@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import re
 from datetime import UTC, datetime
 from email import policy
@@ -28,14 +27,21 @@ from typing import Any
 import orjson
 
 from crisisdesk.channels.base import Attachment, Delivery, InboundPost, PayloadError, iso
+from crisisdesk.channels.html_text import html_to_text
 
 PLATFORM = "email"
 _ID = re.compile(r"<([^<>\s]+)>")
+#: Where the quoted history of a reply starts: Gmail's and Apple Mail's "On … wrote:" / "Am …
+#: schrieb …:" (which mail clients wrap onto a second line when the name and address are long),
+#: Outlook's "-----Original Message-----", its line of underscores, and its header block
+#: ("From: …" / "Von: …" followed by "Sent: …" / "Gesendet: …").
 _QUOTE_START = re.compile(
-    r"^(On .{4,200} wrote:|Am .{4,200} schrieb .{1,200}:"
-    r"|-{2,} ?(Original Message|Ursprüngliche Nachricht) ?-{2,})\s*$", re.MULTILINE)
-_TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
+    r"^(On [^\n]{4,200}(?:\n[^\n]{1,200})? wrote:"
+    r"|Am [^\n]{4,200}\n[^\n]{0,200} schrieb [^\n]{1,200}:"
+    r"|Am [^\n]{4,200} schrieb [^\n]{1,200}(?:\n[^\n]{0,200})?:"
+    r"|-{2,} ?(Original Message|Ursprüngliche Nachricht) ?-{2,}"
+    r"|_{10,}"
+    r"|(From|Von): [^\n]{1,300}\n(Sent|Gesendet|Date|Datum): [^\n]*)\s*$", re.MULTILINE)
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -52,7 +58,7 @@ def body_text(message: EmailMessage) -> str:
         raw = part.get_payload(decode=True)
         content = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
     if part.get_content_subtype() == "html":
-        content = html.unescape(_TAG.sub("", _BREAK.sub("\n", content)))
+        return html_to_text(str(content))
     return str(content)
 
 
