@@ -9,6 +9,7 @@ Reactions, shares, likes and hides are kept as unparsed and counted (the inbox i
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -18,6 +19,7 @@ from crisisdesk.channels.base import (
     Deletion,
     Delivery,
     InboundPost,
+    PayloadError,
     Unparsed,
     each_item,
     from_unix,
@@ -26,6 +28,7 @@ from crisisdesk.channels.base import (
 )
 from crisisdesk.channels.meta.messaging import map_messaging
 from crisisdesk.channels.meta.own_posts import count, lifetime_insights, own_post
+from crisisdesk.channels.meta.times import graph_time
 from crisisdesk.channels.meta.webhook import Entry, changes
 
 PLATFORM = "facebook"
@@ -35,6 +38,8 @@ _CONTENT_ITEMS = frozenset({"comment", "post", "status", "photo", "video", "link
 _ADD = frozenset({"add"})
 _EDIT = frozenset({"edited", "edit", "update"})
 _REMOVE = frozenset({"remove", "delete"})
+#: Feed items whose ``link`` is the media itself, by our attachment type.
+_MEDIA_LINK = {"photo": "image", "video": "video"}
 
 
 class _From(BaseModel):
@@ -54,10 +59,29 @@ class FeedValue(BaseModel):
     parent_id: str | None = None
     from_: _From | None = Field(default=None, alias="from")
     message: str | None = None
-    created_time: int | float | None = None
+    #: Unix seconds as Meta sends them; a Graph time string (``2026-12-04T10:00:00+0000``) is read too.
+    created_time: int | float | str | None = None
     photo: str | None = None
     video: str | None = None
+    #: On ``photo`` and ``video`` items the media's address (with ``photo_id``/``video_id``); on a
+    #: ``status`` with several photos the first of them; on other items a link, not a file. Both
+    #: are read where they are strings: an odd value costs the file, never the post.
+    link: Any = None
+    photos: Any = None
     permalink_url: str | None = None
+
+    def attachments(self) -> list[Attachment]:
+        """The files the item carries: a comment's ``photo``/``video``, a photo or video post's
+        ``link``, a multi-photo post's ``photos``; each address once."""
+        found: list[tuple[str, object]] = [("image", self.photo), ("video", self.video)]
+        if self.item in _MEDIA_LINK:
+            found.append((_MEDIA_LINK[self.item], self.link))
+        found.extend(("image", url) for url in (self.photos if isinstance(self.photos, list) else []))
+        out: list[Attachment] = []
+        for kind, url in found:
+            if isinstance(url, str) and url and all(a.url != url for a in out):
+                out.append(Attachment(type=kind, url=url))
+        return out
 
 
 def map_entry(entry: Entry, *, page_id: str, channel: str) -> Delivery:
@@ -85,9 +109,11 @@ def _map_feed(value: FeedValue, raw: dict[str, Any], out: Delivery, *, page_id: 
     if value.item not in _CONTENT_ITEMS or item_id is None:
         out.unparsed.append(Unparsed(f"feed {value.item} {value.verb}", raw))
         return
-    at = from_unix(value.created_time) if value.created_time else fallback_time
+    at = _created(value.created_time) or fallback_time
     if value.verb in _REMOVE:
-        if at is not None:
+        if at is None:  # a removal we cannot date is kept, not lost
+            out.unparsed.append(Unparsed(f"feed {value.item} {value.verb} without a time", raw))
+        else:
             out.deletions.append(Deletion(PLATFORM, item_id, at))
         return
     if value.verb not in _ADD | _EDIT or at is None:
@@ -113,11 +139,23 @@ def _map_feed(value: FeedValue, raw: dict[str, Any], out: Delivery, *, page_id: 
         post["in_reply_to"] = value.parent_id or value.post_id
     if value.permalink_url:
         post["url"] = value.permalink_url
-    attachments = [Attachment(type=kind, url=url) for kind, url in (("image", value.photo),
-                                                                     ("video", value.video)) if url]
+    attachments = value.attachments()
     own = value.from_ is not None and value.from_.id == page_id
     out.posts.append(InboundPost(post, thread=thread, public=True, attachments=attachments,
                                  edited=value.verb in _EDIT, own=own))
+
+
+def _created(value: int | float | str | None) -> datetime | None:
+    """``created_time`` as Unix seconds (a number or digit string) or a Graph time string; None
+    where absent. A number no calendar holds is the item's :class:`PayloadError` (unparsed)."""
+    if not value:
+        return None
+    if isinstance(value, str) and not value.replace(".", "", 1).isdigit():
+        moment = graph_time(value)
+        if moment is None:
+            raise PayloadError(f"created_time {value!r} is not a time")
+        return moment
+    return from_unix(value)
 
 
 #: What :meth:`FacebookConnector.own_posts` asks of each post on ``/{page-id}/published_posts``:

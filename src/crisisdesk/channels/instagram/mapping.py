@@ -49,6 +49,10 @@ class CommentValue(BaseModel):
 
 def map_entry(entry: Entry, *, account_id: str, channel: str) -> Delivery:
     out = map_messaging(entry.messaging, platform=PLATFORM, account_id=account_id, channel=channel)
+    # Instagram threads have a handover protocol too: while another app owns one, its messages come
+    # under ``standby``. Kept (not read as ours to answer), never silently left out of the delivery.
+    for event in entry.standby:
+        out.unparsed.append(Unparsed("messaging standby event (another app owns the thread)", event))
     fallback = unix_or_none(entry.time) if entry.time else None
     for change, raw in changes(entry):
         if change is not None and change.field == "mentions":

@@ -34,7 +34,9 @@ class Entry(BaseModel):
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
     id: str
-    time: int | float | None = None
+    #: Only a fallback time for changes that carry none: seconds or milliseconds as Meta sends
+    #: them; any other string is accepted and reads as no time, so it never costs the entry.
+    time: int | float | str | None = None
     changes: list[dict[str, Any]] = Field(default_factory=list)
     messaging: list[dict[str, Any]] = Field(default_factory=list)
     standby: list[dict[str, Any]] = Field(default_factory=list)

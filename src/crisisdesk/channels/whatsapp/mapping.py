@@ -1,7 +1,7 @@
 """A WhatsApp number's deliveries as posts and delivery statuses.
 
 Every message is private, in the thread (our number, the person's WhatsApp id). Text, captions of
-media, locations, button and list answers become the post's text; media are recorded as
+media, locations, shared contact cards, button and list answers become the post's text; media are recorded as
 attachments (their ids; downloading is a separate, bounded step). Reactions, ``unsupported`` and
 any type this code does not know are kept as unparsed, so a new message type never blocks the
 number. Statuses report how far our own messages got, with the platform's error when one failed.
@@ -127,6 +127,8 @@ def _names(contacts: Any) -> dict[str, str | None]:
 def _text_and_attachments(message: Message, raw: dict[str, Any]) -> tuple[str, list[Attachment]] | None:
     """The message's readable text and attachments; None for a type without either."""
     body = raw.get(message.type)
+    if message.type == "contacts":
+        return _shared_contacts(body)
     part: dict[str, Any] = body if isinstance(body, dict) else {}
     if message.type == "text":
         return str(part.get("body") or ""), []
@@ -147,6 +149,25 @@ def _text_and_attachments(message: Message, raw: dict[str, Any]) -> tuple[str, l
     if message.type == "button":
         return (str(part["text"]), []) if part.get("text") else None
     return None
+
+
+def _shared_contacts(cards: Any) -> tuple[str, list[Attachment]] | None:
+    """A ``contacts`` message (someone shared address-book cards, a list of ``{name:
+    {formatted_name}, phones: [{phone}], emails: [{email}]}``) as one line per card: name, phones
+    and e-mails, which is what an agent needs to call back; None where no card says anything."""
+    lines = []
+    for card in cards if isinstance(cards, list) else []:
+        if not isinstance(card, dict):
+            continue
+        name = card.get("name")
+        words = [str(name["formatted_name"])] if isinstance(name, dict) and name.get("formatted_name") else []
+        for key, field in (("phones", "phone"), ("emails", "email")):
+            entries = card.get(key)
+            words += [str(e[field]) for e in (entries if isinstance(entries, list) else [])
+                      if isinstance(e, dict) and e.get(field)]
+        if words:
+            lines.append(" ".join(words))
+    return ("\n".join(lines), []) if lines else None
 
 
 def _map_message(raw: Any, out: Delivery, *, names: dict[str, str | None], number: str, channel: str) -> None:
