@@ -63,7 +63,7 @@ def test_telegram_messages_edits_groups_channels_and_media(telegram: TelegramCon
     group = telegram.parse(body(tg_update(12, chat={"id": -1001234567890, "type": "supergroup",
                                                     "username": "voltaro_fans"},
                                           text="Auch bei mir", reply_to_message={"message_id": 40},
-                                          message_thread_id=7)))
+                                          message_thread_id=7, is_topic_message=True)))
     (reply,) = group.posts
     assert reply.public and reply.post["in_reply_to"] == "-1001234567890:40"
     assert reply.thread == "telegram:123456789:-1001234567890:7"

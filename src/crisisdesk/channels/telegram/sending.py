@@ -168,6 +168,9 @@ def send(api: BotApi, outbound: Outbound, *, bot_id: str, publish_chat: str | No
             raise refuse("a bot cannot block a person in a private chat; "
                          "only groups and channels ban members")
         who = _recipient(outbound, "blocking")
+        if who == chat.id:  # an anonymous admin writes as the group itself: nobody to ban
+            raise refuse(f"the author is chat {chat.id} itself (an anonymous admin of the group): "
+                         "Telegram bans no one for that; the admins manage its admins")
         if who < 0:  # a channel (or group) that posted in the group under its own name
             api.call("banChatSenderChat", chat_id=chat.id, sender_chat_id=who)
         else:

@@ -46,11 +46,14 @@ class _Location(BaseModel):
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
     type: str
     text: str | None = None
     media: str | None = None
+    #: A sticker is named by its number in Viber's catalogue; its ``media`` (a picture of it) may
+    #: be missing, and then the id is all that says which sticker came.
+    sticker_id: str | None = None
     file_name: str | None = None
     size: int | None = None
     location: _Location | None = None
@@ -95,7 +98,7 @@ def _map_message(callback: Callback, sender: _Sender, message: _Message, at: dat
     attachments: list[Attachment] = []
     if message.type in _MEDIA:
         attachments.append(Attachment(type=_MEDIA[message.type], url=message.media, size=message.size,
-                                      name=message.file_name))
+                                      name=message.file_name, media_id=message.sticker_id))
     elif message.type == "location" and message.location is not None:
         where = f"geo:{message.location.lat},{message.location.lon}"
         attachments.append(Attachment(type="location", url=where))
