@@ -154,8 +154,10 @@ def test_pages_within_a_poll_and_the_cursor_across_polls_and_a_restart(x: tuple[
     first, second, third = api.searches
     assert "start_time" in first and "since_id" not in first and "next_token" not in first
     assert first["query"] == "(voltaro lang:de) OR @voltaro" and first["max_results"] == "10"
-    assert first["expansions"] == "author_id,referenced_tweets.id"
+    assert first["expansions"] == ("author_id,referenced_tweets.id,referenced_tweets.id.author_id,"
+                                   "attachments.media_keys")
     assert "public_metrics" in first["tweet.fields"] and "username" in first["user.fields"]
+    assert "note_tweet" in first["tweet.fields"] and "alt_text" in first["media.fields"]
     assert second["next_token"] and third["next_token"] != second["next_token"]
     assert second["start_time"] == first["start_time"]
     assert load_cursor(engine, source.key) == {"since_id": "1800000000000000024"}

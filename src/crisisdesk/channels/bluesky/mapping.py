@@ -14,6 +14,16 @@ post's fields have no place for a CID, so the post keeps, under ``reply_ref``, t
 object a reply to it needs: ``{"root": {"uri", "cid"}, "parent": {"uri", "cid"}}`` (the parent is
 the post itself). The canonical post ignores the field and the stored raw post keeps it; that is
 where sending takes it from (sending.py).
+
+What the record's text does not hold is read from the rest of the post. Bluesky apps shorten a
+link in the text (``example.com/news/2024/long-artic...``) and keep the whole address in a link
+facet, which names its place by UTF-8 byte offsets: the shortened text is replaced by the address.
+A link shown as a card (``app.bsky.embed.external``) is often removed from the text altogether:
+its address is added at the end. Images and videos are attachments, from the embed view of a post
+view (links to the CDN) or, for a notification that carries only the record, from the record's
+blobs (the blob's CID as the media id). Shares are reposts and quotes, as on X. A ``createdAt``
+that cannot be read as a time with an offset (some clients write one without) gives way to
+``indexedAt``, the time the AppView saw the post.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from crisisdesk.channels.base import Attachment, Delivery, InboundPost, PayloadE
 PLATFORM = "bluesky"
 #: Notification reasons that carry a post of someone else mentioning or answering us.
 POST_REASONS = ("mention", "reply", "quote")
+_LINK = "app.bsky.richtext.facet#link"
 
 
 def parse_time(value: Any) -> datetime:
@@ -60,15 +71,101 @@ def web_url(uri: str, author: dict[str, Any]) -> str | None:
     return f"https://bsky.app/profile/{who}/post/{parts[2]}"
 
 
+def _media_of(embed: Any) -> dict[str, Any]:
+    """The part of an embed that holds images, a video or a link card: a ``recordWithMedia``
+    embed holds it under ``media``."""
+    if not isinstance(embed, dict):
+        return {}
+    return embed["media"] if isinstance(embed.get("media"), dict) else embed
+
+
+def _blob(value: Any, alt: Any, kind: str) -> Attachment | None:
+    """A blob of a record (``{"$type": "blob", "ref": {"$link": <cid>}, "mimeType", "size"}``)."""
+    if not isinstance(value, dict):
+        return None
+    ref = value.get("ref")
+    cid = ref.get("$link") if isinstance(ref, dict) else value.get("cid")  # the older form: {cid, mimeType}
+    size = value.get("size")
+    return Attachment(kind, media_id=str(cid) if cid else None,
+                      mime_type=value.get("mimeType") if isinstance(value.get("mimeType"), str) else None,
+                      size=size if isinstance(size, int) and size >= 0 else None,
+                      name=alt if isinstance(alt, str) and alt else None)
+
+
 def _attachments(item: dict[str, Any]) -> list[Attachment]:
-    embed = item.get("embed") or {}
-    if isinstance(embed.get("media"), dict):  # recordWithMedia#view
-        embed = embed["media"]
-    found = [Attachment("image", url=i.get("fullsize"), name=i.get("alt") or None)
-             for i in embed.get("images") or [] if isinstance(i, dict)]
-    if embed.get("playlist"):
-        found.append(Attachment("video", url=embed.get("playlist"), name=embed.get("alt") or None))
-    return found
+    """Images and a video of a post view's embed (``…#view``: links to the CDN), else of its record
+    (notifications carry the record only: blobs)."""
+    embed = _media_of(item.get("embed"))
+    if embed:
+        found = [Attachment("image", url=i.get("fullsize"), name=i.get("alt") or None)
+                 for i in embed.get("images") or [] if isinstance(i, dict)]
+        if embed.get("playlist"):
+            found.append(Attachment("video", url=embed.get("playlist"), name=embed.get("alt") or None))
+        return found
+    record = item.get("record")
+    embed = _media_of(record.get("embed")) if isinstance(record, dict) else {}
+    blobs = [_blob(i.get("image"), i.get("alt"), "image") for i in embed.get("images") or []
+             if isinstance(i, dict)]
+    if "video" in embed:
+        blobs.append(_blob(embed.get("video"), embed.get("alt"), "video"))
+    return [b for b in blobs if b is not None]
+
+
+def _card(item: dict[str, Any]) -> str | None:
+    """The address of the post's link card (``app.bsky.embed.external``), in a view or a record."""
+    record = item.get("record")
+    for embed in (item.get("embed"), record.get("embed") if isinstance(record, dict) else None):
+        external = _media_of(embed).get("external")
+        if isinstance(external, dict) and isinstance(external.get("uri"), str) and external["uri"]:
+            return str(external["uri"])
+    return None
+
+
+def full_text(record: dict[str, Any]) -> str:
+    """The record's text with each link facet's text replaced by the facet's whole address.
+
+    Offsets count UTF-8 bytes; a facet whose range does not fall on the text (broken, or cut
+    inside a character) is left as it is."""
+    text = str(record.get("text") or "")
+    data = text.encode()
+    spans: list[tuple[int, int, str]] = []
+    for facet in record.get("facets") or []:
+        index = facet.get("index") if isinstance(facet, dict) else None
+        features = facet.get("features") if isinstance(facet, dict) else None
+        if not isinstance(index, dict) or not isinstance(features, list):
+            continue
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        uri = next((f["uri"] for f in features if isinstance(f, dict) and f.get("$type") == _LINK
+                    and isinstance(f.get("uri"), str)), None)
+        if uri and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(data):
+            spans.append((start, end, uri))
+    out, at = [], 0
+    for start, end, uri in sorted(spans):
+        if start < at:
+            continue  # overlapping facets: the first one wins
+        try:
+            shown = data[start:end].decode()
+            out.append(data[at:start].decode())
+        except UnicodeDecodeError:
+            continue
+        out.append(uri if _shortened(shown, uri) else shown)
+        at = end
+    try:
+        out.append(data[at:].decode())
+    except UnicodeDecodeError:
+        return text
+    return "".join(out)
+
+
+def _shortened(shown: str, uri: str) -> bool:
+    """Whether a link's text is (a shortened form of) its address, not words of the author's own
+    ("read this" linked to an article keeps its words)."""
+    bare = _bare(shown.strip().removesuffix("...").removesuffix("\u2026"))
+    return bool(bare) and _bare(uri).startswith(bare)
+
+
+def _bare(address: str) -> str:
+    return address.split("://", 1)[-1].removeprefix("www.")
 
 
 def strong_ref(value: Any) -> dict[str, str] | None:
@@ -99,11 +196,18 @@ def item_to_post(item: dict[str, Any], *, channel: str, me: str | None) -> Inbou
     reply = record.get("reply") or {}
     parent = (reply.get("parent") or {}).get("uri")
     root = (reply.get("root") or {}).get("uri") or parent or uri
-    created = record.get("createdAt") or item.get("indexedAt")
+    try:
+        created = parse_time(record.get("createdAt"))
+    except (ValueError, TypeError):
+        created = parse_time(item.get("indexedAt"))
     langs = record.get("langs") or []
+    text = full_text(record)
+    card = _card(item)
+    if card and card not in text:
+        text = f"{text}\n\n{card}" if text else card
     post: dict[str, Any] = {
-        "platform": PLATFORM, "id": uri, "created_at": iso(parse_time(created)),
-        "text": str(record.get("text") or ""), "kind": "reply" if parent else "post", "channel": channel,
+        "platform": PLATFORM, "id": uri, "created_at": iso(created),
+        "text": text, "kind": "reply" if parent else "post", "channel": channel,
         "lang": str(langs[0])[:16] if langs else None, "url": web_url(uri, author),
         "in_reply_to": parent, "conversation_id": root[:255],
         "author": {"id": author.get("did"), "handle": author.get("handle"),
@@ -113,7 +217,8 @@ def item_to_post(item: dict[str, Any], *, channel: str, me: str | None) -> Inbou
     if ref is not None:
         post["reply_ref"] = ref
     if "likeCount" in item or "repostCount" in item or "replyCount" in item:
-        post["metrics"] = {"likes": item.get("likeCount"), "shares": item.get("repostCount"),
+        shares = [c for c in (item.get("repostCount"), item.get("quoteCount")) if isinstance(c, int)]
+        post["metrics"] = {"likes": item.get("likeCount"), "shares": sum(shares) if shares else None,
                            "replies": item.get("replyCount")}
     return InboundPost(post, thread=f"{PLATFORM}:{root}", public=True, attachments=_attachments(item),
                        own=me is not None and author.get("did") == me)

@@ -10,6 +10,11 @@ The thread key is ``mastodon:<instance host>:<root status id>``. Statuses carry 
 would spend the rate limit, so the poller keeps a map of roots of the statuses it has seen and
 sends it along (``roots``): a reply to a status we have seen gets that status's root; a reply to
 one we have not gets its parent as root (a thread may then start at the first reply we saw).
+
+Counts are kept only when they are counts: an account that hides its followers is served with
+``followers_count: -1`` by servers that honour that setting, which is "unknown", not a number. A
+notification of someone quoting one of our statuses (``quote``, Mastodon 4.5) carries their
+status as a mention does, and maps as one.
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r" *\n *")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _MEDIA = {"image": "image", "gifv": "video", "video": "video", "audio": "audio"}
+#: Notification types whose ``status`` is somebody else's post to us (mentioning or quoting us)
+#: or one we asked to hear of (``status``: an account we get notified about posted).
+STATUS_NOTIFICATIONS = ("mention", "status", "quote")
+
+
+def _count(value: Any) -> int | None:
+    """A count as the instance gave it, or None for anything else (``-1`` for hidden, null)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def strip_html(content: str) -> str:
@@ -70,11 +83,13 @@ def status_to_post(status: dict[str, Any], *, host: str, channel: str, me: str |
         "in_reply_to": str(parent) if parent else None, "conversation_id": root,
         "author": {"id": str(account.get("id") or "") or None, "handle": account.get("acct"),
                    "name": account.get("display_name") or account.get("username"),
-                   "followers": account.get("followers_count")},
-        "metrics": {"likes": status.get("favourites_count"), "shares": status.get("reblogs_count"),
-                    "replies": status.get("replies_count")},
+                   "followers": _count(account.get("followers_count"))},
+        "metrics": {"likes": _count(status.get("favourites_count")),
+                    "shares": _count(status.get("reblogs_count")),
+                    "replies": _count(status.get("replies_count"))},
     }
-    attachments = [Attachment(_MEDIA.get(str(m.get("type")), "file"), url=m.get("url"),
+    # ``url`` is null for a remote file the instance has not copied yet; ``remote_url`` is the original
+    attachments = [Attachment(_MEDIA.get(str(m.get("type")), "file"), url=m.get("url") or m.get("remote_url"),
                               media_id=str(m.get("id")) if m.get("id") else None,
                               name=m.get("description"))
                    for m in status.get("media_attachments") or [] if isinstance(m, dict)]
@@ -93,7 +108,7 @@ def statuses_of(source: str, page: list[Any], out: Delivery) -> list[dict[str, A
             continue
         status: Any = item
         if source == "notifications":
-            if item.get("type") not in ("mention", "status") or not isinstance(item.get("status"), dict):
+            if item.get("type") not in STATUS_NOTIFICATIONS or not isinstance(item.get("status"), dict):
                 out.unparsed.append(Unparsed(f"notification {item.get('type')}", item))
                 continue
             status = item["status"]

@@ -50,9 +50,15 @@ class RssConnector:
         if not response.is_success:
             raise PlatformError(f"{self.config.url} answered HTTP {response.status_code}",
                                 permanent=response.status_code in (401, 403, 404, 410))
-        # feedparser reads the declared encoding (XML prolog or HTTP header) from the raw bytes.
-        parsed = feedparser.parse(response.content, response_headers=dict(response.headers))
-        if not parsed.entries and parsed.get("bozo"):
+        # feedparser reads the declared encoding (XML prolog or HTTP header) from the raw bytes. It
+        # resolves relative links ("/news/1") against Content-Location: the address the feed came from.
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        headers.setdefault("content-location", str(response.url))
+        parsed = feedparser.parse(response.content, response_headers=headers)
+        # bozo alone is no proof: a feed feedparser recognised (it has a version) is also flagged when
+        # served as text/html or octet-stream, for an encoding it overrode or an entity it read past
+        # (&nbsp;), and may simply have no entries right now.
+        if not parsed.entries and parsed.get("bozo") and not parsed.get("version"):
             raise PlatformError(f"{self.config.url} is not a feed: {parsed.get('bozo_exception')}",
                                 permanent=True)
         return parsed
@@ -81,6 +87,10 @@ class RssConnector:
                     kept[when] = list(kept[when])[:6]
             if "tags" in kept:
                 kept["tags"] = [t.get("term") for t in kept["tags"] if isinstance(t, dict)]
+            # feedparser keeps enclosures among the links (rel="enclosure"): its own lookup finds them
+            enclosures = [dict(e) for e in entry.get("enclosures") or [] if isinstance(e, dict)]
+            if enclosures:
+                kept["enclosures"] = enclosures
             bodies.append(orjson.dumps({"feed": feed, "entry": kept, "seen": now, "name": self.config.name,
                                         "reach": self.config.reach},
                                        default=str))

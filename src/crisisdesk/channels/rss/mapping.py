@@ -3,6 +3,10 @@
 The id is the entry's ``id``/``guid``, else its link, else a hash of title and date (a feed may
 give none). The text is the title and the summary with the HTML removed; the time is the entry's
 published or updated time, else the time it was first seen (feeds without dates exist).
+Enclosures (a podcast's episode, an article's picture) are attachments.
+
+Only what is a tag is removed from the text: feedparser gives a plain-text title as text, where
+``<`` and ``>`` are the characters themselves ("Pegel < 2 m, Sperrung > 3 Tage").
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from typing import Any
 
 import orjson
 
-from crisisdesk.channels.base import Delivery, InboundPost, PayloadError, Unparsed, iso
+from crisisdesk.channels.base import Attachment, Delivery, InboundPost, PayloadError, Unparsed, iso
 
 PLATFORM = "news"
-_TAG = re.compile(r"<[^>]+>")
+#: An HTML tag (a name right after ``<`` or ``</``), a comment or a declaration; not a lone ``<``.
+_TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*|!--.*?--|![A-Za-z\[][^<>]*)>", re.DOTALL)
 _SPACE = re.compile(r"\s+")
 
 
@@ -44,6 +49,23 @@ def _time(entry: dict[str, Any], seen: str) -> str:
             year, month, day, hour, minute, second = (int(p) for p in parts[:6])
             return iso(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
     return seen
+
+
+def _enclosures(entry: dict[str, Any]) -> list[Attachment]:
+    """The entry's enclosures (``{href, type, length}`` as feedparser gives them); the kind from the
+    MIME type's first part, a length only when it is a number of bytes (feeds write ``0`` or
+    nothing when they do not know it)."""
+    found = []
+    for item in entry.get("enclosures") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("href"), str) or not item["href"].strip():
+            continue
+        mime = item.get("type") if isinstance(item.get("type"), str) and item.get("type") else None
+        major = mime.split("/", 1)[0] if mime else ""
+        length = str(item.get("length") or "").strip()
+        found.append(Attachment(major if major in ("image", "audio", "video") else "file",
+                                url=item["href"].strip(), mime_type=mime,
+                                size=int(length) if length.isdigit() and int(length) > 0 else None))
+    return found
 
 
 def map_body(body: bytes, *, channel: str) -> Delivery:
@@ -78,5 +100,5 @@ def map_body(body: bytes, *, channel: str) -> Delivery:
     reach = data.get("reach")
     if isinstance(reach, int) and not isinstance(reach, bool) and reach >= 0:
         post["author"]["followers"] = reach
-    out.posts.append(InboundPost(post, thread=None, public=True))
+    out.posts.append(InboundPost(post, thread=None, public=True, attachments=_enclosures(entry)))
     return out

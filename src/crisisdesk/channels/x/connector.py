@@ -35,9 +35,11 @@ log = logging.getLogger(__name__)
 
 SEARCH = "/2/tweets/search/recent"
 TWEET_FIELDS = ("created_at,author_id,conversation_id,in_reply_to_user_id,lang,public_metrics,"
-                "referenced_tweets,entities")
-EXPANSIONS = "author_id,referenced_tweets.id"
+                "referenced_tweets,entities,note_tweet,attachments,edit_history_tweet_ids")
+#: ``referenced_tweets.id.author_id``: the author of a retweeted original, for its ``RT @author:``.
+EXPANSIONS = "author_id,referenced_tweets.id,referenced_tweets.id.author_id,attachments.media_keys"
 USER_FIELDS = "username,name,public_metrics,verified"
+MEDIA_FIELDS = "type,url,preview_image_url,alt_text,variants"
 #: Recent search covers 7 days; a start_time a minute inside that is still accepted.
 WINDOW = 7 * 24 * 3600 - 60
 
@@ -75,7 +77,8 @@ class XConnector:
                 token: str | None) -> dict[str, str | int]:
         params: dict[str, str | int] = {
             "query": self.config.search_query, "max_results": self.config.max_results,
-            "tweet.fields": TWEET_FIELDS, "expansions": EXPANSIONS, "user.fields": USER_FIELDS}
+            "tweet.fields": TWEET_FIELDS, "expansions": EXPANSIONS, "user.fields": USER_FIELDS,
+            "media.fields": MEDIA_FIELDS}
         if since_id is not None:
             params["since_id"] = since_id
         elif start_time is not None:

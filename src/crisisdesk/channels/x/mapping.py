@@ -11,20 +11,68 @@ a new id from X, with all versions in ``edit_history_tweet_ids`` (oldest first):
 under the first version's id, marked edited, so that the post is updated instead of doubled.
 Tweets are given oldest first, so that a later version is applied after an earlier one. Partial
 errors X puts in a 200 answer (a referenced tweet deleted or protected) are kept as unparsed.
+
+A **long post** (over 280 characters) comes with its ``text`` cut at 280 and the whole text in
+``note_tweet.text``: the whole text is taken. Photos, videos and GIFs are named by
+``attachments.media_keys`` and described in ``includes.media``; each becomes an attachment. A body
+whose ``data`` is one tweet (a filtered stream line, a single tweet lookup) maps like a page of one.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 import orjson
 
-from crisisdesk.channels.base import Delivery, InboundPost, PayloadError, Unparsed, iso
+from crisisdesk.channels.base import Attachment, Delivery, InboundPost, PayloadError, Unparsed, iso
 
 PLATFORM = "x"
 #: X's language codes that name no language: undetermined, no text, media / hashtags / links only.
 _NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "qct", "qst", "art"}
+_RT = re.compile(r"RT @(\w{1,15}):")
+#: X's media types as attachment types (an animated GIF is delivered as an MP4 video).
+_MEDIA = {"photo": "image", "video": "video", "animated_gif": "video"}
+
+
+def full_text(tweet: dict[str, Any]) -> Any:
+    """The tweet's whole text: ``note_tweet.text`` for a long post (its ``text`` stops at 280
+    characters), else ``text``."""
+    note = tweet.get("note_tweet")
+    if isinstance(note, dict) and isinstance(note.get("text"), str) and note["text"]:
+        return note["text"]
+    return tweet.get("text")
+
+
+def _rt_handle(text: Any) -> str | None:
+    """The retweeted author's handle from X's own ``RT @handle: …`` text, for when that user is
+    not in ``includes.users`` (X includes it only with ``referenced_tweets.id.author_id``)."""
+    found = _RT.match(text) if isinstance(text, str) else None
+    return found.group(1) if found else None
+
+
+def _best_variant(variants: Any) -> str | None:
+    """The video file of the highest bit rate (X lists MP4s and an HLS playlist without one)."""
+    found = [(v.get("bit_rate") if isinstance(v.get("bit_rate"), int) else -1, v["url"])
+             for v in variants or [] if isinstance(v, dict) and isinstance(v.get("url"), str)]
+    return max(found)[1] if found else None
+
+
+def _attachments(tweet: dict[str, Any], media: dict[str, dict[str, Any]]) -> list[Attachment]:
+    """The tweet's photos, videos and GIFs from ``includes.media``; a key X did not describe (the
+    media was not asked for, or is gone) still gives an attachment with the key, of type ``file``."""
+    attached = tweet.get("attachments")
+    keys = attached.get("media_keys") if isinstance(attached, dict) else None
+    found = []
+    for key in keys if isinstance(keys, list) else []:
+        item = media.get(str(key), {})
+        url = item.get("url") or _best_variant(item.get("variants")) or item.get("preview_image_url")
+        alt = item.get("alt_text")
+        found.append(Attachment(_MEDIA.get(str(item.get("type")), "file"),
+                                url=url if isinstance(url, str) else None, media_id=str(key),
+                                name=alt if isinstance(alt, str) and alt else None))
+    return found
 
 
 def _user(users: dict[str, dict[str, Any]], author_id: str | None) -> dict[str, Any]:
@@ -72,8 +120,9 @@ def _referenced(tweet: dict[str, Any], kind: str) -> str | None:
 
 
 def map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], tweets: dict[str, dict[str, Any]],
-              *, channel: str, account: str | None) -> InboundPost | Unparsed:
-    ident, text, created = tweet.get("id"), tweet.get("text"), tweet.get("created_at")
+              *, channel: str, account: str | None,
+              media: dict[str, dict[str, Any]] | None = None) -> InboundPost | Unparsed:
+    ident, text, created = tweet.get("id"), full_text(tweet), tweet.get("created_at")
     if ident is None or not isinstance(text, str) or not isinstance(created, str):
         return Unparsed("tweet without id, text or created_at", tweet)
     try:
@@ -87,9 +136,10 @@ def map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], tweets: d
     retweeted = _referenced(tweet, "retweeted")
     if retweeted is not None and retweeted in tweets:
         original = tweets[retweeted]
-        original_author = users.get(str(original.get("author_id")), {}).get("username")
-        if isinstance(original.get("text"), str) and original_author:
-            text = f"RT @{original_author}: {original['text']}"
+        original_author = users.get(str(original.get("author_id")), {}).get("username") or _rt_handle(text)
+        original_text = full_text(original)
+        if isinstance(original_text, str) and original_author:
+            text = f"RT @{original_author}: {original_text}"
     lang = tweet.get("lang")
     handle = author.get("handle")
     url = (f"https://x.com/{handle}/status/{ident}" if handle else f"https://x.com/i/web/status/{ident}")
@@ -104,7 +154,8 @@ def map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], tweets: d
         "author": author or None, "metrics": _metrics(tweet.get("public_metrics")) or None,
     }
     own = bool(account and isinstance(handle, str) and handle.lower() == account.lower())
-    return InboundPost(post, thread=f"{PLATFORM}:{conversation}", public=True, own=own, edited=first != ident)
+    return InboundPost(post, thread=f"{PLATFORM}:{conversation}", public=True, own=own, edited=first != ident,
+                       attachments=_attachments(tweet, media or {}))
 
 
 def map_page(body: bytes, *, channel: str, account: str | None = None) -> Delivery:
@@ -118,8 +169,12 @@ def map_page(body: bytes, *, channel: str, account: str | None = None) -> Delive
     includes: dict[str, Any] = page["includes"] if isinstance(page.get("includes"), dict) else {}
     users = {str(u["id"]): u for u in includes.get("users") or [] if isinstance(u, dict) and "id" in u}
     tweets = {str(t["id"]): t for t in includes.get("tweets") or [] if isinstance(t, dict) and "id" in t}
+    media = {str(m["media_key"]): m for m in includes.get("media") or []
+             if isinstance(m, dict) and "media_key" in m}
     out = Delivery()
     data = page.get("data") or []
+    if isinstance(data, dict):  # one tweet: a filtered stream line or GET /2/tweets/:id
+        data = [data]
     if not isinstance(data, list):
         out.unparsed.append(Unparsed("search page whose data is not a list", data))
         data = []
@@ -127,7 +182,7 @@ def map_page(body: bytes, *, channel: str, account: str | None = None) -> Delive
         if not isinstance(tweet, dict):
             out.unparsed.append(Unparsed("tweet that is not an object", tweet))
             continue
-        mapped = map_tweet(tweet, users, tweets, channel=channel, account=account)
+        mapped = map_tweet(tweet, users, tweets, channel=channel, account=account, media=media)
         if isinstance(mapped, Unparsed):
             out.unparsed.append(mapped)
         else:
