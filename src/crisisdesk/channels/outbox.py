@@ -217,9 +217,12 @@ def _stored_post(post: Post) -> dict[str, Any]:
 
 
 def outbound(item: OutboxItem, files: Sequence[OutgoingFile] = ()) -> Outbound:
+    """The call for a connector; ``context["automatic"]`` says an inbox rule asked for it, not a
+    person (a mail then says so in its headers, so that other responders do not answer it)."""
+    context = {**(item.context or {}), "automatic": item.created_by.startswith("rule:")}
     return Outbound(action=Action(item.action), idempotency_key=f"{item.channel}:{item.idempotency_key}",
                     target=item.target, thread=item.thread, recipient=item.recipient, text=item.text,
-                    context=dict(item.context or {}), attachments=tuple(files))
+                    context=context, attachments=tuple(files))
 
 
 # -- the sender's side ------------------------------------------------------------------------------

@@ -26,11 +26,22 @@ from typing import Any
 
 import orjson
 
-from crisisdesk.channels.base import Attachment, Delivery, InboundPost, PayloadError, iso
+from crisisdesk.channels.base import (
+    Attachment,
+    Delivery,
+    DeliveryState,
+    InboundPost,
+    PayloadError,
+    StatusReport,
+    Unparsed,
+    iso,
+)
+from crisisdesk.channels.email.automatic import automatic_reply, bounce
+from crisisdesk.channels.email.headers import header, message_ids
+from crisisdesk.channels.email.sending import is_ours
 from crisisdesk.channels.html_text import html_to_text
 
 PLATFORM = "email"
-_ID = re.compile(r"<([^<>\s]+)>")
 #: Where the quoted history of a reply starts: Gmail's and Apple Mail's "On … wrote:" / "Am …
 #: schrieb …:" (which mail clients wrap onto a second line when the name and address are long),
 #: Outlook's "-----Original Message-----", its line of underscores, and its header block
@@ -42,10 +53,6 @@ _QUOTE_START = re.compile(
     r"|-{2,} ?(Original Message|Ursprüngliche Nachricht) ?-{2,}"
     r"|_{10,}"
     r"|(From|Von): [^\n]{1,300}\n(Sent|Gesendet|Date|Datum): [^\n]*)\s*$", re.MULTILINE)
-
-
-def message_ids(value: str | None) -> list[str]:
-    return _ID.findall(value or "")
 
 
 def body_text(message: EmailMessage) -> str:
@@ -89,21 +96,36 @@ def map_body(body: bytes, *, channel: str, own_address: str) -> Delivery:
         raise PayloadError(f"a stored mail is JSON with a base64 message: {exc}") from None
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
-    own_ids = message_ids(message.get("Message-ID"))
+    own_ids = message_ids(header(message, "Message-ID"))
     ident = own_ids[0] if own_ids else "sha256:" + hashlib.sha256(raw).hexdigest()
-    references = message_ids(message.get("References"))
-    replies_to = message_ids(message.get("In-Reply-To"))
+    references = message_ids(header(message, "References"))
+    replies_to = message_ids(header(message, "In-Reply-To"))
     root = references[0] if references else (replies_to[0] if replies_to else ident)
     try:
-        sent = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
-    except (TypeError, ValueError):
+        sent = parsedate_to_datetime(header(message, "Date")) if header(message, "Date") else None
+    except (TypeError, ValueError, IndexError):
         sent = None
     if sent is None or sent.tzinfo is None:
-        sent = datetime.fromisoformat(data["internaldate"]) if data.get("internaldate") else None
+        sent = _internal_date(data.get("internaldate"))
     when = iso(sent) if sent else datetime.fromtimestamp(0, tz=UTC).isoformat()
-    senders = getaddresses([str(message.get("From", ""))])
+    senders = getaddresses([header(message, "From")])
     name, address = senders[0] if senders else ("", "")
-    subject = str(message.get("Subject") or "").strip()
+    subject = header(message, "Subject").strip()
+    summary = {"from": header(message, "From"), "subject": subject, "message_id": ident}
+    reported = bounce(message)
+    if reported is not None:
+        ours = [i for i in reported.about if is_ours(i)]
+        if reported.failed and ours:  # our reply never reached the person
+            return Delivery(statuses=[StatusReport(i, DeliveryState.FAILED, sent or datetime.now(UTC),
+                                                   reported.reason) for i in ours])
+        what = "failed" if reported.failed else "delayed or other"
+        return Delivery(unparsed=[Unparsed(f"delivery report ({what}) about a mail crisisdesk did not "
+                                           f"send: {reported.reason}", summary)])
+    own = bool(address) and address.lower() == own_address.lower()
+    responder = None if own else automatic_reply(message)  # our rules' answers say so too
+    if responder is not None:
+        return Delivery(unparsed=[Unparsed(f"automatic reply ({responder}): not the person's own "
+                                           "message, and never answered by a rule", summary)])
     text = strip_quoted(body_text(message))
     post: dict[str, Any] = {
         "platform": PLATFORM, "id": ident[:255], "created_at": when,
@@ -115,9 +137,16 @@ def map_body(body: bytes, *, channel: str, own_address: str) -> Delivery:
     if replies_to:
         post["in_reply_to"] = replies_to[0][:255]
     post["subject"] = subject
-    reply_to = [formataddr(pair) for pair in getaddresses([str(message.get("Reply-To", ""))]) if pair[1]]
+    reply_to = [formataddr(pair) for pair in getaddresses([header(message, "Reply-To")]) if pair[1]]
     if reply_to:
         post["reply_to"] = reply_to
-    own = bool(address) and address.lower() == own_address.lower()
     return Delivery(posts=[InboundPost(post, thread=f"{PLATFORM}:{channel}:{root}", public=False,
                                        attachments=attachments(message), own=own)])
+
+
+def _internal_date(value: object) -> datetime | None:
+    """When the server received the mail (the fallback for a missing or zone-less ``Date``)."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

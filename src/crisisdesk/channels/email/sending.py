@@ -35,6 +35,7 @@ TIMEOUT = 30.0
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|antw|sv|vs)(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]")
+_OURS = "crisisdesk."
 
 
 def missing(outbound: Outbound, what: str) -> PlatformError:
@@ -49,7 +50,13 @@ def message_id(key: str, domain: str) -> str:
                     for c in key)
     if not local or len(local) > 160:
         local = "sha256-" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    return f"crisisdesk.{local}@{domain}"
+    return f"{_OURS}{local}@{domain}"
+
+
+def is_ours(ident: str) -> bool:
+    """Whether a Message-ID (without ``<>``) is one :func:`message_id` made: a report about it is
+    about a reply crisisdesk sent."""
+    return ident.startswith(_OURS)
 
 
 def reply_subject(subject: str) -> str:
@@ -135,6 +142,8 @@ def reply_message(outbound: Outbound, *, smtp: SmtpConfig, mailbox: str,
     msg["Subject"] = reply_subject(_subject(outbound, post))
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = f"<{message_id(outbound.idempotency_key, mailbox.rsplit('@', 1)[1])}>"
+    if outbound.context.get("automatic"):  # a rule's answer (RFC 3834): responders leave it alone
+        msg["Auto-Submitted"] = "auto-replied"
     original = _thread_id(target)
     if original:
         root = _thread_id(post.get("conversation_id"))
