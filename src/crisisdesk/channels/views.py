@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
 from crisisdesk.channels.base import Capability, Connector, WebhookConnector, WebhookRejected
-from crisisdesk.channels.service import store_delivery
+from crisisdesk.channels.group_store import store_webhook_delivery
 from crisisdesk.core.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,8 @@ def webhook_router(lookup: Callable[[str], Connector | None], *, engine: Callabl
             log.warning("webhook %s: refused a delivery from %s: %s", key,
                         request.client.host if request.client else "?", exc.reason)
             raise HTTPException(exc.status, exc.reason) from None
-        result = await run_in_threadpool(store_delivery, engine(), channel=key, body=body, now=clock.now())
+        result = await run_in_threadpool(store_webhook_delivery, engine(), channel=key, body=body,
+                                         now=clock.now())
         if not result.duplicate:
             stored()
         return WebhookAccepted(duplicate=result.duplicate)
