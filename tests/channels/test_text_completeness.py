@@ -18,9 +18,13 @@ import orjson
 import pytest
 
 from crisisdesk.channels.base import Attachment, InboundPost
+from crisisdesk.channels.rss.config import RssConfig
+from crisisdesk.channels.rss.connector import RssConnector
 from crisisdesk.channels.x.config import XConfig
 from crisisdesk.channels.x.connector import XConnector
 from crisisdesk.posts.schemas import POST_ADAPTER
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.http_sink import HttpSink
 
 
 def canonical_text(post: InboundPost) -> str:
@@ -179,3 +183,92 @@ def test_x_media_stay_attachments_when_their_link_is_dropped() -> None:
     (post,) = source.parse(orjson.dumps(page)).posts
     assert (canonical_text(post), post.attachments) == (
         "Akku brennt", [Attachment("image", url="https://pbs.twimg.example/media/k.jpg", media_id="3_901")])
+
+
+# --- RSS -----------------------------------------------------------------------------------------
+
+def feed_posts(items: str) -> list[InboundPost]:
+    document = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+                'xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Nachrichten</title>'
+                f"<link>https://news.example/</link>{items}</channel></rss>").encode()
+    with HttpSink(responder=FeedServer(document)) as sink:
+        source = RssConnector(RssConfig(key="feed", url=sink.url + "/rss", interval=60))
+        return [p for body in source.fetch(None).bodies for p in source.parse(body).posts]
+
+
+def news_item(title: str, description: str, extra: str = "") -> str:
+    return (f"<item><title>{title}</title><link>https://news.example/a/1</link><guid>g-1</guid>"
+            f"<pubDate>Sat, 05 Dec 2026 07:00:00 GMT</pubDate><description>{description}</description>"
+            f"{extra}</item>")
+
+
+def google(headline: str, outlet: str) -> str:
+    """Google News' description: a link whose text is the headline, two spaces, the outlet in grey."""
+    return (f'&lt;a href="https://news.example/rss/articles/CBMi1" target="_blank"&gt;{headline}&lt;/a&gt;'
+            f'&amp;nbsp;&amp;nbsp;&lt;font color="#6f6f6f"&gt;{outlet}&lt;/font&gt;')
+
+
+SOURCE = '<source url="https://www.tagesblatt.example">Tagesblatt</source>'
+RSS_CASES: list[tuple[str, str, str]] = [
+    ("Google News: title 'headline - outlet', summary the headline and the outlet",
+     news_item("Akku brennt in Lagerhalle - Tagesblatt", google("Akku brennt in Lagerhalle", "Tagesblatt"),
+               SOURCE),
+     "Akku brennt in Lagerhalle - Tagesblatt"),
+    ("the same without a <source>: the words are the same, so nothing is repeated",
+     news_item("Akku brennt in Lagerhalle - Tagesblatt", google("Akku brennt in Lagerhalle", "Tagesblatt")),
+     "Akku brennt in Lagerhalle - Tagesblatt"),
+    ("a title without the outlet: the outlet after it is the source's name, not news",
+     news_item("Akku brennt in Lagerhalle", google("Akku brennt in Lagerhalle", "Tagesblatt"), SOURCE),
+     "Akku brennt in Lagerhalle"),
+    ("a cluster: the first link repeats the title, the others are kept",
+     news_item("Akku brennt in Lagerhalle - Tagesblatt",
+               "&lt;ol&gt;&lt;li&gt;" + google("Akku brennt in Lagerhalle", "Tagesblatt")
+               + "&lt;/li&gt;&lt;li&gt;" + google("Feuerwehr warnt vor E-Bike-Akkus", "Stadtanzeiger")
+               + "&lt;/li&gt;&lt;/ol&gt;", SOURCE),
+     "Akku brennt in Lagerhalle - Tagesblatt\n\nFeuerwehr warnt vor E-Bike-Akkus Stadtanzeiger"),
+    ("case and punctuation aside the summary is the title",
+     news_item("Voltaro ruft X2-Akkus zurück", "&lt;p&gt;VOLTARO RUFT X2 AKKUS ZURÜCK!&lt;/p&gt;"),
+     "Voltaro ruft X2-Akkus zurück"),
+    ("a summary that is no repeat keeps title and summary (as before)",
+     news_item("Voltaro ruft X2-Akkus zurück", "&lt;p&gt;Betroffen sind Geräte aus 2025.&lt;/p&gt;"),
+     "Voltaro ruft X2-Akkus zurück\n\nBetroffen sind Geräte aus 2025."),
+    ("a summary that starts with the very title is the text (as before)",
+     news_item("Rückruf", "Rückruf: Betroffen sind Geräte aus 2025."),
+     "Rückruf: Betroffen sind Geräte aus 2025."),
+]
+
+
+@pytest.mark.parametrize(("item", "text"), [c[1:] for c in RSS_CASES], ids=[c[0] for c in RSS_CASES])
+def test_feed_text_does_not_repeat_the_headline(item: str, text: str) -> None:
+    (post,) = feed_posts(item)
+    assert canonical_text(post) == text
+
+
+MEDIA_CASES: list[tuple[str, str, list[Attachment]]] = [
+    ("media:content with medium, type and fileSize, a thumbnail, and an enclosure of the same address",
+     '<enclosure url="https://img.news.example/brand.jpg" length="2048" type="image/jpeg"/>'
+     '<media:content url="https://img.news.example/brand.jpg" medium="image" fileSize="4096" width="1200"/>'
+     '<media:content url="https://video.news.example/brand.mp4" type="video/mp4" fileSize="7340032"/>'
+     '<media:thumbnail url="https://img.news.example/brand-klein.jpg" width="150" height="100"/>',
+     [Attachment("image", url="https://img.news.example/brand.jpg", mime_type="image/jpeg", size=2048),
+      Attachment("video", url="https://video.news.example/brand.mp4", mime_type="video/mp4", size=7340032),
+      Attachment("image", url="https://img.news.example/brand-klein.jpg")]),
+    ("without medium or type the file's ending tells; the same address twice is one attachment",
+     '<media:content url="https://img.news.example/lage.png?w=800" width="800"/>'
+     '<media:content url="https://cdn.news.example/bericht.mp3"/>'
+     '<media:content url="https://cdn.news.example/daten"/>'
+     '<media:thumbnail url="https://img.news.example/lage.png?w=800"/>',
+     [Attachment("image", url="https://img.news.example/lage.png?w=800"),
+      Attachment("audio", url="https://cdn.news.example/bericht.mp3"),
+      Attachment("file", url="https://cdn.news.example/daten")]),
+    ("a media element without an address is none",
+     '<media:content medium="image" width="10"/><media:thumbnail url=""/>', []),
+]
+
+
+@pytest.mark.parametrize(("extra", "attachments"), [c[1:] for c in MEDIA_CASES],
+                         ids=[c[0] for c in MEDIA_CASES])
+def test_media_rss_gives_attachments(extra: str, attachments: list[Attachment]) -> None:
+    (post,) = feed_posts(news_item("Brand im Werk", "Die Feuerwehr ist vor Ort.", extra))
+    assert post.attachments == attachments
+    assert canonical_text(post) == "Brand im Werk\n\nDie Feuerwehr ist vor Ort."
