@@ -18,6 +18,8 @@ import orjson
 import pytest
 
 from crisisdesk.channels.base import Attachment, InboundPost
+from crisisdesk.channels.mastodon.config import MastodonConfig
+from crisisdesk.channels.mastodon.connector import MastodonConnector
 from crisisdesk.channels.rss.config import RssConfig
 from crisisdesk.channels.rss.connector import RssConnector
 from crisisdesk.channels.x.config import XConfig
@@ -272,3 +274,80 @@ def test_media_rss_gives_attachments(extra: str, attachments: list[Attachment]) 
     (post,) = feed_posts(news_item("Brand im Werk", "Die Feuerwehr ist vor Ort.", extra))
     assert post.attachments == attachments
     assert canonical_text(post) == "Brand im Werk\n\nDie Feuerwehr ist vor Ort."
+
+
+# --- Mastodon ------------------------------------------------------------------------------------
+
+ARTICLE = "https://www.zeitung.example/2026/12/05/akku-brand"
+
+
+def status(content: str, **extra: Any) -> dict[str, Any]:
+    return {"id": "1133", "created_at": "2026-12-05T08:00:00.000Z", "edited_at": None, "in_reply_to_id": None,
+            "content": content, "visibility": "public", "language": "de", "spoiler_text": "",
+            "sensitive": False, "uri": "https://other.example/users/kim/statuses/1133",
+            "url": "https://other.example/@kim/1133",
+            "account": {"id": "77", "username": "kim", "acct": "kim@other.example", "display_name": "Kim",
+                        "followers_count": 5},
+            "reblog": None, "favourites_count": 0, "reblogs_count": 0, "replies_count": 0,
+            "media_attachments": [], "mentions": [], "tags": [], "emojis": [], "card": None, "poll": None,
+            **extra}
+
+
+def poll(*titles: Any) -> dict[str, Any]:
+    return {"id": "34", "expires_at": "2026-12-06T08:00:00.000Z", "expired": False, "multiple": False,
+            "votes_count": 9, "voters_count": 9, "emojis": [],
+            "options": [{"title": t, "votes_count": 3} for t in titles]}
+
+
+def card(url: Any) -> dict[str, Any]:
+    return {"url": url, "title": "Akku-Brand in Lagerhalle", "description": "Was wir wissen", "type": "link",
+            "author_name": "", "author_url": "", "provider_name": "Zeitung", "provider_url": "", "html": "",
+            "width": 400, "height": 200, "image": None, "embed_url": "", "blurhash": None}
+
+
+LINKED = (f'<p>Schlimm: <a href="{ARTICLE}" rel="nofollow noopener" target="_blank">'
+          '<span class="invisible">https://www.</span><span class="ellipsis">zeitung.example/2026/12/</span>'
+          '<span class="invisible">05/akku-brand</span></a></p>')
+MASTO_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("a poll's options follow the text, one per line",
+     status("<p>Hattet ihr auch Probleme mit dem X2-Akku?</p>",
+            poll=poll("Ja, er brennt", "Nein", "Weiß nicht")),
+     "Hattet ihr auch Probleme mit dem X2-Akku?\n\nJa, er brennt\nNein\nWeiß nicht"),
+    ("empty and malformed options are left out",
+     status("<p>Umfrage</p>", poll=poll("  Akku brennt ", "", None, 3)), "Umfrage\n\nAkku brennt"),
+    ("a poll without options adds nothing",
+     status("<p>Umfrage</p>", poll={"id": "1", "options": None}), "Umfrage"),
+    ("a card whose address the text does not hold adds it",
+     status('<p>Lest das <a href="https://kurz.example/x">hier</a></p>', card=card(ARTICLE)),
+     f"Lest das hier\n\n{ARTICLE}"),
+    ("a card whose address the text shows already adds nothing", status(LINKED, card=card(ARTICLE)),
+     f"Schlimm: {ARTICLE}"),
+    ("the address with a trailing slash is the same address", status(LINKED, card=card(ARTICLE + "/")),
+     f"Schlimm: {ARTICLE}"),
+    ("a card without an address adds nothing", status("<p>Nur Text</p>", card=card(None)), "Nur Text"),
+    ("content warning, content, poll, then card",
+     status("<p>Was tun?</p>", spoiler_text="Brand", poll=poll("Warten", "Anrufen"), card=card(ARTICLE)),
+     f"Brand\n\nWas tun?\n\nWarten\nAnrufen\n\n{ARTICLE}"),
+    ("a status of only a link preview is its address", status("", card=card(ARTICLE)), ARTICLE),
+]
+
+
+@pytest.mark.parametrize(("data", "text"), [c[1:] for c in MASTO_CASES], ids=[c[0] for c in MASTO_CASES])
+def test_mastodon_poll_and_card_are_part_of_the_text(data: dict[str, Any], text: str) -> None:
+    connector = MastodonConnector(MastodonConfig(key="masto", base_url="https://social.example",
+                                                 access_token="t", hashtags=["voltaro"]))
+    body = {"source": "tag:voltaro", "me": "1", "roots": {}, "page": [data]}
+    delivery = connector.parse(orjson.dumps(body))
+    assert [u.what for u in delivery.unparsed] == []
+    (post,) = delivery.posts
+    assert canonical_text(post) == text
+
+
+def test_mastodon_boost_takes_the_poll_of_the_boosted_status() -> None:
+    inner = status("<p>Frage</p>", poll=poll("A", "B"))
+    boost = status("", reblog=inner, id="1134")
+    connector = MastodonConnector(MastodonConfig(key="masto", base_url="https://social.example",
+                                                 access_token="t", hashtags=["voltaro"]))
+    (post,) = connector.parse(orjson.dumps({"source": "tag:voltaro", "me": "1", "roots": {},
+                                            "page": [boost]})).posts
+    assert canonical_text(post) == "Frage\n\nA\nB"
