@@ -15,6 +15,10 @@ Counts are kept only when they are counts: an account that hides its followers i
 ``followers_count: -1`` by servers that honour that setting, which is "unknown", not a number. A
 notification of someone quoting one of our statuses (``quote``, Mastodon 4.5) carries their
 status as a mention does, and maps as one.
+
+The text is what the status shows: the content warning, the content, the options of its ``poll``
+(one per line: they are the author's words too) and the address of its link preview (``card``)
+when the content does not hold that address already (a link under other words, a redirect).
 """
 
 from __future__ import annotations
@@ -55,6 +59,37 @@ def strip_html(content: str) -> str:
     return _MANY_NEWLINES.sub("\n\n", text).strip()
 
 
+def _poll_options(poll: Any) -> list[str]:
+    options = poll.get("options") if isinstance(poll, dict) else None
+    titles = [o.get("title") for o in options if isinstance(o, dict)] if isinstance(options, list) else []
+    return [t.strip() for t in titles if isinstance(t, str) and t.strip()]
+
+
+def _card_url(card: Any, text: str) -> str | None:
+    """The preview's address, when the text does not name it already (a trailing ``/`` aside)."""
+    url = card.get("url") if isinstance(card, dict) else None
+    if not isinstance(url, str) or not url.strip():
+        return None
+    url = url.strip()
+    return None if url.rstrip("/") in text else url
+
+
+def status_text(status: dict[str, Any]) -> str:
+    """The words a reader sees (see the module's docstring)."""
+    text = strip_html(str(status.get("content") or ""))
+    spoiler = str(status.get("spoiler_text") or "").strip()
+    if spoiler:
+        text = f"{spoiler}\n\n{text}" if text else spoiler
+    parts = [text] if text else []
+    options = _poll_options(status.get("poll"))
+    if options:
+        parts.append("\n".join(options))
+    card = _card_url(status.get("card"), text)
+    if card:
+        parts.append(card)
+    return "\n\n".join(parts)
+
+
 def thread_key(host: str, status: dict[str, Any], roots: dict[str, str]) -> tuple[str, str]:
     """The conversation's root id and the thread key of a status (see the module's docstring)."""
     ident = str(status["id"])
@@ -67,10 +102,7 @@ def status_to_post(status: dict[str, Any], *, host: str, channel: str, me: str |
                    roots: dict[str, str]) -> InboundPost:
     """One status (a boost's inner status already taken) as an inbound post."""
     account: dict[str, Any] = status.get("account") or {}
-    text = strip_html(str(status.get("content") or ""))
-    spoiler = str(status.get("spoiler_text") or "").strip()
-    if spoiler:
-        text = f"{spoiler}\n\n{text}" if text else spoiler
+    text = status_text(status)
     visibility = status.get("visibility") or "public"
     parent = status.get("in_reply_to_id")
     root, thread = thread_key(host, status, roots)

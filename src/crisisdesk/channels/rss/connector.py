@@ -91,6 +91,13 @@ class RssConnector:
             enclosures = [dict(e) for e in entry.get("enclosures") or [] if isinstance(e, dict)]
             if enclosures:
                 kept["enclosures"] = enclosures
+            for key in ("media_content", "media_thumbnail"):  # Media RSS (media:content, media:thumbnail)
+                found = [dict(m) for m in dict.get(entry, key) or [] if isinstance(m, dict)]
+                if found:
+                    kept[key] = found
+            source = dict.get(entry, "source")  # <source url="…">name</source>: the outlet (Google News)
+            if isinstance(source, dict) and isinstance(source.get("title"), str):
+                kept["source"] = {"title": source["title"], "href": source.get("href")}
             bodies.append(orjson.dumps({"feed": feed, "entry": kept, "seen": now, "name": self.config.name,
                                         "reach": self.config.reach},
                                        default=str))

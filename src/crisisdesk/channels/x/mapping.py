@@ -16,6 +16,14 @@ A **long post** (over 280 characters) comes with its ``text`` cut at 280 and the
 ``note_tweet.text``: the whole text is taken. Photos, videos and GIFs are named by
 ``attachments.media_keys`` and described in ``includes.media``; each becomes an attachment. A body
 whose ``data`` is one tweet (a filtered stream line, a single tweet lookup) maps like a page of one.
+
+**Links.** X puts its ``t.co`` short links in the text and says where they lead in
+``entities.urls`` (``note_tweet.entities.urls`` for a long post's whole text): each becomes its
+full address (``unwound_url``, else ``expanded_url``), as a person reading the post sees it and a
+monitor ``voltaro.com`` finds it. The trailing links X adds for the post's own photos and videos
+(an entity with a ``media_key`` of the post's attachments) are dropped: they are attachments.
+An entity's ``start``/``end`` (code points) are used only where they hold its ``t.co`` link;
+otherwise the link is looked up in the text, and one not found there changes nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +40,10 @@ PLATFORM = "x"
 #: X's language codes that name no language: undetermined, no text, media / hashtags / links only.
 _NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "qct", "qst", "art"}
 _RT = re.compile(r"RT @(\w{1,15}):")
+#: The link X adds for a post's own photo or video, when its entity does not name the media key.
+_MEDIA_LINK = re.compile(r"/status/(\d+)/(?:photo|video)/\d+/?$")
+#: A character that would continue a link: a match followed by one is a longer link, not this one.
+_LINK_CHAR = re.compile(r"[A-Za-z0-9_\-/]")
 #: X's media types as attachment types (an animated GIF is delivered as an MP4 video).
 _MEDIA = {"photo": "image", "video": "video", "animated_gif": "video"}
 
@@ -43,6 +55,89 @@ def full_text(tweet: dict[str, Any]) -> Any:
     if isinstance(note, dict) and isinstance(note.get("text"), str) and note["text"]:
         return note["text"]
     return tweet.get("text")
+
+
+def _text_entities(tweet: dict[str, Any]) -> list[Any]:
+    """The ``entities.urls`` that belong to :func:`full_text`: a long post's own (its ``note_tweet``'s)
+    when it gives them, else the tweet's."""
+    note = tweet.get("note_tweet")
+    holder = tweet
+    if isinstance(note, dict) and isinstance(note.get("text"), str) and note["text"]:
+        holder = note if isinstance(note.get("entities"), dict) else tweet
+    entities = holder.get("entities")
+    urls = entities.get("urls") if isinstance(entities, dict) else None
+    return urls if isinstance(urls, list) else []
+
+
+def _media_keys(tweet: dict[str, Any]) -> set[str]:
+    attached = tweet.get("attachments")
+    keys = attached.get("media_keys") if isinstance(attached, dict) else None
+    return {str(k) for k in keys} if isinstance(keys, list) else set()
+
+
+def _free(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return all(end <= s or start >= e for s, e in taken)
+
+
+def _span(text: str, url: str, entity: dict[str, Any],
+          taken: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Where the link stands in the text: at the entity's offsets when they hold it, else its first
+    occurrence not yet taken (and not the start of a longer link); None when it is not there."""
+    start, end = entity.get("start"), entity.get("end")
+    if (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
+            and 0 <= start < end <= len(text) and text[start:end] == url and _free(start, end, taken)):
+        return start, end
+    found = text.find(url)
+    while found >= 0:
+        after = found + len(url)
+        if _free(found, after, taken) and not (after < len(text) and _LINK_CHAR.match(text[after])):
+            return found, after
+        found = text.find(url, found + 1)
+    return None
+
+
+def expand_links(text: str, tweet: dict[str, Any], own_media: set[str]) -> str:
+    """``text`` (the tweet's :func:`full_text`) with its ``t.co`` links replaced by their full
+    address, and the trailing links to the post's own media (keys in ``own_media``) dropped."""
+    ident = str(tweet.get("id"))
+    spans: list[tuple[int, int, str, bool]] = []  # start, end, replacement, a link to own media
+    for entity in _text_entities(tweet):
+        if not isinstance(entity, dict) or not isinstance(entity.get("url"), str) or not entity["url"]:
+            continue
+        url: str = entity["url"]
+        where = _span(text, url, entity, [(s, e) for s, e, _, _ in spans])
+        if where is None:
+            continue
+        given = next((v.strip() for v in (entity.get("unwound_url"), entity.get("expanded_url"))
+                      if isinstance(v, str) and v.strip()), None)
+        key = entity.get("media_key")
+        pointer = _MEDIA_LINK.search(given or "")
+        media = (str(key) in own_media if key is not None
+                 else bool(own_media) and pointer is not None and pointer.group(1) == ident)
+        if given is not None or media:  # an entity that says nothing leaves the link (and its place)
+            spans.append((where[0], where[1], given or url, media))
+    if not spans:
+        return text
+    spans.sort()
+    # the links to own media at the very end (nothing but spaces and other such links after them)
+    end = len(text)
+    dropped = set()
+    for index in range(len(spans) - 1, -1, -1):
+        start, stop, _, media = spans[index]
+        if not media or text[stop:end].strip():
+            break
+        dropped.add(index)
+        end = start
+    parts, cursor = [], 0
+    for index, (start, stop, full, _) in enumerate(spans):
+        if index in dropped:
+            break
+        parts.append(text[cursor:start])
+        parts.append(full)
+        cursor = stop
+    parts.append(text[cursor:end])
+    joined = "".join(parts)
+    return joined.rstrip() if dropped else joined
 
 
 def _rt_handle(text: Any) -> str | None:
@@ -134,12 +229,18 @@ def map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], tweets: d
     author = _user(users, author_id)
     replied_to = _referenced(tweet, "replied_to")
     retweeted = _referenced(tweet, "retweeted")
+    own_media = _media_keys(tweet)
+    original_text: Any = None
     if retweeted is not None and retweeted in tweets:
         original = tweets[retweeted]
         original_author = users.get(str(original.get("author_id")), {}).get("username") or _rt_handle(text)
         original_text = full_text(original)
         if isinstance(original_text, str) and original_author:
-            text = f"RT @{original_author}: {original_text}"
+            text = f"RT @{original_author}: {expand_links(original_text, original, own_media)}"
+        else:
+            original_text = None
+    if original_text is None:  # the post's own words (a quote's among them), or a retweet's own text
+        text = expand_links(text, tweet, own_media)
     lang = tweet.get("lang")
     handle = author.get("handle")
     url = (f"https://x.com/{handle}/status/{ident}" if handle else f"https://x.com/i/web/status/{ident}")
