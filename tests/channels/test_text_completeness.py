@@ -119,7 +119,7 @@ X_CASES: list[tuple[str, dict[str, Any], str]] = [
      tweet(PIC, [media_link(PIC, PIC, "3_901")], attachments={"media_keys": ["3_901"]}), ""),
     ("offsets counted otherwise (emoji, &amp;) do not hold the link: it is found in the text",
      tweet(T4, [link(T4, SHORT, at=T4.index(SHORT) - 5, expanded_url=RECALL)]),
-     f"Strom weg 🔌 seit 6 Uhr &amp; keiner sagt was {RECALL}"),
+     f"Strom weg 🔌 seit 6 Uhr & keiner sagt was {RECALL}"),
     ("offsets past the end are no harm either",
      tweet(T1, [link(T1, SHORT, at=500, expanded_url=RECALL)]),
      f"Rückruf für den X2-Akku: {RECALL} bitte lesen"),
@@ -351,3 +351,18 @@ def test_mastodon_boost_takes_the_poll_of_the_boosted_status() -> None:
     (post,) = connector.parse(orjson.dumps({"source": "tag:voltaro", "me": "1", "roots": {},
                                             "page": [boost]})).posts
     assert canonical_text(post) == "Frage\n\nA\nB"
+
+
+@pytest.mark.parametrize(("sent", "read"), [
+    ("AT&amp;T und Voltaro &lt;3 — Akku &gt; 80 %", "AT&T und Voltaro <3 — Akku > 80 %"),
+    ("&amp;amp; stays one level", "&amp; stays one level"),  # undone once, as X escaped once
+    ("&quot;nicht&quot; escaped by X", "&quot;nicht&quot; escaped by X"),  # X escapes only & < >
+])
+def test_x_text_is_unescaped_as_people_wrote_it(sent: str, read: str) -> None:
+    assert x_text(tweet(sent)) == read
+
+
+def test_x_unescaping_comes_after_the_links() -> None:
+    words = f"Q&amp;A zum Rückruf: {SHORT}"
+    assert x_text(tweet(words, [link(words, SHORT, expanded_url="https://voltaro.example/q&a")])) == \
+        "Q&A zum Rückruf: https://voltaro.example/q&a"

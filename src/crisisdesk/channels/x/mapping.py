@@ -214,6 +214,17 @@ def _referenced(tweet: dict[str, Any], kind: str) -> str | None:
     return None
 
 
+_ESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+_ESCAPED = re.compile("|".join(_ESCAPES))
+
+
+def unescape(text: str) -> str:
+    """X's text as people wrote it: the API escapes ``&``, ``<`` and ``>`` as HTML does (``AT&amp;T``,
+    ``&lt;3``) and nothing else, so only those three are undone, once the links are expanded
+    (their entities point into the text as X sent it)."""
+    return _ESCAPED.sub(lambda m: _ESCAPES[m.group(0)], text)
+
+
 def map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], tweets: dict[str, dict[str, Any]],
               *, channel: str, account: str | None,
               media: dict[str, dict[str, Any]] | None = None) -> InboundPost | Unparsed:
@@ -241,6 +252,7 @@ def map_tweet(tweet: dict[str, Any], users: dict[str, dict[str, Any]], tweets: d
             original_text = None
     if original_text is None:  # the post's own words (a quote's among them), or a retweet's own text
         text = expand_links(text, tweet, own_media)
+    text = unescape(text)
     lang = tweet.get("lang")
     handle = author.get("handle")
     url = (f"https://x.com/{handle}/status/{ident}" if handle else f"https://x.com/i/web/status/{ident}")
