@@ -101,8 +101,9 @@ def map_body(body: bytes, *, channel: str, own_address: str) -> Delivery:
     references = message_ids(header(message, "References"))
     replies_to = message_ids(header(message, "In-Reply-To"))
     root = references[0] if references else (replies_to[0] if replies_to else ident)
+    dated = header(message, "Date")
     try:
-        sent = parsedate_to_datetime(header(message, "Date")) if header(message, "Date") else None
+        sent = parsedate_to_datetime(dated) if dated else None
     except (TypeError, ValueError, IndexError):
         sent = None
     if sent is None or sent.tzinfo is None:

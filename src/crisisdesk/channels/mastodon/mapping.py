@@ -23,22 +23,15 @@ when the content does not hold that address already (a link under other words, a
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
 from typing import Any
 
 import orjson
 
 from crisisdesk.channels.base import Attachment, Delivery, InboundPost, PayloadError, Unparsed, iso
+from crisisdesk.channels.html_text import html_to_text
 
 PLATFORM = "mastodon"
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_PARA_END = re.compile(r"</p\s*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
-_SPACES = re.compile(r"[ \t\r\f\v]+")
-_NEWLINES = re.compile(r" *\n *")
-_MANY_NEWLINES = re.compile(r"\n{3,}")
 _MEDIA = {"image": "image", "gifv": "video", "video": "video", "audio": "audio"}
 #: Notification types whose ``status`` is somebody else's post to us (mentioning or quoting us)
 #: or one we asked to hear of (``status``: an account we get notified about posted).
@@ -51,12 +44,10 @@ def _count(value: Any) -> int | None:
 
 
 def strip_html(content: str) -> str:
-    """Mastodon's HTML as text: ``<br>`` is a line break, a paragraph ends with a blank line,
-    links (mentions, hashtags, URLs shortened with invisible spans) keep their whole text."""
-    text = _PARA_END.sub("\n\n", _BREAK.sub("\n", content))
-    text = html.unescape(_TAG.sub("", text)).replace("\u00a0", " ")
-    text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
-    return _MANY_NEWLINES.sub("\n\n", text).strip()
+    """Mastodon's HTML as text (:func:`~crisisdesk.channels.html_text.html_to_text`): ``<br>`` is a
+    line break, a paragraph ends with a blank line, links (mentions, hashtags, URLs shortened with
+    invisible spans) keep their whole text."""
+    return html_to_text(content)
 
 
 def _poll_options(poll: Any) -> list[str]:
