@@ -38,6 +38,7 @@ def test_compose_starts_postgresql_redis_two_front_ends_and_two_workers() -> Non
         assert any(v.startswith("attachments:") for v in svc["volumes"]), f"{name}: attachments shared"
         assert svc["command"][0] == "crisisdesk" and svc["command"][1] in known
         assert set(svc["depends_on"]) == {"postgres", "redis"}
+        assert svc["hostname"] == name  # `crisisdesk status` names processes by host
     # Each of our processes may hold its pool + 10 connections: PostgreSQL must take them all.
     command = s["postgres"]["command"]
     allowed = int(command[command.index("-c") + 1].removeprefix("max_connections="))
@@ -56,3 +57,10 @@ def test_the_image_installs_postgresql_support_and_serves_on_the_published_port(
     assert "EXPOSE 8000" in dockerfile
     published = [svc["ports"][0] for svc in services().values() if "ports" in svc]
     assert all(p.endswith(":8000") for p in published) and len(published) == 2
+
+
+def test_the_secrets_file_of_the_compose_file_stays_out_of_git_and_the_image() -> None:
+    # compose.yaml and docs/deployment.md have people write the secret key and token into .env
+    for ignore in (".gitignore", ".dockerignore"):
+        assert ".env" in (ROOT / ignore).read_text(encoding="utf-8").split(), ignore
+    assert "> .env" in (ROOT / "compose.yaml").read_text(encoding="utf-8")

@@ -17,6 +17,9 @@ _matches = cast(Table, MonitorMatch.__table__)
 _situations = cast(Table, Situation.__table__)
 _buckets = cast(Table, SeriesBucket.__table__)
 _shares = cast(Table, SeriesShare.__table__)
+#: PostgreSQL's advisory lock of a monitor sync: front ends and workers starting at once on an
+#: empty database would each insert the configured monitors (a unique violation stopped all but one).
+_LOCK = 0x6D6F6E69746F72  # "monitor"
 
 
 def sync_monitors(engine: Engine, monitors: Sequence[tuple[str, str]], *, now: datetime) -> dict[str, int]:
@@ -29,6 +32,8 @@ def sync_monitors(engine: Engine, monitors: Sequence[tuple[str, str]], *, now: d
     """
     wanted = dict(monitors)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # processes starting together (compose) take turns
+            conn.execute(select(func.pg_advisory_xact_lock(_LOCK)))
         rows = conn.execute(select(_monitors.c.id, _monitors.c.name, _monitors.c.query,
                                    _monitors.c.active)).all()
         have = {r.name: r for r in rows}
