@@ -1,14 +1,18 @@
 """The consumers of the pipeline's groups: a worker that stops cleanly leaves them (unless messages
-are pending for it), and the lease holder prunes those that processes killed without a word left."""
+are pending for it), the lease holder prunes those that processes killed without a word left, and
+``crisisdesk status`` tells the live ones from those Redis merely remembers."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
+from typer.testing import CliRunner
 
 from crisisdesk.bus.base import INGEST_TOPIC
 from crisisdesk.bus.redis_streams import FIELD, RedisBus, encode
+from crisisdesk.cli.main import app
 from crisisdesk.cluster import worker as worker_module
 from crisisdesk.cluster.prepared import PREPARE_GROUP, PREPARED_TOPIC, STORE_GROUP, ensure_groups
 from crisisdesk.cluster.worker import bus_of
@@ -88,3 +92,26 @@ def test_the_lease_holder_prunes_the_consumers_of_processes_gone(cluster: Cluste
     assert preparer.name in left  # idle as it may be, its heartbeat says it is alive
     assert holder.name not in left  # it never prepared
 
+
+def test_status_shows_the_live_consumers_apart_from_those_of_dead_processes(cluster: Cluster) -> None:
+    bus = bus_of(cluster.settings)
+    worker = cluster.start_worker()
+    wait_for(lambda: worker.owner is not None, message="a lease holder")
+    bus.publish(INGEST_TOPIC, [batch(3)])
+    wait_for(lambda: all(worker.name in consumers(bus, t, g) for t, g in GROUPS) and settled(bus),
+             message="the batch prepared and stored")
+    for name in ("dead:1:aaaaaa", "dead:2:bbbbbb"):  # restarts that were killed with -9
+        bus.client.xgroup_createconsumer(bus.key(INGEST_TOPIC), PREPARE_GROUP, name)
+    wait_for(lambda: all(idle > cluster.settings.bus_claim_seconds
+                         for name, (_p, idle) in consumers(bus, INGEST_TOPIC, PREPARE_GROUP).items()
+                         if name.startswith("dead")), message="the dead consumers idle a while")
+    result = CliRunner().invoke(app, ["status", "--config", str(cluster.workspace_file), "--json"])
+    assert result.exit_code == 0, result.output
+    groups = {(g["topic"], g["group"]): g for g in json.loads(result.output)["groups"]}
+    assert (groups[INGEST_TOPIC, PREPARE_GROUP]["consumers"], groups[INGEST_TOPIC, PREPARE_GROUP]["active"]) \
+        == (3, 1)
+    assert (groups[PREPARED_TOPIC, STORE_GROUP]["consumers"], groups[PREPARED_TOPIC, STORE_GROUP]["active"]) \
+        == (1, 1)
+    result = CliRunner().invoke(app, ["status", "--config", str(cluster.workspace_file)])
+    assert result.exit_code == 0, result.output
+    assert "1 (3 known)" in result.output
