@@ -129,3 +129,86 @@ def test_reading_a_group_that_was_never_created_is_a_clear_error(redis_url: str,
     b.publish("t", [{"n": 1}])
     with pytest.raises(KeyError, match="has not subscribed"):
         b.read("t", "nobody")
+
+
+# -- consumers: leaving, pruning, counting the live ones ---------------------------------------------
+
+
+def names(b: RedisBus, group: str = "g") -> dict[str, int]:
+    """The group's consumers and their pending messages, as Redis says."""
+    return {n: pending for n, (pending, _idle) in b.consumers("t", group).items()}
+
+
+def test_a_consumer_with_pending_messages_is_never_deleted(redis_url: str, bus_prefix: str) -> None:
+    busy = bus(redis_url, bus_prefix, "busy", stale_after=0.1)
+    other = bus(redis_url, bus_prefix, "other", stale_after=0.1)
+    busy.subscribe("t", "g", from_start=True)
+    busy.publish("t", [{"n": 1}, {"n": 2}])
+    [taken] = busy.read("t", "g", max_count=1)  # read, never acknowledged: it died, or hangs
+    time.sleep(0.2)
+    assert other.prune("t", "g") == []  # idle beyond the bound, but its message would be lost
+    assert other.prune("t", "g", idle=0) == []
+    assert busy.leave() == []  # a clean stop keeps it too, for another to claim its message
+    assert names(other) == {"busy": 1}
+    assert other.stats("t")[0].pending == 1
+    # once it is acknowledged, nothing holds the consumer any more
+    busy.ack("t", "g", [taken.id])
+    assert other.prune("t", "g") == ["busy"]
+    assert names(other) == {}
+
+
+def test_an_idle_consumer_without_pending_messages_is_pruned(redis_url: str, bus_prefix: str) -> None:
+    pruner = bus(redis_url, bus_prefix, "pruner", stale_after=0.3)
+    pruner.subscribe("t", "g", from_start=True)
+    pruner.publish("t", [{"n": i} for i in range(4)])
+    for name in ("dead", "alive-elsewhere", "pruner"):  # each reads and finishes one message
+        b = bus(redis_url, bus_prefix, name)
+        b.ack("t", "g", [d.id for d in b.read("t", "g", max_count=1)])
+    time.sleep(0.4)
+    recent = bus(redis_url, bus_prefix, "recent")
+    recent.ack("t", "g", [d.id for d in recent.read("t", "g", max_count=1)])
+    assert set(names(pruner)) == {"dead", "alive-elsewhere", "pruner", "recent"}
+    # the pruner itself, a name a live process beats with, and a consumer not idle long are kept
+    assert pruner.prune("t", "g", keep={"alive-elsewhere"}) == ["dead"]
+    assert set(names(pruner)) == {"alive-elsewhere", "pruner", "recent"}
+    # a consumer deleted while its process still reads is simply made again: nothing is lost
+    pruner.publish("t", [{"n": 9}])
+    again = bus(redis_url, bus_prefix, "dead")
+    assert [d.message for d in again.read("t", "g")] == [{"n": 9}]
+    assert names(pruner)["dead"] == 1
+    assert pruner.prune("t", "nobody") == [] and pruner.prune("nothing", "g") == []
+
+
+def test_a_clean_stop_removes_its_own_consumer_from_every_group_it_read(redis_url: str,
+                                                                      bus_prefix: str) -> None:
+    leaving = bus(redis_url, bus_prefix, "leaving")
+    staying = bus(redis_url, bus_prefix, "staying")
+    for group in ("g", "h"):
+        leaving.subscribe("t", group, from_start=True)
+    leaving.publish("t", [{"n": 1}, {"n": 2}])
+    for group in ("g", "h"):
+        leaving.ack("t", group, [d.id for d in leaving.read("t", group, max_count=1)])
+        staying.ack("t", group, [d.id for d in staying.read("t", group, max_count=1)])
+    assert leaving.leave() == [("t", "g"), ("t", "h")]
+    assert names(staying, "g") == {"staying": 0} and names(staying, "h") == {"staying": 0}
+    assert [(s.group, s.consumers) for s in staying.stats("t")] == [("g", 1), ("h", 1)]
+
+
+def test_stats_count_the_live_consumers_apart_from_those_redis_remembers(redis_url: str,
+                                                                         bus_prefix: str) -> None:
+    live = bus(redis_url, bus_prefix, "live", claim_idle=0.3)
+    live.subscribe("t", "g", from_start=True)
+    live.publish("t", [{"n": 1}, {"n": 2}, {"n": 3}])
+    # a process killed long ago: it read under its own name, then was gone without a word
+    reply = live.client.xreadgroup("g", "host:4242:dead01", {live.key("t"): ">"}, count=1)
+    live.client.xack(live.key("t"), "g", reply[0][1][0][0])
+    live.ack("t", "g", [d.id for d in live.read("t", "g", max_count=1)])
+    time.sleep(0.4)
+    [s] = live.stats("t", alive={"live"})  # it beats: alive, however long it waited for a message
+    assert (s.consumers, s.active) == (2, 1)
+    live.ack("t", "g", [d.id for d in live.read("t", "g", max_count=1)])
+    [s] = live.stats("t")  # without heartbeats: active when it read within the claim time
+    assert (s.consumers, s.active) == (2, 1)
+    assert live.prune("t", "g", idle=0.3) == ["host:4242:dead01"]
+    [s] = live.stats("t", alive={"live"})
+    assert (s.consumers, s.active) == (1, 1)

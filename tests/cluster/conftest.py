@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crisisdesk.bus.redis_streams import RedisBus
 from crisisdesk.cluster.worker import Worker
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
@@ -22,9 +23,9 @@ class Cluster:
     settings: Settings
     workers: list[tuple[Worker, threading.Event, threading.Thread]] = field(default_factory=list)
 
-    def start_worker(self, *, prepare: bool = True, own: bool = True) -> Worker:
+    def start_worker(self, *, prepare: bool = True, own: bool = True, bus: RedisBus | None = None) -> Worker:
         worker = Worker(load_workspace(self.workspace_file, self.settings), self.settings, prepare=prepare,
-                        own=own)
+                        own=own, bus=bus)
         stop = threading.Event()
         thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
         thread.start()

@@ -101,6 +101,10 @@ def test_status_and_metrics_show_the_processes_the_lease_and_the_topics(
     assert 'crisisdesk_processes{role="worker"} 2.0' in text
     assert "crisisdesk_lease_held 1.0" in text
     assert 'crisisdesk_bus_pending{group="store",topic="ingest.prepared"}' in text
+    # the store group: only the holder reads it, alive by its heartbeat
+    assert 'crisisdesk_bus_consumers{group="store",topic="ingest.prepared"} 1.0' in text
+    assert 'crisisdesk_bus_consumers_active{group="store",topic="ingest.prepared"} 1.0' in text
+    assert groups["ingest.prepared", "store"]["active"] == 1
 
 
 def test_without_waiting_the_front_end_answers_what_it_queued(

@@ -10,6 +10,12 @@ without an ack is a poison message: it goes to the topic's dead-letter stream
 rest of the topic flows on. ``crisisdesk bus dead`` lists them and ``crisisdesk bus replay`` puts
 them back.
 
+Redis never forgets a consumer by itself, and every process reads under a name of its own: a
+process that stops cleanly leaves the groups it read from (:meth:`RedisBus.leave`), and the consumers
+of processes killed without a word are pruned (:meth:`RedisBus.prune`) once they have been idle
+:data:`STALE_CONSUMER_SECONDS`. Neither ever deletes a consumer that still has pending messages
+(``XGROUP DELCONSUMER`` would drop them): those stay until another consumer claims its messages.
+
 Messages are orjson documents in one field, so whatever the in-process bus carries, this carries.
 """
 
@@ -19,7 +25,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +37,38 @@ from crisisdesk.bus.base import Delivery, Message
 #: The one field of a stream entry: the message as an orjson document.
 FIELD = b"m"
 
+#: A consumer with no pending message, idle this long (seconds) and not named by a live process's
+#: heartbeat, is pruned by the lease holder's housekeeping. Deleting a consumer without pending
+#: messages loses nothing (the check and the delete are one script, and a process still reading
+#: under that name simply re-creates it), so the bound is not what keeps messages safe; it is a
+#: guard against guessing wrong: a consumer whose heartbeat is missing for a while (Redis failing
+#: over, a process that reads without one) but that still reads is never touched. An hour is 120
+#: times the default claim time and far beyond any pause of a live consumer, yet short enough that
+#: even a process restarting every minute leaves no more than some 60 dead names per group. The
+#: count that says who is alive does not wait for it (``GroupStats.active``).
+STALE_CONSUMER_SECONDS = 3600.0
+
+# Deletes, in one step, the consumers of a group that have no pending message and have been idle at
+# least ARGV[2] ms: with ARGV[3] = "only" those named in ARGV[4..], with "except" all others. Returns
+# the names deleted. One script, so that no message can be delivered to a consumer between the check
+# and the delete (XGROUP DELCONSUMER drops the consumer's pending entries).
+_DELETE_IDLE_CONSUMERS = """
+local named = {}
+for i = 4, #ARGV do named[ARGV[i]] = true end
+local only = ARGV[3] == 'only'
+local removed = {}
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #consumer, 2 do f[consumer[i]] = consumer[i + 1] end
+  local chosen = (named[f['name']] ~= nil) == only
+  if chosen and tonumber(f['pending']) == 0 and tonumber(f['idle']) >= tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
+    removed[#removed + 1] = f['name']
+  end
+end
+return removed
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class GroupStats:
@@ -38,7 +76,12 @@ class GroupStats:
 
     topic: str
     group: str
+    #: Consumers Redis knows in the group: the live ones and those of processes gone that were not
+    #: pruned yet (idle less than :data:`STALE_CONSUMER_SECONDS`, or with pending messages).
     consumers: int
+    #: Of those, the live ones: a process with a heartbeat reads under that name, or the consumer
+    #: touched the group within the claim time.
+    active: int
     #: Read but not acknowledged (in flight, or left by a consumer that died).
     pending: int
     #: Published but not yet read by the group (None when Redis cannot tell: a trimmed stream).
@@ -73,7 +116,8 @@ class RedisBus:
     """A :class:`~crisisdesk.bus.base.Bus` on Redis Streams, shared by any number of processes."""
 
     def __init__(self, url: str, *, consumer: str | None = None, prefix: str = "crisisdesk",
-                 claim_idle: float = 30.0, max_deliveries: int = 5) -> None:
+                 claim_idle: float = 30.0, max_deliveries: int = 5,
+                 stale_after: float = STALE_CONSUMER_SECONDS) -> None:
         self.client: redis.Redis = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5,
                                                         health_check_interval=30)
         self.url = url
@@ -81,6 +125,11 @@ class RedisBus:
         self.prefix = prefix
         self.claim_idle = claim_idle
         self.max_deliveries = max_deliveries
+        #: Seconds a consumer without pending messages must have been idle before :meth:`prune`.
+        self.stale_after = stale_after
+        #: The (topic, group) pairs this consumer read from: what :meth:`leave` leaves.
+        self.joined: set[tuple[str, str]] = set()
+        self._delete_idle = self.client.register_script(_DELETE_IDLE_CONSUMERS)
 
     # -- keys -------------------------------------------------------------------------------------
 
@@ -122,6 +171,7 @@ class RedisBus:
     def read(self, topic: str, group: str, *, max_count: int = 1000, block: float = 0.0) -> list[Delivery]:
         """Messages left by dead consumers first (idle ``claim_idle`` s), then new ones, waiting up
         to ``block`` seconds for one. Poison messages are moved to the dead-letter stream here."""
+        self.joined.add((topic, group))
         claimed = self._claim(topic, group, max_count)
         if claimed:
             return claimed
@@ -215,14 +265,65 @@ class RedisBus:
         pipe.execute()
         return len(chosen)
 
-    def stats(self, topic: str) -> list[GroupStats]:
+    def stats(self, topic: str, *, alive: Collection[str] = ()) -> list[GroupStats]:
+        """Each group of the topic. ``alive``: the names of the processes known to be alive (by
+        their heartbeats); their consumers count as active however long they have waited for a
+        message (Redis before 7.2 does not refresh a consumer's idle time when it reads nothing)."""
+        key = self.key(topic)
         try:
-            groups = self.client.xinfo_groups(self.key(topic))
+            groups = self.client.xinfo_groups(key)
         except redis.ResponseError:
             return []
-        return [GroupStats(topic=topic, group=_text(g["name"]), consumers=int(g["consumers"]),
-                           pending=int(g["pending"]), lag=None if g.get("lag") is None else int(g["lag"]))
-                for g in groups]
+        if not groups:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for g in groups:
+            pipe.xinfo_consumers(key, _text(g["name"]))
+        members: list[Any] = pipe.execute(raise_on_error=False)
+        recent = self.claim_idle * 1000
+        out = []
+        for g, consumers in zip(groups, members, strict=True):
+            known = consumers if isinstance(consumers, list) else []  # the group went meanwhile
+            active = sum(1 for c in known if _text(c["name"]) in alive or int(c["idle"]) < recent)
+            out.append(GroupStats(topic=topic, group=_text(g["name"]), consumers=int(g["consumers"]),
+                                  active=active, pending=int(g["pending"]),
+                                  lag=None if g.get("lag") is None else int(g["lag"])))
+        return out
+
+    def consumers(self, topic: str, group: str) -> dict[str, tuple[int, float]]:
+        """The group's consumers by name: (pending messages, seconds idle); empty without the group."""
+        try:
+            reply = self.client.xinfo_consumers(self.key(topic), group)
+        except redis.ResponseError:
+            return {}
+        return {_text(c["name"]): (int(c["pending"]), int(c["idle"]) / 1000) for c in reply}
+
+    def leave(self) -> list[tuple[str, str]]:
+        """Delete this process's own consumer from every group it read from, where it has no
+        pending message (one that has keeps its consumer, so that another claims the messages).
+        For a process that stops cleanly; returns the (topic, group) pairs left."""
+        left = []
+        for topic, group in sorted(self.joined):
+            if self._delete(topic, group, 0, "only", [self.consumer]):
+                left.append((topic, group))
+        return left
+
+    def prune(self, topic: str, group: str, *, keep: Collection[str] = (),
+              idle: float | None = None) -> list[str]:
+        """Delete the group's consumers that have no pending message and have been idle ``idle``
+        seconds (default :attr:`stale_after`), except this one and those named in ``keep`` (the
+        processes alive). Returns the names deleted."""
+        bound = self.stale_after if idle is None else idle
+        return self._delete(topic, group, int(bound * 1000), "except", [self.consumer, *keep])
+
+    def _delete(self, topic: str, group: str, idle_ms: int, mode: str, names: Sequence[str]) -> list[str]:
+        try:
+            removed: Any = self._delete_idle(keys=[self.key(topic)], args=[group, idle_ms, mode, *names])
+        except redis.ResponseError as exc:
+            if "NOGROUP" in str(exc) or "no such key" in str(exc):
+                return []
+            raise
+        return [_text(name) for name in removed or []]
 
     def trim(self, topic: str) -> int:
         """Drop entries every group has read and acknowledged (streams do not forget by

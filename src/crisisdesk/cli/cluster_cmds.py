@@ -66,8 +66,8 @@ def worker(
 
 @friendly_errors
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """The distributed mode at a glance: processes, who holds the lease, each topic's lag, pending
-    and dead letters."""
+    """The distributed mode at a glance: processes, who holds the lease, each topic's lag, pending,
+    dead letters and consumers (the live ones, and how many Redis knows when that is more)."""
     from crisisdesk.cluster.status import age, cluster_status
     from crisisdesk.cluster.worker import bus_of
     from crisisdesk.db import make_engine
@@ -99,7 +99,9 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         groups.add_column(column)
     for g in state["groups"]:
         lag = "?" if g["lag"] is None else str(g["lag"])
-        groups.add_row(g["topic"], g["group"], str(g["consumers"]), lag, str(g["pending"]),
+        # the live ones first: Redis also remembers the consumers of processes gone, until pruned
+        consumers = str(g["active"]) + (f" ({g['consumers']} known)" if g["consumers"] != g["active"] else "")
+        groups.add_row(g["topic"], g["group"], consumers, lag, str(g["pending"]),
                        str(state["dead_letters"].get(g["topic"], 0)))
     out.print(groups)
 

@@ -12,7 +12,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
-from crisisdesk.bus.redis_streams import RedisBus
+from crisisdesk.bus.redis_streams import STALE_CONSUMER_SECONDS, RedisBus
 from crisisdesk.cluster.status import cluster_status
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,18 @@ class ClusterCollector(Collector):
                                     labels=["topic", "group"])
         lag = GaugeMetricFamily("crisisdesk_bus_lag", "Messages published but not yet read by the group.",
                                 labels=["topic", "group"])
-        consumers = GaugeMetricFamily("crisisdesk_bus_consumers", "Consumers known to the group.",
-                                      labels=["topic", "group"])
+        consumers = GaugeMetricFamily(
+            "crisisdesk_bus_consumers", "Consumers Redis knows in the group, those of processes gone "
+            f"included until they are pruned (idle {STALE_CONSUMER_SECONDS:.0f} s, nothing pending).",
+            labels=["topic", "group"])
+        active = GaugeMetricFamily(
+            "crisisdesk_bus_consumers_active", "Consumers of the group whose process is alive (or that "
+            "read within the claim time).", labels=["topic", "group"])
         for g in state["groups"]:
             labels = [g["topic"], g["group"]]
             pending.add_metric(labels, g["pending"])
             consumers.add_metric(labels, g["consumers"])
+            active.add_metric(labels, g["active"])
             if g["lag"] is not None:
                 lag.add_metric(labels, g["lag"])
         dead = GaugeMetricFamily("crisisdesk_bus_dead_letters", "Messages that failed too often.",
@@ -63,4 +69,4 @@ class ClusterCollector(Collector):
         lease.add_metric([], 1 if state["lease"] and state["lease"]["valid"] else 0)
         epoch = GaugeMetricFamily("crisisdesk_lease_epoch", "How often the pipeline lease changed hands.")
         epoch.add_metric([], state["lease"]["epoch"] if state["lease"] else 0)
-        yield from (pending, lag, consumers, dead, processes, lease, epoch)
+        yield from (pending, lag, consumers, active, dead, processes, lease, epoch)

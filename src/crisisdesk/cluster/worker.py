@@ -38,7 +38,7 @@ from crisisdesk.cluster.prepared import (
     prepare,
     unpack,
 )
-from crisisdesk.cluster.registry import Heartbeat
+from crisisdesk.cluster.registry import Heartbeat, processes
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.escalation.watch import Watch
@@ -51,7 +51,7 @@ from crisisdesk.workspace import Workspace, parse_config
 log = logging.getLogger(__name__)
 
 _FIRST = object()
-#: How often the lease holder trims the pipeline's streams.
+#: How often the lease holder trims the pipeline's streams and prunes the consumers of processes gone.
 TRIM_SECONDS = 30.0
 #: How long the delivery processor waits for its posts to be prepared and stored before it leaves
 #: the deliveries pending (to be handed off again: storing is idempotent).
@@ -118,9 +118,23 @@ class Worker:
             t.join(30)
         with contextlib.suppress(Exception):  # the owner loop gave it up already, or it expires
             self.lease.release()
+        self.leave()
         heartbeat.stop()
         log.info("worker %s: %s", self.name, self.counters.summary())
         self.engine.dispose()
+
+    def leave(self) -> None:
+        """A clean stop takes this worker's consumer out of the groups it read from, unless it
+        still has pending messages there (kept for another worker to claim)."""
+        try:
+            left = self.bus.leave()
+        except redis.RedisError as exc:  # Redis away: the consumer is pruned later
+            log.warning("could not leave the consumer groups (%s)", exc)
+            return
+        stayed = sorted(self.bus.joined - set(left))
+        if stayed:
+            log.info("worker %s stays a consumer of %s: messages pending there", self.name,
+                     ", ".join(f"{t}/{g}" for t, g in stayed))
 
     def _info(self) -> dict[str, Any]:
         return {"owner": self.lease.held, "prepares": self.prepares, **dataclasses.asdict(self.counters)}
@@ -304,7 +318,8 @@ class Worker:
 
     def _keep_lease(self) -> None:
         """Renew the lease every third of its time; and, as the one holder, trim the pipeline's
-        streams of what every group has acknowledged (streams never forget by themselves)."""
+        streams of what every group has acknowledged (streams never forget by themselves) and
+        prune the consumers that processes killed without a word left behind (nor do groups)."""
         trimmed = time.monotonic()
         while not self._stop.wait(self.lease.ttl / 3) and self.lease.held:
             try:
@@ -314,6 +329,7 @@ class Worker:
             if time.monotonic() - trimmed >= TRIM_SECONDS:
                 trimmed = time.monotonic()
                 self.trim()
+                self.prune()
 
     def trim(self) -> int:
         """Drop the entries of the pipeline's topics that every group is done with."""
@@ -324,3 +340,23 @@ class Worker:
             except redis.RedisError as exc:
                 log.warning("trimming %s failed (%s)", topic, exc)
         return dropped
+
+    def prune(self) -> list[str]:
+        """Delete the pipeline groups' consumers that no live process reads under, that have no
+        pending message and that have been idle the bus's ``stale_after``; returns their names."""
+        try:
+            alive = {str(p.get("name")) for p in processes(self.bus.client, self.bus.prefix)}
+        except redis.RedisError as exc:  # without the heartbeats, nobody is known to be gone
+            log.warning("reading the processes alive failed (%s); no consumer pruned", exc)
+            return []
+        removed = []
+        for topic, group in PIPELINE_GROUPS:
+            try:
+                gone = self.bus.prune(topic, group, keep=alive)
+            except redis.RedisError as exc:
+                log.warning("pruning the consumers of %s failed (%s)", topic, exc)
+                continue
+            if gone:
+                log.info("pruned %d idle consumers of %s/%s: %s", len(gone), topic, group, ", ".join(gone))
+            removed += gone
+        return removed
