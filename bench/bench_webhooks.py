@@ -248,7 +248,7 @@ def main() -> None:
 
     def send_health(_: int) -> float:
         t0 = time.perf_counter()
-        status, _ = request("GET", "/healthz")
+        status, _body = request("GET", "/healthz")
         assert status == 200
         return time.perf_counter() - t0
 

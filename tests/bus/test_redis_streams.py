@@ -4,6 +4,7 @@ dead consumer left, dead letters, replay, trimming and statistics."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -200,7 +201,7 @@ def test_stats_count_the_live_consumers_apart_from_those_redis_remembers(redis_u
     live.subscribe("t", "g", from_start=True)
     live.publish("t", [{"n": 1}, {"n": 2}, {"n": 3}])
     # a process killed long ago: it read under its own name, then was gone without a word
-    reply = live.client.xreadgroup("g", "host:4242:dead01", {live.key("t"): ">"}, count=1)
+    reply: Any = live.client.xreadgroup("g", "host:4242:dead01", {live.key("t"): ">"}, count=1)
     live.client.xack(live.key("t"), "g", reply[0][1][0][0])
     live.ack("t", "g", [d.id for d in live.read("t", "g", max_count=1)])
     time.sleep(0.4)
