@@ -66,3 +66,8 @@ def processes(client: redis.Redis, prefix: str) -> list[dict[str, Any]]:
         if raw is not None:
             out.append(orjson.loads(raw))
     return sorted(out, key=lambda p: (p.get("role") != "front end", str(p.get("host")), int(p.get("pid", 0))))
+
+
+def alive(client: redis.Redis, prefix: str) -> set[str]:
+    """The names of the processes whose heartbeat is current: a worker reads the bus under its name."""
+    return {str(p.get("name")) for p in processes(client, prefix)}

@@ -27,12 +27,12 @@ def cluster_status(bus: RedisBus, engine: Engine) -> dict[str, Any]:
     procs = processes(bus.client, bus.prefix)
     for p in procs:  # the lease row says who holds it now; a heartbeat may be seconds old
         p["owner"] = bool(lease and lease["valid"] and p.get("name") == lease["holder"])
-    alive = {str(p.get("name")) for p in procs}  # a worker reads under the name it beats with
+    live = {str(p.get("name")) for p in procs}  # a worker reads under the name it beats with
     return {
         "processes": procs,
         "lease": lease,
         # consumers: what Redis knows; active: those of processes alive (or that read just now)
-        "groups": [asdict(s) for t in topics for s in bus.stats(t, alive=alive)],
+        "groups": [asdict(s) for t in topics for s in bus.stats(t, alive=live)],
         "dead_letters": {t: bus.dead_count(t) for t in topics},
         "at": now.isoformat(),
     }

@@ -38,7 +38,7 @@ from crisisdesk.cluster.prepared import (
     prepare,
     unpack,
 )
-from crisisdesk.cluster.registry import Heartbeat, processes
+from crisisdesk.cluster.registry import Heartbeat, alive
 from crisisdesk.configuration.service import STORED, latest
 from crisisdesk.core.clock import SystemClock
 from crisisdesk.escalation.watch import Watch
@@ -345,14 +345,14 @@ class Worker:
         """Delete the pipeline groups' consumers that no live process reads under, that have no
         pending message and that have been idle the bus's ``stale_after``; returns their names."""
         try:
-            alive = {str(p.get("name")) for p in processes(self.bus.client, self.bus.prefix)}
+            live = alive(self.bus.client, self.bus.prefix)
         except redis.RedisError as exc:  # without the heartbeats, nobody is known to be gone
             log.warning("reading the processes alive failed (%s); no consumer pruned", exc)
             return []
         removed = []
         for topic, group in PIPELINE_GROUPS:
             try:
-                gone = self.bus.prune(topic, group, keep=alive)
+                gone = self.bus.prune(topic, group, keep=live)
             except redis.RedisError as exc:
                 log.warning("pruning the consumers of %s failed (%s)", topic, exc)
                 continue
