@@ -238,6 +238,38 @@ def test_whatsapp_messages_of_every_documented_type(whatsapp: WhatsAppConnector)
     assert delivery.unparsed[2].what.startswith("message: Field required")
 
 
+def test_whatsapp_business_app_echoes_are_our_messages_in_the_persons_thread(
+        whatsapp: WhatsAppConnector) -> None:
+    """Coexistence: what the team types in the WhatsApp Business app arrives as
+    ``smb_message_echoes`` (``from`` our number, ``to`` the person), Meta's documented shape."""
+    echoes: list[dict[str, Any]] = [
+        {"from": "15550783881", "to": "4915112345678", "id": "wamid.E1", "timestamp": "1764846400",
+         "type": "text", "text": {"body": "Wir tauschen den Akku kostenlos, Jörg."}},
+        {"from": "15550783881", "to": "4915112345678", "id": "wamid.E2", "timestamp": "1764846410",
+         "type": "image", "image": {"id": "media-9", "mime_type": "image/jpeg"}},
+        {"from": "15550783881", "id": "wamid.E3", "timestamp": "1764846420", "type": "text",
+         "text": {"body": "an wen?"}},
+        {"from": "15550783881", "to": "4915112345678", "id": "wamid.E4", "timestamp": "1764846430",
+         "type": "reaction", "reaction": {"message_id": "wamid.1", "emoji": "👍"}},
+    ]
+    value = wa_value()["value"] | {"message_echoes": echoes}
+    body = meta_body("whatsapp_business_account", [{"id": WABA_ID, "changes": [
+        {"field": "smb_message_echoes", "value": value},
+        {"field": "smb_message_echoes", "value": {"messaging_product": "whatsapp", "message_echoes": echoes}},
+        {"field": "messages", "value": wa_value(messages=[wa_text("wamid.1", "Akku kaputt")])["value"]}]}])
+    delivery = whatsapp.parse(body)
+    text, image, inbound = delivery.posts
+    thread = f"whatsapp:{PNID}:4915112345678"
+    assert text.thread == image.thread == inbound.thread == thread
+    assert text.own and image.own and not inbound.own
+    assert not text.public and text.post["text"] == "Wir tauschen den Akku kostenlos, Jörg."
+    assert text.post["author"]["id"] == "15550783881" and text.post["conversation_id"] == thread
+    assert image.attachments[0].media_id == "media-9"
+    assert [u.what for u in delivery.unparsed] == [
+        "message echo without to (whom our number wrote)", "message echo type reaction",
+        "smb_message_echoes change without metadata.phone_number_id"]
+
+
 def test_whatsapp_statuses_with_errors_and_a_sibling_number(whatsapp: WhatsAppConnector) -> None:
     statuses: list[dict[str, Any]] = [
         {"id": "wamid.OUT", "status": "delivered", "timestamp": "1764846200",

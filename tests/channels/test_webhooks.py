@@ -180,6 +180,27 @@ def test_every_webhook_platform_reaches_the_posts(client: TestClient) -> None:
     assert own == {"900_1": False, "900_2": True, "987654321:42": False, "4912661846655238145": False}
 
 
+def test_a_whatsapp_business_app_echo_is_stored_as_ours_in_the_persons_conversation(
+        client: TestClient) -> None:
+    inbound = wa_value(messages=[wa_text("wamid.IN", "Mein Akku qualmt!")])
+    echo = {"field": "smb_message_echoes", "value": {
+        "messaging_product": "whatsapp", "metadata": inbound["value"]["metadata"],
+        "message_echoes": [{"from": "15550783881", "to": "4915112345678", "id": "wamid.ECHO",
+                            "timestamp": "1764846400", "type": "text",
+                            "text": {"body": "Bitte nicht mehr laden, wir rufen an."}}]}}
+    body = meta_body("whatsapp_business_account", [{"id": WABA_ID, "changes": [inbound, echo]}])
+    answer = client.post("/webhooks/voltaro-wa", content=body,
+                         headers={"X-Hub-Signature-256": meta_signature(body)})
+    assert answer.status_code == 200
+    assert runtime_of(client).process_deliveries().posts == 1  # the person's; the echo is ours
+    with runtime_of(client).engine.connect() as conn:
+        stored = list(conn.execute(select(Post.external_id)).scalars())
+        counts = channel_counts(conn, "voltaro-wa")
+        delivery = conn.execute(select(ChannelDelivery.counts)).scalar_one()
+    assert stored == ["wamid.IN"] and counts.unparsed == 0
+    assert delivery is not None and delivery["own"] == 1
+
+
 def test_a_signed_body_that_is_not_json_fails_alone(client: TestClient) -> None:
     junk = b"\x00not json"
     assert client.post("/webhooks/voltaro-wa", content=junk,

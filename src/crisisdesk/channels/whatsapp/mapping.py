@@ -5,6 +5,9 @@ media, locations, shared contact cards, button and list answers become the post'
 attachments (their ids; downloading is a separate, bounded step). Reactions, ``unsupported`` and
 any type this code does not know are kept as unparsed, so a new message type never blocks the
 number. Statuses report how far our own messages got, with the platform's error when one failed.
+With the WhatsApp Business app and the Cloud API on one number ("coexistence"), what the team types
+in the app arrives as ``smb_message_echoes``: our own messages in the person's thread, stored so the
+conversation shows both sides, never counted as the person's.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from crisisdesk.channels.meta.webhook import Entry, changes
 
 PLATFORM = "whatsapp"
 _MEDIA = frozenset({"image", "video", "audio", "document", "sticker"})
+#: The change fields that carry messages, and the list of them each holds.
+_MESSAGE_FIELDS = {"messages": "messages", "smb_message_echoes": "message_echoes"}
 _STATES = {"sent": DeliveryState.SENT, "delivered": DeliveryState.DELIVERED, "read": DeliveryState.READ,
            "played": DeliveryState.READ, "failed": DeliveryState.FAILED}
 
@@ -63,6 +68,8 @@ class Message(BaseModel):
 
     id: str
     from_: str = Field(alias="from")
+    #: Only in an echo: the person our number wrote to.
+    to: str | None = None
     timestamp: str
     type: str
     context: _Context | None = None
@@ -90,22 +97,23 @@ class Status(BaseModel):
 def map_entry(entry: Entry, *, phone_number_id: str, channel: str) -> Delivery:
     out = Delivery()
     for change, raw in changes(entry):
-        if change is None or change.field != "messages":
+        if change is None or change.field not in _MESSAGE_FIELDS:
             out.unparsed.append(Unparsed(f"change of field {raw.get('field')!r}", raw))
             continue
         value = change.value
         try:
             metadata = _Metadata.model_validate(value.get("metadata"))
         except ValidationError:
-            out.unparsed.append(Unparsed("messages change without metadata.phone_number_id", raw))
+            out.unparsed.append(Unparsed(f"{change.field} change without metadata.phone_number_id", raw))
             continue
         if metadata.phone_number_id != phone_number_id:  # one business account, several numbers
             out.unparsed.append(Unparsed(f"for phone number {metadata.phone_number_id}, not ours", raw))
             continue
         names = _names(value.get("contacts"))
-        for message in value.get("messages") or []:
+        echoes = change.field != "messages"
+        for message in value.get(_MESSAGE_FIELDS[change.field]) or []:
             each_item(out, message, _map_message, message, out, names=names, number=phone_number_id,
-                      channel=channel)
+                      channel=channel, echo=echoes)
         for status in value.get("statuses") or []:
             each_item(out, status, _map_status, status, out)
         if value.get("errors"):
@@ -170,18 +178,24 @@ def _shared_contacts(cards: Any) -> tuple[str, list[Attachment]] | None:
     return ("\n".join(lines), []) if lines else None
 
 
-def _map_message(raw: Any, out: Delivery, *, names: dict[str, str | None], number: str, channel: str) -> None:
+def _map_message(raw: Any, out: Delivery, *, names: dict[str, str | None], number: str, channel: str,
+                 echo: bool = False) -> None:
+    what = "message echo" if echo else "message"
     try:
         message = Message.model_validate(raw)
     except ValidationError as exc:
-        out.unparsed.append(Unparsed(f"message: {exc.errors()[0]['msg']}", raw))
+        out.unparsed.append(Unparsed(f"{what}: {exc.errors()[0]['msg']}", raw))
+        return
+    if echo and not message.to:
+        out.unparsed.append(Unparsed("message echo without to (whom our number wrote)", raw))
         return
     content = _text_and_attachments(message, raw)
     if content is None:
-        out.unparsed.append(Unparsed(f"message type {message.type}", raw))
+        out.unparsed.append(Unparsed(f"{what} type {message.type}", raw))
         return
     text, attachments = content
-    thread = f"{PLATFORM}:{number}:{message.from_}"
+    person = message.to if echo and message.to else message.from_
+    thread = f"{PLATFORM}:{number}:{person}"
     post: dict[str, Any] = {
         "platform": PLATFORM, "id": message.id, "created_at": iso(from_unix(message.timestamp)),
         "text": text, "kind": "message", "conversation_id": thread, "channel": channel,
@@ -189,7 +203,7 @@ def _map_message(raw: Any, out: Delivery, *, names: dict[str, str | None], numbe
     }
     if message.context is not None and message.context.id:
         post["in_reply_to"] = message.context.id
-    out.posts.append(InboundPost(post, thread=thread, public=False, attachments=attachments))
+    out.posts.append(InboundPost(post, thread=thread, public=False, attachments=attachments, own=echo))
 
 
 def _map_status(raw: Any, out: Delivery) -> None:
