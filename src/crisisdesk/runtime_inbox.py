@@ -100,7 +100,13 @@ class RuntimeInbox(RuntimeChannels):
             return sum(bool(a.get("ok")) for o in outcomes for a in o.actions
                        if "outbox" in a or "notified" in a)
 
+        def answered(conn: Connection, threaded: Mapping[int, int]) -> None:
+            if policy is not None:
+                with Session(bind=conn) as session:
+                    sla.refresh_tickets(session, threaded.values(), policy, clock.now())
+
         self.runner.inbox_rules = run
+        self.runner.inbox_answered = answered
         self.runner.outbox_queued = self.outbox_queued_or_notices
 
     def rules_after_change(self, session: Session, conversation: Conversation, fields: Sequence[str],

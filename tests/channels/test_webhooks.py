@@ -194,10 +194,13 @@ def test_a_whatsapp_business_app_echo_is_stored_as_ours_in_the_persons_conversat
     assert answer.status_code == 200
     assert runtime_of(client).process_deliveries().posts == 1  # the person's; the echo is ours
     with runtime_of(client).engine.connect() as conn:
-        stored = list(conn.execute(select(Post.external_id)).scalars())
+        rows = {r.external_id: r for r in conn.execute(
+            select(Post.external_id, Post.own, Post.conversation_id, Post.visibility))}
         counts = channel_counts(conn, "voltaro-wa")
         delivery = conn.execute(select(ChannelDelivery.counts)).scalar_one()
-    assert stored == ["wamid.IN"] and counts.unparsed == 0
+    assert rows["wamid.ECHO"].own and not rows["wamid.IN"].own
+    assert rows["wamid.ECHO"].conversation_id == rows["wamid.IN"].conversation_id
+    assert rows["wamid.ECHO"].visibility == "private" and counts.unparsed == 0
     assert delivery is not None and delivery["own"] == 1
 
 

@@ -94,6 +94,9 @@ class AuthorOut(BaseModel):
 class MessageOut(BaseModel):
     id: str
     direction: str = Field(description="in: from the person; out: our reply.")
+    elsewhere: bool = Field(default=False, description="Outbound: sent outside crisisdesk (in the "
+                            "platform's own app or another tool) and reported by the platform; it has "
+                            "a post_id, no outbox_id.")
     at: datetime
     text: str
     external_id: str | None = Field(description="The platform's id (outbound: once sent).")

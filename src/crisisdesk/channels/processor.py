@@ -127,13 +127,15 @@ def process_pending(engine: Engine, connectors: Mapping[str, Connector],
                     gone.append((key, now))
             elif not p.own:
                 theirs.append(p)
-            elif p.public:
+            else:
                 ours.append(p)
         source = f"channel:{delivery.channel}"
         items.extend(RawItem(source, delivery.id, _canonical(p, unparsed), delivery_id=delivery.id)
                      for p in theirs)
-        # our account's public items (the page's posts, our replies in public) are stored for the
-        # channel's analytics, marked as ours: they match no monitor and join no conversation
+        # our account's items are stored marked as ours: they match no monitor and open no
+        # conversation. Public ones (the page's posts, our replies in public) count in the channel's
+        # analytics; replies, also private ones typed in the platform's own app (echoes), show in the
+        # person's conversation as our answers and answer it (inbox.threads.answered_elsewhere)
         items.extend(RawItem(source, delivery.id, {**_canonical(p, unparsed), "own": True},
                              delivery_id=delivery.id) for p in ours)
         deletions.extend(gone)

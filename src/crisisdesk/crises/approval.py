@@ -120,7 +120,8 @@ def _findings(session: Session, conversation: Conversation, text: str,
     """The reply check's findings, as the approver sees them (the reply's language, the person's
     name, an apology expected where the crisis type asks for one)."""
     lang = session.scalar(select(Post.lang).where(Post.platform == conversation.platform,
-                                                  Post.conversation_id == conversation.thread)
+                                                  Post.conversation_id == conversation.thread,
+                                                  Post.own.is_not(True))
                           .order_by(Post.created_at.desc(), Post.id.desc()).limit(1))
     contact = session.get(Contact, conversation.contact_id) if conversation.contact_id is not None else None
     result = check_reply(text, lang if lang in ("de", "en") else None,

@@ -90,7 +90,8 @@ def unmerge_contacts(session: Session, keep_id: int, other_id: int, *, actor: Ac
     for conversation in session.scalars(select(Conversation).where(Conversation.contact_id == keep_id)):
         first_author = session.scalar(
             select(Post.author_id)
-            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread,
+                   Post.own.is_not(True))
             .order_by(Post.created_at, Post.id)
             .limit(1)
         )

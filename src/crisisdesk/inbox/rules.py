@@ -248,7 +248,8 @@ class RuleEngine:
         row = session.execute(
             select(Post, Author)
             .outerjoin(Author, Author.id == Post.author_id)
-            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread,
+                   Post.own.is_not(True))
             .order_by(Post.created_at.desc(), Post.id.desc())
             .limit(1)
         ).first()

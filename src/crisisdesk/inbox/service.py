@@ -69,7 +69,11 @@ def messages(session: Session, conversation: Conversation) -> list[dict[str, Any
             )
         )
     )
-    out: list[dict[str, Any]] = [_inbound(p, a) for p, a in posts]
+    sent = {o.external_id for o in outbound if o.external_id}
+    # our own posts in the thread are answers sent outside crisisdesk (the platform's app, another
+    # tool); the platform's echo of a reply sent from here is that reply, shown once
+    out: list[dict[str, Any]] = [_ours(p, a) if p.own else _inbound(p, a) for p, a in posts
+                                 if not (p.own and p.external_id in sent)]
     files = attached_files(session, [o.id for o in outbound])
     out.extend(outbound_message(o, files.get(o.id, [])) for o in outbound)
     out.sort(key=lambda m: (m["at"], m["id"]))
@@ -98,6 +102,27 @@ def _inbound(post: Post, author: Author | None) -> dict[str, Any]:
         "insult": post.insult,
         "complaint_types": orjson.loads(post.complaint_types) if post.complaint_types else [],
         "status": None,
+    }
+
+
+def _ours(post: Post, author: Author | None) -> dict[str, Any]:
+    """Our answer that reached the thread from the platform (sent in its own app or another tool),
+    in the shape of an outbound message: sent, by the account that wrote it."""
+    by = (author.name or author.handle or author.external_id) if author is not None else post.channel
+    return {
+        "id": f"own:{post.id}",
+        "direction": "out",
+        "post_id": post.id,
+        "external_id": post.external_id,
+        "at": post.created_at,
+        "text": post.text,
+        "kind": post.kind,
+        "url": post.url,
+        "elsewhere": True,
+        "private": post.visibility == "private",
+        "status": "sent",
+        "by": by,
+        "attachments": [],
     }
 
 
@@ -310,7 +335,8 @@ def reply(
         )
     latest = session.scalar(
         select(Post.id)
-        .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+        .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread,
+               Post.own.is_not(True))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(1)
     )
@@ -337,7 +363,8 @@ def language_of(session: Session, conversation: Conversation) -> str | None:
     """The language of the person's latest message (what a prepared answer is written in)."""
     return session.scalar(
         select(Post.lang)
-        .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
+        .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread,
+               Post.own.is_not(True))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(1)
     )

@@ -139,6 +139,38 @@ def attach(conn: Connection, stored: Sequence[StoredPost], authors: Mapping[Post
     return conversation_of
 
 
+def answered_elsewhere(conn: Connection, stored: Sequence[StoredPost], now: datetime) -> dict[int, int]:
+    """Our own new posts that answer a known conversation: a reply typed in the platform's own app
+    (a WhatsApp Business app or Messenger echo, the page's comment written on Facebook) answers the
+    person as much as one sent from here, so the conversation's "waiting since" clears and its first
+    response is set, for the SLA and the response-time figures. Returns each such post's
+    conversation. A conversation that does not exist yet is not opened: what we write first is no
+    one's question."""
+    latest: dict[tuple[str, str], tuple[datetime, list[int]]] = {}
+    for s in stored:
+        p = s.post
+        if s.action != "created" or not p.own or not p.conversation_id:
+            continue
+        at, ids = latest.get((p.platform, p.conversation_id), (p.created_at, []))
+        latest[(p.platform, p.conversation_id)] = (max(at, p.created_at), [*ids, s.post_id])
+    if not latest:
+        return {}
+    existing = _existing(conn, list(latest))
+    conversation_of: dict[int, int] = {}
+    for key, row in existing.items():
+        at, post_ids = latest[key]
+        values: dict[str, Any] = {"updated_at": now, "last_message_at": max(row["last_message_at"], at),
+                                  "last_outbound_at": max(row["last_outbound_at"] or at, at)}
+        waiting = row["waiting_since"]
+        if waiting is not None and waiting <= at:
+            values["waiting_since"] = None
+            if row["first_response_at"] is None:
+                values["first_response_at"] = at
+        conn.execute(update(_conversations).where(_conversations.c.id == row["id"]).values(**values))
+        conversation_of.update(dict.fromkeys(post_ids, int(row["id"])))
+    return conversation_of
+
+
 def words(text: str) -> set[str]:
     """The searchable words of a text: folded (ä = ae, case and accents gone), 2–64 characters."""
     return set(_WORDS.findall(fold(text))[:MAX_WORDS])

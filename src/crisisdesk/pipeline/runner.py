@@ -92,6 +92,9 @@ class PipelineRunner:
         #: return how many outbound calls they queued, and ``outbox_queued`` is told after the commit.
         self.inbox_rules: InboxRules | None = None
         self.outbox_queued: Callable[[], None] | None = None
+        #: Told, in the batch's transaction, of the conversations our own new posts answered
+        #: (``{post id: conversation id}``): the ticket SLAs' due times follow.
+        self.inbox_answered: Callable[[Connection, Mapping[int, int]], None] | None = None
         #: Told after each commit that brought conversations new messages: ``{"event":
         #: "inbox.updated", "conversations": [ids], "upto": the batch's highest post id}`` (the web
         #: app's live hub, so that open inbox pages refresh).
@@ -147,13 +150,18 @@ class PipelineRunner:
                 conn, deduped.new, deduped.changed, self.monitor_ids, self.clock.now(), self.authors
             )
             channel_rollup.record(conn, written.stored, written.previous, self.clock.now())
-            # our own accounts' posts are stored for analytics only: no conversation, rule or alert
+            # our own accounts' posts open no conversation and meet no rule or alert; a reply of
+            # ours (also one typed in the platform's app) answers the conversation it belongs to
             theirs = [s for s in written.stored if not s.post.own]
             threaded = conversations.attach(conn, theirs, written.authors, self.clock.now())
             queued = 0
             if threaded and self.inbox_rules is not None:
                 messages = [s for s in theirs if s.post_id in threaded]
                 queued = self.inbox_rules(conn, messages, threaded)
+            answered = conversations.answered_elsewhere(
+                conn, [s for s in written.stored if s.post.own], self.clock.now())
+            if answered and self.inbox_answered is not None:
+                self.inbox_answered(conn, answered)
             alerts = (self.detector.process(conn, theirs, written.new_authors)
                       if self.detector is not None else [])
             alerts = self._with_crises(conn, alerts)
@@ -167,9 +175,10 @@ class PipelineRunner:
         self.publish(alerts)
         if queued and self.outbox_queued is not None:
             self.outbox_queued()
-        if threaded:
-            self._tell_inbox({"event": "inbox.updated", "conversations": sorted(set(threaded.values())),
-                              "upto": max(threaded)})
+        if threaded or answered:
+            moved = {**threaded, **answered}
+            self._tell_inbox({"event": "inbox.updated", "conversations": sorted(set(moved.values())),
+                              "upto": max(moved)})
         return result
 
     def announce_inbox(self, update: Message) -> None:

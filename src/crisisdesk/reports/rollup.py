@@ -46,6 +46,8 @@ def deltas(stored: Sequence[StoredPost], previous: Mapping[int, PreviousPost]) -
     out: dict[Key, list[int]] = {}
     for s in stored:
         p = s.post
+        if p.own and p.visibility == "private":
+            continue  # our private answers (chat echoes) are conversation, not what we published
         old = previous.get(s.post_id) if s.action == "updated" else None
         if old is not None:
             _add(out, (old.created_at.date(), p.platform, old.channel or "", old.own), -1,

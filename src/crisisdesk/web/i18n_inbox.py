@@ -136,6 +136,11 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
     "inbox.thread": {"de": "Nachrichten", "en": "Messages"},
     "inbox.insult": {"de": "beleidigend", "en": "insulting"},
     "inbox.our_reply": {"de": "Unsere Antwort", "en": "Our reply"},
+    "inbox.elsewhere": {"de": "außerhalb gesendet", "en": "sent elsewhere"},
+    "inbox.elsewhere_hint": {"de": "Nicht über crisisdesk gesendet, sondern in der App der Plattform oder "
+                                   "einem anderen Werkzeug; die Plattform hat sie uns gemeldet.",
+                             "en": "Not sent through crisisdesk but in the platform's own app or another "
+                                   "tool; the platform reported it to us."},
     "inbox.out.queued": {"de": "in der Warteschlange", "en": "queued"},
     "inbox.out.sending": {"de": "wird gesendet", "en": "sending"},
     "inbox.out.sent": {"de": "gesendet", "en": "sent"},
