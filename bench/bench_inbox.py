@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crisisdesk.db import make_engine, migrate
-from crisisdesk.inbox import listing, service
+from crisisdesk.inbox import listing, service, thread_view
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.threads import words
 
@@ -251,7 +251,7 @@ def main() -> None:
                     "text search, a word no message has",
                     lambda: listing.list_conversations(session, Filters(q="zeppelin"), user_id=1, limit=50),
                 ),
-                ("one conversation with its messages", lambda: service.messages(session, one)),
+                ("one conversation with its messages", lambda: thread_view.messages(session, one)),
             ]
             for name, fn in cases:
                 med, worst = timed(fn, args.repeat)

@@ -24,7 +24,7 @@ from crisisdesk.accounts.schemas import Principal
 from crisisdesk.api.responses import errors
 from crisisdesk.core.fields import MAX_ID, Id, StrictId, Text, only_booleans
 from crisisdesk.crises import approval
-from crisisdesk.inbox import contacts, listing, moves, service, sla
+from crisisdesk.inbox import contacts, listing, moves, service, sla, thread_view
 from crisisdesk.inbox import performance as perf
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
@@ -228,7 +228,7 @@ def _detail(session: Session, c: Conversation, connectors: Any, now: datetime) -
     found = about(session, c)
     events = service.events(session, c.id)
     return ConversationDetail.model_validate({
-        **base, "message_count": base["messages"], "messages": service.messages(session, c),
+        **base, "message_count": base["messages"], "messages": thread_view.messages(session, c),
         "monitors": found.monitors, "situations": found.situations, "complaint_types": found.complaint_types,
         "private_window_closes_at": service.window_closes_at(c, connectors),
         "events": [EventOut.model_validate(e) for e in events], **moves.links(events)})
@@ -301,7 +301,7 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
             with Session(runtime.engine) as session, session.begin():
                 conversation = service.get(session, conversation_id)
                 if body.seen is not None and not body.force:
-                    newer = service.newer_reply_by_someone_else(session, conversation, seen=body.seen,
+                    newer = thread_view.newer_reply_by_someone_else(session, conversation, seen=body.seen,
                                                                 me=principal.actor.label)
                     if newer is not None:
                         raise InboxError(f"{newer['by']} answered meanwhile ({newer['at']:%H:%M} UTC): "
@@ -317,8 +317,8 @@ def conversations_router(runtime: Runtime, *, queued: Any = None) -> APIRouter:
                                        actor=principal.actor,
                                        email=principal.email,
                                        can_approve=principal.can(Permission.APPROVE_REPLIES), now=now)
-                files = service.files_of(session, item)
-                out = MessageOut.model_validate(service.outbound_message(item, files))
+                files = thread_view.files_of(session, item)
+                out = MessageOut.model_validate(thread_view.outbound_message(item, files))
         except InboxError as exc:
             raise fail(exc) from None
         if held:

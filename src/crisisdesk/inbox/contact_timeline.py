@@ -3,7 +3,7 @@ timeline, and the contacts merged into them (for the undo).
 
 The conversation view shows one thread; a team taking over a complaint needs what the person said
 on the page, in the chat and by e-mail together, in the order it happened. The timeline reuses
-the conversation view's messages (:func:`crisisdesk.inbox.service.messages`), each labelled with
+the conversation view's messages (:func:`crisisdesk.inbox.thread_view.messages`), each labelled with
 its conversation, so an answer on one channel shows next to the question on another.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crisisdesk.inbox import service
+from crisisdesk.inbox import thread_view
 from crisisdesk.inbox.models import Contact, ContactIdentity, Conversation
 
 #: At most this many conversations and messages are read for one page.
@@ -41,7 +41,8 @@ def timeline(session: Session, contact_id: int) -> tuple[list[Entry], bool]:
         )
     )
     cut = len(conversations) > MAX_CONVERSATIONS
-    entries = [Entry(c, m) for c in conversations[:MAX_CONVERSATIONS] for m in service.messages(session, c)]
+    entries = [Entry(c, m) for c in conversations[:MAX_CONVERSATIONS]
+               for m in thread_view.messages(session, c)]
     entries.sort(key=lambda e: (e.message["at"], e.conversation.id, e.message["id"]))
     if len(entries) > MAX_ENTRIES:
         entries, cut = entries[-MAX_ENTRIES:], True

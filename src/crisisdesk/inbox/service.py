@@ -1,9 +1,7 @@
-"""Reading and changing one conversation: its messages, the team's moves on it (status, priority,
-assignee, tags, notes, tickets) and answers through the outbox. The lists are in
-:mod:`crisisdesk.inbox.listing`, contacts in :mod:`crisisdesk.inbox.contacts`.
-
-A conversation's inbound messages are the posts of its thread, its outbound ones the outbox items
-of its thread (a reply, a private reply); both are merged by time for the conversation view.
+"""Changing one conversation: the team's moves on it (status, priority, assignee, tags, notes,
+tickets) and answers through the outbox. Its messages as the conversation view shows them are in
+:mod:`crisisdesk.inbox.thread_view`, the lists in :mod:`crisisdesk.inbox.listing`, contacts in
+:mod:`crisisdesk.inbox.contacts`.
 """
 
 from __future__ import annotations
@@ -13,14 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crisisdesk.audit.service import Actor
 from crisisdesk.channels import outbox
 from crisisdesk.channels.base import Connector
-from crisisdesk.channels.models import OutboxAttachment, OutboxItem
+from crisisdesk.channels.models import OutboxItem
 from crisisdesk.channels.outgoing import Action, private_reply_window
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import (
@@ -31,9 +28,8 @@ from crisisdesk.inbox.models import (
     Priority,
 )
 from crisisdesk.inbox.notices import Notices, mentioned
-from crisisdesk.posts.models import Author, Post
+from crisisdesk.posts.models import Post
 
-MAX_MESSAGES = 500
 _REPLIES = (Action.REPLY_PUBLIC.value, Action.REPLY_PRIVATE.value)
 
 
@@ -42,129 +38,6 @@ def get(session: Session, conversation_id: int) -> Conversation:
     if found is None:
         raise InboxError(f"no conversation {conversation_id}", status=404)
     return found
-
-
-def messages(session: Session, conversation: Conversation) -> list[dict[str, Any]]:
-    """Inbound posts and outbound outbox items of the conversation, oldest first."""
-    posts = list(
-        session.execute(
-            select(Post, Author)
-            .outerjoin(Author, Author.id == Post.author_id)
-            .where(Post.platform == conversation.platform, Post.conversation_id == conversation.thread)
-            .order_by(Post.created_at, Post.id)
-            .limit(MAX_MESSAGES)
-        )
-    )
-    post_ids = [p.id for p, _ in posts]
-    outbound = list(
-        session.scalars(
-            select(OutboxItem).where(
-                OutboxItem.action.in_(_REPLIES),
-                or_(
-                    and_(
-                        OutboxItem.thread == conversation.thread, OutboxItem.channel == conversation.channel
-                    ),
-                    OutboxItem.post_id.in_(post_ids or [-1]),
-                ),
-            )
-        )
-    )
-    sent = {o.external_id for o in outbound if o.external_id}
-    # our own posts in the thread are answers sent outside crisisdesk (the platform's app, another
-    # tool); the platform's echo of a reply sent from here is that reply, shown once
-    out: list[dict[str, Any]] = [_ours(p, a) if p.own else _inbound(p, a) for p, a in posts
-                                 if not (p.own and p.external_id in sent)]
-    files = attached_files(session, [o.id for o in outbound])
-    out.extend(outbound_message(o, files.get(o.id, [])) for o in outbound)
-    out.sort(key=lambda m: (m["at"], m["id"]))
-    return out
-
-
-def _inbound(post: Post, author: Author | None) -> dict[str, Any]:
-    return {
-        "id": f"in:{post.id}",
-        "direction": "in",
-        "post_id": post.id,
-        "external_id": post.external_id,
-        "at": post.created_at,
-        "text": post.text,
-        "kind": post.kind,
-        "url": post.url,
-        "author": None
-        if author is None
-        else {
-            "id": author.external_id,
-            "handle": author.handle,
-            "name": author.name,
-            "followers": author.followers,
-        },
-        "sentiment": post.sentiment,
-        "insult": post.insult,
-        "complaint_types": orjson.loads(post.complaint_types) if post.complaint_types else [],
-        "status": None,
-    }
-
-
-def _ours(post: Post, author: Author | None) -> dict[str, Any]:
-    """Our answer that reached the thread from the platform (sent in its own app or another tool),
-    in the shape of an outbound message: sent, by the account that wrote it."""
-    by = (author.name or author.handle or author.external_id) if author is not None else post.channel
-    return {
-        "id": f"own:{post.id}",
-        "direction": "out",
-        "post_id": post.id,
-        "external_id": post.external_id,
-        "at": post.created_at,
-        "text": post.text,
-        "kind": post.kind,
-        "url": post.url,
-        "elsewhere": True,
-        "private": post.visibility == "private",
-        "status": "sent",
-        "by": by,
-        "attachments": [],
-    }
-
-
-def attached_files(session: Session, item_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """The files of outbound replies, as the thread shows them (name, type, size, download link)."""
-    found: dict[int, list[dict[str, Any]]] = {}
-    if not item_ids:
-        return found
-    rows = session.scalars(select(OutboxAttachment).where(OutboxAttachment.outbox_item_id.in_(item_ids))
-                           .order_by(OutboxAttachment.position, OutboxAttachment.id))
-    for row in rows:
-        found.setdefault(int(row.outbox_item_id or 0), []).append({
-            "id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size,
-            "download": f"/api/v1/attachments/{row.id}/content"})
-    return found
-
-
-def files_of(session: Session, item: OutboxItem) -> list[dict[str, Any]]:
-    return attached_files(session, [item.id]).get(item.id, [])
-
-
-def outbound_message(item: OutboxItem, files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "attachments": files or [],
-        "id": f"out:{item.id}",
-        "direction": "out",
-        "outbox_id": item.id,
-        "external_id": item.external_id,
-        "at": item.sent_at or item.created_at,
-        "text": item.text or "",
-        "action": item.action,
-        "private": item.action == Action.REPLY_PRIVATE.value,
-        "status": item.status,
-        "delivery_state": item.delivery_state,
-        "error": item.last_error,
-        "by": item.created_by,
-        "in_reply_to_post_id": item.post_id,
-        "approval_state": item.approval_state,
-        "crisis_id": item.crisis_id,
-        "approval_comment": item.approval_comment,
-        "approved_by": item.approved_by,
-    }
 
 
 def events(session: Session, conversation_id: int) -> list[ConversationEvent]:
@@ -399,25 +272,6 @@ def answered(session: Session, item_id: int, now: datetime) -> None:
             last_message_at=now,
         )
     )
-
-
-def newer_reply_by_someone_else(
-    session: Session, conversation: Conversation, *, seen: str, me: str
-) -> dict[str, Any] | None:
-    """The newest reply in the conversation that someone other than ``me`` queued after the message
-    ``seen`` (a message id of :func:`messages`, the newest the person had on screen); None if none.
-
-    An unknown ``seen`` counts as having seen nothing (every reply by others is newer)."""
-    listed = messages(session, conversation)
-    at = next((m["at"] for m in listed if m["id"] == seen), None)
-    for m in reversed(listed):
-        if m["direction"] != "out" or m["by"] == me or m["status"] == "failed":
-            continue
-        if at is None or (m["at"] > at and m["id"] != seen):
-            found: dict[str, Any] = m
-            return found
-        break
-    return None
 
 
 def wake_snoozed(session: Session, now: datetime) -> int:

@@ -203,7 +203,7 @@ INBOX_MESSAGES: dict[str, dict[Literal["de", "en"], str]] = {
         "en": "The platform's {hours}-hour window for private messages closed at {at}: a free-form private "
               "answer is refused now. The person has to write first; on WhatsApp only an approved template "
               "message reaches them until then, and crisisdesk does not send those."},
-    # A colleague's reply went out after this page was opened (inbox.service.newer_reply_by_someone_else)
+    # A colleague's reply went out after this page was opened (inbox.thread_view.newer_reply_by_someone_else)
     "inbox.collision.title": {"de": "Inzwischen hat jemand aus dem Team geantwortet.",
                               "en": "A colleague answered meanwhile."},
     "inbox.collision.text": {"de": "{by} hat am {at} geantwortet, nachdem Sie diese Seite geöffnet hatten. "

@@ -33,7 +33,7 @@ from crisisdesk.channels.models import OutboxItem
 from crisisdesk.channels.outgoing import NEEDS, Action
 from crisisdesk.core.fields import Id
 from crisisdesk.crises import approval
-from crisisdesk.inbox import moderation, service, sla
+from crisisdesk.inbox import moderation, service, sla, thread_view
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.models import ConversationStatus, Priority
 from crisisdesk.inbox.service import Change
@@ -142,7 +142,7 @@ def router(runtime: Runtime) -> APIRouter:
                 # Asked first (not for a double click: its first request was sent or asked already).
                 newer = None
                 if asked is None and seen is not None and force != "1":
-                    newer = service.newer_reply_by_someone_else(session, conversation, seen=seen,
+                    newer = thread_view.newer_reply_by_someone_else(session, conversation, seen=seen,
                                                                 me=user.actor.label)
                 if newer is not None:
                     collision = Collision(by=newer["by"] or "", at=newer["at"], text=newer["text"],

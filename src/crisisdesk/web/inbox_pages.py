@@ -30,7 +30,7 @@ from crisisdesk.core.fields import Id
 from crisisdesk.crises import approval
 from crisisdesk.detection.models import Situation
 from crisisdesk.guidelines import Code
-from crisisdesk.inbox import contacts, listing, moderation, moves, service, sla, sla_alerts
+from crisisdesk.inbox import contacts, listing, moderation, moves, service, sla, sla_alerts, thread_view
 from crisisdesk.inbox.errors import InboxError
 from crisisdesk.inbox.listing import Filters, View
 from crisisdesk.inbox.models import Contact, Conversation, ConversationEvent, ConversationStatus, Priority
@@ -69,7 +69,7 @@ class Typed:
 @dataclass(frozen=True, slots=True)
 class Collision:
     """A colleague's reply that went out after the sender's page was rendered
-    (:func:`crisisdesk.inbox.service.newer_reply_by_someone_else`): shown instead of sending."""
+    (:func:`crisisdesk.inbox.thread_view.newer_reply_by_someone_else`): shown instead of sending."""
 
     by: str
     at: datetime
@@ -189,7 +189,7 @@ def conversation_page(runtime: Runtime, request: Request, user: Principal, conve
         except InboxError:
             return render(request, "error.html", user, nav="inbox", status_code=404,
                           message=t("inbox.error.no_conversation", lang, id=conversation_id))
-        thread = service.messages(session, c)
+        thread = thread_view.messages(session, c)
         events = service.events(session, c.id)
         users = _user_names(session)
         assignable = [(u.id, u.name or u.email) for u in list_users(session, active=True)]
