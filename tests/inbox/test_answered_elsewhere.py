@@ -6,6 +6,7 @@ private answers do not count as posts we published."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,17 @@ def _deliver(client: TestClient, runtime: Runtime, change: dict[str, Any]) -> No
     runtime.process_deliveries()
 
 
+def _page(client: TestClient, path: str, lang: str) -> str:
+    """The page as the agent's browser gets it (signed in through the form)."""
+    browser = TestClient(client.app, base_url="http://localhost", headers={"Accept-Language": lang})
+    signed = browser.post("/login", data={"email": "agent@example.org", "password": "a long enough password",
+                                          "next": "/"}, follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    page = browser.get(path)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
 def test_an_answer_from_the_business_app_answers_the_conversation(workspace_file: Path) -> None:
     api = GraphSend("wa-token", numbers=(PNID,))
     with HttpSink(responder=api) as sink:
@@ -95,6 +107,12 @@ inbox:
             assert [(m["direction"], m["elsewhere"]) for m in thread] == [("in", False), ("out", True)]
             assert thread[1]["text"] == "Bitte nicht mehr laden, wir rufen an." and thread[1]["private"]
             assert thread[1]["status"] == "sent" and thread[1]["outbox_id"] is None
+            for lang, label in (("de", "außerhalb gesendet"), ("en", "sent elsewhere")):
+                page = _page(client, f"/inbox/{cid}", lang)
+                own_id = thread[1]["post_id"]
+                shown = re.search(rf'<article class="message out" id="own-{own_id}".*?</article>', page, re.S)
+                assert shown and label in shown.group(0), page
+                assert "Bitte nicht mehr laden, wir rufen an." in shown.group(0)
 
             # the person writes again: waiting again; our own echo never reopens or counts as theirs
             _deliver(client, runtime, wa_value(messages=[wa_text("wamid.Q2", "Wann?", ts=str(now - 200))]))
