@@ -58,6 +58,7 @@ class _Group:
     insults: int = 0
     author_id: int | None = None
     author_ids: list[int] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)
 
 
 def _visibility(post: Any) -> bool | None:
@@ -75,6 +76,7 @@ def attach(conn: Connection, stored: Sequence[StoredPost], authors: Mapping[Post
             continue
         g = groups.setdefault((p.platform, p.conversation_id), _Group(p.platform, p.conversation_id))
         g.messages += 1
+        g.times.append(p.created_at)
         g.channel = g.channel or p.channel
         g.public = g.public if g.public is not None else _visibility(p)
         if g.first is None or p.created_at < g.first:
@@ -117,8 +119,12 @@ def attach(conn: Connection, stored: Sequence[StoredPost], authors: Mapping[Post
             "last_message_at": max(row["last_message_at"], g.last),
             "last_inbound_at": max(row["last_inbound_at"] or g.last, g.last),
         }
-        if row["waiting_since"] is None or g.first < row["waiting_since"]:
-            values["waiting_since"] = g.first
+        # The person waits from their first message after our latest answer: a message that
+        # arrives late (platforms do not promise order) but was written before it was answered.
+        answered_at = row["last_outbound_at"]
+        unanswered = [at for at in g.times if answered_at is None or at > answered_at]
+        if unanswered and (row["waiting_since"] is None or min(unanswered) < row["waiting_since"]):
+            values["waiting_since"] = min(unanswered)
         if row["contact_id"] is None and g.author_id in contacts:
             values["contact_id"] = contacts[g.author_id]
         if row["channel"] is None and g.channel:
