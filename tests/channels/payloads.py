@@ -22,6 +22,20 @@ TG_SECRET = "tg-secret_token-1"
 VIBER_TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 
 
+def wa_channel_yaml(api_base: str) -> str:
+    """A workspace's ``channels:`` block with one WhatsApp number (access token ``wa-token``)."""
+    return f"""
+channels:
+  - key: voltaro-wa
+    platform: whatsapp
+    phone_number_id: "{PNID}"
+    access_token: wa-token
+    app_secret: {APP_SECRET}
+    verify_token: {VERIFY_TOKEN}
+    api_base: {api_base}
+"""
+
+
 def meta_body(obj: str, entries: list[dict[str, Any]]) -> bytes:
     return json.dumps({"object": obj, "entry": entries}, ensure_ascii=True).encode("ascii")
 

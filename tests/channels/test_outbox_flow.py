@@ -30,15 +30,14 @@ from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
 from tests.accounts.fixtures import FAST_HASHER
 from tests.channels.payloads import (
-    APP_SECRET,
     BOT_TOKEN,
     PNID,
     TG_SECRET,
-    VERIFY_TOKEN,
     WABA_ID,
     meta_body,
     meta_signature,
     tg_update,
+    wa_channel_yaml,
     wa_text,
     wa_value,
 )
@@ -207,16 +206,7 @@ def test_cli_send_and_outbox(workspace: Path, bot: tuple[HttpSink, TelegramBotAp
 def test_whatsapp_reply_then_its_status_webhooks_move_it_to_read(workspace_file: Path) -> None:
     api = GraphSend("wa-token", numbers=(PNID,))
     with HttpSink(responder=api) as sink:
-        workspace_file.write_text(f"""
-channels:
-  - key: voltaro-wa
-    platform: whatsapp
-    phone_number_id: "{PNID}"
-    access_token: wa-token
-    app_secret: {APP_SECRET}
-    verify_token: {VERIFY_TOKEN}
-    api_base: {sink.url}
-""", encoding="utf-8")
+        workspace_file.write_text(wa_channel_yaml(sink.url), encoding="utf-8")
         runtime = build_runtime(load_workspace(workspace_file, Settings()), Settings(), clock=SystemClock())
         with TestClient(create_app(runtime, api_token="t")) as client:
             def deliver(value: dict[str, Any]) -> None:

@@ -25,12 +25,11 @@ from crisisdesk.runtime import Runtime, build_runtime
 from crisisdesk.settings import Settings
 from crisisdesk.workspace import load_workspace
 from tests.channels.payloads import (
-    APP_SECRET,
     PNID,
-    VERIFY_TOKEN,
     WABA_ID,
     meta_body,
     meta_signature,
+    wa_channel_yaml,
     wa_text,
     wa_value,
 )
@@ -71,18 +70,8 @@ def _page(client: TestClient, path: str, lang: str) -> str:
 def test_an_answer_from_the_business_app_answers_the_conversation(workspace_file: Path) -> None:
     api = GraphSend("wa-token", numbers=(PNID,))
     with HttpSink(responder=api) as sink:
-        workspace_file.write_text(f"""
-channels:
-  - key: voltaro-wa
-    platform: whatsapp
-    phone_number_id: "{PNID}"
-    access_token: wa-token
-    app_secret: {APP_SECRET}
-    verify_token: {VERIFY_TOKEN}
-    api_base: {sink.url}
-inbox:
-  sla: {{enabled: true, business_hours: false}}
-""", encoding="utf-8")
+        sla = "inbox:\n  sla: {enabled: true, business_hours: false}\n"
+        workspace_file.write_text(wa_channel_yaml(sink.url) + sla, encoding="utf-8")
         runtime = build_runtime(load_workspace(workspace_file, Settings()), Settings(), clock=SystemClock())
         with TestClient(create_app(runtime, api_token="t")) as client:
             now = int(time.time())
